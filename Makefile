@@ -1,0 +1,83 @@
+# edd - Extending Defensive Distillation, on the CPU.
+# `make` builds build/libedd.a and ./edd; `make test` runs the Criterion suite.
+
+CC      ?= gcc
+PREFIX  ?= /usr/local
+CFLAGS  ?= -O2
+BASEFLAGS = -std=c11 -D_GNU_SOURCE -march=x86-64-v2 -fopenmp -Wall -Wextra -Wshadow -Iinclude -Isimd -MMD -MP
+AVX2FLAGS = -mavx2 -mfma
+# The scalar twins must round exactly as written: no fused multiply-adds.
+SCALARFLAGS = -ffp-contract=off
+LDLIBS  = -ldnnl -lz -lm
+TEST_THREADS ?= 1
+TEST_JOBS ?= 2
+
+LIB_SRC   := $(sort $(wildcard src/core/*.c src/data/*.c src/nn/*.c src/defense/*.c src/attacks/*.c src/eval/*.c src/experiments/*.c))
+SIMD_SRC  := $(sort $(wildcard simd/*.c))
+CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+TEST_SRC  := $(sort $(wildcard tests/*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+
+LIB_OBJ   := $(LIB_SRC:%.c=build/%.o) $(SIMD_SRC:%.c=build/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=build/%.o)
+TEST_OBJ  := $(TEST_SRC:%.c=build/%.o)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
+
+.PHONY: all test bench bench-check reproduce deps data install clean
+all: edd build/libedd.a
+
+build/%_avx2.o: %_avx2.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(AVX2FLAGS) -c $< -o $@
+
+build/simd/%.o: simd/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(SCALARFLAGS) -c $< -o $@
+
+build/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -c $< -o $@
+
+build/libedd.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+edd: $(CLI_OBJ) build/libedd.a
+	$(CC) -fopenmp -o $@ $(CLI_OBJ) build/libedd.a $(LDLIBS)
+
+build/edd_tests: $(TEST_OBJ) build/libedd.a
+	$(CC) -fopenmp -o $@ $(TEST_OBJ) build/libedd.a $(LDLIBS) -lcriterion
+
+build/bench/%: bench/%.c build/libedd.a
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< build/libedd.a $(LDLIBS)
+
+# Each Criterion worker gets TEST_THREADS OpenMP threads, so that TEST_JOBS
+# parallel workers don't oversubscribe the cores. Tests that compare thread
+# counts set them themselves.
+test: build/edd_tests edd data
+	OMP_NUM_THREADS=$(TEST_THREADS) EDD_DATA_DIR=$(CURDIR)/data build/edd_tests --jobs $(TEST_JOBS)
+
+bench: $(BENCH_BIN) data
+	@for b in $(BENCH_BIN); do echo "== $$b"; EDD_DATA_DIR=$(CURDIR)/data $$b || exit 1; done
+
+deps:
+	@bash scripts/deps.sh
+
+data:
+	@bash scripts/fetch-data.sh data
+
+reproduce: deps data all
+	./edd reproduce --scale quick --out results
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/edd
+	install -m 755 edd $(DESTDIR)$(PREFIX)/bin/edd
+	install -m 644 build/libedd.a $(DESTDIR)$(PREFIX)/lib/libedd.a
+	install -m 644 include/edd.h $(DESTDIR)$(PREFIX)/include/edd.h
+	install -m 644 include/edd/*.h $(DESTDIR)$(PREFIX)/include/edd/
+
+clean:
+	rm -rf build edd
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

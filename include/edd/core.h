@@ -1,0 +1,88 @@
+/* edd/core.h - the context, errors and the counter-based random numbers.
+ *
+ * Owns: struct edd_ctx (the only mutable state edd keeps: oneDNN engine and
+ * stream, thread count, SIMD level, the last error message).
+ * May call: libc, OpenMP, oneDNN (engine and stream creation only).
+ *
+ * Every library function that can fail returns an edd_status and leaves a
+ * message in ctx->err; only the CLI prints it. */
+#ifndef EDD_CORE_H
+#define EDD_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#define EDD_VERSION "0.1.0"
+
+typedef enum {
+    EDD_OK = 0,
+    EDD_ERR_IO,     /* open, read, write, rename failed */
+    EDD_ERR_FORMAT, /* a file is not what it claims to be */
+    EDD_ERR_ARG,    /* a caller passed a value outside the contract */
+    EDD_ERR_NOMEM,  /* allocation failed or a size overflows */
+    EDD_ERR_DNNL    /* a oneDNN call failed */
+} edd_status;
+
+/* SIMD level of the hand-vectorised routines in simd/. */
+typedef enum { EDD_SIMD_SCALAR = 0, EDD_SIMD_AVX2 = 1 } edd_simd;
+
+typedef struct edd_ctx {
+    dnnl_engine_t engine;
+    dnnl_stream_t stream;
+    int nthreads;  /* OpenMP threads edd uses; oneDNN threads each call itself */
+    edd_simd simd; /* chosen once at init: AVX2+FMA if the CPU has them */
+    char err[1024];
+} edd_ctx;
+
+/* Create the oneDNN CPU engine and stream. nthreads <= 0 keeps OpenMP's
+ * default; EDD_SIMD=scalar in the environment forces the scalar twins. */
+edd_status edd_ctx_init(edd_ctx *ctx, int nthreads);
+
+/* Release the engine and stream. Safe on a zeroed or half-built context. */
+void edd_ctx_free(edd_ctx *ctx);
+
+/* Record an error message (printf format) and return st, so that a caller
+ * can write `return edd_fail(ctx, EDD_ERR_IO, "%s: ...", path);`. */
+edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Turn a oneDNN status into an edd_status with a message naming `what`. */
+edd_status edd_dnnl_check(edd_ctx *ctx, dnnl_status_t s, const char *what);
+
+/* The best SIMD level this CPU supports (AVX2 needs AVX2 and FMA). */
+edd_simd edd_simd_detect(void);
+
+/* ---- counter-based random numbers (design.md section 5) ----
+ * A random number is a pure function of (key, counter): no state, so the
+ * draw of unit u of example i in pass m is the same whichever thread makes
+ * it. Keys are derived from (seed, stream, index) by a 64-bit mix. */
+
+/* Key for one (seed, stream, index): e.g. stream = pass or step, index =
+ * example number in the dataset. */
+uint64_t edd_rng_key(uint64_t seed, uint64_t stream, uint64_t index);
+
+/* 32 random bits for counter ctr under key (two rounds of a 32-bit
+ * avalanche hash; simd/dropout_avx2.c computes the same bits 8 at a time). */
+static inline uint32_t edd_rng_u32(uint64_t key, uint32_t ctr)
+{
+    uint32_t x = ctr * 0x9E3779B9u + (uint32_t)key;
+    x ^= x >> 16; x *= 0x7FEB352Du; x ^= x >> 15; x *= 0x846CA68Bu; x ^= x >> 16;
+    x ^= (uint32_t)(key >> 32);
+    x ^= x >> 16; x *= 0x7FEB352Du; x ^= x >> 15; x *= 0x846CA68Bu; x ^= x >> 16;
+    return x;
+}
+
+/* Uniform float in [0, 1) with 24 random bits. */
+static inline float edd_rng_uniform(uint64_t key, uint32_t ctr)
+{
+    return (float)(edd_rng_u32(key, ctr) >> 8) * (1.0f / 16777216.0f);
+}
+
+/* Standard normal by Box-Muller from counters 2*ctr and 2*ctr+1. */
+float edd_rng_normal(uint64_t key, uint32_t ctr);
+
+/* Seeded Fisher-Yates permutation of 0..n-1 (same result on any thread count). */
+void edd_rng_permutation(uint64_t seed, uint64_t stream, uint32_t *perm, size_t n);
+
+#endif

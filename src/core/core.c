@@ -1,0 +1,97 @@
+/* core.c - context, errors, random numbers. See include/edd/core.h. */
+#include "edd/core.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
+{
+    if (ctx) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+edd_status edd_dnnl_check(edd_ctx *ctx, dnnl_status_t s, const char *what)
+{
+    if (s == dnnl_success)
+        return EDD_OK;
+    return edd_fail(ctx, EDD_ERR_DNNL, "oneDNN: %s failed with status %d", what, (int)s);
+}
+
+edd_simd edd_simd_detect(void)
+{
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return EDD_SIMD_AVX2;
+    return EDD_SIMD_SCALAR;
+}
+
+edd_status edd_ctx_init(edd_ctx *ctx, int nthreads)
+{
+    memset(ctx, 0, sizeof *ctx);
+    if (nthreads > 0)
+        omp_set_num_threads(nthreads);
+    ctx->nthreads = omp_get_max_threads();
+    ctx->simd = edd_simd_detect();
+    const char *force = getenv("EDD_SIMD");
+    if (force && strcmp(force, "scalar") == 0)
+        ctx->simd = EDD_SIMD_SCALAR;
+    edd_status st = edd_dnnl_check(ctx, dnnl_engine_create(&ctx->engine, dnnl_cpu, 0), "engine create");
+    if (st)
+        return st;
+    return edd_dnnl_check(ctx, dnnl_stream_create(&ctx->stream, ctx->engine, dnnl_stream_default_flags),
+                          "stream create");
+}
+
+void edd_ctx_free(edd_ctx *ctx)
+{
+    if (ctx->stream)
+        dnnl_stream_destroy(ctx->stream);
+    if (ctx->engine)
+        dnnl_engine_destroy(ctx->engine);
+    ctx->stream = NULL;
+    ctx->engine = NULL;
+}
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+uint64_t edd_rng_key(uint64_t seed, uint64_t stream, uint64_t index)
+{
+    uint64_t k = mix64(seed + 0x9E3779B97F4A7C15ull);
+    k = mix64(k ^ (stream + 0x632BE59BD9B4E019ull));
+    return mix64(k ^ (index + 0x8CB92BA72F3D8DD7ull));
+}
+
+float edd_rng_normal(uint64_t key, uint32_t ctr)
+{
+    float u1 = ((float)(edd_rng_u32(key, 2 * ctr) >> 8) + 1.0f) * (1.0f / 16777217.0f);
+    float u2 = edd_rng_uniform(key, 2 * ctr + 1);
+    return sqrtf(-2.0f * logf(u1)) * cosf(6.28318530718f * u2);
+}
+
+void edd_rng_permutation(uint64_t seed, uint64_t stream, uint32_t *perm, size_t n)
+{
+    uint64_t key = edd_rng_key(seed, stream, 0x5EED);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = (uint32_t)i;
+    for (size_t i = n; i > 1; i--) {
+        uint64_t r = ((uint64_t)edd_rng_u32(key, (uint32_t)(2 * i)) << 32) | edd_rng_u32(key, (uint32_t)(2 * i + 1));
+        size_t j = (size_t)(r % i);
+        uint32_t t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+}
