@@ -1,0 +1,141 @@
+/* edd/nn.h - the paper's CNN (design.md section 2) on oneDNN primitives,
+ * its loss (softmax cross-entropy on soft labels, plus the Eq. 3 margin
+ * penalty) and its optimisers (Adam, AdaDelta).
+ *
+ * Owns: edd_cnn (all parameters in one allocation, carved into named
+ * tensors in PyTorch order and layout), edd_plan (the oneDNN primitives and
+ * activations for one batch size, built once and reused), edd_optim.
+ * May call: core (context, RNG), io (model file), simd (dropout), oneDNN.
+ *
+ * Shapes, NCHW float32, for a batch of B images and K outputs:
+ *   x   [B,1,28,28] --dropout p_input--> conv1 8x8/2 pad 3 + ReLU -> a1 [B,64,14,14]
+ *   a1 -> conv2 6x6/2 + ReLU -> a2 [B,128,5,5]
+ *   a2 -> conv3 5x5 (an inner product 3200->128, design.md section 9) + ReLU -> h [B,128]
+ *   h  --dropout p_hidden--> fc 128->K -> z [B,K] (logits) */
+#ifndef EDD_NN_H
+#define EDD_NN_H
+
+#include "edd/core.h"
+
+#define EDD_IMG_C 1
+#define EDD_IMG_H 28
+#define EDD_IMG_W 28
+#define EDD_IMG_SIZE (EDD_IMG_C * EDD_IMG_H * EDD_IMG_W)
+#define EDD_HIDDEN 128
+
+/* One tensor of the model: a name (PyTorch's), a shape and its floats. */
+typedef struct {
+    const char *name;
+    int rank;
+    int64_t ne[4]; /* PyTorch order: OIHW for conv weights, [out][in] for fc */
+    float *data;
+    size_t n;
+} edd_tensor;
+
+enum { EDD_CONV1_W, EDD_CONV1_B, EDD_CONV2_W, EDD_CONV2_B, EDD_CONV3_W, EDD_CONV3_B,
+       EDD_FC_W, EDD_FC_B, EDD_NTENSORS };
+
+typedef struct {
+    int k;                 /* outputs: 10, or 11 with the outlier class at index 10 */
+    float p_input, p_hidden;
+    size_t nparams;        /* 710,218 at K=10 */
+    float *params;         /* one allocation ... */
+    edd_tensor t[EDD_NTENSORS]; /* ... carved into the named tensors */
+    uint64_t version;      /* bumped whenever params change; plans refresh their copies */
+} edd_cnn;
+
+/* Number of parameters of the CNN with k outputs. */
+size_t edd_cnn_nparams(int k);
+
+/* Allocate a CNN with k outputs (2..1000) and dropout rates in [0,1), and
+ * initialise it as Keras did for cleverhans v1 (Glorot-uniform weights, zero
+ * biases) from the counter RNG under seed. */
+edd_status edd_cnn_init(edd_ctx *ctx, edd_cnn *m, int k, float p_input, float p_hidden, uint64_t seed);
+void edd_cnn_free(edd_cnn *m);
+
+/* Carve a buffer of m->nparams floats into tensors shaped like m's
+ * (used for gradients and optimiser moments). */
+void edd_cnn_carve(const edd_cnn *m, float *buf, edd_tensor t[EDD_NTENSORS]);
+
+/* Save to / load from the model file (docs/FORMATS.md), atomically; load
+ * checks the parameter count against the architecture. */
+edd_status edd_cnn_save(edd_ctx *ctx, const edd_cnn *m, const char *path);
+edd_status edd_cnn_load(edd_ctx *ctx, edd_cnn *m, const char *path);
+
+/* ---- execution plans ---- */
+enum {
+    EDD_PLAN_INFER = 0,        /* forward_inference only, no dropout */
+    EDD_PLAN_TRAIN = 1,        /* forward_training, backward data (not conv1), backward weights */
+    EDD_PLAN_INPUT_GRAD = 2    /* forward_training, backward data down to the input, no weights */
+};
+
+/* Dropout control for one forward pass: unit u of the example with dataset
+ * index idx[i] is kept according to edd_rng_key(seed, 2*stream+layer, idx[i])
+ * (layer 0 = input, 1 = hidden), so masks depend on (seed, stream, example)
+ * only, never on the thread or the batch that computes them. */
+typedef struct {
+    int on;
+    uint64_t seed, stream;
+    const uint64_t *idx; /* B dataset indices; NULL means 0..B-1 */
+} edd_dropout;
+
+typedef struct edd_plan edd_plan;
+
+/* Build every oneDNN primitive and buffer for batch size b and the given
+ * kind. own_stream: give the plan its own stream (for use from an OpenMP
+ * worker thread; primitives use user-managed scratchpads, so plans are
+ * independent and each may be used by one thread at a time). */
+edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out);
+void edd_plan_free(edd_plan *p);
+int edd_plan_batch(const edd_plan *p);
+
+/* Forward pass of p's batch: x is [b][784]; logits (b x K) are written to z
+ * (and kept in the plan for backward). Dropout applies as dr says
+ * (INFER plans reject dr->on). */
+edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *x,
+                            const edd_dropout *dr, float *z);
+
+/* Backward pass after edd_plan_forward on the same plan, from dz = dL/dz
+ * (b x K). TRAIN plans write the parameter gradients into grad (nparams
+ * floats, layout of m->params, overwritten, not accumulated); INPUT_GRAD
+ * plans write dL/dx (b x 784) into dx. The other pointer may be NULL. */
+edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *dz,
+                             float *grad, float *dx);
+
+/* ---- loss ---- */
+typedef enum { EDD_PENALTY_NONE = 0, EDD_PENALTY_HINGE, EDD_PENALTY_LITERAL } edd_penalty;
+
+typedef struct {
+    edd_penalty penalty; /* Eq. 3: see src/nn/loss.c for the two readings */
+    float gamma, kappa;
+    int outlier;         /* index of the outlier class, excluded from the max; -1 if none */
+} edd_loss_opts;
+
+/* Mean over b examples of the softmax cross-entropy of logits z (b x k)
+ * against target distributions t (b x k), plus the Eq. 3 penalty where
+ * opts asks for it (label[i] = the true class). Writes dL/dz into dz if
+ * not NULL. Stable for logits in the hundreds (log-sum-exp). */
+double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b, int k,
+                     const edd_loss_opts *opts, float *dz);
+
+/* ---- optimisers ---- */
+typedef enum { EDD_OPT_ADAM = 0, EDD_OPT_ADADELTA } edd_opt_kind;
+
+typedef struct {
+    edd_opt_kind kind;
+    float lr, beta1, beta2, eps; /* Adam: 1e-3, 0.9, 0.999, 1e-8 */
+    float rho;                   /* AdaDelta: lr 0.1 (cleverhans v1: 0.1, rho 0.95, eps 1e-8) */
+    size_t n;
+    long t;                      /* steps taken */
+    float *m, *v;                /* Adam moments, or AdaDelta E[g^2], E[dx^2] */
+} edd_optim;
+
+/* Defaults for kind: Adam lr 1e-3; AdaDelta lr 0.1, rho 0.95, eps 1e-8. */
+edd_optim edd_optim_defaults(edd_opt_kind kind);
+edd_status edd_optim_init(edd_ctx *ctx, edd_optim *o, size_t n);
+void edd_optim_free(edd_optim *o);
+
+/* One step: params -= update(grad). */
+void edd_optim_step(edd_optim *o, float *params, const float *grad);
+
+#endif

@@ -1,0 +1,540 @@
+/* plan.c - the CNN's forward and backward passes on oneDNN primitives.
+ *
+ * A plan holds, for one batch size, every primitive the passes need (built
+ * once, reused every call), the activations, and copies of the weights in
+ * the layouts oneDNN picked (format_tag_any), refreshed only when the
+ * model's parameters change. Activations stay in oneDNN's blocked layout
+ * from conv1's output to conv3's input: no reorder on the data path.
+ * ReLU is a post-op of each forward primitive; its backward is a mask on
+ * the post-ReLU activation (dy *= y > 0), done here in place. */
+#include "edd/nn.h"
+#include "edd/simd.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { L_CONV1, L_CONV2, L_CONV3, L_FC, NLAYERS };
+
+typedef struct {
+    dnnl_primitive_desc_t fwd_pd, bwd_data_pd, bwd_w_pd;
+    dnnl_primitive_t fwd, bwd_data, bwd_w;
+    dnnl_memory_t sp_fwd, sp_bwd_data, sp_bwd_w;  /* scratchpads (one shared buffer) */
+    dnnl_memory_t w_user, b_user;                 /* plain PyTorch layout, handles set per call */
+    dnnl_memory_t w_fwd, w_bwd;                   /* weights in the layout each primitive wants */
+    dnnl_primitive_t w_fwd_reorder, w_bwd_reorder; /* NULL when the layout is already plain */
+    dnnl_memory_t dw_prim, dw_user, db_user;      /* diff weights as produced, and plain */
+    dnnl_primitive_t dw_reorder;
+} layer;
+
+struct edd_plan {
+    int b, k, kind;
+    dnnl_stream_t stream;
+    int own_stream;
+    layer l[NLAYERS];
+    /* activations: x after dropout, a1, a2 (blocked), h (after ReLU), hd (after dropout), z */
+    dnnl_memory_t m_x, m_a1, m_a2, m_h, m_hd, m_z;
+    dnnl_memory_t m_dx, m_da1, m_da2, m_dh, m_dz;
+    /* conv1 runs on oneDNN's gemm kernel in plain NCHW (no jit kernel takes
+     * its one input channel with an 8x8 kernel), conv2 on the jit kernel in
+     * a blocked layout: a1 is reordered between them, both ways. */
+    dnnl_memory_t m_a1c, m_da1c;          /* a1 and its gradient in conv2's layout */
+    dnnl_primitive_t a1_fwd_reorder, a1_bwd_reorder;
+    float *mask_in, *mask_h; /* dropout scales, or NULL when the pass had no dropout */
+    int dropout_was_on;
+    void *scratch;
+    size_t scratch_size;
+    uint64_t w_version;
+    int w_valid;
+};
+
+#define CK(expr, what)                                                      \
+    do {                                                                    \
+        edd_status st_ = edd_dnnl_check(ctx, (expr), (what));               \
+        if (st_)                                                            \
+            return st_;                                                     \
+    } while (0)
+
+static edd_status md_tag(edd_ctx *ctx, dnnl_memory_desc_t *md, int nd, const int64_t *ne, dnnl_format_tag_t tag)
+{
+    dnnl_dims_t dims = {0};
+    for (int i = 0; i < nd; i++)
+        dims[i] = ne[i];
+    CK(dnnl_memory_desc_init_by_tag(md, nd, dims, dnnl_f32, tag), "memory_desc_init_by_tag");
+    return EDD_OK;
+}
+
+static edd_status mem_new(edd_ctx *ctx, dnnl_memory_t *mem, const dnnl_memory_desc_t *md, void *handle)
+{
+    CK(dnnl_memory_create(mem, md, ctx->engine, handle), "memory_create");
+    return EDD_OK;
+}
+
+static float *mem_ptr(dnnl_memory_t m)
+{
+    void *p = NULL;
+    dnnl_memory_get_data_handle(m, &p);
+    return p;
+}
+
+static size_t mem_floats(dnnl_memory_t m)
+{
+    const dnnl_memory_desc_t *md;
+    dnnl_memory_get_memory_desc(m, &md);
+    return dnnl_memory_desc_get_size(md) / sizeof(float);
+}
+
+/* Create a primitive from pd with a user-managed scratchpad (so plans can
+ * run concurrently on different threads), and grow the plan's scratch need. */
+static edd_status prim_make(edd_ctx *ctx, edd_plan *p, dnnl_primitive_desc_t pd, dnnl_primitive_t *prim,
+                            dnnl_memory_t *sp)
+{
+    CK(dnnl_primitive_create(prim, pd), "primitive_create");
+    const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    size_t sz = smd ? dnnl_memory_desc_get_size(smd) : 0;
+    if (sz > p->scratch_size)
+        p->scratch_size = sz;
+    if (smd)
+        return mem_new(ctx, sp, smd, DNNL_MEMORY_NONE);
+    *sp = NULL;
+    return EDD_OK;
+}
+
+static edd_status pd_make(edd_ctx *ctx, dnnl_primitive_desc_t *pd, const void *desc, int relu,
+                          const_dnnl_primitive_desc_t hint)
+{
+    dnnl_primitive_attr_t attr;
+    CK(dnnl_primitive_attr_create(&attr), "primitive_attr_create");
+    dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (relu) {
+        dnnl_post_ops_t po;
+        dnnl_post_ops_create(&po);
+        dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+        dnnl_primitive_attr_set_post_ops(attr, po);
+        dnnl_post_ops_destroy(po);
+    }
+    dnnl_status_t s = dnnl_primitive_desc_create(pd, desc, attr, ctx->engine, hint);
+    dnnl_primitive_attr_destroy(attr);
+    CK(s, "primitive_desc_create");
+    return EDD_OK;
+}
+
+/* A reorder from one memory to another when their layouts differ:
+ * *dst_out becomes src itself when they match (no copy needed). */
+static edd_status reorder_make(edd_ctx *ctx, dnnl_memory_t src, const dnnl_memory_desc_t *want,
+                               dnnl_memory_t *dst_out, dnnl_primitive_t *reorder, int alloc)
+{
+    const dnnl_memory_desc_t *have;
+    dnnl_memory_get_memory_desc(src, &have);
+    *reorder = NULL;
+    if (dnnl_memory_desc_equal(have, want)) {
+        *dst_out = NULL;
+        return EDD_OK;
+    }
+    edd_status st = mem_new(ctx, dst_out, want, alloc ? DNNL_MEMORY_ALLOCATE : DNNL_MEMORY_NONE);
+    if (st)
+        return st;
+    dnnl_primitive_desc_t rpd;
+    CK(dnnl_reorder_primitive_desc_create(&rpd, have, ctx->engine, want, ctx->engine, NULL), "reorder pd");
+    dnnl_status_t s = dnnl_primitive_create(reorder, rpd);
+    dnnl_primitive_desc_destroy(rpd);
+    CK(s, "reorder create");
+    return EDD_OK;
+}
+
+static edd_status reorder_make_to(edd_ctx *ctx, const dnnl_memory_desc_t *from, dnnl_memory_t dst,
+                                  dnnl_primitive_t *reorder)
+{
+    const dnnl_memory_desc_t *want;
+    dnnl_memory_get_memory_desc(dst, &want);
+    *reorder = NULL;
+    if (dnnl_memory_desc_equal(from, want))
+        return EDD_OK;
+    dnnl_primitive_desc_t rpd;
+    CK(dnnl_reorder_primitive_desc_create(&rpd, from, ctx->engine, want, ctx->engine, NULL), "reorder pd");
+    dnnl_status_t s = dnnl_primitive_create(reorder, rpd);
+    dnnl_primitive_desc_destroy(rpd);
+    CK(s, "reorder create");
+    return EDD_OK;
+}
+
+static edd_status run(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t prim, dnnl_memory_t sp, int n, dnnl_exec_arg_t *args)
+{
+    if (sp) {
+        dnnl_memory_set_data_handle(sp, p->scratch);
+        args[n].arg = DNNL_ARG_SCRATCHPAD;
+        args[n].memory = sp;
+        n++;
+    }
+    CK(dnnl_primitive_execute(prim, p->stream, n, args), "primitive_execute");
+    return EDD_OK;
+}
+
+static edd_status run_reorder(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t r, dnnl_memory_t from, dnnl_memory_t to)
+{
+    dnnl_exec_arg_t a[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    CK(dnnl_primitive_execute(r, p->stream, 2, a), "reorder execute");
+    return EDD_OK;
+}
+
+/* Layer geometry: conv1 and conv2 are convolutions; conv3 (5x5 kernel over
+ * a 5x5 input) and fc are inner products. */
+static const dnnl_dims_t conv_stride[2] = {{2, 2}, {2, 2}};
+static const dnnl_dims_t conv_pad[2] = {{3, 3}, {0, 0}};
+
+static edd_status layer_fwd_desc(edd_ctx *ctx, int li, int kind, const dnnl_memory_desc_t *src,
+                                 const dnnl_memory_desc_t *w, const dnnl_memory_desc_t *bias,
+                                 const dnnl_memory_desc_t *dst, dnnl_primitive_desc_t *pd)
+{
+    dnnl_prop_kind_t prop = kind == EDD_PLAN_INFER ? dnnl_forward_inference : dnnl_forward_training;
+    int relu = li != L_FC;
+    if (li <= L_CONV2) {
+        dnnl_convolution_desc_t d;
+        CK(dnnl_convolution_forward_desc_init(&d, prop, dnnl_convolution_direct, src, w, bias, dst,
+                                              conv_stride[li], conv_pad[li], conv_pad[li]), "conv fwd desc");
+        return pd_make(ctx, pd, &d, relu, NULL);
+    }
+    dnnl_inner_product_desc_t d;
+    CK(dnnl_inner_product_forward_desc_init(&d, prop, src, w, bias, dst), "ip fwd desc");
+    return pd_make(ctx, pd, &d, relu, NULL);
+}
+
+static edd_status layer_bwd_data_desc(edd_ctx *ctx, int li, const dnnl_memory_desc_t *dsrc,
+                                      const dnnl_memory_desc_t *w, const dnnl_memory_desc_t *ddst,
+                                      const_dnnl_primitive_desc_t hint, dnnl_primitive_desc_t *pd)
+{
+    if (li <= L_CONV2) {
+        dnnl_convolution_desc_t d;
+        CK(dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, dsrc, w, ddst,
+                                                    conv_stride[li], conv_pad[li], conv_pad[li]), "conv bwd data desc");
+        return pd_make(ctx, pd, &d, 0, hint);
+    }
+    dnnl_inner_product_desc_t d;
+    CK(dnnl_inner_product_backward_data_desc_init(&d, dsrc, w, ddst), "ip bwd data desc");
+    return pd_make(ctx, pd, &d, 0, hint);
+}
+
+static edd_status layer_bwd_w_desc(edd_ctx *ctx, int li, const dnnl_memory_desc_t *src,
+                                   const dnnl_memory_desc_t *dw, const dnnl_memory_desc_t *db,
+                                   const dnnl_memory_desc_t *ddst, const_dnnl_primitive_desc_t hint,
+                                   dnnl_primitive_desc_t *pd)
+{
+    if (li <= L_CONV2) {
+        dnnl_convolution_desc_t d;
+        CK(dnnl_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, src, dw, db, ddst,
+                                                       conv_stride[li], conv_pad[li], conv_pad[li]), "conv bwd weights desc");
+        return pd_make(ctx, pd, &d, 0, hint);
+    }
+    dnnl_inner_product_desc_t d;
+    CK(dnnl_inner_product_backward_weights_desc_init(&d, src, dw, db, ddst), "ip bwd weights desc");
+    return pd_make(ctx, pd, &d, 0, hint);
+}
+
+/* Build layer li: forward from src_md to a dst md (any unless dst_fixed),
+ * and the backward primitives the plan kind needs. */
+static edd_status layer_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int li, const dnnl_memory_desc_t *src_md,
+                              const dnnl_memory_desc_t *dst_req, int need_bwd_data, int need_bwd_w,
+                              const dnnl_memory_desc_t **dst_md)
+{
+    layer *L = &p->l[li];
+    const edd_tensor *W = &m->t[2 * li], *B = &m->t[2 * li + 1];
+    dnnl_memory_desc_t w_plain, w_any, b_md;
+    edd_status st;
+    if ((st = md_tag(ctx, &w_plain, W->rank, W->ne, W->rank == 4 ? dnnl_oihw : dnnl_oi)))
+        return st;
+    if ((st = md_tag(ctx, &w_any, W->rank, W->ne, dnnl_format_tag_any)))
+        return st;
+    if ((st = md_tag(ctx, &b_md, 1, B->ne, dnnl_x)))
+        return st;
+    if ((st = layer_fwd_desc(ctx, li, p->kind, src_md, &w_any, &b_md, dst_req, &L->fwd_pd)))
+        return st;
+    if ((st = prim_make(ctx, p, L->fwd_pd, &L->fwd, &L->sp_fwd)))
+        return st;
+    *dst_md = dnnl_primitive_desc_query_md(L->fwd_pd, dnnl_query_dst_md, 0);
+    src_md = dnnl_primitive_desc_query_md(L->fwd_pd, dnnl_query_src_md, 0);
+    if ((st = mem_new(ctx, &L->w_user, &w_plain, DNNL_MEMORY_NONE)) || (st = mem_new(ctx, &L->b_user, &b_md, DNNL_MEMORY_NONE)))
+        return st;
+    const dnnl_memory_desc_t *wf = dnnl_primitive_desc_query_md(L->fwd_pd, dnnl_query_weights_md, 0);
+    if ((st = reorder_make(ctx, L->w_user, wf, &L->w_fwd, &L->w_fwd_reorder, 1)))
+        return st;
+    if (need_bwd_data) {
+        if ((st = layer_bwd_data_desc(ctx, li, src_md, &w_any, *dst_md, L->fwd_pd, &L->bwd_data_pd)))
+            return st;
+        if ((st = prim_make(ctx, p, L->bwd_data_pd, &L->bwd_data, &L->sp_bwd_data)))
+            return st;
+        const dnnl_memory_desc_t *wb = dnnl_primitive_desc_query_md(L->bwd_data_pd, dnnl_query_weights_md, 0);
+        if ((st = reorder_make(ctx, L->w_user, wb, &L->w_bwd, &L->w_bwd_reorder, 1)))
+            return st;
+    }
+    if (need_bwd_w) {
+        if ((st = layer_bwd_w_desc(ctx, li, src_md, &w_any, &b_md, *dst_md, L->fwd_pd, &L->bwd_w_pd)))
+            return st;
+        if ((st = prim_make(ctx, p, L->bwd_w_pd, &L->bwd_w, &L->sp_bwd_w)))
+            return st;
+        const dnnl_memory_desc_t *dw = dnnl_primitive_desc_query_md(L->bwd_w_pd, dnnl_query_diff_weights_md, 0);
+        if ((st = mem_new(ctx, &L->dw_user, &w_plain, DNNL_MEMORY_NONE)) || (st = mem_new(ctx, &L->db_user, &b_md, DNNL_MEMORY_NONE)))
+            return st;
+        if ((st = reorder_make_to(ctx, dw, L->dw_user, &L->dw_reorder)))
+            return st;
+        if (L->dw_reorder && (st = mem_new(ctx, &L->dw_prim, dw, DNNL_MEMORY_ALLOCATE)))
+            return st;
+    }
+    return EDD_OK;
+}
+
+edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
+{
+    *out = NULL;
+    if (b <= 0 || b > (1 << 20))
+        return edd_fail(ctx, EDD_ERR_ARG, "plan: batch size %d, expected 1..%d", b, 1 << 20);
+    if (kind != EDD_PLAN_INFER && kind != EDD_PLAN_TRAIN && kind != EDD_PLAN_INPUT_GRAD)
+        return edd_fail(ctx, EDD_ERR_ARG, "plan: kind %d, expected INFER, TRAIN or INPUT_GRAD", kind);
+    edd_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory");
+    p->b = b;
+    p->k = m->k;
+    p->kind = kind;
+    p->stream = ctx->stream;
+    edd_status st = EDD_OK;
+    if (own_stream) {
+        p->own_stream = 1;
+        if ((st = edd_dnnl_check(ctx, dnnl_stream_create(&p->stream, ctx->engine, dnnl_stream_default_flags), "stream create")))
+            goto fail;
+    }
+    int bwd = kind != EDD_PLAN_INFER, bw = kind == EDD_PLAN_TRAIN;
+    int64_t dx[4] = {b, EDD_IMG_C, EDD_IMG_H, EDD_IMG_W}, dh[2] = {b, EDD_HIDDEN}, dz[2] = {b, m->k};
+    int64_t da1[4] = {b, 64, 14, 14}, da2[4] = {b, 128, 5, 5};
+    dnnl_memory_desc_t x_md, a1_any, a2_any, h_md, z_md;
+    if ((st = md_tag(ctx, &x_md, 4, dx, dnnl_nchw)) || (st = md_tag(ctx, &a1_any, 4, da1, dnnl_format_tag_any)) ||
+        (st = md_tag(ctx, &a2_any, 4, da2, dnnl_format_tag_any)) || (st = md_tag(ctx, &h_md, 2, dh, dnnl_nc)) ||
+        (st = md_tag(ctx, &z_md, 2, dz, dnnl_nc)))
+        goto fail;
+    const dnnl_memory_desc_t *a1_md, *a2_md, *h_out, *z_out;
+    if ((st = layer_build(ctx, p, m, L_CONV1, &x_md, &a1_any, kind == EDD_PLAN_INPUT_GRAD, bw, &a1_md)) ||
+        (st = layer_build(ctx, p, m, L_CONV2, &a1_any, &a2_any, bwd, bw, &a2_md)))
+        goto fail;
+    const dnnl_memory_desc_t *a1c_md = dnnl_primitive_desc_query_md(p->l[L_CONV2].fwd_pd, dnnl_query_src_md, 0);
+    if ((st = layer_build(ctx, p, m, L_CONV3, a2_md, &h_md, bwd, bw, &h_out)) ||
+        (st = layer_build(ctx, p, m, L_FC, &h_md, &z_md, bwd, bw, &z_out)))
+        goto fail;
+    if ((st = mem_new(ctx, &p->m_x, &x_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_a1, a1_md, DNNL_MEMORY_ALLOCATE)) ||
+        (st = mem_new(ctx, &p->m_a2, a2_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_h, &h_md, DNNL_MEMORY_ALLOCATE)) ||
+        (st = mem_new(ctx, &p->m_hd, &h_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_z, &z_md, DNNL_MEMORY_NONE)))
+        goto fail;
+    if ((st = reorder_make(ctx, p->m_a1, a1c_md, &p->m_a1c, &p->a1_fwd_reorder, 1)))
+        goto fail;
+    if (bwd) {
+        if ((st = mem_new(ctx, &p->m_da1, a1_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_da2, a2_md, DNNL_MEMORY_ALLOCATE)) ||
+            (st = mem_new(ctx, &p->m_dh, &h_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_dz, &z_md, DNNL_MEMORY_NONE)))
+            goto fail;
+        if (kind == EDD_PLAN_INPUT_GRAD && (st = mem_new(ctx, &p->m_dx, &x_md, DNNL_MEMORY_ALLOCATE)))
+            goto fail;
+        if (p->m_a1c && ((st = mem_new(ctx, &p->m_da1c, a1c_md, DNNL_MEMORY_ALLOCATE)) ||
+                         (st = reorder_make_to(ctx, a1c_md, p->m_da1, &p->a1_bwd_reorder))))
+            goto fail;
+        p->mask_in = malloc((size_t)b * EDD_IMG_SIZE * sizeof(float));
+        p->mask_h = malloc((size_t)b * EDD_HIDDEN * sizeof(float));
+        if (!p->mask_in || !p->mask_h) {
+            st = edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for dropout masks (batch %d)", b);
+            goto fail;
+        }
+    }
+    if (p->scratch_size && !(p->scratch = aligned_alloc(64, (p->scratch_size + 63) / 64 * 64))) {
+        st = edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for a %zu-byte scratchpad", p->scratch_size);
+        goto fail;
+    }
+    *out = p;
+    return EDD_OK;
+fail:
+    edd_plan_free(p);
+    return st;
+}
+
+static void prim_free(dnnl_primitive_t x) { if (x) dnnl_primitive_destroy(x); }
+static void mem_free(dnnl_memory_t x) { if (x) dnnl_memory_destroy(x); }
+static void pd_free(dnnl_primitive_desc_t x) { if (x) dnnl_primitive_desc_destroy(x); }
+
+void edd_plan_free(edd_plan *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < NLAYERS; i++) {
+        layer *L = &p->l[i];
+        prim_free(L->fwd); prim_free(L->bwd_data); prim_free(L->bwd_w);
+        prim_free(L->w_fwd_reorder); prim_free(L->w_bwd_reorder); prim_free(L->dw_reorder);
+        pd_free(L->fwd_pd); pd_free(L->bwd_data_pd); pd_free(L->bwd_w_pd);
+        mem_free(L->sp_fwd); mem_free(L->sp_bwd_data); mem_free(L->sp_bwd_w);
+        mem_free(L->w_user); mem_free(L->b_user); mem_free(L->w_fwd); mem_free(L->w_bwd);
+        mem_free(L->dw_prim); mem_free(L->dw_user); mem_free(L->db_user);
+    }
+    prim_free(p->a1_fwd_reorder);
+    prim_free(p->a1_bwd_reorder);
+    dnnl_memory_t mems[] = {p->m_x, p->m_a1, p->m_a2, p->m_h, p->m_hd, p->m_z, p->m_dx,
+                            p->m_da1, p->m_da2, p->m_dh, p->m_dz, p->m_a1c, p->m_da1c};
+    for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
+        mem_free(mems[i]);
+    if (p->own_stream && p->stream)
+        dnnl_stream_destroy(p->stream);
+    free(p->mask_in);
+    free(p->mask_h);
+    free(p->scratch);
+    free(p);
+}
+
+int edd_plan_batch(const edd_plan *p) { return p->b; }
+
+/* Bring the plan's copies of the weights up to date with m's parameters. */
+static edd_status weights_refresh(edd_ctx *ctx, edd_plan *p, const edd_cnn *m)
+{
+    for (int li = 0; li < NLAYERS; li++) {
+        layer *L = &p->l[li];
+        dnnl_memory_set_data_handle(L->w_user, m->t[2 * li].data);
+        dnnl_memory_set_data_handle(L->b_user, m->t[2 * li + 1].data);
+    }
+    if (p->w_valid && p->w_version == m->version)
+        return EDD_OK;
+    edd_status st;
+    for (int li = 0; li < NLAYERS; li++) {
+        layer *L = &p->l[li];
+        if (L->w_fwd_reorder && (st = run_reorder(ctx, p, L->w_fwd_reorder, L->w_user, L->w_fwd)))
+            return st;
+        if (L->w_bwd_reorder && (st = run_reorder(ctx, p, L->w_bwd_reorder, L->w_user, L->w_bwd)))
+            return st;
+    }
+    p->w_version = m->version;
+    p->w_valid = 1;
+    return EDD_OK;
+}
+
+static dnnl_memory_t w_for(layer *L, int bwd) {
+    if (bwd)
+        return L->w_bwd ? L->w_bwd : L->w_user;
+    return L->w_fwd ? L->w_fwd : L->w_user;
+}
+
+/* Inverted dropout over b rows of n units, row i keyed by its example's
+ * dataset index (design.md section 5). mask may be NULL. */
+static void dropout_rows(edd_simd lv, float *y, float *mask, const float *x, int b, size_t n, float pdrop,
+                         const edd_dropout *dr, int layer_id)
+{
+    #pragma omp parallel for schedule(static) if (b >= 16 && !omp_in_parallel())
+    for (int i = 0; i < b; i++) {
+        uint64_t idx = dr->idx ? dr->idx[i] : (uint64_t)i;
+        uint64_t key = edd_rng_key(dr->seed, 2 * dr->stream + (uint64_t)layer_id, idx);
+        edd_dropout_f32(lv, y + (size_t)i * n, mask ? mask + (size_t)i * n : NULL, x + (size_t)i * n, n, key, 0, pdrop);
+    }
+}
+
+edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *x, const edd_dropout *dr, float *z)
+{
+    int on = dr && dr->on;
+    if (on && p->kind == EDD_PLAN_INFER)
+        return edd_fail(ctx, EDD_ERR_ARG, "plan: dropout asked of an inference plan (batch %d)", p->b);
+    if (m->k != p->k)
+        return edd_fail(ctx, EDD_ERR_ARG, "plan: model has K=%d outputs, plan was built for K=%d", m->k, p->k);
+    edd_status st = weights_refresh(ctx, p, m);
+    if (st)
+        return st;
+    size_t nx = (size_t)p->b * EDD_IMG_SIZE, nh = (size_t)p->b * EDD_HIDDEN;
+    float *xd = mem_ptr(p->m_x);
+    p->dropout_was_on = on;
+    if (on && m->p_input > 0)
+        dropout_rows(ctx->simd, xd, p->mask_in, x, p->b, EDD_IMG_SIZE, m->p_input, dr, 0);
+    else
+        memcpy(xd, x, nx * sizeof(float));
+    dnnl_memory_t src[NLAYERS] = {p->m_x, p->m_a1c ? p->m_a1c : p->m_a1, p->m_a2, p->m_hd};
+    dnnl_memory_t dst[NLAYERS] = {p->m_a1, p->m_a2, p->m_h, p->m_z};
+    dnnl_memory_set_data_handle(p->m_z, z);
+    for (int li = 0; li < NLAYERS; li++) {
+        layer *L = &p->l[li];
+        if (li == L_FC) {
+            float *h = mem_ptr(p->m_h), *hd = mem_ptr(p->m_hd);
+            if (on && m->p_hidden > 0)
+                dropout_rows(ctx->simd, hd, p->mask_h, h, p->b, EDD_HIDDEN, m->p_hidden, dr, 1);
+            else
+                memcpy(hd, h, nh * sizeof(float));
+        }
+        dnnl_exec_arg_t a[5] = {{DNNL_ARG_SRC, src[li]}, {DNNL_ARG_WEIGHTS, w_for(L, 0)},
+                                {DNNL_ARG_BIAS, L->b_user}, {DNNL_ARG_DST, dst[li]}};
+        if ((st = run(ctx, p, L->fwd, L->sp_fwd, 4, a)))
+            return st;
+        if (li == L_CONV1 && p->a1_fwd_reorder && (st = run_reorder(ctx, p, p->a1_fwd_reorder, p->m_a1, p->m_a1c)))
+            return st;
+    }
+    return edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait");
+}
+
+/* dy *= (y > 0) [* mask]: the backward of ReLU (and of dropout) in place. */
+static void relu_back(float *dy, const float *y, const float *mask, size_t n)
+{
+    #pragma omp parallel for schedule(static) if (n >= 65536 && !omp_in_parallel())
+    for (size_t i = 0; i < n; i++)
+        dy[i] = y[i] > 0.0f ? dy[i] * (mask ? mask[i] : 1.0f) : 0.0f;
+}
+
+static edd_status layer_bwd_w(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int li, dnnl_memory_t src,
+                              dnnl_memory_t ddst, float *grad)
+{
+    layer *L = &p->l[li];
+    dnnl_memory_set_data_handle(L->dw_user, grad + (m->t[2 * li].data - m->params));
+    dnnl_memory_set_data_handle(L->db_user, grad + (m->t[2 * li + 1].data - m->params));
+    dnnl_exec_arg_t a[5] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst},
+                            {DNNL_ARG_DIFF_WEIGHTS, L->dw_reorder ? L->dw_prim : L->dw_user},
+                            {DNNL_ARG_DIFF_BIAS, L->db_user}};
+    edd_status st = run(ctx, p, L->bwd_w, L->sp_bwd_w, 4, a);
+    if (st || !L->dw_reorder)
+        return st;
+    return run_reorder(ctx, p, L->dw_reorder, L->dw_prim, L->dw_user);
+}
+
+static edd_status layer_bwd_data(edd_ctx *ctx, edd_plan *p, int li, dnnl_memory_t ddst, dnnl_memory_t dsrc)
+{
+    layer *L = &p->l[li];
+    dnnl_exec_arg_t a[4] = {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, w_for(L, 1)}, {DNNL_ARG_DIFF_SRC, dsrc}};
+    return run(ctx, p, L->bwd_data, L->sp_bwd_data, 3, a);
+}
+
+edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *dz, float *grad, float *dx)
+{
+    if (p->kind == EDD_PLAN_INFER)
+        return edd_fail(ctx, EDD_ERR_ARG, "plan: backward asked of an inference plan (batch %d)", p->b);
+    int wgrad = p->kind == EDD_PLAN_TRAIN && grad;
+    edd_status st;
+    dnnl_memory_set_data_handle(p->m_dz, (void *)dz);
+    if (wgrad && (st = layer_bwd_w(ctx, p, m, L_FC, p->m_hd, p->m_dz, grad)))
+        return st;
+    if ((st = layer_bwd_data(ctx, p, L_FC, p->m_dz, p->m_dh)))
+        return st;
+    int on = p->dropout_was_on;
+    relu_back(mem_ptr(p->m_dh), mem_ptr(p->m_h), on && m->p_hidden > 0 ? p->mask_h : NULL, mem_floats(p->m_dh));
+    if (wgrad && (st = layer_bwd_w(ctx, p, m, L_CONV3, p->m_a2, p->m_dh, grad)))
+        return st;
+    if ((st = layer_bwd_data(ctx, p, L_CONV3, p->m_dh, p->m_da2)))
+        return st;
+    relu_back(mem_ptr(p->m_da2), mem_ptr(p->m_a2), NULL, mem_floats(p->m_da2));
+    if (wgrad && (st = layer_bwd_w(ctx, p, m, L_CONV2, p->m_a1c ? p->m_a1c : p->m_a1, p->m_da2, grad)))
+        return st;
+    if ((st = layer_bwd_data(ctx, p, L_CONV2, p->m_da2, p->m_da1c ? p->m_da1c : p->m_da1)))
+        return st;
+    if (p->a1_bwd_reorder && (st = run_reorder(ctx, p, p->a1_bwd_reorder, p->m_da1c, p->m_da1)))
+        return st;
+    relu_back(mem_ptr(p->m_da1), mem_ptr(p->m_a1), NULL, mem_floats(p->m_da1));
+    if (wgrad && (st = layer_bwd_w(ctx, p, m, L_CONV1, p->m_x, p->m_da1, grad)))
+        return st;
+    if (p->kind == EDD_PLAN_INPUT_GRAD && dx) {
+        if ((st = layer_bwd_data(ctx, p, L_CONV1, p->m_da1, p->m_dx)))
+            return st;
+        if ((st = edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait")))
+            return st;
+        const float *g = mem_ptr(p->m_dx);
+        size_t n = (size_t)p->b * EDD_IMG_SIZE;
+        if (on && m->p_input > 0)
+            for (size_t i = 0; i < n; i++)
+                dx[i] = g[i] * p->mask_in[i];
+        else
+            memcpy(dx, g, n * sizeof(float));
+        return EDD_OK;
+    }
+    return edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait");
+}
