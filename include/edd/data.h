@@ -1,0 +1,73 @@
+/* edd/data.h - IDX files (plain or gzip) and the MNIST-style datasets.
+ *
+ * Owns: edd_idx (one decoded IDX file) and edd_dataset (images scaled to
+ * [0,1] in NCHW float32, labels as bytes), and the rules for where the data
+ * directory is and which dataset names exist.
+ * May call: core (edd_fail), libc, zlib (gzopen/gzread read plain and gzip
+ * files alike).
+ *
+ * Formats and every check made on them: docs/FORMATS.md. */
+#ifndef EDD_DATA_H
+#define EDD_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edd/core.h"
+
+/* Largest payload edd_idx_read accepts (after decompression): a gzip bomb or
+ * a header declaring absurd dimensions is an error, not an allocation. */
+#define EDD_IDX_MAX_BYTES ((size_t)1 << 30)
+
+/* One IDX file of unsigned bytes (type 0x08). ne[0] is the outermost
+ * dimension (the example count for MNIST); ne[i] for i >= rank is 1. */
+typedef struct {
+    int rank;       /* 1..4 */
+    uint32_t ne[4]; /* dimensions, each > 0 */
+    uint8_t *data;  /* size bytes, row-major */
+    size_t size;    /* product of the dimensions */
+} edd_idx;
+
+/* An image classification set: n examples of c x h x w pixels. */
+typedef struct {
+    size_t n;
+    int c, h, w;
+    float *x;   /* n*c*h*w in [0,1], NCHW */
+    uint8_t *y; /* n labels, each < 10 */
+} edd_dataset;
+
+/* Read the IDX file at path, plain or gzipped, into *out.
+ * Checks the magic (two zero bytes, type 0x08, rank 1..4), that each
+ * dimension is > 0, that their product neither overflows nor exceeds
+ * EDD_IDX_MAX_BYTES, that the payload has exactly that many bytes, and
+ * that a gzip stream is complete. On error *out is zeroed, nothing is
+ * leaked and ctx->err names the path, what was found and what was expected.
+ * Release with edd_idx_free. */
+edd_status edd_idx_read(edd_ctx *ctx, const char *path, edd_idx *out);
+
+/* Free the payload and zero *idx. Safe on a zeroed struct. */
+void edd_idx_free(edd_idx *idx);
+
+/* Load the training (train = 1) or test (train = 0) split from dir, which
+ * holds train-images-idx3-ubyte, train-labels-idx1-ubyte,
+ * t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each plain or with a
+ * .gz suffix (plain is used when both exist). Images must be rank 3, labels
+ * rank 1 with the same count and every label < 10. Keeps the first `limit`
+ * examples (0 keeps all). Pixels are scaled by 1/255; c is 1.
+ * On error *out is zeroed. Release with edd_dataset_free. */
+edd_status edd_dataset_load(edd_ctx *ctx, const char *dir, int train, size_t limit, edd_dataset *out);
+
+/* Free the arrays and zero *ds. Safe on a zeroed struct. */
+void edd_dataset_free(edd_dataset *ds);
+
+/* Write the default directory of dataset `name` into buf (n bytes):
+ * "$EDD_DATA_DIR/<name>" when EDD_DATA_DIR is set and not empty, else
+ * "data/<name>" relative to the working directory. Returns buf, or NULL
+ * when the path does not fit in n bytes. */
+const char *edd_data_default_dir(const char *name, char *buf, size_t n);
+
+/* EDD_OK when name is "mnist" or "fashion", else EDD_ERR_ARG with a message
+ * listing the accepted names. */
+edd_status edd_dataset_name_check(edd_ctx *ctx, const char *name);
+
+#endif

@@ -1,0 +1,89 @@
+/* edd/io.h - files edd writes and reads back: atomic writes, NumPy .npy
+ * arrays and the model file.
+ *
+ * Owns: the byte layout of .npy files (the subset below) and of the model
+ * file (docs/FORMATS.md), and the write-to-temp-then-rename rule.
+ * May call: core (edd_fail), libc, POSIX (open, fsync, rename), zlib (crc32).
+ *
+ * Every writer is atomic: a failed write removes its temporary file and
+ * leaves any existing file at the target path untouched. */
+#ifndef EDD_IO_H
+#define EDD_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edd/core.h"
+
+#define EDD_NPY_MAX_RANK 4
+#define EDD_MODEL_MAGIC "EDDMODEL"
+#define EDD_MODEL_VERSION 1u
+/* Bytes before the parameters, and the trailing CRC32. */
+#define EDD_MODEL_HEADER_BYTES 32
+#define EDD_MODEL_CRC_BYTES 4
+
+/* Write nchunks buffers (chunks[i] of sizes[i] bytes), one after the other,
+ * to path.tmp.<pid>, fsync it, and rename it over path. On any failure the
+ * temporary file is removed and an existing file at path is left as it was.
+ * A chunk of size 0 may be NULL. */
+edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *const *chunks, const size_t *sizes,
+                                 int nchunks);
+
+/* ---- NumPy .npy, version 1.0 written; 1.0, 2.0 and 3.0 read ----
+ * Little-endian, C order, rank 0..4. */
+typedef enum {
+    EDD_NPY_F32 = 0, /* '<f4' */
+    EDD_NPY_U8,      /* '|u1' */
+    EDD_NPY_I32      /* '<i4' */
+} edd_npy_dtype;
+
+typedef struct {
+    edd_npy_dtype dtype;
+    int rank;
+    size_t shape[EDD_NPY_MAX_RANK]; /* shape[i] for i >= rank is 1 */
+    size_t count;                   /* elements: product of the shape */
+    size_t nbytes;                  /* count times the element size */
+    void *data;                     /* malloc'd, nbytes (at least 1) */
+} edd_npy;
+
+/* Bytes per element of dtype (4, 1 or 4), 0 for a value outside the enum. */
+size_t edd_npy_elsize(edd_npy_dtype dtype);
+
+/* Write data (product of shape[0..rank) elements of dtype, C order) to path
+ * as a .npy v1.0 file that numpy.load opens. rank is 0..4; rank 0 is a
+ * scalar. The header is padded with spaces and a final newline so that the
+ * data starts at a multiple of 64 bytes, as NumPy does. Atomic. */
+edd_status edd_npy_write(edd_ctx *ctx, const char *path, edd_npy_dtype dtype, int rank, const size_t *shape,
+                         const void *data);
+
+/* Read a .npy file into *out. Checks the magic, the version, the header
+ * dict (exactly the keys descr, fortran_order and shape; descr one of
+ * '<f4', '|u1', '<i4'; fortran_order False; shape a tuple of at most 4
+ * non-negative integers) and that the payload has exactly the bytes the
+ * shape calls for. On error *out is zeroed. Release with edd_npy_free. */
+edd_status edd_npy_read(edd_ctx *ctx, const char *path, edd_npy *out);
+
+/* Free the data and zero *a. Safe on a zeroed struct. */
+void edd_npy_free(edd_npy *a);
+
+/* ---- the model file (docs/FORMATS.md) ---- */
+typedef struct {
+    uint32_t k;        /* classes: 2..1000 (10, or 11 with the outlier class) */
+    float p_input;     /* dropout rate on the input, in [0,1) */
+    float p_hidden;    /* dropout rate after the last conv, in [0,1) */
+    uint64_t nparams;  /* float32 parameters that follow */
+} edd_model_header;
+
+/* Write the header and nparams floats of params to path, followed by the
+ * CRC32 of every byte before it. Rejects (EDD_ERR_ARG) k outside 2..1000 and
+ * dropout rates outside [0,1). Atomic. */
+edd_status edd_model_file_write(edd_ctx *ctx, const char *path, const edd_model_header *h, const float *params);
+
+/* Read a model file: *h gets the header and *params a malloc'd array of
+ * h->nparams floats (the caller frees it). Rejects a wrong magic, an
+ * unknown version, a length that disagrees with nparams, a CRC mismatch,
+ * k outside 2..1000 and dropout rates outside [0,1). Whether nparams fits
+ * the architecture is the caller's check. On error *params is NULL. */
+edd_status edd_model_file_read(edd_ctx *ctx, const char *path, edd_model_header *h, float **params);
+
+#endif

@@ -1,0 +1,553 @@
+/* io.c - atomic writes, .npy arrays, the model file. See include/edd/io.h
+ * and docs/FORMATS.md. */
+#include "edd/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* Parameters and .npy payloads are copied as they lie in memory. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "edd's file formats assume a little-endian host");
+
+#define NPY_MAGIC "\x93NUMPY"
+#define NPY_MAGIC_LEN 6
+#define NPY_ALIGN 64
+#define NPY_MAX_HEADER ((size_t)1 << 20)
+
+/* Printable copy of n magic bytes (out holds n + 1), for a message. */
+static void io_printable(const unsigned char *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '?';
+    out[n] = '\0';
+}
+
+/* ---- atomic writes ---- */
+
+static int io_write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w == 0)
+            errno = EIO;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Make the rename durable: fsync the directory holding path. Best effort,
+ * since the file itself is already complete on disk. */
+static void io_sync_dir(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        strcpy(dir, ".");
+    } else {
+        size_t len = slash == path ? 1 : (size_t)(slash - path);
+        if (len >= sizeof dir)
+            return;
+        memcpy(dir, path, len);
+        dir[len] = '\0';
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *const *chunks, const size_t *sizes,
+                                 int nchunks)
+{
+    if (!path || !*path || nchunks < 0 || (nchunks > 0 && (!chunks || !sizes)))
+        return edd_fail(ctx, EDD_ERR_ARG, "atomic write to '%s': expected a path and %d chunks with sizes",
+                        path ? path : "(null)", nchunks);
+    for (int i = 0; i < nchunks; i++)
+        if (sizes[i] > 0 && !chunks[i])
+            return edd_fail(ctx, EDD_ERR_ARG, "%s: chunk %d is NULL with %zu bytes, expected data", path, i, sizes[i]);
+
+    char tmp[PATH_MAX];
+    int len = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (len < 0 || (size_t)len >= sizeof tmp)
+        return edd_fail(ctx, EDD_ERR_ARG, "%s: path is too long, expected under %d bytes", path, PATH_MAX - 32);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot create the temporary file %s: %s", path, tmp, strerror(errno));
+
+    const char *what = NULL;
+    int err = 0;
+    for (int i = 0; i < nchunks && !what; i++)
+        if (io_write_all(fd, chunks[i], sizes[i]))
+            what = "write", err = errno;
+    if (!what && fsync(fd))
+        what = "fsync", err = errno;
+    if (close(fd) && !what)
+        what = "close", err = errno;
+    if (!what && rename(tmp, path))
+        what = "rename", err = errno;
+    if (what) {
+        unlink(tmp);
+        return edd_fail(ctx, EDD_ERR_IO, "%s: %s of the temporary file %s failed: %s; the target was left unchanged",
+                        path, what, tmp, strerror(err));
+    }
+    io_sync_dir(path);
+    return EDD_OK;
+}
+
+/* ---- .npy ---- */
+
+static const char *const npy_descr[] = {"<f4", "|u1", "<i4"};
+
+size_t edd_npy_elsize(edd_npy_dtype dtype)
+{
+    switch (dtype) {
+    case EDD_NPY_F32: return 4;
+    case EDD_NPY_U8: return 1;
+    case EDD_NPY_I32: return 4;
+    }
+    return 0;
+}
+
+/* Element count and byte count of a shape; nonzero on overflow. */
+static int npy_sizes(int rank, const size_t *shape, size_t elsize, size_t *count, size_t *nbytes)
+{
+    size_t c = 1;
+    for (int i = 0; i < rank; i++)
+        if (__builtin_mul_overflow(c, shape[i], &c))
+            return 1;
+    *count = c;
+    return __builtin_mul_overflow(c, elsize, nbytes);
+}
+
+/* NumPy's repr of a shape tuple: "()", "(3,)", "(3, 4)". */
+static void npy_shape_str(int rank, const size_t *shape, char *buf, size_t n)
+{
+    size_t used = (size_t)snprintf(buf, n, "(");
+    for (int i = 0; i < rank && used < n; i++)
+        used += (size_t)snprintf(buf + used, n - used, i ? ", %zu" : "%zu", shape[i]);
+    if (used < n)
+        snprintf(buf + used, n - used, rank == 1 ? ",)" : ")");
+}
+
+edd_status edd_npy_write(edd_ctx *ctx, const char *path, edd_npy_dtype dtype, int rank, const size_t *shape,
+                         const void *data)
+{
+    size_t elsize = edd_npy_elsize(dtype);
+    if (!elsize)
+        return edd_fail(ctx, EDD_ERR_ARG, "%s: npy dtype is %d, expected EDD_NPY_F32, _U8 or _I32", path, (int)dtype);
+    if (rank < 0 || rank > EDD_NPY_MAX_RANK || (rank > 0 && !shape))
+        return edd_fail(ctx, EDD_ERR_ARG, "%s: npy rank is %d, expected 0 to %d with a shape", path, rank,
+                        EDD_NPY_MAX_RANK);
+    size_t count, nbytes;
+    if (npy_sizes(rank, shape, elsize, &count, &nbytes))
+        return edd_fail(ctx, EDD_ERR_NOMEM, "%s: npy shape overflows a size_t", path);
+    if (nbytes > 0 && !data)
+        return edd_fail(ctx, EDD_ERR_ARG, "%s: npy data is NULL, expected %zu bytes", path, nbytes);
+
+    char shp[160];
+    npy_shape_str(rank, shape, shp, sizeof shp);
+    char head[256];
+    int len = snprintf(head + NPY_MAGIC_LEN + 4, sizeof head - NPY_MAGIC_LEN - 4,
+                       "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", npy_descr[dtype], shp);
+    size_t total = NPY_MAGIC_LEN + 4 + (size_t)len + 1;
+    size_t padded = (total + NPY_ALIGN - 1) / NPY_ALIGN * NPY_ALIGN;
+    memset(head + total - 1, ' ', padded - total);
+    head[padded - 1] = '\n';
+    size_t hlen = padded - NPY_MAGIC_LEN - 4;
+    memcpy(head, NPY_MAGIC, NPY_MAGIC_LEN);
+    head[6] = 1;
+    head[7] = 0;
+    head[8] = (char)(hlen & 0xff);
+    head[9] = (char)(hlen >> 8);
+
+    const void *chunks[2] = {head, data};
+    size_t sizes[2] = {padded, nbytes};
+    return edd_file_write_atomic(ctx, path, chunks, sizes, 2);
+}
+
+/* A cursor over the header dict, with the reason parsing stopped. */
+typedef struct {
+    const char *s;
+    size_t i, n;
+    char why[160];
+} npy_parser;
+
+static int npy_bad(npy_parser *p, const char *expected)
+{
+    snprintf(p->why, sizeof p->why, "expected %s at offset %zu, found '%.16s'", expected, p->i, p->s + p->i);
+    return -1;
+}
+
+static void npy_ws(npy_parser *p)
+{
+    while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r'))
+        p->i++;
+}
+
+static int npy_eat(npy_parser *p, char c)
+{
+    npy_ws(p);
+    if (p->i < p->n && p->s[p->i] == c) {
+        p->i++;
+        return 1;
+    }
+    return 0;
+}
+
+/* A quoted Python string without escapes, into buf. */
+static int npy_string(npy_parser *p, char *buf, size_t n)
+{
+    npy_ws(p);
+    if (p->i >= p->n || (p->s[p->i] != '\'' && p->s[p->i] != '"'))
+        return npy_bad(p, "a quoted string");
+    char q = p->s[p->i];
+    size_t start = ++p->i;
+    while (p->i < p->n && p->s[p->i] != q && p->s[p->i] != '\\')
+        p->i++;
+    if (p->i >= p->n || p->s[p->i] != q || p->i - start >= n)
+        return npy_bad(p, "a short string without escapes");
+    memcpy(buf, p->s + start, p->i - start);
+    buf[p->i - start] = '\0';
+    p->i++;
+    return 0;
+}
+
+static int npy_bool(npy_parser *p, int *v)
+{
+    npy_ws(p);
+    if (p->n - p->i >= 4 && memcmp(p->s + p->i, "True", 4) == 0) {
+        p->i += 4;
+        *v = 1;
+        return 0;
+    }
+    if (p->n - p->i >= 5 && memcmp(p->s + p->i, "False", 5) == 0) {
+        p->i += 5;
+        *v = 0;
+        return 0;
+    }
+    return npy_bad(p, "True or False");
+}
+
+static int npy_shape(npy_parser *p, int *rank, size_t *shape)
+{
+    if (!npy_eat(p, '('))
+        return npy_bad(p, "'(' opening the shape tuple");
+    *rank = 0;
+    for (;;) {
+        if (npy_eat(p, ')'))
+            return 0;
+        npy_ws(p);
+        if (p->i >= p->n || p->s[p->i] < '0' || p->s[p->i] > '9')
+            return npy_bad(p, "a dimension (non-negative integer)");
+        size_t v = 0;
+        while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9') {
+            if (__builtin_mul_overflow(v, (size_t)10, &v) || __builtin_add_overflow(v, (size_t)(p->s[p->i] - '0'), &v))
+                return npy_bad(p, "a dimension that fits a size_t");
+            p->i++;
+        }
+        if (*rank == EDD_NPY_MAX_RANK)
+            return npy_bad(p, "at most 4 dimensions");
+        shape[(*rank)++] = v;
+        if (npy_eat(p, ')'))
+            return *rank == 1 ? npy_bad(p, "a comma after the only dimension, as in (3,)") : 0;
+        if (!npy_eat(p, ','))
+            return npy_bad(p, "',' or ')' in the shape tuple");
+    }
+}
+
+/* Parse the header dict into dtype, rank and shape. */
+static int npy_parse_header(npy_parser *p, edd_npy *out)
+{
+    int seen_descr = 0, seen_fortran = 0, seen_shape = 0, fortran = 0;
+    char descr[16], key[32];
+    if (!npy_eat(p, '{'))
+        return npy_bad(p, "'{' opening the header dict");
+    while (!npy_eat(p, '}')) {
+        if (npy_string(p, key, sizeof key))
+            return -1;
+        if (!npy_eat(p, ':'))
+            return npy_bad(p, "':' after a key");
+        if (strcmp(key, "descr") == 0 && !seen_descr++) {
+            if (npy_string(p, descr, sizeof descr))
+                return -1;
+        } else if (strcmp(key, "fortran_order") == 0 && !seen_fortran++) {
+            if (npy_bool(p, &fortran))
+                return -1;
+        } else if (strcmp(key, "shape") == 0 && !seen_shape++) {
+            if (npy_shape(p, &out->rank, out->shape))
+                return -1;
+        } else {
+            snprintf(p->why, sizeof p->why, "key '%s' is unknown or repeated, expected descr, fortran_order, shape",
+                     key);
+            return -1;
+        }
+        if (!npy_eat(p, ',')) {
+            if (!npy_eat(p, '}'))
+                return npy_bad(p, "',' or '}' after a value");
+            break;
+        }
+    }
+    npy_ws(p);
+    if (p->i != p->n)
+        return npy_bad(p, "only spaces and a newline after the dict");
+    if (!seen_descr || !seen_fortran || !seen_shape) {
+        snprintf(p->why, sizeof p->why, "the dict lacks %s, expected descr, fortran_order and shape",
+                 !seen_descr ? "descr" : !seen_fortran ? "fortran_order" : "shape");
+        return -1;
+    }
+    if (fortran) {
+        snprintf(p->why, sizeof p->why, "fortran_order is True, expected False (C order)");
+        return -1;
+    }
+    if (strcmp(descr, "<f4") == 0)
+        out->dtype = EDD_NPY_F32;
+    else if (strcmp(descr, "|u1") == 0 || strcmp(descr, "<u1") == 0)
+        out->dtype = EDD_NPY_U8;
+    else if (strcmp(descr, "<i4") == 0)
+        out->dtype = EDD_NPY_I32;
+    else {
+        snprintf(p->why, sizeof p->why, "descr is '%s', expected '<f4', '|u1' or '<i4'", descr);
+        return -1;
+    }
+    return 0;
+}
+
+static edd_status npy_read_file(edd_ctx *ctx, const char *path, FILE *f, edd_npy *out)
+{
+    struct stat sb;
+    if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode))
+        return edd_fail(ctx, EDD_ERR_IO, "%s: found no regular file, expected a .npy file", path);
+    size_t fsize = (size_t)sb.st_size;
+    unsigned char pre[12];
+    if (fsize < 10 || fread(pre, 1, 10, f) != 10)
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %zu bytes, expected at least 10 for a .npy preamble", path,
+                        fsize);
+    if (memcmp(pre, NPY_MAGIC, NPY_MAGIC_LEN) != 0) {
+        char magic[NPY_MAGIC_LEN + 1];
+        io_printable(pre, NPY_MAGIC_LEN, magic);
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: magic is \"%s\", expected \"\\x93NUMPY\": not a .npy file", path,
+                        magic);
+    }
+    int major = pre[6], minor = pre[7];
+    if (major < 1 || major > 3 || minor != 0)
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: .npy version is %d.%d, expected 1.0, 2.0 or 3.0", path, major,
+                        minor);
+    size_t hlen = (size_t)pre[8] | (size_t)pre[9] << 8, pos = 10;
+    if (major > 1) {
+        if (fread(pre + 10, 1, 2, f) != 2)
+            return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %zu bytes, expected at least 12 for a .npy v%d preamble",
+                            path, fsize, major);
+        hlen |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+        pos = 12;
+    }
+    if (hlen > NPY_MAX_HEADER || hlen > fsize - pos)
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: .npy header length is %zu, expected at most %zu (file has %zu bytes)",
+                        path, hlen, fsize - pos < NPY_MAX_HEADER ? fsize - pos : NPY_MAX_HEADER, fsize);
+    char *hdr = malloc(hlen + 1);
+    if (!hdr)
+        return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the .npy header", path, hlen);
+    if (fread(hdr, 1, hlen, f) != hlen) {
+        free(hdr);
+        return edd_fail(ctx, EDD_ERR_IO, "%s: read of the .npy header failed", path);
+    }
+    hdr[hlen] = '\0';
+    npy_parser p = {.s = hdr, .i = 0, .n = strlen(hdr)};
+    int bad = p.n != hlen ? npy_bad(&p, "no NUL byte in the header") : npy_parse_header(&p, out);
+    free(hdr);
+    if (bad)
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: .npy header: %s", path, p.why);
+    for (int i = out->rank; i < EDD_NPY_MAX_RANK; i++)
+        out->shape[i] = 1;
+
+    char shp[160];
+    npy_shape_str(out->rank, out->shape, shp, sizeof shp);
+    if (npy_sizes(out->rank, out->shape, edd_npy_elsize(out->dtype), &out->count, &out->nbytes))
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: .npy shape %s overflows a size_t", path, shp);
+    size_t payload = fsize - pos - hlen;
+    if (payload != out->nbytes)
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %zu payload bytes, expected %zu for shape %s of '%s': %s",
+                        path, payload, out->nbytes, shp, npy_descr[out->dtype],
+                        payload < out->nbytes ? "the file is truncated" : "trailing bytes");
+    out->data = malloc(out->nbytes ? out->nbytes : 1);
+    if (!out->data)
+        return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the .npy payload", path, out->nbytes);
+    if (fread(out->data, 1, out->nbytes, f) != out->nbytes)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: read of %zu payload bytes failed", path, out->nbytes);
+    return EDD_OK;
+}
+
+edd_status edd_npy_read(edd_ctx *ctx, const char *path, edd_npy *out)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    edd_status st = npy_read_file(ctx, path, f, out);
+    fclose(f);
+    if (st)
+        edd_npy_free(out);
+    return st;
+}
+
+void edd_npy_free(edd_npy *a)
+{
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+/* ---- the model file ---- */
+
+static void put32(unsigned char *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(v >> 8 * i);
+}
+
+static uint32_t get32(const unsigned char *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static void putf(unsigned char *b, float f)
+{
+    uint32_t v;
+    memcpy(&v, &f, 4);
+    put32(b, v);
+}
+
+static float getf(const unsigned char *b)
+{
+    uint32_t v = get32(b);
+    float f;
+    memcpy(&f, &v, 4);
+    return f;
+}
+
+/* zlib's crc32 takes a uInt length: feed it in pieces. */
+static uint32_t model_crc(uint32_t crc, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    while (n > 0) {
+        uInt piece = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        crc = (uint32_t)crc32(crc, p, piece);
+        p += piece;
+        n -= piece;
+    }
+    return crc;
+}
+
+/* Architecture fields, for writer and reader alike. */
+static edd_status model_check(edd_ctx *ctx, const char *path, const edd_model_header *h, edd_status st)
+{
+    if (h->k < 2 || h->k > 1000)
+        return edd_fail(ctx, st, "%s: model k is %u, expected 2 to 1000", path, h->k);
+    if (!(h->p_input >= 0.0f && h->p_input < 1.0f))
+        return edd_fail(ctx, st, "%s: model p_input is %g, expected in [0, 1)", path, (double)h->p_input);
+    if (!(h->p_hidden >= 0.0f && h->p_hidden < 1.0f))
+        return edd_fail(ctx, st, "%s: model p_hidden is %g, expected in [0, 1)", path, (double)h->p_hidden);
+    return EDD_OK;
+}
+
+edd_status edd_model_file_write(edd_ctx *ctx, const char *path, const edd_model_header *h, const float *params)
+{
+    edd_status st = model_check(ctx, path, h, EDD_ERR_ARG);
+    if (st)
+        return st;
+    if (h->nparams > (SIZE_MAX - EDD_MODEL_HEADER_BYTES - EDD_MODEL_CRC_BYTES) / sizeof(float))
+        return edd_fail(ctx, EDD_ERR_NOMEM, "%s: nparams %llu overflows a size_t", path,
+                        (unsigned long long)h->nparams);
+    if (h->nparams > 0 && !params)
+        return edd_fail(ctx, EDD_ERR_ARG, "%s: params is NULL, expected %llu floats", path,
+                        (unsigned long long)h->nparams);
+    unsigned char head[EDD_MODEL_HEADER_BYTES], tail[EDD_MODEL_CRC_BYTES];
+    memcpy(head, EDD_MODEL_MAGIC, 8);
+    put32(head + 8, EDD_MODEL_VERSION);
+    put32(head + 12, h->k);
+    putf(head + 16, h->p_input);
+    putf(head + 20, h->p_hidden);
+    put32(head + 24, (uint32_t)h->nparams);
+    put32(head + 28, (uint32_t)(h->nparams >> 32));
+    size_t pbytes = (size_t)h->nparams * sizeof(float);
+    uint32_t crc = model_crc(model_crc((uint32_t)crc32(0, Z_NULL, 0), head, sizeof head), params, pbytes);
+    put32(tail, crc);
+    const void *chunks[3] = {head, params, tail};
+    size_t sizes[3] = {sizeof head, pbytes, sizeof tail};
+    return edd_file_write_atomic(ctx, path, chunks, sizes, 3);
+}
+
+static edd_status model_read_file(edd_ctx *ctx, const char *path, FILE *f, edd_model_header *h, float **params)
+{
+    struct stat sb;
+    if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode))
+        return edd_fail(ctx, EDD_ERR_IO, "%s: found no regular file, expected a model file", path);
+    uint64_t fsize = (uint64_t)sb.st_size;
+    const uint64_t overhead = EDD_MODEL_HEADER_BYTES + EDD_MODEL_CRC_BYTES;
+    unsigned char head[EDD_MODEL_HEADER_BYTES], tail[EDD_MODEL_CRC_BYTES];
+    if (fsize < overhead || fread(head, 1, sizeof head, f) != sizeof head)
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %llu bytes, expected at least %llu for a model file", path,
+                        (unsigned long long)fsize, (unsigned long long)overhead);
+    if (memcmp(head, EDD_MODEL_MAGIC, 8) != 0) {
+        char magic[9];
+        io_printable(head, 8, magic);
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: magic is \"%s\", expected \"%s\": not an edd model file", path,
+                        magic, EDD_MODEL_MAGIC);
+    }
+    uint32_t version = get32(head + 8);
+    if (version != EDD_MODEL_VERSION)
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: model format version is %u, expected %u", path, version,
+                        EDD_MODEL_VERSION);
+    h->k = get32(head + 12);
+    h->p_input = getf(head + 16);
+    h->p_hidden = getf(head + 20);
+    h->nparams = (uint64_t)get32(head + 24) | (uint64_t)get32(head + 28) << 32;
+    uint64_t body = fsize - overhead;
+    if (body % sizeof(float) != 0 || body / sizeof(float) != h->nparams) {
+        const char *why = h->nparams > body / sizeof(float) ? "the file is truncated" : "trailing bytes";
+        if (h->nparams > (UINT64_MAX - overhead) / sizeof(float))
+            return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %llu bytes, expected more than 2^64 for nparams %llu: %s",
+                            path, (unsigned long long)fsize, (unsigned long long)h->nparams, why);
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %llu bytes, expected %llu for nparams %llu: %s", path,
+                        (unsigned long long)fsize, (unsigned long long)(overhead + sizeof(float) * h->nparams),
+                        (unsigned long long)h->nparams, why);
+    }
+    size_t pbytes = (size_t)body;
+    *params = malloc(pbytes ? pbytes : 1);
+    if (!*params)
+        return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the parameters", path, pbytes);
+    if (fread(*params, 1, pbytes, f) != pbytes || fread(tail, 1, sizeof tail, f) != sizeof tail)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: read of %zu parameter bytes failed", path, pbytes);
+    uint32_t crc = model_crc(model_crc((uint32_t)crc32(0, Z_NULL, 0), head, sizeof head), *params, pbytes);
+    uint32_t stored = get32(tail);
+    if (crc != stored)
+        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: CRC32 is 0x%08x, expected 0x%08x: the file is corrupt", path, crc,
+                        stored);
+    return model_check(ctx, path, h, EDD_ERR_FORMAT);
+}
+
+edd_status edd_model_file_read(edd_ctx *ctx, const char *path, edd_model_header *h, float **params)
+{
+    memset(h, 0, sizeof *h);
+    *params = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    edd_status st = model_read_file(ctx, path, f, h, params);
+    fclose(f);
+    if (st) {
+        free(*params);
+        *params = NULL;
+    }
+    return st;
+}
