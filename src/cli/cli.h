@@ -1,0 +1,65 @@
+/* cli.h - shared pieces of the `edd` subcommands (internal to src/cli).
+ *
+ * Owns: option parsing helpers, the exit-status convention (0 success,
+ * 1 runtime error, 2 usage error), loading the dataset a subcommand names.
+ * May call: everything in include/edd. Only the CLI prints errors and exits. */
+#ifndef EDD_CLI_H
+#define EDD_CLI_H
+
+#include "edd/core.h"
+#include "edd/data.h"
+
+#include <getopt.h>
+
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* The options every data-reading subcommand takes. */
+typedef struct {
+    const char *data;     /* "mnist" or "fashion" */
+    const char *data_dir; /* NULL: edd_data_default_dir(data) */
+    int threads;          /* 0: OpenMP's default */
+} cli_data_opts;
+
+/* Long options shared by data-reading subcommands; their values start at
+ * CLI_OPT_BASE so that subcommands can use small values for their own. */
+enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP };
+#define CLI_DATA_LONGOPTS                                                              \
+    {"data", required_argument, 0, CLI_OPT_DATA},                                      \
+    {"data-dir", required_argument, 0, CLI_OPT_DATA_DIR},                              \
+    {"threads", required_argument, 0, CLI_OPT_THREADS},                                \
+    {"help", no_argument, 0, CLI_OPT_HELP}
+#define CLI_DATA_HELP                                                                  \
+    "  --data mnist|fashion   dataset (default mnist)\n"                               \
+    "  --data-dir DIR         folder of the four IDX files, plain or .gz\n"           \
+    "                         (default: $EDD_DATA_DIR/NAME or data/NAME)\n"           \
+    "  --threads N            OpenMP threads (default: all cores)\n"                   \
+    "  --help                 this text\n"
+
+/* Handle a shared option; returns 1 if opt was one of them, 0 if not, -1
+ * on a bad value (message printed). */
+int cli_data_opt(cli_data_opts *o, int opt, const char *arg, const char *cmd);
+
+/* Usage error: print "edd CMD: MSG" and a pointer to --help, return 2. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Runtime error: print "edd CMD: " and the context's message, return 1. */
+int cli_fail(const char *cmd, const edd_ctx *ctx);
+
+/* Parse numbers strictly (the whole string, in range); print a usage error
+ * naming the option on failure and return -1. */
+int cli_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
+int cli_float(const char *cmd, const char *opt, const char *s, double lo, double hi, float *out);
+int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
+
+/* Initialise the context with o->threads and load the train (train=1) or
+ * test split, limited to limit examples (0 = all). Returns 0 or an exit
+ * status. */
+int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds);
+
+/* The subcommands. */
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+#endif

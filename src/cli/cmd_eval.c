@@ -1,0 +1,61 @@
+/* cmd_eval.c - `edd eval`: a model's accuracy and false positives on the test set. */
+#include "cli.h"
+#include "edd/train.h"
+
+#include <stdio.h>
+
+static const char *help =
+    "usage: edd eval --model M.edd --data mnist|fashion [--test-limit N]\n\n"
+    "Prints one JSON line: accuracy (argmax over all K outputs equals the label)\n"
+    "and, for a K=11 model, the false-positive rate (outlier class predicted).\n\n"
+    "  --model PATH           model file\n"
+    "  --test-limit N         use the first N test images (default all)\n" CLI_DATA_HELP;
+
+int cmd_eval(int argc, char **argv)
+{
+    enum { O_MODEL = 1, O_LIMIT };
+    static const struct option longopts[] = {{"model", required_argument, 0, O_MODEL},
+                                             {"test-limit", required_argument, 0, O_LIMIT}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+    const char *cmd = "eval", *model = NULL;
+    cli_data_opts d = {.data = "mnist"};
+    long limit = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int r = cli_data_opt(&d, c, optarg, cmd);
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r)
+            continue;
+        switch (c) {
+        case CLI_OPT_HELP: fputs(help, stdout); return 0;
+        case O_MODEL: model = optarg; break;
+        case O_LIMIT: if (cli_long(cmd, "test-limit", optarg, 1, 1L << 30, &limit)) return EXIT_USAGE; break;
+        default: return cli_usage(cmd, "unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!model)
+        return cli_usage(cmd, "--model is required");
+    edd_ctx ctx;
+    edd_dataset ds = {0};
+    edd_cnn m = {0};
+    edd_eval_result r;
+    int rc = cli_open(cmd, &d, &ctx, 0, (size_t)limit, &ds);
+    if (!rc && edd_cnn_load(&ctx, &m, model))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_evaluate(&ctx, &m, &ds, 256, NULL, &r))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc) {
+        printf("{\"model\":\"%s\",\"data\":\"%s\",\"k\":%d,\"examples\":%zu,\"accuracy\":%.6f", model, d.data, m.k, r.n,
+               r.accuracy);
+        if (m.k == 11)
+            printf(",\"false_positives\":%.6f", r.false_positives);
+        printf("}\n");
+    }
+    edd_cnn_free(&m);
+    edd_dataset_free(&ds);
+    edd_ctx_free(&ctx);
+    return rc;
+}

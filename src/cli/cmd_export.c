@@ -1,0 +1,64 @@
+/* cmd_export.c - `edd export`: every parameter as .npy, PyTorch names and layout. */
+#include "cli.h"
+#include "edd/io.h"
+#include "edd/nn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *help =
+    "usage: edd export --model M.edd --dir DIR\n\n"
+    "Writes DIR/conv1.weight.npy ... DIR/fc.bias.npy (float32, PyTorch layout:\n"
+    "conv weights OIHW, fc weight [out][in]), loadable with torch's load_state_dict.\n\n"
+    "  --model PATH           model file\n"
+    "  --dir DIR              output folder (created if missing)\n"
+    "  --help                 this text\n";
+
+int cmd_export(int argc, char **argv)
+{
+    enum { O_MODEL = 1, O_DIR, O_HELP };
+    static const struct option longopts[] = {{"model", required_argument, 0, O_MODEL}, {"dir", required_argument, 0, O_DIR},
+                                             {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
+    const char *cmd = "export", *model = NULL, *dir = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_HELP: fputs(help, stdout); return 0;
+        case O_MODEL: model = optarg; break;
+        case O_DIR: dir = optarg; break;
+        default: return cli_usage(cmd, "unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!model || !dir)
+        return cli_usage(cmd, "--model and --dir are required");
+    edd_ctx ctx;
+    edd_cnn m = {0};
+    cli_data_opts d = {0};
+    int rc = cli_open(cmd, &d, &ctx, 0, 0, NULL);
+    if (!rc && edd_cnn_load(&ctx, &m, model))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc && mkdir(dir, 0777) && errno != EEXIST) {
+        edd_fail(&ctx, EDD_ERR_IO, "%s: cannot create the folder: %s", dir, strerror(errno));
+        rc = cli_fail(cmd, &ctx);
+    }
+    for (int i = 0; !rc && i < EDD_NTENSORS; i++) {
+        const edd_tensor *t = &m.t[i];
+        char path[4096];
+        size_t shape[4];
+        for (int j = 0; j < t->rank; j++)
+            shape[j] = (size_t)t->ne[j];
+        snprintf(path, sizeof path, "%s/%s.npy", dir, t->name);
+        if (edd_npy_write(&ctx, path, EDD_NPY_F32, t->rank, shape, t->data))
+            rc = cli_fail(cmd, &ctx);
+    }
+    if (!rc)
+        printf("{\"dir\":\"%s\",\"tensors\":%d,\"parameters\":%zu}\n", dir, EDD_NTENSORS, m.nparams);
+    edd_cnn_free(&m);
+    edd_ctx_free(&ctx);
+    return rc;
+}

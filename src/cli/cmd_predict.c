@@ -1,0 +1,69 @@
+/* cmd_predict.c - `edd predict`: a model's test logits as .npy. */
+#include "cli.h"
+#include "edd/io.h"
+#include "edd/train.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *help =
+    "usage: edd predict --model M.edd --data mnist|fashion --logits OUT.npy [--test-limit N]\n\n"
+    "Writes the test set's logits (examples x K, float32) without dropout.\n\n"
+    "  --model PATH           model file\n"
+    "  --logits PATH          .npy file to write (atomically)\n"
+    "  --test-limit N         use the first N test images (default all)\n" CLI_DATA_HELP;
+
+int cmd_predict(int argc, char **argv)
+{
+    enum { O_MODEL = 1, O_LOGITS, O_LIMIT };
+    static const struct option longopts[] = {{"model", required_argument, 0, O_MODEL},
+                                             {"logits", required_argument, 0, O_LOGITS},
+                                             {"test-limit", required_argument, 0, O_LIMIT}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+    const char *cmd = "predict", *model = NULL, *out = NULL;
+    cli_data_opts d = {.data = "mnist"};
+    long limit = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int r = cli_data_opt(&d, c, optarg, cmd);
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r)
+            continue;
+        switch (c) {
+        case CLI_OPT_HELP: fputs(help, stdout); return 0;
+        case O_MODEL: model = optarg; break;
+        case O_LOGITS: out = optarg; break;
+        case O_LIMIT: if (cli_long(cmd, "test-limit", optarg, 1, 1L << 30, &limit)) return EXIT_USAGE; break;
+        default: return cli_usage(cmd, "unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!model || !out)
+        return cli_usage(cmd, "--model and --logits are required");
+    edd_ctx ctx;
+    edd_dataset ds = {0};
+    edd_cnn m = {0};
+    edd_eval_result r;
+    float *z = NULL;
+    int rc = cli_open(cmd, &d, &ctx, 0, (size_t)limit, &ds);
+    if (!rc && edd_cnn_load(&ctx, &m, model))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc && !(z = malloc(ds.n * (size_t)m.k * sizeof(float)))) {
+        edd_fail(&ctx, EDD_ERR_NOMEM, "out of memory for %zu x %d logits", ds.n, m.k);
+        rc = cli_fail(cmd, &ctx);
+    }
+    if (!rc && edd_evaluate(&ctx, &m, &ds, 256, z, &r))
+        rc = cli_fail(cmd, &ctx);
+    size_t shape[2] = {ds.n, (size_t)m.k};
+    if (!rc && edd_npy_write(&ctx, out, EDD_NPY_F32, 2, shape, z))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc)
+        printf("{\"logits\":\"%s\",\"examples\":%zu,\"k\":%d,\"accuracy\":%.6f}\n", out, ds.n, m.k, r.accuracy);
+    free(z);
+    edd_cnn_free(&m);
+    edd_dataset_free(&ds);
+    edd_ctx_free(&ctx);
+    return rc;
+}

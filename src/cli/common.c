@@ -1,0 +1,102 @@
+/* common.c - option parsing and error reporting shared by the subcommands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "edd %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'edd %s --help'.\n", cmd);
+    return EXIT_USAGE;
+}
+
+int cli_fail(const char *cmd, const edd_ctx *ctx)
+{
+    fprintf(stderr, "edd %s: %s\n", cmd, ctx->err[0] ? ctx->err : "unknown error");
+    return EXIT_RUNTIME;
+}
+
+int cli_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        cli_usage(cmd, "--%s '%s': expected an integer in %ld..%ld", opt, s, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_float(const char *cmd, const char *opt, const char *s, double lo, double hi, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
+        cli_usage(cmd, "--%s '%s': expected a number in [%g, %g]", opt, s, lo, hi);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-') {
+        cli_usage(cmd, "--%s '%s': expected a non-negative integer", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_data_opt(cli_data_opts *o, int opt, const char *arg, const char *cmd)
+{
+    long v;
+    switch (opt) {
+    case CLI_OPT_DATA:
+        if (strcmp(arg, "mnist") && strcmp(arg, "fashion")) {
+            cli_usage(cmd, "--data '%s': expected mnist or fashion", arg);
+            return -1;
+        }
+        o->data = arg;
+        return 1;
+    case CLI_OPT_DATA_DIR:
+        o->data_dir = arg;
+        return 1;
+    case CLI_OPT_THREADS:
+        if (cli_long(cmd, "threads", arg, 1, 1024, &v))
+            return -1;
+        o->threads = (int)v;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds)
+{
+    if (edd_ctx_init(ctx, o->threads))
+        return cli_fail(cmd, ctx);
+    if (!ds)
+        return 0;
+    char buf[4096];
+    const char *dir = o->data_dir ? o->data_dir : edd_data_default_dir(o->data, buf, sizeof buf);
+    if (edd_dataset_load(ctx, dir, train, limit, ds))
+        return cli_fail(cmd, ctx);
+    return 0;
+}

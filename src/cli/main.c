@@ -1,0 +1,48 @@
+/* main.c - `edd`: dispatch to the subcommands. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *what;
+} commands[] = {
+    {"train", cmd_train, "train the CNN (undefended, or the teacher)"},
+    {"eval", cmd_eval, "accuracy and false positives of a model, as JSON"},
+    {"predict", cmd_predict, "write a model's test logits as .npy"},
+    {"export", cmd_export, "write every parameter as .npy in PyTorch layout"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: edd COMMAND [OPTIONS]   (edd COMMAND --help for its options)\n\n"
+               "Extending Defensive Distillation (Papernot & McDaniel, 2017) on the CPU.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].what);
+    fprintf(f, "\n  --version    print the version\n  --help       this text\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("edd %s (oneDNN %d.%d.%d)\n", EDD_VERSION, dnnl_version()->major, dnnl_version()->minor,
+               dnnl_version()->patch);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "edd: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}
