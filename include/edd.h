@@ -11,5 +11,6 @@
 #include "edd/simd.h"
 #include "edd/nn.h"
 #include "edd/train.h"
+#include "edd/defense.h"
 
 #endif

@@ -69,14 +69,17 @@ enum {
     EDD_PLAN_INPUT_GRAD = 2    /* forward_training, backward data down to the input, no weights */
 };
 
-/* Dropout control for one forward pass: unit u of the example with dataset
- * index idx[i] is kept according to edd_rng_key(seed, 2*stream+layer, idx[i])
- * (layer 0 = input, 1 = hidden), so masks depend on (seed, stream, example)
- * only, never on the thread or the batch that computes them. */
+/* Dropout control for one forward pass: unit u of row i, the example with
+ * dataset index idx[i], is kept according to
+ * edd_rng_key(seed, 2*stream_i + layer, idx[i]) (layer 0 = input, 1 = hidden;
+ * stream_i = streams[i], or stream when streams is NULL), so masks depend on
+ * (seed, stream, example) only, never on the thread or the batch that
+ * computes them. MC-dropout pass m is stream m (Eq. 1). */
 typedef struct {
     int on;
     uint64_t seed, stream;
-    const uint64_t *idx; /* B dataset indices; NULL means 0..B-1 */
+    const uint64_t *idx;     /* B dataset indices; NULL means 0..B-1 */
+    const uint64_t *streams; /* B per-row streams (passes folded into a batch), or NULL */
 } edd_dropout;
 
 typedef struct edd_plan edd_plan;
@@ -90,8 +93,9 @@ void edd_plan_free(edd_plan *p);
 int edd_plan_batch(const edd_plan *p);
 
 /* Forward pass of p's batch: x is [b][784]; logits (b x K) are written to z
- * (and kept in the plan for backward). Dropout applies as dr says
- * (INFER plans reject dr->on). */
+ * (and kept in the plan for backward). Dropout applies as dr says (dr may
+ * be NULL: off); INFER plans apply it without keeping the masks, as the
+ * MC-dropout passes need. */
 edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *x,
                             const edd_dropout *dr, float *z);
 

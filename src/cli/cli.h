@@ -61,5 +61,7 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_uncertainty(int argc, char **argv);
+int cmd_distill(int argc, char **argv);
 
 #endif

@@ -13,6 +13,8 @@ static const struct {
     {"eval", cmd_eval, "accuracy and false positives of a model, as JSON"},
     {"predict", cmd_predict, "write a model's test logits as .npy"},
     {"export", cmd_export, "write every parameter as .npy in PyTorch layout"},
+    {"uncertainty", cmd_uncertainty, "MC-dropout uncertainty sigma of the training set (Eq. 1)"},
+    {"distill", cmd_distill, "train the distilled model with the outlier class (Eqs. 1-3)"},
 };
 
 static void usage(FILE *f)

@@ -421,7 +421,8 @@ static void dropout_rows(edd_simd lv, float *y, float *mask, const float *x, int
     #pragma omp parallel for schedule(static) if (b >= 16 && !omp_in_parallel())
     for (int i = 0; i < b; i++) {
         uint64_t idx = dr->idx ? dr->idx[i] : (uint64_t)i;
-        uint64_t key = edd_rng_key(dr->seed, 2 * dr->stream + (uint64_t)layer_id, idx);
+        uint64_t stream = dr->streams ? dr->streams[i] : dr->stream;
+        uint64_t key = edd_rng_key(dr->seed, 2 * stream + (uint64_t)layer_id, idx);
         edd_dropout_f32(lv, y + (size_t)i * n, mask ? mask + (size_t)i * n : NULL, x + (size_t)i * n, n, key, 0, pdrop);
     }
 }
@@ -429,8 +430,6 @@ static void dropout_rows(edd_simd lv, float *y, float *mask, const float *x, int
 edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *x, const edd_dropout *dr, float *z)
 {
     int on = dr && dr->on;
-    if (on && p->kind == EDD_PLAN_INFER)
-        return edd_fail(ctx, EDD_ERR_ARG, "plan: dropout asked of an inference plan (batch %d)", p->b);
     if (m->k != p->k)
         return edd_fail(ctx, EDD_ERR_ARG, "plan: model has K=%d outputs, plan was built for K=%d", m->k, p->k);
     edd_status st = weights_refresh(ctx, p, m);

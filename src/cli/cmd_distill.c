@@ -1,0 +1,125 @@
+/* cmd_distill.c - `edd distill`: the paper's defense end to end (Section 3):
+ * teacher uncertainty (Eq. 1), soft labels (Eq. 2), distilled training with
+ * the margin penalty (Eq. 3). */
+#include "cli.h"
+#include "edd/defense.h"
+#include "edd/io.h"
+#include "edd/progress.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *help =
+    "usage: edd distill --teacher T.edd --data mnist|fashion --out D.edd [options]\n\n"
+    "Trains the distilled model (K = n+1 outputs, the outlier class last) on labels\n"
+    "k_l = 1 - alpha*s, k_n = alpha*s, s = sigma/max(sigma) (Eq. 2), with the loss\n"
+    "softmax cross-entropy + gamma*max(max_{j!=l,n} z_j - z_l, -kappa) (Eq. 3).\n\n"
+    "  --teacher PATH         the teacher (trained with dropout)\n"
+    "  --out PATH             distilled model file\n"
+    "  --passes N             MC-dropout passes (default 20)\n"
+    "  --alpha X              weight of the uncertainty (default 0.9)\n"
+    "  --gamma X              penalty weight (default 5e-4)\n"
+    "  --kappa X              penalty constant (default 40)\n"
+    "  --penalty hinge|literal|none  Eq. 3's reading (default hinge; see docs)\n"
+    "  --epochs N             (default 10)\n"
+    "  --batch N              (default 128)\n"
+    "  --seed N               initialisation, shuffling, dropout (default 1)\n"
+    "  --sigma-out PATH       write sigma (.npy)\n"
+    "  --labels-out PATH      write the soft labels, examples x K (.npy)\n"
+    "  --train-limit N        first N training images (default all)\n"
+    "  --quiet                no progress on stderr\n" CLI_DATA_HELP;
+
+int cmd_distill(int argc, char **argv)
+{
+    enum { O_TEACHER = 1, O_OUT, O_PASSES, O_ALPHA, O_GAMMA, O_KAPPA, O_PENALTY, O_EPOCHS, O_BATCH, O_SEED,
+           O_SIGMA, O_LABELS, O_LIMIT, O_QUIET };
+    static const struct option longopts[] = {
+        {"teacher", required_argument, 0, O_TEACHER}, {"out", required_argument, 0, O_OUT},
+        {"passes", required_argument, 0, O_PASSES}, {"alpha", required_argument, 0, O_ALPHA},
+        {"gamma", required_argument, 0, O_GAMMA}, {"kappa", required_argument, 0, O_KAPPA},
+        {"penalty", required_argument, 0, O_PENALTY}, {"epochs", required_argument, 0, O_EPOCHS},
+        {"batch", required_argument, 0, O_BATCH}, {"seed", required_argument, 0, O_SEED},
+        {"sigma-out", required_argument, 0, O_SIGMA}, {"labels-out", required_argument, 0, O_LABELS},
+        {"train-limit", required_argument, 0, O_LIMIT}, {"quiet", no_argument, 0, O_QUIET},
+        CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+    const char *cmd = "distill", *teacher = NULL, *out = NULL, *sout = NULL, *lout = NULL;
+    cli_data_opts d = {.data = "mnist"};
+    edd_distill_opts o = edd_distill_defaults();
+    long v, limit = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int r = cli_data_opt(&d, c, optarg, cmd);
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r)
+            continue;
+        switch (c) {
+        case CLI_OPT_HELP: fputs(help, stdout); return 0;
+        case O_TEACHER: teacher = optarg; break;
+        case O_OUT: out = optarg; break;
+        case O_SIGMA: sout = optarg; break;
+        case O_LABELS: lout = optarg; break;
+        case O_PASSES: if (cli_long(cmd, "passes", optarg, 1, 10000, &v)) return EXIT_USAGE; o.mc.passes = (int)v; break;
+        case O_ALPHA: if (cli_float(cmd, "alpha", optarg, 0, 100, &o.alpha)) return EXIT_USAGE; break;
+        case O_GAMMA: if (cli_float(cmd, "gamma", optarg, 0, 1e6, &o.train.loss.gamma)) return EXIT_USAGE; break;
+        case O_KAPPA: if (cli_float(cmd, "kappa", optarg, 0, 1e6, &o.train.loss.kappa)) return EXIT_USAGE; break;
+        case O_PENALTY:
+            if (!strcmp(optarg, "hinge")) o.train.loss.penalty = EDD_PENALTY_HINGE;
+            else if (!strcmp(optarg, "literal")) o.train.loss.penalty = EDD_PENALTY_LITERAL;
+            else if (!strcmp(optarg, "none")) o.train.loss.penalty = EDD_PENALTY_NONE;
+            else return cli_usage(cmd, "--penalty '%s': expected hinge, literal or none", optarg);
+            break;
+        case O_EPOCHS: if (cli_long(cmd, "epochs", optarg, 0, 10000, &v)) return EXIT_USAGE; o.train.epochs = (int)v; break;
+        case O_BATCH: if (cli_long(cmd, "batch", optarg, 1, 65536, &v)) return EXIT_USAGE; o.train.batch = (int)v; break;
+        case O_SEED: if (cli_u64(cmd, "seed", optarg, &o.train.seed)) return EXIT_USAGE; o.mc.seed = o.train.seed; break;
+        case O_LIMIT: if (cli_long(cmd, "train-limit", optarg, 1, 1L << 30, &limit)) return EXIT_USAGE; break;
+        case O_QUIET: o.train.quiet = o.mc.quiet = 1; break;
+        default: return cli_usage(cmd, "unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!teacher || !out)
+        return cli_usage(cmd, "--teacher and --out are required");
+    edd_ctx ctx;
+    edd_dataset ds = {0};
+    edd_cnn t = {0}, m = {0};
+    edd_train_stats s;
+    float *sigma = NULL, *labels = NULL;
+    int rc = cli_open(cmd, &d, &ctx, 1, (size_t)limit, &ds);
+    if (!rc && edd_cnn_load(&ctx, &t, teacher))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc && t.k != 10) {
+        edd_fail(&ctx, EDD_ERR_ARG, "%s: the teacher has K=%d outputs, expected 10 (the real classes)", teacher, t.k);
+        rc = cli_fail(cmd, &ctx);
+    }
+    size_t K = (size_t)t.k + 1;
+    if (!rc && (!(sigma = malloc(ds.n * sizeof(float))) || !(labels = malloc(ds.n * K * sizeof(float))))) {
+        edd_fail(&ctx, EDD_ERR_NOMEM, "out of memory for %zu labels", ds.n);
+        rc = cli_fail(cmd, &ctx);
+    }
+    double t0 = edd_now();
+    if (!rc && edd_distill(&ctx, &t, &ds, &o, &m, sigma, labels, &s))
+        rc = cli_fail(cmd, &ctx);
+    size_t s1[1] = {ds.n}, s2[2] = {ds.n, K};
+    if (!rc && edd_cnn_save(&ctx, &m, out))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc && sout && edd_npy_write(&ctx, sout, EDD_NPY_F32, 1, s1, sigma))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc && lout && edd_npy_write(&ctx, lout, EDD_NPY_F32, 2, s2, labels))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc)
+        printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"examples\":%zu,\"passes\":%d,\"alpha\":%g,\"gamma\":%g,"
+               "\"kappa\":%g,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f}\n",
+               out, teacher, ds.n, o.mc.passes, o.alpha, o.train.loss.gamma, o.train.loss.kappa, o.train.epochs,
+               (unsigned long long)o.train.seed, s.loss, edd_now() - t0);
+    free(sigma);
+    free(labels);
+    edd_cnn_free(&t);
+    edd_cnn_free(&m);
+    edd_dataset_free(&ds);
+    edd_ctx_free(&ctx);
+    return rc;
+}

@@ -1,0 +1,176 @@
+/* defense.c - the paper's Section 3: MC-dropout uncertainty (Eq. 1), soft
+ * labels (Eq. 2) and the distilled model (Eq. 3 lives in src/nn/loss.c). */
+#include "edd/defense.h"
+#include "edd/progress.h"
+#include "edd/simd.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+edd_mc_opts edd_mc_defaults(void)
+{
+    edd_mc_opts o = {.passes = 20, .seed = 1, .shape = EDD_MC_FOLDED, .rows = 640};
+    return o;
+}
+
+/* FOLDED: chunks of c examples; row m*c+i of one call is pass m of example
+ * i, its dropout stream m. zc receives [N][c][K]. */
+static edd_status mc_folded(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o, float *sigma,
+                            float *logits, edd_progress *bar)
+{
+    int N = o->passes, K = m->k;
+    int c = o->rows / N > 0 ? o->rows / N : 1;
+    size_t n = ds->n;
+    edd_plan *pl[2] = {NULL, NULL};
+    size_t rows = (size_t)c * N;
+    float *xr = malloc(rows * EDD_IMG_SIZE * sizeof(float)), *zc = malloc(rows * K * sizeof(float));
+    uint64_t *idx = malloc(rows * sizeof(uint64_t)), *streams = malloc(rows * sizeof(uint64_t));
+    edd_status st = EDD_OK;
+    if (!xr || !zc || !idx || !streams)
+        st = edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory for %zu rows", rows);
+    for (size_t s = 0; !st && s < n; s += (size_t)c) {
+        int b = (int)(n - s < (size_t)c ? n - s : (size_t)c), slot = b == c ? 0 : 1;
+        if (!pl[slot] && (st = edd_plan_create(ctx, m, b * N, EDD_PLAN_INFER, 0, &pl[slot])))
+            break;
+        for (int p = 0; p < N; p++)
+            for (int i = 0; i < b; i++) {
+                size_t r = (size_t)p * b + i;
+                memcpy(xr + r * EDD_IMG_SIZE, ds->x + (s + i) * EDD_IMG_SIZE, EDD_IMG_SIZE * sizeof(float));
+                idx[r] = s + (size_t)i;
+                streams[r] = (uint64_t)p;
+            }
+        edd_dropout dr = {.on = 1, .seed = o->seed, .idx = idx, .streams = streams};
+        if ((st = edd_plan_forward(ctx, pl[slot], m, xr, &dr, zc)))
+            break;
+        /* Eq. 1 over this chunk: zc is [N][b][K]. */
+        edd_logit_variance_f32(ctx->simd, zc, (size_t)N, (size_t)b, (size_t)K, sigma + s);
+        for (int p = 0; logits && p < N; p++)
+            memcpy(logits + ((size_t)p * n + s) * K, zc + (size_t)p * b * K, (size_t)b * K * sizeof(float));
+        edd_progress_update(bar, s + (size_t)b, NULL);
+    }
+    edd_plan_free(pl[0]);
+    edd_plan_free(pl[1]);
+    free(xr); free(zc); free(idx); free(streams);
+    return st;
+}
+
+/* THREADS: an outer parallel region; each thread owns plans (own stream,
+ * user scratchpad) and runs whole passes of a batch of examples, so
+ * oneDNN runs single-threaded inside. */
+static edd_status mc_threads(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o, float *sigma,
+                             float *logits, edd_progress *bar)
+{
+    int N = o->passes, K = m->k, c = o->rows, T = ctx->nthreads;
+    size_t n = ds->n;
+    float *zc = malloc((size_t)N * c * K * sizeof(float));
+    edd_plan **pl = calloc((size_t)T * 2, sizeof *pl);
+    edd_status st = (!zc || !pl) ? edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory") : EDD_OK;
+    for (int t = 0; !st && t < T; t++) {
+        st = edd_plan_create(ctx, m, c, EDD_PLAN_INFER, 1, &pl[2 * t]);
+        if (!st && n % (size_t)c)
+            st = edd_plan_create(ctx, m, (int)(n % (size_t)c), EDD_PLAN_INFER, 1, &pl[2 * t + 1]);
+    }
+    for (size_t s = 0; !st && s < n; s += (size_t)c) {
+        int b = (int)(n - s < (size_t)c ? n - s : (size_t)c), slot = b == c ? 0 : 1;
+        edd_status err = EDD_OK;
+        #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+        for (int p = 0; p < N; p++) {
+            int t = omp_get_thread_num();
+            edd_ctx tctx = *ctx; /* a private error buffer per thread */
+            edd_dropout dr = {.on = 1, .seed = o->seed, .stream = (uint64_t)p};
+            uint64_t idx[c];
+            for (int i = 0; i < b; i++)
+                idx[i] = s + (size_t)i;
+            dr.idx = idx;
+            edd_status e = edd_plan_forward(&tctx, pl[2 * t + slot], m, ds->x + s * EDD_IMG_SIZE, &dr,
+                                            zc + (size_t)p * b * K);
+            if (e) {
+                #pragma omp critical
+                if (!err) {
+                    err = e;
+                    memcpy(ctx->err, tctx.err, sizeof ctx->err);
+                }
+            }
+        }
+        if ((st = err))
+            break;
+        edd_logit_variance_f32(ctx->simd, zc, (size_t)N, (size_t)b, (size_t)K, sigma + s);
+        for (int p = 0; logits && p < N; p++)
+            memcpy(logits + ((size_t)p * n + s) * K, zc + (size_t)p * b * K, (size_t)b * K * sizeof(float));
+        edd_progress_update(bar, s + (size_t)b, NULL);
+    }
+    for (int t = 0; pl && t < 2 * T; t++)
+        edd_plan_free(pl[t]);
+    free(pl);
+    free(zc);
+    return st;
+}
+
+edd_status edd_uncertainty(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o, float *sigma,
+                           float *logits)
+{
+    if (o->passes < 1 || o->passes > 10000 || o->rows < 1 || ds->n == 0)
+        return edd_fail(ctx, EDD_ERR_ARG, "uncertainty: %d passes, %d rows, %zu examples: expected 1..10000 passes, rows >= 1 and data",
+                        o->passes, o->rows, ds->n);
+    if (m->p_input <= 0 && m->p_hidden <= 0)
+        return edd_fail(ctx, EDD_ERR_ARG, "uncertainty: the model has no dropout (rates %g, %g): every pass would agree",
+                        m->p_input, m->p_hidden);
+    edd_progress bar;
+    edd_progress_start(&bar, "mc-dropout", ds->n, o->quiet);
+    edd_status st = o->shape == EDD_MC_THREADS ? mc_threads(ctx, m, ds, o, sigma, logits, &bar)
+                                               : mc_folded(ctx, m, ds, o, sigma, logits, &bar);
+    edd_progress_end(&bar);
+    return st;
+}
+
+void edd_soft_labels(const float *sigma, const uint8_t *y, size_t n, int n_real, float alpha, float *labels)
+{
+    int K = n_real + 1;
+    float smax = 0.0f;
+    for (size_t i = 0; i < n; i++)
+        smax = sigma[i] > smax ? sigma[i] : smax;
+    for (size_t i = 0; i < n; i++) {
+        /* Eq. 2: k_l = 1 - alpha*s, k_n = alpha*s, s = sigma / max sigma. */
+        float s = smax > 0.0f ? sigma[i] / smax : 0.0f;
+        float *k = labels + i * (size_t)K;
+        memset(k, 0, (size_t)K * sizeof(float));
+        k[y[i]] = 1.0f - alpha * s;
+        k[n_real] = alpha * s;
+    }
+}
+
+edd_distill_opts edd_distill_defaults(void)
+{
+    edd_distill_opts o = {.mc = edd_mc_defaults(), .alpha = 0.9f, .train = edd_train_defaults()};
+    o.train.loss = (edd_loss_opts){.penalty = EDD_PENALTY_HINGE, .gamma = 5e-4f, .kappa = 40.0f, .outlier = 10};
+    return o;
+}
+
+edd_status edd_distill(edd_ctx *ctx, const edd_cnn *teacher, const edd_dataset *ds, const edd_distill_opts *o,
+                       edd_cnn *out, float *sigma, float *labels, edd_train_stats *stats)
+{
+    int K = teacher->k + 1;
+    if (!(o->alpha >= 0.0f && o->alpha <= 100.0f))
+        return edd_fail(ctx, EDD_ERR_ARG, "distill: alpha %g, expected 0..100", o->alpha);
+    float *sg = sigma ? sigma : malloc(ds->n * sizeof(float));
+    float *lb = labels ? labels : malloc(ds->n * (size_t)K * sizeof(float));
+    edd_status st = (!sg || !lb) ? edd_fail(ctx, EDD_ERR_NOMEM, "distill: out of memory for %zu labels", ds->n) : EDD_OK;
+    if (!st)
+        st = edd_uncertainty(ctx, teacher, ds, &o->mc, sg, NULL);
+    if (!st) {
+        edd_soft_labels(sg, ds->y, ds->n, teacher->k, o->alpha, lb);
+        st = edd_cnn_init(ctx, out, K, teacher->p_input, teacher->p_hidden, o->train.seed);
+    }
+    if (!st) {
+        edd_train_opts t = o->train;
+        t.targets = lb;
+        t.loss.outlier = K - 1;
+        st = edd_train(ctx, out, ds, &t, stats);
+    }
+    if (!sigma)
+        free(sg);
+    if (!labels)
+        free(lb);
+    return st;
+}
