@@ -1,0 +1,82 @@
+/* edd/cw.h - the Carlini-Wagner L2 attack, targeted, optimised with
+ * AdaDelta (the paper's "AdaDelta strategy") or Adam (design.md section 8;
+ * settings: section 9).
+ *
+ * Owns: the attack loop (tanh change of variables, the cleverhans v2 loss,
+ * per-image early abort, the binary search on c, the best example kept),
+ * and the AdaDelta and Adam steps on the attack variables w.
+ * May call: core, nn (INPUT_GRAD plans: forward without dropout, backward
+ * down to the input), train (edd_argmax), progress.
+ *
+ * Semantics follow cleverhans v2.0.0 CarliniWagnerL2 (attacks_tf.py), with
+ * clip_min 0 and clip_max 1:
+ *   w0  = arctanh((2x - 1) * 0.999999),  x' = (tanh(w) + 1) / 2,
+ *   x0  = (tanh(w0) + 1) / 2 (the boxed original the distance is taken to),
+ *   loss_i = ||x'_i - x0_i||^2 + c_i * max(max_{j != t} Z_j - Z_t + confidence, 0),
+ * the max running over EVERY other output, the outlier class included. */
+#ifndef EDD_CW_H
+#define EDD_CW_H
+
+#include "edd/nn.h"
+
+enum { EDD_CW_ADADELTA = 0, EDD_CW_ADAM = 1 };
+
+typedef struct {
+    float confidence;          /* kappa: the target must lead by this margin (Fig. 2c's x-axis) */
+    int binary_search_steps;   /* steps of the search on c; >= 10 repeats the last at the upper bound, as cleverhans */
+    int max_iterations;        /* optimiser steps per binary-search step */
+    float learning_rate;       /* AdaDelta 1.0; use 1e-2 with Adam (cleverhans) */
+    float initial_const;       /* c at the first binary-search step */
+    int abort_early;           /* stop an image whose loss fell by < 0.01% over max_iterations/10 steps */
+    int optimizer;             /* EDD_CW_ADADELTA or EDD_CW_ADAM (beta1 0.9, beta2 0.999, eps 1e-8 as TF) */
+    float rho, eps;            /* AdaDelta's decay and epsilon (unused by Adam) */
+    int batch;                 /* images optimised together (one forward+backward per iteration) */
+    uint64_t seed;             /* not used by the attack, which is deterministic; for callers drawing targets */
+    int quiet;                 /* no progress on stderr */
+} edd_cw_opts;
+
+/* design.md section 9: AdaDelta lr 1.0, rho 0.95, eps 1e-3, 200 iterations,
+ * 4 binary-search steps from c = 1, confidence 0, early abort on, batch 100
+ * (measured by bench/cw), seed 1, progress on. */
+edd_cw_opts edd_cw_defaults(void);
+
+/* Targeted CW-L2 on m for n images (x: n x 784, in [0,1]) toward
+ * target[i] (< m->k). Writes into adv (n x 784) the adversarial example of
+ * smallest L2 distance found over every iteration of every binary-search
+ * step (x itself when none was found), and success[i] = 1 when one was
+ * found: an example whose argmax, after confidence is subtracted from the
+ * target's logit, is the target. Images are independent: the result does
+ * not depend on the batch size (up to oneDNN's rounding). */
+edd_status edd_cw_l2(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
+                     const edd_cw_opts *o, float *adv, uint8_t *success);
+
+/* ---- the pieces, public for the tests and the benchmark ---- */
+
+/* One evaluation of the loss above for the b = edd_plan_batch(p) images of
+ * an EDD_PLAN_INPUT_GRAD plan p: w and x0 are b x 784, target and c have b
+ * entries. Writes loss[i], l2[i] = ||x'_i - x0_i||^2, the logits z (b x K),
+ * x' (xadv, b x 784) and dloss_i/dw (grad, b x 784):
+ *   dL/dx' = 2 (x' - x0) + backward(c_i (e_o - e_t)) where the hinge is
+ *   positive (o = the largest other output), dL/dw = dL/dx' (1 - tanh(w)^2) / 2.
+ * dz (b x K) receives dloss/dz. The forward runs without dropout. */
+edd_status edd_cw_loss_grad(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *w, const float *x0,
+                            const uint8_t *target, const double *c, float confidence, double *loss, double *l2,
+                            float *z, float *xadv, float *grad, float *dz);
+
+/* One AdaDelta step (Zeiler 2012, TF's form) on n variables:
+ *   eg2 = rho eg2 + (1-rho) g^2;  d = sqrt(edx2 + eps) / sqrt(eg2 + eps) * g;
+ *   edx2 = rho edx2 + (1-rho) d^2;  w -= lr d. */
+void edd_cw_adadelta_step(float *w, const float *g, float *eg2, float *edx2, size_t n, float lr, float rho,
+                          float eps);
+
+/* One Adam step (TF's form) on n variables at step t >= 1: m, v the moments,
+ *   w -= lr sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + 1e-8). */
+void edd_cw_adam_step(float *w, const float *g, float *m, float *v, size_t n, long t, float lr);
+
+/* The binary search on c after one step for one image, as cleverhans v2:
+ * success: upper = min(upper, c), then c = (lower + upper) / 2 if upper < 1e9;
+ * failure: lower = max(lower, c), then c = (lower + upper) / 2 if upper < 1e9,
+ * else c *= 10. Start from lower = 0, upper = 1e10, c = initial_const. */
+void edd_cw_bsearch_update(int success, double *c, double *lower, double *upper);
+
+#endif
