@@ -1,0 +1,126 @@
+/* edd/attacks.h - input gradients and Jacobians of the CNN, and the
+ * gradient attacks FGM and JSMA (design.md section 8; CW-L2 is in cw.h).
+ *
+ * Owns: edd_gradder (a cache of EDD_PLAN_INPUT_GRAD plans, one per batch
+ * size it meets, so no oneDNN primitive is built inside an attack loop),
+ * the input-gradient and Jacobian passes (backward data only: no weight
+ * gradient is ever computed on this path), FGM, JSMA, and the attacks'
+ * random target draw.
+ * May call: core (context, errors, RNG), nn (plans), simd (the JSMA pair
+ * search), train (edd_argmax), progress.
+ *
+ * Every pass here runs the model without dropout (the attacker sees the
+ * deterministic network, as cleverhans did). Images are NCHW float32 rows
+ * of EDD_IMG_SIZE = 784 values in [0,1]. */
+#ifndef EDD_ATTACKS_H
+#define EDD_ATTACKS_H
+
+#include "edd/nn.h"
+
+/* Outputs that are real classes; a K = 11 model has the outlier at index 10. */
+#define EDD_N_REAL 10
+
+/* ---- input gradients (src/attacks/grad.c) ---- */
+
+typedef struct edd_gradder edd_gradder;
+
+/* A gradient engine for models with k outputs. Every pass is cut into
+ * chunks of at most max_rows rows (<= 0: 256); each chunk is padded up to a
+ * bucket size (a power of two up to 16, then a multiple of 16) and runs on
+ * the INPUT_GRAD plan of that size, built on first use and kept while the
+ * cached plans hold at most 3*max_rows rows (least recently used ones go). */
+edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **out);
+void edd_gradder_free(edd_gradder *g);
+
+/* Plans the gradder has built so far (for tests and benchmarks). */
+int edd_gradder_plans_built(const edd_gradder *g);
+
+/* Called once per chunk after its forward pass: rows row0 .. row0+rows-1
+ * of the pass have logits z (rows x K); write dL/dz (rows x K) into dz. */
+typedef void (*edd_dz_fn)(void *user, size_t row0, int rows, int k, const float *z, float *dz);
+
+/* Input gradient of n*rep rows: row r is image x[r / rep] (x is n x 784),
+ * its dL/dz is what dz_fn writes, and dx (n*rep x 784) receives dL/dx.
+ * rep > 1 replicates each image for a Jacobian (one forward and one
+ * backward pass of the replicated batch). m->k must equal the gradder's k. */
+edd_status edd_grad_input(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, size_t n, int rep,
+                          edd_dz_fn dz_fn, void *user, float *dx);
+
+typedef enum {
+    EDD_JAC_LOGITS = 0, /* d z_j / dx */
+    EDD_JAC_PROBS = 1   /* d softmax(z)_j / dx over all K outputs (cleverhans v2's JSMA) */
+} edd_jac_kind;
+
+/* Jacobian of all K outputs for n images: jac[i][j][.] (n x K x 784) =
+ * d out_j(x_i) / dx as kind says, from ONE backward pass of batch K*n whose
+ * dz rows are one-hot (logits) or p_j (e_j - p) (probabilities). z (n x K)
+ * receives the logits when not NULL. */
+edd_status edd_jacobian(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, size_t n,
+                        edd_jac_kind kind, float *z, float *jac);
+
+/* ---- FGM (src/attacks/fgm.c) ---- */
+
+typedef struct {
+    float eps;       /* 0.3 */
+    int ord;         /* 0 = infinity (sign of the gradient), 2 = L2 */
+    int real_only;   /* 0: cross-entropy over all K outputs (the paper); 1: over the n_real real ones */
+    int n_real;      /* EDD_N_REAL */
+    float clip_min, clip_max; /* 0, 1 */
+    int max_rows;    /* rows per oneDNN call (<= 0: 256) */
+} edd_fgm_opts;
+
+/* eps 0.3, ord inf, all outputs, n_real 10, clip [0,1], 256 rows. */
+edd_fgm_opts edd_fgm_defaults(void);
+
+/* FGM as cleverhans v2 fgm() with the true label y[i] (< n_real):
+ * g = d CE(softmax(z), onehot(y)) / dx, the softmax over all K logits or
+ * over the first n_real only (real_only: the adaptive attacker who ignores
+ * the outlier); adv = clip(x + eps * sign(g)) for ord inf (sign(0) = 0), or
+ * clip(x + eps * g / ||g||_2) for ord 2 (an image with g = 0 is left as is).
+ * x and adv are n x 784 and may not overlap. */
+edd_status edd_fgm(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
+                   const edd_fgm_opts *o, float *adv);
+
+/* ---- JSMA (src/attacks/jsma.c) ---- */
+
+typedef enum {
+    EDD_JSMA_PROBS = 0,      /* one backward pass of p_t per step (beta = -alpha exactly), the default */
+    EDD_JSMA_PROBS_FULL = 1, /* the full Jacobian of the probabilities, as cleverhans v2 computed it */
+    EDD_JSMA_LOGITS = 2      /* the full Jacobian of the logits (cleverhans v3, torchattacks) */
+} edd_jsma_jacobian;
+
+typedef struct {
+    float gamma;      /* largest fraction of pixels changed: steps = floor(784 * gamma / 2); 0.1 */
+    float theta;      /* added to each chosen pixel before clipping at clip_max; 1 */
+    float clip_max;   /* 1 */
+    edd_jsma_jacobian jacobian;
+    int batch;        /* images attacked together (the active ones share each step's pass); 200 */
+    int max_rows;     /* rows per oneDNN call (<= 0: 256) */
+    int quiet;        /* no progress on stderr */
+} edd_jsma_opts;
+
+edd_jsma_opts edd_jsma_defaults(void);
+
+/* Targeted JSMA (cleverhans v2 jsma/saliency_map, increase = theta > 0) of
+ * n images x toward target[i] (< K). Per image: the search domain starts as
+ * the pixels < clip_max; each step takes alpha = the target output's
+ * gradient and beta = the sum of the other K-1 outputs' gradients, picks
+ * with edd_saliency_pair_f32 the pair (p,q) maximising -(a_p+a_q)(b_p+b_q)
+ * among a_p+a_q > 0, b_p+b_q < 0, sets both pixels to min(x + theta,
+ * clip_max) and removes them from the domain. It stops when the model
+ * predicts the target (argmax over all K), after floor(784 gamma / 2)
+ * steps, when no pair qualifies, or when fewer than 2 pixels remain.
+ * Writes adv (n x 784), success[i] = 1 when the target is predicted at the
+ * end, and, if steps is not NULL, the steps taken (2 pixels each). */
+edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
+                    const edd_jsma_opts *o, float *adv, uint8_t *success, int *steps);
+
+/* ---- targets ---- */
+
+/* design.md section 8: target[i] drawn uniformly among the n_real real
+ * classes other than y[i] (< n_real), from the counter RNG keyed by
+ * (seed, image index0 + i): the same image gets the same target whatever
+ * the batch or the test limit. */
+void edd_attack_targets(uint64_t seed, const uint8_t *y, size_t n, size_t index0, int n_real, uint8_t *target);
+
+#endif

@@ -1,0 +1,197 @@
+/* grad.c - input gradients and Jacobians on oneDNN backward-data only
+ * (design.md section 3: EDD_PLAN_INPUT_GRAD plans never compute weight
+ * gradients), with the plans cached per batch size. */
+#include "edd/attacks.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GRADDER_SLOTS 16
+#define GRADDER_DEFAULT_ROWS 256
+
+typedef struct {
+    int b;
+    edd_plan *p;
+    unsigned long used; /* tick of the last use, for least-recently-used eviction */
+} slot;
+
+struct edd_gradder {
+    int k, max_rows, cap; /* cap: the largest bucket, bucket(max_rows) */
+    slot s[GRADDER_SLOTS];
+    unsigned long tick;
+    int built;
+    float *xb, *zb, *dzb, *dxb; /* cap rows each */
+};
+
+/* Rows a chunk of b rows is padded to: 1, 2, 4, 8, 16, then multiples of 16
+ * (at most 15 wasted rows on the large batches where time goes). */
+static int bucket(int b)
+{
+    if (b > 16)
+        return (b + 15) / 16 * 16;
+    int v = 1;
+    while (v < b)
+        v *= 2;
+    return v;
+}
+
+edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **out)
+{
+    *out = NULL;
+    if (max_rows <= 0)
+        max_rows = GRADDER_DEFAULT_ROWS;
+    if (k < 2 || k > 1000 || max_rows > (1 << 16))
+        return edd_fail(ctx, EDD_ERR_ARG, "gradder: K=%d, max_rows %d: expected K in 2..1000 and rows in 1..%d", k,
+                        max_rows, 1 << 16);
+    edd_gradder *g = calloc(1, sizeof *g);
+    if (!g)
+        return edd_fail(ctx, EDD_ERR_NOMEM, "gradder: out of memory");
+    g->k = k;
+    g->max_rows = max_rows;
+    g->cap = bucket(max_rows);
+    size_t c = (size_t)g->cap;
+    g->xb = malloc(c * EDD_IMG_SIZE * sizeof(float));
+    g->dxb = malloc(c * EDD_IMG_SIZE * sizeof(float));
+    g->zb = malloc(c * (size_t)k * sizeof(float));
+    g->dzb = malloc(c * (size_t)k * sizeof(float));
+    if (!g->xb || !g->dxb || !g->zb || !g->dzb) {
+        edd_gradder_free(g);
+        return edd_fail(ctx, EDD_ERR_NOMEM, "gradder: out of memory for %d rows", g->cap);
+    }
+    *out = g;
+    return EDD_OK;
+}
+
+void edd_gradder_free(edd_gradder *g)
+{
+    if (!g)
+        return;
+    for (int i = 0; i < GRADDER_SLOTS; i++)
+        edd_plan_free(g->s[i].p);
+    free(g->xb);
+    free(g->dxb);
+    free(g->zb);
+    free(g->dzb);
+    free(g);
+}
+
+int edd_gradder_plans_built(const edd_gradder *g) { return g->built; }
+
+/* The cached plan for b rows, building it (and evicting the least recently
+ * used plans beyond the 3*max_rows row budget) when it is not there. */
+static edd_status plan_for(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, int b, edd_plan **out)
+{
+    g->tick++;
+    int free_i = -1;
+    long rows = 0;
+    for (int i = 0; i < GRADDER_SLOTS; i++) {
+        if (g->s[i].p && g->s[i].b == b) {
+            g->s[i].used = g->tick;
+            *out = g->s[i].p;
+            return EDD_OK;
+        }
+        rows += g->s[i].p ? g->s[i].b : 0;
+        if (!g->s[i].p && free_i < 0)
+            free_i = i;
+    }
+    while (free_i < 0 || rows + b > 3L * g->max_rows) {
+        int lru = -1;
+        for (int i = 0; i < GRADDER_SLOTS; i++)
+            if (g->s[i].p && (lru < 0 || g->s[i].used < g->s[lru].used))
+                lru = i;
+        if (lru < 0)
+            break;
+        rows -= g->s[lru].b;
+        edd_plan_free(g->s[lru].p);
+        g->s[lru].p = NULL;
+        free_i = lru;
+    }
+    edd_status st = edd_plan_create(ctx, m, b, EDD_PLAN_INPUT_GRAD, 0, &g->s[free_i].p);
+    if (st)
+        return st;
+    g->s[free_i].b = b;
+    g->s[free_i].used = g->tick;
+    g->built++;
+    *out = g->s[free_i].p;
+    return EDD_OK;
+}
+
+edd_status edd_grad_input(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, size_t n, int rep,
+                          edd_dz_fn dz_fn, void *user, float *dx)
+{
+    if (m->k != g->k || rep < 1)
+        return edd_fail(ctx, EDD_ERR_ARG, "grad: model has K=%d, rep %d: expected K=%d (the gradder's) and rep >= 1",
+                        m->k, rep, g->k);
+    size_t rows = n * (size_t)rep;
+    if (rows == 0)
+        return EDD_OK;
+    size_t nchunks = (rows + (size_t)g->max_rows - 1) / (size_t)g->max_rows;
+    size_t per = (rows + nchunks - 1) / nchunks; /* equal chunks: one bucket, one plan for all full ones */
+    int K = g->k;
+    for (size_t r0 = 0; r0 < rows; r0 += per) {
+        int c = (int)(rows - r0 < per ? rows - r0 : per), b = bucket(c);
+        edd_plan *p;
+        edd_status st = plan_for(ctx, g, m, b, &p);
+        if (st)
+            return st;
+        for (int i = 0; i < c; i++)
+            memcpy(g->xb + (size_t)i * EDD_IMG_SIZE, x + (r0 + (size_t)i) / (size_t)rep * EDD_IMG_SIZE,
+                   EDD_IMG_SIZE * sizeof(float));
+        memset(g->xb + (size_t)c * EDD_IMG_SIZE, 0, (size_t)(b - c) * EDD_IMG_SIZE * sizeof(float));
+        if ((st = edd_plan_forward(ctx, p, m, g->xb, NULL, g->zb)))
+            return st;
+        dz_fn(user, r0, c, K, g->zb, g->dzb);
+        memset(g->dzb + (size_t)c * K, 0, (size_t)(b - c) * K * sizeof(float));
+        float *out = b == c ? dx + r0 * EDD_IMG_SIZE : g->dxb;
+        if ((st = edd_plan_backward(ctx, p, m, g->dzb, NULL, out)))
+            return st;
+        if (out != dx + r0 * EDD_IMG_SIZE)
+            memcpy(dx + r0 * EDD_IMG_SIZE, g->dxb, (size_t)c * EDD_IMG_SIZE * sizeof(float));
+    }
+    return EDD_OK;
+}
+
+/* ---- Jacobians: row r of the replicated batch is (image r / K, output r % K) ---- */
+
+typedef struct {
+    edd_jac_kind kind;
+    float *z; /* n x K logits out, or NULL */
+} jac_user;
+
+static void jac_dz(void *user, size_t row0, int rows, int k, const float *z, float *dz)
+{
+    const jac_user *u = user;
+    for (int i = 0; i < rows; i++) {
+        size_t r = row0 + (size_t)i;
+        int j = (int)(r % (size_t)k);
+        const float *zr = z + (size_t)i * k;
+        float *d = dz + (size_t)i * k;
+        if (u->z && j == 0)
+            memcpy(u->z + r, zr, (size_t)k * sizeof(float));
+        if (u->kind == EDD_JAC_LOGITS) {
+            memset(d, 0, (size_t)k * sizeof(float));
+            d[j] = 1.0f;
+            continue;
+        }
+        /* d p_j / d z_c = p_j (delta_jc - p_c), softmax in double (logits may be in the hundreds) */
+        double mx = zr[0], s = 0.0, p[1000];
+        for (int c = 1; c < k; c++)
+            mx = zr[c] > mx ? zr[c] : mx;
+        for (int c = 0; c < k; c++)
+            s += p[c] = exp((double)zr[c] - mx);
+        for (int c = 0; c < k; c++)
+            p[c] /= s;
+        for (int c = 0; c < k; c++)
+            d[c] = (float)(p[j] * ((c == j) - p[c]));
+    }
+}
+
+edd_status edd_jacobian(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, size_t n,
+                        edd_jac_kind kind, float *z, float *jac)
+{
+    if (kind != EDD_JAC_LOGITS && kind != EDD_JAC_PROBS)
+        return edd_fail(ctx, EDD_ERR_ARG, "jacobian: kind %d, expected EDD_JAC_LOGITS or EDD_JAC_PROBS", (int)kind);
+    jac_user u = {kind, z};
+    return edd_grad_input(ctx, g, m, x, n, m->k, jac_dz, &u, jac);
+}
