@@ -26,7 +26,7 @@ double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b
             zmax = zi[j] > zmax ? zi[j] : zmax;
         double se = 0.0;
         for (int j = 0; j < k; j++)
-            se += exp((double)(zi[j] - zmax));
+            se += exp((double)zi[j] - (double)zmax);
         double lse = (double)zmax + log(se);
         double li = 0.0;
         for (int j = 0; j < k; j++) {
