@@ -25,10 +25,13 @@
 typedef struct edd_gradder edd_gradder;
 
 /* A gradient engine for models with k outputs. Every pass is cut into
- * chunks of at most max_rows rows (<= 0: 256); each chunk is padded up to a
- * bucket size (a power of two up to 16, then a multiple of 16) and runs on
- * the INPUT_GRAD plan of that size, built on first use and kept while the
- * cached plans hold at most 3*max_rows rows (least recently used ones go). */
+ * pieces whose sizes are powers of two up to max_rows (<= 0: 256): the
+ * largest that fits while 16 or more rows are left, then the rest padded up
+ * to a power of two. Each piece runs on the INPUT_GRAD plan of its size,
+ * built on first use and kept (at most log2(max_rows)+1 plans), so a pass
+ * of any size, or an attack whose active set shrinks every step, builds no
+ * plan per size it meets. Least recently used plans go when the cache
+ * would hold more than 3*max_rows rows. */
 edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **out);
 void edd_gradder_free(edd_gradder *g);
 

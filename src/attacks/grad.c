@@ -17,22 +17,37 @@ typedef struct {
 } slot;
 
 struct edd_gradder {
-    int k, max_rows, cap; /* cap: the largest bucket, bucket(max_rows) */
+    int k, max_rows, cap; /* cap: the largest piece, the largest power of two <= max_rows */
     slot s[GRADDER_SLOTS];
     unsigned long tick;
     int built;
     float *xb, *zb, *dzb, *dxb; /* cap rows each */
 };
 
-/* Rows a chunk of b rows is padded to: 1, 2, 4, 8, 16, then multiples of 16
- * (at most 15 wasted rows on the large batches where time goes). */
-static int bucket(int b)
+/* Largest power of two <= v (v >= 1). */
+static int pow2_floor(int v)
 {
-    if (b > 16)
-        return (b + 15) / 16 * 16;
+    int p = 1;
+    while (p <= v / 2)
+        p *= 2;
+    return p;
+}
+
+/* The next piece of a pass with `left` rows still to do: the largest power
+ * of two <= min(left, max_rows) while left >= 16; below that, left padded
+ * up to a power of two. So a pass of any size runs on at most log2(cap)+1
+ * plans (1, 2, 4, ..., cap) and wastes fewer than 8 rows: an attack whose
+ * active set shrinks step by step never builds a plan per size it meets. */
+static int piece(int left, int cap, int *rows)
+{
+    if (left >= 16 || left >= cap) {
+        *rows = pow2_floor(left < cap ? left : cap);
+        return *rows;
+    }
     int v = 1;
-    while (v < b)
+    while (v < left)
         v *= 2;
+    *rows = left;
     return v;
 }
 
@@ -49,7 +64,7 @@ edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **o
         return edd_fail(ctx, EDD_ERR_NOMEM, "gradder: out of memory");
     g->k = k;
     g->max_rows = max_rows;
-    g->cap = bucket(max_rows);
+    g->cap = pow2_floor(max_rows);
     size_t c = (size_t)g->cap;
     g->xb = malloc(c * EDD_IMG_SIZE * sizeof(float));
     g->dxb = malloc(c * EDD_IMG_SIZE * sizeof(float));
@@ -126,11 +141,10 @@ edd_status edd_grad_input(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const 
     size_t rows = n * (size_t)rep;
     if (rows == 0)
         return EDD_OK;
-    size_t nchunks = (rows + (size_t)g->max_rows - 1) / (size_t)g->max_rows;
-    size_t per = (rows + nchunks - 1) / nchunks; /* equal chunks: one bucket, one plan for all full ones */
-    int K = g->k;
-    for (size_t r0 = 0; r0 < rows; r0 += per) {
-        int c = (int)(rows - r0 < per ? rows - r0 : per), b = bucket(c);
+    int K = g->k, c;
+    for (size_t r0 = 0; r0 < rows; r0 += (size_t)c) {
+        size_t left = rows - r0;
+        int b = piece(left > (size_t)g->cap ? g->cap : (int)left, g->cap, &c);
         edd_plan *p;
         edd_status st = plan_for(ctx, g, m, b, &p);
         if (st)

@@ -1,0 +1,195 @@
+/* bench/jsma.c - JSMA (design.md section 8): ms per example batched over
+ * 200 MNIST test images at gamma 0.1 on a briefly trained CNN, with one
+ * gradient per step (the default) and with the full probability Jacobian;
+ * the pair search AVX2 against its scalar twin; Jacobians per second from
+ * one backward pass of batch K*B against K backward passes of batch B
+ * after one forward; and PyTorch's JSMA ms per example when available.
+ * The model: EDD_BENCH_MODEL if set, else 1 epoch on the first 5000 MNIST
+ * training images ($EDD_DATA_DIR/mnist or data/mnist), else random weights
+ * on random images. Last line: one JSON object. */
+#include "common.h"
+#include "edd/attacks.h"
+
+#define NB 200     /* images attacked together */
+#define JAC_B 32   /* images per Jacobian */
+
+static void die(const edd_ctx *ctx)
+{
+    fprintf(stderr, "bench jsma: %s\n", ctx->err);
+    exit(1);
+}
+
+/* Median seconds of reps runs of JSMA over the n images (one warm-up run). */
+static double time_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *t, size_t n,
+                        edd_jsma_jacobian jac, int reps, double *success, double *steps_mean)
+{
+    float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float));
+    uint8_t *ok = malloc(n);
+    int *steps = malloc(n * sizeof(int));
+    edd_jsma_opts o = edd_jsma_defaults();
+    o.jacobian = jac;
+    o.batch = NB;
+    o.quiet = 1;
+    double tm[8];
+    for (int r = -1; r < reps; r++) {
+        double t0 = edd_now();
+        if (edd_jsma(ctx, m, x, t, n, &o, adv, ok, steps))
+            die(ctx);
+        if (r >= 0)
+            tm[r] = edd_now() - t0;
+    }
+    double s = 0, st = 0;
+    for (size_t i = 0; i < n; i++) {
+        s += ok[i];
+        st += steps[i];
+    }
+    *success = s / (double)n;
+    *steps_mean = st / (double)n;
+    free(adv);
+    free(ok);
+    free(steps);
+    return bench_median(tm, reps);
+}
+
+/* Microseconds per pair search over 784 pixels, median of 5 runs of reps searches. */
+static double time_search(int avx2, const float *al, const float *be, const uint8_t *dom, int reps)
+{
+    double tm[5];
+    volatile int sink = 0;
+    for (int r = 0; r < 5; r++) {
+        double t0 = edd_now();
+        for (int i = 0; i < reps; i++) {
+            int p, q;
+            sink += avx2 ? edd_saliency_pair_f32_avx2(al, be, dom, EDD_IMG_SIZE, &p, &q)
+                         : edd_saliency_pair_f32_scalar(al, be, dom, EDD_IMG_SIZE, &p, &q);
+        }
+        tm[r] = edd_now() - t0;
+    }
+    (void)sink;
+    return 1e6 * bench_median(tm, 5) / reps;
+}
+
+int main(void)
+{
+    edd_ctx ctx;
+    if (edd_ctx_init(&ctx, 0))
+        die(&ctx);
+    char dir[4096];
+    edd_dataset tr = {0}, te = {0};
+    edd_cnn m = {0};
+    const char *src = getenv("EDD_BENCH_MODEL"), *how;
+    int have_data = edd_data_default_dir("mnist", dir, sizeof dir) && !edd_dataset_load(&ctx, dir, 0, NB, &te);
+    if (src && *src) {
+        if (edd_cnn_load(&ctx, &m, src))
+            die(&ctx);
+        how = src;
+    } else {
+        if (edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 1))
+            die(&ctx);
+        how = "random weights";
+        if (have_data && !edd_dataset_load(&ctx, dir, 1, 5000, &tr)) {
+            edd_train_opts o = edd_train_defaults();
+            o.epochs = 1;
+            o.quiet = 1;
+            if (edd_train(&ctx, &m, &tr, &o, NULL))
+                die(&ctx);
+            how = "1 epoch on 5000 MNIST images";
+        }
+    }
+    if (!have_data) {
+        te.n = NB;
+        te.x = malloc(NB * EDD_IMG_SIZE * sizeof(float));
+        te.y = malloc(NB);
+        for (size_t i = 0; i < NB * EDD_IMG_SIZE; i++)
+            te.x[i] = edd_rng_uniform(7, (uint32_t)i);
+        for (size_t i = 0; i < NB; i++)
+            te.y[i] = (uint8_t)(i % 10);
+    }
+    const int K = m.k;
+    uint8_t t[NB];
+    edd_attack_targets(1, te.y, te.n, 0, EDD_N_REAL, t);
+    printf("threads %d, model: %s, %zu %s images, gamma 0.1, batch %d\n", ctx.nthreads, how, te.n,
+           have_data ? "MNIST test" : "random", NB);
+
+    double succ, steps, succ_f, steps_f;
+    double s1 = time_jsma(&ctx, &m, te.x, t, te.n, EDD_JSMA_PROBS, 3, &succ, &steps);
+    double ms1 = 1e3 * s1 / (double)te.n;
+    printf("jsma one gradient per step: %.2f ms/example (success %.1f%%, %.1f steps mean)\n", ms1, 100 * succ, steps);
+    double sf = time_jsma(&ctx, &m, te.x, t, te.n, EDD_JSMA_PROBS_FULL, 1, &succ_f, &steps_f);
+    double msf = 1e3 * sf / (double)te.n;
+    printf("jsma full probability Jacobian: %.2f ms/example (success %.1f%%): one gradient is %.1fx faster\n", msf,
+           100 * succ_f, msf / ms1);
+
+    /* pair search on a real alpha (the target's probability gradient), beta = -alpha */
+    edd_gradder *g;
+    float *jac = malloc((size_t)JAC_B * K * EDD_IMG_SIZE * sizeof(float));
+    if (edd_gradder_create(&ctx, K, 0, &g) || edd_jacobian(&ctx, g, &m, te.x, JAC_B, EDD_JAC_PROBS, NULL, jac))
+        die(&ctx);
+    float al[EDD_IMG_SIZE], be[EDD_IMG_SIZE];
+    uint8_t dom[EDD_IMG_SIZE];
+    for (int d = 0; d < EDD_IMG_SIZE; d++) {
+        al[d] = jac[(size_t)t[0] * EDD_IMG_SIZE + d];
+        be[d] = -al[d];
+        dom[d] = te.x[d] < 1.0f;
+    }
+    double us_avx2 = ctx.simd == EDD_SIMD_AVX2 ? time_search(1, al, be, dom, 2000) : -1.0;
+    double us_scalar = time_search(0, al, be, dom, 500);
+    printf("pair search over 784 pixels: avx2 %.1f us, scalar %.1f us (%.1fx)\n", us_avx2, us_scalar,
+           us_avx2 > 0 ? us_scalar / us_avx2 : 0.0);
+
+    /* Jacobians/s: one pass of batch K*B against one forward of B and K backward passes */
+    double tj[5], tk[5];
+    for (int r = 0; r < 5; r++) {
+        double t0 = edd_now();
+        if (edd_jacobian(&ctx, g, &m, te.x, JAC_B, EDD_JAC_LOGITS, NULL, jac))
+            die(&ctx);
+        tj[r] = edd_now() - t0;
+    }
+    edd_plan *p;
+    float *z = malloc((size_t)JAC_B * K * sizeof(float)), *dz = malloc((size_t)JAC_B * K * sizeof(float));
+    if (edd_plan_create(&ctx, &m, JAC_B, EDD_PLAN_INPUT_GRAD, 0, &p))
+        die(&ctx);
+    for (int r = -1; r < 5; r++) {
+        double t0 = edd_now();
+        if (edd_plan_forward(&ctx, p, &m, te.x, NULL, z))
+            die(&ctx);
+        for (int j = 0; j < K; j++) {
+            memset(dz, 0, (size_t)JAC_B * K * sizeof(float));
+            for (int i = 0; i < JAC_B; i++)
+                dz[i * K + j] = 1.0f;
+            if (edd_plan_backward(&ctx, p, &m, dz, NULL, jac + (size_t)j * JAC_B * EDD_IMG_SIZE))
+                die(&ctx);
+        }
+        if (r >= 0)
+            tk[r] = edd_now() - t0;
+    }
+    double jps_one = JAC_B / bench_median(tj, 5), jps_loop = JAC_B / bench_median(tk, 5);
+    printf("Jacobians (K=%d, B=%d): one K*B pass %.0f/s, K backward passes %.0f/s (%.2fx)\n", K, JAC_B, jps_one,
+           jps_loop, jps_one / jps_loop);
+
+    char tjson[1024];
+    double torch_b = -1, torch_s = -1;
+    if (bench_torch("jsma", ctx.nthreads, tjson, sizeof tjson) == 0) {
+        torch_b = bench_json_num(tjson, "jsma_ms_per_example_batched");
+        torch_s = bench_json_num(tjson, "jsma_ms_per_example_single");
+        printf("pytorch (random K=11 model, all 39 steps): batched %.1f ms/example, single full Jacobian %.1f ms/example\n",
+               torch_b, torch_s);
+    } else {
+        printf("pytorch: not measured\n");
+    }
+    printf("{\"bench\":\"jsma\",\"threads\":%d,\"images\":%zu,\"gamma\":0.1,\"jsma_ms_per_example\":%.3f,"
+           "\"jsma_success\":%.3f,\"jsma_steps_mean\":%.2f,\"jsma_full_ms_per_example\":%.3f,"
+           "\"search_us_avx2\":%.2f,\"search_us_scalar\":%.2f,\"jacobians_per_s_one_pass\":%.1f,"
+           "\"jacobians_per_s_k_passes\":%.1f,\"plans_built\":%d,\"torch_jsma_ms_batched\":%.2f,"
+           "\"torch_jsma_ms_single\":%.2f}\n",
+           ctx.nthreads, te.n, ms1, succ, steps, msf, us_avx2, us_scalar, jps_one, jps_loop,
+           edd_gradder_plans_built(g), torch_b, torch_s);
+    edd_plan_free(p);
+    edd_gradder_free(g);
+    free(jac); free(z); free(dz);
+    edd_dataset_free(&tr);
+    edd_dataset_free(&te);
+    edd_cnn_free(&m);
+    edd_ctx_free(&ctx);
+    return 0;
+}
