@@ -1,12 +1,12 @@
 /* cw.c - Carlini-Wagner L2, targeted, with AdaDelta or Adam on w
  * (edd/cw.h for the loss; design.md sections 8 and 9).
  *
- * Batching: `batch` images share one INPUT_GRAD plan and one forward and
- * backward pass per iteration, but nothing else. The early abort, the
- * success check and the binary search are per image, which is exactly
- * cleverhans v2 with its default batch_size of 1: the result of an image
- * does not depend on the images it was batched with. An image that aborted
- * rides along frozen until every image of its batch has stopped. */
+ * Batching: up to `batch` images share one forward and backward pass per
+ * iteration, but nothing else. The early abort, the success check and the
+ * binary search are per image, which is exactly cleverhans v2 with its
+ * default batch_size of 1: the result of an image does not depend on the
+ * images it was batched with. The scheduler below keeps the batch full of
+ * images still being optimised. */
 #include "edd/cw.h"
 #include "edd/progress.h"
 #include "edd/train.h"
@@ -127,121 +127,211 @@ static int cw_hit(const float *z, int k, int t, float confidence, float *tmp)
     return edd_argmax(tmp, k) == t;
 }
 
-/* Per-batch working memory: per-pixel arrays (b x 784) and per-image state. */
-typedef struct {
-    float *w0, *x0, *w, *xadv, *grad, *s1, *s2, *z, *dz;
-    double *c, *lo, *up, *loss, *l2, *prev, *best_l2, *o_best;
-    uint8_t *active, *hit;
-} cw_work;
+/* The scheduler. `b` slots each hold one image through all its
+ * binary-search steps; a slot whose image is done takes the next image.
+ * Every iteration gathers the rows of the busy slots into one batch and
+ * runs it through the plan of the smallest ladder size (b, b/2, b/4, ...,
+ * 1, rounded up) that holds them, padding with copies of row 0 at c = 0:
+ * rows that stopped early are never computed again, and the last images
+ * do not drag a full batch along. Plans are built on first use and kept. */
+#define LADDER 24
 
-static void work_free(cw_work *wk)
+typedef struct {
+    int b, k, nplans;
+    int size[LADDER];
+    edd_plan *plan[LADDER];
+    /* per slot: rows of b x 784 and scalar state */
+    float *w0, *x0, *w, *s1, *s2;
+    size_t *img;          /* image in the slot, or SIZE_MAX when idle */
+    int *step, *it;
+    double *c, *lo, *up, *prev, *o_best;
+    uint8_t *hit, *ended;
+    /* the gathered batch */
+    int *act;
+    float *pw, *px0, *pxadv, *pgrad, *pz, *pdz;
+    double *pc, *ploss, *pl2;
+    uint8_t *pt;
+} cw_sched;
+
+static void sched_free(cw_sched *S)
 {
-    free(wk->w0); free(wk->x0); free(wk->w); free(wk->xadv); free(wk->grad); free(wk->s1); free(wk->s2);
-    free(wk->z); free(wk->dz);
-    free(wk->c); free(wk->lo); free(wk->up); free(wk->loss); free(wk->l2); free(wk->prev); free(wk->best_l2);
-    free(wk->o_best);
-    free(wk->active); free(wk->hit);
+    for (int i = 0; i < S->nplans; i++)
+        edd_plan_free(S->plan[i]);
+    free(S->w0); free(S->x0); free(S->w); free(S->s1); free(S->s2);
+    free(S->img); free(S->step); free(S->it);
+    free(S->c); free(S->lo); free(S->up); free(S->prev); free(S->o_best);
+    free(S->hit); free(S->ended); free(S->act);
+    free(S->pw); free(S->px0); free(S->pxadv); free(S->pgrad); free(S->pz); free(S->pdz);
+    free(S->pc); free(S->ploss); free(S->pl2); free(S->pt);
 }
 
-static int work_alloc(cw_work *wk, int b, int k)
+static int sched_alloc(cw_sched *S, int b, int k)
 {
     size_t px = (size_t)b * EDD_IMG_SIZE * sizeof(float), zs = (size_t)b * k * sizeof(float);
-    size_t ds = (size_t)b * sizeof(double);
-    memset(wk, 0, sizeof *wk);
-    wk->w0 = malloc(px); wk->x0 = malloc(px); wk->w = malloc(px); wk->xadv = malloc(px);
-    wk->grad = malloc(px); wk->s1 = malloc(px); wk->s2 = malloc(px);
-    wk->z = malloc(zs); wk->dz = malloc(zs);
-    wk->c = malloc(ds); wk->lo = malloc(ds); wk->up = malloc(ds); wk->loss = malloc(ds); wk->l2 = malloc(ds);
-    wk->prev = malloc(ds); wk->best_l2 = malloc(ds); wk->o_best = malloc(ds);
-    wk->active = malloc((size_t)b); wk->hit = malloc((size_t)b);
-    return wk->w0 && wk->x0 && wk->w && wk->xadv && wk->grad && wk->s1 && wk->s2 && wk->z && wk->dz &&
-           wk->c && wk->lo && wk->up && wk->loss && wk->l2 && wk->prev && wk->best_l2 && wk->o_best && wk->active && wk->hit;
+    size_t ds = (size_t)b * sizeof(double), is = (size_t)b * sizeof(int);
+    memset(S, 0, sizeof *S);
+    S->b = b;
+    S->k = k;
+    for (int s = b; S->nplans < LADDER; s = (s + 1) / 2) {
+        S->size[S->nplans++] = s;
+        if (s == 1)
+            break;
+    }
+    S->w0 = malloc(px); S->x0 = malloc(px); S->w = malloc(px); S->s1 = malloc(px); S->s2 = malloc(px);
+    S->img = malloc((size_t)b * sizeof(size_t)); S->step = malloc(is); S->it = malloc(is);
+    S->c = malloc(ds); S->lo = malloc(ds); S->up = malloc(ds); S->prev = malloc(ds); S->o_best = malloc(ds);
+    S->hit = malloc((size_t)b); S->ended = malloc((size_t)b); S->act = malloc(is);
+    S->pw = malloc(px); S->px0 = malloc(px); S->pxadv = malloc(px); S->pgrad = malloc(px);
+    S->pz = malloc(zs); S->pdz = malloc(zs);
+    S->pc = malloc(ds); S->ploss = malloc(ds); S->pl2 = malloc(ds); S->pt = malloc((size_t)b);
+    return S->w0 && S->x0 && S->w && S->s1 && S->s2 && S->img && S->step && S->it && S->c && S->lo && S->up &&
+           S->prev && S->o_best && S->hit && S->ended && S->act && S->pw && S->px0 && S->pxadv && S->pgrad &&
+           S->pz && S->pdz && S->pc && S->ploss && S->pl2 && S->pt;
 }
 
-/* Attack images [0, b) of x (the plan's batch) toward target; best_l2 and
- * adv/success are the caller's rows for these images. */
-static edd_status cw_batch(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, cw_work *wk, const float *x,
-                           const uint8_t *target, const edd_cw_opts *o, float *adv, uint8_t *success,
-                           edd_progress *prog, size_t *done)
+/* The plan of the smallest ladder size >= na, built on first use. */
+static edd_status sched_plan(edd_ctx *ctx, cw_sched *S, const edd_cnn *m, int na, edd_plan **p)
 {
-    const int b = edd_plan_batch(p), k = m->k;
-    const size_t npx = (size_t)b * EDD_IMG_SIZE;
-    for (size_t j = 0; j < npx; j++) {
-        wk->w0[j] = (float)atanh((2.0 * x[j] - 1.0) * 0.999999);
-        wk->x0[j] = (tanhf(wk->w0[j]) + 1.0f) * 0.5f;
+    int i = S->nplans - 1;
+    while (S->size[i] < na)
+        i--;
+    if (!S->plan[i]) {
+        edd_status st = edd_plan_create(ctx, m, S->size[i], EDD_PLAN_INPUT_GRAD, 0, &S->plan[i]);
+        if (st)
+            return st;
     }
-    double *o_best = wk->o_best;
-    for (int i = 0; i < b; i++) {
-        wk->c[i] = o->initial_const;
-        wk->lo[i] = 0.0;
-        wk->up[i] = NO_L2;
-        o_best[i] = NO_L2;
-        success[i] = 0;
-    }
-    memcpy(adv, x, npx * sizeof(float));
-    const int period = o->max_iterations / 10 ? o->max_iterations / 10 : 1;
-    for (int step = 0; step < o->binary_search_steps; step++) {
-        /* cleverhans repeats the last of 10 or more steps at the upper bound. */
-        if (o->binary_search_steps >= 10 && step == o->binary_search_steps - 1)
-            for (int i = 0; i < b; i++)
-                wk->c[i] = wk->up[i];
-        memcpy(wk->w, wk->w0, npx * sizeof(float));
-        memset(wk->s1, 0, npx * sizeof(float));
-        memset(wk->s2, 0, npx * sizeof(float));
-        int nactive = b;
-        for (int i = 0; i < b; i++) {
-            wk->active[i] = 1;
-            wk->hit[i] = 0;
-            wk->prev[i] = 1e6;
-            wk->best_l2[i] = NO_L2;
-        }
-        for (int it = 0; it < o->max_iterations && nactive > 0; it++) {
-            edd_status st = edd_cw_loss_grad(ctx, p, m, wk->w, wk->x0, target, wk->c, o->confidence, wk->loss,
-                                             wk->l2, wk->z, wk->xadv, wk->grad, wk->dz);
-            if (st)
-                return st;
-            #pragma omp parallel for schedule(static) reduction(- : nactive)
-            for (int i = 0; i < b; i++) {
-                if (!wk->active[i])
-                    continue;
-                /* The loss, logits and x' are those before this step's update,
-                 * as cleverhans fetches them in the run that applies it. */
-                if (o->abort_early && it % period == 0) {
-                    if (wk->loss[i] > wk->prev[i] * 0.9999) {
-                        wk->active[i] = 0;
-                        nactive--;
-                        continue;
-                    }
-                    wk->prev[i] = wk->loss[i];
-                }
-                float ztmp[k];
-                const size_t off = (size_t)i * EDD_IMG_SIZE;
-                if (cw_hit(wk->z + (size_t)i * k, k, target[i], o->confidence, ztmp)) {
-                    wk->hit[i] = 1;
-                    if (wk->l2[i] < wk->best_l2[i])
-                        wk->best_l2[i] = wk->l2[i];
-                    if (wk->l2[i] < o_best[i]) {
-                        o_best[i] = wk->l2[i];
-                        success[i] = 1;
-                        memcpy(adv + off, wk->xadv + off, EDD_IMG_SIZE * sizeof(float));
-                    }
-                }
-                if (o->optimizer == EDD_CW_ADAM)
-                    edd_cw_adam_step(wk->w + off, wk->grad + off, wk->s1 + off, wk->s2 + off, EDD_IMG_SIZE,
-                                     it + 1, o->learning_rate);
-                else
-                    edd_cw_adadelta_step(wk->w + off, wk->grad + off, wk->s1 + off, wk->s2 + off, EDD_IMG_SIZE,
-                                         o->learning_rate, o->rho, o->eps);
-            }
-        }
-        for (int i = 0; i < b; i++)
-            edd_cw_bsearch_update(wk->hit[i], &wk->c[i], &wk->lo[i], &wk->up[i]);
-        *done += (size_t)b;
-        char extra[64];
-        snprintf(extra, sizeof extra, "step %d/%d", step + 1, o->binary_search_steps);
-        edd_progress_update(prog, *done, extra);
-    }
+    *p = S->plan[i];
     return EDD_OK;
+}
+
+/* Start binary-search step S->step[s] of the slot's image: w back to w0,
+ * optimiser state zeroed (cleverhans re-runs its initialiser). */
+static void slot_start_step(cw_sched *S, int s, const edd_cw_opts *o)
+{
+    const size_t off = (size_t)s * EDD_IMG_SIZE;
+    /* cleverhans repeats the last of 10 or more steps at the upper bound. */
+    if (o->binary_search_steps >= 10 && S->step[s] == o->binary_search_steps - 1)
+        S->c[s] = S->up[s];
+    memcpy(S->w + off, S->w0 + off, EDD_IMG_SIZE * sizeof(float));
+    memset(S->s1 + off, 0, EDD_IMG_SIZE * sizeof(float));
+    memset(S->s2 + off, 0, EDD_IMG_SIZE * sizeof(float));
+    S->it[s] = 0;
+    S->prev[s] = 1e6;
+    S->hit[s] = 0;
+    S->ended[s] = 0;
+}
+
+/* Put image i (or nothing, i >= n) into slot s. */
+static void slot_load(cw_sched *S, int s, size_t i, size_t n, const float *x, const edd_cw_opts *o, float *adv,
+                      uint8_t *success)
+{
+    if (i >= n) {
+        S->img[s] = SIZE_MAX;
+        return;
+    }
+    const size_t off = (size_t)s * EDD_IMG_SIZE;
+    const float *xi = x + i * EDD_IMG_SIZE;
+    for (int j = 0; j < EDD_IMG_SIZE; j++) {
+        S->w0[off + j] = (float)atanh((2.0 * xi[j] - 1.0) * 0.999999);
+        S->x0[off + j] = (tanhf(S->w0[off + j]) + 1.0f) * 0.5f;
+    }
+    memcpy(adv + i * EDD_IMG_SIZE, xi, EDD_IMG_SIZE * sizeof(float));
+    success[i] = 0;
+    S->img[s] = i;
+    S->step[s] = 0;
+    S->c[s] = o->initial_const;
+    S->lo[s] = 0.0;
+    S->up[s] = NO_L2;
+    S->o_best[s] = NO_L2;
+    slot_start_step(S, s, o);
+}
+
+/* One iteration of every busy slot: r is the slot's row in the gathered
+ * batch. The loss, logits and x' are those before this iteration's update,
+ * as cleverhans fetches them in the run that applies it. */
+static void slot_iterate(cw_sched *S, int s, int r, const uint8_t *target, const edd_cw_opts *o, float *adv,
+                         uint8_t *success)
+{
+    const int k = S->k, period = o->max_iterations / 10 ? o->max_iterations / 10 : 1;
+    const size_t i = S->img[s], off = (size_t)s * EDD_IMG_SIZE, roff = (size_t)r * EDD_IMG_SIZE;
+    if (o->abort_early && S->it[s] % period == 0) {
+        if (S->ploss[r] > S->prev[s] * 0.9999) {
+            S->ended[s] = 1;
+            return;
+        }
+        S->prev[s] = S->ploss[r];
+    }
+    float ztmp[k];
+    if (cw_hit(S->pz + (size_t)r * k, k, target[i], o->confidence, ztmp)) {
+        S->hit[s] = 1;
+        if (S->pl2[r] < S->o_best[s]) {
+            S->o_best[s] = S->pl2[r];
+            success[i] = 1;
+            memcpy(adv + i * EDD_IMG_SIZE, S->pxadv + roff, EDD_IMG_SIZE * sizeof(float));
+        }
+    }
+    if (o->optimizer == EDD_CW_ADAM)
+        edd_cw_adam_step(S->w + off, S->pgrad + roff, S->s1 + off, S->s2 + off, EDD_IMG_SIZE, S->it[s] + 1,
+                         o->learning_rate);
+    else
+        edd_cw_adadelta_step(S->w + off, S->pgrad + roff, S->s1 + off, S->s2 + off, EDD_IMG_SIZE,
+                             o->learning_rate, o->rho, o->eps);
+    if (++S->it[s] == o->max_iterations)
+        S->ended[s] = 1;
+}
+
+static edd_status cw_run(edd_ctx *ctx, cw_sched *S, const edd_cnn *m, const float *x, const uint8_t *target,
+                         size_t n, const edd_cw_opts *o, float *adv, uint8_t *success, edd_progress *prog)
+{
+    const int b = S->b;
+    size_t next = 0, done = 0;
+    for (int s = 0; s < b; s++)
+        slot_load(S, s, next++, n, x, o, adv, success);
+    for (;;) {
+        int na = 0;
+        for (int s = 0; s < b; s++)
+            if (S->img[s] != SIZE_MAX)
+                S->act[na++] = s;
+        if (na == 0)
+            return EDD_OK;
+        edd_plan *p;
+        edd_status st = sched_plan(ctx, S, m, na, &p);
+        if (st)
+            return st;
+        const int P = edd_plan_batch(p);
+        for (int r = 0; r < P; r++) {
+            int s = S->act[r < na ? r : 0];
+            memcpy(S->pw + (size_t)r * EDD_IMG_SIZE, S->w + (size_t)s * EDD_IMG_SIZE, EDD_IMG_SIZE * sizeof(float));
+            memcpy(S->px0 + (size_t)r * EDD_IMG_SIZE, S->x0 + (size_t)s * EDD_IMG_SIZE, EDD_IMG_SIZE * sizeof(float));
+            S->pt[r] = target[S->img[s]];
+            S->pc[r] = r < na ? S->c[s] : 0.0;
+        }
+        st = edd_cw_loss_grad(ctx, p, m, S->pw, S->px0, S->pt, S->pc, o->confidence, S->ploss, S->pl2, S->pz,
+                              S->pxadv, S->pgrad, S->pdz);
+        if (st)
+            return st;
+        #pragma omp parallel for schedule(static)
+        for (int r = 0; r < na; r++)
+            slot_iterate(S, S->act[r], r, target, o, adv, success);
+        int finished = 0;
+        for (int r = 0; r < na; r++) {
+            int s = S->act[r];
+            if (!S->ended[s])
+                continue;
+            edd_cw_bsearch_update(S->hit[s], &S->c[s], &S->lo[s], &S->up[s]);
+            done++;
+            finished = 1;
+            if (++S->step[s] < o->binary_search_steps)
+                slot_start_step(S, s, o);
+            else
+                slot_load(S, s, next++, n, x, o, adv, success);
+        }
+        if (finished) {
+            char extra[64];
+            snprintf(extra, sizeof extra, "%zu/%zu images started", next < n ? next : n, n);
+            edd_progress_update(prog, done, extra);
+        }
+    }
 }
 
 static edd_status cw_check(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
@@ -275,27 +365,16 @@ edd_status edd_cw_l2(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8
     edd_status st = cw_check(ctx, m, x, target, n, o);
     if (st || n == 0)
         return st;
-    const int b = (size_t)o->batch < n ? o->batch : (int)n, rem = (int)(n % (size_t)b);
-    edd_plan *pb = NULL, *pr = NULL;
-    cw_work wk;
-    if (!work_alloc(&wk, b, m->k)) {
-        work_free(&wk);
+    const int b = (size_t)o->batch < n ? o->batch : (int)n;
+    cw_sched S;
+    if (!sched_alloc(&S, b, m->k)) {
+        sched_free(&S);
         return edd_fail(ctx, EDD_ERR_NOMEM, "cw: out of memory for a batch of %d images", b);
     }
-    st = edd_plan_create(ctx, m, b, EDD_PLAN_INPUT_GRAD, 0, &pb);
-    if (!st && rem)
-        st = edd_plan_create(ctx, m, rem, EDD_PLAN_INPUT_GRAD, 0, &pr);
     edd_progress prog;
     edd_progress_start(&prog, "cw-l2", n * (size_t)o->binary_search_steps, o->quiet);
-    size_t done = 0;
-    for (size_t s = 0; !st && s < n; s += (size_t)b) {
-        edd_plan *p = n - s >= (size_t)b ? pb : pr;
-        st = cw_batch(ctx, p, m, &wk, x + s * EDD_IMG_SIZE, target + s, o, adv + s * EDD_IMG_SIZE, success + s,
-                      &prog, &done);
-    }
+    st = cw_run(ctx, &S, m, x, target, n, o, adv, success, &prog);
     edd_progress_end(&prog);
-    edd_plan_free(pb);
-    edd_plan_free(pr);
-    work_free(&wk);
+    sched_free(&S);
     return st;
 }
