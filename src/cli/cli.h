@@ -63,5 +63,7 @@ int cmd_predict(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_uncertainty(int argc, char **argv);
 int cmd_distill(int argc, char **argv);
+int cmd_attack(int argc, char **argv);
+int cmd_reproduce(int argc, char **argv);
 
 #endif

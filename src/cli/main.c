@@ -15,6 +15,8 @@ static const struct {
     {"export", cmd_export, "write every parameter as .npy in PyTorch layout"},
     {"uncertainty", cmd_uncertainty, "MC-dropout uncertainty sigma of the training set (Eq. 1)"},
     {"distill", cmd_distill, "train the distilled model with the outlier class (Eqs. 1-3)"},
+    {"attack", cmd_attack, "FGM, JSMA or CW-L2, white-box or transfer, scored by the paper's rates"},
+    {"reproduce", cmd_reproduce, "every experiment of the paper: tables, figures, report"},
 };
 
 static void usage(FILE *f)
