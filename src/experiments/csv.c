@@ -1,0 +1,110 @@
+/* csv.c - the figure CSVs: one row per attack point (REPRO_CSV_HEADER). */
+#include "edd/io.h"
+#include "repro.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+edd_status repro_rows_write(repro *r, const char *rel, const repro_row *rows, int n)
+{
+    size_t cap = 256 + (size_t)n * 512, len = 0;
+    char *text = malloc(cap);
+    if (!text)
+        return edd_fail(r->ctx, EDD_ERR_NOMEM, "%s: out of memory", rel);
+    len += (size_t)snprintf(text, cap, "%s\n", REPRO_CSV_HEADER);
+    for (int i = 0; i < n; i++) {
+        const repro_row *w = &rows[i];
+        len += (size_t)snprintf(text + len, cap - len, "%s,%s,%s,%s,%s,%g,%s,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n",
+                                w->figure, w->source, w->target, w->attack, w->setting, w->value, w->loss, w->n,
+                                w->recovered, w->detected, w->misclassified, w->mean_l2, w->source_success,
+                                w->clean_accuracy, w->false_positives);
+    }
+    edd_status st = repro_write_text(r, rel, text, len);
+    free(text);
+    return st;
+}
+
+/* Copy field f (up to the next comma) into dst (cap bytes); 0 if it does not fit. */
+static int field(char **f, char *dst, size_t cap)
+{
+    size_t k = strcspn(*f, ",");
+    if (k >= cap)
+        return 0;
+    memcpy(dst, *f, k);
+    dst[k] = 0;
+    *f += k + ((*f)[k] == ',');
+    return 1;
+}
+
+static int parse_row(char *line, repro_row *w)
+{
+    char num[8][64], nbuf[32], vbuf[64];
+    char *f = line;
+    memset(w, 0, sizeof *w);
+    int ok = field(&f, w->figure, sizeof w->figure) && field(&f, w->source, sizeof w->source) &&
+             field(&f, w->target, sizeof w->target) && field(&f, w->attack, sizeof w->attack) &&
+             field(&f, w->setting, sizeof w->setting) && field(&f, vbuf, sizeof vbuf) &&
+             field(&f, w->loss, sizeof w->loss) && field(&f, nbuf, sizeof nbuf);
+    for (int i = 0; ok && i < 7; i++)
+        ok = field(&f, num[i], sizeof num[i]) && num[i][0];
+    if (!ok || *f)
+        return 0;
+    double *dst[7] = {&w->recovered, &w->detected, &w->misclassified, &w->mean_l2,
+                      &w->source_success, &w->clean_accuracy, &w->false_positives};
+    char *end;
+    w->value = strtod(vbuf, &end);
+    if (!vbuf[0] || *end)
+        return 0;
+    w->n = strtoull(nbuf, &end, 10);
+    if (!nbuf[0] || *end)
+        return 0;
+    for (int i = 0; i < 7; i++) {
+        *dst[i] = strtod(num[i], &end);
+        if (*end)
+            return 0;
+    }
+    return 1;
+}
+
+edd_status repro_rows_read(edd_ctx *ctx, const char *path, repro_row **rows, int *n)
+{
+    *rows = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
+    char line[1024];
+    int cap = 0, lineno = 1;
+    edd_status st = EDD_OK;
+    if (!fgets(line, sizeof line, f) || strcmp(line, REPRO_CSV_HEADER "\n"))
+        st = edd_fail(ctx, EDD_ERR_FORMAT, "%s: first line is not the header, expected '%s'", path,
+                      REPRO_CSV_HEADER);
+    while (!st && fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t ll = strlen(line);
+        if (ll && line[ll - 1] == '\n')
+            line[--ll] = 0;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            repro_row *g = realloc(*rows, (size_t)cap * sizeof **rows);
+            if (!g) {
+                st = edd_fail(ctx, EDD_ERR_NOMEM, "%s: out of memory", path);
+                break;
+            }
+            *rows = g;
+        }
+        if (!parse_row(line, &(*rows)[*n]))
+            st = edd_fail(ctx, EDD_ERR_FORMAT, "%s:%d: '%s' is not a row of 15 fields", path, lineno, line);
+        else
+            (*n)++;
+    }
+    fclose(f);
+    if (st) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
+    return st;
+}

@@ -1,0 +1,121 @@
+/* manifest.c - stage manifests: results/stages/NAME.done lists every output
+ * of a stage with its size and CRC32, so that a resumed run can tell a
+ * finished stage from an interrupted or corrupted one.
+ *
+ * Format (text, one record a line):
+ *   edd-stage 1
+ *   stage NAME
+ *   scale SCALE
+ *   seconds S
+ *   deps HEX      (CRC32 of the file lines of the manifests it depends on)
+ *   file SIZE CRCHEX RELPATH
+ *   ... */
+#include "edd/experiments.h"
+#include "edd/io.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+edd_status edd_file_crc32(edd_ctx *ctx, const char *path, uint32_t *crc, uint64_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open (%s), expected a stage output", path, strerror(errno));
+    unsigned char buf[1 << 16];
+    uLong c = crc32(0L, Z_NULL, 0);
+    uint64_t n = 0;
+    size_t r;
+    while ((r = fread(buf, 1, sizeof buf, f)) > 0) {
+        c = crc32(c, buf, (uInt)r);
+        n += r;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: read error after %llu bytes", path, (unsigned long long)n);
+    *crc = (uint32_t)c;
+    *size = n;
+    return EDD_OK;
+}
+
+edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, const char *scale, double seconds,
+                              uint32_t deps_sig, const char *const *files, int nfiles)
+{
+    size_t cap = 256 + (size_t)nfiles * 1200, len = 0;
+    char *text = malloc(cap);
+    if (!text)
+        return edd_fail(ctx, EDD_ERR_NOMEM, "manifest %s: out of memory", stage);
+    len += (size_t)snprintf(text, cap, "edd-stage 1\nstage %s\nscale %s\nseconds %.3f\ndeps %08x\n", stage, scale,
+                            seconds, deps_sig);
+    edd_status st = EDD_OK;
+    for (int i = 0; !st && i < nfiles; i++) {
+        char path[2048];
+        uint32_t crc;
+        uint64_t size;
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (strlen(files[i]) > 1000 || strchr(files[i], '\n'))
+            st = edd_fail(ctx, EDD_ERR_ARG, "manifest %s: output path '%s' too long or multi-line", stage, files[i]);
+        if (!st)
+            st = edd_file_crc32(ctx, path, &crc, &size);
+        if (!st)
+            len += (size_t)snprintf(text + len, cap - len, "file %llu %08x %s\n", (unsigned long long)size, crc,
+                                    files[i]);
+    }
+    char path[2048];
+    snprintf(path, sizeof path, "%s/stages/%s.done", dir, stage);
+    const void *chunks[1] = {text};
+    size_t sizes[1] = {len};
+    if (!st)
+        st = edd_file_write_atomic(ctx, path, chunks, sizes, 1);
+    free(text);
+    return st;
+}
+
+int edd_manifest_valid(const char *dir, const char *stage, const char *scale, uint32_t deps_sig, uint32_t *sig,
+                       double *seconds)
+{
+    char path[2048], line[1200], name[128] = "", sc[64] = "";
+    snprintf(path, sizeof path, "%s/stages/%s.done", dir, stage);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    unsigned dsig = 0;
+    double secs = -1.0;
+    int ok = fgets(line, sizeof line, f) && !strcmp(line, "edd-stage 1\n");
+    ok = ok && fgets(line, sizeof line, f) && sscanf(line, "stage %127s", name) == 1 && !strcmp(name, stage);
+    ok = ok && fgets(line, sizeof line, f) && sscanf(line, "scale %63s", sc) == 1 && !strcmp(sc, scale);
+    ok = ok && fgets(line, sizeof line, f) && sscanf(line, "seconds %lf", &secs) == 1;
+    ok = ok && fgets(line, sizeof line, f) && sscanf(line, "deps %x", &dsig) == 1 && dsig == deps_sig;
+    uLong c = crc32(0L, Z_NULL, 0);
+    int nfiles = 0;
+    while (ok && fgets(line, sizeof line, f)) {
+        unsigned long long size;
+        unsigned crc;
+        int off = 0;
+        size_t ll = strlen(line);
+        if (ll == 0 || line[ll - 1] != '\n' || sscanf(line, "file %llu %x %n", &size, &crc, &off) != 2 || !off) {
+            ok = 0;
+            break;
+        }
+        c = crc32(c, (const unsigned char *)line, (uInt)ll);
+        line[ll - 1] = 0;
+        char fp[2300];
+        snprintf(fp, sizeof fp, "%s/%s", dir, line + off);
+        edd_ctx quiet = {0};
+        uint32_t got;
+        uint64_t gsize;
+        ok = !edd_file_crc32(&quiet, fp, &got, &gsize) && gsize == size && got == crc;
+        nfiles++;
+    }
+    fclose(f);
+    if (!ok || nfiles == 0)
+        return 0;
+    if (sig)
+        *sig = (uint32_t)c;
+    if (seconds)
+        *seconds = secs;
+    return 1;
+}

@@ -1,0 +1,169 @@
+/* plot.c - the figures as PNGs drawn by gnuplot: for each figure a script
+ * plots/FIG.gp (data inline, so that it re-renders on its own) and its
+ * output plots/FIG.png. Attack figures stack the recovered and detected
+ * rates against the mean L2 perturbation of the misclassified examples, as
+ * the paper's Figs. 2a-c and 3 do, one panel per FGM loss (the adaptive
+ * attacker beside the paper's); Figs. 2d-e stack them against alpha or N. */
+#include "repro.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int by_x(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* Append printf output to the growing buffer (*buf, *len, *cap). */
+__attribute__((format(printf, 4, 5))) static int put(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int k = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+            return -1;
+        if ((size_t)k < *cap - *len) {
+            *len += (size_t)k;
+            return 0;
+        }
+        size_t nc = 2 * *cap + (size_t)k;
+        char *g = realloc(*buf, nc);
+        if (!g)
+            return -1;
+        *buf = g;
+        *cap = nc;
+    }
+}
+
+static const char *fig_title(const char *fig)
+{
+    static const char *const t[][2] = {
+        {"fig2a", "Fig. 2a: white-box FGM on the distilled model"},
+        {"fig2b", "Fig. 2b: white-box JSMA on the distilled model"},
+        {"fig2c", "Fig. 2c: white-box CW-L2 (AdaDelta) on the distilled model"},
+        {"fig2d", "Fig. 2d: FGM against alpha"},
+        {"fig2e", "Fig. 2e: FGM against the number N of passes"},
+        {"fig3a", "Fig. 3a: black-box FGM from a defended surrogate"},
+        {"fig3b", "Fig. 3b: black-box FGM from an undefended surrogate"},
+        {"fig3c", "Fig. 3c: black-box JSMA from a defended surrogate"},
+        {"fig3d", "Fig. 3d: black-box JSMA from an undefended surrogate"},
+        {"fig3e", "Fig. 3e: black-box CW-L2 from a defended surrogate"},
+        {"fig3f", "Fig. 3f: black-box CW-L2 from an undefended surrogate"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(fig, t[i][0]))
+            return t[i][1];
+    return fig;
+}
+
+edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
+{
+    char csv[2048], gp_rel[256], png_rel[256], gp[2048], png[2048], tmp[2100];
+    repro_row *rows = NULL;
+    int n = 0;
+    edd_status st = repro_rows_read(r->ctx, repro_path(r, csv_rel, csv, sizeof csv), &rows, &n);
+    if (st)
+        return st;
+    snprintf(gp_rel, sizeof gp_rel, "plots/%s.gp", fig);
+    snprintf(png_rel, sizeof png_rel, "plots/%s.png", fig);
+    repro_path(r, gp_rel, gp, sizeof gp);
+    repro_path(r, png_rel, png, sizeof png);
+    snprintf(tmp, sizeof tmp, "%s.tmp", png);
+    if (strpbrk(png, "'\"\\$`"))
+        st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
+    int study = n > 0 && (!strcmp(rows[0].setting, "alpha") || !strcmp(rows[0].setting, "passes"));
+    int has_real = 0;
+    for (int i = 0; i < n; i++)
+        has_real |= !strcmp(rows[i].loss, "real");
+    int panels = has_real ? 2 : 1;
+    size_t len = 0, cap = 4096;
+    char *s = malloc(cap);
+    double *pts = malloc((size_t)(n ? n : 1) * 4 * sizeof(double));
+    if (!st && (!s || !pts))
+        st = edd_fail(r->ctx, EDD_ERR_NOMEM, "plot %s: out of memory", fig);
+    int bad = st != EDD_OK;
+    if (!bad)
+        bad = put(&s, &len, &cap,
+                  "# %s - drawn by edd reproduce from %s; re-render with: gnuplot %s.gp\n"
+                  "if (!exists(\"outfile\")) outfile = '%s.png'\n"
+                  "set terminal pngcairo size %d,460 font ',10'\nset output outfile\n"
+                  "set multiplot layout 1,%d title '%s (%s, n = %zu per point)'\n"
+                  "set yrange [0:1]\nset grid\nset key top right box opaque\nset ylabel 'fraction of adversarial inputs'\n"
+                  "set xlabel '%s'\n",
+                  fig, csv_rel, fig, fig, 560 * panels, panels, fig_title(fig), n ? rows[0].attack : "",
+                  n ? rows[0].n : (size_t)0,
+                  study ? (!strcmp(rows[0].setting, "alpha") ? "alpha (Eq. 2)" : "N, stochastic passes (Eq. 1)")
+                        : "mean L2 perturbation of the misclassified examples");
+    for (int p = 0; !bad && p < panels; p++) {
+        const char *loss = p ? "real" : "all";
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            if (!strcmp(rows[i].loss, loss)) {
+                pts[4 * k] = study ? rows[i].value : rows[i].mean_l2;
+                pts[4 * k + 1] = rows[i].recovered;
+                pts[4 * k + 2] = rows[i].recovered + rows[i].detected;
+                pts[4 * k + 3] = rows[i].value;
+                k++;
+            }
+        qsort(pts, (size_t)k, 4 * sizeof(double), by_x);
+        bad = put(&s, &len, &cap, "$d%d << EOD\n", p);
+        for (int i = 0; !bad && i < k; i++)
+            bad = put(&s, &len, &cap, "%g %g %g %g\n", pts[4 * i], pts[4 * i + 1], pts[4 * i + 2], pts[4 * i + 3]);
+        const char *ptitle = !strcmp(rows[0].attack, "fgm")
+                                 ? (p ? "adaptive: loss over the 10 real classes" : "loss over all K outputs (the paper)")
+                                 : "targets among the real classes (the paper)";
+        if (!bad)
+            bad = put(&s, &len, &cap,
+                      "EOD\nset title '%s'\n"
+                      "plot $d%d u 1:3 w filledcurves x1 lc rgb '#f4a582' t 'detected', "
+                      "$d%d u 1:2 w filledcurves x1 lc rgb '#92c5de' t 'recovered', "
+                      "$d%d u 1:3 w lp pt 7 ps 0.8 lc rgb '#b2182b' notitle, "
+                      "$d%d u 1:2 w lp pt 7 ps 0.8 lc rgb '#2166ac' notitle",
+                      ptitle, p, p, p, p);
+        if (!bad)
+            bad = study ? put(&s, &len, &cap, "\n")
+                        : put(&s, &len, &cap, ", $d%d u 1:3:(sprintf('%%g', $4)) w labels offset 0,0.8 font ',8' notitle\n", p);
+        if (!bad && !study)
+            bad = put(&s, &len, &cap, "# point labels: the attack setting (%s)\n", rows[0].setting);
+    }
+    if (!bad)
+        bad = put(&s, &len, &cap, "unset multiplot\n");
+    if (!st && bad)
+        st = edd_fail(r->ctx, EDD_ERR_NOMEM, "plot %s: out of memory for the script", fig);
+    if (!st)
+        st = repro_write_text(r, gp_rel, s, len);
+    if (!st) {
+        char cmd[4400];
+        snprintf(cmd, sizeof cmd, "gnuplot -e \"outfile='%s'\" '%s' 2>&1", tmp, gp);
+        remove(tmp);
+        int rc = system(cmd);
+        FILE *f = rc == 0 ? fopen(tmp, "rb") : NULL;
+        unsigned char magic[8] = {0};
+        int okpng = f && fread(magic, 1, 8, f) == 8 && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8);
+        if (f)
+            fclose(f);
+        if (rc != 0)
+            st = edd_fail(r->ctx, EDD_ERR_IO,
+                          "plot %s: `gnuplot` failed or is missing (exit status %d): install gnuplot "
+                          "(Debian: apt-get install gnuplot-nox) and rerun; the CSVs are already in %s",
+                          fig, rc, r->o->out_dir);
+        else if (!okpng)
+            st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: gnuplot wrote no PNG (no PNG magic), expected a pngcairo image",
+                          tmp);
+        else if (rename(tmp, png))
+            st = edd_fail(r->ctx, EDD_ERR_IO, "%s: cannot rename to %s", tmp, png);
+        if (st)
+            remove(tmp);
+    }
+    if (!st)
+        st = repro_output(r, png_rel);
+    free(s);
+    free(pts);
+    free(rows);
+    return st;
+}
