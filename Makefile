@@ -61,6 +61,10 @@ test: build/edd_tests edd data
 bench: $(BENCH_BIN) data
 	@for b in $(BENCH_BIN); do echo "== $$b"; EDD_DATA_DIR=$(CURDIR)/data $$b || exit 1; done
 
+# Ratios measured in the same run against generous floors (scripts/bench-check.py).
+bench-check: $(BENCH_BIN) data
+	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 scripts/bench-check.py build
+
 deps:
 	@bash scripts/deps.sh
 
