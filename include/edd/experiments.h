@@ -30,7 +30,8 @@ typedef struct {
     int epochs;                 /* epochs of the main models */
     size_t study_n;             /* training images of the parameter-study models (a prefix of train_n) */
     int study_epochs;
-    size_t fgm_n, jsma_n, cw_n; /* the first test images each attack runs on */
+    size_t test_n;              /* test images of the clean evaluations (0: all 10,000) */
+    size_t fgm_n, jsma_n, cw_n; /* the first test images each attack runs on (at most test_n) */
     int passes;                 /* N of the distilled models (the paper: 20) */
     float alpha;                /* Eq. 2 (0.9) */
     int n_eps, n_gamma, n_kappa, n_alpha, n_passes;

@@ -138,8 +138,9 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
     if (!st)
         st = repro_write_text(r, gp_rel, s, len);
     if (!st) {
-        char cmd[4400];
-        snprintf(cmd, sizeof cmd, "gnuplot -e \"outfile='%s'\" '%s' 2>&1", tmp, gp);
+        char cmd[6800], log[2200];
+        snprintf(log, sizeof log, "%s.log", tmp);
+        snprintf(cmd, sizeof cmd, "gnuplot -e \"outfile='%s'\" '%s' >'%s' 2>&1", tmp, gp, log);
         remove(tmp);
         int rc = system(cmd);
         FILE *f = rc == 0 ? fopen(tmp, "rb") : NULL;
@@ -149,9 +150,9 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
             fclose(f);
         if (rc != 0)
             st = edd_fail(r->ctx, EDD_ERR_IO,
-                          "plot %s: `gnuplot` failed or is missing (exit status %d): install gnuplot "
-                          "(Debian: apt-get install gnuplot-nox) and rerun; the CSVs are already in %s",
-                          fig, rc, r->o->out_dir);
+                          "plot %s: `gnuplot` failed or is missing (exit status %d, its output in %s): install "
+                          "gnuplot (Debian: apt-get install gnuplot-nox) and rerun; the CSVs are already in %s",
+                          fig, rc, log, r->o->out_dir);
         else if (!okpng)
             st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: gnuplot wrote no PNG (no PNG magic), expected a pngcairo image",
                           tmp);
@@ -159,6 +160,8 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
             st = edd_fail(r->ctx, EDD_ERR_IO, "%s: cannot rename to %s", tmp, png);
         if (st)
             remove(tmp);
+        else
+            remove(log);
     }
     if (!st)
         st = repro_output(r, png_rel);

@@ -23,19 +23,20 @@ enum { SEED_BASELINE = 1, SEED_TEACHER = 2, SEED_DISTILLED = 3, SEED_SURR_U = 4,
        SEED_SURR_D = 6, SEED_TARGETS = 7 };
 
 static const edd_repro_scale scales[] = {
-    {.name = "smoke", .train_n = 2000, .epochs = 1, .study_n = 1000, .study_epochs = 1,
-     .fgm_n = 100, .jsma_n = 10, .cw_n = 6, .passes = 20, .alpha = 0.9f,
+    {.name = "smoke", .train_n = 2000, .epochs = 1, .study_n = 1000, .study_epochs = 1, .test_n = 1000,
+     .fgm_n = 100, .jsma_n = 10, .cw_n = 5, .passes = 20, .alpha = 0.9f,
      .n_eps = 2, .eps = {0.1f, 0.3f}, .n_gamma = 2, .gamma = {0.05f, 0.1f}, .n_kappa = 2, .kappa = {0.0f, 2.0f},
      .n_alpha = 3, .alphas = {0.0f, 0.9f, 1.25f}, .n_passes = 3, .passes_list = {1, 5, 20},
      .study_eps = 0.3f, .cw_iterations = 20, .cw_bsearch = 2},
-    {.name = "quick", .train_n = 12000, .epochs = 3, .study_n = 6000, .study_epochs = 2,
-     .fgm_n = 1000, .jsma_n = 100, .cw_n = 50, .passes = 20, .alpha = 0.9f,
+    {.name = "quick", .train_n = 20000, .epochs = 3, .study_n = 10000, .study_epochs = 2, .test_n = 0,
+     .fgm_n = 1000, .jsma_n = 200, .cw_n = 100, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
-     .n_gamma = 4, .gamma = {0.025f, 0.05f, 0.1f, 0.15f},
-     .n_kappa = 5, .kappa = {0.0f, 1.0f, 2.0f, 2.5f, 4.0f},
-     .n_alpha = 5, .alphas = {0.0f, 0.5f, 0.9f, 1.0f, 1.25f}, .n_passes = 5, .passes_list = {1, 5, 10, 20, 50},
+     .n_gamma = 5, .gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f},
+     .n_kappa = 8, .kappa = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 2.5f, 3.0f, 4.0f},
+     .n_alpha = 7, .alphas = {0.0f, 0.25f, 0.5f, 0.75f, 0.9f, 1.0f, 1.25f},
+     .n_passes = 7, .passes_list = {1, 2, 5, 10, 20, 35, 50},
      .study_eps = 0.3f, .cw_iterations = 100, .cw_bsearch = 3},
-    {.name = "paper", .train_n = 0, .epochs = 10, .study_n = 0, .study_epochs = 10,
+    {.name = "paper", .train_n = 0, .epochs = 10, .study_n = 0, .study_epochs = 10, .test_n = 0,
      .fgm_n = 10000, .jsma_n = 1000, .cw_n = 1000, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
      .n_gamma = 5, .gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f},
@@ -85,7 +86,7 @@ static edd_status need_data(repro *r, int train)
 {
     if (train ? r->have_train : r->have_test)
         return EDD_OK;
-    edd_status st = edd_dataset_load(r->ctx, r->o->data_dir, train, train ? r->sc->train_n : 0,
+    edd_status st = edd_dataset_load(r->ctx, r->o->data_dir, train, train ? r->sc->train_n : r->sc->test_n,
                                      train ? &r->train : &r->test);
     if (!st)
         *(train ? &r->have_train : &r->have_test) = 1;
@@ -358,19 +359,26 @@ static edd_status st_sigma(repro *r, const stage *s)
         st = load_model(r, "teacher", &t);
     size_t n = r->train.n, ns = study_n(r);
     int np = max_passes(r->sc), N = r->sc->passes;
-    float *main_sig = malloc((size_t)N * n * sizeof(float)), *study = malloc((size_t)np * ns * sizeof(float));
-    if (!st && (!main_sig || !study))
+    /* one call of np passes over every image when the studies need at least
+     * N passes (the paper's N = 20 is in every scale's list); two otherwise */
+    int one = np == N || ns == n;
+    size_t rows_n = one ? n : ns;
+    float *main_sig = malloc(n * sizeof(float)), *study = malloc((size_t)np * ns * sizeof(float));
+    float *rows = malloc((size_t)np * rows_n * sizeof(float));
+    if (!st && (!main_sig || !study || !rows))
         st = edd_fail(r->ctx, EDD_ERR_NOMEM, "sigma: out of memory for %zu images", n);
     if (!st)
-        st = sigma_rows(r, &t, ns, np, study);
-    if (!st && ns == n && np >= N)
-        memcpy(main_sig, study + (size_t)(N - 1) * n, n * sizeof(float));
-    else if (!st) {
-        float *rows = malloc((size_t)N * n * sizeof(float));
-        st = rows ? sigma_rows(r, &t, n, N, rows) : edd_fail(r->ctx, EDD_ERR_NOMEM, "sigma: out of memory");
+        st = sigma_rows(r, &t, rows_n, np, rows);
+    for (int p = 0; !st && p < np; p++)
+        memcpy(study + (size_t)p * ns, rows + (size_t)p * rows_n, ns * sizeof(float));
+    if (!st && one) {
+        memcpy(main_sig, rows + (size_t)(N - 1) * n, n * sizeof(float));
+    } else if (!st) {
+        float *more = malloc((size_t)N * n * sizeof(float));
+        st = more ? sigma_rows(r, &t, n, N, more) : edd_fail(r->ctx, EDD_ERR_NOMEM, "sigma: out of memory");
         if (!st)
-            memcpy(main_sig, rows + (size_t)(N - 1) * n, n * sizeof(float));
-        free(rows);
+            memcpy(main_sig, more + (size_t)(N - 1) * n, n * sizeof(float));
+        free(more);
     }
     char path[2048];
     size_t sh1[1] = {n}, sh2[2] = {(size_t)np, ns};
@@ -385,6 +393,7 @@ static edd_status st_sigma(repro *r, const stage *s)
         st = repro_output(r, "sigma/sigma_study.npy");
     free(main_sig);
     free(study);
+    free(rows);
     edd_cnn_free(&t);
     return st;
 }

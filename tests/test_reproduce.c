@@ -1,0 +1,286 @@
+/* test_reproduce.c - edd reproduce: the stage manifests (valid, missing,
+ * corrupted), and the smoke scale end to end into a temporary folder, then
+ * resumed after deleting, corrupting and forcing outputs. */
+#include <criterion/criterion.h>
+
+#include "edd.h"
+#include "edd/experiments.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+TestSuite(reproduce, .timeout = 600);
+
+#define CSV_HEADER                                                                                           \
+    "figure,source,target,attack,setting,value,loss,n,recovered,detected,misclassified,mean_l2,source_success," \
+    "clean_accuracy,false_positives\n"
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert(f, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    cr_assert(b);
+    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = 0;
+    fclose(f);
+    if (len)
+        *len = (size_t)n;
+    return b;
+}
+
+static void flip_byte(const char *path, long at)
+{
+    FILE *f = fopen(path, "r+b");
+    cr_assert(f, "cannot open %s", path);
+    fseek(f, at, SEEK_SET);
+    int c = fgetc(f);
+    cr_assert_neq(c, EOF);
+    fseek(f, at, SEEK_SET);
+    fputc(c ^ 0x01, f);
+    fclose(f);
+}
+
+static void make_tmpdir(char *dir)
+{
+    strcpy(dir, "/tmp/edd_repro_XXXXXX");
+    cr_assert(mkdtemp(dir), "mkdtemp failed");
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+Test(reproduce, manifest_valid_missing_corrupted)
+{
+    char dir[64], path[256];
+    make_tmpdir(dir);
+    snprintf(path, sizeof path, "%s/stages", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    write_file(path, "x,y\n1,2\n");
+    edd_ctx ctx = {0};
+    const char *files[1] = {"a.csv"};
+    cr_assert_eq(edd_manifest_write(&ctx, dir, "st", "smoke", 1.5, 0x1234u, files, 1), EDD_OK, "%s", ctx.err);
+    uint32_t sig = 0;
+    double secs = 0;
+    cr_assert(edd_manifest_valid(dir, "st", "smoke", 0x1234u, &sig, &secs));
+    cr_assert_float_eq(secs, 1.5, 1e-9);
+    cr_assert_not(edd_manifest_valid(dir, "st", "quick", 0x1234u, NULL, NULL), "another scale is not valid");
+    cr_assert_not(edd_manifest_valid(dir, "st", "smoke", 0x1235u, NULL, NULL), "changed dependencies");
+    cr_assert_not(edd_manifest_valid(dir, "other", "smoke", 0x1234u, NULL, NULL), "no manifest");
+    flip_byte(path, 5);
+    cr_assert_not(edd_manifest_valid(dir, "st", "smoke", 0x1234u, NULL, NULL), "a flipped byte is caught");
+    flip_byte(path, 5);
+    cr_assert(edd_manifest_valid(dir, "st", "smoke", 0x1234u, NULL, NULL));
+    write_file(path, "x,y\n1,2\n3,4\n");
+    cr_assert_not(edd_manifest_valid(dir, "st", "smoke", 0x1234u, NULL, NULL), "a longer file is caught");
+    remove(path);
+    cr_assert_not(edd_manifest_valid(dir, "st", "smoke", 0x1234u, NULL, NULL), "a missing file is caught");
+    cr_assert_neq(edd_manifest_write(&ctx, dir, "st", "smoke", 1.0, 0, files, 1), EDD_OK);
+    cr_assert(strstr(ctx.err, "a.csv"), "the message names the file: %s", ctx.err);
+    rm_rf(dir);
+}
+
+Test(reproduce, scales_and_stage_names)
+{
+    edd_ctx ctx = {0};
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "huge", &sc), EDD_ERR_ARG);
+    cr_assert(strstr(ctx.err, "huge"));
+    static const char *const names[] = {"smoke", "quick", "paper"};
+    for (int k = 0; k < 3; k++) {
+        cr_assert_eq(edd_repro_scale_get(&ctx, names[k], &sc), EDD_OK);
+        int e = 0, g = 0, c = 0, n20 = 0;
+        for (int i = 0; i < sc.n_eps; i++)
+            e |= sc.eps[i] == 0.3f;
+        for (int i = 0; i < sc.n_gamma; i++)
+            g |= sc.gamma[i] == 0.1f;
+        for (int i = 0; i < sc.n_kappa; i++)
+            c |= sc.kappa[i] == 0.0f;
+        for (int i = 0; i < sc.n_passes; i++)
+            n20 |= sc.passes_list[i] == sc.passes;
+        cr_assert(e && g && c && n20, "%s has the headline settings and N in its pass list", names[k]);
+    }
+    cr_assert_eq(edd_repro_stage_find("distilled"), 3);
+    cr_assert_eq(edd_repro_stage_find("nope"), -1);
+    cr_assert_str_eq(edd_repro_stage_name(edd_repro_stage_count() - 1), "report");
+    edd_repro_opts o = {.out_dir = "/tmp", .force = "nope"};
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, NULL), EDD_ERR_ARG);
+}
+
+/* Count the data rows of a CSV, checking its header and that each row has
+ * 15 fields whose three rates sum to one. */
+static int csv_rows(const char *path)
+{
+    size_t len;
+    char *b = read_all(path, &len);
+    cr_assert(b, "%s is missing", path);
+    cr_assert(!strncmp(b, CSV_HEADER, strlen(CSV_HEADER)), "%s: header", path);
+    int rows = 0;
+    for (char *line = b + strlen(CSV_HEADER); *line;) {
+        char *nl = strchr(line, '\n');
+        cr_assert(nl, "%s: unterminated line", path);
+        *nl = 0;
+        char *f[15], *p = line;
+        int k = 0;
+        for (; k < 15 && p; k++) {
+            f[k] = p;
+            p = strchr(p, ',');
+            if (p)
+                *p++ = 0;
+        }
+        cr_assert(k == 15 && !p, "%s: row %d has 15 fields", path, rows + 1);
+        double sum = atof(f[8]) + atof(f[9]) + atof(f[10]);
+        cr_assert_float_eq(sum, 1.0, 1e-5, "%s: rates sum to %g", path, sum);
+        cr_assert_gt(atoi(f[7]), 0);
+        rows++;
+        line = nl + 1;
+    }
+    free(b);
+    return rows;
+}
+
+static int ran(const edd_repro_log *log, const char *name)
+{
+    for (int i = 0; i < log->n; i++)
+        if (!strcmp(log->stage[i].name, name))
+            return log->stage[i].ran;
+    cr_assert_fail("stage %s not in the log", name);
+    return -1;
+}
+
+static int nran(const edd_repro_log *log)
+{
+    int n = 0;
+    for (int i = 0; i < log->n; i++)
+        n += log->stage[i].ran;
+    return n;
+}
+
+static void run(edd_ctx *ctx, const edd_repro_scale *sc, const char *dir, const char *data, const char *force,
+                edd_repro_log *log)
+{
+    edd_repro_opts o = {.out_dir = dir, .data_dir = data, .force = force, .quiet = 1};
+    cr_assert_eq(edd_reproduce(ctx, sc, &o, log), EDD_OK, "%s", ctx->err);
+}
+
+Test(reproduce, smoke_end_to_end_then_resume)
+{
+    char data[4096], path[4200], dir[64];
+    edd_data_default_dir("mnist", data, sizeof data);
+    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte", data);
+    char gz[4300];
+    snprintf(gz, sizeof gz, "%s.gz", path);
+    if (access(path, R_OK) && access(gz, R_OK))
+        cr_skip_test("MNIST not found in %s (make data)", data);
+    if (system("command -v gnuplot >/dev/null 2>&1"))
+        cr_skip_test("gnuplot is not installed (the plots stage needs it)");
+    edd_ctx ctx;
+    cr_assert_eq(edd_ctx_init(&ctx, 0), EDD_OK);
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    make_tmpdir(dir);
+    edd_repro_log log;
+
+    /* 1. from scratch: every stage runs, every output is there */
+    run(&ctx, &sc, dir, data, NULL, &log);
+    cr_assert_eq(log.n, edd_repro_stage_count());
+    cr_assert_eq(nran(&log), log.n, "every stage runs on an empty folder");
+    static const struct {
+        const char *csv, *png;
+        int kind; /* rows: 0 eps x 2 losses, 1 gamma, 2 kappa, 3 alpha x 2, 4 passes x 2, 5 eps */
+    } figs[] = {
+        {"fig2a_fgm.csv", "fig2a", 0},   {"fig2b_jsma.csv", "fig2b", 1}, {"fig2c_cw.csv", "fig2c", 2},
+        {"fig2d_alpha.csv", "fig2d", 3}, {"fig2e_passes.csv", "fig2e", 4}, {"fig3a_fgm.csv", "fig3a", 5},
+        {"fig3b_fgm.csv", "fig3b", 5},   {"fig3c_jsma.csv", "fig3c", 1}, {"fig3d_jsma.csv", "fig3d", 1},
+        {"fig3e_cw.csv", "fig3e", 2},    {"fig3f_cw.csv", "fig3f", 2},
+    };
+    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++) {
+        int want[6] = {2 * sc.n_eps, sc.n_gamma, sc.n_kappa, 2 * sc.n_alpha, 2 * sc.n_passes, sc.n_eps};
+        snprintf(path, sizeof path, "%s/%s", dir, figs[i].csv);
+        cr_assert_eq(csv_rows(path), want[figs[i].kind], "%s rows", figs[i].csv);
+        snprintf(path, sizeof path, "%s/plots/%s.png", dir, figs[i].png);
+        size_t len;
+        char *png = read_all(path, &len);
+        cr_assert(png && len > 8 && !memcmp(png, "\x89PNG\r\n\x1a\n", 8), "%s is a PNG", path);
+        free(png);
+    }
+    snprintf(path, sizeof path, "%s/headline.csv", dir);
+    char *h = read_all(path, NULL);
+    cr_assert(h && !strncmp(h, "metric,model,attack,setting,n,paper,ours\n", 41));
+    cr_assert(strstr(h, "accuracy,baseline,none,clean,") && strstr(h, "misclassified,baseline,cw,kappa=0,"));
+    free(h);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *rep = read_all(path, NULL);
+    cr_assert(rep, "report.md exists");
+    cr_assert(strstr(rep, "## Headline") && strstr(rep, "| accuracy | baseline |") && strstr(rep, "98.41"),
+              "report.md starts with the headline table");
+    cr_assert(strstr(rep, "oneDNN") && strstr(rep, "## Wall time per stage"));
+    free(rep);
+
+    /* 2. a second run does nothing */
+    run(&ctx, &sc, dir, data, NULL, &log);
+    cr_assert_eq(nran(&log), 0, "everything is up to date");
+
+    /* 3. a deleted output: that stage is redone; its outputs come back the
+     * same, so nothing downstream is */
+    snprintf(path, sizeof path, "%s/fig2b_jsma.csv", dir);
+    char *before = read_all(path, NULL);
+    remove(path);
+    run(&ctx, &sc, dir, data, NULL, &log);
+    cr_assert(ran(&log, "fig2b"));
+    cr_assert_eq(nran(&log), 1, "only fig2b is redone");
+    char *after = read_all(path, NULL);
+    cr_assert_str_eq(after, before, "fig2b is deterministic");
+    free(after);
+
+    /* 4. a corrupted byte in a CSV is caught and redone */
+    snprintf(path, sizeof path, "%s/fig3d_jsma.csv", dir);
+    free(before);
+    before = read_all(path, NULL);
+    flip_byte(path, 200);
+    run(&ctx, &sc, dir, data, NULL, &log);
+    cr_assert(ran(&log, "fig3d"));
+    cr_assert_eq(nran(&log), 1, "only fig3d is redone");
+    after = read_all(path, NULL);
+    cr_assert_str_eq(after, before);
+    free(after);
+    free(before);
+
+    /* 5. a corrupted model is caught and retrained; the stages that read it
+     * are redone only if the retrained model differs */
+    snprintf(path, sizeof path, "%s/models/surrogate_u.edd", dir);
+    flip_byte(path, 1000);
+    run(&ctx, &sc, dir, data, NULL, &log);
+    cr_assert(ran(&log, "surrogate_u"));
+    cr_assert_not(ran(&log, "baseline"));
+    cr_assert_not(ran(&log, "distilled"));
+
+    /* 6. --force reruns the stage and everything downstream of it */
+    run(&ctx, &sc, dir, data, "fig2e", &log);
+    cr_assert(ran(&log, "fig2e") && ran(&log, "plots") && ran(&log, "report"));
+    cr_assert_not(ran(&log, "fig2d"));
+    cr_assert_not(ran(&log, "teacher"));
+
+    edd_ctx_free(&ctx);
+    rm_rf(dir);
+}
