@@ -93,7 +93,7 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
                   "if (!exists(\"outfile\")) outfile = '%s.png'\n"
                   "set terminal pngcairo size %d,460 font ',10'\nset output outfile\n"
                   "set multiplot layout 1,%d title '%s (%s, n = %zu per point)'\n"
-                  "set yrange [0:1]\nset grid\nset key top right box opaque\nset ylabel 'fraction of adversarial inputs'\n"
+                  "set yrange [0:1]\nset xrange [0:*]\nset grid\nset key top right box opaque\nset ylabel 'fraction of adversarial inputs'\n"
                   "set xlabel '%s'\n",
                   fig, csv_rel, fig, fig, 560 * panels, panels, fig_title(fig), n ? rows[0].attack : "",
                   n ? rows[0].n : (size_t)0,
