@@ -97,7 +97,7 @@ typedef struct {
     float theta;      /* added to each chosen pixel before clipping at clip_max; 1 */
     float clip_max;   /* 1 */
     edd_jsma_jacobian jacobian;
-    int batch;        /* images attacked together (the active ones share each step's pass); 200 */
+    int batch;        /* running images sharing each step's pass, refilled as images finish; 200 */
     int max_rows;     /* rows per oneDNN call (<= 0: 256) */
     int quiet;        /* no progress on stderr */
 } edd_jsma_opts;

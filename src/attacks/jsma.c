@@ -1,8 +1,9 @@
 /* jsma.c - the Jacobian-based saliency map attack as cleverhans v2 jsma()
  * and saliency_map() (attacks_tf.py; design.md section 8), many images at
  * once: each step runs one batched gradient pass over the images still
- * running (the active set, compacted), then searches every active image's
- * pair in parallel with edd_saliency_pair_f32 (O(784) memory, never the
+ * running (the active set, compacted, refilled from the queue up to the
+ * batch size as images finish), then searches every active image's pair
+ * in parallel with edd_saliency_pair_f32 (O(784) memory, never the
  * 784 x 784 score matrix).
  *
  * The default path needs ONE backward pass per step. cleverhans takes the
@@ -10,7 +11,8 @@
  * sum_{j != t} dp_j/dx. The probabilities sum to one, so their gradients
  * sum to zero and beta = -alpha exactly: the backward pass of
  * dz = p_t (e_t - p) (which gives dp_t/dx) is all cleverhans got from K
- * passes, about K/2 times less arithmetic per step. EDD_JSMA_PROBS_FULL
+ * passes: K times less work per step than the K*B-row Jacobian pass
+ * (bench/jsma measures it). EDD_JSMA_PROBS_FULL
  * computes the K outputs' gradients and sums them as cleverhans did (for
  * the tests that check both paths pick the same pairs); EDD_JSMA_LOGITS is
  * the logit Jacobian, where beta is a real sum and needs all K gradients. */
@@ -108,88 +110,92 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
     w.beta = malloc(B * D * sizeof(float));
     w.act = malloc(B * sizeof(int));
     w.moved = malloc(B);
-    uint8_t *domain = malloc(B * D);
-    int *dleft = malloc(B * sizeof(int)), *it = malloc(B * sizeof(int));
+    uint8_t *domain = malloc(n * D + 1);
+    int *dleft = malloc(n * sizeof(int) + 1), *it = malloc(n * sizeof(int) + 1);
     if (!w.xa || !w.ta || !w.za || !w.grad || !w.alpha || !w.beta || !w.act || !w.moved || !domain || !dleft || !it)
-        st = edd_fail(ctx, EDD_ERR_NOMEM, "jsma: out of memory for a batch of %zu images", B);
+        st = edd_fail(ctx, EDD_ERR_NOMEM, "jsma: out of memory for %zu images (batch %zu)", n, B);
     memcpy(adv, x, n * D * sizeof(float));
     edd_progress bar;
     edd_progress_start(&bar, "jsma", n, o->quiet);
-    for (size_t g0 = 0; !st && g0 < n; g0 += B) {
-        int nb = (int)(n - g0 < B ? n - g0 : B), na = nb;
-        float *ag = adv + g0 * D;
-        for (int i = 0; i < nb; i++) {
+    /* A pool of at most B running images, refilled from the queue as images
+     * finish, so that every step's pass stays near B rows instead of
+     * dwindling to a few stragglers. Each image's steps depend on that
+     * image alone, so the pool size changes only the speed. */
+    size_t next = 0, done = 0;
+    int na = 0;
+    while (!st && (na > 0 || next < n)) {
+        for (; na < (int)B && next < n; next++) {
             int cnt = 0;
             for (int j = 0; j < D; j++)
-                cnt += domain[(size_t)i * D + j] = ag[(size_t)i * D + j] < o->clip_max;
-            dleft[i] = cnt;
-            it[i] = 0;
-            w.act[i] = i;
-            success[g0 + (size_t)i] = 0;
+                cnt += domain[next * D + j] = adv[next * D + j] < o->clip_max;
+            dleft[next] = cnt;
+            it[next] = 0;
+            success[next] = 0;
+            w.act[na++] = (int)next;
         }
-        while (!st && na > 0) {
-            for (int a = 0; a < na; a++) {
-                memcpy(w.xa + (size_t)a * D, ag + (size_t)w.act[a] * D, D * sizeof(float));
-                w.ta[a] = target[g0 + (size_t)w.act[a]];
+        for (int a = 0; a < na; a++) {
+            memcpy(w.xa + (size_t)a * D, adv + (size_t)w.act[a] * D, D * sizeof(float));
+            w.ta[a] = target[w.act[a]];
+        }
+        if (full) {
+            st = edd_jacobian(ctx, g, m, w.xa, (size_t)na,
+                              o->jacobian == EDD_JSMA_LOGITS ? EDD_JAC_LOGITS : EDD_JAC_PROBS, w.za, w.grad);
+        } else {
+            pt_user u = {w.ta, w.za};
+            st = edd_grad_input(ctx, g, m, w.xa, (size_t)na, 1, pt_dz, &u, w.grad);
+        }
+        if (st)
+            break;
+        #pragma omp parallel for schedule(dynamic, 4)
+        for (int a = 0; a < na; a++) {
+            size_t i = (size_t)w.act[a];
+            int t = w.ta[a];
+            w.moved[a] = 0;
+            /* cleverhans' while condition: current != target, iteration < max_iters, len(domain) > 1 */
+            if (edd_argmax(w.za + (size_t)a * K, K) == t) {
+                success[i] = 1;
+                continue;
             }
+            if (it[i] >= max_iters || dleft[i] < 2)
+                continue;
+            float *al = w.alpha + (size_t)a * D, *be = w.beta + (size_t)a * D;
             if (full) {
-                st = edd_jacobian(ctx, g, m, w.xa, (size_t)na,
-                                  o->jacobian == EDD_JSMA_LOGITS ? EDD_JAC_LOGITS : EDD_JAC_PROBS, w.za, w.grad);
+                const float *J = w.grad + (size_t)a * K * D;
+                memcpy(al, J + (size_t)t * D, D * sizeof(float));
+                for (int j = 0; j < D; j++) {
+                    float sum = 0.0f;
+                    for (int c = 0; c < K; c++)
+                        if (c != t)
+                            sum += J[(size_t)c * D + j];
+                    be[j] = sum;
+                }
             } else {
-                pt_user u = {w.ta, w.za};
-                st = edd_grad_input(ctx, g, m, w.xa, (size_t)na, 1, pt_dz, &u, w.grad);
+                const float *gr = w.grad + (size_t)a * D;
+                memcpy(al, gr, D * sizeof(float));
+                for (int j = 0; j < D; j++)
+                    be[j] = -gr[j];
             }
-            if (st)
-                break;
-            #pragma omp parallel for schedule(dynamic, 4)
-            for (int a = 0; a < na; a++) {
-                int i = w.act[a], t = w.ta[a];
-                w.moved[a] = 0;
-                /* cleverhans' while condition: current != target, iteration < max_iters, len(domain) > 1 */
-                if (edd_argmax(w.za + (size_t)a * K, K) == t) {
-                    success[g0 + (size_t)i] = 1;
-                    continue;
-                }
-                if (it[i] >= max_iters || dleft[i] < 2)
-                    continue;
-                float *al = w.alpha + (size_t)a * D, *be = w.beta + (size_t)a * D;
-                if (full) {
-                    const float *J = w.grad + (size_t)a * K * D;
-                    memcpy(al, J + (size_t)t * D, D * sizeof(float));
-                    for (int j = 0; j < D; j++) {
-                        float s = 0.0f;
-                        for (int c = 0; c < K; c++)
-                            if (c != t)
-                                s += J[(size_t)c * D + j];
-                        be[j] = s;
-                    }
-                } else {
-                    const float *gr = w.grad + (size_t)a * D;
-                    memcpy(al, gr, D * sizeof(float));
-                    for (int j = 0; j < D; j++)
-                        be[j] = -gr[j];
-                }
-                int p, q;
-                if (!edd_saliency_pair_f32(ctx->simd, al, be, domain + (size_t)i * D, D, &p, &q))
-                    continue;
-                float *xi = ag + (size_t)i * D;
-                xi[p] = fminf(xi[p] + o->theta, o->clip_max);
-                xi[q] = fminf(xi[q] + o->theta, o->clip_max);
-                domain[(size_t)i * D + p] = domain[(size_t)i * D + q] = 0;
-                dleft[i] -= 2;
-                it[i]++;
-                w.moved[a] = 1;
-            }
-            int keep = 0;
-            for (int a = 0; a < na; a++)
-                if (w.moved[a])
-                    w.act[keep++] = w.act[a];
-            na = keep;
-            edd_progress_update(&bar, g0 + (size_t)(nb - na), NULL);
+            int p, q;
+            if (!edd_saliency_pair_f32(ctx->simd, al, be, domain + i * D, D, &p, &q))
+                continue;
+            float *xi = adv + i * D;
+            xi[p] = fminf(xi[p] + o->theta, o->clip_max);
+            xi[q] = fminf(xi[q] + o->theta, o->clip_max);
+            domain[i * D + p] = domain[i * D + q] = 0;
+            dleft[i] -= 2;
+            it[i]++;
+            w.moved[a] = 1;
         }
-        for (int i = 0; steps && i < nb; i++)
-            steps[g0 + (size_t)i] = it[i];
+        int keep = 0;
+        for (int a = 0; a < na; a++)
+            if (w.moved[a])
+                w.act[keep++] = w.act[a];
+        done += (size_t)(na - keep);
+        na = keep;
+        edd_progress_update(&bar, done, NULL);
     }
+    for (size_t i = 0; steps && i < n; i++)
+        steps[i] = it[i];
     edd_progress_end(&bar);
     work_free(&w);
     free(domain);
