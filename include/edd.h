@@ -12,5 +12,8 @@
 #include "edd/nn.h"
 #include "edd/train.h"
 #include "edd/defense.h"
+#include "edd/attacks.h"
+#include "edd/cw.h"
+#include "edd/eval.h"
 
 #endif
