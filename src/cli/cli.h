@@ -51,6 +51,18 @@ int cli_long(const char *cmd, const char *opt, const char *s, long lo, long hi, 
 int cli_float(const char *cmd, const char *opt, const char *s, double lo, double hi, float *out);
 int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
 
+/* Handles one subcommand option (not a shared one): returns 0 to go on or
+ * an exit status (EXIT_USAGE after printing why). */
+typedef int (*cli_opt_fn)(void *user, int opt, const char *arg);
+
+/* Run getopt_long over argv: the shared data options go to d (which may be
+ * NULL for subcommands that read no data), --help prints help, every other
+ * option goes to fn. Returns -1 when the subcommand should go on, or the
+ * exit status to return (0 after --help, 2 on a usage error, including a
+ * stray argument). */
+int cli_parse(const char *cmd, int argc, char **argv, const struct option *longopts, const char *help,
+              cli_data_opts *d, cli_opt_fn fn, void *user);
+
 /* Initialise the context with o->threads and load the train (train=1) or
  * test split, limited to limit examples (0 = all). Returns 0 or an exit
  * status. */

@@ -30,10 +30,47 @@ static const char *help =
     "  --train-limit N        first N training images (default all)\n"
     "  --quiet                no progress on stderr\n" CLI_DATA_HELP;
 
+typedef struct {
+    const char *teacher, *out, *sout, *lout;
+    edd_distill_opts o;
+    long limit;
+} distill_args;
+
+enum { O_TEACHER = 1, O_OUT, O_PASSES, O_ALPHA, O_GAMMA, O_KAPPA, O_PENALTY, O_EPOCHS, O_BATCH, O_SEED,
+       O_SIGMA, O_LABELS, O_LIMIT, O_QUIET };
+
+static int on_opt(void *user, int c, const char *arg)
+{
+    distill_args *a = user;
+    edd_distill_opts *o = &a->o;
+    const char *cmd = "distill";
+    long v;
+    switch (c) {
+    case O_TEACHER: a->teacher = arg; break;
+    case O_OUT: a->out = arg; break;
+    case O_SIGMA: a->sout = arg; break;
+    case O_LABELS: a->lout = arg; break;
+    case O_PASSES: if (cli_long(cmd, "passes", arg, 1, 10000, &v)) return EXIT_USAGE; o->mc.passes = (int)v; break;
+    case O_ALPHA: if (cli_float(cmd, "alpha", arg, 0, 100, &o->alpha)) return EXIT_USAGE; break;
+    case O_GAMMA: if (cli_float(cmd, "gamma", arg, 0, 1e6, &o->train.loss.gamma)) return EXIT_USAGE; break;
+    case O_KAPPA: if (cli_float(cmd, "kappa", arg, 0, 1e6, &o->train.loss.kappa)) return EXIT_USAGE; break;
+    case O_PENALTY:
+        if (!strcmp(arg, "hinge")) o->train.loss.penalty = EDD_PENALTY_HINGE;
+        else if (!strcmp(arg, "literal")) o->train.loss.penalty = EDD_PENALTY_LITERAL;
+        else if (!strcmp(arg, "none")) o->train.loss.penalty = EDD_PENALTY_NONE;
+        else return cli_usage(cmd, "--penalty '%s': expected hinge, literal or none", arg);
+        break;
+    case O_EPOCHS: if (cli_long(cmd, "epochs", arg, 0, 10000, &v)) return EXIT_USAGE; o->train.epochs = (int)v; break;
+    case O_BATCH: if (cli_long(cmd, "batch", arg, 1, 65536, &v)) return EXIT_USAGE; o->train.batch = (int)v; break;
+    case O_SEED: if (cli_u64(cmd, "seed", arg, &o->train.seed)) return EXIT_USAGE; o->mc.seed = o->train.seed; break;
+    case O_LIMIT: if (cli_long(cmd, "train-limit", arg, 1, 1L << 30, &a->limit)) return EXIT_USAGE; break;
+    case O_QUIET: o->train.quiet = o->mc.quiet = 1; break;
+    }
+    return 0;
+}
+
 int cmd_distill(int argc, char **argv)
 {
-    enum { O_TEACHER = 1, O_OUT, O_PASSES, O_ALPHA, O_GAMMA, O_KAPPA, O_PENALTY, O_EPOCHS, O_BATCH, O_SEED,
-           O_SIGMA, O_LABELS, O_LIMIT, O_QUIET };
     static const struct option longopts[] = {
         {"teacher", required_argument, 0, O_TEACHER}, {"out", required_argument, 0, O_OUT},
         {"passes", required_argument, 0, O_PASSES}, {"alpha", required_argument, 0, O_ALPHA},
@@ -43,44 +80,14 @@ int cmd_distill(int argc, char **argv)
         {"sigma-out", required_argument, 0, O_SIGMA}, {"labels-out", required_argument, 0, O_LABELS},
         {"train-limit", required_argument, 0, O_LIMIT}, {"quiet", no_argument, 0, O_QUIET},
         CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
-    const char *cmd = "distill", *teacher = NULL, *out = NULL, *sout = NULL, *lout = NULL;
+    const char *cmd = "distill";
     cli_data_opts d = {.data = "mnist"};
-    edd_distill_opts o = edd_distill_defaults();
-    long v, limit = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_data_opt(&d, c, optarg, cmd);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r)
-            continue;
-        switch (c) {
-        case CLI_OPT_HELP: fputs(help, stdout); return 0;
-        case O_TEACHER: teacher = optarg; break;
-        case O_OUT: out = optarg; break;
-        case O_SIGMA: sout = optarg; break;
-        case O_LABELS: lout = optarg; break;
-        case O_PASSES: if (cli_long(cmd, "passes", optarg, 1, 10000, &v)) return EXIT_USAGE; o.mc.passes = (int)v; break;
-        case O_ALPHA: if (cli_float(cmd, "alpha", optarg, 0, 100, &o.alpha)) return EXIT_USAGE; break;
-        case O_GAMMA: if (cli_float(cmd, "gamma", optarg, 0, 1e6, &o.train.loss.gamma)) return EXIT_USAGE; break;
-        case O_KAPPA: if (cli_float(cmd, "kappa", optarg, 0, 1e6, &o.train.loss.kappa)) return EXIT_USAGE; break;
-        case O_PENALTY:
-            if (!strcmp(optarg, "hinge")) o.train.loss.penalty = EDD_PENALTY_HINGE;
-            else if (!strcmp(optarg, "literal")) o.train.loss.penalty = EDD_PENALTY_LITERAL;
-            else if (!strcmp(optarg, "none")) o.train.loss.penalty = EDD_PENALTY_NONE;
-            else return cli_usage(cmd, "--penalty '%s': expected hinge, literal or none", optarg);
-            break;
-        case O_EPOCHS: if (cli_long(cmd, "epochs", optarg, 0, 10000, &v)) return EXIT_USAGE; o.train.epochs = (int)v; break;
-        case O_BATCH: if (cli_long(cmd, "batch", optarg, 1, 65536, &v)) return EXIT_USAGE; o.train.batch = (int)v; break;
-        case O_SEED: if (cli_u64(cmd, "seed", optarg, &o.train.seed)) return EXIT_USAGE; o.mc.seed = o.train.seed; break;
-        case O_LIMIT: if (cli_long(cmd, "train-limit", optarg, 1, 1L << 30, &limit)) return EXIT_USAGE; break;
-        case O_QUIET: o.train.quiet = o.mc.quiet = 1; break;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    distill_args a = {.o = edd_distill_defaults()};
+    int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
+    if (rc >= 0)
+        return rc;
+    const char *teacher = a.teacher, *out = a.out, *sout = a.sout, *lout = a.lout;
+    edd_distill_opts o = a.o;
     if (!teacher || !out)
         return cli_usage(cmd, "--teacher and --out are required");
     edd_ctx ctx;
@@ -88,7 +95,7 @@ int cmd_distill(int argc, char **argv)
     edd_cnn t = {0}, m = {0};
     edd_train_stats s;
     float *sigma = NULL, *labels = NULL;
-    int rc = cli_open(cmd, &d, &ctx, 1, (size_t)limit, &ds);
+    rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
     if (!rc && edd_cnn_load(&ctx, &t, teacher))
         rc = cli_fail(cmd, &ctx);
     if (!rc && t.k != 10) {

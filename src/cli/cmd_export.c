@@ -16,30 +16,38 @@ static const char *help =
     "  --dir DIR              output folder (created if missing)\n"
     "  --help                 this text\n";
 
+typedef struct {
+    const char *model, *dir;
+} export_args;
+
+enum { O_MODEL = 1, O_DIR };
+
+static int on_opt(void *user, int c, const char *arg)
+{
+    export_args *a = user;
+    if (c == O_MODEL)
+        a->model = arg;
+    else if (c == O_DIR)
+        a->dir = arg;
+    return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
-    enum { O_MODEL = 1, O_DIR, O_HELP };
     static const struct option longopts[] = {{"model", required_argument, 0, O_MODEL}, {"dir", required_argument, 0, O_DIR},
-                                             {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
-    const char *cmd = "export", *model = NULL, *dir = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_HELP: fputs(help, stdout); return 0;
-        case O_MODEL: model = optarg; break;
-        case O_DIR: dir = optarg; break;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+                                             {"help", no_argument, 0, CLI_OPT_HELP}, {0, 0, 0, 0}};
+    const char *cmd = "export";
+    export_args a = {0};
+    int rc = cli_parse(cmd, argc, argv, longopts, help, NULL, on_opt, &a);
+    if (rc >= 0)
+        return rc;
+    const char *model = a.model, *dir = a.dir;
     if (!model || !dir)
         return cli_usage(cmd, "--model and --dir are required");
     edd_ctx ctx;
     edd_cnn m = {0};
     cli_data_opts d = {0};
-    int rc = cli_open(cmd, &d, &ctx, 0, 0, NULL);
+    rc = cli_open(cmd, &d, &ctx, 0, 0, NULL);
     if (!rc && edd_cnn_load(&ctx, &m, model))
         rc = cli_fail(cmd, &ctx);
     if (!rc && mkdir(dir, 0777) && errno != EEXIST) {

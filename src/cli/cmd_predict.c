@@ -13,33 +13,37 @@ static const char *help =
     "  --logits PATH          .npy file to write (atomically)\n"
     "  --test-limit N         use the first N test images (default all)\n" CLI_DATA_HELP;
 
+typedef struct {
+    const char *model, *out;
+    long limit;
+} predict_args;
+
+enum { O_MODEL = 1, O_LOGITS, O_LIMIT };
+
+static int on_opt(void *user, int c, const char *arg)
+{
+    predict_args *a = user;
+    if (c == O_MODEL)
+        a->model = arg;
+    else if (c == O_LOGITS)
+        a->out = arg;
+    else if (c == O_LIMIT && cli_long("predict", "test-limit", arg, 1, 1L << 30, &a->limit))
+        return EXIT_USAGE;
+    return 0;
+}
+
 int cmd_predict(int argc, char **argv)
 {
-    enum { O_MODEL = 1, O_LOGITS, O_LIMIT };
     static const struct option longopts[] = {{"model", required_argument, 0, O_MODEL},
                                              {"logits", required_argument, 0, O_LOGITS},
                                              {"test-limit", required_argument, 0, O_LIMIT}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
-    const char *cmd = "predict", *model = NULL, *out = NULL;
+    const char *cmd = "predict";
     cli_data_opts d = {.data = "mnist"};
-    long limit = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_data_opt(&d, c, optarg, cmd);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r)
-            continue;
-        switch (c) {
-        case CLI_OPT_HELP: fputs(help, stdout); return 0;
-        case O_MODEL: model = optarg; break;
-        case O_LOGITS: out = optarg; break;
-        case O_LIMIT: if (cli_long(cmd, "test-limit", optarg, 1, 1L << 30, &limit)) return EXIT_USAGE; break;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    predict_args a = {0};
+    int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
+    if (rc >= 0)
+        return rc;
+    const char *model = a.model, *out = a.out;
     if (!model || !out)
         return cli_usage(cmd, "--model and --logits are required");
     edd_ctx ctx;
@@ -47,7 +51,7 @@ int cmd_predict(int argc, char **argv)
     edd_cnn m = {0};
     edd_eval_result r;
     float *z = NULL;
-    int rc = cli_open(cmd, &d, &ctx, 0, (size_t)limit, &ds);
+    rc = cli_open(cmd, &d, &ctx, 0, (size_t)a.limit, &ds);
     if (!rc && edd_cnn_load(&ctx, &m, model))
         rc = cli_fail(cmd, &ctx);
     if (!rc && !(z = malloc(ds.n * (size_t)m.k * sizeof(float)))) {

@@ -22,55 +22,61 @@ static const char *help =
     "  --train-limit N        first N training images (default all)\n"
     "  --quiet                no progress on stderr\n" CLI_DATA_HELP;
 
+typedef struct {
+    const char *teacher, *out, *lout;
+    edd_mc_opts o;
+    long limit, rows;
+} unc_args;
+
+enum { O_TEACHER = 1, O_OUT, O_PASSES, O_SEED, O_LOGITS, O_SHAPE, O_ROWS, O_LIMIT, O_QUIET };
+
+static int on_opt(void *user, int c, const char *arg)
+{
+    unc_args *a = user;
+    const char *cmd = "uncertainty";
+    long v;
+    switch (c) {
+    case O_TEACHER: a->teacher = arg; break;
+    case O_OUT: a->out = arg; break;
+    case O_LOGITS: a->lout = arg; break;
+    case O_PASSES: if (cli_long(cmd, "passes", arg, 1, 10000, &v)) return EXIT_USAGE; a->o.passes = (int)v; break;
+    case O_SEED: if (cli_u64(cmd, "seed", arg, &a->o.seed)) return EXIT_USAGE; break;
+    case O_ROWS: if (cli_long(cmd, "rows", arg, 1, 1 << 20, &a->rows)) return EXIT_USAGE; break;
+    case O_SHAPE:
+        if (!strcmp(arg, "folded")) a->o.shape = EDD_MC_FOLDED;
+        else if (!strcmp(arg, "threads")) a->o.shape = EDD_MC_THREADS;
+        else return cli_usage(cmd, "--shape '%s': expected folded or threads", arg);
+        break;
+    case O_LIMIT: if (cli_long(cmd, "train-limit", arg, 1, 1L << 30, &a->limit)) return EXIT_USAGE; break;
+    case O_QUIET: a->o.quiet = 1; break;
+    }
+    return 0;
+}
+
 int cmd_uncertainty(int argc, char **argv)
 {
-    enum { O_TEACHER = 1, O_OUT, O_PASSES, O_SEED, O_LOGITS, O_SHAPE, O_ROWS, O_LIMIT, O_QUIET };
     static const struct option longopts[] = {
         {"teacher", required_argument, 0, O_TEACHER}, {"out", required_argument, 0, O_OUT},
         {"passes", required_argument, 0, O_PASSES}, {"seed", required_argument, 0, O_SEED},
         {"logits-out", required_argument, 0, O_LOGITS}, {"shape", required_argument, 0, O_SHAPE},
         {"rows", required_argument, 0, O_ROWS}, {"train-limit", required_argument, 0, O_LIMIT},
         {"quiet", no_argument, 0, O_QUIET}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
-    const char *cmd = "uncertainty", *teacher = NULL, *out = NULL, *lout = NULL;
+    const char *cmd = "uncertainty";
     cli_data_opts d = {.data = "mnist"};
-    edd_mc_opts o = edd_mc_defaults();
-    long v, limit = 0, rows = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_data_opt(&d, c, optarg, cmd);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r)
-            continue;
-        switch (c) {
-        case CLI_OPT_HELP: fputs(help, stdout); return 0;
-        case O_TEACHER: teacher = optarg; break;
-        case O_OUT: out = optarg; break;
-        case O_LOGITS: lout = optarg; break;
-        case O_PASSES: if (cli_long(cmd, "passes", optarg, 1, 10000, &v)) return EXIT_USAGE; o.passes = (int)v; break;
-        case O_SEED: if (cli_u64(cmd, "seed", optarg, &o.seed)) return EXIT_USAGE; break;
-        case O_ROWS: if (cli_long(cmd, "rows", optarg, 1, 1 << 20, &rows)) return EXIT_USAGE; break;
-        case O_SHAPE:
-            if (!strcmp(optarg, "folded")) o.shape = EDD_MC_FOLDED;
-            else if (!strcmp(optarg, "threads")) o.shape = EDD_MC_THREADS;
-            else return cli_usage(cmd, "--shape '%s': expected folded or threads", optarg);
-            break;
-        case O_LIMIT: if (cli_long(cmd, "train-limit", optarg, 1, 1L << 30, &limit)) return EXIT_USAGE; break;
-        case O_QUIET: o.quiet = 1; break;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    unc_args a = {.o = edd_mc_defaults()};
+    int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
+    if (rc >= 0)
+        return rc;
+    const char *teacher = a.teacher, *out = a.out, *lout = a.lout;
+    edd_mc_opts o = a.o;
     if (!teacher || !out)
         return cli_usage(cmd, "--teacher and --out are required");
-    o.rows = rows ? (int)rows : o.shape == EDD_MC_THREADS ? 128 : 640;
+    o.rows = a.rows ? (int)a.rows : o.shape == EDD_MC_THREADS ? 128 : 640;
     edd_ctx ctx;
     edd_dataset ds = {0};
     edd_cnn m = {0};
     float *sigma = NULL, *logits = NULL;
-    int rc = cli_open(cmd, &d, &ctx, 1, (size_t)limit, &ds);
+    rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
     if (!rc && edd_cnn_load(&ctx, &m, teacher))
         rc = cli_fail(cmd, &ctx);
     if (!rc) {

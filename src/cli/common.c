@@ -88,6 +88,32 @@ int cli_data_opt(cli_data_opts *o, int opt, const char *arg, const char *cmd)
     }
 }
 
+int cli_parse(const char *cmd, int argc, char **argv, const struct option *longopts, const char *help,
+              cli_data_opts *d, cli_opt_fn fn, void *user)
+{
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (c == CLI_OPT_HELP) {
+            fputs(help, stdout);
+            return 0;
+        }
+        int r = d ? cli_data_opt(d, c, optarg, cmd) : 0;
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r)
+            continue;
+        if (c == '?')
+            return cli_usage(cmd, "'%s': unknown option, or a value is missing", argv[optind - 1]);
+        if ((r = fn(user, c, optarg)))
+            return r;
+    }
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
 int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds)
 {
     if (edd_ctx_init(ctx, o->threads))
