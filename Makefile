@@ -55,7 +55,14 @@ build/bench/%: bench/%.c build/libedd.a
 # Each Criterion worker gets TEST_THREADS OpenMP threads, so that TEST_JOBS
 # parallel workers don't oversubscribe the cores. Tests that compare thread
 # counts set them themselves.
+# First the engine against PyTorch on the same weights (K=10 and K=11), then
+# the Criterion suite, whose synthesis line ends the output.
 test: build/edd_tests edd data
+	@mkdir -p build/ref
+	OMP_NUM_THREADS=2 ./edd train --data mnist --out build/ref/t.edd --train-limit 512 --epochs 1 --quiet >/dev/null
+	OMP_NUM_THREADS=2 ./edd distill --teacher build/ref/t.edd --data mnist --out build/ref/d.edd --train-limit 256 --passes 3 --epochs 1 --quiet >/dev/null
+	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/t.edd build/ref/t
+	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/d.edd build/ref/d
 	OMP_NUM_THREADS=$(TEST_THREADS) EDD_DATA_DIR=$(CURDIR)/data build/edd_tests --jobs $(TEST_JOBS)
 
 bench: $(BENCH_BIN) data
