@@ -71,13 +71,76 @@ typedef struct {
     edd_fgm_opts fgm;
     edd_jsma_opts jsma;
     edd_cw_opts cw;
+    int lr_set; /* --learning-rate given */
 } attack_args;
+
+enum { O_ATTACK = 1, O_MODEL, O_SOURCE, O_LIMIT, O_EPS, O_ORD, O_LOSS, O_GAMMA, O_JAC, O_CONF, O_BSS, O_MAXIT,
+       O_LR, O_C0, O_ABORT, O_CWOPT, O_RHO, O_CWEPS, O_OUT, O_SEED, O_BATCH };
+
+static const char *ords[] = {"inf", "2"}, *losses[] = {"all", "real"}, *opts[] = {"adadelta", "adam"};
+
+static int on_opt(void *user, int c, const char *arg)
+{
+    attack_args *a = user;
+    const char *cmd = "attack";
+    long v;
+    int i;
+    switch (c) {
+    case O_ATTACK:
+        if ((a->attack = pick(arg, attack_names, 3)) < 0)
+            return cli_usage(cmd, "--attack '%s': expected fgm, jsma or cw", arg);
+        break;
+    case O_MODEL: a->model = arg; break;
+    case O_SOURCE: a->source = arg; break;
+    case O_OUT: a->adv_out = arg; break;
+    case O_LIMIT: if (cli_long(cmd, "test-limit", arg, 1, 1L << 30, &a->limit)) return EXIT_USAGE; break;
+    case O_SEED: if (cli_u64(cmd, "seed", arg, &a->seed)) return EXIT_USAGE; break;
+    case O_BATCH: if (cli_long(cmd, "batch", arg, 1, 65536, &a->batch)) return EXIT_USAGE; break;
+    case O_EPS: if (cli_float(cmd, "eps", arg, 0, 1e6, &a->fgm.eps)) return EXIT_USAGE; break;
+    case O_ORD:
+        if ((i = pick(arg, ords, 2)) < 0)
+            return cli_usage(cmd, "--ord '%s': expected inf or 2", arg);
+        a->fgm.ord = i ? 2 : 0;
+        break;
+    case O_LOSS:
+        if ((a->fgm.real_only = pick(arg, losses, 2)) < 0)
+            return cli_usage(cmd, "--loss '%s': expected all or real", arg);
+        break;
+    case O_GAMMA: if (cli_float(cmd, "gamma", arg, 0, 1, &a->jsma.gamma)) return EXIT_USAGE; break;
+    case O_JAC:
+        if ((i = pick(arg, jac_names, 3)) < 0)
+            return cli_usage(cmd, "--jacobian '%s': expected probs, probs-full or logits", arg);
+        a->jsma.jacobian = (edd_jsma_jacobian)i;
+        break;
+    case O_CONF: if (cli_float(cmd, "confidence", arg, 0, 1e6, &a->cw.confidence)) return EXIT_USAGE; break;
+    case O_BSS:
+        if (cli_long(cmd, "binary-search-steps", arg, 1, 1000, &v)) return EXIT_USAGE;
+        a->cw.binary_search_steps = (int)v;
+        break;
+    case O_MAXIT:
+        if (cli_long(cmd, "max-iterations", arg, 1, 1000000, &v)) return EXIT_USAGE;
+        a->cw.max_iterations = (int)v;
+        break;
+    case O_LR: if (cli_float(cmd, "learning-rate", arg, 0, 1e6, &a->cw.learning_rate)) return EXIT_USAGE; a->lr_set = 1; break;
+    case O_C0: if (cli_float(cmd, "initial-const", arg, 0, 1e10, &a->cw.initial_const)) return EXIT_USAGE; break;
+    case O_ABORT:
+        if (cli_long(cmd, "abort-early", arg, 0, 1, &v)) return EXIT_USAGE;
+        a->cw.abort_early = (int)v;
+        break;
+    case O_CWOPT:
+        if ((i = pick(arg, opts, 2)) < 0)
+            return cli_usage(cmd, "--cw-optimizer '%s': expected adadelta or adam", arg);
+        a->cw.optimizer = i ? EDD_CW_ADAM : EDD_CW_ADADELTA;
+        break;
+    case O_RHO: if (cli_float(cmd, "cw-rho", arg, 0, 1, &a->cw.rho)) return EXIT_USAGE; break;
+    case O_CWEPS: if (cli_float(cmd, "cw-eps", arg, 0, 1, &a->cw.eps)) return EXIT_USAGE; break;
+    }
+    return 0;
+}
 
 /* Parse argv into a; returns -1 to go on, or an exit status (0 for --help). */
 static int parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
 {
-    enum { O_ATTACK = 1, O_MODEL, O_SOURCE, O_LIMIT, O_EPS, O_ORD, O_LOSS, O_GAMMA, O_JAC, O_CONF, O_BSS, O_MAXIT,
-           O_LR, O_C0, O_ABORT, O_CWOPT, O_RHO, O_CWEPS, O_OUT, O_SEED, O_BATCH };
     static const struct option longopts[] = {
         {"attack", required_argument, 0, O_ATTACK}, {"model", required_argument, 0, O_MODEL},
         {"source", required_argument, 0, O_SOURCE}, {"test-limit", required_argument, 0, O_LIMIT},
@@ -91,71 +154,12 @@ static int parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
         {"adv-out", required_argument, 0, O_OUT}, {"seed", required_argument, 0, O_SEED},
         {"batch", required_argument, 0, O_BATCH}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "attack";
-    static const char *ords[] = {"inf", "2"}, *losses[] = {"all", "real"}, *opts[] = {"adadelta", "adam"};
-    long v;
-    int c, i;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_data_opt(d, c, optarg, cmd);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r)
-            continue;
-        switch (c) {
-        case CLI_OPT_HELP: fputs(help, stdout); return 0;
-        case O_ATTACK:
-            if ((a->attack = pick(optarg, attack_names, 3)) < 0)
-                return cli_usage(cmd, "--attack '%s': expected fgm, jsma or cw", optarg);
-            break;
-        case O_MODEL: a->model = optarg; break;
-        case O_SOURCE: a->source = optarg; break;
-        case O_OUT: a->adv_out = optarg; break;
-        case O_LIMIT: if (cli_long(cmd, "test-limit", optarg, 1, 1L << 30, &a->limit)) return EXIT_USAGE; break;
-        case O_SEED: if (cli_u64(cmd, "seed", optarg, &a->seed)) return EXIT_USAGE; break;
-        case O_BATCH: if (cli_long(cmd, "batch", optarg, 1, 65536, &a->batch)) return EXIT_USAGE; break;
-        case O_EPS: if (cli_float(cmd, "eps", optarg, 0, 1e6, &a->fgm.eps)) return EXIT_USAGE; break;
-        case O_ORD:
-            if ((i = pick(optarg, ords, 2)) < 0)
-                return cli_usage(cmd, "--ord '%s': expected inf or 2", optarg);
-            a->fgm.ord = i ? 2 : 0;
-            break;
-        case O_LOSS:
-            if ((a->fgm.real_only = pick(optarg, losses, 2)) < 0)
-                return cli_usage(cmd, "--loss '%s': expected all or real", optarg);
-            break;
-        case O_GAMMA: if (cli_float(cmd, "gamma", optarg, 0, 1, &a->jsma.gamma)) return EXIT_USAGE; break;
-        case O_JAC:
-            if ((i = pick(optarg, jac_names, 3)) < 0)
-                return cli_usage(cmd, "--jacobian '%s': expected probs, probs-full or logits", optarg);
-            a->jsma.jacobian = (edd_jsma_jacobian)i;
-            break;
-        case O_CONF: if (cli_float(cmd, "confidence", optarg, 0, 1e6, &a->cw.confidence)) return EXIT_USAGE; break;
-        case O_BSS:
-            if (cli_long(cmd, "binary-search-steps", optarg, 1, 1000, &v)) return EXIT_USAGE;
-            a->cw.binary_search_steps = (int)v;
-            break;
-        case O_MAXIT:
-            if (cli_long(cmd, "max-iterations", optarg, 1, 1000000, &v)) return EXIT_USAGE;
-            a->cw.max_iterations = (int)v;
-            break;
-        case O_LR: if (cli_float(cmd, "learning-rate", optarg, 0, 1e6, &a->cw.learning_rate)) return EXIT_USAGE; break;
-        case O_C0: if (cli_float(cmd, "initial-const", optarg, 0, 1e10, &a->cw.initial_const)) return EXIT_USAGE; break;
-        case O_ABORT:
-            if (cli_long(cmd, "abort-early", optarg, 0, 1, &v)) return EXIT_USAGE;
-            a->cw.abort_early = (int)v;
-            break;
-        case O_CWOPT:
-            if ((i = pick(optarg, opts, 2)) < 0)
-                return cli_usage(cmd, "--cw-optimizer '%s': expected adadelta or adam", optarg);
-            a->cw.optimizer = i ? EDD_CW_ADAM : EDD_CW_ADADELTA;
-            break;
-        case O_RHO: if (cli_float(cmd, "cw-rho", optarg, 0, 1, &a->cw.rho)) return EXIT_USAGE; break;
-        case O_CWEPS: if (cli_float(cmd, "cw-eps", optarg, 0, 1, &a->cw.eps)) return EXIT_USAGE; break;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    int rc = cli_parse(cmd, argc, argv, longopts, help, d, on_opt, a);
+    if (rc >= 0)
+        return rc;
+    /* cleverhans pairs Adam with lr 1e-2; AdaDelta's default is 1.0 (design.md section 9). */
+    if (a->cw.optimizer == EDD_CW_ADAM && !a->lr_set)
+        a->cw.learning_rate = 1e-2f;
     if (a->attack < 0)
         return cli_usage(cmd, "--attack is required (fgm, jsma or cw)");
     if (!a->model)
