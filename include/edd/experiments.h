@@ -9,7 +9,7 @@
  * program (through system()).
  *
  * A stage is valid, and skipped, iff its manifest exists, names the same
- * scale, every file it lists has the listed size and CRC32, and the
+ * scale with the same settings (name and CRC32 of the settings), every file it lists has the listed size and CRC32, and the
  * manifests of the stages it depends on still list the same outputs as
  * when it ran. Otherwise it is redone, and the manifest is written last. */
 #ifndef EDD_EXPERIMENTS_H
@@ -83,13 +83,13 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
 /* CRC32 (zlib) and size of the file at path. */
 edd_status edd_file_crc32(edd_ctx *ctx, const char *path, uint32_t *crc, uint64_t *size);
 
-/* Write dir/stages/stage.done atomically: the scale, seconds, the deps
+/* Write dir/stages/stage.done atomically: the scale tag, seconds, the deps
  * signature and, for each of the nfiles paths (relative to dir), its size
  * and CRC32. */
 edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, const char *scale, double seconds,
                               uint32_t deps_sig, const char *const *files, int nfiles);
 
-/* 1 iff dir/stages/stage.done exists, parses, names scale and deps_sig, and
+/* 1 iff dir/stages/stage.done exists, parses, names scale (the tag) and deps_sig, and
  * every file it lists matches; *sig (may be NULL) then gets the CRC32 of
  * its file lines and *seconds (may be NULL) its wall time. 0 otherwise. */
 int edd_manifest_valid(const char *dir, const char *stage, const char *scale, uint32_t deps_sig, uint32_t *sig,

@@ -28,11 +28,11 @@ static const edd_repro_scale scales[] = {
      .n_eps = 2, .eps = {0.1f, 0.3f}, .n_gamma = 2, .gamma = {0.05f, 0.1f}, .n_kappa = 2, .kappa = {0.0f, 2.0f},
      .n_alpha = 3, .alphas = {0.0f, 0.9f, 1.25f}, .n_passes = 3, .passes_list = {1, 5, 20},
      .study_eps = 0.3f, .cw_iterations = 20, .cw_bsearch = 2},
-    {.name = "quick", .train_n = 20000, .epochs = 3, .study_n = 10000, .study_epochs = 2, .test_n = 0,
-     .fgm_n = 1000, .jsma_n = 200, .cw_n = 100, .passes = 20, .alpha = 0.9f,
+    {.name = "quick", .train_n = 15000, .epochs = 3, .study_n = 5000, .study_epochs = 2, .test_n = 0,
+     .fgm_n = 1000, .jsma_n = 100, .cw_n = 50, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
      .n_gamma = 5, .gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f},
-     .n_kappa = 8, .kappa = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 2.5f, 3.0f, 4.0f},
+     .n_kappa = 6, .kappa = {0.0f, 1.0f, 2.0f, 2.5f, 3.0f, 4.0f},
      .n_alpha = 7, .alphas = {0.0f, 0.25f, 0.5f, 0.75f, 0.9f, 1.0f, 1.25f},
      .n_passes = 7, .passes_list = {1, 2, 5, 10, 20, 35, 50},
      .study_eps = 0.3f, .cw_iterations = 100, .cw_bsearch = 3},
@@ -659,6 +659,24 @@ int edd_repro_stage_find(const char *name)
     return -1;
 }
 
+/* The scale's name and a CRC32 of every setting, as "quick-1a2b3c4d": the
+ * manifests record it, so that changed settings invalidate the stages. */
+static void scale_tag(const edd_repro_scale *sc, char *tag, size_t n)
+{
+    char buf[2048];
+    int len = snprintf(buf, sizeof buf, "%zu %d %zu %d %zu %zu %zu %zu %d %a %a %d %d", sc->train_n, sc->epochs,
+                       sc->study_n, sc->study_epochs, sc->test_n, sc->fgm_n, sc->jsma_n, sc->cw_n, sc->passes,
+                       (double)sc->alpha, (double)sc->study_eps, sc->cw_iterations, sc->cw_bsearch);
+    const float *f[4] = {sc->eps, sc->gamma, sc->kappa, sc->alphas};
+    const int nf[4] = {sc->n_eps, sc->n_gamma, sc->n_kappa, sc->n_alpha};
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < nf[k] && len < (int)sizeof buf - 40; i++)
+            len += snprintf(buf + len, sizeof buf - (size_t)len, " %d:%a", k, (double)f[k][i]);
+    for (int i = 0; i < sc->n_passes && len < (int)sizeof buf - 40; i++)
+        len += snprintf(buf + len, sizeof buf - (size_t)len, " p%d", sc->passes_list[i]);
+    snprintf(tag, n, "%s-%08lx", sc->name, crc32(0L, (const unsigned char *)buf, (uInt)len));
+}
+
 static edd_status mkdir_p(edd_ctx *ctx, const char *dir)
 {
     char buf[2048];
@@ -699,6 +717,8 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
             forced |= B(i);
     repro r = {.ctx = ctx, .sc = sc, .o = o};
     uint32_t sig[S_COUNT] = {0};
+    char tag[128];
+    scale_tag(sc, tag, sizeof tag);
     if (log)
         memset(log, 0, sizeof *log);
     edd_status st = EDD_OK;
@@ -711,7 +731,7 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         uint32_t dsig = (uint32_t)c;
         double secs = 0.0;
         int ran = 0;
-        if ((forced & B(i)) || !edd_manifest_valid(o->out_dir, s->name, sc->name, dsig, &sig[i], &secs)) {
+        if ((forced & B(i)) || !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], &secs)) {
             char done[2048];
             snprintf(done, sizeof done, "%s/stages/%s.done", o->out_dir, s->name);
             remove(done);
@@ -725,8 +745,8 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
             for (int k = 0; k < r.nout; k++)
                 files[k] = r.out[k];
             if (!st)
-                st = edd_manifest_write(ctx, o->out_dir, s->name, sc->name, secs, dsig, files, r.nout);
-            if (!st && !edd_manifest_valid(o->out_dir, s->name, sc->name, dsig, &sig[i], NULL))
+                st = edd_manifest_write(ctx, o->out_dir, s->name, tag, secs, dsig, files, r.nout);
+            if (!st && !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], NULL))
                 st = edd_fail(ctx, EDD_ERR_IO, "%s/stages/%s.done: does not match the files just written", o->out_dir,
                               s->name);
             if (!st && !o->quiet)
