@@ -21,11 +21,11 @@ typedef struct {
     int passes;         /* N, default 20 */
     uint64_t seed;      /* dropout masks of pass m are stream m under this seed */
     edd_mc_shape shape; /* default: the faster one measured by bench/mc */
-    int rows;           /* rows per oneDNN call (FOLDED: chunk*N; THREADS: batch), default 640 / 128 */
+    int rows;           /* rows per oneDNN call (FOLDED: chunk*N, best 320; THREADS: batch, default 128) */
     int quiet;
 } edd_mc_opts;
 
-/* Defaults: N=20, seed 1, the measured-faster shape. */
+/* Defaults: N=20, seed 1, THREADS with batch 128 (the faster shape in bench/mc). */
 edd_mc_opts edd_mc_defaults(void);
 
 /* Eq. 1: sigma[i] = (1/N) sum_m ||z^m(x_i) - zbar(x_i)||^2 over N passes of

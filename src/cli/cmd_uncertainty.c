@@ -17,8 +17,8 @@ static const char *help =
     "  --passes N             stochastic passes (default 20)\n"
     "  --seed N               dropout masks (default 1)\n"
     "  --logits-out PATH      every pass's logits, N x examples x K (.npy)\n"
-    "  --shape folded|threads how the passes use the cores (default folded)\n"
-    "  --rows N               rows per oneDNN call (default 640 folded, 128 threads)\n"
+    "  --shape threads|folded how the passes use the cores (default threads)\n"
+    "  --rows N               rows per oneDNN call (default 128 threads, 320 folded)\n"
     "  --train-limit N        first N training images (default all)\n"
     "  --quiet                no progress on stderr\n" CLI_DATA_HELP;
 
@@ -71,7 +71,7 @@ int cmd_uncertainty(int argc, char **argv)
     edd_mc_opts o = a.o;
     if (!teacher || !out)
         return cli_usage(cmd, "--teacher and --out are required");
-    o.rows = a.rows ? (int)a.rows : o.shape == EDD_MC_THREADS ? 128 : 640;
+    o.rows = a.rows ? (int)a.rows : o.shape == EDD_MC_THREADS ? 128 : 320;
     edd_ctx ctx;
     edd_dataset ds = {0};
     edd_cnn m = {0};
