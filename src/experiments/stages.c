@@ -93,15 +93,6 @@ static edd_status need_data(repro *r, int train)
     return st;
 }
 
-static void say(const repro *r, const char *fmt, const char *a, double v)
-{
-    if (!r->o->quiet) {
-        fprintf(stderr, "reproduce: ");
-        fprintf(stderr, fmt, a, v);
-        fputc('\n', stderr);
-    }
-}
-
 static edd_status load_model(repro *r, const char *stem, edd_cnn *m)
 {
     char rel[256], path[2048];
@@ -129,7 +120,9 @@ static edd_status save_model(repro *r, const char *stem, const edd_cnn *m, uint6
                        "\"test_images\":%zu,\"accuracy\":%.6f,\"false_positives\":%.6f}\n",
                        stem, m->k, (unsigned long long)seed, train_n, epochs, ev.n, ev.accuracy, ev.false_positives);
     snprintf(rel, sizeof rel, "models/%s.json", stem);
-    say(r, "%s: test accuracy %.4f", stem, ev.accuracy);
+    if (!r->o->quiet)
+        fprintf(stderr, "reproduce: %s: test accuracy %.4f, false positives %.4f\n", stem, ev.accuracy,
+                ev.false_positives);
     return repro_write_text(r, rel, json, (size_t)len);
 }
 
