@@ -66,16 +66,17 @@ static inline double bench_sgemm_peak(int n, int reps)
     return 2.0 * n * (double)n * n / bench_median(t, reps) / 1e9;
 }
 
-/* Run the PyTorch peer for `what` and copy its last stdout line (JSON) into
- * out; returns 0 if it ran, -1 if python3 with torch is not available or
- * EDD_BENCH_NO_TORCH is set. */
-static inline int bench_torch(const char *what, int threads, char *out, size_t n)
+/* Run the PyTorch peer for `what` (extra: more options, or "") and copy its
+ * last stdout line (JSON) into out; returns 0 if it ran, -1 if python3 with
+ * torch is not available or EDD_BENCH_NO_TORCH is set. */
+static inline int bench_torch(const char *what, const char *extra, int threads, char *out, size_t n)
 {
     if (getenv("EDD_BENCH_NO_TORCH"))
         return -1;
-    char cmd[512];
+    char cmd[4608];
     snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 bench/peers/torch_cnn.py --threads %d --what %s 2>/dev/null | tail -n 1", threads, what);
+             "/usr/bin/python3 bench/peers/torch_cnn.py --threads %d --what %s %s 2>/dev/null | tail -n 1", threads,
+             what, extra);
     FILE *p = popen(cmd, "r");
     if (!p)
         return -1;

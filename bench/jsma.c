@@ -8,6 +8,8 @@
  * training images ($EDD_DATA_DIR/mnist or data/mnist), else random weights
  * on random images. Last line: one JSON object. */
 #include "common.h"
+
+#include <unistd.h>
 #include "edd/attacks.h"
 
 #include <time.h>
@@ -183,23 +185,47 @@ int main(void)
     printf("Jacobians (K=%d, B=%d): one K*B pass %.0f/s, K backward passes %.0f/s (%.2fx)\n", K, JAC_B, jps_one,
            jps_loop, jps_one / jps_loop);
 
-    char tjson[1024];
-    double torch_b = -1, torch_s = -1;
-    if (bench_torch("jsma", ctx.nthreads, tjson, sizeof tjson) == 0) {
+    /* PyTorch on the same model, images and targets: the parameters as edd
+     * export writes them, the images and targets as .npy. */
+    char tjson[1024], pdir[] = "/tmp/edd-bench-jsma-XXXXXX", extra[4200], path[4200];
+    double torch_b = -1, torch_s = -1, torch_succ = -1;
+    int exported = mkdtemp(pdir) != NULL;
+    for (int i = 0; exported && i < EDD_NTENSORS; i++) {
+        size_t shape[4];
+        for (int j = 0; j < m.t[i].rank; j++)
+            shape[j] = (size_t)m.t[i].ne[j];
+        snprintf(path, sizeof path, "%s/%s.npy", pdir, m.t[i].name);
+        exported = !edd_npy_write(&ctx, path, EDD_NPY_F32, m.t[i].rank, shape, m.t[i].data);
+    }
+    size_t xs[2] = {te.n, EDD_IMG_SIZE}, ts[1] = {te.n};
+    snprintf(path, sizeof path, "%s/images.npy", pdir);
+    exported = exported && !edd_npy_write(&ctx, path, EDD_NPY_F32, 2, xs, te.x);
+    snprintf(path, sizeof path, "%s/targets.npy", pdir);
+    exported = exported && !edd_npy_write(&ctx, path, EDD_NPY_U8, 1, ts, t);
+    snprintf(extra, sizeof extra, "--jsma-dir %s", pdir);
+    if (exported && bench_torch("jsma", extra, ctx.nthreads, tjson, sizeof tjson) == 0) {
         torch_b = bench_json_num(tjson, "jsma_ms_per_example_batched");
         torch_s = bench_json_num(tjson, "jsma_ms_per_example_single");
-        printf("pytorch (random K=11 model, all 39 steps): batched %.1f ms/example, single full Jacobian %.1f ms/example\n",
-               torch_b, torch_s);
+        torch_succ = bench_json_num(tjson, "jsma_success");
+        printf("pytorch, same model, images and targets: batched one gradient per step %.1f ms/example (success "
+               "%.1f%%): edd is %.1fx faster; single-image full Jacobian %.1f ms/example\n",
+               torch_b, 100 * torch_succ, torch_b / ms1, torch_s);
     } else {
         printf("pytorch: not measured\n");
     }
+    for (int i = 0; exported && i <= EDD_NTENSORS + 1; i++) {
+        snprintf(path, sizeof path, "%s/%s.npy", pdir,
+                 i < EDD_NTENSORS ? m.t[i].name : i == EDD_NTENSORS ? "images" : "targets");
+        unlink(path);
+    }
+    rmdir(pdir);
     printf("{\"bench\":\"jsma\",\"threads\":%d,\"images\":%zu,\"gamma\":0.1,\"jsma_ms_per_example\":%.3f,"
            "\"jsma_cpu_ms_per_example\":%.3f,\"jsma_success\":%.3f,\"jsma_steps_mean\":%.2f,\"jsma_full_ms_per_example\":%.3f,"
            "\"search_us_avx2\":%.2f,\"search_us_scalar\":%.2f,\"jacobians_per_s_one_pass\":%.1f,"
            "\"jacobians_per_s_k_passes\":%.1f,\"jacobian_plans_built\":%d,\"torch_jsma_ms_batched\":%.2f,"
-           "\"torch_jsma_ms_single\":%.2f}\n",
+           "\"torch_jsma_ms_single\":%.2f,\"torch_jsma_success\":%.3f,\"vs_torch\":%.2f}\n",
            ctx.nthreads, te.n, ms1, cms1, succ, steps, msf, us_avx2, us_scalar, jps_one, jps_loop,
-           edd_gradder_plans_built(g), torch_b, torch_s);
+           edd_gradder_plans_built(g), torch_b, torch_s, torch_succ, torch_b > 0 ? torch_b / ms1 : -1.0);
     edd_plan_free(p);
     edd_gradder_free(g);
     free(jac); free(z); free(dz);

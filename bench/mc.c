@@ -64,7 +64,7 @@ int main(void)
     }
     char tj[1024];
     double torch = -1;
-    if (bench_torch("mc", ctx.nthreads, tj, sizeof tj) == 0) {
+    if (bench_torch("mc", "", ctx.nthreads, tj, sizeof tj) == 0) {
         double a = bench_json_num(tj, "mc_img_pass_s_folded"), b = bench_json_num(tj, "mc_img_pass_s_b128");
         torch = a > b ? a : b;
         printf("pytorch: %.0f image-passes/s (best of folded and batch 128); edd/pytorch = %.2fx\n", torch,

@@ -68,7 +68,7 @@ int main(void)
     printf("infer: %.0f images/s, %.1f GFLOP/s = %.1f%% of sgemm peak\n", infer_ips, infer_gf, 100 * infer_gf / peak);
     char tj[1024];
     double torch_train = -1, torch_peak = -1;
-    if (bench_torch("train,sgemm", ctx.nthreads, tj, sizeof tj) == 0) {
+    if (bench_torch("train", "", ctx.nthreads, tj, sizeof tj) == 0) {
         torch_train = bench_json_num(tj, "train_img_s");
         torch_peak = bench_json_num(tj, "sgemm_gflops");
         printf("pytorch: train %.0f images/s (edd/pytorch = %.2fx), torch.mm peak %.1f GFLOP/s\n", torch_train,
