@@ -15,5 +15,6 @@
 #include "edd/attacks.h"
 #include "edd/cw.h"
 #include "edd/eval.h"
+#include "edd/experiments.h"
 
 #endif

@@ -15,7 +15,7 @@
 TestSuite(reproduce, .timeout = 600);
 
 #define CSV_HEADER                                                                                           \
-    "figure,source,target,attack,setting,value,loss,n,recovered,detected,misclassified,mean_l2,source_success," \
+    "figure,source,target,attack,setting,value,variant,n,recovered,detected,misclassified,mean_l2,source_success," \
     "clean_accuracy,false_positives\n"
 
 static void write_file(const char *path, const char *text)
@@ -207,15 +207,15 @@ Test(reproduce, smoke_end_to_end_then_resume)
     cr_assert_eq(nran(&log), log.n, "every stage runs on an empty folder");
     static const struct {
         const char *csv, *png;
-        int kind; /* rows: 0 eps x 2 losses, 1 gamma, 2 kappa, 3 alpha x 2, 4 passes x 2, 5 eps */
+        int kind; /* rows: 0 eps x 2 variants, 1 gamma x 2, 2 kappa, 3 alpha x 2, 4 passes x 2, 5 eps, 6 gamma */
     } figs[] = {
         {"fig2a_fgm.csv", "fig2a", 0},   {"fig2b_jsma.csv", "fig2b", 1}, {"fig2c_cw.csv", "fig2c", 2},
         {"fig2d_alpha.csv", "fig2d", 3}, {"fig2e_passes.csv", "fig2e", 4}, {"fig3a_fgm.csv", "fig3a", 5},
-        {"fig3b_fgm.csv", "fig3b", 5},   {"fig3c_jsma.csv", "fig3c", 1}, {"fig3d_jsma.csv", "fig3d", 1},
+        {"fig3b_fgm.csv", "fig3b", 5},   {"fig3c_jsma.csv", "fig3c", 1}, {"fig3d_jsma.csv", "fig3d", 6},
         {"fig3e_cw.csv", "fig3e", 2},    {"fig3f_cw.csv", "fig3f", 2},
     };
     for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++) {
-        int want[6] = {2 * sc.n_eps, sc.n_gamma, sc.n_kappa, 2 * sc.n_alpha, 2 * sc.n_passes, sc.n_eps};
+        int want[7] = {2 * sc.n_eps, 2 * sc.n_gamma, sc.n_kappa, 2 * sc.n_alpha, 2 * sc.n_passes, sc.n_eps, sc.n_gamma};
         snprintf(path, sizeof path, "%s/%s", dir, figs[i].csv);
         cr_assert_eq(csv_rows(path), want[figs[i].kind], "%s rows", figs[i].csv);
         snprintf(path, sizeof path, "%s/plots/%s.png", dir, figs[i].png);

@@ -17,7 +17,7 @@ edd_status repro_rows_write(repro *r, const char *rel, const repro_row *rows, in
     for (int i = 0; i < n; i++) {
         const repro_row *w = &rows[i];
         len += (size_t)snprintf(text + len, cap - len, "%s,%s,%s,%s,%s,%g,%s,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n",
-                                w->figure, w->source, w->target, w->attack, w->setting, w->value, w->loss, w->n,
+                                w->figure, w->source, w->target, w->attack, w->setting, w->value, w->variant, w->n,
                                 w->recovered, w->detected, w->misclassified, w->mean_l2, w->source_success,
                                 w->clean_accuracy, w->false_positives);
     }
@@ -46,7 +46,7 @@ static int parse_row(char *line, repro_row *w)
     int ok = field(&f, w->figure, sizeof w->figure) && field(&f, w->source, sizeof w->source) &&
              field(&f, w->target, sizeof w->target) && field(&f, w->attack, sizeof w->attack) &&
              field(&f, w->setting, sizeof w->setting) && field(&f, vbuf, sizeof vbuf) &&
-             field(&f, w->loss, sizeof w->loss) && field(&f, nbuf, sizeof nbuf);
+             field(&f, w->variant, sizeof w->variant) && field(&f, nbuf, sizeof nbuf);
     for (int i = 0; ok && i < 7; i++)
         ok = field(&f, num[i], sizeof num[i]) && num[i][0];
     if (!ok || *f)

@@ -79,7 +79,7 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
     int study = n > 0 && (!strcmp(rows[0].setting, "alpha") || !strcmp(rows[0].setting, "passes"));
     int has_real = 0;
     for (int i = 0; i < n; i++)
-        has_real |= !strcmp(rows[i].loss, "real");
+        has_real |= !strcmp(rows[i].variant, "adaptive");
     int panels = has_real ? 2 : 1;
     size_t len = 0, cap = 4096;
     char *s = malloc(cap);
@@ -100,10 +100,10 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
                   study ? (!strcmp(rows[0].setting, "alpha") ? "alpha (Eq. 2)" : "N, stochastic passes (Eq. 1)")
                         : "mean L2 perturbation of the misclassified examples");
     for (int p = 0; !bad && p < panels; p++) {
-        const char *loss = p ? "real" : "all";
+        const char *variant = p ? "adaptive" : "paper";
         int k = 0;
         for (int i = 0; i < n; i++)
-            if (!strcmp(rows[i].loss, loss)) {
+            if (!strcmp(rows[i].variant, variant)) {
                 pts[4 * k] = study ? rows[i].value : rows[i].mean_l2;
                 pts[4 * k + 1] = rows[i].recovered;
                 pts[4 * k + 2] = rows[i].recovered + rows[i].detected;
@@ -116,6 +116,8 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
             bad = put(&s, &len, &cap, "%g %g %g %g\n", pts[4 * i], pts[4 * i + 1], pts[4 * i + 2], pts[4 * i + 3]);
         const char *ptitle = !strcmp(rows[0].attack, "fgm")
                                  ? (p ? "adaptive: loss over the 10 real classes" : "loss over all K outputs (the paper)")
+                             : !strcmp(rows[0].attack, "jsma")
+                                 ? (p ? "exact gradient: beta = -alpha, one pass" : "cleverhans float32 Jacobian (the paper)")
                                  : "targets among the real classes (the paper)";
         if (!bad)
             bad = put(&s, &len, &cap,

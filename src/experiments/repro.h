@@ -24,14 +24,14 @@ typedef struct {
 
 /* One point of a figure: one CSV row. */
 typedef struct {
-    char figure[16], source[32], target[32], attack[8], setting[12], loss[8];
+    char figure[16], source[32], target[32], attack[8], setting[12], variant[12];
     double value;
     size_t n;
     double recovered, detected, misclassified, mean_l2, source_success, clean_accuracy, false_positives;
 } repro_row;
 
 #define REPRO_CSV_HEADER                                                                                     \
-    "figure,source,target,attack,setting,value,loss,n,recovered,detected,misclassified,mean_l2,source_success," \
+    "figure,source,target,attack,setting,value,variant,n,recovered,detected,misclassified,mean_l2,source_success," \
     "clean_accuracy,false_positives"
 #define REPRO_HEADLINE_HEADER "metric,model,attack,setting,n,paper,ours"
 
