@@ -115,6 +115,10 @@ typedef struct {
     int outlier;         /* index of the outlier class, excluded from the max; -1 if none */
 } edd_loss_opts;
 
+/* p[0..k) = softmax(z[0..k)) in double, stable for logits in the hundreds
+ * (the max is subtracted first). */
+void edd_softmax_f64(const float *z, int k, double *p);
+
 /* Mean over b examples of the softmax cross-entropy of logits z (b x k)
  * against target distributions t (b x k), plus the Eq. 3 penalty where
  * opts asks for it (label[i] = the true class). Writes dL/dz into dz if

@@ -27,13 +27,10 @@ static void xent_dz(void *user, size_t row0, int rows, int k, const float *z, fl
     for (int i = 0; i < rows; i++) {
         const float *zr = z + (size_t)i * k;
         float *d = dz + (size_t)i * k;
-        double mx = zr[0], s = 0.0;
-        for (int c = 1; c < u->kk; c++)
-            mx = zr[c] > mx ? zr[c] : mx;
-        for (int c = 0; c < u->kk; c++)
-            s += exp((double)zr[c] - mx);
+        double p[1000];
+        edd_softmax_f64(zr, u->kk, p);
         for (int c = 0; c < k; c++)
-            d[c] = c < u->kk ? (float)(exp((double)zr[c] - mx) / s) : 0.0f;
+            d[c] = c < u->kk ? (float)p[c] : 0.0f;
         d[u->y[row0 + (size_t)i]] -= 1.0f;
     }
 }

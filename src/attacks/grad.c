@@ -189,13 +189,8 @@ static void jac_dz(void *user, size_t row0, int rows, int k, const float *z, flo
             continue;
         }
         /* d p_j / d z_c = p_j (delta_jc - p_c), softmax in double (logits may be in the hundreds) */
-        double mx = zr[0], s = 0.0, p[1000];
-        for (int c = 1; c < k; c++)
-            mx = zr[c] > mx ? zr[c] : mx;
-        for (int c = 0; c < k; c++)
-            s += p[c] = exp((double)zr[c] - mx);
-        for (int c = 0; c < k; c++)
-            p[c] /= s;
+        double p[1000];
+        edd_softmax_f64(zr, k, p);
         for (int c = 0; c < k; c++)
             d[c] = (float)(p[j] * ((c == j) - p[c]));
     }

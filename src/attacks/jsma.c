@@ -55,13 +55,10 @@ static void pt_dz(void *user, size_t row0, int rows, int k, const float *z, floa
         const float *zr = z + (size_t)i * k;
         float *d = dz + (size_t)i * k;
         int t = u->target[row0 + (size_t)i];
-        double mx = zr[0], s = 0.0, p[1000];
-        for (int c = 1; c < k; c++)
-            mx = zr[c] > mx ? zr[c] : mx;
+        double p[1000];
+        edd_softmax_f64(zr, k, p);
         for (int c = 0; c < k; c++)
-            s += p[c] = exp((double)zr[c] - mx);
-        for (int c = 0; c < k; c++)
-            d[c] = (float)(p[t] / s * ((c == t) - p[c] / s));
+            d[c] = (float)(p[t] * ((c == t) - p[c]));
     }
 }
 

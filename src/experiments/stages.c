@@ -278,34 +278,17 @@ struct stage {
     uint32_t deps; /* bit i: depends on stage i */
     fig_spec fig;
     const char *what;
+    uint64_t seed; /* the model stages that train from scratch */
 };
 
-static edd_status st_baseline(repro *r, const stage *s)
+/* baseline, teacher, surrogate_u: an undefended CNN on one-hot labels,
+ * each with its own seed. */
+static edd_status st_plain(repro *r, const stage *s)
 {
     edd_cnn m = {0};
-    edd_status st = train_plain(r, SEED_BASELINE, &m);
+    edd_status st = train_plain(r, s->seed, &m);
     if (!st)
-        st = save_model(r, s->name, &m, SEED_BASELINE, r->train.n, r->sc->epochs);
-    edd_cnn_free(&m);
-    return st;
-}
-
-static edd_status st_teacher(repro *r, const stage *s)
-{
-    edd_cnn m = {0};
-    edd_status st = train_plain(r, SEED_TEACHER, &m);
-    if (!st)
-        st = save_model(r, s->name, &m, SEED_TEACHER, r->train.n, r->sc->epochs);
-    edd_cnn_free(&m);
-    return st;
-}
-
-static edd_status st_surrogate_u(repro *r, const stage *s)
-{
-    edd_cnn m = {0};
-    edd_status st = train_plain(r, SEED_SURR_U, &m);
-    if (!st)
-        st = save_model(r, s->name, &m, SEED_SURR_U, r->train.n, r->sc->epochs);
+        st = save_model(r, s->name, &m, s->seed, r->train.n, r->sc->epochs);
     edd_cnn_free(&m);
     return st;
 }
@@ -620,11 +603,11 @@ enum { S_BASELINE, S_TEACHER, S_SIGMA, S_DISTILLED, S_SURR_U, S_SURR_D, S_FIG2A,
                   B(S_FIG3C) | B(S_FIG3D) | B(S_FIG3E) | B(S_FIG3F))
 
 static const stage stages[S_COUNT] = {
-    [S_BASELINE] = {"baseline", st_baseline, 0, {0}, "undefended model, K=10, seed 1"},
-    [S_TEACHER] = {"teacher", st_teacher, 0, {0}, "the distilled model's teacher, seed 2"},
+    [S_BASELINE] = {"baseline", st_plain, 0, {0}, "undefended model, K=10, seed 1", SEED_BASELINE},
+    [S_TEACHER] = {"teacher", st_plain, 0, {0}, "the distilled model's teacher, seed 2", SEED_TEACHER},
     [S_SIGMA] = {"sigma", st_sigma, B(S_TEACHER), {0}, "teacher's MC-dropout sigma (Eq. 1) for every N"},
     [S_DISTILLED] = {"distilled", st_distilled, B(S_SIGMA), {0}, "distilled model, K=11, seed 3 (Eqs. 2-3)"},
-    [S_SURR_U] = {"surrogate_u", st_surrogate_u, 0, {0}, "undefended black-box surrogate, seed 4"},
+    [S_SURR_U] = {"surrogate_u", st_plain, 0, {0}, "undefended black-box surrogate, seed 4", SEED_SURR_U},
     [S_SURR_D] = {"surrogate_d", st_surrogate_d, 0, {0}, "defended surrogate: teacher seed 5, distilled seed 6"},
     [S_FIG2A] = {"fig2a", st_attack_fig, B(S_DISTILLED), {ATT_FGM, "distilled", 1}, "white-box FGM"},
     [S_FIG2B] = {"fig2b", st_attack_fig, B(S_DISTILLED), {ATT_JSMA, "distilled", 1}, "white-box JSMA"},

@@ -13,6 +13,18 @@
 
 #include <math.h>
 
+void edd_softmax_f64(const float *z, int k, double *p)
+{
+    float zmax = z[0];
+    for (int j = 1; j < k; j++)
+        zmax = z[j] > zmax ? z[j] : zmax;
+    double s = 0.0;
+    for (int j = 0; j < k; j++)
+        s += p[j] = exp((double)z[j] - (double)zmax);
+    for (int j = 0; j < k; j++)
+        p[j] /= s;
+}
+
 double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b, int k,
                      const edd_loss_opts *opts, float *dz)
 {
