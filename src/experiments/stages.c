@@ -28,7 +28,7 @@ static const edd_repro_scale scales[] = {
      .n_eps = 2, .eps = {0.1f, 0.3f}, .n_gamma = 2, .gamma = {0.05f, 0.1f}, .n_kappa = 2, .kappa = {0.0f, 2.0f},
      .n_alpha = 3, .alphas = {0.0f, 0.9f, 1.25f}, .n_passes = 3, .passes_list = {1, 5, 20},
      .study_eps = 0.3f, .cw_iterations = 20, .cw_bsearch = 2},
-    {.name = "quick", .train_n = 15000, .epochs = 3, .study_n = 5000, .study_epochs = 2, .test_n = 0,
+    {.name = "quick", .train_n = 20000, .epochs = 5, .study_n = 5000, .study_epochs = 2, .test_n = 0,
      .fgm_n = 1000, .jsma_n = 100, .cw_n = 50, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
      .n_gamma = 5, .gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f},
