@@ -14,6 +14,7 @@
 #include "edd/eval.h"
 #include "edd/simd.h"
 #include "edd/train.h"
+#include "testutil.h"
 
 TestSuite(attack_grad, .timeout = 120);
 TestSuite(attack_fgm, .timeout = 60);
@@ -23,29 +24,6 @@ TestSuite(attack_scores, .timeout = 30);
 #define D EDD_IMG_SIZE
 
 /* ---------------------------------------------------------------- helpers */
-
-static float urand(uint64_t key, uint32_t ctr, float lo, float hi)
-{
-    return lo + (hi - lo) * edd_rng_uniform(key, ctr);
-}
-
-static void ctx_make(edd_ctx *ctx)
-{
-    memset(ctx, 0, sizeof *ctx);
-    cr_assert_eq(edd_ctx_init(ctx, 0), EDD_OK, "ctx init: %s", ctx->err);
-}
-
-/* A CNN with k outputs and small random biases (no zero-bias symmetry). */
-static void model_make(edd_ctx *ctx, edd_cnn *m, int k, uint64_t seed)
-{
-    cr_assert_eq(edd_cnn_init(ctx, m, k, 0.2f, 0.5f, seed), EDD_OK, "cnn init: %s", ctx->err);
-    uint64_t key = edd_rng_key(seed, 99, 0);
-    uint32_t c = 0;
-    for (int t = 1; t < EDD_NTENSORS; t += 2)
-        for (size_t i = 0; i < m->t[t].n; i++)
-            m->t[t].data[i] = urand(key, c++, -0.05f, 0.05f);
-    m->version++;
-}
 
 /* n images with a quarter of the pixels at exactly 0 or 1, as in MNIST. */
 static float *images_make(size_t n, uint64_t seed)

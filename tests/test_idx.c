@@ -12,34 +12,10 @@
 #include <zlib.h>
 
 #include "edd/data.h"
+#include "testutil.h"
 
 TestSuite(idx, .timeout = 30);
 TestSuite(data_load, .timeout = 60);
-
-static void tmpdir_make(char *dir, size_t n)
-{
-    snprintf(dir, n, "/tmp/edd_idx_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-static void tmpdir_remove(const char *dir)
-{
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static void file_put(const char *path, const void *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(b, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
 
 static void file_put_gz(const char *path, const void *b, size_t n)
 {
@@ -106,7 +82,7 @@ static void check_good(const char *path, int rank, const uint32_t *dims, size_t 
 Test(idx, good_plain_and_gzip_each_rank)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "idx");
     static const uint32_t dims[4] = {2, 3, 4, 5};
     unsigned char buf[256];
     for (int rank = 1; rank <= 4; rank++) {
@@ -127,7 +103,7 @@ Test(idx, good_plain_and_gzip_each_rank)
 Test(idx, truncated_and_trailing_payload)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "idx");
     static const uint32_t dims[3] = {2, 3, 4};
     unsigned char buf[128];
     size_t len = idx_build(buf, 0, 0x08, 3, dims, 23);
@@ -156,7 +132,7 @@ Test(idx, truncated_and_trailing_payload)
 Test(idx, bad_magic_type_and_rank)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "idx");
     static const uint32_t dims[5] = {2, 2, 2, 2, 2};
     unsigned char buf[128];
 
@@ -192,7 +168,7 @@ Test(idx, bad_magic_type_and_rank)
 Test(idx, zero_dim_overflow_and_size_cap)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "idx");
     unsigned char buf[128];
 
     static const uint32_t zero[3] = {4, 0, 4};
@@ -218,7 +194,7 @@ Test(idx, zero_dim_overflow_and_size_cap)
 Test(idx, gzip_cut_short_or_damaged)
 {
     char dir[64], path[128], gz[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "idx");
     static const uint32_t dims[3] = {10, 28, 28};
     static unsigned char buf[16 + 7840];
     size_t len = idx_build(buf, 0, 0x08, 3, dims, 7840);
@@ -254,7 +230,7 @@ Test(idx, gzip_cut_short_or_damaged)
 Test(idx, gzip_bomb_of_trailing_bytes)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "idx");
     static const uint32_t dims[1] = {16};
     unsigned char head[32];
     size_t len = idx_build(head, 0, 0x08, 1, dims, 16);
@@ -276,7 +252,7 @@ Test(idx, gzip_bomb_of_trailing_bytes)
 Test(idx, missing_file_and_directory)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "idx");
     snprintf(path, sizeof path, "%s/nope", dir);
     expect_fail(path, EDD_ERR_IO, "cannot open", NULL);
     expect_fail(dir, EDD_ERR_IO, NULL, NULL);
@@ -308,7 +284,7 @@ static void split_write(const char *dir, const char *split, uint32_t n, uint32_t
 Test(data_load, synthetic_splits_plain_gzip_and_limit)
 {
     char dir[64];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "idx");
     split_write(dir, "train", 12, 2, 3, 0, 0);
     split_write(dir, "t10k", 5, 4, 4, 1, 0);
     edd_ctx ctx = {0};
@@ -348,7 +324,7 @@ Test(data_load, synthetic_splits_plain_gzip_and_limit)
 Test(data_load, rejects_bad_pairs)
 {
     char dir[64], path[160];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "idx");
     edd_ctx ctx = {0};
     edd_dataset ds;
 

@@ -13,35 +13,11 @@
 #include <zlib.h>
 
 #include "edd/io.h"
+#include "testutil.h"
 
 TestSuite(atomic_write, .timeout = 30);
 TestSuite(npy, .timeout = 30);
 TestSuite(modelfile, .timeout = 30);
-
-static void tmpdir_make(char *dir, size_t n)
-{
-    snprintf(dir, n, "/tmp/edd_io_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-static void tmpdir_remove(const char *dir)
-{
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static void file_put(const char *path, const void *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(b, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
 
 /* Whole file into a malloc'd buffer; *n gets its length. */
 static unsigned char *file_get(const char *path, size_t *n)
@@ -77,7 +53,7 @@ static void assert_msg(const edd_ctx *ctx, const char *needle)
 Test(atomic_write, writes_chunks_and_replaces)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/out.bin", dir);
     edd_ctx ctx = {0};
     const void *chunks[3] = {"abc", NULL, "defg"};
@@ -100,7 +76,7 @@ Test(atomic_write, writes_chunks_and_replaces)
 Test(atomic_write, failure_keeps_the_existing_file)
 {
     char dir[64], path[128], tmp[160];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/keep.bin", dir);
     file_put(path, "good", 4);
     edd_ctx ctx = {0};
@@ -143,7 +119,7 @@ Test(atomic_write, unwritable_directory)
     if (geteuid() == 0)
         cr_skip_test("root ignores directory permissions");
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/keep.bin", dir);
     file_put(path, "good", 4);
     cr_assert_eq(chmod(dir, 0500), 0);
@@ -200,7 +176,7 @@ static void npy_round_trip(const char *path, edd_npy_dtype dtype, int rank, cons
 Test(npy, round_trip_each_dtype_and_rank)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     static const size_t shapes[][4] = {{0}, {5}, {3, 4}, {2, 3, 4}, {2, 1, 28, 28}, {0, 3}, {1000, 7}};
     static const int ranks[] = {0, 1, 2, 3, 4, 2, 2};
     for (int d = 0; d < 3; d++)
@@ -214,7 +190,7 @@ Test(npy, round_trip_each_dtype_and_rank)
 Test(npy, header_matches_numpy)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/h.npy", dir);
     edd_ctx ctx = {0};
     const size_t shape[2] = {2, 3};
@@ -267,7 +243,7 @@ static void npy_put(const char *path, int major, const char *hdr, const void *pa
 Test(npy, reads_hand_written_headers)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/hand.npy", dir);
     const float v[6] = {0.5f, -1.0f, 2.0f, 3.25f, 0.0f, 1e-3f};
     edd_ctx ctx = {0};
@@ -314,7 +290,7 @@ static void npy_expect(const char *path, int major, const char *hdr, size_t pn, 
 Test(npy, rejects_bad_headers_and_payloads)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/bad.npy", dir);
     const char *good = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
     npy_expect(path, 1, good, 23, "found 23 payload bytes, expected 24");
@@ -360,7 +336,7 @@ Test(npy, rejects_bad_headers_and_payloads)
 Test(npy, write_rejects_bad_arguments)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/w.npy", dir);
     edd_ctx ctx = {0};
     const size_t shape[5] = {1, 1, 1, 1, 1};
@@ -402,7 +378,7 @@ static void model_expect(const char *path, const char *needle)
 Test(modelfile, round_trip_and_layout)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/m.edd", dir);
     float params[MODEL_N];
     model_write_good(path, params);
@@ -433,7 +409,7 @@ Test(modelfile, round_trip_and_layout)
 Test(modelfile, every_flipped_byte_is_rejected)
 {
     char dir[64], path[128], bad[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/m.edd", dir);
     snprintf(bad, sizeof bad, "%s/flip.edd", dir);
     float params[MODEL_N];
@@ -454,7 +430,7 @@ Test(modelfile, every_flipped_byte_is_rejected)
 Test(modelfile, truncated_or_trailing_is_rejected)
 {
     char dir[64], path[128], bad[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/m.edd", dir);
     snprintf(bad, sizeof bad, "%s/cut.edd", dir);
     float params[MODEL_N];
@@ -503,7 +479,7 @@ static void model_put_raw(const char *path, uint32_t version, uint32_t k, float 
 Test(modelfile, rejects_bad_fields)
 {
     char dir[64], path[128];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/f.edd", dir);
     model_put_raw(path, 1, 10, 0.0f, 0.5f);
     edd_ctx ctx = {0};
@@ -540,7 +516,7 @@ Test(modelfile, rejects_bad_fields)
 Test(modelfile, failed_write_keeps_the_good_file)
 {
     char dir[64], path[128], tmp[160];
-    tmpdir_make(dir, sizeof dir);
+    tmpdir_make(dir, sizeof dir, "io");
     snprintf(path, sizeof path, "%s/m.edd", dir);
     float params[MODEL_N];
     model_write_good(path, params);

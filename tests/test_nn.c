@@ -14,6 +14,7 @@
 
 #include "edd/io.h"
 #include "edd/nn.h"
+#include "testutil.h"
 
 TestSuite(nn_grad, .timeout = 120);
 TestSuite(nn_loss, .timeout = 60);
@@ -21,32 +22,6 @@ TestSuite(nn_optim, .timeout = 60);
 TestSuite(nn_model, .timeout = 60);
 
 /* ---------------------------------------------------------------- helpers */
-
-/* Deterministic uniform in [lo, hi) from the engine's counter RNG (the
- * RNG itself is tested in test_core; here it only makes data). */
-static float urand(uint64_t key, uint32_t ctr, float lo, float hi)
-{
-    return lo + (hi - lo) * edd_rng_uniform(key, ctr);
-}
-
-static void ctx_make(edd_ctx *ctx)
-{
-    memset(ctx, 0, sizeof *ctx);
-    cr_assert_eq(edd_ctx_init(ctx, 0), EDD_OK, "ctx init: %s", ctx->err);
-}
-
-/* A K=10 CNN with dropout 0.2 / 0.5 and small random biases, so that bias
- * gradients do not all sit at a zero-bias symmetry. */
-static void model_make(edd_ctx *ctx, edd_cnn *m, int k, uint64_t seed)
-{
-    cr_assert_eq(edd_cnn_init(ctx, m, k, 0.2f, 0.5f, seed), EDD_OK, "cnn init: %s", ctx->err);
-    uint64_t key = edd_rng_key(seed, 99, 0);
-    uint32_t c = 0;
-    for (int t = 1; t < EDD_NTENSORS; t += 2)
-        for (size_t i = 0; i < m->t[t].n; i++)
-            m->t[t].data[i] = urand(key, c++, -0.05f, 0.05f);
-    m->version++;
-}
 
 /* Network-level objective L = sum_ij r_ij z_ij, so dL/dz = r. */
 typedef struct {

@@ -1,0 +1,67 @@
+/* testutil.h - helpers the Criterion test files share: temporary folders,
+ * small files, deterministic random data and models. Test code only. */
+#ifndef EDD_TESTUTIL_H
+#define EDD_TESTUTIL_H
+
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edd/nn.h"
+
+/* A fresh folder /tmp/edd_NAME_XXXXXX in dir (n bytes). */
+static inline void tmpdir_make(char *dir, size_t n, const char *name)
+{
+    snprintf(dir, n, "/tmp/edd_%s_XXXXXX", name);
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static inline int tmpdir_rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+/* Remove dir and everything below it. */
+static inline void tmpdir_remove(const char *dir)
+{
+    nftw(dir, tmpdir_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Write n bytes of b to path, asserting every step. */
+static inline void file_put(const char *path, const void *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(b, 1, n, f), n);
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* Deterministic uniform in [lo, hi) from the engine's counter RNG. */
+static inline float urand(uint64_t key, uint32_t ctr, float lo, float hi)
+{
+    return lo + (hi - lo) * edd_rng_uniform(key, ctr);
+}
+
+static inline void ctx_make(edd_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    cr_assert_eq(edd_ctx_init(ctx, 0), EDD_OK, "ctx init: %s", ctx->err);
+}
+
+/* A CNN with k outputs, dropout 0.2 / 0.5, and small random biases, so that
+ * bias gradients do not all sit at a zero-bias symmetry. */
+static inline void model_make(edd_ctx *ctx, edd_cnn *m, int k, uint64_t seed)
+{
+    cr_assert_eq(edd_cnn_init(ctx, m, k, 0.2f, 0.5f, seed), EDD_OK, "cnn init: %s", ctx->err);
+    uint64_t key = edd_rng_key(seed, 99, 0);
+    uint32_t c = 0;
+    for (int t = 1; t < EDD_NTENSORS; t += 2)
+        for (size_t i = 0; i < m->t[t].n; i++)
+            m->t[t].data[i] = urand(key, c++, -0.05f, 0.05f);
+    m->version++;
+}
+
+#endif
