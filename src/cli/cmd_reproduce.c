@@ -9,9 +9,11 @@
 
 int cmd_reproduce(int argc, char **argv);
 
-static void help(FILE *f)
+/* The help text, with the stage names (from the stage table) at its end. */
+static const char *help_text(char *buf, size_t n)
 {
-    fputs("usage: edd reproduce [--scale smoke|quick|paper] [--out DIR] [--force STAGE] [--threads N]\n\n"
+    size_t len = (size_t)snprintf(buf, n, "%s",
+          "usage: edd reproduce [--scale smoke|quick|paper] [--out DIR] [--force STAGE] [--threads N]\n\n"
           "Runs the paper's experiments (Section 4) as named stages into DIR: the models, the\n"
           "white-box Figs. 2a-c (with the adaptive attacker beside), the parameter studies\n"
           "Figs. 2d-e, the black-box Figs. 3a-f, the headline numbers, the PNG plots (gnuplot)\n"
@@ -20,44 +22,50 @@ static void help(FILE *f)
           "  --scale NAME           smoke (< 2 min), quick (< 20 min), paper (full MNIST); default quick\n"
           "  --out DIR              results folder (default results)\n"
           "  --force STAGE          rerun STAGE and every stage that depends on it\n"
-          "  --quiet                no progress on stderr\n" CLI_DATA_HELP "\nstages, in order:\n ",
-          f);
-    for (int i = 0; i < edd_repro_stage_count(); i++)
-        fprintf(f, " %s", edd_repro_stage_name(i));
-    fputc('\n', f);
+          "  --quiet                no progress on stderr\n" CLI_DATA_HELP "\nstages, in order:\n ");
+    for (int i = 0; i < edd_repro_stage_count() && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, " %s", edd_repro_stage_name(i));
+    if (len < n)
+        snprintf(buf + len, n - len, "\n");
+    return buf;
+}
+
+typedef struct {
+    const char *scale;
+    edd_repro_opts o;
+} repro_args;
+
+enum { O_SCALE = 1, O_OUT, O_FORCE, O_QUIET };
+
+static int on_opt(void *user, int c, const char *arg)
+{
+    repro_args *a = user;
+    switch (c) {
+    case O_SCALE: a->scale = arg; break;
+    case O_OUT: a->o.out_dir = arg; break;
+    case O_FORCE: a->o.force = arg; break;
+    case O_QUIET: a->o.quiet = 1; break;
+    }
+    return 0;
 }
 
 int cmd_reproduce(int argc, char **argv)
 {
-    enum { O_SCALE = 1, O_OUT, O_FORCE, O_QUIET };
     static const struct option longopts[] = {{"scale", required_argument, 0, O_SCALE},
                                              {"out", required_argument, 0, O_OUT},
                                              {"force", required_argument, 0, O_FORCE},
                                              {"quiet", no_argument, 0, O_QUIET},
                                              CLI_DATA_LONGOPTS,
                                              {0, 0, 0, 0}};
-    const char *cmd = "reproduce", *scale = "quick";
+    const char *cmd = "reproduce";
     cli_data_opts d = {.data = "mnist"};
-    edd_repro_opts o = {.out_dir = "results"};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_data_opt(&d, c, optarg, cmd);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r)
-            continue;
-        switch (c) {
-        case CLI_OPT_HELP: help(stdout); return 0;
-        case O_SCALE: scale = optarg; break;
-        case O_OUT: o.out_dir = optarg; break;
-        case O_FORCE: o.force = optarg; break;
-        case O_QUIET: o.quiet = 1; break;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    repro_args a = {.scale = "quick", .o = {.out_dir = "results"}};
+    char help[4096];
+    int rc = cli_parse(cmd, argc, argv, longopts, help_text(help, sizeof help), &d, on_opt, &a);
+    if (rc >= 0)
+        return rc;
+    const char *scale = a.scale;
+    edd_repro_opts o = a.o;
     if (strcmp(scale, "smoke") && strcmp(scale, "quick") && strcmp(scale, "paper"))
         return cli_usage(cmd, "--scale '%s': expected smoke, quick or paper", scale);
     if (o.force && edd_repro_stage_find(o.force) < 0)
@@ -68,8 +76,7 @@ int cmd_reproduce(int argc, char **argv)
     edd_repro_scale sc;
     edd_repro_log log;
     char dir[4096];
-    int rc = cli_open(cmd, &d, &ctx, 0, 0, NULL);
-    if (rc)
+    if ((rc = cli_open(cmd, &d, &ctx, 0, 0, NULL)))
         return rc;
     o.data_dir = d.data_dir ? d.data_dir : edd_data_default_dir(d.data, dir, sizeof dir);
     if (edd_repro_scale_get(&ctx, scale, &sc) || edd_reproduce(&ctx, &sc, &o, &log))
