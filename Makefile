@@ -23,7 +23,7 @@ CLI_OBJ   := $(CLI_SRC:%.c=build/%.o)
 TEST_OBJ  := $(TEST_SRC:%.c=build/%.o)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all test bench bench-check reproduce deps data install clean
+.PHONY: all test check bench bench-check reproduce deps data install clean
 all: edd build/libedd.a
 
 build/%_avx2.o: %_avx2.c
@@ -55,9 +55,16 @@ build/bench/%: bench/%.c build/libedd.a
 # Each Criterion worker gets TEST_THREADS OpenMP threads, so that TEST_JOBS
 # parallel workers don't oversubscribe the cores. Tests that compare thread
 # counts set them themselves.
-# First the engine against PyTorch on the same weights (K=10 and K=11), then
-# the Criterion suite, whose synthesis line ends the output.
-test: build/edd_tests edd data
+# `make test` does the whole set-up (deps, data, build) first, so that it is
+# one of the README's two commands on a fresh machine. Then the engine
+# against PyTorch on the same weights (K=10 and K=11), then the Criterion
+# suite, whose synthesis line ends the output.
+test:
+	@$(MAKE) --no-print-directory deps data
+	@$(MAKE) --no-print-directory build/edd_tests edd
+	@$(MAKE) --no-print-directory check
+
+check: build/edd_tests edd
 	@mkdir -p build/ref
 	OMP_NUM_THREADS=2 ./edd train --data mnist --out build/ref/t.edd --train-limit 512 --epochs 1 --quiet >/dev/null
 	OMP_NUM_THREADS=2 ./edd distill --teacher build/ref/t.edd --data mnist --out build/ref/d.edd --train-limit 256 --passes 3 --epochs 1 --quiet >/dev/null
@@ -78,7 +85,9 @@ deps:
 data:
 	@bash scripts/fetch-data.sh data
 
-reproduce: deps data all
+reproduce:
+	@$(MAKE) --no-print-directory deps data
+	@$(MAKE) --no-print-directory all
 	./edd reproduce --scale quick --out results
 
 install: all
