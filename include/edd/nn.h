@@ -99,6 +99,15 @@ int edd_plan_batch(const edd_plan *p);
 edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *x,
                             const edd_dropout *dr, float *z);
 
+/* Forward of src's batch of b images (x, b x 784, no dropout), then the
+ * state backward needs copied into p as if p had run forward on the batch
+ * whose row r is image r / rep: p's batch must be b * rep, both plans
+ * INPUT_GRAD. One forward then serves one backward pass of rep rows per
+ * image (a Jacobian of rep = K outputs, design.md section 3) at the cost of
+ * b images, not b * rep. z (b x K) receives src's logits. */
+edd_status edd_plan_forward_replicated(edd_ctx *ctx, edd_plan *p, edd_plan *src, const edd_cnn *m, const float *x,
+                                       int rep, float *z);
+
 /* Backward pass after edd_plan_forward on the same plan, from dz = dL/dz
  * (b x K). TRAIN plans write the parameter gradients into grad (nparams
  * floats, layout of m->params, overwritten, not accumulated); INPUT_GRAD

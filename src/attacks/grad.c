@@ -65,11 +65,12 @@ edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **o
     g->k = k;
     g->max_rows = max_rows;
     g->cap = pow2_floor(max_rows);
-    size_t c = (size_t)g->cap;
+    /* A Jacobian pass has b*K rows with b <= max(1, cap/K): at most max(cap, K). */
+    size_t c = (size_t)g->cap, rows = c > (size_t)k ? c : (size_t)k;
     g->xb = malloc(c * EDD_IMG_SIZE * sizeof(float));
-    g->dxb = malloc(c * EDD_IMG_SIZE * sizeof(float));
+    g->dxb = malloc(rows * EDD_IMG_SIZE * sizeof(float));
     g->zb = malloc(c * (size_t)k * sizeof(float));
-    g->dzb = malloc(c * (size_t)k * sizeof(float));
+    g->dzb = malloc(rows * (size_t)k * sizeof(float));
     if (!g->xb || !g->dxb || !g->zb || !g->dzb) {
         edd_gradder_free(g);
         return edd_fail(ctx, EDD_ERR_NOMEM, "gradder: out of memory for %d rows", g->cap);
@@ -94,8 +95,10 @@ void edd_gradder_free(edd_gradder *g)
 int edd_gradder_plans_built(const edd_gradder *g) { return g->built; }
 
 /* The cached plan for b rows, building it (and evicting the least recently
- * used plans beyond the 3*max_rows row budget) when it is not there. */
-static edd_status plan_for(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, int b, edd_plan **out)
+ * used plans beyond the 3*max_rows row budget, never `keep`) when it is not
+ * there. */
+static edd_status plan_for(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, int b, const edd_plan *keep,
+                           edd_plan **out)
 {
     g->tick++;
     int free_i = -1;
@@ -113,7 +116,7 @@ static edd_status plan_for(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, int b
     while (free_i < 0 || rows + b > 3L * g->max_rows) {
         int lru = -1;
         for (int i = 0; i < GRADDER_SLOTS; i++)
-            if (g->s[i].p && (lru < 0 || g->s[i].used < g->s[lru].used))
+            if (g->s[i].p && g->s[i].p != keep && (lru < 0 || g->s[i].used < g->s[lru].used))
                 lru = i;
         if (lru < 0)
             break;
@@ -146,7 +149,7 @@ edd_status edd_grad_input(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const 
         size_t left = rows - r0;
         int b = piece(left > (size_t)g->cap ? g->cap : (int)left, g->cap, &c);
         edd_plan *p;
-        edd_status st = plan_for(ctx, g, m, b, &p);
+        edd_status st = plan_for(ctx, g, m, b, NULL, &p);
         if (st)
             return st;
         for (int i = 0; i < c; i++)
@@ -166,32 +169,25 @@ edd_status edd_grad_input(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const 
     return EDD_OK;
 }
 
-/* ---- Jacobians: row r of the replicated batch is (image r / K, output r % K) ---- */
+/* ---- Jacobians: row i*K + j of the backward pass is (image i, output j) ----
+ * One forward pass of the B images (not of K*B replicated rows: the copies
+ * would all compute the same activations), its activations replicated K
+ * times into a K*B plan, then ONE backward-data pass of batch K*B whose dz
+ * rows are one-hot (logits) or p_j (e_j - p) (probabilities). */
 
-typedef struct {
-    edd_jac_kind kind;
-    float *z; /* n x K logits out, or NULL */
-} jac_user;
-
-static void jac_dz(void *user, size_t row0, int rows, int k, const float *z, float *dz)
+/* dz rows of image i: d out_j / d z for j = 0..K-1, from its logits zi. */
+static void jac_rows(edd_jac_kind kind, const float *zi, int k, float *d)
 {
-    const jac_user *u = user;
-    for (int i = 0; i < rows; i++) {
-        size_t r = row0 + (size_t)i;
-        int j = (int)(r % (size_t)k);
-        const float *zr = z + (size_t)i * k;
-        float *d = dz + (size_t)i * k;
-        if (u->z && j == 0)
-            memcpy(u->z + r, zr, (size_t)k * sizeof(float));
-        if (u->kind == EDD_JAC_LOGITS) {
+    double p[1000];
+    if (kind == EDD_JAC_PROBS)
+        edd_softmax_f64(zi, k, p); /* in double: logits may be in the hundreds */
+    for (int j = 0; j < k; j++, d += k) {
+        if (kind == EDD_JAC_LOGITS) {
             memset(d, 0, (size_t)k * sizeof(float));
             d[j] = 1.0f;
             continue;
         }
-        /* d p_j / d z_c = p_j (delta_jc - p_c), softmax in double (logits may be in the hundreds) */
-        double p[1000];
-        edd_softmax_f64(zr, k, p);
-        for (int c = 0; c < k; c++)
+        for (int c = 0; c < k; c++) /* d p_j / d z_c = p_j (delta_jc - p_c) */
             d[c] = (float)(p[j] * ((c == j) - p[c]));
     }
 }
@@ -201,6 +197,34 @@ edd_status edd_jacobian(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const fl
 {
     if (kind != EDD_JAC_LOGITS && kind != EDD_JAC_PROBS)
         return edd_fail(ctx, EDD_ERR_ARG, "jacobian: kind %d, expected EDD_JAC_LOGITS or EDD_JAC_PROBS", (int)kind);
-    jac_user u = {kind, z};
-    return edd_grad_input(ctx, g, m, x, n, m->k, jac_dz, &u, jac);
+    if (m->k != g->k)
+        return edd_fail(ctx, EDD_ERR_ARG, "jacobian: model has K=%d, expected K=%d (the gradder's)", m->k, g->k);
+    const int K = g->k, cap = g->cap / K > 0 ? g->cap / K : 1;
+    const size_t D = EDD_IMG_SIZE;
+    int c;
+    for (size_t i0 = 0; i0 < n; i0 += (size_t)c) {
+        size_t left = n - i0;
+        int b = piece(left > (size_t)cap ? cap : (int)left, cap, &c);
+        edd_plan *ps, *pk;
+        edd_status st = plan_for(ctx, g, m, b, NULL, &ps);
+        if (!st)
+            st = plan_for(ctx, g, m, b * K, ps, &pk);
+        if (st)
+            return st;
+        memcpy(g->xb, x + i0 * D, (size_t)c * D * sizeof(float));
+        memset(g->xb + (size_t)c * D, 0, (size_t)(b - c) * D * sizeof(float));
+        if ((st = edd_plan_forward_replicated(ctx, pk, ps, m, g->xb, K, g->zb)))
+            return st;
+        if (z)
+            memcpy(z + i0 * K, g->zb, (size_t)c * K * sizeof(float));
+        for (int i = 0; i < c; i++)
+            jac_rows(kind, g->zb + (size_t)i * K, K, g->dzb + (size_t)i * K * K);
+        memset(g->dzb + (size_t)c * K * K, 0, (size_t)(b - c) * K * K * sizeof(float));
+        float *out = b == c ? jac + i0 * K * D : g->dxb;
+        if ((st = edd_plan_backward(ctx, pk, m, g->dzb, NULL, out)))
+            return st;
+        if (out != jac + i0 * K * D)
+            memcpy(jac + i0 * K * D, g->dxb, (size_t)c * K * D * sizeof(float));
+    }
+    return EDD_OK;
 }

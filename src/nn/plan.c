@@ -464,6 +464,42 @@ edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const f
     return edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait");
 }
 
+/* Floats per image of an activation whose batch is its outermost
+ * dimension (every layout the plans use), or 0 when it is not. */
+static size_t per_image(dnnl_memory_t mem, int b)
+{
+    const dnnl_memory_desc_t *md;
+    dnnl_memory_get_memory_desc(mem, &md);
+    size_t n = mem_floats(mem) / (size_t)b;
+    return md->format_kind == dnnl_blocked && md->format_desc.blocking.strides[0] == (dnnl_dim_t)n ? n : 0;
+}
+
+edd_status edd_plan_forward_replicated(edd_ctx *ctx, edd_plan *p, edd_plan *src, const edd_cnn *m, const float *x,
+                                       int rep, float *z)
+{
+    if (p->kind != EDD_PLAN_INPUT_GRAD || src->kind != EDD_PLAN_INPUT_GRAD || rep < 1 || p->b != src->b * rep)
+        return edd_fail(ctx, EDD_ERR_ARG, "plan: replicated forward of batch %d x %d into batch %d: expected two "
+                        "INPUT_GRAD plans and a batch of exactly %d", src->b, rep, p->b, src->b * rep);
+    edd_status st = edd_plan_forward(ctx, src, m, x, NULL, z);
+    if (st)
+        return st;
+    /* What backward-data reads: the post-ReLU activations a1, a2 and h (their
+     * ReLU masks); no dropout. */
+    dnnl_memory_t from[3] = {src->m_a1, src->m_a2, src->m_h}, to[3] = {p->m_a1, p->m_a2, p->m_h};
+    for (int t = 0; t < 3; t++) {
+        size_t n = per_image(from[t], src->b);
+        if (!n || n != per_image(to[t], p->b))
+            return edd_fail(ctx, EDD_ERR_ARG, "plan: activation %d has batch-%d and batch-%d layouts that differ "
+                            "per image: expected the same blocked layout with the batch outermost", t, src->b, p->b);
+        const float *a = mem_ptr(from[t]);
+        float *d = mem_ptr(to[t]);
+        for (int r = 0; r < p->b; r++)
+            memcpy(d + (size_t)r * n, a + (size_t)(r / rep) * n, n * sizeof(float));
+    }
+    p->dropout_was_on = 0;
+    return weights_refresh(ctx, p, m);
+}
+
 /* dy *= (y > 0) [* mask]: the backward of ReLU (and of dropout) in place. */
 static void relu_back(float *dy, const float *y, const float *mask, size_t n)
 {
