@@ -213,25 +213,32 @@ static void settings(repro *r, text *t)
             len += (size_t)snprintf(list[k] + len, sizeof list[k] - len, "%s%g", i ? ", " : "",
                                     k < 4 ? (double)f[k][i] : (double)sc->passes_list[i]);
     }
+    char tn[48], sn[48];
+    if (sc->train_n)
+        snprintf(tn, sizeof tn, "the first %zu", sc->train_n);
+    else
+        snprintf(tn, sizeof tn, "all");
+    if (sc->study_n)
+        snprintf(sn, sizeof sn, "the first %zu", sc->study_n);
+    else
+        snprintf(sn, sizeof sn, "all");
     put(t, "## Settings (scale `%s`)\n\n"
            "- Main models (baseline, teacher, distilled, surrogates): %s training images, %d epochs, Adam lr 1e-3, "
            "batch 128, dropout 0.2 (input) / 0.5 (hidden) on while training.\n"
            "- Distilled: N = %d passes, alpha %g, Eq. 3 hinge reading gamma 5e-4, kappa 40, T = 1, K = 11 (outlier "
            "last).\n"
-           "- Parameter studies (Figs. 2d-e): one distilled model per point on the first %s training images, %d "
+           "- Parameter studies (Figs. 2d-e): one distilled model per point on %s training images, %d "
            "epochs, FGM eps %g; alpha in {%s} (N = %d); N in {%s} (alpha %g). Sigma for every N comes from one "
            "run of the largest N (docs/REPRODUCING.md).\n"
-           "- FGM (ord inf) on the first %zu test images, eps in {%s}; JSMA (probabilities, theta 1) on the first "
+           "- FGM (ord inf) on the first %zu test images, eps in {%s}; JSMA (theta 1; cleverhans' float32 Jacobian of the "
+           "probabilities, and the exact one-gradient variant beside it) on the first "
            "%zu, gamma in {%s}; CW-L2 (AdaDelta lr 1, rho 0.95, eps 1e-3, %d iterations, %d binary-search steps "
            "from c = 1) on the first %zu, kappa in {%s}. JSMA and CW targets drawn among the real classes.\n"
            "- Seeds: baseline 1, teacher 2, distilled 3 (its MC-dropout masks too), undefended surrogate 4, "
            "defended surrogate's own teacher 5 and the surrogate 6, attack targets 7.\n\n",
-           sc->name, sc->train_n ? "the first " : "all", sc->epochs, sc->passes, (double)sc->alpha,
-           sc->study_n ? "" : "all", sc->study_epochs, (double)sc->study_eps, list[3], sc->passes, list[4],
+           sc->name, tn, sc->epochs, sc->passes, (double)sc->alpha, sn, sc->study_epochs, (double)sc->study_eps, list[3], sc->passes, list[4],
            (double)sc->alpha, sc->fgm_n, list[0], sc->jsma_n, list[1], sc->cw_iterations, sc->cw_bsearch, sc->cw_n,
            list[2]);
-    if (sc->train_n)
-        put(t, "(main models: %zu images; studies: %zu)\n\n", sc->train_n, sc->study_n);
 }
 
 edd_status repro_report(repro *r)
