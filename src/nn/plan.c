@@ -134,6 +134,18 @@ static edd_status pd_make(edd_ctx *ctx, dnnl_primitive_desc_t *pd, const void *d
     return EDD_OK;
 }
 
+/* The reorder primitive from layout `from` to layout `to`. */
+static edd_status reorder_prim(edd_ctx *ctx, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
+                               dnnl_primitive_t *reorder)
+{
+    dnnl_primitive_desc_t rpd;
+    CK(dnnl_reorder_primitive_desc_create(&rpd, from, ctx->engine, to, ctx->engine, NULL), "reorder pd");
+    dnnl_status_t s = dnnl_primitive_create(reorder, rpd);
+    dnnl_primitive_desc_destroy(rpd);
+    CK(s, "reorder create");
+    return EDD_OK;
+}
+
 /* A reorder from one memory to another when their layouts differ:
  * *dst_out becomes src itself when they match (no copy needed). */
 static edd_status reorder_make(edd_ctx *ctx, dnnl_memory_t src, const dnnl_memory_desc_t *want,
@@ -147,30 +159,17 @@ static edd_status reorder_make(edd_ctx *ctx, dnnl_memory_t src, const dnnl_memor
         return EDD_OK;
     }
     edd_status st = mem_new(ctx, dst_out, want, alloc ? DNNL_MEMORY_ALLOCATE : DNNL_MEMORY_NONE);
-    if (st)
-        return st;
-    dnnl_primitive_desc_t rpd;
-    CK(dnnl_reorder_primitive_desc_create(&rpd, have, ctx->engine, want, ctx->engine, NULL), "reorder pd");
-    dnnl_status_t s = dnnl_primitive_create(reorder, rpd);
-    dnnl_primitive_desc_destroy(rpd);
-    CK(s, "reorder create");
-    return EDD_OK;
+    return st ? st : reorder_prim(ctx, have, want, reorder);
 }
 
+/* A reorder from layout `from` into dst's layout, or NULL when they match. */
 static edd_status reorder_make_to(edd_ctx *ctx, const dnnl_memory_desc_t *from, dnnl_memory_t dst,
                                   dnnl_primitive_t *reorder)
 {
     const dnnl_memory_desc_t *want;
     dnnl_memory_get_memory_desc(dst, &want);
     *reorder = NULL;
-    if (dnnl_memory_desc_equal(from, want))
-        return EDD_OK;
-    dnnl_primitive_desc_t rpd;
-    CK(dnnl_reorder_primitive_desc_create(&rpd, from, ctx->engine, want, ctx->engine, NULL), "reorder pd");
-    dnnl_status_t s = dnnl_primitive_create(reorder, rpd);
-    dnnl_primitive_desc_destroy(rpd);
-    CK(s, "reorder create");
-    return EDD_OK;
+    return dnnl_memory_desc_equal(from, want) ? EDD_OK : reorder_prim(ctx, from, want, reorder);
 }
 
 static edd_status run(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t prim, dnnl_memory_t sp, int n, dnnl_exec_arg_t *args)
