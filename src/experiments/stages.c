@@ -37,7 +37,7 @@ static const edd_repro_scale scales[] = {
      .n_passes = 7, .passes_list = {1, 2, 5, 10, 20, 35, 50},
      .study_eps = 0.3f, .cw_iterations = 100, .cw_bsearch = 3},
     {.name = "paper", .train_n = 0, .epochs = 10, .study_n = 0, .study_epochs = 10, .test_n = 0,
-     .fgm_n = 10000, .jsma_n = 1000, .cw_n = 1000, .passes = 20, .alpha = 0.9f,
+     .fgm_n = 10000, .jsma_n = 500, .cw_n = 100, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
      .n_gamma = 5, .gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f},
      .n_kappa = 8, .kappa = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 2.5f, 3.0f, 4.0f},
@@ -262,6 +262,11 @@ static void fill_row(repro_row *w, const char *fig, const char *src, const char 
 
 /* ---- the stages ---- */
 
+/* The settings a stage reads, by group: a stage's manifest records a CRC32
+ * of its groups only, so that changing, say, the CW subset redoes the CW
+ * figures and what reads them but keeps the trained models. */
+enum { G_MAIN = 1, G_SIGMA = 2, G_STUDY = 4, G_FGM = 8, G_JSMA = 16, G_CW = 32, G_ALL = 63 };
+
 typedef struct stage stage;
 typedef edd_status (*stage_fn)(repro *r, const stage *s);
 
@@ -276,6 +281,7 @@ struct stage {
     const char *name;
     stage_fn run;
     uint32_t deps; /* bit i: depends on stage i */
+    unsigned uses; /* the setting groups it reads (G_*), for its manifest's tag */
     fig_spec fig;
     const char *what;
     uint64_t seed; /* the model stages that train from scratch */
@@ -466,7 +472,8 @@ static edd_status st_attack_fig(repro *r, const stage *s)
 
 /* Figures 2d (alpha) and 2e (N): one distilled model per point, trained
  * from the teacher's sigma on the study images, attacked with FGM at
- * study_eps with both losses. */
+ * study_eps with both losses. The point at the main setting reuses the
+ * distilled model when the studies train at the main scale (paper). */
 static edd_status st_study(repro *r, const stage *s, int by_passes)
 {
     const edd_repro_scale *sc = r->sc;
@@ -485,8 +492,13 @@ static edd_status st_study(repro *r, const stage *s, int by_passes)
         edd_cnn m = {0};
         if (!r->o->quiet)
             fprintf(stderr, "reproduce: %s point %s=%g\n", s->name, by_passes ? "N" : "alpha", value);
-        st = distill_from_sigma(r, (const float *)sig.data + (size_t)(N - 1) * ns, ns, alpha, sc->study_epochs,
-                                SEED_DISTILLED, &m);
+        /* the main setting, at the main model's scale, is the distilled
+         * model itself: the same sigma, seed and epochs give the same model */
+        if (N == sc->passes && alpha == sc->alpha && ns == r->train.n && sc->study_epochs == sc->epochs)
+            st = load_model(r, "distilled", &m);
+        else
+            st = distill_from_sigma(r, (const float *)sig.data + (size_t)(N - 1) * ns, ns, alpha, sc->study_epochs,
+                                    SEED_DISTILLED, &m);
         for (int l = 0; !st && l < 2; l++) {
             edd_attack_scores sco;
             st = attack(r, ATT_FGM, sc->study_eps, l, &m, &m, sc->fgm_n, &sco);
@@ -596,35 +608,45 @@ static edd_status st_report(repro *r, const stage *s)
     return repro_report(r);
 }
 
-enum { S_BASELINE, S_TEACHER, S_SIGMA, S_DISTILLED, S_SURR_U, S_SURR_D, S_FIG2A, S_FIG2B, S_FIG2C, S_FIG2D,
-       S_FIG2E, S_FIG3A, S_FIG3B, S_FIG3C, S_FIG3D, S_FIG3E, S_FIG3F, S_HEADLINE, S_PLOTS, S_REPORT, S_COUNT };
+/* Run order: the parameter studies, which train one model per point, come
+ * after every other figure. */
+enum { S_BASELINE, S_TEACHER, S_SIGMA, S_DISTILLED, S_SURR_U, S_SURR_D, S_FIG2A, S_FIG2B, S_FIG2C, S_FIG3A,
+       S_FIG3B, S_FIG3C, S_FIG3D, S_FIG3E, S_FIG3F, S_HEADLINE, S_FIG2D, S_FIG2E, S_PLOTS, S_REPORT, S_COUNT };
 #define B(i) (1u << (i))
 #define ALL_FIGS (B(S_FIG2A) | B(S_FIG2B) | B(S_FIG2C) | B(S_FIG2D) | B(S_FIG2E) | B(S_FIG3A) | B(S_FIG3B) | \
                   B(S_FIG3C) | B(S_FIG3D) | B(S_FIG3E) | B(S_FIG3F))
 
 static const stage stages[S_COUNT] = {
-    [S_BASELINE] = {"baseline", st_plain, 0, {0}, "undefended model, K=10, seed 1", SEED_BASELINE},
-    [S_TEACHER] = {"teacher", st_plain, 0, {0}, "the distilled model's teacher, seed 2", SEED_TEACHER},
-    [S_SIGMA] = {"sigma", st_sigma, B(S_TEACHER), {0}, "teacher's MC-dropout sigma (Eq. 1) for every N"},
-    [S_DISTILLED] = {"distilled", st_distilled, B(S_SIGMA), {0}, "distilled model, K=11, seed 3 (Eqs. 2-3)"},
-    [S_SURR_U] = {"surrogate_u", st_plain, 0, {0}, "undefended black-box surrogate, seed 4", SEED_SURR_U},
-    [S_SURR_D] = {"surrogate_d", st_surrogate_d, 0, {0}, "defended surrogate: teacher seed 5, distilled seed 6"},
-    [S_FIG2A] = {"fig2a", st_attack_fig, B(S_DISTILLED), {ATT_FGM, "distilled", 1}, "white-box FGM"},
-    [S_FIG2B] = {"fig2b", st_attack_fig, B(S_DISTILLED), {ATT_JSMA, "distilled", 1}, "white-box JSMA"},
-    [S_FIG2C] = {"fig2c", st_attack_fig, B(S_DISTILLED), {ATT_CW, "distilled", 0}, "white-box CW-L2"},
-    [S_FIG2D] = {"fig2d", st_fig2d, B(S_SIGMA), {0}, "FGM against alpha"},
-    [S_FIG2E] = {"fig2e", st_fig2e, B(S_SIGMA), {0}, "FGM against N"},
-    [S_FIG3A] = {"fig3a", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), {ATT_FGM, "surrogate_d", 0}, "black-box FGM, D"},
-    [S_FIG3B] = {"fig3b", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), {ATT_FGM, "surrogate_u", 0}, "black-box FGM, U"},
-    [S_FIG3C] = {"fig3c", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), {ATT_JSMA, "surrogate_d", 1}, "black-box JSMA, D"},
-    [S_FIG3D] = {"fig3d", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), {ATT_JSMA, "surrogate_u", 0}, "black-box JSMA, U"},
-    [S_FIG3E] = {"fig3e", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), {ATT_CW, "surrogate_d", 0}, "black-box CW, D"},
-    [S_FIG3F] = {"fig3f", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), {ATT_CW, "surrogate_u", 0}, "black-box CW, U"},
+    [S_BASELINE] = {"baseline", st_plain, 0, G_MAIN, {0}, "undefended model, K=10, seed 1", SEED_BASELINE},
+    [S_TEACHER] = {"teacher", st_plain, 0, G_MAIN, {0}, "the distilled model's teacher, seed 2", SEED_TEACHER},
+    [S_SIGMA] = {"sigma", st_sigma, B(S_TEACHER), G_MAIN | G_SIGMA, {0},
+                 "teacher's MC-dropout sigma (Eq. 1) for every N"},
+    [S_DISTILLED] = {"distilled", st_distilled, B(S_SIGMA), G_MAIN, {0}, "distilled model, K=11, seed 3 (Eqs. 2-3)"},
+    [S_SURR_U] = {"surrogate_u", st_plain, 0, G_MAIN, {0}, "undefended black-box surrogate, seed 4", SEED_SURR_U},
+    [S_SURR_D] = {"surrogate_d", st_surrogate_d, 0, G_MAIN, {0},
+                  "defended surrogate: teacher seed 5, distilled seed 6"},
+    [S_FIG2A] = {"fig2a", st_attack_fig, B(S_DISTILLED), G_MAIN | G_FGM, {ATT_FGM, "distilled", 1}, "white-box FGM"},
+    [S_FIG2B] = {"fig2b", st_attack_fig, B(S_DISTILLED), G_MAIN | G_JSMA, {ATT_JSMA, "distilled", 1}, "white-box JSMA"},
+    [S_FIG2C] = {"fig2c", st_attack_fig, B(S_DISTILLED), G_MAIN | G_CW, {ATT_CW, "distilled", 0}, "white-box CW-L2"},
+    [S_FIG3A] = {"fig3a", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_MAIN | G_FGM,
+                 {ATT_FGM, "surrogate_d", 0}, "black-box FGM, D"},
+    [S_FIG3B] = {"fig3b", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_MAIN | G_FGM,
+                 {ATT_FGM, "surrogate_u", 0}, "black-box FGM, U"},
+    [S_FIG3C] = {"fig3c", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_MAIN | G_JSMA,
+                 {ATT_JSMA, "surrogate_d", 1}, "black-box JSMA, D"},
+    [S_FIG3D] = {"fig3d", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_MAIN | G_JSMA,
+                 {ATT_JSMA, "surrogate_u", 0}, "black-box JSMA, U"},
+    [S_FIG3E] = {"fig3e", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_MAIN | G_CW,
+                 {ATT_CW, "surrogate_d", 0}, "black-box CW, D"},
+    [S_FIG3F] = {"fig3f", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_MAIN | G_CW,
+                 {ATT_CW, "surrogate_u", 0}, "black-box CW, U"},
     [S_HEADLINE] = {"headline", st_headline, B(S_BASELINE) | B(S_DISTILLED) | B(S_FIG2A) | B(S_FIG2B) | B(S_FIG2C),
-                    {0}, "Section 4.2's numbers"},
-    [S_PLOTS] = {"plots", st_plots, ALL_FIGS, {0}, "PNG plots (gnuplot)"},
+                    G_MAIN | G_FGM | G_JSMA | G_CW, {0}, "Section 4.2's numbers"},
+    [S_FIG2D] = {"fig2d", st_fig2d, B(S_SIGMA) | B(S_DISTILLED), G_MAIN | G_SIGMA | G_STUDY, {0}, "FGM against alpha"},
+    [S_FIG2E] = {"fig2e", st_fig2e, B(S_SIGMA) | B(S_DISTILLED), G_MAIN | G_SIGMA | G_STUDY, {0}, "FGM against N"},
+    [S_PLOTS] = {"plots", st_plots, ALL_FIGS, G_ALL, {0}, "PNG plots (gnuplot)"},
     [S_REPORT] = {"report", st_report, ALL_FIGS | B(S_HEADLINE) | B(S_PLOTS) | B(S_BASELINE) | B(S_TEACHER) |
-                  B(S_SIGMA) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D), {0}, "report.md"},
+                  B(S_SIGMA) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D), G_ALL, {0}, "report.md"},
 };
 
 int edd_repro_stage_count(void) { return S_COUNT; }
@@ -639,21 +661,40 @@ int edd_repro_stage_find(const char *name)
     return -1;
 }
 
-/* The scale's name and a CRC32 of every setting, as "quick-1a2b3c4d": the
- * manifests record it, so that changed settings invalidate the stages. */
-static void scale_tag(const edd_repro_scale *sc, char *tag, size_t n)
+/* The scale's name and a CRC32 of the settings in groups `uses`, as
+ * "quick-1a2b3c4d". */
+static void scale_tag(const edd_repro_scale *sc, unsigned uses, char *tag, size_t n)
 {
     char buf[2048];
-    int len = snprintf(buf, sizeof buf, "%zu %d %zu %d %zu %zu %zu %zu %d %a %a %d %d", sc->train_n, sc->epochs,
-                       sc->study_n, sc->study_epochs, sc->test_n, sc->fgm_n, sc->jsma_n, sc->cw_n, sc->passes,
-                       (double)sc->alpha, (double)sc->study_eps, sc->cw_iterations, sc->cw_bsearch);
-    const float *f[4] = {sc->eps, sc->gamma, sc->kappa, sc->alphas};
-    const int nf[4] = {sc->n_eps, sc->n_gamma, sc->n_kappa, sc->n_alpha};
-    for (int k = 0; k < 4; k++)
-        for (int i = 0; i < nf[k] && len < (int)sizeof buf - 40; i++)
-            len += snprintf(buf + len, sizeof buf - (size_t)len, " %d:%a", k, (double)f[k][i]);
-    for (int i = 0; i < sc->n_passes && len < (int)sizeof buf - 40; i++)
-        len += snprintf(buf + len, sizeof buf - (size_t)len, " p%d", sc->passes_list[i]);
+    int len = snprintf(buf, sizeof buf, "%u", uses);
+#define PUT(...) (len += snprintf(buf + len, sizeof buf - (size_t)len, __VA_ARGS__))
+#define PUT_LIST(tagc, arr, cnt, fmt, cast)                                                                          \
+    for (int i = 0; i < (cnt) && len < (int)sizeof buf - 40; i++)                                                  \
+        PUT(" %c" fmt, tagc, cast(arr)[i])
+    if (uses & G_MAIN)
+        PUT(" main %zu %d %zu %d %a", sc->train_n, sc->epochs, sc->test_n, sc->passes, (double)sc->alpha);
+    if (uses & (G_SIGMA | G_STUDY)) {
+        PUT(" sigma %zu", sc->study_n);
+        PUT_LIST('p', sc->passes_list, sc->n_passes, "%d", );
+    }
+    if (uses & G_STUDY) {
+        PUT(" study %d %a %zu", sc->study_epochs, (double)sc->study_eps, sc->fgm_n);
+        PUT_LIST('a', sc->alphas, sc->n_alpha, "%a", (double));
+    }
+    if (uses & G_FGM) {
+        PUT(" fgm %zu", sc->fgm_n);
+        PUT_LIST('e', sc->eps, sc->n_eps, "%a", (double));
+    }
+    if (uses & G_JSMA) {
+        PUT(" jsma %zu", sc->jsma_n);
+        PUT_LIST('g', sc->gamma, sc->n_gamma, "%a", (double));
+    }
+    if (uses & G_CW) {
+        PUT(" cw %zu %d %d", sc->cw_n, sc->cw_iterations, sc->cw_bsearch);
+        PUT_LIST('k', sc->kappa, sc->n_kappa, "%a", (double));
+    }
+#undef PUT_LIST
+#undef PUT
     snprintf(tag, n, "%s-%08lx", sc->name, crc32(0L, (const unsigned char *)buf, (uInt)len));
 }
 
@@ -697,8 +738,6 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
             forced |= B(i);
     repro r = {.ctx = ctx, .sc = sc, .o = o};
     uint32_t sig[S_COUNT] = {0};
-    char tag[128];
-    scale_tag(sc, tag, sizeof tag);
     if (log)
         memset(log, 0, sizeof *log);
     edd_status st = EDD_OK;
@@ -709,6 +748,8 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
             if (s->deps & B(j))
                 c = crc32(c, (const unsigned char *)&sig[j], sizeof sig[j]);
         uint32_t dsig = (uint32_t)c;
+        char tag[128];
+        scale_tag(sc, s->uses, tag, sizeof tag);
         double secs = 0.0;
         int ran = 0;
         if ((forced & B(i)) || !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], &secs)) {
