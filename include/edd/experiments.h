@@ -5,8 +5,8 @@
  * dependencies, the stage manifests results/stages/NAME.done, the figure
  * CSVs, the gnuplot plots and report.md (docs/REPRODUCING.md).
  * May call: core, io, data, nn, train, defense, attacks, cw, eval, simd,
- * progress, zlib (crc32), POSIX (mkdir, stat, rename), the `gnuplot`
- * program (through system()).
+ * progress, zlib (crc32), oneDNN (its version, for the report), POSIX
+ * (mkdir, stat, rename), the `gnuplot` program (through system()).
  *
  * A stage is valid, and skipped, iff its manifest exists, names the same
  * scale with the same settings (name and CRC32 of the settings), every file it lists has the listed size and CRC32, and the
@@ -51,7 +51,7 @@ edd_status edd_repro_scale_get(edd_ctx *ctx, const char *name, edd_repro_scale *
 typedef struct {
     const char *out_dir;  /* results folder, created if missing */
     const char *data_dir; /* folder of the MNIST IDX files */
-    const char *force;    /* NULL, or a stage to rerun with everything that depends on it */
+    const char *force;    /* NULL, or a stage to rerun even if valid (what reads it reruns if its outputs change) */
     int quiet;            /* no progress lines on stderr */
 } edd_repro_opts;
 
@@ -73,9 +73,10 @@ const char *edd_repro_stage_name(int i);
 /* Index of the stage called name, or -1. */
 int edd_repro_stage_find(const char *name);
 
-/* Run every stage of scale sc that is not valid (and o->force with its
- * dependents), in order, into o->out_dir. log (may be NULL) records what
- * ran. Stops at the first failing stage, whose manifest is then absent. */
+/* Run every stage of scale sc that is not valid (and o->force), in order,
+ * into o->out_dir, from the MNIST files in o->data_dir. log (may be NULL)
+ * records what ran. Stops at the first failing stage, whose manifest is
+ * then absent. */
 edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log);
 
 /* ---- stage manifests (src/experiments/manifest.c) ---- */
@@ -91,8 +92,10 @@ edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, 
 
 /* 1 iff dir/stages/stage.done exists, parses, names scale (the tag) and deps_sig, and
  * every file it lists matches; *sig (may be NULL) then gets the CRC32 of
- * its file lines and *seconds (may be NULL) its wall time. 0 otherwise. */
+ * its file lines and *seconds (may be NULL) its wall time. 0 otherwise,
+ * and why (may be NULL) gets the first mismatch: the file, what it has and
+ * what was expected. */
 int edd_manifest_valid(const char *dir, const char *stage, const char *scale, uint32_t deps_sig, uint32_t *sig,
-                       double *seconds);
+                       double *seconds, char *why, size_t whylen);
 
 #endif

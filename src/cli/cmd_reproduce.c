@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int cmd_reproduce(int argc, char **argv);
-
 /* The help text, with the stage names (from the stage table) at its end. */
 static const char *help_text(char *buf, size_t n)
 {
@@ -21,7 +19,7 @@ static const char *help_text(char *buf, size_t n)
           "and CRC32s) is skipped, so an interrupted run resumes; a corrupted output is redone.\n\n"
           "  --scale NAME           smoke (< 2 min), quick (< 20 min), paper (full MNIST); default quick\n"
           "  --out DIR              results folder (default results)\n"
-          "  --force STAGE          rerun STAGE and every stage that depends on it\n"
+          "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change)\n"
           "  --quiet                no progress on stderr\n" CLI_DATA_HELP "\nstages, in order:\n ");
     for (int i = 0; i < edd_repro_stage_count() && len < n; i++)
         len += (size_t)snprintf(buf + len, n - len, " %s", edd_repro_stage_name(i));
@@ -72,6 +70,8 @@ int cmd_reproduce(int argc, char **argv)
         return cli_usage(cmd, "--force '%s': not a stage name", o.force);
     if (!*o.out_dir)
         return cli_usage(cmd, "--out: expected a folder name");
+    if (strcmp(d.data, "mnist"))
+        return cli_usage(cmd, "--data '%s': the paper's experiments are on MNIST, expected mnist", d.data);
     edd_ctx ctx;
     edd_repro_scale sc;
     edd_repro_log log;
@@ -82,10 +82,11 @@ int cmd_reproduce(int argc, char **argv)
     if (edd_repro_scale_get(&ctx, scale, &sc) || edd_reproduce(&ctx, &sc, &o, &log))
         rc = cli_fail(cmd, &ctx);
     if (!rc) {
+        printf("{\"scale\":\"%s\",\"out\":\"%s\",\"seconds\":%.1f,\"stages\":[", scale, o.out_dir, log.seconds);
         for (int i = 0; i < log.n; i++)
-            printf("%-12s %-7s %8.1f s\n", log.stage[i].name, log.stage[i].ran ? "ran" : "skipped",
-                   log.stage[i].seconds);
-        printf("done in %.1f s: %s/report.md\n", log.seconds, o.out_dir);
+            printf("%s{\"stage\":\"%s\",\"ran\":%s,\"seconds\":%.1f}", i ? "," : "", log.stage[i].name,
+                   log.stage[i].ran ? "true" : "false", log.stage[i].seconds);
+        printf("]}\n");
     }
     edd_ctx_free(&ctx);
     return rc;

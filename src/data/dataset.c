@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #define DATASET_CLASSES 10
 
@@ -91,6 +92,28 @@ edd_status edd_dataset_load(edd_ctx *ctx, const char *dir, int train, size_t lim
     edd_idx_free(&lb);
     if (st)
         edd_dataset_free(out);
+    return st;
+}
+
+edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, uint32_t *crc)
+{
+    static const char *const base[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    uLong c = crc32(0L, Z_NULL, 0);
+    edd_status st = EDD_OK;
+    for (int i = 0; !st && i < 4; i++) {
+        char path[PATH_MAX];
+        edd_idx f = {0};
+        st = dataset_find(ctx, dir, base[i], path, sizeof path);
+        if (!st)
+            st = edd_idx_read(ctx, path, &f);
+        if (!st) {
+            c = crc32(c, (const unsigned char *)f.ne, sizeof f.ne);
+            c = crc32(c, f.data, (uInt)f.size); /* size <= EDD_IDX_MAX_BYTES fits a uInt */
+        }
+        edd_idx_free(&f);
+    }
+    *crc = (uint32_t)c;
     return st;
 }
 

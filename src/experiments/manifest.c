@@ -74,21 +74,32 @@ edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, 
     return st;
 }
 
+/* Say why a manifest is not valid, when the caller asked. */
+#define WHY(...) (why ? (void)snprintf(why, whylen, __VA_ARGS__) : (void)0)
+
 int edd_manifest_valid(const char *dir, const char *stage, const char *scale, uint32_t deps_sig, uint32_t *sig,
-                       double *seconds)
+                       double *seconds, char *why, size_t whylen)
 {
     char path[2048], line[1200], name[128] = "", sc[64] = "";
     snprintf(path, sizeof path, "%s/stages/%s.done", dir, stage);
     FILE *f = fopen(path, "r");
-    if (!f)
+    if (!f) {
+        WHY("%s: not there (a stage not run, or interrupted)", path);
         return 0;
+    }
     unsigned dsig = 0;
     double secs = -1.0;
-    int ok = fgets(line, sizeof line, f) && !strcmp(line, "edd-stage 1\n");
-    ok = ok && fgets(line, sizeof line, f) && sscanf(line, "stage %127s", name) == 1 && !strcmp(name, stage);
-    ok = ok && fgets(line, sizeof line, f) && sscanf(line, "scale %63s", sc) == 1 && !strcmp(sc, scale);
+    int ok = fgets(line, sizeof line, f) && !strcmp(line, "edd-stage 1\n") && fgets(line, sizeof line, f) &&
+             sscanf(line, "stage %127s", name) == 1 && !strcmp(name, stage) && fgets(line, sizeof line, f) &&
+             sscanf(line, "scale %63s", sc) == 1;
+    if (!ok)
+        WHY("%s: not a manifest of stage %s", path, stage);
+    else if (strcmp(sc, scale))
+        WHY("%s: made at settings %s, expected %s", path, sc, scale), ok = 0;
     ok = ok && fgets(line, sizeof line, f) && sscanf(line, "seconds %lf", &secs) == 1;
-    ok = ok && fgets(line, sizeof line, f) && sscanf(line, "deps %x", &dsig) == 1 && dsig == deps_sig;
+    ok = ok && fgets(line, sizeof line, f) && sscanf(line, "deps %x", &dsig) == 1;
+    if (ok && dsig != deps_sig)
+        WHY("%s: made from inputs %08x, the stages it reads now give %08x", path, dsig, (unsigned)deps_sig), ok = 0;
     uLong c = crc32(0L, Z_NULL, 0);
     int nfiles = 0;
     while (ok && fgets(line, sizeof line, f)) {
@@ -97,6 +108,7 @@ int edd_manifest_valid(const char *dir, const char *stage, const char *scale, ui
         int off = 0;
         size_t ll = strlen(line);
         if (ll == 0 || line[ll - 1] != '\n' || sscanf(line, "file %llu %x %n", &size, &crc, &off) != 2 || !off) {
+            WHY("%s: line '%.60s' is not 'file SIZE CRC PATH'", path, line);
             ok = 0;
             break;
         }
@@ -105,12 +117,19 @@ int edd_manifest_valid(const char *dir, const char *stage, const char *scale, ui
         char fp[2300];
         snprintf(fp, sizeof fp, "%s/%s", dir, line + off);
         edd_ctx quiet = {0};
-        uint32_t got;
-        uint64_t gsize;
-        ok = !edd_file_crc32(&quiet, fp, &got, &gsize) && gsize == size && got == crc;
+        uint32_t got = 0;
+        uint64_t gsize = 0;
+        if (edd_file_crc32(&quiet, fp, &got, &gsize))
+            WHY("%s: cannot read it, expected %llu bytes", fp, size), ok = 0;
+        else if (gsize != size || got != crc)
+            WHY("%s: %llu bytes with CRC32 %08x, expected %llu with %08x", fp, (unsigned long long)gsize,
+                (unsigned)got, size, crc),
+                ok = 0;
         nfiles++;
     }
     fclose(f);
+    if (ok && nfiles == 0)
+        WHY("%s: lists no files", path);
     if (!ok || nfiles == 0)
         return 0;
     if (sig)
@@ -119,3 +138,4 @@ int edd_manifest_valid(const char *dir, const char *stage, const char *scale, ui
         *seconds = secs;
     return 1;
 }
+#undef WHY

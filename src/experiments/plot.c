@@ -6,10 +6,29 @@
  * attacker beside the paper's); Figs. 2d-e stack them against alpha or N. */
 #include "repro.h"
 
+#include "edd/io.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The whole file at path (malloc'd, *len bytes), or NULL. */
+static unsigned char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *b = NULL;
+    long n = f && !fseek(f, 0, SEEK_END) ? ftell(f) : -1;
+    if (n > 0 && !fseek(f, 0, SEEK_SET) && (b = malloc((size_t)n)) && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    if (f)
+        fclose(f);
+    *len = b ? (size_t)n : 0;
+    return b;
+}
 
 static int by_x(const void *a, const void *b)
 {
@@ -73,9 +92,11 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
     snprintf(png_rel, sizeof png_rel, "plots/%s.png", fig);
     repro_path(r, gp_rel, gp, sizeof gp);
     repro_path(r, png_rel, png, sizeof png);
-    snprintf(tmp, sizeof tmp, "%s.tmp", png);
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", png, (long)getpid());
     if (strpbrk(png, "'\"\\$`"))
         st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
+    if (!st && n == 0)
+        st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: no rows, expected at least one point to plot", csv);
     int study = n > 0 && (!strcmp(rows[0].setting, "alpha") || !strcmp(rows[0].setting, "passes"));
     int has_real = 0;
     for (int i = 0; i < n; i++)
@@ -101,15 +122,22 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
                         : "mean L2 perturbation of the misclassified examples");
     for (int p = 0; !bad && p < panels; p++) {
         const char *variant = p ? "adaptive" : "paper";
-        int k = 0;
-        for (int i = 0; i < n; i++)
-            if (!strcmp(rows[i].variant, variant)) {
-                pts[4 * k] = study ? rows[i].value : rows[i].mean_l2;
-                pts[4 * k + 1] = rows[i].recovered;
-                pts[4 * k + 2] = rows[i].recovered + rows[i].detected;
-                pts[4 * k + 3] = rows[i].value;
-                k++;
+        int k = 0, nnone = 0;
+        char none[256] = ""; /* settings with no misclassified image: no mean L2, so no point */
+        for (int i = 0; i < n; i++) {
+            if (strcmp(rows[i].variant, variant))
+                continue;
+            if (!study && rows[i].misclassified <= 0) {
+                size_t nl = strlen(none);
+                snprintf(none + nl, sizeof none - nl, "%s%g", nnone++ ? ", " : "", rows[i].value);
+                continue;
             }
+            pts[4 * k] = study ? rows[i].value : rows[i].mean_l2;
+            pts[4 * k + 1] = rows[i].recovered;
+            pts[4 * k + 2] = rows[i].recovered + rows[i].detected;
+            pts[4 * k + 3] = rows[i].value;
+            k++;
+        }
         qsort(pts, (size_t)k, 4 * sizeof(double), by_x);
         bad = put(&s, &len, &cap, "$d%d << EOD\n", p);
         for (int i = 0; !bad && i < k; i++)
@@ -120,16 +148,24 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
                                  ? (p ? "exact gradient: beta = -alpha, one pass" : "cleverhans float32 Jacobian (the paper)")
                                  : "targets among the real classes (the paper)";
         if (!bad)
+            bad = put(&s, &len, &cap, "EOD\nset title '%s'\n", ptitle);
+        if (!bad && nnone)
+            bad = put(&s, &len, &cap, "set label 1 '%s %s: no image misclassified (recovered + detected = 1)' at "
+                      "graph 0.02,0.04 left font ',8'\n", rows[0].setting, none);
+        if (!bad && k == 0) /* nothing to draw: an empty panel with its label */
+            bad = put(&s, &len, &cap, "unset key\nset xrange [0:1]\nplot 2 notitle\nset xrange [0:*]\n"
+                                      "set key top right box opaque\n");
+        else if (!bad)
             bad = put(&s, &len, &cap,
-                      "EOD\nset title '%s'\n"
                       "plot $d%d u 1:3 w filledcurves x1 lc rgb '#f4a582' t 'detected', "
                       "$d%d u 1:2 w filledcurves x1 lc rgb '#92c5de' t 'recovered', "
                       "$d%d u 1:3 w lp pt 7 ps 0.8 lc rgb '#b2182b' notitle, "
-                      "$d%d u 1:2 w lp pt 7 ps 0.8 lc rgb '#2166ac' notitle",
-                      ptitle, p, p, p, p);
-        if (!bad)
-            bad = study ? put(&s, &len, &cap, "\n")
-                        : put(&s, &len, &cap, ", $d%d u 1:3:(sprintf('%%g', $4)) w labels offset 0,0.8 font ',8' notitle\n", p);
+                      "$d%d u 1:2 w lp pt 7 ps 0.8 lc rgb '#2166ac' notitle%s",
+                      p, p, p, p, study ? "\n" : "");
+        if (!bad && k > 0 && !study)
+            bad = put(&s, &len, &cap, ", $d%d u 1:3:(sprintf('%%g', $4)) w labels offset 0,0.8 font ',8' notitle\n", p);
+        if (!bad && nnone)
+            bad = put(&s, &len, &cap, "unset label 1\n");
         if (!bad && !study)
             bad = put(&s, &len, &cap, "# point labels: the attack setting (%s)\n", rows[0].setting);
     }
@@ -145,11 +181,11 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
         snprintf(cmd, sizeof cmd, "gnuplot -e \"outfile='%s'\" '%s' >'%s' 2>&1", tmp, gp, log);
         remove(tmp);
         int rc = system(cmd);
-        FILE *f = rc == 0 ? fopen(tmp, "rb") : NULL;
-        unsigned char magic[8] = {0};
-        int okpng = f && fread(magic, 1, 8, f) == 8 && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8);
-        if (f)
-            fclose(f);
+        /* gnuplot's PNG is read back and written with the fsyncs and the
+         * rename of every other output */
+        size_t plen = 0;
+        unsigned char *pngbuf = rc == 0 ? read_file(tmp, &plen) : NULL;
+        int okpng = pngbuf && plen > 8 && !memcmp(pngbuf, "\x89PNG\r\n\x1a\n", 8);
         if (rc != 0)
             st = edd_fail(r->ctx, EDD_ERR_IO,
                           "plot %s: `gnuplot` failed or is missing (exit status %d, its output in %s): install "
@@ -158,11 +194,14 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
         else if (!okpng)
             st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: gnuplot wrote no PNG (no PNG magic), expected a pngcairo image",
                           tmp);
-        else if (rename(tmp, png))
-            st = edd_fail(r->ctx, EDD_ERR_IO, "%s: cannot rename to %s", tmp, png);
-        if (st)
-            remove(tmp);
-        else
+        else {
+            const void *chunks[1] = {pngbuf};
+            size_t sizes[1] = {plen};
+            st = edd_file_write_atomic(r->ctx, png, chunks, sizes, 1);
+        }
+        free(pngbuf);
+        remove(tmp);
+        if (!st)
             remove(log);
     }
     if (!st)

@@ -1,7 +1,8 @@
 /* repro.h - internal to src/experiments: the run state shared by the stage
  * functions, the figure CSV rows, and the plot and report writers.
  *
- * Owns: nothing beyond src/experiments (not installed, not in edd.h). */
+ * Owns: nothing beyond src/experiments (not installed, not in edd.h).
+ * May call: what include/edd/experiments.h lists for the module. */
 #ifndef EDD_REPRO_H
 #define EDD_REPRO_H
 
@@ -9,6 +10,10 @@
 #include "edd/experiments.h"
 
 #define REPRO_MAX_OUTPUTS 24
+
+/* Dropout of every model the stages train (design.md section 2). */
+#define REPRO_P_INPUT 0.2f
+#define REPRO_P_HIDDEN 0.5f
 
 /* One run of edd_reproduce: the scale, the options, the data (loaded on
  * first use) and the outputs the running stage has registered. */

@@ -132,7 +132,7 @@ static edd_status train_plain(repro *r, uint64_t seed, edd_cnn *m)
 {
     edd_status st = need_data(r, 1);
     if (!st)
-        st = edd_cnn_init(r->ctx, m, 10, 0.2f, 0.5f, seed);
+        st = edd_cnn_init(r->ctx, m, 10, REPRO_P_INPUT, REPRO_P_HIDDEN, seed);
     edd_train_opts t = edd_train_defaults();
     t.epochs = r->sc->epochs;
     t.seed = seed;
@@ -153,7 +153,7 @@ static edd_status distill_from_sigma(repro *r, const float *sigma, size_t n, flo
     if (!labels)
         return edd_fail(r->ctx, EDD_ERR_NOMEM, "distill: out of memory for %zu labels", n);
     edd_soft_labels(sigma, view.y, n, 10, alpha, labels);
-    edd_status st = edd_cnn_init(r->ctx, out, 11, 0.2f, 0.5f, seed);
+    edd_status st = edd_cnn_init(r->ctx, out, 11, REPRO_P_INPUT, REPRO_P_HIDDEN, seed);
     edd_train_opts t = d.train;
     t.epochs = epochs;
     t.seed = seed;
@@ -264,8 +264,19 @@ static void fill_row(repro_row *w, const char *fig, const char *src, const char 
 
 /* The settings a stage reads, by group: a stage's manifest records a CRC32
  * of its groups only, so that changing, say, the CW subset redoes the CW
- * figures and what reads them but keeps the trained models. */
-enum { G_MAIN = 1, G_SIGMA = 2, G_STUDY = 4, G_FGM = 8, G_JSMA = 16, G_CW = 32, G_ALL = 63 };
+ * figures and what reads them but keeps the trained models. G_TRAIN also
+ * covers the data (edd_dataset_fingerprint). */
+enum {
+    G_TRAIN = 1,   /* training images, epochs, test images, the data */
+    G_N = 2,       /* N of the distilled models */
+    G_ALPHA = 4,   /* alpha of the distilled models */
+    G_SIGMA = 8,   /* the sigma rows of the studies: their images and N list */
+    G_STUDY = 16,  /* the studies' epochs, eps, FGM subset and alphas */
+    G_FGM = 32,    /* each attack's subset and points */
+    G_JSMA = 64,
+    G_CW = 128,
+    G_ALL = 255
+};
 
 typedef struct stage stage;
 typedef edd_status (*stage_fn)(repro *r, const stage *s);
@@ -345,8 +356,9 @@ static edd_status st_sigma(repro *r, const stage *s)
         st = load_model(r, "teacher", &t);
     size_t n = r->train.n, ns = study_n(r);
     int np = max_passes(r->sc), N = r->sc->passes;
-    /* one call of np passes over every image when the studies need at least
-     * N passes (the paper's N = 20 is in every scale's list); two otherwise */
+    /* one call of np passes when the largest N is the main one (smoke) or
+     * the studies use every image (paper); otherwise a second call of N
+     * passes over every image (quick) */
     int one = np == N || ns == n;
     size_t rows_n = one ? n : ns;
     float *main_sig = malloc(n * sizeof(float)), *study = malloc((size_t)np * ns * sizeof(float));
@@ -617,33 +629,33 @@ enum { S_BASELINE, S_TEACHER, S_SIGMA, S_DISTILLED, S_SURR_U, S_SURR_D, S_FIG2A,
                   B(S_FIG3C) | B(S_FIG3D) | B(S_FIG3E) | B(S_FIG3F))
 
 static const stage stages[S_COUNT] = {
-    [S_BASELINE] = {"baseline", st_plain, 0, G_MAIN, {0}, "undefended model, K=10, seed 1", SEED_BASELINE},
-    [S_TEACHER] = {"teacher", st_plain, 0, G_MAIN, {0}, "the distilled model's teacher, seed 2", SEED_TEACHER},
-    [S_SIGMA] = {"sigma", st_sigma, B(S_TEACHER), G_MAIN | G_SIGMA, {0},
+    [S_BASELINE] = {"baseline", st_plain, 0, G_TRAIN, {0}, "undefended model, K=10, seed 1", SEED_BASELINE},
+    [S_TEACHER] = {"teacher", st_plain, 0, G_TRAIN, {0}, "the distilled model's teacher, seed 2", SEED_TEACHER},
+    [S_SIGMA] = {"sigma", st_sigma, B(S_TEACHER), G_TRAIN | G_N | G_SIGMA, {0},
                  "teacher's MC-dropout sigma (Eq. 1) for every N"},
-    [S_DISTILLED] = {"distilled", st_distilled, B(S_SIGMA), G_MAIN, {0}, "distilled model, K=11, seed 3 (Eqs. 2-3)"},
-    [S_SURR_U] = {"surrogate_u", st_plain, 0, G_MAIN, {0}, "undefended black-box surrogate, seed 4", SEED_SURR_U},
-    [S_SURR_D] = {"surrogate_d", st_surrogate_d, 0, G_MAIN, {0},
+    [S_DISTILLED] = {"distilled", st_distilled, B(S_SIGMA), G_TRAIN | G_N | G_ALPHA, {0}, "distilled model, K=11, seed 3 (Eqs. 2-3)"},
+    [S_SURR_U] = {"surrogate_u", st_plain, 0, G_TRAIN, {0}, "undefended black-box surrogate, seed 4", SEED_SURR_U},
+    [S_SURR_D] = {"surrogate_d", st_surrogate_d, 0, G_TRAIN | G_N | G_ALPHA, {0},
                   "defended surrogate: teacher seed 5, distilled seed 6"},
-    [S_FIG2A] = {"fig2a", st_attack_fig, B(S_DISTILLED), G_MAIN | G_FGM, {ATT_FGM, "distilled", 1}, "white-box FGM"},
-    [S_FIG2B] = {"fig2b", st_attack_fig, B(S_DISTILLED), G_MAIN | G_JSMA, {ATT_JSMA, "distilled", 1}, "white-box JSMA"},
-    [S_FIG2C] = {"fig2c", st_attack_fig, B(S_DISTILLED), G_MAIN | G_CW, {ATT_CW, "distilled", 0}, "white-box CW-L2"},
-    [S_FIG3A] = {"fig3a", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_MAIN | G_FGM,
-                 {ATT_FGM, "surrogate_d", 0}, "black-box FGM, D"},
-    [S_FIG3B] = {"fig3b", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_MAIN | G_FGM,
+    [S_FIG2A] = {"fig2a", st_attack_fig, B(S_DISTILLED), G_TRAIN | G_FGM, {ATT_FGM, "distilled", 1}, "white-box FGM"},
+    [S_FIG2B] = {"fig2b", st_attack_fig, B(S_DISTILLED), G_TRAIN | G_JSMA, {ATT_JSMA, "distilled", 1}, "white-box JSMA"},
+    [S_FIG2C] = {"fig2c", st_attack_fig, B(S_DISTILLED), G_TRAIN | G_CW, {ATT_CW, "distilled", 0}, "white-box CW-L2"},
+    [S_FIG3A] = {"fig3a", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_TRAIN | G_FGM,
+                 {ATT_FGM, "surrogate_d", 1}, "black-box FGM, D"},
+    [S_FIG3B] = {"fig3b", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_TRAIN | G_FGM,
                  {ATT_FGM, "surrogate_u", 0}, "black-box FGM, U"},
-    [S_FIG3C] = {"fig3c", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_MAIN | G_JSMA,
+    [S_FIG3C] = {"fig3c", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_TRAIN | G_JSMA,
                  {ATT_JSMA, "surrogate_d", 1}, "black-box JSMA, D"},
-    [S_FIG3D] = {"fig3d", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_MAIN | G_JSMA,
+    [S_FIG3D] = {"fig3d", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_TRAIN | G_JSMA,
                  {ATT_JSMA, "surrogate_u", 0}, "black-box JSMA, U"},
-    [S_FIG3E] = {"fig3e", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_MAIN | G_CW,
+    [S_FIG3E] = {"fig3e", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_TRAIN | G_CW,
                  {ATT_CW, "surrogate_d", 0}, "black-box CW, D"},
-    [S_FIG3F] = {"fig3f", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_MAIN | G_CW,
+    [S_FIG3F] = {"fig3f", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_TRAIN | G_CW,
                  {ATT_CW, "surrogate_u", 0}, "black-box CW, U"},
     [S_HEADLINE] = {"headline", st_headline, B(S_BASELINE) | B(S_DISTILLED) | B(S_FIG2A) | B(S_FIG2B) | B(S_FIG2C),
-                    G_MAIN | G_FGM | G_JSMA | G_CW, {0}, "Section 4.2's numbers"},
-    [S_FIG2D] = {"fig2d", st_fig2d, B(S_SIGMA) | B(S_DISTILLED), G_MAIN | G_SIGMA | G_STUDY, {0}, "FGM against alpha"},
-    [S_FIG2E] = {"fig2e", st_fig2e, B(S_SIGMA) | B(S_DISTILLED), G_MAIN | G_SIGMA | G_STUDY, {0}, "FGM against N"},
+                    G_TRAIN | G_FGM | G_JSMA | G_CW, {0}, "Section 4.2's numbers"},
+    [S_FIG2D] = {"fig2d", st_fig2d, B(S_SIGMA) | B(S_DISTILLED), G_TRAIN | G_N | G_ALPHA | G_SIGMA | G_STUDY, {0}, "FGM against alpha"},
+    [S_FIG2E] = {"fig2e", st_fig2e, B(S_SIGMA) | B(S_DISTILLED), G_TRAIN | G_N | G_ALPHA | G_SIGMA | G_STUDY, {0}, "FGM against N"},
     [S_PLOTS] = {"plots", st_plots, ALL_FIGS, G_ALL, {0}, "PNG plots (gnuplot)"},
     [S_REPORT] = {"report", st_report, ALL_FIGS | B(S_HEADLINE) | B(S_PLOTS) | B(S_BASELINE) | B(S_TEACHER) |
                   B(S_SIGMA) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D), G_ALL, {0}, "report.md"},
@@ -661,39 +673,44 @@ int edd_repro_stage_find(const char *name)
     return -1;
 }
 
-/* The scale's name and a CRC32 of the settings in groups `uses`, as
- * "quick-1a2b3c4d". */
-static void scale_tag(const edd_repro_scale *sc, unsigned uses, char *tag, size_t n)
+/* The scale's name and a CRC32 of the settings in groups `uses` (and of
+ * the data, for G_TRAIN), as "quick-1a2b3c4d". */
+static void scale_tag(const edd_repro_scale *sc, uint32_t data_crc, unsigned uses, char *tag, size_t n)
 {
     char buf[2048];
     int len = snprintf(buf, sizeof buf, "%u", uses);
 #define PUT(...) (len += snprintf(buf + len, sizeof buf - (size_t)len, __VA_ARGS__))
-#define PUT_LIST(tagc, arr, cnt, fmt, cast)                                                                          \
-    for (int i = 0; i < (cnt) && len < (int)sizeof buf - 40; i++)                                                  \
-        PUT(" %c" fmt, tagc, cast(arr)[i])
-    if (uses & G_MAIN)
-        PUT(" main %zu %d %zu %d %a", sc->train_n, sc->epochs, sc->test_n, sc->passes, (double)sc->alpha);
-    if (uses & (G_SIGMA | G_STUDY)) {
+    if (uses & G_TRAIN)
+        PUT(" train %zu %d %zu %08x", sc->train_n, sc->epochs, sc->test_n, (unsigned)data_crc);
+    if (uses & G_N)
+        PUT(" N %d", sc->passes);
+    if (uses & G_ALPHA)
+        PUT(" alpha %a", (double)sc->alpha);
+    if (uses & G_SIGMA) {
         PUT(" sigma %zu", sc->study_n);
-        PUT_LIST('p', sc->passes_list, sc->n_passes, "%d", );
+        for (int i = 0; i < sc->n_passes; i++)
+            PUT(" %d", sc->passes_list[i]);
     }
     if (uses & G_STUDY) {
         PUT(" study %d %a %zu", sc->study_epochs, (double)sc->study_eps, sc->fgm_n);
-        PUT_LIST('a', sc->alphas, sc->n_alpha, "%a", (double));
+        for (int i = 0; i < sc->n_alpha; i++)
+            PUT(" %a", (double)sc->alphas[i]);
     }
     if (uses & G_FGM) {
         PUT(" fgm %zu", sc->fgm_n);
-        PUT_LIST('e', sc->eps, sc->n_eps, "%a", (double));
+        for (int i = 0; i < sc->n_eps; i++)
+            PUT(" %a", (double)sc->eps[i]);
     }
     if (uses & G_JSMA) {
         PUT(" jsma %zu", sc->jsma_n);
-        PUT_LIST('g', sc->gamma, sc->n_gamma, "%a", (double));
+        for (int i = 0; i < sc->n_gamma; i++)
+            PUT(" %a", (double)sc->gamma[i]);
     }
     if (uses & G_CW) {
         PUT(" cw %zu %d %d", sc->cw_n, sc->cw_iterations, sc->cw_bsearch);
-        PUT_LIST('k', sc->kappa, sc->n_kappa, "%a", (double));
+        for (int i = 0; i < sc->n_kappa; i++)
+            PUT(" %a", (double)sc->kappa[i]);
     }
-#undef PUT_LIST
 #undef PUT
     snprintf(tag, n, "%s-%08lx", sc->name, crc32(0L, (const unsigned char *)buf, (uInt)len));
 }
@@ -720,6 +737,9 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
 {
     double t0 = edd_now();
     int force = -1;
+    if (!o->out_dir || !*o->out_dir || !o->data_dir)
+        return edd_fail(ctx, EDD_ERR_ARG, "reproduce: out_dir '%s' and data_dir '%s': expected two folder names",
+                        o->out_dir ? o->out_dir : "(null)", o->data_dir ? o->data_dir : "(null)");
     if (o->force && (force = edd_repro_stage_find(o->force)) < 0)
         return edd_fail(ctx, EDD_ERR_ARG, "--force '%s': not a stage name (edd reproduce --help lists them)",
                         o->force);
@@ -731,16 +751,16 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         if (st)
             return st;
     }
-    /* forced: the forced stage and, transitively, what depends on it */
-    uint32_t forced = force >= 0 ? B(force) : 0;
-    for (int i = 0; i < S_COUNT; i++)
-        if (stages[i].deps & forced)
-            forced |= B(i);
+    /* the stages downstream of a forced one are redone only if its outputs
+     * change: the dependency signatures below see to that */
+    uint32_t data_crc;
+    edd_status st = edd_dataset_fingerprint(ctx, o->data_dir, &data_crc);
+    if (st)
+        return st;
     repro r = {.ctx = ctx, .sc = sc, .o = o};
     uint32_t sig[S_COUNT] = {0};
     if (log)
         memset(log, 0, sizeof *log);
-    edd_status st = EDD_OK;
     for (int i = 0; !st && i < S_COUNT; i++) {
         const stage *s = &stages[i];
         uLong c = crc32(0L, Z_NULL, 0);
@@ -749,15 +769,16 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
                 c = crc32(c, (const unsigned char *)&sig[j], sizeof sig[j]);
         uint32_t dsig = (uint32_t)c;
         char tag[128];
-        scale_tag(sc, s->uses, tag, sizeof tag);
+        scale_tag(sc, data_crc, s->uses, tag, sizeof tag);
         double secs = 0.0;
         int ran = 0;
-        if ((forced & B(i)) || !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], &secs)) {
+        char why[1024] = "--force";
+        if (i == force || !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], &secs, why, sizeof why)) {
             char done[2048];
             snprintf(done, sizeof done, "%s/stages/%s.done", o->out_dir, s->name);
             remove(done);
             if (!o->quiet)
-                fprintf(stderr, "reproduce: stage %s (%s)\n", s->name, s->what);
+                fprintf(stderr, "reproduce: stage %s (%s)\n  because %s\n", s->name, s->what, why);
             double ts = edd_now();
             r.nout = 0;
             st = s->run(&r, s);
@@ -767,9 +788,9 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
                 files[k] = r.out[k];
             if (!st)
                 st = edd_manifest_write(ctx, o->out_dir, s->name, tag, secs, dsig, files, r.nout);
-            if (!st && !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], NULL))
-                st = edd_fail(ctx, EDD_ERR_IO, "%s/stages/%s.done: does not match the files just written", o->out_dir,
-                              s->name);
+            if (!st && !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], NULL, why, sizeof why))
+                st = edd_fail(ctx, EDD_ERR_IO, "stage %s: its manifest does not match the files just written: %s",
+                              s->name, why);
             if (!st && !o->quiet)
                 fprintf(stderr, "reproduce: stage %s done in %.1f s\n", s->name, secs);
             ran = 1;
