@@ -6,9 +6,11 @@
 #include "edd.h"
 #include "edd/experiments.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -275,6 +277,29 @@ Test(reproduce, smoke_end_to_end_then_resume)
     cr_assert_str_eq(after, before);
     free(after);
     free(before);
+
+    /* 4b. an interrupted stage (no manifest, a half-written output) is redone */
+    snprintf(path, sizeof path, "%s/stages/fig2c.done", dir);
+    remove(path);
+    snprintf(path, sizeof path, "%s/fig2c_cw.csv", dir);
+    before = read_all(path, NULL);
+    write_file(path, "figure,sou");
+    run(&ctx, &sc, dir, data, NULL, &log);
+    cr_assert(ran(&log, "fig2c"));
+    cr_assert_eq(nran(&log), 1, "only the interrupted fig2c is redone");
+    after = read_all(path, NULL);
+    cr_assert_str_eq(after, before);
+    free(after);
+    free(before);
+
+    /* 4c. a second run on the same folder at the same time is refused */
+    snprintf(path, sizeof path, "%s/stages/lock", dir);
+    int fd = open(path, O_RDWR);
+    cr_assert(fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB), "the lock file is there and free after a run");
+    edd_repro_opts busy = {.out_dir = dir, .data_dir = data, .quiet = 1};
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &busy, &log), EDD_ERR_IO);
+    cr_assert(strstr(ctx.err, "held by another"), "%s", ctx.err);
+    close(fd);
 
     /* 5. a corrupted model is caught and retrained; the stages that read it
      * are redone only if the retrained model differs */

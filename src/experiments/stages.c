@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* Seeds (docs/REPRODUCING.md). */
@@ -624,6 +627,8 @@ static edd_status st_report(repro *r, const stage *s)
  * after every other figure. */
 enum { S_BASELINE, S_TEACHER, S_SIGMA, S_DISTILLED, S_SURR_U, S_SURR_D, S_FIG2A, S_FIG2B, S_FIG2C, S_FIG3A,
        S_FIG3B, S_FIG3C, S_FIG3D, S_FIG3E, S_FIG3F, S_HEADLINE, S_FIG2D, S_FIG2E, S_PLOTS, S_REPORT, S_COUNT };
+_Static_assert(S_COUNT <= 32, "a stage's deps are a 32-bit mask");
+_Static_assert(S_COUNT <= EDD_REPRO_MAX_STAGES, "edd_repro_log holds EDD_REPRO_MAX_STAGES stages");
 #define B(i) (1u << (i))
 #define ALL_FIGS (B(S_FIG2A) | B(S_FIG2B) | B(S_FIG2C) | B(S_FIG2D) | B(S_FIG2E) | B(S_FIG3A) | B(S_FIG3B) | \
                   B(S_FIG3C) | B(S_FIG3D) | B(S_FIG3E) | B(S_FIG3F))
@@ -751,12 +756,24 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         if (st)
             return st;
     }
+    /* one run at a time per folder: the lock goes with the process */
+    char lock[2048];
+    snprintf(lock, sizeof lock, "%s/stages/lock", o->out_dir);
+    int lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lockfd < 0)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open the lock file (%s)", lock, strerror(errno));
+    if (flock(lockfd, LOCK_EX | LOCK_NB)) {
+        close(lockfd);
+        return edd_fail(ctx, EDD_ERR_IO, "%s: held by another `edd reproduce` on this folder, expected none", lock);
+    }
     /* the stages downstream of a forced one are redone only if its outputs
      * change: the dependency signatures below see to that */
     uint32_t data_crc;
     edd_status st = edd_dataset_fingerprint(ctx, o->data_dir, &data_crc);
-    if (st)
+    if (st) {
+        close(lockfd);
         return st;
+    }
     repro r = {.ctx = ctx, .sc = sc, .o = o};
     uint32_t sig[S_COUNT] = {0};
     if (log)
@@ -808,5 +825,6 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         log->seconds = edd_now() - t0;
     edd_dataset_free(&r.train);
     edd_dataset_free(&r.test);
+    close(lockfd);
     return st;
 }
