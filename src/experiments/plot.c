@@ -112,9 +112,9 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
         bad = put(&s, &len, &cap,
                   "# %s - drawn by edd reproduce from %s; re-render with: gnuplot %s.gp\n"
                   "if (!exists(\"outfile\")) outfile = '%s.png'\n"
-                  "set terminal pngcairo size %d,460 font ',10'\nset output outfile\n"
+                  "set terminal pngcairo size %d,490 font ',10'\nset output outfile\n"
                   "set multiplot layout 1,%d title '%s (%s, n = %zu per point)'\n"
-                  "set yrange [0:1]\nset xrange [0:*]\nset grid\nset key top right box opaque\nset ylabel 'fraction of adversarial inputs'\n"
+                  "set yrange [0:1]\nset xrange [0:*]\nset grid\nset key below horizontal\nset ylabel 'fraction of adversarial inputs'\n"
                   "set xlabel '%s'\n",
                   fig, csv_rel, fig, fig, 560 * panels, panels, fig_title(fig), n ? rows[0].attack : "",
                   n ? rows[0].n : (size_t)0,
@@ -154,7 +154,7 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
                       "graph 0.02,0.04 left font ',8'\n", rows[0].setting, none);
         if (!bad && k == 0) /* nothing to draw: an empty panel with its label */
             bad = put(&s, &len, &cap, "unset key\nset xrange [0:1]\nplot 2 notitle\nset xrange [0:*]\n"
-                                      "set key top right box opaque\n");
+                                      "set key below horizontal\n");
         else if (!bad)
             bad = put(&s, &len, &cap,
                       "plot $d%d u 1:3 w filledcurves x1 lc rgb '#f4a582' t 'detected', "
