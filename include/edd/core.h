@@ -32,6 +32,7 @@ typedef struct edd_ctx {
     dnnl_stream_t stream;
     int nthreads;  /* OpenMP threads edd uses; oneDNN threads each call itself */
     edd_simd simd; /* chosen once at init: AVX2+FMA if the CPU has them */
+    int ref_warned; /* a plan has said on stderr that oneDNN gave it a reference kernel */
     char err[1024];
 } edd_ctx;
 

@@ -108,6 +108,22 @@ edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const f
 edd_status edd_plan_forward_replicated(edd_ctx *ctx, edd_plan *p, edd_plan *src, const edd_cnn *m, const float *x,
                                        int rep, float *z);
 
+/* One oneDNN primitive of a plan: what it computes, the implementation
+ * oneDNN chose for this CPU ("jit:avx2", "brg:avx512_core", "gemm:jit";
+ * "ref:any" is the slow reference kernel) and its operands' dims:layouts. */
+typedef struct {
+    char name[64];
+    char impl[48];
+    char shape[256];
+} edd_plan_prim;
+
+#define EDD_PLAN_MAX_PRIMS 32
+
+/* Describe p's primitives into out (at most max of them); returns how many
+ * p has. edd_plan_create reports the first reference kernel once per
+ * context on stderr; `edd info` prints them all. */
+int edd_plan_prims(const edd_plan *p, edd_plan_prim *out, int max);
+
 /* Backward pass after edd_plan_forward on the same plan, from dz = dL/dz
  * (b x K). TRAIN plans write the parameter gradients into grad (nparams
  * floats, layout of m->params, overwritten, not accumulated); INPUT_GRAD

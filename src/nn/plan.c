@@ -14,11 +14,28 @@
  * of 17x17), with the weights rearranged the same way. oneDNN runs that on
  * its jit kernel (158 against 96 GFLOP/s for the gemm form, measured) and
  * writes conv2's layout directly; its backward primitives would land on
- * ref:any, so plans with a backward pass keep the plain form. */
+ * ref:any, so plans with a backward pass keep the plain form.
+ *
+ * conv1's input gradient (INPUT_GRAD plans) is not a oneDNN backward-data
+ * convolution: for one input channel and an 8x8 kernel, oneDNN has a jit
+ * kernel for it only in some layouts on some ISAs (on AVX-512 it fell to
+ * ref:any, 40x slower; docs/ARCHITECTURE.md). It is computed exactly, the
+ * same way on every ISA, as one matmul and a gather:
+ *   col[n,oy,ox][ky,kx] = sum_o da1[n,o,oy,ox] * w1[o][ky,kx]
+ *     (da1 in NHWC: [B*196 x 64] times w1 [64 x 64] on oneDNN's matmul)
+ *   dx[n,y,x] = sum of col[n,oy,ox][ky,kx] over 2*oy - 3 + ky = y,
+ *     2*ox - 3 + kx = x (col2im, at most 16 terms per pixel).
+ *
+ * Every primitive's implementation is queried when a plan is built
+ * (edd_plan_prims); one that is oneDNN's reference kernel is reported once
+ * per context on stderr, naming the primitive and its shape. */
 #include "edd/nn.h"
 #include "edd/simd.h"
 
+#include <oneapi/dnnl/dnnl_debug.h>
+
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +59,7 @@ struct edd_plan {
     layer l[NLAYERS];
     /* activations: x after dropout, a1, a2 (blocked), h (after ReLU), hd (after dropout), z */
     dnnl_memory_t m_x, m_a1, m_a2, m_h, m_hd, m_z;
-    dnnl_memory_t m_dx, m_da1, m_da2, m_dh, m_dz;
+    dnnl_memory_t m_da1, m_da2, m_dh, m_dz;
     /* conv1 runs on oneDNN's gemm kernel in plain NCHW (no jit kernel takes
      * its one input channel with an 8x8 kernel), conv2 on the jit kernel in
      * a blocked layout: a1 is reordered between them, both ways. */
@@ -57,11 +74,26 @@ struct edd_plan {
     int s2d;      /* conv1 in space-to-depth form (INFER plans) */
     float *xflat; /* s2d: the b x 784 images after dropout, before the rearrangement */
     float *w1s2d; /* s2d: conv1's weights rearranged, [64][4][4][4] */
+    /* INPUT_GRAD: conv1's input gradient as a matmul and a col2im gather */
+    dnnl_memory_t m_da1n;               /* da1 in NHWC, or NULL when m_da1 already is */
+    dnnl_primitive_t da1n_reorder;
+    dnnl_primitive_desc_t c1_pd;
+    dnnl_primitive_t c1_mm;
+    dnnl_memory_t c1_src, c1_w, c1_col, sp_c1;
+    float *col;                         /* [B*196][64]: per output pixel, the 8x8 taps */
 };
 
 #define S2D_C 4  /* channels of the space-to-depth input */
 #define S2D_HW 17 /* (28 + 2*3) / 2 */
 #define S2D_K 4  /* kernel 8 / 2 */
+
+/* conv1's geometry, for the col2im of its input gradient. */
+#define C1_OC 64
+#define C1_K 8
+#define C1_S 2
+#define C1_P 3
+#define C1_OHW 14
+#define C1_TAPS (C1_K * C1_K)
 
 #define CK(expr, what)                                                      \
     do {                                                                    \
@@ -302,6 +334,159 @@ static edd_status layer_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int l
     return EDD_OK;
 }
 
+/* conv1's input gradient: a reorder of da1 to NHWC (none when it already
+ * is NHWC), then the matmul [B*196 x 64] x w1 [64 x 64] into col; the
+ * col2im gather runs in conv1_input_grad. */
+static edd_status conv1_input_grad_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m)
+{
+    int64_t da1[4] = {p->b, C1_OC, C1_OHW, C1_OHW};
+    int64_t rows[2] = {(int64_t)p->b * C1_OHW * C1_OHW, C1_OC}, w[2] = {C1_OC, C1_TAPS};
+    int64_t cols[2] = {rows[0], C1_TAPS};
+    dnnl_memory_desc_t nhwc, src_md, w_md, col_md;
+    edd_status st;
+    if ((st = md_tag(ctx, &nhwc, 4, da1, dnnl_acdb)) || (st = md_tag(ctx, &src_md, 2, rows, dnnl_ab)) ||
+        (st = md_tag(ctx, &w_md, 2, w, dnnl_ab)) || (st = md_tag(ctx, &col_md, 2, cols, dnnl_ab)))
+        return st;
+    if ((st = reorder_make(ctx, p->m_da1, &nhwc, &p->m_da1n, &p->da1n_reorder, 1)))
+        return st;
+    if (!(p->col = malloc((size_t)cols[0] * C1_TAPS * sizeof(float))))
+        return edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for conv1's %lld x %d gradient columns",
+                        (long long)cols[0], C1_TAPS);
+    dnnl_matmul_desc_t d;
+    CK(dnnl_matmul_desc_init(&d, &src_md, &w_md, NULL, &col_md), "conv1 input-gradient matmul desc");
+    if ((st = pd_make(ctx, &p->c1_pd, &d, 0, NULL)) || (st = prim_make(ctx, p, p->c1_pd, &p->c1_mm, &p->sp_c1)))
+        return st;
+    void *da1n = mem_ptr(p->m_da1n ? p->m_da1n : p->m_da1);
+    if ((st = mem_new(ctx, &p->c1_src, &src_md, da1n)) ||
+        (st = mem_new(ctx, &p->c1_w, &w_md, m->t[EDD_CONV1_W].data)) || (st = mem_new(ctx, &p->c1_col, &col_md, p->col)))
+        return st;
+    return EDD_OK;
+}
+
+/* oneDNN's notation for a layout: the dimensions from outermost to
+ * innermost stride (upper case when blocked), then the inner blocks, as in
+ * "aBcd16b"; "any" or "undef" for a memory without a fixed layout. */
+static void md_layout(const dnnl_memory_desc_t *md, char *out, size_t n)
+{
+    if (md->format_kind != dnnl_blocked) {
+        snprintf(out, n, "%s", md->format_kind == dnnl_format_kind_any ? "any" : "undef");
+        return;
+    }
+    const dnnl_blocking_desc_t *bd = &md->format_desc.blocking;
+    int order[DNNL_MAX_NDIMS], nd = md->ndims;
+    for (int i = 0; i < nd; i++)
+        order[i] = i;
+    for (int i = 1; i < nd; i++) /* insertion sort by stride, outermost first, stable */
+        for (int j = i; j > 0 && bd->strides[order[j]] > bd->strides[order[j - 1]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    size_t len = 0;
+    for (int i = 0; i < nd && len + 1 < n; i++) {
+        int blocked = 0;
+        for (int k = 0; k < bd->inner_nblks; k++)
+            blocked |= bd->inner_idxs[k] == order[i];
+        out[len++] = (char)((blocked ? 'A' : 'a') + order[i]);
+    }
+    out[len] = 0;
+    for (int k = 0; k < bd->inner_nblks && len < n; k++)
+        len += (size_t)snprintf(out + len, n - len, "%lld%c", (long long)bd->inner_blks[k], 'a' + (int)bd->inner_idxs[k]);
+}
+
+/* Append " NAME d0xd1x...:layout" for md to out (nothing for an empty md). */
+static void md_append(char *out, size_t n, const char *name, const dnnl_memory_desc_t *md)
+{
+    size_t len = strlen(out);
+    if (!md || md->ndims == 0 || len + 1 >= n)
+        return;
+    len += (size_t)snprintf(out + len, n - len, "%s%s ", len ? " " : "", name);
+    for (int i = 0; i < md->ndims && len < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s%lld", i ? "x" : "", (long long)md->dims[i]);
+    if (len < n) {
+        char lay[32];
+        md_layout(md, lay, sizeof lay);
+        snprintf(out + len, n - len, ":%s", lay);
+    }
+}
+
+/* Fill r with the name, implementation and shape of primitive prim. */
+static void prim_describe(dnnl_primitive_t prim, const char *name, edd_plan_prim *r)
+{
+    const_dnnl_primitive_desc_t pd = NULL;
+    const char *impl = NULL;
+    snprintf(r->name, sizeof r->name, "%s", name);
+    r->shape[0] = 0;
+    if (dnnl_primitive_get_primitive_desc(prim, &pd) != dnnl_success ||
+        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl)
+        impl = "unknown";
+    snprintf(r->impl, sizeof r->impl, "%s", impl);
+    static const struct {
+        const char *name;
+        dnnl_query_t q;
+    } mds[] = {{"src", dnnl_query_src_md}, {"diff_src", dnnl_query_diff_src_md}, {"wei", dnnl_query_weights_md},
+               {"diff_wei", dnnl_query_diff_weights_md}, {"dst", dnnl_query_dst_md},
+               {"diff_dst", dnnl_query_diff_dst_md}};
+    for (size_t i = 0; i < sizeof mds / sizeof mds[0]; i++)
+        md_append(r->shape, sizeof r->shape, mds[i].name, dnnl_primitive_desc_query_md(pd, mds[i].q, 0));
+}
+
+int edd_plan_prims(const edd_plan *p, edd_plan_prim *out, int max)
+{
+    static const char *lname[NLAYERS] = {"conv1", "conv2", "conv3", "fc"};
+    struct {
+        dnnl_primitive_t prim;
+        const char *what;
+        int layer;
+    } all[NLAYERS * 6 + 4];
+    int n = 0;
+    for (int li = 0; li < NLAYERS; li++) {
+        const layer *L = &p->l[li];
+        dnnl_primitive_t prims[6] = {L->fwd, L->bwd_data, L->bwd_w, L->w_fwd_reorder, L->w_bwd_reorder, L->dw_reorder};
+        const char *what[6] = {p->kind == EDD_PLAN_INFER ? "forward_inference" : "forward_training",
+                               "backward_data", "backward_weights", "weights reorder (forward)",
+                               "weights reorder (backward)", "weight-gradient reorder"};
+        for (int j = 0; j < 6; j++)
+            if (prims[j])
+                all[n].prim = prims[j], all[n].what = what[j], all[n++].layer = li;
+    }
+    dnnl_primitive_t extra[4] = {p->a1_fwd_reorder, p->a1_bwd_reorder, p->da1n_reorder, p->c1_mm};
+    static const char *ename[4] = {"a1 reorder to conv2's layout", "a1 gradient reorder from conv2's layout",
+                                   "conv1 input gradient: da1 reorder to NHWC", "conv1 input gradient: matmul"};
+    for (int j = 0; j < 4; j++)
+        if (extra[j])
+            all[n].prim = extra[j], all[n].what = ename[j], all[n++].layer = -1;
+    for (int i = 0; i < n && i < max; i++) {
+        char name[64];
+        if (all[i].layer >= 0)
+            snprintf(name, sizeof name, "%s %s", lname[all[i].layer], all[i].what);
+        else
+            snprintf(name, sizeof name, "%s", all[i].what);
+        prim_describe(all[i].prim, name, &out[i]);
+    }
+    return n;
+}
+
+/* Say once per context, on stderr, that a primitive of plan p runs on
+ * oneDNN's reference kernel: edd still runs, slowly. */
+static void warn_ref(edd_ctx *ctx, const edd_plan *p)
+{
+    edd_plan_prim pr[EDD_PLAN_MAX_PRIMS];
+    int n = edd_plan_prims(p, pr, EDD_PLAN_MAX_PRIMS);
+    for (int i = 0; i < n && i < EDD_PLAN_MAX_PRIMS; i++) {
+        if (strncmp(pr[i].impl, "ref", 3))
+            continue;
+        int warned;
+        #pragma omp atomic capture
+        { warned = ctx->ref_warned; ctx->ref_warned = 1; }
+        if (!warned)
+            fprintf(stderr, "edd: warning: oneDNN runs %s (batch %d: %s) on its reference kernel %s at ISA %s; "
+                    "it will be slow (`edd info` lists every primitive)\n", pr[i].name, p->b, pr[i].shape,
+                    pr[i].impl, dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()));
+        return;
+    }
+}
+
 edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
 {
     *out = NULL;
@@ -333,7 +518,7 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
         (st = md_tag(ctx, &z_md, 2, dz, dnnl_nc)))
         goto fail;
     const dnnl_memory_desc_t *a1_md, *a2_md, *h_out, *z_out;
-    if ((st = layer_build(ctx, p, m, L_CONV1, &x_md, &a1_any, kind == EDD_PLAN_INPUT_GRAD, bw, &a1_md)) ||
+    if ((st = layer_build(ctx, p, m, L_CONV1, &x_md, &a1_any, 0, bw, &a1_md)) ||
         (st = layer_build(ctx, p, m, L_CONV2, &a1_any, &a2_any, bwd, bw, &a2_md)))
         goto fail;
     const dnnl_memory_desc_t *a1c_md = dnnl_primitive_desc_query_md(p->l[L_CONV2].fwd_pd, dnnl_query_src_md, 0);
@@ -350,7 +535,7 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
         if ((st = mem_new(ctx, &p->m_da1, a1_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_da2, a2_md, DNNL_MEMORY_ALLOCATE)) ||
             (st = mem_new(ctx, &p->m_dh, &h_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_dz, &z_md, DNNL_MEMORY_NONE)))
             goto fail;
-        if (kind == EDD_PLAN_INPUT_GRAD && (st = mem_new(ctx, &p->m_dx, &x_md, DNNL_MEMORY_ALLOCATE)))
+        if (kind == EDD_PLAN_INPUT_GRAD && (st = conv1_input_grad_build(ctx, p, m)))
             goto fail;
         if (p->m_a1c && ((st = mem_new(ctx, &p->m_da1c, a1c_md, DNNL_MEMORY_ALLOCATE)) ||
                          (st = reorder_make_to(ctx, a1c_md, p->m_da1, &p->a1_bwd_reorder))))
@@ -371,6 +556,7 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
         st = edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for a %zu-byte scratchpad", p->scratch_size);
         goto fail;
     }
+    warn_ref(ctx, p);
     *out = p;
     return EDD_OK;
 fail:
@@ -397,8 +583,11 @@ void edd_plan_free(edd_plan *p)
     }
     prim_free(p->a1_fwd_reorder);
     prim_free(p->a1_bwd_reorder);
-    dnnl_memory_t mems[] = {p->m_x, p->m_a1, p->m_a2, p->m_h, p->m_hd, p->m_z, p->m_dx,
-                            p->m_da1, p->m_da2, p->m_dh, p->m_dz, p->m_a1c, p->m_da1c};
+    prim_free(p->da1n_reorder);
+    prim_free(p->c1_mm);
+    pd_free(p->c1_pd);
+    dnnl_memory_t mems[] = {p->m_x, p->m_a1, p->m_a2, p->m_h, p->m_hd, p->m_z, p->m_da1, p->m_da2, p->m_dh,
+                            p->m_dz, p->m_a1c, p->m_da1c, p->m_da1n, p->c1_src, p->c1_w, p->c1_col, p->sp_c1};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         mem_free(mems[i]);
     if (p->own_stream && p->stream)
@@ -407,6 +596,7 @@ void edd_plan_free(edd_plan *p)
     free(p->mask_h);
     free(p->xflat);
     free(p->w1s2d);
+    free(p->col);
     free(p->scratch);
     free(p);
 }
@@ -583,6 +773,43 @@ static edd_status layer_bwd_data(edd_ctx *ctx, edd_plan *p, int li, dnnl_memory_
     return run(ctx, p, L->bwd_data, L->sp_bwd_data, 3, a);
 }
 
+/* dx = col2im(col), col = da1 (NHWC) times w1: conv1's input gradient
+ * (the header of this file). Each pixel gathers its at most 16 terms in a
+ * fixed order, so the result does not depend on the thread count. */
+static edd_status conv1_input_grad(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, float *dx)
+{
+    edd_status st;
+    if (p->da1n_reorder && (st = run_reorder(ctx, p, p->da1n_reorder, p->m_da1, p->m_da1n)))
+        return st;
+    dnnl_memory_set_data_handle(p->c1_w, m->t[EDD_CONV1_W].data);
+    dnnl_exec_arg_t a[4] = {{DNNL_ARG_SRC, p->c1_src}, {DNNL_ARG_WEIGHTS, p->c1_w}, {DNNL_ARG_DST, p->c1_col}};
+    if ((st = run(ctx, p, p->c1_mm, p->sp_c1, 3, a)) ||
+        (st = edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait")))
+        return st;
+    const int b = p->b;
+    #pragma omp parallel for schedule(static) if (b >= 8 && !omp_in_parallel())
+    for (int n = 0; n < b; n++) {
+        const float *c = p->col + (size_t)n * C1_OHW * C1_OHW * C1_TAPS;
+        float *d = dx + (size_t)n * EDD_IMG_SIZE;
+        for (int y = 0; y < EDD_IMG_H; y++)
+            for (int x = 0; x < EDD_IMG_W; x++) {
+                float s = 0.0f;
+                for (int ky = (y + C1_P) % C1_S; ky < C1_K; ky += C1_S) {
+                    int oy = (y + C1_P - ky) / C1_S; /* exact: y + P - ky is a multiple of S */
+                    if (oy < 0 || oy >= C1_OHW)
+                        continue;
+                    for (int kx = (x + C1_P) % C1_S; kx < C1_K; kx += C1_S) {
+                        int ox = (x + C1_P - kx) / C1_S;
+                        if (ox >= 0 && ox < C1_OHW)
+                            s += c[(oy * C1_OHW + ox) * C1_TAPS + ky * C1_K + kx];
+                    }
+                }
+                d[y * EDD_IMG_W + x] = s;
+            }
+    }
+    return EDD_OK;
+}
+
 edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *dz, float *grad, float *dx)
 {
     if (p->kind == EDD_PLAN_INFER)
@@ -611,17 +838,12 @@ edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const 
     if (wgrad && (st = layer_bwd_w(ctx, p, m, L_CONV1, p->m_x, p->m_da1, grad)))
         return st;
     if (p->kind == EDD_PLAN_INPUT_GRAD && dx) {
-        if ((st = layer_bwd_data(ctx, p, L_CONV1, p->m_da1, p->m_dx)))
+        if ((st = conv1_input_grad(ctx, p, m, dx)))
             return st;
-        if ((st = edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait")))
-            return st;
-        const float *g = mem_ptr(p->m_dx);
         size_t n = (size_t)p->b * EDD_IMG_SIZE;
         if (on && m->p_input > 0)
             for (size_t i = 0; i < n; i++)
-                dx[i] = g[i] * p->mask_in[i];
-        else
-            memcpy(dx, g, n * sizeof(float));
+                dx[i] *= p->mask_in[i];
         return EDD_OK;
     }
     return edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait");
