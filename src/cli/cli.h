@@ -77,5 +77,6 @@ int cmd_uncertainty(int argc, char **argv);
 int cmd_distill(int argc, char **argv);
 int cmd_attack(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 #endif

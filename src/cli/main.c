@@ -17,6 +17,7 @@ static const struct {
     {"distill", cmd_distill, "train the distilled model with the outlier class (Eqs. 1-3)"},
     {"attack", cmd_attack, "FGM, JSMA or CW-L2, white-box or transfer, scored by the paper's rates"},
     {"reproduce", cmd_reproduce, "every experiment of the paper: tables, figures, report"},
+    {"info", cmd_info, "versions, ISA, threads and every oneDNN primitive edd runs, as JSON"},
 };
 
 static void usage(FILE *f)

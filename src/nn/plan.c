@@ -334,6 +334,12 @@ static edd_status layer_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int l
     return EDD_OK;
 }
 
+/* a1 and its gradient as conv2 reads and writes them: the backward pass
+ * applies conv1's ReLU mask there, then reorders once to what the next
+ * step needs (conv1's weight gradient, or its input gradient). */
+static dnnl_memory_t a1_of(const edd_plan *p) { return p->m_a1c ? p->m_a1c : p->m_a1; }
+static dnnl_memory_t da1_of(const edd_plan *p) { return p->m_da1c ? p->m_da1c : p->m_da1; }
+
 /* conv1's input gradient: a reorder of da1 to NHWC (none when it already
  * is NHWC), then the matmul [B*196 x 64] x w1 [64 x 64] into col; the
  * col2im gather runs in conv1_input_grad. */
@@ -347,7 +353,7 @@ static edd_status conv1_input_grad_build(edd_ctx *ctx, edd_plan *p, const edd_cn
     if ((st = md_tag(ctx, &nhwc, 4, da1, dnnl_acdb)) || (st = md_tag(ctx, &src_md, 2, rows, dnnl_ab)) ||
         (st = md_tag(ctx, &w_md, 2, w, dnnl_ab)) || (st = md_tag(ctx, &col_md, 2, cols, dnnl_ab)))
         return st;
-    if ((st = reorder_make(ctx, p->m_da1, &nhwc, &p->m_da1n, &p->da1n_reorder, 1)))
+    if ((st = reorder_make(ctx, da1_of(p), &nhwc, &p->m_da1n, &p->da1n_reorder, 1)))
         return st;
     if (!(p->col = malloc((size_t)cols[0] * C1_TAPS * sizeof(float))))
         return edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for conv1's %lld x %d gradient columns",
@@ -356,7 +362,7 @@ static edd_status conv1_input_grad_build(edd_ctx *ctx, edd_plan *p, const edd_cn
     CK(dnnl_matmul_desc_init(&d, &src_md, &w_md, NULL, &col_md), "conv1 input-gradient matmul desc");
     if ((st = pd_make(ctx, &p->c1_pd, &d, 0, NULL)) || (st = prim_make(ctx, p, p->c1_pd, &p->c1_mm, &p->sp_c1)))
         return st;
-    void *da1n = mem_ptr(p->m_da1n ? p->m_da1n : p->m_da1);
+    void *da1n = mem_ptr(p->m_da1n ? p->m_da1n : da1_of(p));
     if ((st = mem_new(ctx, &p->c1_src, &src_md, da1n)) ||
         (st = mem_new(ctx, &p->c1_w, &w_md, m->t[EDD_CONV1_W].data)) || (st = mem_new(ctx, &p->c1_col, &col_md, p->col)))
         return st;
@@ -535,10 +541,10 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
         if ((st = mem_new(ctx, &p->m_da1, a1_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_da2, a2_md, DNNL_MEMORY_ALLOCATE)) ||
             (st = mem_new(ctx, &p->m_dh, &h_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_dz, &z_md, DNNL_MEMORY_NONE)))
             goto fail;
-        if (kind == EDD_PLAN_INPUT_GRAD && (st = conv1_input_grad_build(ctx, p, m)))
-            goto fail;
         if (p->m_a1c && ((st = mem_new(ctx, &p->m_da1c, a1c_md, DNNL_MEMORY_ALLOCATE)) ||
-                         (st = reorder_make_to(ctx, a1c_md, p->m_da1, &p->a1_bwd_reorder))))
+                         (bw && (st = reorder_make_to(ctx, a1c_md, p->m_da1, &p->a1_bwd_reorder)))))
+            goto fail;
+        if (kind == EDD_PLAN_INPUT_GRAD && (st = conv1_input_grad_build(ctx, p, m)))
             goto fail;
         p->mask_in = malloc((size_t)b * EDD_IMG_SIZE * sizeof(float));
         p->mask_h = malloc((size_t)b * EDD_HIDDEN * sizeof(float));
@@ -726,9 +732,9 @@ edd_status edd_plan_forward_replicated(edd_ctx *ctx, edd_plan *p, edd_plan *src,
     edd_status st = edd_plan_forward(ctx, src, m, x, NULL, z);
     if (st)
         return st;
-    /* What backward-data reads: the post-ReLU activations a1, a2 and h (their
-     * ReLU masks); no dropout. */
-    dnnl_memory_t from[3] = {src->m_a1, src->m_a2, src->m_h}, to[3] = {p->m_a1, p->m_a2, p->m_h};
+    /* What backward-data reads: the post-ReLU activations a1 (in conv2's
+     * layout), a2 and h (their ReLU masks); no dropout. */
+    dnnl_memory_t from[3] = {a1_of(src), src->m_a2, src->m_h}, to[3] = {a1_of(p), p->m_a2, p->m_h};
     for (int t = 0; t < 3; t++) {
         size_t n = per_image(from[t], src->b);
         if (!n || n != per_image(to[t], p->b))
@@ -779,7 +785,7 @@ static edd_status layer_bwd_data(edd_ctx *ctx, edd_plan *p, int li, dnnl_memory_
 static edd_status conv1_input_grad(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, float *dx)
 {
     edd_status st;
-    if (p->da1n_reorder && (st = run_reorder(ctx, p, p->da1n_reorder, p->m_da1, p->m_da1n)))
+    if (p->da1n_reorder && (st = run_reorder(ctx, p, p->da1n_reorder, da1_of(p), p->m_da1n)))
         return st;
     dnnl_memory_set_data_handle(p->c1_w, m->t[EDD_CONV1_W].data);
     dnnl_exec_arg_t a[4] = {{DNNL_ARG_SRC, p->c1_src}, {DNNL_ARG_WEIGHTS, p->c1_w}, {DNNL_ARG_DST, p->c1_col}};
@@ -828,13 +834,13 @@ edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const 
     if ((st = layer_bwd_data(ctx, p, L_CONV3, p->m_dh, p->m_da2)))
         return st;
     relu_back(mem_ptr(p->m_da2), mem_ptr(p->m_a2), NULL, mem_floats(p->m_da2));
-    if (wgrad && (st = layer_bwd_w(ctx, p, m, L_CONV2, p->m_a1c ? p->m_a1c : p->m_a1, p->m_da2, grad)))
+    if (wgrad && (st = layer_bwd_w(ctx, p, m, L_CONV2, a1_of(p), p->m_da2, grad)))
         return st;
-    if ((st = layer_bwd_data(ctx, p, L_CONV2, p->m_da2, p->m_da1c ? p->m_da1c : p->m_da1)))
+    if ((st = layer_bwd_data(ctx, p, L_CONV2, p->m_da2, da1_of(p))))
         return st;
-    if (p->a1_bwd_reorder && (st = run_reorder(ctx, p, p->a1_bwd_reorder, p->m_da1c, p->m_da1)))
+    relu_back(mem_ptr(da1_of(p)), mem_ptr(a1_of(p)), NULL, mem_floats(da1_of(p)));
+    if (wgrad && p->a1_bwd_reorder && (st = run_reorder(ctx, p, p->a1_bwd_reorder, p->m_da1c, p->m_da1)))
         return st;
-    relu_back(mem_ptr(p->m_da1), mem_ptr(p->m_a1), NULL, mem_floats(p->m_da1));
     if (wgrad && (st = layer_bwd_w(ctx, p, m, L_CONV1, p->m_x, p->m_da1, grad)))
         return st;
     if (p->kind == EDD_PLAN_INPUT_GRAD && dx) {

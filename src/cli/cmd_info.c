@@ -1,0 +1,192 @@
+/* cmd_info.c - `edd info`: what edd runs on, as one JSON line for a bug
+ * report: edd's and oneDNN's versions, oneDNN's threading runtime, the ISA
+ * oneDNN dispatches to, the CPU, the OpenMP threads, and the
+ * implementation oneDNN chose for every primitive of every plan kind. */
+#include "cli.h"
+#include "edd/nn.h"
+#include "edd/simd.h"
+
+#include <oneapi/dnnl/dnnl_debug.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *help =
+    "usage: edd info [--batches 1,7,32,128] [--k 10,11] [--threads N]\n\n"
+    "Prints one JSON line: edd's version, oneDNN's version, runtime and the ISA\n"
+    "it dispatches to (ONEDNN_MAX_CPU_ISA caps it), the CPU, the OpenMP threads,\n"
+    "and for every plan kind (inference, also the MC-dropout passes; train;\n"
+    "input_grad, the attacks' gradient; jacobian, input_grad over K rows per\n"
+    "image) at each batch size and K, every oneDNN primitive with its\n"
+    "implementation. \"ref_primitives\" counts those on oneDNN's slow reference\n"
+    "kernel (ref:*). Paste it into a bug report.\n\n"
+    "  --batches LIST         batch sizes, comma-separated (default 1,7,32,128)\n"
+    "  --k LIST               model outputs, comma-separated (default 10,11)\n"
+    "  --threads N            OpenMP threads (default: all cores)\n"
+    "  --help                 this text\n";
+
+#define MAX_LIST 16
+
+typedef struct {
+    int batches[MAX_LIST], nb;
+    int ks[MAX_LIST], nk;
+} info_args;
+
+enum { O_BATCHES = 1, O_K };
+
+/* Parse "a,b,c" into out (at most MAX_LIST values in [lo, hi]). */
+static int parse_list(const char *opt, const char *arg, long lo, long hi, int *out, int *n)
+{
+    char buf[256];
+    if (strlen(arg) >= sizeof buf)
+        return cli_usage("info", "--%s: the list '%.40s...' is too long", opt, arg);
+    strcpy(buf, arg);
+    *n = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        long v;
+        if (*n == MAX_LIST)
+            return cli_usage("info", "--%s: at most %d values, got more in '%s'", opt, MAX_LIST, arg);
+        if (cli_long("info", opt, tok, lo, hi, &v))
+            return EXIT_USAGE;
+        out[(*n)++] = (int)v;
+    }
+    return *n ? 0 : cli_usage("info", "--%s: expected a comma-separated list, got '%s'", opt, arg);
+}
+
+static int on_opt(void *user, int c, const char *arg)
+{
+    info_args *a = user;
+    if (c == O_BATCHES)
+        return parse_list("batches", arg, 1, 4096, a->batches, &a->nb);
+    if (c == O_K)
+        return parse_list("k", arg, 2, 1000, a->ks, &a->nk);
+    return 0;
+}
+
+/* The CPU's model name from /proc/cpuinfo, or "unknown". */
+static void cpu_name(char *out, size_t n)
+{
+    snprintf(out, n, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (!strncmp(line, "model name", 10) && colon) {
+            colon += 1 + (colon[1] == ' ');
+            colon[strcspn(colon, "\n")] = 0;
+            snprintf(out, n, "%s", colon);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* s as a JSON string body (quotes and backslashes escaped). */
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            putchar('\\');
+        putchar((unsigned char)*s < 0x20 ? ' ' : *s);
+    }
+    putchar('"');
+}
+
+static const char *runtime_name(unsigned r)
+{
+    return r == DNNL_RUNTIME_OMP ? "OpenMP" : r == DNNL_RUNTIME_TBB ? "TBB" : r == DNNL_RUNTIME_SEQ ? "sequential"
+           : r == DNNL_RUNTIME_THREADPOOL ? "threadpool" : "other";
+}
+
+int cmd_info(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"batches", required_argument, 0, O_BATCHES}, {"k", required_argument, 0, O_K},
+                                             {"threads", required_argument, 0, CLI_OPT_THREADS},
+                                             {"help", no_argument, 0, CLI_OPT_HELP}, {0, 0, 0, 0}};
+    const char *cmd = "info";
+    info_args a = {.batches = {1, 7, 32, 128}, .nb = 4, .ks = {10, 11}, .nk = 2};
+    cli_data_opts d = {0};
+    int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
+    if (rc >= 0)
+        return rc;
+    edd_ctx ctx;
+    if ((rc = cli_open(cmd, &d, &ctx, 0, 0, NULL)))
+        return rc;
+    /* Print the header only once every plan is built: an error then leaves no half line on stdout. */
+    static const struct {
+        const char *name;
+        int kind, rows; /* rows: 1, or K rows per image (a Jacobian) */
+    } kinds[] = {{"inference", EDD_PLAN_INFER, 0}, {"train", EDD_PLAN_TRAIN, 0}, {"input_grad", EDD_PLAN_INPUT_GRAD, 0},
+                 {"jacobian", EDD_PLAN_INPUT_GRAD, 1}};
+    size_t nplans = (size_t)a.nk * a.nb * (sizeof kinds / sizeof kinds[0]);
+    edd_plan_prim *prims = calloc(nplans * EDD_PLAN_MAX_PRIMS, sizeof *prims);
+    int *np = calloc(nplans, sizeof *np), nref = 0;
+    if (!prims || !np) {
+        edd_fail(&ctx, EDD_ERR_NOMEM, "info: out of memory for %zu plans' descriptions", nplans);
+        rc = cli_fail(cmd, &ctx);
+    }
+    size_t pi = 0;
+    for (int ki = 0; !rc && ki < a.nk; ki++) {
+        edd_cnn m = {0};
+        if (edd_cnn_init(&ctx, &m, a.ks[ki], 0.2f, 0.5f, 1)) {
+            rc = cli_fail(cmd, &ctx);
+            break;
+        }
+        for (size_t t = 0; !rc && t < sizeof kinds / sizeof kinds[0]; t++)
+            for (int bi = 0; !rc && bi < a.nb; bi++, pi++) {
+                edd_plan *p = NULL;
+                int b = a.batches[bi] * (kinds[t].rows ? a.ks[ki] : 1);
+                if (edd_plan_create(&ctx, &m, b, kinds[t].kind, 0, &p)) {
+                    rc = cli_fail(cmd, &ctx);
+                    break;
+                }
+                np[pi] = edd_plan_prims(p, prims + pi * EDD_PLAN_MAX_PRIMS, EDD_PLAN_MAX_PRIMS);
+                for (int j = 0; j < np[pi] && j < EDD_PLAN_MAX_PRIMS; j++)
+                    nref += !strncmp(prims[pi * EDD_PLAN_MAX_PRIMS + j].impl, "ref", 3);
+                edd_plan_free(p);
+            }
+        edd_cnn_free(&m);
+    }
+    if (!rc) {
+        const dnnl_version_t *v = dnnl_version();
+        char cpu[256];
+        cpu_name(cpu, sizeof cpu);
+        const char *cap = getenv("ONEDNN_MAX_CPU_ISA");
+        printf("{\"edd\":\"%s\",\"onednn\":\"%d.%d.%d\",\"onednn_hash\":", EDD_VERSION, v->major, v->minor, v->patch);
+        json_str(v->hash ? v->hash : "");
+        printf(",\"onednn_runtime\":\"%s\",\"isa\":\"%s\",\"max_cpu_isa_env\":", runtime_name(v->cpu_runtime),
+               dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()));
+        json_str(cap ? cap : "");
+        printf(",\"cpu\":");
+        json_str(cpu);
+        printf(",\"openmp_threads\":%d,\"edd_simd\":\"%s\",\"ref_primitives\":%d,\"plans\":[", ctx.nthreads,
+               ctx.simd == EDD_SIMD_AVX2 ? "avx2" : "scalar", nref);
+        pi = 0;
+        for (int ki = 0; ki < a.nk; ki++)
+            for (size_t t = 0; t < sizeof kinds / sizeof kinds[0]; t++)
+                for (int bi = 0; bi < a.nb; bi++, pi++) {
+                    int b = a.batches[bi] * (kinds[t].rows ? a.ks[ki] : 1);
+                    printf("%s{\"kind\":\"%s\",\"k\":%d,\"batch\":%d,\"primitives\":[", pi ? "," : "", kinds[t].name,
+                           a.ks[ki], b);
+                    for (int j = 0; j < np[pi] && j < EDD_PLAN_MAX_PRIMS; j++) {
+                        const edd_plan_prim *r = &prims[pi * EDD_PLAN_MAX_PRIMS + j];
+                        printf("%s{\"name\":", j ? "," : "");
+                        json_str(r->name);
+                        printf(",\"impl\":");
+                        json_str(r->impl);
+                        printf(",\"shape\":");
+                        json_str(r->shape);
+                        putchar('}');
+                    }
+                    printf("]}");
+                }
+        printf("]}\n");
+    }
+    free(prims);
+    free(np);
+    edd_ctx_free(&ctx);
+    return rc;
+}
