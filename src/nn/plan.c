@@ -71,7 +71,7 @@ struct edd_plan {
     size_t scratch_size;
     uint64_t w_version;
     int w_valid;
-    int s2d;      /* conv1 in space-to-depth form (INFER plans) */
+    int s2d;      /* conv1 in space-to-depth form (INFER and INPUT_GRAD plans) */
     float *xflat; /* s2d: the b x 784 images after dropout, before the rearrangement */
     float *w1s2d; /* s2d: conv1's weights rearranged, [64][4][4][4] */
     /* INPUT_GRAD: conv1's input gradient as a matmul and a col2im gather */
@@ -506,7 +506,7 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
     p->b = b;
     p->k = m->k;
     p->kind = kind;
-    p->s2d = kind == EDD_PLAN_INFER;
+    p->s2d = kind != EDD_PLAN_TRAIN;
     p->stream = ctx->stream;
     edd_status st = EDD_OK;
     if (own_stream) {
