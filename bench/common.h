@@ -99,9 +99,9 @@ static inline int bench_torch(const char *what, const char *extra, int threads, 
  * if set, else a K=10 CNN trained 1 epoch on the first ntrain MNIST training
  * images ($EDD_DATA_DIR/mnist or data/mnist), else random weights; te holds
  * the first ntest MNIST test images, or ntest random images labelled i % 10
- * when there is no data. how (hown bytes) says which model, *have_data whether te is
- * MNIST. On error ctx->err says why; release with edd_cnn_free and
- * edd_dataset_free. */
+ * when there is no data. how (hown bytes) says which model, *have_data
+ * whether te is MNIST. On error ctx->err says why; release with
+ * edd_cnn_free and edd_dataset_free. */
 static inline edd_status bench_model(edd_ctx *ctx, size_t ntrain, size_t ntest, edd_cnn *m, edd_dataset *te,
                                      char *how, size_t hown, int *have_data)
 {
