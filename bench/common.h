@@ -1,6 +1,7 @@
 /* bench/common.h - what every benchmark shares: the same-run dnnl_sgemm
- * peak, medians, and the PyTorch peer (bench/peers/torch_cnn.py) when
- * python3 with torch is there. Header-only, benchmarks only. */
+ * peak, medians, the benchmark model and its MNIST test images, and the
+ * PyTorch peer (bench/peers/torch_cnn.py) when python3 with torch is
+ * there, run on edd's own model and images. Header-only, benchmarks only. */
 #ifndef EDD_BENCH_COMMON_H
 #define EDD_BENCH_COMMON_H
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Forward multiply-adds per image of the CNN with K outputs, counted from
  * the shapes of design.md section 2. */
@@ -91,6 +93,90 @@ static inline int bench_torch(const char *what, const char *extra, int threads, 
         return -1;
     out[strcspn(out, "\n")] = 0;
     return 0;
+}
+
+/* The model an attack benchmark attacks and its images: m is EDD_BENCH_MODEL
+ * if set, else a K=10 CNN trained 1 epoch on the first ntrain MNIST training
+ * images ($EDD_DATA_DIR/mnist or data/mnist), else random weights; te holds
+ * the first ntest MNIST test images, or ntest random images labelled i % 10
+ * when there is no data. how (hown bytes) says which model, *have_data
+ * whether te is MNIST. On error ctx->err says why; release with
+ * edd_cnn_free and edd_dataset_free. */
+static inline edd_status bench_model(edd_ctx *ctx, size_t ntrain, size_t ntest, edd_cnn *m, edd_dataset *te,
+                                     char *how, size_t hown, int *have_data)
+{
+    char dir[4096];
+    const char *src = getenv("EDD_BENCH_MODEL");
+    edd_status st;
+    *have_data = edd_data_default_dir("mnist", dir, sizeof dir) && !edd_dataset_load(ctx, dir, 0, ntest, te);
+    if (src && *src) {
+        if ((st = edd_cnn_load(ctx, m, src)))
+            return st;
+        snprintf(how, hown, "%s", src);
+    } else {
+        if ((st = edd_cnn_init(ctx, m, 10, 0.2f, 0.5f, 1)))
+            return st;
+        snprintf(how, hown, "random weights");
+        edd_dataset tr = {0};
+        if (*have_data && !edd_dataset_load(ctx, dir, 1, ntrain, &tr)) {
+            edd_train_opts o = edd_train_defaults();
+            o.epochs = 1;
+            o.quiet = 1;
+            st = edd_train(ctx, m, &tr, &o, NULL);
+            edd_dataset_free(&tr);
+            if (st)
+                return st;
+            snprintf(how, hown, "1 epoch on %zu MNIST images", ntrain);
+        }
+    }
+    if (!*have_data) {
+        te->n = ntest;
+        te->c = 1;
+        te->h = te->w = 28;
+        te->x = malloc(ntest * EDD_IMG_SIZE * sizeof(float));
+        te->y = malloc(ntest);
+        if (!te->x || !te->y)
+            return edd_fail(ctx, EDD_ERR_NOMEM, "bench: out of memory for %zu images", ntest);
+        for (size_t i = 0; i < ntest * EDD_IMG_SIZE; i++)
+            te->x[i] = edd_rng_uniform(7, (uint32_t)i);
+        for (size_t i = 0; i < ntest; i++)
+            te->y[i] = (uint8_t)(i % 10);
+    }
+    return EDD_OK;
+}
+
+/* bench_torch on edd's own inputs: m's parameters as edd export writes
+ * them, x (n x 784) as images.npy and one class per image (the target, or
+ * the true label for FGM) as labels.npy go to a temporary folder passed as
+ * --inputs-dir, removed afterwards. Returns as bench_torch. */
+static inline int bench_torch_on(edd_ctx *ctx, const char *what, const edd_cnn *m, const float *x,
+                                 const uint8_t *labels, size_t n, char *out, size_t outn)
+{
+    char dir[] = "/tmp/edd-bench-XXXXXX", path[4200], extra[4200];
+    if (!mkdtemp(dir))
+        return -1;
+    int ok = 1;
+    for (int i = 0; ok && i < EDD_NTENSORS; i++) {
+        size_t shape[4];
+        for (int j = 0; j < m->t[i].rank; j++)
+            shape[j] = (size_t)m->t[i].ne[j];
+        snprintf(path, sizeof path, "%s/%s.npy", dir, m->t[i].name);
+        ok = !edd_npy_write(ctx, path, EDD_NPY_F32, m->t[i].rank, shape, m->t[i].data);
+    }
+    size_t xs[2] = {n, EDD_IMG_SIZE};
+    snprintf(path, sizeof path, "%s/images.npy", dir);
+    ok = ok && !edd_npy_write(ctx, path, EDD_NPY_F32, 2, xs, x);
+    snprintf(path, sizeof path, "%s/labels.npy", dir);
+    ok = ok && !edd_npy_write(ctx, path, EDD_NPY_U8, 1, xs, labels);
+    snprintf(extra, sizeof extra, "--inputs-dir %s", dir);
+    int rc = ok ? bench_torch(what, extra, ctx->nthreads, out, outn) : -1;
+    for (int i = 0; i <= EDD_NTENSORS + 1; i++) {
+        snprintf(path, sizeof path, "%s/%s.npy", dir,
+                 i < EDD_NTENSORS ? m->t[i].name : i == EDD_NTENSORS ? "images" : "labels");
+        unlink(path);
+    }
+    rmdir(dir);
+    return rc;
 }
 
 /* The number after "key": in a flat JSON line, or -1. */

@@ -3,7 +3,9 @@
  * seconds per example per iteration, achieved GFLOP/s (forward + backward
  * data through every layer) and that as a fraction of the dnnl_sgemm peak
  * measured in this process; then a whole edd_cw_l2 call at the default
- * batch, to show what the attack loop adds. Last line: one JSON object. */
+ * batch, to show what the attack loop adds; then PyTorch's same iteration
+ * (bench/peers/torch_cnn.py --what cw) at batch 100 on the same model and
+ * images, when available. Last line: one JSON object. */
 #include "common.h"
 #include "edd/cw.h"
 
@@ -96,12 +98,25 @@ int main(void)
     double whole = (edd_now() - t0) / ((double)n * iters);
     printf("edd_cw_l2, batch %d: %.1f us per example per iteration (plans, success checks and all)\n", o.batch,
            1e6 * whole);
+    /* PyTorch: the same iteration on the same model, images and targets at batch 100. */
+    char tjson[1024], torch_s[32] = "null", ratio[32] = "null";
+    double torch_us, edd_us = 1e6 * spe[1];
+    if (bench_torch_on(&ctx, "cw", &m, x, t, batches[1], tjson, sizeof tjson) == 0) {
+        torch_us = bench_json_num(tjson, "cw_us_per_example_iter");
+        snprintf(torch_s, sizeof torch_s, "%.1f", torch_us);
+        snprintf(ratio, sizeof ratio, "%.2f", torch_us / edd_us);
+        printf("pytorch, batch %d, same model and images: %.1f us per example per iteration: edd is %.2fx faster\n",
+               batches[1], torch_us, torch_us / edd_us);
+    } else {
+        printf("pytorch: not measured\n");
+    }
     printf("{\"bench\":\"cw\",\"threads\":%d,\"sgemm_gflops\":%.1f,\"s_per_ex_iter_b32\":%.3e,"
            "\"s_per_ex_iter_b100\":%.3e,\"s_per_ex_iter_b200\":%.3e,\"gflops_b32\":%.1f,\"gflops_b100\":%.1f,"
            "\"gflops_b200\":%.1f,\"frac_peak_b32\":%.3f,\"frac_peak_b100\":%.3f,\"frac_peak_b200\":%.3f,"
-           "\"attack_s_per_ex_iter\":%.3e}\n",
+           "\"attack_s_per_ex_iter\":%.3e,\"edd_us_per_ex_iter_b100\":%.1f,\"torch_us_per_ex_iter_b100\":%s,"
+           "\"torch_over_edd\":%s}\n",
            ctx.nthreads, peak, spe[0], spe[1], spe[2], gf[0], gf[1], gf[2], gf[0] / peak, gf[1] / peak, gf[2] / peak,
-           whole);
+           whole, edd_us, torch_s, ratio);
     free(x); free(t); free(s); free(adv);
     edd_cnn_free(&m);
     edd_ctx_free(&ctx);

@@ -4,12 +4,9 @@
  * the pair search AVX2 against its scalar twin; Jacobians per second from
  * one backward pass of batch K*B against K backward passes of batch B
  * after one forward; and PyTorch's JSMA ms per example when available.
- * The model: EDD_BENCH_MODEL if set, else 1 epoch on the first 5000 MNIST
- * training images ($EDD_DATA_DIR/mnist or data/mnist), else random weights
- * on random images. Last line: one JSON object. */
+ * The model and images: bench_model (common.h) with 5000 training images.
+ * Last line: one JSON object. */
 #include "common.h"
-
-#include <unistd.h>
 #include "edd/attacks.h"
 
 #include <time.h>
@@ -91,37 +88,12 @@ int main(void)
     edd_ctx ctx;
     if (edd_ctx_init(&ctx, 0))
         die(&ctx);
-    char dir[4096];
-    edd_dataset tr = {0}, te = {0};
+    edd_dataset te = {0};
     edd_cnn m = {0};
-    const char *src = getenv("EDD_BENCH_MODEL"), *how;
-    int have_data = edd_data_default_dir("mnist", dir, sizeof dir) && !edd_dataset_load(&ctx, dir, 0, NB, &te);
-    if (src && *src) {
-        if (edd_cnn_load(&ctx, &m, src))
-            die(&ctx);
-        how = src;
-    } else {
-        if (edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 1))
-            die(&ctx);
-        how = "random weights";
-        if (have_data && !edd_dataset_load(&ctx, dir, 1, 5000, &tr)) {
-            edd_train_opts o = edd_train_defaults();
-            o.epochs = 1;
-            o.quiet = 1;
-            if (edd_train(&ctx, &m, &tr, &o, NULL))
-                die(&ctx);
-            how = "1 epoch on 5000 MNIST images";
-        }
-    }
-    if (!have_data) {
-        te.n = NB;
-        te.x = malloc(NB * EDD_IMG_SIZE * sizeof(float));
-        te.y = malloc(NB);
-        for (size_t i = 0; i < NB * EDD_IMG_SIZE; i++)
-            te.x[i] = edd_rng_uniform(7, (uint32_t)i);
-        for (size_t i = 0; i < NB; i++)
-            te.y[i] = (uint8_t)(i % 10);
-    }
+    char how[4200];
+    int have_data;
+    if (bench_model(&ctx, 5000, NB, &m, &te, how, sizeof how, &have_data))
+        die(&ctx);
     const int K = m.k;
     uint8_t t[NB];
     edd_attack_targets(1, te.y, te.n, 0, EDD_N_REAL, t);
@@ -185,25 +157,10 @@ int main(void)
     printf("Jacobians (K=%d, B=%d): one K*B pass %.0f/s, K backward passes %.0f/s (%.2fx)\n", K, JAC_B, jps_one,
            jps_loop, jps_one / jps_loop);
 
-    /* PyTorch on the same model, images and targets: the parameters as edd
-     * export writes them, the images and targets as .npy. */
-    char tjson[1024], pdir[] = "/tmp/edd-bench-jsma-XXXXXX", extra[4200], path[4200];
+    /* PyTorch on the same model, images and targets. */
+    char tjson[1024];
     double torch_b = -1, torch_s = -1, torch_succ = -1;
-    int exported = mkdtemp(pdir) != NULL;
-    for (int i = 0; exported && i < EDD_NTENSORS; i++) {
-        size_t shape[4];
-        for (int j = 0; j < m.t[i].rank; j++)
-            shape[j] = (size_t)m.t[i].ne[j];
-        snprintf(path, sizeof path, "%s/%s.npy", pdir, m.t[i].name);
-        exported = !edd_npy_write(&ctx, path, EDD_NPY_F32, m.t[i].rank, shape, m.t[i].data);
-    }
-    size_t xs[2] = {te.n, EDD_IMG_SIZE}, ts[1] = {te.n};
-    snprintf(path, sizeof path, "%s/images.npy", pdir);
-    exported = exported && !edd_npy_write(&ctx, path, EDD_NPY_F32, 2, xs, te.x);
-    snprintf(path, sizeof path, "%s/targets.npy", pdir);
-    exported = exported && !edd_npy_write(&ctx, path, EDD_NPY_U8, 1, ts, t);
-    snprintf(extra, sizeof extra, "--jsma-dir %s", pdir);
-    if (exported && bench_torch("jsma", extra, ctx.nthreads, tjson, sizeof tjson) == 0) {
+    if (bench_torch_on(&ctx, "jsma", &m, te.x, t, te.n, tjson, sizeof tjson) == 0) {
         torch_b = bench_json_num(tjson, "jsma_ms_per_example_batched");
         torch_s = bench_json_num(tjson, "jsma_ms_per_example_single");
         torch_succ = bench_json_num(tjson, "jsma_success");
@@ -213,12 +170,6 @@ int main(void)
     } else {
         printf("pytorch: not measured\n");
     }
-    for (int i = 0; exported && i <= EDD_NTENSORS + 1; i++) {
-        snprintf(path, sizeof path, "%s/%s.npy", pdir,
-                 i < EDD_NTENSORS ? m.t[i].name : i == EDD_NTENSORS ? "images" : "targets");
-        unlink(path);
-    }
-    rmdir(pdir);
     printf("{\"bench\":\"jsma\",\"threads\":%d,\"images\":%zu,\"gamma\":0.1,\"jsma_ms_per_example\":%.3f,"
            "\"jsma_cpu_ms_per_example\":%.3f,\"jsma_success\":%.3f,\"jsma_steps_mean\":%.2f,\"jsma_full_ms_per_example\":%.3f,"
            "\"search_us_avx2\":%.2f,\"search_us_scalar\":%.2f,\"jacobians_per_s_one_pass\":%.1f,"
@@ -229,7 +180,6 @@ int main(void)
     edd_plan_free(p);
     edd_gradder_free(g);
     free(jac); free(z); free(dz);
-    edd_dataset_free(&tr);
     edd_dataset_free(&te);
     edd_cnn_free(&m);
     edd_ctx_free(&ctx);

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch peer of edd's CNN (design.md section 2): speed of the same work in PyTorch.
 
-Usage: /usr/bin/python3 bench/peers/torch_cnn.py --threads 2 --what train,mc,sgemm,jsma
+Usage: /usr/bin/python3 bench/peers/torch_cnn.py --threads 2 --what train,mc,sgemm,jsma,cw,fgm
+        [--inputs-dir DIR]
+The attacks (jsma, cw, fgm) run on edd's own model and images when DIR holds
+them (bench/common.h bench_torch_on writes it), else on random ones.
 Human-readable lines go to stderr; the last line of stdout is one JSON object.
 """
 import argparse
@@ -21,6 +24,13 @@ MC_PASSES = 20      # MC-dropout passes folded into one batch
 JSMA_GAMMA = 0.1    # JSMA: at most floor(NF * gamma / 2) = 39 steps of two pixels
 JSMA_B = 200        # images per batched JSMA run
 JSMA_SINGLE = 5     # images for the per-image full-Jacobian variant
+CW_B = 100          # CW-L2: images optimised together (edd_cw_defaults().batch)
+CW_KAPPA = 0.0      # edd_cw_defaults(): confidence 0, c = 1, AdaDelta lr 1, rho 0.95, eps 1e-3
+CW_C, CW_LR, CW_RHO, CW_EPS = 1.0, 1.0, 0.95, 1e-3
+FGM_EPS = 0.3       # edd_fgm_defaults(): L-inf, clip [0, 1]
+FGM_ROWS = 256      # images per forward and backward pass (edd's gradder pieces)
+FGM_N = 10000       # random images when there are no inputs
+FGM_ACC = 1000      # adversarial images whose accuracy is reported (as bench/fgm.c)
 
 
 def model_mnist(k=10):
@@ -149,9 +159,11 @@ def jsma_single(model, x0, target, k):
     return x
 
 
-def load_jsma_inputs(model_dir, k):
-    """The model edd exported (edd export), the images and the targets edd attacks,
-    so that both engines run the same attack on the same inputs."""
+def load_inputs(model_dir):
+    """The model edd exported (edd export), the images (N x 1 x 28 x 28) and one
+    class per image (labels.npy: the targets, or the true labels for FGM), so that
+    both engines run the same attack on the same inputs."""
+    k = np.load(f"{model_dir}/fc.bias.npy").shape[0]
     model = model_mnist(k).eval()
     layers = [m for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
     with torch.no_grad():
@@ -160,18 +172,26 @@ def load_jsma_inputs(model_dir, k):
             layer.weight.copy_(torch.from_numpy(w).reshape(layer.weight.shape))
             layer.bias.copy_(torch.from_numpy(np.load(f"{model_dir}/{name}.bias.npy")))
     x = torch.from_numpy(np.load(f"{model_dir}/images.npy")).view(-1, 1, 28, 28)
-    target = torch.from_numpy(np.load(f"{model_dir}/targets.npy").astype(np.int64))
-    return model, x, target
+    labels = torch.from_numpy(np.load(f"{model_dir}/labels.npy").astype(np.int64))
+    return model, x, labels, k
 
 
-def bench_jsma(seconds, model_dir=None, k=11):
+def attack_inputs(model_dir, n, k):
+    """load_inputs(model_dir), or a random K-output model, n random images and
+    random real-class labels; parameters never need a gradient in an attack."""
     if model_dir:
-        k = np.load(f"{model_dir}/fc.bias.npy").shape[0]
-        model, x, target = load_jsma_inputs(model_dir, k)
+        model, x, labels, k = load_inputs(model_dir)
     else:
         model = model_mnist(k).eval()  # the attack sees the deterministic model
-        x = torch.rand(JSMA_B, 1, 28, 28)
-        target = torch.randint(0, k - 1, (JSMA_B,))  # real classes only
+        x = torch.rand(n, 1, 28, 28)
+        labels = torch.randint(0, min(k, 10), (n,))  # real classes only
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model, x, labels, k
+
+
+def bench_jsma(seconds, model_dir=None):
+    model, x, target, k = attack_inputs(model_dir, JSMA_B, 11)
     success = float(jsma_batched(model, x, target)[1].float().mean())
     batched = measure(lambda: jsma_batched(model, x, target), x.shape[0], seconds)
 
@@ -182,18 +202,74 @@ def bench_jsma(seconds, model_dir=None, k=11):
     return 1e3 / batched, 1e3 / single, success
 
 
+def cw_step(model, w, x0, tlab, c, opt):
+    """One CW-L2 iteration as edd_cw_loss_grad + edd_cw_adadelta_step (cleverhans
+    v2, targeted): x' = (tanh(w) + 1) / 2, loss = sum_i ||x'_i - x0_i||^2 + c_i
+    max(max_{j != t} Z_j - Z_t + kappa, 0), then one AdaDelta step on w (PyTorch's
+    Adadelta is TF's: the same update as edd's)."""
+    opt.zero_grad()
+    xadv = (torch.tanh(w) + 1) / 2
+    l2 = ((xadv - x0) ** 2).sum(1)
+    z = model(xadv.view(-1, 1, 28, 28))
+    real = (tlab * z).sum(1)
+    other = ((1 - tlab) * z - tlab * 10000).max(1)[0]
+    loss = (l2 + c * torch.clamp(other - real + CW_KAPPA, min=0)).sum()
+    loss.backward()
+    opt.step()
+
+
+def bench_cw(seconds, model_dir=None):
+    """Microseconds per example per CW-L2 iteration at batch CW_B: the median
+    over timed iterations after one warm-up."""
+    model, x, target, k = attack_inputs(model_dir, CW_B, 10)
+    x, target = x[:CW_B].reshape(-1, NF), target[:CW_B]
+    w = torch.atanh((2 * x - 1) * 0.999999).requires_grad_()
+    x0 = (torch.tanh(w.detach()) + 1) / 2  # the boxed original, as edd's x0
+    tlab = F.one_hot(target, k).float()
+    c = torch.full((x.shape[0],), CW_C)
+    opt = torch.optim.Adadelta([w], lr=CW_LR, rho=CW_RHO, eps=CW_EPS)
+    rate = measure(lambda: cw_step(model, w, x0, tlab, c, opt), x.shape[0], seconds)
+    return 1e6 / rate, x.shape[0]
+
+
+def fgm(model, x, y):
+    """FGM as edd_fgm with its defaults: the sign of the gradient of the
+    cross-entropy over all K outputs against the true label, eps FGM_EPS, clipped
+    to [0, 1], in passes of FGM_ROWS images."""
+    out = torch.empty_like(x)
+    for i in range(0, x.shape[0], FGM_ROWS):
+        xi = x[i:i + FGM_ROWS].clone().requires_grad_()
+        g, = torch.autograd.grad(F.cross_entropy(model(xi), y[i:i + FGM_ROWS], reduction="sum"), xi)
+        out[i:i + FGM_ROWS] = torch.clamp(xi.detach() + FGM_EPS * torch.sign(g), 0, 1)
+    return out
+
+
+def bench_fgm(model_dir=None):
+    """Milliseconds of one FGM pass over all the images (after a warm-up on the
+    first FGM_ROWS), the image count and the accuracy on the first FGM_ACC
+    adversarial images."""
+    model, x, y, _ = attack_inputs(model_dir, FGM_N, 10)
+    fgm(model, x[:FGM_ROWS], y[:FGM_ROWS])
+    t = time.perf_counter()
+    adv = fgm(model, x, y)
+    ms = 1e3 * (time.perf_counter() - t)
+    with torch.no_grad():
+        acc = float((model(adv[:FGM_ACC]).argmax(1) == y[:FGM_ACC]).float().mean())
+    return ms, x.shape[0], acc
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     ap.add_argument("--what", default="train,mc,sgemm,jsma",
-                    help="comma list of train, mc, sgemm, jsma")
+                    help="comma list of train, mc, sgemm, jsma, cw, fgm")
     ap.add_argument("--seconds", type=float, default=3.0,
                     help="time budget per measurement")
-    ap.add_argument("--jsma-dir", default=None,
-                    help="folder with edd's exported model, images.npy and targets.npy for jsma")
+    ap.add_argument("--inputs-dir", default=None,
+                    help="folder with edd's exported model, images.npy and labels.npy for the attacks")
     args = ap.parse_args()
     what = args.what.split(",")
-    unknown = set(what) - {"train", "mc", "sgemm", "jsma"}
+    unknown = set(what) - {"train", "mc", "sgemm", "jsma", "cw", "fgm"}
     if unknown:
         ap.error(f"unknown --what: {','.join(sorted(unknown))}")
 
@@ -217,11 +293,20 @@ def main():
         log(f"torch.mm 2048^3: {out['sgemm_gflops']:.0f} GFLOP/s")
     if "jsma" in what:
         out["jsma_ms_per_example_batched"], out["jsma_ms_per_example_single"], out["jsma_success"] = \
-            bench_jsma(args.seconds, args.jsma_dir)
+            bench_jsma(args.seconds, args.inputs_dir)
         log(f"JSMA batched (one gradient per step, success {out['jsma_success']:.3f}): "
             f"{out['jsma_ms_per_example_batched']:.1f} ms/example")
         log(f"JSMA single (B=1, full Jacobian): "
             f"{out['jsma_ms_per_example_single']:.1f} ms/example")
+    if "cw" in what:
+        out["cw_us_per_example_iter"], out["cw_batch"] = bench_cw(args.seconds, args.inputs_dir)
+        log(f"CW-L2 (AdaDelta, batch {out['cw_batch']}): "
+            f"{out['cw_us_per_example_iter']:.1f} us per example per iteration")
+    if "fgm" in what:
+        out["fgm_ms"], out["fgm_images"], out["fgm_adv_accuracy"] = bench_fgm(args.inputs_dir)
+        out["fgm_us_per_example"] = 1e3 * out["fgm_ms"] / out["fgm_images"]
+        log(f"FGM (eps {FGM_EPS}, L-inf, {out['fgm_images']} images): {out['fgm_ms']:.0f} ms, "
+            f"{out['fgm_us_per_example']:.1f} us per example, accuracy after {out['fgm_adv_accuracy']:.3f}")
     print(json.dumps(out))
 
 

@@ -1,0 +1,82 @@
+/* bench/fgm.c - FGM as the experiments run it (edd_fgm_defaults: eps 0.3,
+ * L-inf, cross-entropy over all K outputs against the true label) on the
+ * 10,000 MNIST test images in one edd_fgm call, after a warm-up call on the
+ * first 256: ms in all, us per example, the achieved GFLOP/s (forward +
+ * backward data through every layer) as a fraction of the dnnl_sgemm peak
+ * measured in this process; then PyTorch's same pass
+ * (bench/peers/torch_cnn.py --what fgm) on the same model and images, when
+ * available. Both report the accuracy on their first 1000 adversarial
+ * images, which should agree. The model and images: bench_model (common.h)
+ * with 1000 training images. Last line: one JSON object. */
+#include "common.h"
+#include "edd/attacks.h"
+#include "edd/eval.h"
+
+#define N_IMAGES 10000
+#define N_WARM 256  /* images of the warm-up call */
+#define N_ACC 1000  /* adversarial images whose accuracy is reported */
+
+static void die(const edd_ctx *ctx)
+{
+    fprintf(stderr, "bench fgm: %s\n", ctx->err);
+    exit(1);
+}
+
+int main(void)
+{
+    edd_ctx ctx;
+    if (edd_ctx_init(&ctx, 0))
+        die(&ctx);
+    double peak = bench_sgemm_peak(2048, 7);
+    edd_dataset te = {0};
+    edd_cnn m = {0};
+    char how[4200];
+    int have_data;
+    if (bench_model(&ctx, 1000, N_IMAGES, &m, &te, how, sizeof how, &have_data))
+        die(&ctx);
+    const double flops = 4.0 * bench_cnn_fwd_macs(m.k); /* forward + backward data, 2 FLOPs per MAC each */
+    printf("threads %d, sgemm peak %.1f GFLOP/s (2048^3, same run), model: %s, %zu %s images, %.2f MFLOP per "
+           "image\n", ctx.nthreads, peak, how, te.n, have_data ? "MNIST test" : "random", flops / 1e6);
+
+    edd_fgm_opts o = edd_fgm_defaults();
+    float *adv = malloc(te.n * EDD_IMG_SIZE * sizeof(float));
+    int *pred = malloc(N_ACC * sizeof(int));
+    if (!adv || !pred)
+        die(&ctx);
+    if (edd_fgm(&ctx, &m, te.x, te.y, N_WARM, &o, adv))
+        die(&ctx);
+    double t0 = edd_now();
+    if (edd_fgm(&ctx, &m, te.x, te.y, te.n, &o, adv))
+        die(&ctx);
+    double s = edd_now() - t0, us = 1e6 * s / (double)te.n, gf = flops * (double)te.n / s / 1e9;
+    if (edd_predict(&ctx, &m, adv, N_ACC, 256, pred))
+        die(&ctx);
+    int right = 0;
+    for (int i = 0; i < N_ACC; i++)
+        right += pred[i] == te.y[i];
+    double acc = (double)right / N_ACC;
+    printf("edd_fgm, %zu images: %.0f ms, %.1f us per example, %.1f GFLOP/s = %.1f%% of sgemm peak (accuracy on "
+           "the first %d after the attack %.3f)\n", te.n, 1e3 * s, us, gf, 100 * gf / peak, N_ACC, acc);
+
+    char tjson[1024], torch_s[32] = "null", torch_acc[32] = "null", ratio[32] = "null";
+    if (bench_torch_on(&ctx, "fgm", &m, te.x, te.y, te.n, tjson, sizeof tjson) == 0) {
+        double tus = bench_json_num(tjson, "fgm_us_per_example"), tacc = bench_json_num(tjson, "fgm_adv_accuracy");
+        snprintf(torch_s, sizeof torch_s, "%.1f", tus);
+        snprintf(torch_acc, sizeof torch_acc, "%.3f", tacc);
+        snprintf(ratio, sizeof ratio, "%.2f", tus / us);
+        printf("pytorch, same model and images: %.1f us per example (accuracy on the first %d after the attack "
+               "%.3f): edd is %.2fx faster\n", tus, N_ACC, tacc, tus / us);
+    } else {
+        printf("pytorch: not measured\n");
+    }
+    printf("{\"bench\":\"fgm\",\"threads\":%d,\"images\":%zu,\"eps\":%.2f,\"sgemm_gflops\":%.1f,\"ms\":%.1f,"
+           "\"us_per_example\":%.1f,\"gflops\":%.1f,\"frac_peak\":%.3f,\"adv_accuracy\":%.3f,"
+           "\"torch_us_per_example\":%s,\"torch_adv_accuracy\":%s,\"torch_over_edd\":%s}\n",
+           ctx.nthreads, te.n, o.eps, peak, 1e3 * s, us, gf, gf / peak, acc, torch_s, torch_acc, ratio);
+    free(adv);
+    free(pred);
+    edd_dataset_free(&te);
+    edd_cnn_free(&m);
+    edd_ctx_free(&ctx);
+    return 0;
+}
