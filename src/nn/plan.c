@@ -752,9 +752,15 @@ edd_status edd_plan_forward_replicated(edd_ctx *ctx, edd_plan *p, edd_plan *src,
 /* dy *= (y > 0) [* mask]: the backward of ReLU (and of dropout) in place. */
 static void relu_back(float *dy, const float *y, const float *mask, size_t n)
 {
-    #pragma omp parallel for schedule(static) if (n >= 65536 && !omp_in_parallel())
-    for (size_t i = 0; i < n; i++)
-        dy[i] = y[i] > 0.0f ? dy[i] * (mask ? mask[i] : 1.0f) : 0.0f;
+    if (mask) {
+        #pragma omp parallel for simd schedule(static) if (n >= 65536 && !omp_in_parallel())
+        for (size_t i = 0; i < n; i++)
+            dy[i] = y[i] > 0.0f ? dy[i] * mask[i] : 0.0f;
+    } else {
+        #pragma omp parallel for simd schedule(static) if (n >= 65536 && !omp_in_parallel())
+        for (size_t i = 0; i < n; i++)
+            dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    }
 }
 
 static edd_status layer_bwd_w(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int li, dnnl_memory_t src,
