@@ -224,10 +224,12 @@ def check(args):
             report(False, name, f"{key} native / AVX2", f"{nat} / {cap}", "not positive")
             continue
         value, again = nat / cap, ""
-        if value > ISA_CEILING:  # once more, both runs; the better ratio counts
+        if value > ISA_CEILING:
+            # Once more, both runs; the best cost of each side counts (the
+            # cost without a transient load from the rest of the machine).
             n2, c2 = get({}, name), get({}, name, {"ONEDNN_MAX_CPU_ISA": "AVX2"})
             if isinstance(n2, dict) and isinstance(c2, dict) and n2.get(key, -1) > 0 and c2.get(key, -1) > 0:
-                value, again = min(value, n2[key] / c2[key]), "; best of 2 runs"
+                value, again = min(nat, n2[key]) / min(cap, c2[key]), "; best of 2 runs each"
         report(value <= ISA_CEILING, name, f"{key} native / AVX2", f"{value:8.3f}", f"ceiling {ISA_CEILING}{again}")
     print(f"bench-check: {passed} passed, {failed} failed", flush=True)
     return 1 if failed else 0
