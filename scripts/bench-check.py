@@ -103,8 +103,11 @@ def run(build, name, quick=True, extra_env=None, timeout=None):
         timeout = budget + GRACE if budget > 0 else FULL_TIMEOUT
     # Its own session, so that on a timeout the whole group goes (a peer it
     # started included), and nothing of ours.
-    p = subprocess.Popen([path], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
+    try:
+        p = subprocess.Popen([path], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    except OSError as e:
+        raise BenchError(f"bench {name}: cannot run {path}: {e.strerror}")
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
