@@ -1,16 +1,72 @@
-/* bench/common.h - what every benchmark shares: the same-run dnnl_sgemm
- * peak, medians, the benchmark model and its MNIST test images, and the
- * PyTorch peer (bench/peers/torch_cnn.py) when python3 with torch is
- * there, run on edd's own model and images. Header-only, benchmarks only. */
+/* bench/common.h - what every benchmark shares: the time budget and the
+ * quick mode (bench_begin, bench_quick), the same-run dnnl_sgemm peak,
+ * medians, the benchmark model and its MNIST test images, and the PyTorch
+ * peer (bench/peers/torch_cnn.py) when python3 with torch is there, run on
+ * edd's own model and images. Header-only, benchmarks only. */
 #ifndef EDD_BENCH_COMMON_H
 #define EDD_BENCH_COMMON_H
 
 #include "edd.h"
 
+#include <oneapi/dnnl/dnnl_debug.h>
+
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The time budget. A bench calls bench_begin("NAME", SECONDS) first thing in
+ * main(): past SECONDS of wall time the process prints "bench NAME: over its
+ * SECONDS s budget" on stderr and exits 1, so that a pathological slowdown
+ * (a reference kernel where a JIT one should be) fails the CI gate instead
+ * of hanging it. EDD_BENCH_BUDGET=S overrides SECONDS (0: no budget); the
+ * defaults are a few times the full run with PyTorch on 2 cores. */
+static char bench_budget_msg[192];
+static size_t bench_budget_len;
+
+static void bench_budget_expired(int sig)
+{
+    (void)sig;
+    ssize_t w = write(2, bench_budget_msg, bench_budget_len); /* async-signal-safe */
+    (void)w;
+    _exit(1);
+}
+
+/* Nonzero when EDD_BENCH_QUICK is set to anything but "" or "0": fewer
+ * repeats and smaller workloads, enough for the same-run ratios that
+ * scripts/bench-check.py checks, not for headline figures. */
+static inline int bench_quick(void)
+{
+    const char *q = getenv("EDD_BENCH_QUICK");
+    return q && *q && strcmp(q, "0") != 0;
+}
+
+static inline void bench_begin(const char *name, unsigned seconds)
+{
+    const char *env = getenv("EDD_BENCH_BUDGET");
+    if (env && *env)
+        seconds = (unsigned)strtoul(env, NULL, 10);
+    if (!seconds)
+        return;
+    int n = snprintf(bench_budget_msg, sizeof bench_budget_msg, "bench %s: over its %u s budget%s\n", name, seconds,
+                     env && *env ? " (EDD_BENCH_BUDGET)" : "");
+    bench_budget_len = n < 0 ? 0 : (size_t)n < sizeof bench_budget_msg ? (size_t)n : sizeof bench_budget_msg - 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = bench_budget_expired;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(seconds);
+}
+
+/* "avx2", "avx512_core", ...: the widest ISA oneDNN may dispatch to in this
+ * process (ONEDNN_MAX_CPU_ISA caps it). */
+static inline const char *bench_onednn_isa(void)
+{
+    const char *s = dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa());
+    return strncmp(s, "cpu_isa_", 8) ? s : s + 8;
+}
 
 /* Forward multiply-adds per image of the CNN with K outputs, counted from
  * the shapes of design.md section 2. */

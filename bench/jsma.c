@@ -85,6 +85,7 @@ static double time_search(int avx2, const float *al, const float *be, const uint
 
 int main(void)
 {
+    bench_begin("jsma", 1200);
     edd_ctx ctx;
     if (edd_ctx_init(&ctx, 0))
         die(&ctx);
@@ -100,12 +101,12 @@ int main(void)
     printf("threads %d, model: %s, %zu %s images, gamma 0.1, batch %d\n", ctx.nthreads, how, te.n,
            have_data ? "MNIST test" : "random", NB);
 
-    double succ, steps, succ_f, steps_f, cpu1, cpuf;
-    double s1 = time_jsma(&ctx, &m, te.x, t, te.n, EDD_JSMA_PROBS, 3, &succ, &steps, &cpu1);
+    double succ, steps, succ_f = 0, steps_f = 0, cpu1, cpuf = 0;
+    double s1 = time_jsma(&ctx, &m, te.x, t, te.n, EDD_JSMA_PROBS, bench_quick() ? 1 : 3, &succ, &steps, &cpu1);
     double ms1 = 1e3 * s1 / (double)te.n, cms1 = 1e3 * cpu1 / (double)te.n;
     printf("jsma one gradient per step: %.2f ms/example wall, %.2f ms/example CPU over %d threads = %.2f "
            "(success %.1f%%, %.1f steps mean)\n", ms1, cms1, ctx.nthreads, cms1 / ctx.nthreads, 100 * succ, steps);
-    double sf = time_jsma(&ctx, &m, te.x, t, te.n, EDD_JSMA_PROBS_FULL, 1, &succ_f, &steps_f, &cpuf);
+    double sf = bench_quick() ? 0 : time_jsma(&ctx, &m, te.x, t, te.n, EDD_JSMA_PROBS_FULL, 1, &succ_f, &steps_f, &cpuf);
     double msf = 1e3 * sf / (double)te.n;
     printf("jsma full probability Jacobian: %.2f ms/example wall, %.2f CPU (success %.1f%%): one gradient is %.1fx "
            "faster in CPU time\n", msf, 1e3 * cpuf / (double)te.n, 100 * succ_f, cpuf / cpu1);

@@ -12,8 +12,9 @@ static double run(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, edd_mc_
     o.shape = shape;
     o.rows = rows;
     o.quiet = 1;
+    const int reps = bench_quick() ? 3 : 5;
     double t[5];
-    for (int r = 0; r < 5; r++) {
+    for (int r = 0; r < reps; r++) {
         double t0 = edd_now();
         if (edd_uncertainty(ctx, m, ds, &o, sigma, NULL)) {
             fprintf(stderr, "bench mc: %s\n", ctx->err);
@@ -21,17 +22,18 @@ static double run(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, edd_mc_
         }
         t[r] = edd_now() - t0;
     }
-    return (double)ds->n * o.passes / bench_median(t, 5);
+    return (double)ds->n * o.passes / bench_median(t, reps);
 }
 
 int main(void)
 {
+    bench_begin("mc", 900);
     edd_ctx ctx;
     if (edd_ctx_init(&ctx, 0)) {
         fprintf(stderr, "bench mc: %s\n", ctx.err);
         return 1;
     }
-    const size_t n = 512;
+    const size_t n = bench_quick() ? 128 : 512;
     edd_dataset ds = {.n = n, .c = 1, .h = 28, .w = 28};
     ds.x = malloc(n * EDD_IMG_SIZE * sizeof(float));
     ds.y = calloc(n, 1);
@@ -43,12 +45,13 @@ int main(void)
         fprintf(stderr, "bench mc: %s\n", ctx.err);
         return 1;
     }
-    double peak = bench_sgemm_peak(2048, 7), flop = 2.0 * bench_cnn_fwd_macs(10);
+    double peak = bench_sgemm_peak(2048, bench_quick() ? 4 : 7), flop = 2.0 * bench_cnn_fwd_macs(10);
     printf("threads %d, N=20 passes over %zu images, sgemm peak %.1f GFLOP/s (same run)\n", ctx.nthreads, n, peak);
     static const int folded_rows[] = {160, 320, 640, 1280, 2560};
     double best_f = 0, best_t = 0;
     int best_rows = 0;
-    for (size_t i = 0; i < sizeof folded_rows / sizeof folded_rows[0]; i++) {
+    const size_t step = bench_quick() ? 2 : 1; /* quick: rows 640 and 2560, batch 128 */
+    for (size_t i = bench_quick() ? 2 : 0; i < sizeof folded_rows / sizeof folded_rows[0]; i += step) {
         double r = run(&ctx, &m, &ds, EDD_MC_FOLDED, folded_rows[i], sigma);
         printf("folded  rows %5d: %8.0f image-passes/s, %5.1f%% of peak\n", folded_rows[i], r, 100 * r * flop / 1e9 / peak);
         if (r > best_f) {
@@ -57,7 +60,7 @@ int main(void)
         }
     }
     static const int thread_rows[] = {64, 128, 256};
-    for (size_t i = 0; i < sizeof thread_rows / sizeof thread_rows[0]; i++) {
+    for (size_t i = bench_quick() ? 1 : 0; i < sizeof thread_rows / sizeof thread_rows[0]; i += step) {
         double r = run(&ctx, &m, &ds, EDD_MC_THREADS, thread_rows[i], sigma);
         printf("threads batch %4d: %8.0f image-passes/s, %5.1f%% of peak\n", thread_rows[i], r, 100 * r * flop / 1e9 / peak);
         best_t = r > best_t ? r : best_t;

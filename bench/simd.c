@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "edd/simd.h"
+#include "common.h"
 
 #define REPS 11
 
@@ -99,6 +100,7 @@ static float *alloc_floats(size_t n, unsigned seed)
 
 int main(void)
 {
+    bench_begin("simd", 60);
     const edd_simd best = edd_simd_detect();
     const int avx2 = best == EDD_SIMD_AVX2;
     printf("simd: this CPU %s AVX2+FMA\n", avx2 ? "has" : "lacks (AVX2 columns skipped)");
