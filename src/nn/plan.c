@@ -8,23 +8,29 @@
  * ReLU is a post-op of each forward primitive; its backward is a mask on
  * the post-ReLU activation (dy *= y > 0), done here in place.
  *
- * Forward-only (INFER) plans run conv1 in its space-to-depth form: an 8x8,
- * stride-2, pad-3 convolution over one channel is exactly a 4x4, stride-1
- * convolution over the 2x2 space-to-depth of the padded input (4 channels
- * of 17x17), with the weights rearranged the same way. oneDNN runs that on
- * its jit kernel (158 against 96 GFLOP/s for the gemm form, measured) and
- * writes conv2's layout directly; its backward primitives would land on
- * ref:any, so plans with a backward pass keep the plain form.
+ * Inference (INFER) and input-gradient (INPUT_GRAD) plans run conv1 in its
+ * space-to-depth form: an 8x8, stride-2, pad-3 convolution over one
+ * channel is exactly a 4x4, stride-1 convolution over the 2x2
+ * space-to-depth of the padded input (4 channels of 17x17), with the
+ * weights rearranged the same way. oneDNN runs that on its jit kernel (158
+ * against 96 GFLOP/s for the gemm form, measured) and writes conv2's layout
+ * directly; its backward primitives would land on ref:any, so training
+ * plans, which need conv1's weight gradient, keep the plain form.
  *
- * conv1's input gradient (INPUT_GRAD plans) is not a oneDNN backward-data
- * convolution: for one input channel and an 8x8 kernel, oneDNN has a jit
- * kernel for it only in some layouts on some ISAs (on AVX-512 it fell to
- * ref:any, 40x slower; docs/ARCHITECTURE.md). It is computed exactly, the
- * same way on every ISA, as one matmul and a gather:
- *   col[n,oy,ox][ky,kx] = sum_o da1[n,o,oy,ox] * w1[o][ky,kx]
- *     (da1 in NHWC: [B*196 x 64] times w1 [64 x 64] on oneDNN's matmul)
- *   dx[n,y,x] = sum of col[n,oy,ox][ky,kx] over 2*oy - 3 + ky = y,
- *     2*ox - 3 + kx = x (col2im, at most 16 terms per pixel).
+ * Input-gradient (INPUT_GRAD) plans take the gradient below conv3 as
+ * matmuls and gathers, not as oneDNN backward-data convolutions: conv1's
+ * (one input channel, 8x8) fell to ref:any on AVX-512, 40x slower
+ * (docs/ARCHITECTURE.md), and conv2's runs slower than a GEMM of the same
+ * FLOPs. In NHWC, per chunk of IG_CHUNK images:
+ *   col2[n,oy,ox][ky,kx,c] = sum_o da2[n,oy,ox,o] * w2[o][c][ky][kx]
+ *   da1[n,y,x][c] = (a1 > 0) * sum of col2[n,oy,ox][ky,kx,c]
+ *                   over 2*oy + ky = y, 2*ox + kx = x
+ *   col1[n,oy,ox][ky,kx] = sum_o da1[n,oy,ox,o] * w1[o][0][ky][kx]
+ *   dx[n,y,x] = sum of col1[n,oy,ox][ky,kx] over 2*oy - 3 + ky = y,
+ *               2*ox - 3 + kx = x
+ * The two products are oneDNN matmul primitives ([25n x 128] x
+ * [128 x 2304] and [196n x 64] x [64 x 64]), the same on every ISA; the
+ * gathers (col2im) sum a fixed set of terms in a fixed order.
  *
  * Every primitive's implementation is queried when a plan is built
  * (edd_plan_prims); one that is oneDNN's reference kernel is reported once
@@ -52,6 +58,16 @@ typedef struct {
     dnnl_primitive_t dw_reorder;
 } layer;
 
+/* The matmul [images * rows_per_image x k] x [k x n] over one chunk of
+ * IG_CHUNK images (0) and over the last, shorter chunk (1); handles are
+ * set per call. */
+typedef struct {
+    int rows_per_image;
+    dnnl_primitive_desc_t pd[2];
+    dnnl_primitive_t mm[2];
+    dnnl_memory_t a[2], w[2], d[2], sp[2];
+} chunk_mm;
+
 struct edd_plan {
     int b, k, kind;
     dnnl_stream_t stream;
@@ -74,13 +90,12 @@ struct edd_plan {
     int s2d;      /* conv1 in space-to-depth form (INFER and INPUT_GRAD plans) */
     float *xflat; /* s2d: the b x 784 images after dropout, before the rearrangement */
     float *w1s2d; /* s2d: conv1's weights rearranged, [64][4][4][4] */
-    /* INPUT_GRAD: conv1's input gradient as a matmul and a col2im gather */
-    dnnl_memory_t m_da1n;               /* da1 in NHWC, or NULL when m_da1 already is */
-    dnnl_primitive_t da1n_reorder;
-    dnnl_primitive_desc_t c1_pd;
-    dnnl_primitive_t c1_mm;
-    dnnl_memory_t c1_src, c1_w, c1_col, sp_c1;
-    float *col;                         /* [B*196][64]: per output pixel, the 8x8 taps */
+    /* INPUT_GRAD: below conv3, matmuls and col2im gathers (the header) */
+    dnnl_memory_t m_a1n, m_da2n;        /* a1 and da2 in NHWC, or NULL when they already are */
+    dnnl_primitive_t a1n_reorder, da2n_reorder;
+    chunk_mm mm2, mm1;                  /* conv2's and conv1's input-gradient matmuls */
+    float *w2p;                         /* conv2's weights as [128][ky][kx][64] */
+    float *col2, *da1n, *col1;          /* one chunk's columns and its da1 (NHWC) */
 };
 
 #define S2D_C 4  /* channels of the space-to-depth input */
@@ -94,6 +109,20 @@ struct edd_plan {
 #define C1_P 3
 #define C1_OHW 14
 #define C1_TAPS (C1_K * C1_K)
+
+/* conv2's geometry: 6x6, stride 2, no padding, 64 -> 128 channels. */
+#define C2_IC 64
+#define C2_OC 128
+#define C2_K 6
+#define C2_S 2
+#define C2_OHW 5
+#define C2_TAPS (C2_K * C2_K * C2_IC)
+
+/* Images per chunk of the input-gradient matmuls: conv2's columns for 16
+ * images are 3.7 MB, and stay in cache until the gather reads them
+ * (measured on AVX2: 8, 12, 16 and 32 images gave 128, 94-113, 113-123 and
+ * 183 us per image; the whole batch of 100 at once 146). */
+#define IG_CHUNK 16
 
 #define CK(expr, what)                                                      \
     do {                                                                    \
@@ -334,38 +363,79 @@ static edd_status layer_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int l
     return EDD_OK;
 }
 
-/* a1 and its gradient as conv2 reads and writes them: the backward pass
- * applies conv1's ReLU mask there, then reorders once to what the next
- * step needs (conv1's weight gradient, or its input gradient). */
+/* a1 and its gradient as conv2 reads and writes them (training plans). */
 static dnnl_memory_t a1_of(const edd_plan *p) { return p->m_a1c ? p->m_a1c : p->m_a1; }
 static dnnl_memory_t da1_of(const edd_plan *p) { return p->m_da1c ? p->m_da1c : p->m_da1; }
 
-/* conv1's input gradient: a reorder of da1 to NHWC (none when it already
- * is NHWC), then the matmul [B*196 x 64] x w1 [64 x 64] into col; the
- * col2im gather runs in conv1_input_grad. */
-static edd_status conv1_input_grad_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m)
+/* One chunk_mm: the matmul [images * rows_per_image x k] x [k x n] for a
+ * full chunk of images (0) and for the last, shorter chunk (1). */
+static edd_status chunk_mm_build(edd_ctx *ctx, edd_plan *p, chunk_mm *c, int rows_per_image, int k, int n)
 {
-    int64_t da1[4] = {p->b, C1_OC, C1_OHW, C1_OHW};
-    int64_t rows[2] = {(int64_t)p->b * C1_OHW * C1_OHW, C1_OC}, w[2] = {C1_OC, C1_TAPS};
-    int64_t cols[2] = {rows[0], C1_TAPS};
-    dnnl_memory_desc_t nhwc, src_md, w_md, col_md;
+    int images[2] = {p->b < IG_CHUNK ? p->b : IG_CHUNK, p->b > IG_CHUNK ? p->b % IG_CHUNK : 0};
+    c->rows_per_image = rows_per_image;
+    for (int i = 0; i < 2 && images[i]; i++) {
+        int64_t a[2] = {(int64_t)images[i] * rows_per_image, k}, w[2] = {k, n}, d[2] = {a[0], n};
+        dnnl_memory_desc_t a_md, w_md, d_md;
+        edd_status st;
+        if ((st = md_tag(ctx, &a_md, 2, a, dnnl_ab)) || (st = md_tag(ctx, &w_md, 2, w, dnnl_ab)) ||
+            (st = md_tag(ctx, &d_md, 2, d, dnnl_ab)))
+            return st;
+        dnnl_matmul_desc_t desc;
+        CK(dnnl_matmul_desc_init(&desc, &a_md, &w_md, NULL, &d_md), "input-gradient matmul desc");
+        if ((st = pd_make(ctx, &c->pd[i], &desc, 0, NULL)) || (st = prim_make(ctx, p, c->pd[i], &c->mm[i], &c->sp[i])) ||
+            (st = mem_new(ctx, &c->a[i], &a_md, DNNL_MEMORY_NONE)) || (st = mem_new(ctx, &c->w[i], &w_md, DNNL_MEMORY_NONE)) ||
+            (st = mem_new(ctx, &c->d[i], &d_md, DNNL_MEMORY_NONE)))
+            return st;
+    }
+    return EDD_OK;
+}
+
+/* d = a w for the chunk of `images` images (IG_CHUNK, or the last chunk's). */
+static edd_status chunk_mm_run(edd_ctx *ctx, edd_plan *p, chunk_mm *c, int images, const float *a, const float *w,
+                               float *d)
+{
+    int i = images == IG_CHUNK || p->b < IG_CHUNK ? 0 : 1;
+    dnnl_memory_set_data_handle(c->a[i], (void *)a);
+    dnnl_memory_set_data_handle(c->w[i], (void *)w);
+    dnnl_memory_set_data_handle(c->d[i], d);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, c->a[i]}, {DNNL_ARG_WEIGHTS, c->w[i]}, {DNNL_ARG_DST, c->d[i]}};
+    return run(ctx, p, c->mm[i], c->sp[i], 3, args);
+}
+
+static void chunk_mm_free(chunk_mm *c)
+{
+    for (int i = 0; i < 2; i++) {
+        if (c->mm[i])
+            dnnl_primitive_destroy(c->mm[i]);
+        if (c->pd[i])
+            dnnl_primitive_desc_destroy(c->pd[i]);
+        dnnl_memory_t mems[4] = {c->a[i], c->w[i], c->d[i], c->sp[i]};
+        for (int j = 0; j < 4; j++)
+            if (mems[j])
+                dnnl_memory_destroy(mems[j]);
+    }
+}
+
+/* The input-gradient path below conv3 (the header of this file): da2 and
+ * a1 in NHWC, conv2's weights as [128][ky][kx][64], the two chunked
+ * matmuls and their column buffers. */
+static edd_status input_grad_build(edd_ctx *ctx, edd_plan *p)
+{
+    int64_t a1d[4] = {p->b, C2_IC, C1_OHW, C1_OHW}, a2d[4] = {p->b, C2_OC, C2_OHW, C2_OHW};
+    dnnl_memory_desc_t a1n_md, da2n_md;
     edd_status st;
-    if ((st = md_tag(ctx, &nhwc, 4, da1, dnnl_acdb)) || (st = md_tag(ctx, &src_md, 2, rows, dnnl_ab)) ||
-        (st = md_tag(ctx, &w_md, 2, w, dnnl_ab)) || (st = md_tag(ctx, &col_md, 2, cols, dnnl_ab)))
+    if ((st = md_tag(ctx, &a1n_md, 4, a1d, dnnl_acdb)) || (st = md_tag(ctx, &da2n_md, 4, a2d, dnnl_acdb)) ||
+        (st = reorder_make(ctx, a1_of(p), &a1n_md, &p->m_a1n, &p->a1n_reorder, 1)) ||
+        (st = reorder_make(ctx, p->m_da2, &da2n_md, &p->m_da2n, &p->da2n_reorder, 1)) ||
+        (st = chunk_mm_build(ctx, p, &p->mm2, C2_OHW * C2_OHW, C2_OC, C2_TAPS)) ||
+        (st = chunk_mm_build(ctx, p, &p->mm1, C1_OHW * C1_OHW, C1_OC, C1_TAPS)))
         return st;
-    if ((st = reorder_make(ctx, da1_of(p), &nhwc, &p->m_da1n, &p->da1n_reorder, 1)))
-        return st;
-    if (!(p->col = malloc((size_t)cols[0] * C1_TAPS * sizeof(float))))
-        return edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for conv1's %lld x %d gradient columns",
-                        (long long)cols[0], C1_TAPS);
-    dnnl_matmul_desc_t d;
-    CK(dnnl_matmul_desc_init(&d, &src_md, &w_md, NULL, &col_md), "conv1 input-gradient matmul desc");
-    if ((st = pd_make(ctx, &p->c1_pd, &d, 0, NULL)) || (st = prim_make(ctx, p, p->c1_pd, &p->c1_mm, &p->sp_c1)))
-        return st;
-    void *da1n = mem_ptr(p->m_da1n ? p->m_da1n : da1_of(p));
-    if ((st = mem_new(ctx, &p->c1_src, &src_md, da1n)) ||
-        (st = mem_new(ctx, &p->c1_w, &w_md, m->t[EDD_CONV1_W].data)) || (st = mem_new(ctx, &p->c1_col, &col_md, p->col)))
-        return st;
+    size_t chunk = (size_t)(p->b < IG_CHUNK ? p->b : IG_CHUNK);
+    if (!(p->w2p = malloc((size_t)C2_OC * C2_TAPS * sizeof(float))) ||
+        !(p->col2 = malloc(chunk * C2_OHW * C2_OHW * C2_TAPS * sizeof(float))) ||
+        !(p->da1n = malloc(chunk * C1_OHW * C1_OHW * C1_OC * sizeof(float))) ||
+        !(p->col1 = malloc(chunk * C1_OHW * C1_OHW * C1_TAPS * sizeof(float))))
+        return edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for the input-gradient columns (batch %d)", p->b);
     return EDD_OK;
 }
 
@@ -444,7 +514,7 @@ int edd_plan_prims(const edd_plan *p, edd_plan_prim *out, int max)
         dnnl_primitive_t prim;
         const char *what;
         int layer;
-    } all[NLAYERS * 6 + 4];
+    } all[NLAYERS * 6 + 8];
     int n = 0;
     for (int li = 0; li < NLAYERS; li++) {
         const layer *L = &p->l[li];
@@ -456,10 +526,13 @@ int edd_plan_prims(const edd_plan *p, edd_plan_prim *out, int max)
             if (prims[j])
                 all[n].prim = prims[j], all[n].what = what[j], all[n++].layer = li;
     }
-    dnnl_primitive_t extra[4] = {p->a1_fwd_reorder, p->a1_bwd_reorder, p->da1n_reorder, p->c1_mm};
-    static const char *ename[4] = {"a1 reorder to conv2's layout", "a1 gradient reorder from conv2's layout",
-                                   "conv1 input gradient: da1 reorder to NHWC", "conv1 input gradient: matmul"};
-    for (int j = 0; j < 4; j++)
+    dnnl_primitive_t extra[8] = {p->a1_fwd_reorder, p->a1_bwd_reorder, p->a1n_reorder, p->da2n_reorder,
+                                 p->mm2.mm[0], p->mm2.mm[1], p->mm1.mm[0], p->mm1.mm[1]};
+    static const char *ename[8] = {"a1 reorder to conv2's layout", "a1 gradient reorder from conv2's layout",
+                                   "input gradient: a1 reorder to NHWC", "input gradient: da2 reorder to NHWC",
+                                   "conv2 input gradient: matmul", "conv2 input gradient: matmul (last chunk)",
+                                   "conv1 input gradient: matmul", "conv1 input gradient: matmul (last chunk)"};
+    for (int j = 0; j < 8; j++)
         if (extra[j])
             all[n].prim = extra[j], all[n].what = ename[j], all[n++].layer = -1;
     for (int i = 0; i < n && i < max; i++) {
@@ -525,7 +598,7 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
         goto fail;
     const dnnl_memory_desc_t *a1_md, *a2_md, *h_out, *z_out;
     if ((st = layer_build(ctx, p, m, L_CONV1, &x_md, &a1_any, 0, bw, &a1_md)) ||
-        (st = layer_build(ctx, p, m, L_CONV2, &a1_any, &a2_any, bwd, bw, &a2_md)))
+        (st = layer_build(ctx, p, m, L_CONV2, &a1_any, &a2_any, bw, bw, &a2_md)))
         goto fail;
     const dnnl_memory_desc_t *a1c_md = dnnl_primitive_desc_query_md(p->l[L_CONV2].fwd_pd, dnnl_query_src_md, 0);
     if ((st = layer_build(ctx, p, m, L_CONV3, a2_md, &h_md, bwd, bw, &h_out)) ||
@@ -538,13 +611,14 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
     if ((st = reorder_make(ctx, p->m_a1, a1c_md, &p->m_a1c, &p->a1_fwd_reorder, 1)))
         goto fail;
     if (bwd) {
-        if ((st = mem_new(ctx, &p->m_da1, a1_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_da2, a2_md, DNNL_MEMORY_ALLOCATE)) ||
-            (st = mem_new(ctx, &p->m_dh, &h_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_dz, &z_md, DNNL_MEMORY_NONE)))
+        if ((st = mem_new(ctx, &p->m_da2, a2_md, DNNL_MEMORY_ALLOCATE)) || (st = mem_new(ctx, &p->m_dh, &h_md, DNNL_MEMORY_ALLOCATE)) ||
+            (st = mem_new(ctx, &p->m_dz, &z_md, DNNL_MEMORY_NONE)))
             goto fail;
-        if (p->m_a1c && ((st = mem_new(ctx, &p->m_da1c, a1c_md, DNNL_MEMORY_ALLOCATE)) ||
-                         (bw && (st = reorder_make_to(ctx, a1c_md, p->m_da1, &p->a1_bwd_reorder)))))
+        if (bw && ((st = mem_new(ctx, &p->m_da1, a1_md, DNNL_MEMORY_ALLOCATE)) ||
+                   (p->m_a1c && ((st = mem_new(ctx, &p->m_da1c, a1c_md, DNNL_MEMORY_ALLOCATE)) ||
+                                 (st = reorder_make_to(ctx, a1c_md, p->m_da1, &p->a1_bwd_reorder))))))
             goto fail;
-        if (kind == EDD_PLAN_INPUT_GRAD && (st = conv1_input_grad_build(ctx, p, m)))
+        if (kind == EDD_PLAN_INPUT_GRAD && (st = input_grad_build(ctx, p)))
             goto fail;
         p->mask_in = malloc((size_t)b * EDD_IMG_SIZE * sizeof(float));
         p->mask_h = malloc((size_t)b * EDD_HIDDEN * sizeof(float));
@@ -589,11 +663,12 @@ void edd_plan_free(edd_plan *p)
     }
     prim_free(p->a1_fwd_reorder);
     prim_free(p->a1_bwd_reorder);
-    prim_free(p->da1n_reorder);
-    prim_free(p->c1_mm);
-    pd_free(p->c1_pd);
+    prim_free(p->a1n_reorder);
+    prim_free(p->da2n_reorder);
+    chunk_mm_free(&p->mm2);
+    chunk_mm_free(&p->mm1);
     dnnl_memory_t mems[] = {p->m_x, p->m_a1, p->m_a2, p->m_h, p->m_hd, p->m_z, p->m_da1, p->m_da2, p->m_dh,
-                            p->m_dz, p->m_a1c, p->m_da1c, p->m_da1n, p->c1_src, p->c1_w, p->c1_col, p->sp_c1};
+                            p->m_dz, p->m_a1c, p->m_da1c, p->m_a1n, p->m_da2n};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         mem_free(mems[i]);
     if (p->own_stream && p->stream)
@@ -602,7 +677,10 @@ void edd_plan_free(edd_plan *p)
     free(p->mask_h);
     free(p->xflat);
     free(p->w1s2d);
-    free(p->col);
+    free(p->w2p);
+    free(p->col2);
+    free(p->da1n);
+    free(p->col1);
     free(p->scratch);
     free(p);
 }
@@ -626,6 +704,11 @@ static edd_status weights_refresh(edd_ctx *ctx, edd_plan *p, const edd_cnn *m)
                 for (int kx = 0; kx < S2D_K; kx++)
                     p->w1s2d[((o * S2D_C + c) * S2D_K + ky) * S2D_K + kx] =
                         m->t[EDD_CONV1_W].data[(o * 8 + 2 * ky + c / 2) * 8 + 2 * kx + c % 2];
+    /* conv2's weights for the input-gradient matmul: w2p[o][(ky*6+kx)*64+c] = w[o][c][ky][kx]. */
+    for (int o = 0; p->w2p && o < C2_OC; o++)
+        for (int c = 0; c < C2_IC; c++)
+            for (int t = 0; t < C2_K * C2_K; t++)
+                p->w2p[(size_t)o * C2_TAPS + t * C2_IC + c] = m->t[EDD_CONV2_W].data[((size_t)o * C2_IC + c) * C2_K * C2_K + t];
     edd_status st;
     for (int li = 0; li < NLAYERS; li++) {
         layer *L = &p->l[li];
@@ -785,39 +868,74 @@ static edd_status layer_bwd_data(edd_ctx *ctx, edd_plan *p, int li, dnnl_memory_
     return run(ctx, p, L->bwd_data, L->sp_bwd_data, 3, a);
 }
 
-/* dx = col2im(col), col = da1 (NHWC) times w1: conv1's input gradient
- * (the header of this file). Each pixel gathers its at most 16 terms in a
- * fixed order, so the result does not depend on the thread count. */
-static edd_status conv1_input_grad(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, float *dx)
+/* The input gradient below conv3, from da2 (ReLU-masked) to dx, in chunks
+ * of IG_CHUNK images whose columns stay in cache (the header of this
+ * file). Each output gathers its terms in a fixed order, so the result
+ * does not depend on the thread count. */
+static edd_status input_grad(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, float *dx)
 {
     edd_status st;
-    if (p->da1n_reorder && (st = run_reorder(ctx, p, p->da1n_reorder, da1_of(p), p->m_da1n)))
+    if ((p->a1n_reorder && (st = run_reorder(ctx, p, p->a1n_reorder, a1_of(p), p->m_a1n))) ||
+        (p->da2n_reorder && (st = run_reorder(ctx, p, p->da2n_reorder, p->m_da2, p->m_da2n))))
         return st;
-    dnnl_memory_set_data_handle(p->c1_w, m->t[EDD_CONV1_W].data);
-    dnnl_exec_arg_t a[4] = {{DNNL_ARG_SRC, p->c1_src}, {DNNL_ARG_WEIGHTS, p->c1_w}, {DNNL_ARG_DST, p->c1_col}};
-    if ((st = run(ctx, p, p->c1_mm, p->sp_c1, 3, a)) ||
-        (st = edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait")))
-        return st;
-    const int b = p->b;
-    #pragma omp parallel for schedule(static) if (b >= 8 && !omp_in_parallel())
-    for (int n = 0; n < b; n++) {
-        const float *c = p->col + (size_t)n * C1_OHW * C1_OHW * C1_TAPS;
-        float *d = dx + (size_t)n * EDD_IMG_SIZE;
-        for (int y = 0; y < EDD_IMG_H; y++)
-            for (int x = 0; x < EDD_IMG_W; x++) {
-                float s = 0.0f;
-                for (int ky = (y + C1_P) % C1_S; ky < C1_K; ky += C1_S) {
-                    int oy = (y + C1_P - ky) / C1_S; /* exact: y + P - ky is a multiple of S */
-                    if (oy < 0 || oy >= C1_OHW)
-                        continue;
-                    for (int kx = (x + C1_P) % C1_S; kx < C1_K; kx += C1_S) {
-                        int ox = (x + C1_P - kx) / C1_S;
-                        if (ox >= 0 && ox < C1_OHW)
-                            s += c[(oy * C1_OHW + ox) * C1_TAPS + ky * C1_K + kx];
-                    }
+    const float *a1n = mem_ptr(p->m_a1n ? p->m_a1n : a1_of(p)), *da2n = mem_ptr(p->m_da2n ? p->m_da2n : p->m_da2);
+    const size_t a1_img = C1_OHW * C1_OHW * C2_IC, a2_img = C2_OHW * C2_OHW * C2_OC;
+    for (int n0 = 0; n0 < p->b; n0 += IG_CHUNK) {
+        const int nb = p->b - n0 < IG_CHUNK ? p->b - n0 : IG_CHUNK;
+        /* conv2: col2[n,oy,ox][ky,kx,c] = sum_o da2[n,oy,ox,o] w2[o][c][ky][kx] */
+        if ((st = chunk_mm_run(ctx, p, &p->mm2, nb, da2n + (size_t)n0 * a2_img, p->w2p, p->col2)) ||
+            (st = edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait")))
+            return st;
+        /* da1[n,y,x][c] = (a1 > 0) * sum of col2[n,oy,ox][ky,kx,c] over 2*oy + ky = y, 2*ox + kx = x */
+        #pragma omp parallel for schedule(static) if (nb >= 2 && !omp_in_parallel())
+        for (int n = 0; n < nb; n++) {
+            const float *c = p->col2 + (size_t)n * C2_OHW * C2_OHW * C2_TAPS, *a = a1n + (size_t)(n0 + n) * a1_img;
+            float *d = p->da1n + (size_t)n * a1_img;
+            for (int y = 0; y < C1_OHW; y++)
+                for (int x = 0; x < C1_OHW; x++) {
+                    float acc[C2_IC] = {0};
+                    for (int ky = y % C2_S; ky < C2_K && ky <= y; ky += C2_S)
+                        for (int kx = x % C2_S; kx < C2_K && kx <= x; kx += C2_S) {
+                            int oy = (y - ky) / C2_S, ox = (x - kx) / C2_S;
+                            if (oy >= C2_OHW || ox >= C2_OHW)
+                                continue;
+                            const float *s = c + (size_t)(oy * C2_OHW + ox) * C2_TAPS + (ky * C2_K + kx) * C2_IC;
+                            #pragma omp simd
+                            for (int ch = 0; ch < C2_IC; ch++)
+                                acc[ch] += s[ch];
+                        }
+                    const float *ap = a + (y * C1_OHW + x) * C2_IC;
+                    float *dp = d + (y * C1_OHW + x) * C2_IC;
+                    #pragma omp simd
+                    for (int ch = 0; ch < C2_IC; ch++)
+                        dp[ch] = ap[ch] > 0.0f ? acc[ch] : 0.0f;
                 }
-                d[y * EDD_IMG_W + x] = s;
-            }
+        }
+        /* conv1: col1[n,oy,ox][ky,kx] = sum_o da1[n,oy,ox,o] w1[o][ky,kx] */
+        if ((st = chunk_mm_run(ctx, p, &p->mm1, nb, p->da1n, m->t[EDD_CONV1_W].data, p->col1)) ||
+            (st = edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait")))
+            return st;
+        /* dx[n,y,x] = sum of col1[n,oy,ox][ky,kx] over 2*oy - 3 + ky = y, 2*ox - 3 + kx = x */
+        #pragma omp parallel for schedule(static) if (nb >= 2 && !omp_in_parallel())
+        for (int n = 0; n < nb; n++) {
+            const float *c = p->col1 + (size_t)n * C1_OHW * C1_OHW * C1_TAPS;
+            float *d = dx + (size_t)(n0 + n) * EDD_IMG_SIZE;
+            for (int y = 0; y < EDD_IMG_H; y++)
+                for (int x = 0; x < EDD_IMG_W; x++) {
+                    float s = 0.0f;
+                    for (int ky = (y + C1_P) % C1_S; ky < C1_K; ky += C1_S) {
+                        int oy = (y + C1_P - ky) / C1_S; /* exact: y + P - ky is a multiple of S */
+                        if (oy < 0 || oy >= C1_OHW)
+                            continue;
+                        for (int kx = (x + C1_P) % C1_S; kx < C1_K; kx += C1_S) {
+                            int ox = (x + C1_P - kx) / C1_S;
+                            if (ox >= 0 && ox < C1_OHW)
+                                s += c[(oy * C1_OHW + ox) * C1_TAPS + ky * C1_K + kx];
+                        }
+                    }
+                    d[y * EDD_IMG_W + x] = s;
+                }
+        }
     }
     return EDD_OK;
 }
@@ -840,6 +958,15 @@ edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const 
     if ((st = layer_bwd_data(ctx, p, L_CONV3, p->m_dh, p->m_da2)))
         return st;
     relu_back(mem_ptr(p->m_da2), mem_ptr(p->m_a2), NULL, mem_floats(p->m_da2));
+    if (p->kind == EDD_PLAN_INPUT_GRAD) {
+        if (dx && (st = input_grad(ctx, p, m, dx)))
+            return st;
+        size_t n = (size_t)p->b * EDD_IMG_SIZE;
+        if (dx && on && m->p_input > 0)
+            for (size_t i = 0; i < n; i++)
+                dx[i] *= p->mask_in[i];
+        return edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait");
+    }
     if (wgrad && (st = layer_bwd_w(ctx, p, m, L_CONV2, a1_of(p), p->m_da2, grad)))
         return st;
     if ((st = layer_bwd_data(ctx, p, L_CONV2, p->m_da2, da1_of(p))))
@@ -849,14 +976,5 @@ edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const 
         return st;
     if (wgrad && (st = layer_bwd_w(ctx, p, m, L_CONV1, p->m_x, p->m_da1, grad)))
         return st;
-    if (p->kind == EDD_PLAN_INPUT_GRAD && dx) {
-        if ((st = conv1_input_grad(ctx, p, m, dx)))
-            return st;
-        size_t n = (size_t)p->b * EDD_IMG_SIZE;
-        if (on && m->p_input > 0)
-            for (size_t i = 0; i < n; i++)
-                dx[i] *= p->mask_in[i];
-        return EDD_OK;
-    }
     return edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait");
 }
