@@ -491,6 +491,92 @@ Test(attack_jsma, one_gradient_path_equals_full_jacobian_path)
     edd_ctx_free(&ctx);
 }
 
+/* dz = p_t (e_t - p) for target[row], logits kept: the gradient of p_t. */
+typedef struct {
+    const uint8_t *target;
+    float *z;
+} pt_ref;
+
+static void pt_ref_dz(void *user, size_t row0, int rows, int k, const float *z, float *dz)
+{
+    const pt_ref *u = user;
+    memcpy(u->z + row0 * (size_t)k, z, (size_t)rows * k * sizeof(float));
+    for (int i = 0; i < rows; i++) {
+        double p[16];
+        int t = u->target[row0 + (size_t)i];
+        edd_softmax_f64(z + (size_t)i * k, k, p);
+        for (int c = 0; c < k; c++)
+            dz[(size_t)i * k + c] = (float)(p[t] * ((c == t) - p[c]));
+    }
+}
+
+/* The default path, written out one image at a time with the O(d^2) pair
+ * search on beta = -alpha (what edd_jsma ran before the top-2 selection):
+ * edd_jsma gives the same images, steps and successes, on a K = 11 model
+ * and on a K = 10 one, with the AVX2 search and with the scalar twin. */
+static void check_default_path_against_pair_search(int k, uint64_t seed, edd_simd lv)
+{
+    edd_ctx ctx;
+    ctx_make(&ctx);
+    edd_cnn m;
+    model_make(&ctx, &m, k, seed);
+    const int n = 8, K = m.k, max_iters = 15;
+    float *x = images_make(n, seed + 1), *adv = malloc((size_t)n * D * sizeof(float));
+    float *ref = malloc((size_t)n * D * sizeof(float)), *g = malloc(D * sizeof(float)), be[D], z[16];
+    uint8_t t[8], ok[8], y[8] = {0}, dom[D];
+    int steps[8];
+    edd_attack_targets(seed, y, n, 0, 10, t);
+    edd_jsma_opts o = edd_jsma_defaults();
+    o.gamma = (2.0f * max_iters + 0.5f) / D;
+    o.quiet = 1;
+    cr_assert_eq(edd_jsma(&ctx, &m, x, t, n, &o, adv, ok, steps), EDD_OK, "%s", ctx.err);
+    memcpy(ref, x, (size_t)n * D * sizeof(float));
+    edd_gradder *gr;
+    cr_assert_eq(edd_gradder_create(&ctx, K, 0, &gr), EDD_OK);
+    int moved = 0;
+    for (int i = 0; i < n; i++) {
+        float *xi = ref + (size_t)i * D;
+        int it = 0, left = 0, success = 0;
+        for (int d = 0; d < D; d++)
+            left += dom[d] = xi[d] < 1.0f;
+        for (;;) {
+            pt_ref u = {t + i, z};
+            cr_assert_eq(edd_grad_input(&ctx, gr, &m, xi, 1, 1, pt_ref_dz, &u, g), EDD_OK, "%s", ctx.err);
+            if (edd_argmax(z, K) == t[i]) {
+                success = 1;
+                break;
+            }
+            if (it >= max_iters || left < 2)
+                break;
+            for (int d = 0; d < D; d++)
+                be[d] = -g[d];
+            int p, q;
+            if (!edd_saliency_pair_f32(lv, g, be, dom, D, &p, &q))
+                break;
+            xi[p] = fminf(xi[p] + 1.0f, 1.0f);
+            xi[q] = fminf(xi[q] + 1.0f, 1.0f);
+            dom[p] = dom[q] = 0;
+            left -= 2;
+            it++;
+        }
+        cr_assert_eq(steps[i], it, "image %d: edd_jsma took %d steps, the pair search %d", i, steps[i], it);
+        cr_assert_eq(ok[i], success, "image %d: success %d, expected %d", i, ok[i], success);
+        cr_assert_eq(memcmp(adv + (size_t)i * D, xi, D * sizeof(float)), 0, "image %d differs", i);
+        moved += it > 0;
+    }
+    cr_assert_gt(moved, n / 2, "only %d of %d images moved", moved, n);
+    edd_gradder_free(gr);
+    free(x); free(adv); free(ref); free(g);
+    edd_cnn_free(&m);
+    edd_ctx_free(&ctx);
+}
+
+Test(attack_jsma, default_path_equals_pair_search_on_minus_alpha)
+{
+    check_default_path_against_pair_search(11, 51, EDD_SIMD_SCALAR);
+    check_default_path_against_pair_search(10, 53, edd_simd_detect());
+}
+
 /* No pixel below 1: no step, no success; bad arguments are refused. */
 Test(attack_jsma, empty_domain_and_bad_arguments)
 {

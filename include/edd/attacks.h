@@ -7,7 +7,7 @@
  * gradient is ever computed on this path), FGM, JSMA, and the attacks'
  * random target draw.
  * May call: core (context, errors, RNG), nn (plans), simd (the JSMA pair
- * search), train (edd_argmax), progress.
+ * search and its top-2 form), train (edd_argmax), progress.
  *
  * Every pass here runs the model without dropout (the attacker sees the
  * deterministic network, as cleverhans did). Images are NCHW float32 rows
@@ -109,8 +109,9 @@ edd_jsma_opts edd_jsma_defaults(void);
  * the pixels < clip_max; each step takes alpha = the target output's
  * gradient and beta = the sum of the other K-1 outputs' gradients, picks
  * with edd_saliency_pair_f32 the pair (p,q) maximising -(a_p+a_q)(b_p+b_q)
- * among a_p+a_q > 0, b_p+b_q < 0, sets both pixels to min(x + theta,
- * clip_max) and removes them from the domain. It stops when the model
+ * among a_p+a_q > 0, b_p+b_q < 0 (on the default path, where beta =
+ * -alpha, edd_saliency_top2_f32 finds the same pair in O(784)), sets both
+ * pixels to min(x + theta, clip_max) and removes them from the domain. It stops when the model
  * predicts the target (argmax over all K), after floor(784 gamma / 2)
  * steps, when no pair qualifies, or when fewer than 2 pixels remain.
  * Writes adv (n x 784), success[i] = 1 when the target is predicted at the

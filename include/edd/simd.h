@@ -1,10 +1,13 @@
 /* edd/simd.h - the hand-vectorised hot loops: dropout, MC-dropout logit
- * variance (Eq. 1) and the JSMA pair search.
+ * variance (Eq. 1) and the JSMA pair search; and the JSMA pair search's
+ * O(d) form for beta = -alpha.
  *
  * Owns: simd/ - per routine R a scalar twin R_scalar (simd/R_scalar.c, built
  * with -ffp-contract=off), an AVX2 version R_avx2 (simd/R_avx2.c, built with
  * -mavx2 -mfma) and a dispatcher R (simd/dispatch.c) that takes the SIMD
- * level as an argument (ctx->simd) and calls R_avx2 only for EDD_SIMD_AVX2.
+ * level as an argument (ctx->simd) and calls R_avx2 only for EDD_SIMD_AVX2;
+ * and edd_saliency_top2_f32 (simd/saliency_top2.c, scalar flags), which has
+ * no AVX2 version: it reads each of its d floats three times.
  * No global state, no allocation: every routine works in place or on the
  * caller's arrays and on small fixed-size stack buffers.
  * May call: core (edd_rng_u32, the edd_simd enum), libc, <immintrin.h> in
@@ -95,5 +98,15 @@ int edd_saliency_pair_f32_scalar(const float *alpha, const float *beta, const ui
                                  size_t d, int *p, int *q);
 int edd_saliency_pair_f32_avx2(const float *alpha, const float *beta, const uint8_t *domain,
                                size_t d, int *p, int *q);
+
+/* The pair search for beta = -alpha (JSMA on the probabilities, whose
+ * gradients sum to zero), in O(d) time: returns what
+ * edd_saliency_pair_f32(lv, alpha, beta, domain, d, p, q) returns with
+ * beta[i] = -alpha[i], the same pair on ties, 0 (and *p, *q untouched)
+ * when no pair qualifies. A pair qualifies iff a = alpha[p] + alpha[q] > 0
+ * and scores a * a, so the best pair is built from the two largest alphas
+ * in the domain; the tie rule is kept by comparing float scores, not
+ * values (simd/saliency_top2.c says why this is exact). */
+int edd_saliency_top2_f32(const float *alpha, const uint8_t *domain, size_t d, int *p, int *q);
 
 #endif

@@ -2,9 +2,11 @@
  * and saliency_map() (attacks_tf.py; design.md section 8), many images at
  * once: each step runs one batched gradient pass over the images still
  * running (the active set, compacted, refilled from the queue up to the
- * batch size as images finish), then searches every active image's pair
- * in parallel with edd_saliency_pair_f32 (O(784) memory, never the
- * 784 x 784 score matrix).
+ * batch size as images finish), then picks every active image's pair in
+ * parallel: with edd_saliency_top2_f32 on the default path (beta = -alpha,
+ * so the best pair comes from the two largest alphas: O(784)), with the
+ * pair search edd_saliency_pair_f32 on the full Jacobian paths (O(784^2)
+ * time, O(784) memory, never the 784 x 784 score matrix).
  *
  * The default path needs ONE backward pass per step. cleverhans takes the
  * Jacobian of the softmax probabilities p: alpha = dp_t/dx and beta =
@@ -68,14 +70,14 @@ typedef struct {
     uint8_t *ta;    /* their targets */
     float *za;      /* their logits, na x K */
     float *grad;    /* na x 784 (one gradient) or na x K x 784 (Jacobian) */
-    float *alpha, *beta; /* na x 784 */
+    float *beta;    /* na x 784, full Jacobian paths only */
     int *act;       /* image index (within the group) of each active row */
     uint8_t *moved; /* per active row: 1 when the image took a step and goes on */
 } work;
 
 static void work_free(work *w)
 {
-    free(w->xa); free(w->ta); free(w->za); free(w->grad); free(w->alpha); free(w->beta); free(w->act); free(w->moved);
+    free(w->xa); free(w->ta); free(w->za); free(w->grad); free(w->beta); free(w->act); free(w->moved);
 }
 
 edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
@@ -103,13 +105,12 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
     w.ta = malloc(B);
     w.za = malloc(B * (size_t)K * sizeof(float));
     w.grad = malloc(B * (size_t)(full ? K : 1) * D * sizeof(float));
-    w.alpha = malloc(B * D * sizeof(float));
-    w.beta = malloc(B * D * sizeof(float));
+    w.beta = full ? malloc(B * D * sizeof(float)) : NULL;
     w.act = malloc(B * sizeof(int));
     w.moved = malloc(B);
     uint8_t *domain = malloc(n * D + 1);
     int *dleft = malloc(n * sizeof(int) + 1), *it = malloc(n * sizeof(int) + 1);
-    if (!w.xa || !w.ta || !w.za || !w.grad || !w.alpha || !w.beta || !w.act || !w.moved || !domain || !dleft || !it)
+    if (!w.xa || !w.ta || !w.za || !w.grad || (full && !w.beta) || !w.act || !w.moved || !domain || !dleft || !it)
         st = edd_fail(ctx, EDD_ERR_NOMEM, "jsma: out of memory for %zu images (batch %zu)", n, B);
     memcpy(adv, x, n * D * sizeof(float));
     edd_progress bar;
@@ -155,10 +156,10 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
             }
             if (it[i] >= max_iters || dleft[i] < 2)
                 continue;
-            float *al = w.alpha + (size_t)a * D, *be = w.beta + (size_t)a * D;
+            int p, q, found;
             if (full) {
                 const float *J = w.grad + (size_t)a * K * D;
-                memcpy(al, J + (size_t)t * D, D * sizeof(float));
+                float *be = w.beta + (size_t)a * D;
                 for (int j = 0; j < D; j++) {
                     float sum = 0.0f;
                     for (int c = 0; c < K; c++)
@@ -166,14 +167,11 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
                             sum += J[(size_t)c * D + j];
                     be[j] = sum;
                 }
+                found = edd_saliency_pair_f32(ctx->simd, J + (size_t)t * D, be, domain + i * D, D, &p, &q);
             } else {
-                const float *gr = w.grad + (size_t)a * D;
-                memcpy(al, gr, D * sizeof(float));
-                for (int j = 0; j < D; j++)
-                    be[j] = -gr[j];
+                found = edd_saliency_top2_f32(w.grad + (size_t)a * D, domain + i * D, D, &p, &q);
             }
-            int p, q;
-            if (!edd_saliency_pair_f32(ctx->simd, al, be, domain + i * D, D, &p, &q))
+            if (!found)
                 continue;
             float *xi = adv + i * D;
             xi[p] = fminf(xi[p] + o->theta, o->clip_max);
