@@ -68,23 +68,12 @@ static inline const char *bench_onednn_isa(void)
     return strncmp(s, "cpu_isa_", 8) ? s : s + 8;
 }
 
-/* Forward multiply-adds per image of the CNN with K outputs, counted from
- * the shapes of design.md section 2. */
-static inline double bench_cnn_fwd_macs(int k)
-{
-    double conv1 = 64.0 * 14 * 14 * (1 * 8 * 8);
-    double conv2 = 128.0 * 5 * 5 * (64 * 6 * 6);
-    double conv3 = 128.0 * (128 * 5 * 5);
-    double fc = (double)k * 128;
-    return conv1 + conv2 + conv3 + fc;
-}
-
 /* FLOPs of one training step per image: forward, backward data (all but
  * conv1, whose input gradient training never needs) and backward weights. */
 static inline double bench_cnn_train_flops(int k)
 {
-    double fwd = bench_cnn_fwd_macs(k), conv1 = 64.0 * 14 * 14 * 64;
-    return 2.0 * (fwd + (fwd - conv1) + fwd);
+    double fwd = edd_cnn_fwd_macs(k);
+    return 2.0 * (fwd + (fwd - edd_layer_macs(EDD_L_CONV1, k)) + fwd);
 }
 
 static int bench_cmp_double(const void *a, const void *b)

@@ -71,7 +71,7 @@ int main(void)
     float *x = malloc((size_t)maxb * EDD_IMG_SIZE * sizeof(float));
     for (size_t i = 0; i < (size_t)maxb * EDD_IMG_SIZE; i++)
         x[i] = edd_rng_uniform(42, (uint32_t)i);
-    const double flops = 4.0 * bench_cnn_fwd_macs(K); /* forward + backward data, 2 FLOPs per MAC each */
+    const double flops = 4.0 * edd_cnn_fwd_macs(K); /* forward + backward data, 2 FLOPs per MAC each */
     printf("threads %d, sgemm peak %.1f GFLOP/s (2048^3, same run), %.2f MFLOP per image per iteration\n",
            ctx.nthreads, peak, flops / 1e6);
     double spe[NB], gf[NB];

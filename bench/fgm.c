@@ -35,7 +35,7 @@ int main(void)
     int have_data;
     if (bench_model(&ctx, 1000, N_IMAGES, &m, &te, how, sizeof how, &have_data))
         die(&ctx);
-    const double flops = 4.0 * bench_cnn_fwd_macs(m.k); /* forward + backward data, 2 FLOPs per MAC each */
+    const double flops = 4.0 * edd_cnn_fwd_macs(m.k); /* forward + backward data, 2 FLOPs per MAC each */
     printf("threads %d, sgemm peak %.1f GFLOP/s (2048^3, same run), model: %s, %zu %s images, %.2f MFLOP per "
            "image\n", ctx.nthreads, peak, how, te.n, have_data ? "MNIST test" : "random", flops / 1e6);
 

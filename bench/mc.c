@@ -45,7 +45,7 @@ int main(void)
         fprintf(stderr, "bench mc: %s\n", ctx.err);
         return 1;
     }
-    double peak = bench_sgemm_peak(2048, bench_quick() ? 4 : 7), flop = 2.0 * bench_cnn_fwd_macs(10);
+    double peak = bench_sgemm_peak(2048, bench_quick() ? 4 : 7), flop = 2.0 * edd_cnn_fwd_macs(10);
     printf("threads %d, N=20 passes over %zu images, sgemm peak %.1f GFLOP/s (same run)\n", ctx.nthreads, n, peak);
     static const int folded_rows[] = {160, 320, 640, 1280, 2560};
     double best_f = 0, best_t = 0;

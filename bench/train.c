@@ -89,7 +89,7 @@ int main(void)
     double ti = time_steps(&ctx, ip, &m, &o, x, t, z, dz, grad, 0, steps);
     double tg = time_input_grad(&ctx, gp, &m, x, z, dz, dx, steps);
     double train_ips = B / tt, infer_ips = B / ti;
-    double train_gf = train_ips * bench_cnn_train_flops(K) / 1e9, infer_gf = infer_ips * 2 * bench_cnn_fwd_macs(K) / 1e9;
+    double train_gf = train_ips * bench_cnn_train_flops(K) / 1e9, infer_gf = infer_ips * 2 * edd_cnn_fwd_macs(K) / 1e9;
     printf("threads %d, batch %d, sgemm peak %.1f GFLOP/s (2048^3, same run)\n", ctx.nthreads, B, peak);
     printf("train: %.0f images/s, %.1f GFLOP/s = %.1f%% of sgemm peak\n", train_ips, train_gf, 100 * train_gf / peak);
     printf("infer: %.0f images/s, %.1f GFLOP/s = %.1f%% of sgemm peak\n", infer_ips, infer_gf, 100 * infer_gf / peak);

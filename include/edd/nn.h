@@ -7,11 +7,13 @@
  * activations for one batch size, built once and reused), edd_optim.
  * May call: core (context, RNG), io (model file), simd (dropout), oneDNN.
  *
- * Shapes, NCHW float32, for a batch of B images and K outputs:
- *   x   [B,1,28,28] --dropout p_input--> conv1 8x8/2 pad 3 + ReLU -> a1 [B,64,14,14]
+ * The network is the layer table EDD_CNN below (llm.c's config): the
+ * parameter shapes, the plans' primitives, the FLOP counts and the export
+ * names all derive from it. For a batch of B images, NCHW float32:
+ *   x [B,1,28,28] --dropout p_input--> conv1 8x8/2 pad 3 + ReLU -> a1 [B,64,14,14]
  *   a1 -> conv2 6x6/2 + ReLU -> a2 [B,128,5,5]
- *   a2 -> conv3 5x5 (an inner product 3200->128, design.md section 9) + ReLU -> h [B,128]
- *   h  --dropout p_hidden--> fc 128->K -> z [B,K] (logits) */
+ *   a2 -> conv3 5x5 (an inner product 3200->128) + ReLU -> h [B,128]
+ *   h --dropout p_hidden--> fc 128->K -> z [B,K] (logits) */
 #ifndef EDD_NN_H
 #define EDD_NN_H
 
@@ -22,6 +24,49 @@
 #define EDD_IMG_W 28
 #define EDD_IMG_SIZE (EDD_IMG_C * EDD_IMG_H * EDD_IMG_W)
 #define EDD_HIDDEN 128
+
+/* One layer of the CNN: a convolution over in_c x in_hw x in_hw (conv3's
+ * 5x5 kernel covers its whole input: an inner product), or the fc layer
+ * (out_c 0: K outputs, 1x1 "images"). Every layer but fc ends in a ReLU. */
+typedef struct {
+    const char *name;                   /* "conv1" */
+    const char *weight_name, *bias_name; /* PyTorch's names of its tensors (edd export) */
+    int in_c, in_hw;  /* input channels and side */
+    int out_c, out_hw;/* output channels (0: K) and side */
+    int kernel, stride, pad;
+} edd_layer_shape;
+
+enum { EDD_L_CONV1, EDD_L_CONV2, EDD_L_CONV3, EDD_L_FC, EDD_NLAYERS };
+
+/* The paper's CNN (cleverhans v1's MNIST model; docs/DESIGN.md §2). A
+ * static table in each file that includes this header, so that its
+ * numbers fold into constants. */
+static const edd_layer_shape EDD_CNN[EDD_NLAYERS] = {
+    /* name    weight          bias          in_c       in_hw      out_c       out_hw k  s  pad */
+    {"conv1", "conv1.weight", "conv1.bias", EDD_IMG_C, EDD_IMG_H, 64, 14, 8, 2, 3},
+    {"conv2", "conv2.weight", "conv2.bias", 64, 14, 128, 5, 6, 2, 0},
+    {"conv3", "conv3.weight", "conv3.bias", 128, 5, EDD_HIDDEN, 1, 5, 1, 0},
+    {"fc", "fc.weight", "fc.bias", EDD_HIDDEN, 1, 0, 1, 1, 1, 0},
+};
+
+/* Output channels of layer l for a CNN with k outputs. */
+static inline int edd_layer_out_c(int l, int k) { return EDD_CNN[l].out_c ? EDD_CNN[l].out_c : k; }
+
+/* Multiply-adds of layer l's forward pass per image, for k outputs. */
+static inline double edd_layer_macs(int l, int k)
+{
+    const edd_layer_shape *L = &EDD_CNN[l];
+    return (double)edd_layer_out_c(l, k) * L->out_hw * L->out_hw * L->in_c * L->kernel * L->kernel;
+}
+
+/* Multiply-adds of the whole forward pass per image, for k outputs. */
+static inline double edd_cnn_fwd_macs(int k)
+{
+    double n = 0;
+    for (int l = 0; l < EDD_NLAYERS; l++)
+        n += edd_layer_macs(l, k);
+    return n;
+}
 
 /* One tensor of the model: a name (PyTorch's), a shape and its floats. */
 typedef struct {

@@ -7,23 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Shapes in PyTorch order and names (edd export writes NAME.npy). */
+/* Shapes in PyTorch order and names (edd export writes NAME.npy), from
+ * the layer table EDD_CNN: conv weights OIHW, fc's [K][128]. */
 static void shapes(int k, edd_tensor t[EDD_NTENSORS])
 {
-    static const char *names[EDD_NTENSORS] = {"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-                                              "conv3.weight", "conv3.bias", "fc.weight", "fc.bias"};
-    const int64_t w[4][4] = {{64, 1, 8, 8}, {128, 64, 6, 6}, {128, 128, 5, 5}, {k, EDD_HIDDEN, 1, 1}};
-    for (int l = 0; l < 4; l++) {
+    for (int l = 0; l < EDD_NLAYERS; l++) {
+        const edd_layer_shape *L = &EDD_CNN[l];
         edd_tensor *W = &t[2 * l], *B = &t[2 * l + 1];
-        W->name = names[2 * l];
-        B->name = names[2 * l + 1];
-        W->rank = l == 3 ? 2 : 4;
-        memcpy(W->ne, w[l], sizeof w[l]);
-        W->n = (size_t)(w[l][0] * w[l][1] * w[l][2] * w[l][3]);
+        const int64_t w[4] = {edd_layer_out_c(l, k), L->in_c, L->kernel, L->kernel};
+        W->name = L->weight_name;
+        B->name = L->bias_name;
+        W->rank = l == EDD_L_FC ? 2 : 4;
+        memcpy(W->ne, w, sizeof w);
+        W->n = (size_t)(w[0] * w[1] * w[2] * w[3]);
         B->rank = 1;
-        B->ne[0] = w[l][0];
+        B->ne[0] = w[0];
         B->ne[1] = B->ne[2] = B->ne[3] = 1;
-        B->n = (size_t)w[l][0];
+        B->n = (size_t)w[0];
     }
 }
 
@@ -74,7 +74,7 @@ edd_status edd_cnn_init(edd_ctx *ctx, edd_cnn *m, int k, float p_input, float p_
     edd_status st = check_arch(ctx, "cnn", k, p_input, p_hidden);
     if (st || (st = alloc_params(ctx, m, k, p_input, p_hidden)))
         return st;
-    for (int l = 0; l < 4; l++) {
+    for (int l = 0; l < EDD_NLAYERS; l++) {
         edd_tensor *W = &m->t[2 * l];
         /* Glorot uniform as Keras computes it: fan_in = I*kh*kw, fan_out = O*kh*kw. */
         double rf = (double)(W->ne[2] * W->ne[3]);

@@ -1,0 +1,148 @@
+/* plan_internal.h - what the files of the plan share (src/nn only): the
+ * plan struct, the geometry the plans derive from the layer table EDD_CNN,
+ * and the oneDNN helpers.
+ *
+ *   plan.c       create and free a plan, refresh its weights, the forward
+ *                and backward passes
+ *   plan_prim.c  oneDNN memories, primitives, reorders and each layer's
+ *                primitives
+ *   plan_grad.c  the input gradient below conv3 as matmuls and gathers
+ *   plan_info.c  the implementation oneDNN chose for each primitive
+ *
+ * May call: core, simd (dropout), oneDNN. */
+#ifndef EDD_PLAN_INTERNAL_H
+#define EDD_PLAN_INTERNAL_H
+
+#include "edd/nn.h"
+
+typedef struct {
+    dnnl_primitive_desc_t fwd_pd, bwd_data_pd, bwd_w_pd;
+    dnnl_primitive_t fwd, bwd_data, bwd_w;
+    dnnl_memory_t sp_fwd, sp_bwd_data, sp_bwd_w;  /* scratchpads (one shared buffer) */
+    dnnl_memory_t w_user, b_user;                 /* plain PyTorch layout, handles set per call */
+    dnnl_memory_t w_fwd, w_bwd;                   /* weights in the layout each primitive wants */
+    dnnl_primitive_t w_fwd_reorder, w_bwd_reorder; /* NULL when the layout is already plain */
+    dnnl_memory_t dw_prim, dw_user, db_user;      /* diff weights as produced, and plain */
+    dnnl_primitive_t dw_reorder;
+} layer;
+
+/* The matmul [images * rows_per_image x k] x [k x n] over one chunk of
+ * IG_CHUNK images (0) and over the last, shorter chunk (1); handles are
+ * set per call. */
+typedef struct {
+    int rows_per_image;
+    dnnl_primitive_desc_t pd[2];
+    dnnl_primitive_t mm[2];
+    dnnl_memory_t a[2], w[2], d[2], sp[2];
+} chunk_mm;
+
+struct edd_plan {
+    int b, k, kind;
+    dnnl_stream_t stream;
+    int own_stream;
+    layer l[EDD_NLAYERS];
+    /* activations: x after dropout, a1, a2 (blocked), h (after ReLU), hd (after dropout), z */
+    dnnl_memory_t m_x, m_a1, m_a2, m_h, m_hd, m_z;
+    dnnl_memory_t m_da1, m_da2, m_dh, m_dz;
+    /* conv1 runs on oneDNN's gemm kernel in plain NCHW (no jit kernel takes
+     * its one input channel with an 8x8 kernel), conv2 on the jit kernel in
+     * a blocked layout: a1 is reordered between them, both ways. */
+    dnnl_memory_t m_a1c, m_da1c;          /* a1 and its gradient in conv2's layout */
+    dnnl_primitive_t a1_fwd_reorder, a1_bwd_reorder;
+    float *mask_in, *mask_h; /* dropout scales, or NULL when the pass had no dropout */
+    int dropout_was_on;
+    void *scratch;
+    size_t scratch_size;
+    uint64_t w_version;
+    int w_valid;
+    int s2d;      /* conv1 in space-to-depth form (INFER and INPUT_GRAD plans) */
+    float *xflat; /* s2d: the b x 784 images after dropout, before the rearrangement */
+    float *w1s2d; /* s2d: conv1's weights rearranged, [64][4][4][4] */
+    /* INPUT_GRAD: below conv3, matmuls and col2im gathers (the header) */
+    dnnl_memory_t m_a1n, m_da2n;        /* a1 and da2 in NHWC, or NULL when they already are */
+    dnnl_primitive_t a1n_reorder, da2n_reorder;
+    chunk_mm mm2, mm1;                  /* conv2's and conv1's input-gradient matmuls */
+    float *w2p;                         /* conv2's weights as [128][ky][kx][64] */
+    float *col2, *da1n, *col1;          /* one chunk's columns and its da1 (NHWC) */
+};
+
+/* conv1 and conv2, the two layers whose input gradient plan_grad.c takes. */
+#define C1 (&EDD_CNN[EDD_L_CONV1])
+#define C2 (&EDD_CNN[EDD_L_CONV2])
+#define C1_TAPS (C1->kernel * C1->kernel * C1->in_c)   /* 64: conv1's weights per output channel */
+#define C2_TAPS (C2->kernel * C2->kernel * C2->in_c)   /* 2304 */
+
+/* conv1's space-to-depth form: the padded input's S x S blocks (S its
+ * stride) become S*S channels, the 8x8 kernel a 4x4 one, the stride 1. */
+#define S2D_C (C1->stride * C1->stride * C1->in_c)      /* 4 */
+#define S2D_HW ((C1->in_hw + 2 * C1->pad) / C1->stride) /* 17 */
+#define S2D_K (C1->kernel / C1->stride)                 /* 4 */
+
+/* Images per chunk of the input-gradient matmuls: conv2's columns for 16
+ * images are 3.7 MB, and stay in cache until the gather reads them
+ * (measured on AVX2, 2 threads, bench/cw at batch 100: chunks of 8, 16, 32
+ * and 64 images gave 331, 288-323, 280 and 355 us per example-iteration). */
+#define IG_CHUNK 16
+
+#define CK(expr, what)                                                      \
+    do {                                                                    \
+        edd_status st_ = edd_dnnl_check(ctx, (expr), (what));               \
+        if (st_)                                                            \
+            return st_;                                                     \
+    } while (0)
+
+/* a1 and its gradient as conv2 reads and writes them. */
+static inline dnnl_memory_t plan_a1(const edd_plan *p) { return p->m_a1c ? p->m_a1c : p->m_a1; }
+static inline dnnl_memory_t plan_da1(const edd_plan *p) { return p->m_da1c ? p->m_da1c : p->m_da1; }
+
+/* ---- plan_prim.c: oneDNN helpers ---- */
+
+/* A memory descriptor of nd dims ne with layout tag. */
+edd_status plan_md_tag(edd_ctx *ctx, dnnl_memory_desc_t *md, int nd, const int64_t *ne, dnnl_format_tag_t tag);
+/* A memory on md over handle (DNNL_MEMORY_ALLOCATE: oneDNN allocates). */
+edd_status plan_mem_new(edd_ctx *ctx, dnnl_memory_t *mem, const dnnl_memory_desc_t *md, void *handle);
+float *plan_mem_ptr(dnnl_memory_t m);
+/* Floats in m, padding included. */
+size_t plan_mem_floats(dnnl_memory_t m);
+/* The primitive descriptor for desc with a user scratchpad (and a ReLU
+ * post-op if relu), and the primitive with its scratchpad memory; the plan's
+ * scratch need grows to the largest. */
+edd_status plan_pd_make(edd_ctx *ctx, dnnl_primitive_desc_t *pd, const void *desc, int relu,
+                        const_dnnl_primitive_desc_t hint);
+edd_status plan_prim_make(edd_ctx *ctx, edd_plan *p, dnnl_primitive_desc_t pd, dnnl_primitive_t *prim,
+                          dnnl_memory_t *sp);
+/* A reorder from src's layout to want into a new memory *dst_out (oneDNN
+ * allocates it if alloc); both NULL when the layouts match. */
+edd_status plan_reorder_make(edd_ctx *ctx, dnnl_memory_t src, const dnnl_memory_desc_t *want,
+                             dnnl_memory_t *dst_out, dnnl_primitive_t *reorder, int alloc);
+/* A reorder from layout `from` into dst's layout, or NULL when they match. */
+edd_status plan_reorder_make_to(edd_ctx *ctx, const dnnl_memory_desc_t *from, dnnl_memory_t dst,
+                                dnnl_primitive_t *reorder);
+/* Execute prim on the plan's stream with its n arguments (args has room
+ * for one more: the scratchpad). */
+edd_status plan_run(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t prim, dnnl_memory_t sp, int n, dnnl_exec_arg_t *args);
+edd_status plan_run_reorder(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t r, dnnl_memory_t from, dnnl_memory_t to);
+/* Build layer li's forward primitive from src_md to dst_req (a layout or
+ * any) and the backward ones asked for; *dst_md is the layout chosen. */
+edd_status plan_layer_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int li, const dnnl_memory_desc_t *src_md,
+                            const dnnl_memory_desc_t *dst_req, int need_bwd_data, int need_bwd_w,
+                            const dnnl_memory_desc_t **dst_md);
+
+/* ---- plan_grad.c: the input gradient below conv3 ---- */
+
+/* Build an INPUT_GRAD plan's matmuls, reorders and buffers (after its
+ * layers and activations). */
+edd_status plan_input_grad_build(edd_ctx *ctx, edd_plan *p);
+/* conv2's weights as the input-gradient matmul wants them, from m. */
+void plan_input_grad_weights(edd_plan *p, const edd_cnn *m);
+/* dx from the ReLU-masked gradient at conv3's input (b x 784). */
+edd_status plan_input_grad(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, float *dx);
+void plan_chunk_mm_free(chunk_mm *c);
+
+/* ---- plan_info.c ---- */
+
+/* Say once per context, on stderr, that a primitive of p runs on oneDNN's
+ * reference kernel. */
+void plan_warn_ref(edd_ctx *ctx, const edd_plan *p);
+
+#endif
