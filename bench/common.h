@@ -69,7 +69,7 @@ static inline const char *bench_onednn_isa(void)
 }
 
 /* Forward multiply-adds per image of the CNN with K outputs, counted from
- * the shapes of design.md section 2. */
+ * the shapes of docs/DESIGN.md section 2. */
 static inline double bench_cnn_fwd_macs(int k)
 {
     double conv1 = 64.0 * 14 * 14 * (1 * 8 * 8);
