@@ -1,4 +1,4 @@
-/* bench/jsma.c - JSMA (design.md section 8): ms per example batched over
+/* bench/jsma.c - JSMA (docs/DESIGN.md section 8): ms per example batched over
  * 200 MNIST test images at gamma 0.1 on a briefly trained CNN, with one
  * gradient per step (the default) and with the full probability Jacobian;
  * the pair search AVX2 against its scalar twin, and the O(784) top-2

@@ -1,5 +1,5 @@
 /* bench/mc.c - MC-dropout passes (Eq. 1) in both threading shapes of
- * design.md section 4: image-passes/s, GFLOP/s as a fraction of the
+ * docs/DESIGN.md section 4: image-passes/s, GFLOP/s as a fraction of the
  * same-run dnnl_sgemm peak, against PyTorch when available. Also the rows
  * per oneDNN call, which the folded shape trades against cache. */
 #include "common.h"

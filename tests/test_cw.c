@@ -145,7 +145,7 @@ static void check_loss_grad(int k, float outlier_bias)
 Test(cw, loss_grad_finite_differences) { check_loss_grad(10, 0.0f); }
 
 /* K = 11: the outlier class (bias raised so it leads) is in the max, as
- * design.md section 8 asks: the target must beat it too. */
+ * docs/DESIGN.md section 8 asks: the target must beat it too. */
 Test(cw, loss_grad_outlier_in_the_max) { check_loss_grad(11, 30.0f); }
 
 /* ------------------------------------------------ optimisers */

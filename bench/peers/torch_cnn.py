@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch peer of edd's CNN (design.md section 2): speed of the same work in PyTorch.
+"""PyTorch peer of edd's CNN (docs/DESIGN.md section 2): speed of the same work in PyTorch.
 
 Usage: /usr/bin/python3 bench/peers/torch_cnn.py --threads 2 --what train,mc,sgemm,jsma,cw,fgm
         [--inputs-dir DIR]

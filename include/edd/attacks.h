@@ -1,5 +1,5 @@
 /* edd/attacks.h - input gradients and Jacobians of the CNN, and the
- * gradient attacks FGM and JSMA (design.md section 8; CW-L2 is in cw.h).
+ * gradient attacks FGM and JSMA (docs/DESIGN.md section 8; CW-L2 is in cw.h).
  *
  * Owns: edd_gradder (a cache of EDD_PLAN_INPUT_GRAD plans, one per batch
  * size it meets, so no oneDNN primitive is built inside an attack loop),
@@ -121,7 +121,7 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
 
 /* ---- targets ---- */
 
-/* design.md section 8: target[i] drawn uniformly among the n_real real
+/* docs/DESIGN.md section 8: target[i] drawn uniformly among the n_real real
  * classes other than y[i] (< n_real), from the counter RNG keyed by
  * (seed, image index0 + i): the same image gets the same target whatever
  * the batch or the test limit. */

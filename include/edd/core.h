@@ -54,7 +54,7 @@ edd_status edd_dnnl_check(edd_ctx *ctx, dnnl_status_t s, const char *what);
 /* The best SIMD level this CPU supports (AVX2 needs AVX2 and FMA). */
 edd_simd edd_simd_detect(void);
 
-/* ---- counter-based random numbers (design.md section 5) ----
+/* ---- counter-based random numbers (docs/DESIGN.md section 5) ----
  * A random number is a pure function of (key, counter): no state, so the
  * draw of unit u of example i in pass m is the same whichever thread makes
  * it. Keys are derived from (seed, stream, index) by a 64-bit mix. */

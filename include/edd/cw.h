@@ -1,5 +1,5 @@
 /* edd/cw.h - the Carlini-Wagner L2 attack, targeted, optimised with
- * AdaDelta (the paper's "AdaDelta strategy") or Adam (design.md section 8;
+ * AdaDelta (the paper's "AdaDelta strategy") or Adam (docs/DESIGN.md section 8;
  * settings: section 9).
  *
  * Owns: the attack loop (tanh change of variables, the cleverhans v2 loss,
@@ -35,7 +35,7 @@ typedef struct {
     int quiet;                 /* no progress on stderr */
 } edd_cw_opts;
 
-/* design.md section 9: AdaDelta lr 1.0, rho 0.95, eps 1e-3, 200 iterations,
+/* docs/DESIGN.md section 9: AdaDelta lr 1.0, rho 0.95, eps 1e-3, 200 iterations,
  * 4 binary-search steps from c = 1, confidence 0, early abort on, batch 100
  * (measured by bench/cw), seed 1, progress on. */
 edd_cw_opts edd_cw_defaults(void);

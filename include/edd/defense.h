@@ -2,7 +2,7 @@
  * (Eq. 1), soft labels with an outlier class (Eq. 2), and the distilled
  * model trained on them with the margin penalty (Eq. 3, in nn's loss).
  *
- * Owns: the MC-dropout pass scheduler (both threading shapes of design.md
+ * Owns: the MC-dropout pass scheduler (both threading shapes of docs/DESIGN.md
  * section 4), the label construction, the distillation recipe.
  * May call: core, data, nn, train, simd, progress. */
 #ifndef EDD_DEFENSE_H
@@ -10,7 +10,7 @@
 
 #include "edd/train.h"
 
-/* How the N stochastic passes are spread over the cores (design.md section 4):
+/* How the N stochastic passes are spread over the cores (docs/DESIGN.md section 4):
  * FOLDED  - the passes of a chunk of examples are folded into the batch
  *           dimension of one oneDNN call, which threads it itself;
  * THREADS - an outer OpenMP parallel region, one pass per thread at a time,

@@ -1,4 +1,4 @@
-/* edd/eval.h - the paper's rates for one attack run (design.md section 8).
+/* edd/eval.h - the paper's rates for one attack run (docs/DESIGN.md section 8).
  *
  * Owns: edd_attack_scores and the rules that turn predictions into rates:
  *   clean inputs:       accuracy, false positives (outlier predicted, K = 11 only);

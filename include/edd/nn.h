@@ -1,4 +1,4 @@
-/* edd/nn.h - the paper's CNN (design.md section 2) on oneDNN primitives,
+/* edd/nn.h - the paper's CNN (docs/DESIGN.md section 2) on oneDNN primitives,
  * its loss (softmax cross-entropy on soft labels, plus the Eq. 3 margin
  * penalty) and its optimisers (Adam, AdaDelta).
  *
@@ -12,7 +12,7 @@
  * names all derive from it. For a batch of B images, NCHW float32:
  *   x [B,1,28,28] --dropout p_input--> conv1 8x8/2 pad 3 + ReLU -> a1 [B,64,14,14]
  *   a1 -> conv2 6x6/2 + ReLU -> a2 [B,128,5,5]
- *   a2 -> conv3 5x5 (an inner product 3200->128) + ReLU -> h [B,128]
+ *   a2 -> conv3 5x5 (an inner product 3200->128, docs/DESIGN.md section 9) + ReLU -> h [B,128]
  *   h --dropout p_hidden--> fc 128->K -> z [B,K] (logits) */
 #ifndef EDD_NN_H
 #define EDD_NN_H
@@ -148,7 +148,7 @@ edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const f
  * state backward needs copied into p as if p had run forward on the batch
  * whose row r is image r / rep: p's batch must be b * rep, both plans
  * INPUT_GRAD. One forward then serves one backward pass of rep rows per
- * image (a Jacobian of rep = K outputs, design.md section 3) at the cost of
+ * image (a Jacobian of rep = K outputs, docs/DESIGN.md section 3) at the cost of
  * b images, not b * rep. z (b x K) receives src's logits. */
 edd_status edd_plan_forward_replicated(edd_ctx *ctx, edd_plan *p, edd_plan *src, const edd_cnn *m, const float *x,
                                        int rep, float *z);

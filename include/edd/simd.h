@@ -27,7 +27,7 @@
 
 #include "edd/core.h"
 
-/* ---- inverted dropout (design.md section 2; random bits: section 5) ---- */
+/* ---- inverted dropout (docs/DESIGN.md section 2; random bits: section 5) ---- */
 
 /* The 32-bit drop threshold for rate p: unit i is kept iff
  * edd_rng_u32(key, ctr0 + i) >= threshold. min(p * 2^32, 2^32 - 1) computed
@@ -84,7 +84,7 @@ void edd_logit_variance_f32_scalar(const float *z, size_t npass, size_t nex, siz
 void edd_logit_variance_f32_avx2(const float *z, size_t npass, size_t nex, size_t k,
                                  float *sigma);
 
-/* ---- JSMA pair search (cleverhans v2 saliency_map, design.md section 8) ----
+/* ---- JSMA pair search (cleverhans v2 saliency_map, docs/DESIGN.md section 8) ----
  * Among pairs p < q with domain[p] and domain[q] nonzero, a = alpha[p] +
  * alpha[q] > 0 and b = beta[p] + beta[q] < 0, find the one maximising the
  * score (-a) * b (float, no fused multiply-add). Ties go to the smallest p,

@@ -1,5 +1,5 @@
 /* cw.c - Carlini-Wagner L2, targeted, with AdaDelta or Adam on w
- * (edd/cw.h for the loss; design.md sections 8 and 9).
+ * (edd/cw.h for the loss; docs/DESIGN.md sections 8 and 9).
  *
  * Batching: up to `batch` images share one forward and backward pass per
  * iteration, but nothing else. The early abort, the success check and the

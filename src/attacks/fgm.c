@@ -1,6 +1,6 @@
 /* fgm.c - the fast gradient method as cleverhans v2 fgm() (attacks_tf.py),
  * untargeted with the true label, clipped to [clip_min, clip_max]
- * (design.md section 8: the loss over all K outputs as the paper ran it,
+ * (docs/DESIGN.md section 8: the loss over all K outputs as the paper ran it,
  * or over the real classes only for the adaptive attacker). */
 #include "edd/attacks.h"
 

@@ -1,5 +1,5 @@
 /* grad.c - input gradients and Jacobians on oneDNN backward-data only
- * (design.md section 3: EDD_PLAN_INPUT_GRAD plans never compute weight
+ * (docs/DESIGN.md section 3: EDD_PLAN_INPUT_GRAD plans never compute weight
  * gradients), with the plans cached per batch size. */
 #include "edd/attacks.h"
 

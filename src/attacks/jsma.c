@@ -1,5 +1,5 @@
 /* jsma.c - the Jacobian-based saliency map attack as cleverhans v2 jsma()
- * and saliency_map() (attacks_tf.py; design.md section 8), many images at
+ * and saliency_map() (attacks_tf.py; docs/DESIGN.md section 8), many images at
  * once: each step runs one batched gradient pass over the images still
  * running (the active set, compacted, refilled from the queue up to the
  * batch size as images finish), then picks every active image's pair in

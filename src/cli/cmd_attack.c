@@ -1,6 +1,6 @@
 /* cmd_attack.c - `edd attack`: FGM, JSMA or CW-L2 made on a source model
  * and scored on a target model (white box when they are the same), with
- * the paper's rates as one JSON line (design.md section 8). */
+ * the paper's rates as one JSON line (docs/DESIGN.md section 8). */
 #include "cli.h"
 #include "edd/attacks.h"
 #include "edd/cw.h"
@@ -157,7 +157,7 @@ static int parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
     int rc = cli_parse(cmd, argc, argv, longopts, help, d, on_opt, a);
     if (rc >= 0)
         return rc;
-    /* cleverhans pairs Adam with lr 1e-2; AdaDelta's default is 1.0 (design.md section 9). */
+    /* cleverhans pairs Adam with lr 1e-2; AdaDelta's default is 1.0 (docs/DESIGN.md section 9). */
     if (a->cw.optimizer == EDD_CW_ADAM && !a->lr_set)
         a->cw.learning_rate = 1e-2f;
     if (a->attack < 0)

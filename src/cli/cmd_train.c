@@ -7,7 +7,7 @@
 
 static const char *help =
     "usage: edd train --data mnist|fashion --out M.edd [options]\n\n"
-    "Train the paper's CNN (design.md section 2) on the training set.\n\n"
+    "Train the paper's CNN (docs/DESIGN.md section 2) on the training set.\n\n"
     "  --out PATH             model file to write (atomically)\n"
     "  --epochs N             epochs (default 10)\n"
     "  --batch N              batch size (default 128)\n"

@@ -1,4 +1,4 @@
-/* scores.c - predictions and the paper's rates (design.md section 8). */
+/* scores.c - predictions and the paper's rates (docs/DESIGN.md section 8). */
 #include "edd/eval.h"
 
 #include <math.h>

@@ -94,7 +94,7 @@ static edd_status headline(repro *r, text *t)
         return edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: not the headline table, expected the header '%s' and 7 fields a row",
                         path, REPRO_HEADLINE_HEADER);
     put(t, "\n\"distilled-adaptive\" is the attacker who knows the defense: FGM with its loss over the 10 real "
-           "classes only (the paper's took it over all 11 outputs; design.md section 8), JSMA with the exact gradient "
+           "classes only (the paper's took it over all 11 outputs; docs/DESIGN.md section 8), JSMA with the exact gradient "
            "(the paper's, cleverhans', sums the other outputs' gradients in float32). The paper prints no rates for "
            "the distilled model under attack, only curves (Figs. 2-3), hence \"-\". Its undefended rates (90.8, "
            "92.2, 96.0%%) name no eps, gamma or kappa; we set them beside eps 0.3, gamma 0.1 and kappa 0, our "

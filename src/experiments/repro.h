@@ -11,7 +11,7 @@
 
 #define REPRO_MAX_OUTPUTS 24
 
-/* Dropout of every model the stages train (design.md section 2). */
+/* Dropout of every model the stages train (docs/DESIGN.md section 2). */
 #define REPRO_P_INPUT 0.2f
 #define REPRO_P_HIDDEN 0.5f
 

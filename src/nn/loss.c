@@ -4,7 +4,7 @@
  * Eq. 3 as printed adds -gamma * max(max_{j!=l,n} z_j - z_l, kappa) to the
  * loss. With kappa = 40 that term is the constant -gamma*kappa for every
  * point whose true logit leads the best other real class by more than -40,
- * i.e. nearly always, so its gradient is zero (design.md section 8). We read
+ * i.e. nearly always, so its gradient is zero (docs/DESIGN.md section 8). We read
  * it, by default, as the Carlini-Wagner hinge it is modelled on:
  *     + gamma * max(max_{j!=l,n} z_j - z_l, -kappa)          (EDD_PENALTY_HINGE)
  * which pushes the true logit at least kappa above every other real class.

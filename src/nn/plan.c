@@ -204,7 +204,7 @@ static dnnl_memory_t w_for(layer *L, int bwd) {
 }
 
 /* Inverted dropout over b rows of n units, row i keyed by its example's
- * dataset index (design.md section 5). mask may be NULL. */
+ * dataset index (docs/DESIGN.md section 5). mask may be NULL. */
 static void dropout_rows(edd_simd lv, float *y, float *mask, const float *x, int b, size_t n, float pdrop,
                          const edd_dropout *dr, int layer_id)
 {
