@@ -38,7 +38,7 @@ typedef struct {
 
 enum { EDD_L_CONV1, EDD_L_CONV2, EDD_L_CONV3, EDD_L_FC, EDD_NLAYERS };
 
-/* The paper's CNN (cleverhans v1's MNIST model; docs/DESIGN.md §2). A
+/* The paper's CNN (cleverhans v1's MNIST model; docs/DESIGN.md section 2). A
  * static table in each file that includes this header, so that its
  * numbers fold into constants. */
 static const edd_layer_shape EDD_CNN[EDD_NLAYERS] = {
