@@ -8,6 +8,7 @@
 
 #include "edd.h"
 
+#include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
 #include <signal.h>

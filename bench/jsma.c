@@ -10,6 +10,7 @@
  * Last line: one JSON object. */
 #include "common.h"
 #include "edd/attacks.h"
+#include "edd/internal/simd.h"
 
 #include <time.h>
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 #include "common.h"
 
 #define REPS 11

@@ -7,7 +7,7 @@
  * vector advanced by 8 * 0x9E3779B9 per step (equal modulo 2^32). AVX2 has
  * no unsigned compare: u >= thr is tested as !(thr ^ 2^31 > u ^ 2^31) with
  * the signed compare. */
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
 #include <immintrin.h>
 

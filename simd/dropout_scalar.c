@@ -1,6 +1,6 @@
 /* dropout_scalar.c - scalar twin of dropout_avx2.c: inverted dropout from
  * the counter-based random bits of core.h. See include/edd/simd.h. */
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
 #include <string.h>
 

@@ -13,7 +13,7 @@
  * float operations: a = alpha[p] + alpha[q], b = beta[p] + beta[q],
  * s = (-a) * b. The last partial block of a row is copied to 8-wide stack
  * arrays padded with domain 0, so no load reads past the arrays. */
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
 #include <immintrin.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * Rows p in increasing order, columns q > p in increasing order, and a
  * strictly greater score replaces the best: the first maximum in row-major
  * order wins, as numpy's argmax. */
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
 int edd_saliency_pair_f32_scalar(const float *alpha, const float *beta, const uint8_t *domain,
                                  size_t d, int *p, int *q)

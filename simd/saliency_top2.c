@@ -19,7 +19,7 @@
  *       also has a best pair scoring S, so it lies after p (p is the first
  *       such pixel): p is the row of the first maximum;
  *   q = the first domain pixel after p whose pair with p scores S. */
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
 int edd_saliency_top2_f32(const float *alpha, const uint8_t *domain, size_t d, int *p, int *q)
 {

@@ -10,7 +10,7 @@
  * ISO C mode, where GCC does not contract a*b+c into an FMA). The per-element
  * sums of squares go to a small stack buffer and are then added per example
  * in class order, again as the scalar twin does. */
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
 #include <immintrin.h>
 

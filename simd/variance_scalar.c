@@ -5,7 +5,7 @@
  * for each element (e, j), sum = 0 + z[0] + z[1] + ... in pass order,
  * mean = sum / npass, s = 0 + d0*d0 + d1*d1 + ... with dm = z[m] - mean;
  * then acc = 0 + s_0 + s_1 + ... in class order, sigma[e] = acc / npass. */
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
 void edd_logit_variance_f32_scalar(const float *z, size_t npass, size_t nex, size_t k,
                                    float *sigma)

@@ -12,7 +12,7 @@
 
 #include "edd/attacks.h"
 #include "edd/eval.h"
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 #include "edd/train.h"
 #include "testutil.h"
 

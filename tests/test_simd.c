@@ -1,4 +1,4 @@
-/* test_simd.c - the hand-vectorised routines (include/edd/simd.h): each AVX2
+/* test_simd.c - the hand-vectorised routines (include/edd/internal/simd.h): each AVX2
  * routine against its scalar twin bit for bit, and both against references
  * written here from the contracts. */
 #include <criterion/criterion.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
 TestSuite(simd, .timeout = 60);
 

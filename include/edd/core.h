@@ -11,7 +11,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <oneapi/dnnl/dnnl.h>
+
+/* oneDNN's engine and stream, opaque here: edd's public headers do not
+ * include oneDNN's. */
+struct dnnl_engine;
+struct dnnl_stream;
 
 #define EDD_VERSION "0.1.0"
 
@@ -28,8 +32,8 @@ typedef enum {
 typedef enum { EDD_SIMD_SCALAR = 0, EDD_SIMD_AVX2 = 1 } edd_simd;
 
 typedef struct edd_ctx {
-    dnnl_engine_t engine;
-    dnnl_stream_t stream;
+    struct dnnl_engine *engine;
+    struct dnnl_stream *stream;
     int nthreads;  /* OpenMP threads edd uses; oneDNN threads each call itself */
     edd_simd simd; /* chosen once at init: AVX2+FMA if the CPU has them */
     int ref_warned; /* a plan has said on stderr that oneDNN gave it a reference kernel */
@@ -48,8 +52,9 @@ void edd_ctx_free(edd_ctx *ctx);
 edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Turn a oneDNN status into an edd_status with a message naming `what`. */
-edd_status edd_dnnl_check(edd_ctx *ctx, dnnl_status_t s, const char *what);
+/* Turn a oneDNN status (a dnnl_status_t) into an edd_status with a message
+ * naming `what`. */
+edd_status edd_dnnl_check(edd_ctx *ctx, int s, const char *what);
 
 /* The best SIMD level this CPU supports (AVX2 needs AVX2 and FMA). */
 edd_simd edd_simd_detect(void);

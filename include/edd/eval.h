@@ -36,9 +36,9 @@ edd_status edd_predict(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n,
 
 /* Rates from predictions (pure). y: true labels; pred_clean / pred_adv: the
  * target model's argmax on x and on adv (n x 784 each); source_ok[i] = 1
- * where the attack succeeded on its source. k is the target's K: the
- * outlier class is index 10 when k == 11, and there is none otherwise.
- * seconds is left 0. */
+ * where the attack succeeded on its source (NULL: source_success is 0).
+ * k is the target's K: the outlier class is index 10 when k == 11, and
+ * there is none otherwise. seconds is left 0. */
 void edd_scores_compute(size_t n, int k, const uint8_t *y, const int *pred_clean, const int *pred_adv,
                         const float *x, const float *adv, const uint8_t *source_ok, edd_attack_scores *s);
 

@@ -20,7 +20,7 @@
  * the logit Jacobian, where beta is a real sum and needs all K gradients. */
 #include "edd/attacks.h"
 #include "edd/progress.h"
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 #include "edd/train.h"
 
 #include <math.h>

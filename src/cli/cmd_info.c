@@ -4,8 +4,9 @@
  * implementation oneDNN chose for every primitive of every plan kind. */
 #include "cli.h"
 #include "edd/nn.h"
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
+#include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,8 @@
 /* main.c - `edd`: dispatch to the subcommands. */
 #include "cli.h"
 
+#include <oneapi/dnnl/dnnl.h>
+
 #include <stdio.h>
 #include <string.h>
 

@@ -1,6 +1,8 @@
 /* core.c - context, errors, random numbers. See include/edd/core.h. */
 #include "edd/core.h"
 
+#include <oneapi/dnnl/dnnl.h>
+
 #include <math.h>
 #include <omp.h>
 #include <stdarg.h>
@@ -19,7 +21,7 @@ edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
     return st;
 }
 
-edd_status edd_dnnl_check(edd_ctx *ctx, dnnl_status_t s, const char *what)
+edd_status edd_dnnl_check(edd_ctx *ctx, int s, const char *what)
 {
     if (s == dnnl_success)
         return EDD_OK;

@@ -2,7 +2,7 @@
  * labels (Eq. 2) and the distilled model (Eq. 3 lives in src/nn/loss.c). */
 #include "edd/defense.h"
 #include "edd/progress.h"
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
 #include <omp.h>
 #include <stdlib.h>

@@ -41,7 +41,7 @@ void edd_scores_compute(size_t n, int k, const uint8_t *y, const int *pred_clean
     for (size_t i = 0; i < n; i++) {
         clean_ok += pred_clean[i] == y[i];
         clean_fp += pred_clean[i] == outlier;
-        src += source_ok[i] != 0;
+        src += source_ok && source_ok[i] != 0;
         if (pred_adv[i] == y[i]) {
             rec++;
         } else if (pred_adv[i] == outlier) {

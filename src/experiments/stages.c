@@ -7,7 +7,7 @@
 #include "edd/eval.h"
 #include "edd/io.h"
 #include "edd/progress.h"
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 #include "repro.h"
 
 #include <errno.h>

@@ -37,7 +37,7 @@
  * (edd_plan_prims); one that is oneDNN's reference kernel is reported once
  * per context on stderr, naming the primitive and its shape. */
 #include "plan_internal.h"
-#include "edd/simd.h"
+#include "edd/internal/simd.h"
 
 #include <omp.h>
 #include <stdlib.h>

@@ -15,6 +15,8 @@
 
 #include "edd/nn.h"
 
+#include <oneapi/dnnl/dnnl.h>
+
 typedef struct {
     dnnl_primitive_desc_t fwd_pd, bwd_data_pd, bwd_w_pd;
     dnnl_primitive_t fwd, bwd_data, bwd_w;

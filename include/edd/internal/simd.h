@@ -1,4 +1,4 @@
-/* edd/simd.h - the hand-vectorised hot loops: dropout, MC-dropout logit
+/* edd/internal/simd.h - the hand-vectorised hot loops: dropout, MC-dropout logit
  * variance (Eq. 1) and the JSMA pair search; and the JSMA pair search's
  * O(d) form for beta = -alpha.
  *
