@@ -78,9 +78,10 @@ build/bench/%: bench/%.c build/libedd.a
 # counts set them themselves.
 # `make test` does the whole set-up (deps, data, build) first, so that it is
 # one of the README's two commands on a fresh machine. Then the engine
-# against PyTorch on the same weights (K=10 and K=11), then the Criterion
-# suite, whose synthesis line ends the output (the unit tests of
-# scripts/bench-compare run before it).
+# against PyTorch on the same weights (K=10 and K=11), the unit tests of
+# scripts/bench-compare, an install into a temporary DESTDIR with the
+# examples built against it, and last the Criterion suite, whose synthesis
+# line ends the output.
 test:
 	@$(MAKE) --no-print-directory deps data
 	@$(MAKE) --no-print-directory build/edd_tests edd
