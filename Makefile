@@ -1,5 +1,7 @@
 # edd - Extending Defensive Distillation, on the CPU.
-# `make` builds build/libedd.a and ./edd; `make test` runs the Criterion suite.
+# `make` builds build/libedd.a, build/libedd.so, the edd(1) man page and
+# ./edd; `make install` installs them with edd.pc; `make test` runs the
+# Criterion suite.
 
 CC      ?= gcc
 PREFIX  ?= /usr/local
@@ -9,6 +11,10 @@ AVX2FLAGS = -mavx2 -mfma
 # The scalar twins must round exactly as written: no fused multiply-adds.
 SCALARFLAGS = -ffp-contract=off
 LDLIBS  = -ldnnl -lz -lm
+# One version, include/edd/core.h's; the soname carries its major number.
+VERSION := $(shell sed -n 's/^\#define EDD_VERSION "\(.*\)"/\1/p' include/edd/core.h)
+SONAME  := libedd.so.$(firstword $(subst ., ,$(VERSION)))
+SHLIB   := build/libedd.so.$(VERSION)
 TEST_THREADS ?= 1
 TEST_JOBS ?= 2
 
@@ -23,24 +29,39 @@ CLI_OBJ   := $(CLI_SRC:%.c=build/%.o)
 TEST_OBJ  := $(TEST_SRC:%.c=build/%.o)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
+# Library objects go into libedd.a and libedd.so alike, so all are
+# position-independent.
+$(LIB_OBJ): PIC = -fPIC
+
 .PHONY: all test check bench bench-check bench-save reproduce deps data install clean
-all: edd build/libedd.a
+all: edd build/libedd.a $(SHLIB) build/libedd.so build/edd.1
 
 build/%_avx2.o: %_avx2.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(AVX2FLAGS) -c $< -o $@
+	$(CC) $(BASEFLAGS) $(PIC) $(CFLAGS) $(AVX2FLAGS) -c $< -o $@
 
 build/simd/%.o: simd/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(SCALARFLAGS) -c $< -o $@
+	$(CC) $(BASEFLAGS) $(PIC) $(CFLAGS) $(SCALARFLAGS) -c $< -o $@
 
 build/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASEFLAGS) $(PIC) $(CFLAGS) -c $< -o $@
 
 build/libedd.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+
+$(SHLIB): $(LIB_OBJ)
+	$(CC) -shared -fopenmp -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+
+build/libedd.so: $(SHLIB)
+	ln -sf $(notdir $(SHLIB)) build/$(SONAME)
+	ln -sf $(SONAME) $@
+
+# The man page is made from `edd --help` and each `edd CMD --help`.
+build/edd.1: edd scripts/man.sh
+	bash scripts/man.sh ./edd > $@.tmp && mv $@.tmp $@
 
 edd: $(CLI_OBJ) build/libedd.a
 	$(CC) -fopenmp -o $@ $(CLI_OBJ) build/libedd.a $(LDLIBS)
@@ -57,9 +78,10 @@ build/bench/%: bench/%.c build/libedd.a
 # counts set them themselves.
 # `make test` does the whole set-up (deps, data, build) first, so that it is
 # one of the README's two commands on a fresh machine. Then the engine
-# against PyTorch on the same weights (K=10 and K=11), then the Criterion
-# suite, whose synthesis line ends the output (the unit tests of
-# scripts/bench-compare run before it).
+# against PyTorch on the same weights (K=10 and K=11), the unit tests of
+# scripts/bench-compare, an install into a temporary DESTDIR with the
+# examples built against it, and last the Criterion suite, whose synthesis
+# line ends the output.
 test:
 	@$(MAKE) --no-print-directory deps data
 	@$(MAKE) --no-print-directory build/edd_tests edd
@@ -72,6 +94,7 @@ check: build/edd_tests edd
 	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/t.edd build/ref/t
 	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/d.edd build/ref/d
 	/usr/bin/python3 -m unittest discover -q -s tests -p bench_compare_test.py
+	bash tests/install_test.sh
 	OMP_NUM_THREADS=$(TEST_THREADS) EDD_DATA_DIR=$(CURDIR)/data build/edd_tests --jobs $(TEST_JOBS)
 
 bench: $(BENCH_BIN) data
@@ -107,12 +130,21 @@ reproduce:
 	@$(MAKE) --no-print-directory all
 	./edd reproduce --scale quick --out results
 
+# PREFIX is where the files will live (it goes into edd.pc); DESTDIR, if
+# set, is a staging root they are copied under, as packagers do.
+LIBDIR = $(DESTDIR)$(PREFIX)/lib
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/edd
+	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/edd \
+		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 edd $(DESTDIR)$(PREFIX)/bin/edd
-	install -m 644 build/libedd.a $(DESTDIR)$(PREFIX)/lib/libedd.a
+	install -m 644 build/libedd.a $(LIBDIR)/libedd.a
+	install -m 755 $(SHLIB) $(LIBDIR)/$(notdir $(SHLIB))
+	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(LIBDIR)/libedd.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/edd.pc.in > $(LIBDIR)/pkgconfig/edd.pc
 	install -m 644 include/edd.h $(DESTDIR)$(PREFIX)/include/edd.h
 	install -m 644 include/edd/*.h $(DESTDIR)$(PREFIX)/include/edd/
+	install -m 644 build/edd.1 $(DESTDIR)$(PREFIX)/share/man/man1/edd.1
 
 clean:
 	rm -rf build edd
