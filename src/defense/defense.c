@@ -75,12 +75,15 @@ static edd_status mc_threads(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *
     edd_ws_entry ws[] = {EDD_WS(zc, (size_t)N * c * K), EDD_WS(plans, T)};
     void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
     edd_status st = mem ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory for %d threads", T);
+    /* Every plan a thread will use, built here: chunks of c examples (or
+     * of all n when n < c) and the last, shorter chunk. */
+    const int whole = n < (size_t)c ? (int)n : c, last = (int)(n % (size_t)c);
     for (int t = 0; !st && t < T; t++) {
         edd_plan *unused;
         edd_plan_cache_init(&plans[t], EDD_PLAN_INFER, 1, 0);
-        st = edd_plan_cache_get(ctx, &plans[t], m, n < (size_t)c ? (int)n : c, &unused);
-        if (!st && n > (size_t)c && n % (size_t)c)
-            st = edd_plan_cache_get(ctx, &plans[t], m, (int)(n % (size_t)c), &unused);
+        st = edd_plan_cache_get(ctx, &plans[t], m, whole, &unused);
+        if (!st && last && last != whole)
+            st = edd_plan_cache_get(ctx, &plans[t], m, last, &unused);
     }
     for (size_t s = 0; !st && s < n; s += (size_t)c) {
         int b = (int)(n - s < (size_t)c ? n - s : (size_t)c);
