@@ -216,4 +216,54 @@ void edd_optim_free(edd_optim *o);
 /* One step: params -= update(grad). */
 void edd_optim_step(edd_optim *o, float *params, const float *grad);
 
+/* ==== plan cache (src/nn/plan_cache.c) ====
+ *
+ * "A plan for each batch size": every loop that meets several batch sizes
+ * (training and evaluation, the MC-dropout passes, the CW ladder, the
+ * gradient passes) gets its plans from an edd_plan_cache. One policy: the
+ * cache holds plans of one kind, keyed by batch size, each built on its
+ * first get and kept; when a new plan would make it hold more than
+ * EDD_PLAN_CACHE_MAX plans, or more than max_rows rows summed over their
+ * batch sizes, the least recently used plans go first, never the one handed
+ * out by the get just before (so two plans can be used together, as the
+ * Jacobian's forward and replicated plans are). The caller picks the batch
+ * sizes; the cache never changes them, so which images go through which
+ * batch size (and so oneDNN's blocking) is the caller's choice alone.
+ *
+ * Threads: a cache and the plans it hands out belong to one thread at a
+ * time. An OpenMP region whose workers run plans gives each thread its own
+ * cache, made with own_stream = 1, and gets every plan the thread will need
+ * before the region (building reports to ctx); inside it, a thread calls
+ * get only on its own cache, for batch sizes it already holds. */
+
+#define EDD_PLAN_CACHE_MAX 32
+
+typedef struct {
+    int kind, own_stream; /* of every plan: EDD_PLAN_INFER, _TRAIN or _INPUT_GRAD */
+    long max_rows;        /* row budget; <= 0: none */
+    unsigned long tick;   /* gets so far: the clock of the LRU order */
+    int built;            /* plans built so far, evicted ones included */
+    struct {
+        int b;
+        edd_plan *p;
+        unsigned long used; /* tick of the last get */
+    } slot[EDD_PLAN_CACHE_MAX];
+} edd_plan_cache;
+
+/* An empty cache for plans of the given kind and stream (as
+ * edd_plan_create takes them) and a budget of max_rows rows (<= 0: only
+ * the EDD_PLAN_CACHE_MAX bound). Builds nothing; cannot fail. */
+void edd_plan_cache_init(edd_plan_cache *c, int kind, int own_stream, long max_rows);
+
+/* The cache's plan for batch size b of model m, built now if the
+ * cache has none, after evicting as the policy above says. The plan stays
+ * valid until it is evicted or the cache is released. */
+edd_status edd_plan_cache_get(edd_ctx *ctx, edd_plan_cache *c, const edd_cnn *m, int b, edd_plan **out);
+
+/* Plans built so far (for tests and benchmarks). */
+int edd_plan_cache_built(const edd_plan_cache *c);
+
+/* Free every plan; the cache is empty again (and may be used again). */
+void edd_plan_cache_release(edd_plan_cache *c);
+
 #endif

@@ -10,6 +10,7 @@
 #include "edd/cw.h"
 #include "edd/progress.h"
 #include "edd/train.h"
+#include "edd/internal/workspace.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -133,13 +134,16 @@ static int cw_hit(const float *z, int k, int t, float confidence, float *tmp)
  * runs it through the plan of the smallest ladder size (b, b/2, b/4, ...,
  * 1, rounded up) that holds them, padding with copies of row 0 at c = 0:
  * rows that stopped early are never computed again, and the last images
- * do not drag a full batch along. Plans are built on first use and kept. */
+ * do not drag a full batch along. The plan cache keeps every ladder plan
+ * built (the ladder has at most LADDER <= EDD_PLAN_CACHE_MAX sizes). */
 #define LADDER 24
+_Static_assert(LADDER <= EDD_PLAN_CACHE_MAX, "the cache must keep the whole ladder");
 
 typedef struct {
-    int b, k, nplans;
+    int b, k, nsizes;
     int size[LADDER];
-    edd_plan *plan[LADDER];
+    edd_plan_cache plans;
+    void *mem;            /* the workspace every buffer below lives in */
     /* per slot: rows of b x 784 and scalar state */
     float *w0, *x0, *w, *s1, *s2;
     size_t *img;          /* image in the slot, or SIZE_MAX when idle */
@@ -155,53 +159,41 @@ typedef struct {
 
 static void sched_free(cw_sched *S)
 {
-    for (int i = 0; i < S->nplans; i++)
-        edd_plan_free(S->plan[i]);
-    free(S->w0); free(S->x0); free(S->w); free(S->s1); free(S->s2);
-    free(S->img); free(S->step); free(S->it);
-    free(S->c); free(S->lo); free(S->up); free(S->prev); free(S->o_best);
-    free(S->hit); free(S->ended); free(S->act);
-    free(S->pw); free(S->px0); free(S->pxadv); free(S->pgrad); free(S->pz); free(S->pdz);
-    free(S->pc); free(S->ploss); free(S->pl2); free(S->pt);
+    edd_plan_cache_release(&S->plans);
+    free(S->mem);
 }
 
 static int sched_alloc(cw_sched *S, int b, int k)
 {
-    size_t px = (size_t)b * EDD_IMG_SIZE * sizeof(float), zs = (size_t)b * k * sizeof(float);
-    size_t ds = (size_t)b * sizeof(double), is = (size_t)b * sizeof(int);
+    const size_t px = (size_t)b * EDD_IMG_SIZE, zs = (size_t)b * k;
     memset(S, 0, sizeof *S);
     S->b = b;
     S->k = k;
-    for (int s = b; S->nplans < LADDER; s = (s + 1) / 2) {
-        S->size[S->nplans++] = s;
+    for (int s = b; S->nsizes < LADDER; s = (s + 1) / 2) {
+        S->size[S->nsizes++] = s;
         if (s == 1)
             break;
     }
-    S->w0 = malloc(px); S->x0 = malloc(px); S->w = malloc(px); S->s1 = malloc(px); S->s2 = malloc(px);
-    S->img = malloc((size_t)b * sizeof(size_t)); S->step = malloc(is); S->it = malloc(is);
-    S->c = malloc(ds); S->lo = malloc(ds); S->up = malloc(ds); S->prev = malloc(ds); S->o_best = malloc(ds);
-    S->hit = malloc((size_t)b); S->ended = malloc((size_t)b); S->act = malloc(is);
-    S->pw = malloc(px); S->px0 = malloc(px); S->pxadv = malloc(px); S->pgrad = malloc(px);
-    S->pz = malloc(zs); S->pdz = malloc(zs);
-    S->pc = malloc(ds); S->ploss = malloc(ds); S->pl2 = malloc(ds); S->pt = malloc((size_t)b);
-    return S->w0 && S->x0 && S->w && S->s1 && S->s2 && S->img && S->step && S->it && S->c && S->lo && S->up &&
-           S->prev && S->o_best && S->hit && S->ended && S->act && S->pw && S->px0 && S->pxadv && S->pgrad &&
-           S->pz && S->pdz && S->pc && S->ploss && S->pl2 && S->pt;
+    edd_plan_cache_init(&S->plans, EDD_PLAN_INPUT_GRAD, 0, 0);
+    edd_ws_entry ws[] = {
+        EDD_WS(S->w0, px), EDD_WS(S->x0, px), EDD_WS(S->w, px), EDD_WS(S->s1, px), EDD_WS(S->s2, px),
+        EDD_WS(S->img, b), EDD_WS(S->step, b), EDD_WS(S->it, b),
+        EDD_WS(S->c, b), EDD_WS(S->lo, b), EDD_WS(S->up, b), EDD_WS(S->prev, b), EDD_WS(S->o_best, b),
+        EDD_WS(S->hit, b), EDD_WS(S->ended, b), EDD_WS(S->act, b),
+        EDD_WS(S->pw, px), EDD_WS(S->px0, px), EDD_WS(S->pxadv, px), EDD_WS(S->pgrad, px),
+        EDD_WS(S->pz, zs), EDD_WS(S->pdz, zs),
+        EDD_WS(S->pc, b), EDD_WS(S->ploss, b), EDD_WS(S->pl2, b), EDD_WS(S->pt, b)};
+    S->mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
+    return S->mem != NULL;
 }
 
 /* The plan of the smallest ladder size >= na, built on first use. */
 static edd_status sched_plan(edd_ctx *ctx, cw_sched *S, const edd_cnn *m, int na, edd_plan **p)
 {
-    int i = S->nplans - 1;
+    int i = S->nsizes - 1;
     while (S->size[i] < na)
         i--;
-    if (!S->plan[i]) {
-        edd_status st = edd_plan_create(ctx, m, S->size[i], EDD_PLAN_INPUT_GRAD, 0, &S->plan[i]);
-        if (st)
-            return st;
-    }
-    *p = S->plan[i];
-    return EDD_OK;
+    return edd_plan_cache_get(ctx, &S->plans, m, S->size[i], p);
 }
 
 /* Start binary-search step S->step[s] of the slot's image: w back to w0,

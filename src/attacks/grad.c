@@ -2,26 +2,19 @@
  * (docs/DESIGN.md section 3: EDD_PLAN_INPUT_GRAD plans never compute weight
  * gradients), with the plans cached per batch size. */
 #include "edd/attacks.h"
+#include "edd/internal/workspace.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define GRADDER_SLOTS 16
 #define GRADDER_DEFAULT_ROWS 256
-
-typedef struct {
-    int b;
-    edd_plan *p;
-    unsigned long used; /* tick of the last use, for least-recently-used eviction */
-} slot;
 
 struct edd_gradder {
     int k, max_rows, cap; /* cap: the largest piece, the largest power of two <= max_rows */
-    slot s[GRADDER_SLOTS];
-    unsigned long tick;
-    int built;
-    float *xb, *zb, *dzb, *dxb; /* cap rows each */
+    edd_plan_cache plans; /* INPUT_GRAD, at most 3*max_rows rows */
+    void *mem;            /* the workspace below */
+    float *xb, *zb, *dzb, *dxb; /* cap rows each (dzb, dxb: a Jacobian's max(cap, K)) */
 };
 
 /* Largest power of two <= v (v >= 1). */
@@ -65,15 +58,14 @@ edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **o
     g->k = k;
     g->max_rows = max_rows;
     g->cap = pow2_floor(max_rows);
+    edd_plan_cache_init(&g->plans, EDD_PLAN_INPUT_GRAD, 0, 3L * max_rows);
     /* A Jacobian pass has b*K rows with b <= max(1, cap/K): at most max(cap, K). */
     size_t c = (size_t)g->cap, rows = c > (size_t)k ? c : (size_t)k;
-    g->xb = malloc(c * EDD_IMG_SIZE * sizeof(float));
-    g->dxb = malloc(rows * EDD_IMG_SIZE * sizeof(float));
-    g->zb = malloc(c * (size_t)k * sizeof(float));
-    g->dzb = malloc(rows * (size_t)k * sizeof(float));
-    if (!g->xb || !g->dxb || !g->zb || !g->dzb) {
-        edd_gradder_free(g);
-        return edd_fail(ctx, EDD_ERR_NOMEM, "gradder: out of memory for %d rows", g->cap);
+    edd_ws_entry ws[] = {EDD_WS(g->xb, c * EDD_IMG_SIZE), EDD_WS(g->dxb, rows * EDD_IMG_SIZE),
+                         EDD_WS(g->zb, c * (size_t)k), EDD_WS(g->dzb, rows * (size_t)k)};
+    if (!(g->mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws)))) {
+        free(g);
+        return edd_fail(ctx, EDD_ERR_NOMEM, "gradder: out of memory for %zu rows of K=%d", rows, k);
     }
     *out = g;
     return EDD_OK;
@@ -83,57 +75,12 @@ void edd_gradder_free(edd_gradder *g)
 {
     if (!g)
         return;
-    for (int i = 0; i < GRADDER_SLOTS; i++)
-        edd_plan_free(g->s[i].p);
-    free(g->xb);
-    free(g->dxb);
-    free(g->zb);
-    free(g->dzb);
+    edd_plan_cache_release(&g->plans);
+    free(g->mem);
     free(g);
 }
 
-int edd_gradder_plans_built(const edd_gradder *g) { return g->built; }
-
-/* The cached plan for b rows, building it (and evicting the least recently
- * used plans beyond the 3*max_rows row budget, never `keep`) when it is not
- * there. */
-static edd_status plan_for(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, int b, const edd_plan *keep,
-                           edd_plan **out)
-{
-    g->tick++;
-    int free_i = -1;
-    long rows = 0;
-    for (int i = 0; i < GRADDER_SLOTS; i++) {
-        if (g->s[i].p && g->s[i].b == b) {
-            g->s[i].used = g->tick;
-            *out = g->s[i].p;
-            return EDD_OK;
-        }
-        rows += g->s[i].p ? g->s[i].b : 0;
-        if (!g->s[i].p && free_i < 0)
-            free_i = i;
-    }
-    while (free_i < 0 || rows + b > 3L * g->max_rows) {
-        int lru = -1;
-        for (int i = 0; i < GRADDER_SLOTS; i++)
-            if (g->s[i].p && g->s[i].p != keep && (lru < 0 || g->s[i].used < g->s[lru].used))
-                lru = i;
-        if (lru < 0)
-            break;
-        rows -= g->s[lru].b;
-        edd_plan_free(g->s[lru].p);
-        g->s[lru].p = NULL;
-        free_i = lru;
-    }
-    edd_status st = edd_plan_create(ctx, m, b, EDD_PLAN_INPUT_GRAD, 0, &g->s[free_i].p);
-    if (st)
-        return st;
-    g->s[free_i].b = b;
-    g->s[free_i].used = g->tick;
-    g->built++;
-    *out = g->s[free_i].p;
-    return EDD_OK;
-}
+int edd_gradder_plans_built(const edd_gradder *g) { return edd_plan_cache_built(&g->plans); }
 
 edd_status edd_grad_input(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, size_t n, int rep,
                           edd_dz_fn dz_fn, void *user, float *dx)
@@ -149,7 +96,7 @@ edd_status edd_grad_input(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const 
         size_t left = rows - r0;
         int b = piece(left > (size_t)g->cap ? g->cap : (int)left, g->cap, &c);
         edd_plan *p;
-        edd_status st = plan_for(ctx, g, m, b, NULL, &p);
+        edd_status st = edd_plan_cache_get(ctx, &g->plans, m, b, &p);
         if (st)
             return st;
         for (int i = 0; i < c; i++)
@@ -206,9 +153,9 @@ edd_status edd_jacobian(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const fl
         size_t left = n - i0;
         int b = piece(left > (size_t)cap ? cap : (int)left, cap, &c);
         edd_plan *ps, *pk;
-        edd_status st = plan_for(ctx, g, m, b, NULL, &ps);
-        if (!st)
-            st = plan_for(ctx, g, m, b * K, ps, &pk);
+        edd_status st = edd_plan_cache_get(ctx, &g->plans, m, b, &ps);
+        if (!st) /* the cache keeps ps: it is the previous get's plan */
+            st = edd_plan_cache_get(ctx, &g->plans, m, b * K, &pk);
         if (st)
             return st;
         memcpy(g->xb, x + i0 * D, (size_t)c * D * sizeof(float));

@@ -22,6 +22,7 @@
 #include "edd/progress.h"
 #include "edd/internal/simd.h"
 #include "edd/train.h"
+#include "edd/internal/workspace.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -64,21 +65,16 @@ static void pt_dz(void *user, size_t row0, int rows, int k, const float *z, floa
     }
 }
 
-/* Working state of one group of images. */
+/* Working state of the pool of running images, in one workspace. */
 typedef struct {
     float *xa;      /* active images, compacted, na x 784 */
     uint8_t *ta;    /* their targets */
     float *za;      /* their logits, na x K */
     float *grad;    /* na x 784 (one gradient) or na x K x 784 (Jacobian) */
-    float *beta;    /* na x 784, full Jacobian paths only */
-    int *act;       /* image index (within the group) of each active row */
+    float *beta;    /* na x 784, full Jacobian paths only (0 floats otherwise) */
+    int *act;       /* image index of each active row */
     uint8_t *moved; /* per active row: 1 when the image took a step and goes on */
 } work;
-
-static void work_free(work *w)
-{
-    free(w->xa); free(w->ta); free(w->za); free(w->grad); free(w->beta); free(w->act); free(w->moved);
-}
 
 edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
                     const edd_jsma_opts *o, float *adv, uint8_t *success, int *steps)
@@ -100,18 +96,18 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
     edd_status st = edd_gradder_create(ctx, K, o->max_rows, &g);
     if (st)
         return st;
-    work w = {0};
-    w.xa = malloc(B * D * sizeof(float));
-    w.ta = malloc(B);
-    w.za = malloc(B * (size_t)K * sizeof(float));
-    w.grad = malloc(B * (size_t)(full ? K : 1) * D * sizeof(float));
-    w.beta = full ? malloc(B * D * sizeof(float)) : NULL;
-    w.act = malloc(B * sizeof(int));
-    w.moved = malloc(B);
-    uint8_t *domain = malloc(n * D + 1);
-    int *dleft = malloc(n * sizeof(int) + 1), *it = malloc(n * sizeof(int) + 1);
-    if (!w.xa || !w.ta || !w.za || !w.grad || (full && !w.beta) || !w.act || !w.moved || !domain || !dleft || !it)
-        st = edd_fail(ctx, EDD_ERR_NOMEM, "jsma: out of memory for %zu images (batch %zu)", n, B);
+    work w;
+    uint8_t *domain; /* per image: 784 flags, 1 for a pixel still in the search domain */
+    int *dleft, *it; /* per image: pixels left in the domain, steps taken */
+    edd_ws_entry ws[] = {EDD_WS(w.xa, B * D), EDD_WS(w.ta, B), EDD_WS(w.za, B * (size_t)K),
+                         EDD_WS(w.grad, B * (size_t)(full ? K : 1) * D), EDD_WS(w.beta, full ? B * D : 0),
+                         EDD_WS(w.act, B), EDD_WS(w.moved, B), EDD_WS(domain, n * D), EDD_WS(dleft, n),
+                         EDD_WS(it, n)};
+    void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
+    if (!mem) {
+        edd_gradder_free(g);
+        return edd_fail(ctx, EDD_ERR_NOMEM, "jsma: out of memory for %zu images (batch %zu)", n, B);
+    }
     memcpy(adv, x, n * D * sizeof(float));
     edd_progress bar;
     edd_progress_start(&bar, "jsma", n, o->quiet);
@@ -189,13 +185,10 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
         na = keep;
         edd_progress_update(&bar, done, NULL);
     }
-    for (size_t i = 0; steps && i < n; i++)
+    for (size_t i = 0; !st && steps && i < n; i++) /* every image has run to its end */
         steps[i] = it[i];
     edd_progress_end(&bar);
-    work_free(&w);
-    free(domain);
-    free(dleft);
-    free(it);
+    free(mem);
     edd_gradder_free(g);
     return st;
 }

@@ -3,6 +3,7 @@
 #include "edd/defense.h"
 #include "edd/progress.h"
 #include "edd/internal/simd.h"
+#include "edd/internal/workspace.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -25,16 +26,19 @@ static edd_status mc_folded(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *d
     int N = o->passes, K = m->k;
     int c = o->rows / N > 0 ? o->rows / N : 1;
     size_t n = ds->n;
-    edd_plan *pl[2] = {NULL, NULL};
+    edd_plan_cache plans; /* full chunks and the last, partial one */
+    edd_plan_cache_init(&plans, EDD_PLAN_INFER, 0, 0);
     size_t rows = (size_t)c * N;
-    float *xr = malloc(rows * EDD_IMG_SIZE * sizeof(float)), *zc = malloc(rows * K * sizeof(float));
-    uint64_t *idx = malloc(rows * sizeof(uint64_t)), *streams = malloc(rows * sizeof(uint64_t));
-    edd_status st = EDD_OK;
-    if (!xr || !zc || !idx || !streams)
-        st = edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory for %zu rows", rows);
+    float *xr, *zc;
+    uint64_t *idx, *streams;
+    edd_ws_entry ws[] = {EDD_WS(xr, rows * EDD_IMG_SIZE), EDD_WS(zc, rows * K), EDD_WS(idx, rows),
+                         EDD_WS(streams, rows)};
+    void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
+    edd_status st = mem ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory for %zu rows", rows);
     for (size_t s = 0; !st && s < n; s += (size_t)c) {
-        int b = (int)(n - s < (size_t)c ? n - s : (size_t)c), slot = b == c ? 0 : 1;
-        if (!pl[slot] && (st = edd_plan_create(ctx, m, b * N, EDD_PLAN_INFER, 0, &pl[slot])))
+        int b = (int)(n - s < (size_t)c ? n - s : (size_t)c);
+        edd_plan *pl;
+        if ((st = edd_plan_cache_get(ctx, &plans, m, b * N, &pl)))
             break;
         for (int p = 0; p < N; p++)
             for (int i = 0; i < b; i++) {
@@ -44,7 +48,7 @@ static edd_status mc_folded(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *d
                 streams[r] = (uint64_t)p;
             }
         edd_dropout dr = {.on = 1, .seed = o->seed, .idx = idx, .streams = streams};
-        if ((st = edd_plan_forward(ctx, pl[slot], m, xr, &dr, zc)))
+        if ((st = edd_plan_forward(ctx, pl, m, xr, &dr, zc)))
             break;
         /* Eq. 1 over this chunk: zc is [N][b][K]. */
         edd_logit_variance_f32(ctx->simd, zc, (size_t)N, (size_t)b, (size_t)K, sigma + s);
@@ -52,30 +56,37 @@ static edd_status mc_folded(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *d
             memcpy(logits + ((size_t)p * n + s) * K, zc + (size_t)p * b * K, (size_t)b * K * sizeof(float));
         edd_progress_update(bar, s + (size_t)b, NULL);
     }
-    edd_plan_free(pl[0]);
-    edd_plan_free(pl[1]);
-    free(xr); free(zc); free(idx); free(streams);
+    edd_plan_cache_release(&plans);
+    free(mem);
     return st;
 }
 
-/* THREADS: an outer parallel region; each thread owns plans (own stream,
- * user scratchpad) and runs whole passes of a batch of examples, so
- * oneDNN runs single-threaded inside. */
+/* THREADS: an outer parallel region; each thread owns a plan cache (own
+ * stream, user scratchpads), filled before the region with the plans of
+ * both chunk sizes, and runs whole passes of a chunk of examples, so oneDNN
+ * runs single-threaded inside. */
 static edd_status mc_threads(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o, float *sigma,
                              float *logits, edd_progress *bar)
 {
     int N = o->passes, K = m->k, c = o->rows, T = ctx->nthreads;
     size_t n = ds->n;
-    float *zc = malloc((size_t)N * c * K * sizeof(float));
-    edd_plan **pl = calloc((size_t)T * 2, sizeof *pl);
-    edd_status st = (!zc || !pl) ? edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory") : EDD_OK;
+    float *zc;
+    edd_plan_cache *plans;
+    edd_ws_entry ws[] = {EDD_WS(zc, (size_t)N * c * K), EDD_WS(plans, T)};
+    void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
+    edd_status st = mem ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory for %d threads", T);
+    /* Every plan a thread will use, built here: chunks of c examples (or
+     * of all n when n < c) and the last, shorter chunk. */
+    const int whole = n < (size_t)c ? (int)n : c, last = (int)(n % (size_t)c);
     for (int t = 0; !st && t < T; t++) {
-        st = edd_plan_create(ctx, m, c, EDD_PLAN_INFER, 1, &pl[2 * t]);
-        if (!st && n % (size_t)c)
-            st = edd_plan_create(ctx, m, (int)(n % (size_t)c), EDD_PLAN_INFER, 1, &pl[2 * t + 1]);
+        edd_plan *unused;
+        edd_plan_cache_init(&plans[t], EDD_PLAN_INFER, 1, 0);
+        st = edd_plan_cache_get(ctx, &plans[t], m, whole, &unused);
+        if (!st && last && last != whole)
+            st = edd_plan_cache_get(ctx, &plans[t], m, last, &unused);
     }
     for (size_t s = 0; !st && s < n; s += (size_t)c) {
-        int b = (int)(n - s < (size_t)c ? n - s : (size_t)c), slot = b == c ? 0 : 1;
+        int b = (int)(n - s < (size_t)c ? n - s : (size_t)c);
         edd_status err = EDD_OK;
         #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
         for (int p = 0; p < N; p++) {
@@ -86,8 +97,10 @@ static edd_status mc_threads(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *
             for (int i = 0; i < b; i++)
                 idx[i] = s + (size_t)i;
             dr.idx = idx;
-            edd_status e = edd_plan_forward(&tctx, pl[2 * t + slot], m, ds->x + s * EDD_IMG_SIZE, &dr,
-                                            zc + (size_t)p * b * K);
+            edd_plan *pl;
+            edd_status e = edd_plan_cache_get(&tctx, &plans[t], m, b, &pl);
+            if (!e)
+                e = edd_plan_forward(&tctx, pl, m, ds->x + s * EDD_IMG_SIZE, &dr, zc + (size_t)p * b * K);
             if (e) {
                 #pragma omp critical
                 if (!err) {
@@ -103,10 +116,9 @@ static edd_status mc_threads(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *
             memcpy(logits + ((size_t)p * n + s) * K, zc + (size_t)p * b * K, (size_t)b * K * sizeof(float));
         edd_progress_update(bar, s + (size_t)b, NULL);
     }
-    for (int t = 0; pl && t < 2 * T; t++)
-        edd_plan_free(pl[t]);
-    free(pl);
-    free(zc);
+    for (int t = 0; mem && t < T; t++)
+        edd_plan_cache_release(&plans[t]);
+    free(mem);
     return st;
 }
 

@@ -1,6 +1,7 @@
 /* train.c - the epoch loop and evaluation. */
 #include "edd/train.h"
 #include "edd/progress.h"
+#include "edd/internal/workspace.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +24,6 @@ int edd_argmax(const float *z, int k)
     return best;
 }
 
-/* Plans for full batches of b and for the last partial batch of n % b. */
-static edd_status plans_make(edd_ctx *ctx, const edd_cnn *m, size_t n, int b, int kind, edd_plan *pl[2])
-{
-    pl[0] = pl[1] = NULL;
-    size_t rest = n % (size_t)b;
-    edd_status st = EDD_OK;
-    if (n >= (size_t)b)
-        st = edd_plan_create(ctx, m, b, kind, 0, &pl[0]);
-    if (!st && rest)
-        st = edd_plan_create(ctx, m, (int)rest, kind, 0, &pl[1]);
-    return st;
-}
-
 edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_train_opts *o, edd_train_stats *stats)
 {
     int K = m->k, B = o->batch;
@@ -46,20 +34,19 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
     for (size_t i = 0; !o->targets && i < n; i++)
         if (ds->y[i] >= K)
             return edd_fail(ctx, EDD_ERR_ARG, "train: label %d of example %zu, expected < K=%d", ds->y[i], i, K);
-    edd_plan *pl[2];
     edd_optim opt = o->opt;
-    edd_status st = plans_make(ctx, m, n, B, EDD_PLAN_TRAIN, pl);
-    float *grad = malloc(m->nparams * sizeof(float));
-    float *xb = malloc((size_t)B * EDD_IMG_SIZE * sizeof(float));
-    float *tb = malloc((size_t)B * K * sizeof(float)), *z = malloc((size_t)B * K * sizeof(float));
-    float *dz = malloc((size_t)B * K * sizeof(float));
-    uint8_t *lb = malloc((size_t)B);
-    uint64_t *idx = malloc((size_t)B * sizeof(uint64_t));
-    uint32_t *perm = malloc(n * sizeof(uint32_t));
-    if (!st && (!grad || !xb || !tb || !z || !dz || !lb || !idx || !perm))
-        st = edd_fail(ctx, EDD_ERR_NOMEM, "train: out of memory for batch %d", B);
-    if (!st)
-        st = edd_optim_init(ctx, &opt, m->nparams);
+    edd_plan_cache plans; /* full batches of B and the last, partial one */
+    edd_plan_cache_init(&plans, EDD_PLAN_TRAIN, 0, 0);
+    float *grad, *xb, *tb, *z, *dz;
+    uint8_t *lb;
+    uint64_t *idx;
+    uint32_t *perm;
+    edd_ws_entry ws[] = {EDD_WS(grad, m->nparams), EDD_WS(xb, (size_t)B * EDD_IMG_SIZE), EDD_WS(tb, (size_t)B * K),
+                         EDD_WS(z, (size_t)B * K), EDD_WS(dz, (size_t)B * K), EDD_WS(lb, B),
+                         EDD_WS(idx, B), EDD_WS(perm, n)};
+    void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
+    edd_status st = mem ? edd_optim_init(ctx, &opt, m->nparams)
+                        : edd_fail(ctx, EDD_ERR_NOMEM, "train: out of memory for batch %d over %zu examples", B, n);
     double t0 = edd_now(), loss_epoch = 0.0;
     char label[64], extra[64];
     for (int e = 0; !st && e < o->epochs; e++) {
@@ -70,7 +57,9 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
         double te = edd_now(), lsum = 0.0;
         for (size_t s = 0; !st && s < n; s += (size_t)B) {
             int b = (int)(n - s < (size_t)B ? n - s : (size_t)B);
-            edd_plan *p = b == B ? pl[0] : pl[1];
+            edd_plan *p;
+            if ((st = edd_plan_cache_get(ctx, &plans, m, b, &p)))
+                break;
             for (int i = 0; i < b; i++) {
                 size_t ex = perm[s + (size_t)i];
                 idx[i] = ex;
@@ -107,9 +96,8 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
         stats->images_per_s = stats->seconds > 0 ? (double)n * o->epochs / stats->seconds : 0.0;
     }
     edd_optim_free(&opt);
-    edd_plan_free(pl[0]);
-    edd_plan_free(pl[1]);
-    free(grad); free(xb); free(tb); free(z); free(dz); free(lb); free(idx); free(perm);
+    edd_plan_cache_release(&plans);
+    free(mem);
     return st;
 }
 
@@ -120,16 +108,17 @@ edd_status edd_evaluate(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, i
     memset(res, 0, sizeof *res);
     if (batch <= 0 || n == 0)
         return edd_fail(ctx, EDD_ERR_ARG, "evaluate: batch %d over %zu examples, expected batch > 0 and data", batch, n);
-    edd_plan *pl[2];
-    edd_status st = plans_make(ctx, m, n, batch, EDD_PLAN_INFER, pl);
+    edd_plan_cache plans; /* full batches and the last, partial one */
+    edd_plan_cache_init(&plans, EDD_PLAN_INFER, 0, 0);
     float *z = logits ? NULL : malloc((size_t)batch * K * sizeof(float));
-    if (!st && !logits && !z)
-        st = edd_fail(ctx, EDD_ERR_NOMEM, "evaluate: out of memory");
+    edd_status st = !logits && !z ? edd_fail(ctx, EDD_ERR_NOMEM, "evaluate: out of memory for batch %d", batch) : EDD_OK;
     size_t correct = 0, outliers = 0;
     for (size_t s = 0; !st && s < n; s += (size_t)batch) {
         int b = (int)(n - s < (size_t)batch ? n - s : (size_t)batch);
         float *zb = logits ? logits + s * (size_t)K : z;
-        if ((st = edd_plan_forward(ctx, b == batch ? pl[0] : pl[1], m, ds->x + s * EDD_IMG_SIZE, NULL, zb)))
+        edd_plan *p;
+        if ((st = edd_plan_cache_get(ctx, &plans, m, b, &p)) ||
+            (st = edd_plan_forward(ctx, p, m, ds->x + s * EDD_IMG_SIZE, NULL, zb)))
             break;
         for (int i = 0; i < b; i++) {
             int pred = edd_argmax(zb + (size_t)i * K, K);
@@ -140,8 +129,7 @@ edd_status edd_evaluate(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, i
     res->n = n;
     res->accuracy = (double)correct / (double)n;
     res->false_positives = (double)outliers / (double)n;
-    edd_plan_free(pl[0]);
-    edd_plan_free(pl[1]);
+    edd_plan_cache_release(&plans);
     free(z);
     return st;
 }
