@@ -33,8 +33,8 @@ static void cpu_model(char *out, size_t n)
         fclose(f);
 }
 
-/* "Its undefended rates (90.8, 92.2, 96.0%) name no eps, gamma or kappa;
- * we set them beside eps 0.3, ...", from the paper's table (scale.c). */
+/* The sentence that names the paper's undefended rates and the settings we
+ * set them beside, from its table (repro_paper, scale.c). */
 static void paper_settings(edd_buf *t)
 {
     edd_buf_printf(t, "Its undefended rates (");
