@@ -62,7 +62,7 @@ static edd_status headline(repro *r, edd_buf *t)
         return edd_fail(r->ctx, EDD_ERR_IO, "%s: cannot open, expected the headline stage's output", path);
     int ok = fgets(line, sizeof line, f) && !strcmp(line, REPRO_HEADLINE_HEADER "\n");
     edd_buf_printf(t, "## Headline (Section 4.2)\n\n| metric | model | attack | setting | n | paper (%%) | ours (%%) |\n"
-           "|---|---|---|---|---:|---:|---:|\n");
+                      "|---|---|---|---|---:|---:|---:|\n");
     while (ok && fgets(line, sizeof line, f)) {
         char *fld[7], *p = line;
         line[strcspn(line, "\n")] = 0;
@@ -82,9 +82,9 @@ static edd_status headline(repro *r, edd_buf *t)
         return edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: not the headline table, expected the header '%s' and 7 fields a row",
                         path, REPRO_HEADLINE_HEADER);
     edd_buf_printf(t, "\n\"distilled-adaptive\" is the attacker who knows the defense: FGM with its loss over the 10 real "
-           "classes only (the paper's took it over all 11 outputs; design.md section 8), JSMA with the exact gradient "
-           "(the paper's, cleverhans', sums the other outputs' gradients in float32). The paper prints no rates for "
-           "the distilled model under attack, only curves (Figs. 2-3), hence \"-\". ");
+                      "classes only (the paper's took it over all 11 outputs; design.md section 8), JSMA with the exact gradient "
+                      "(the paper's, cleverhans', sums the other outputs' gradients in float32). The paper prints no rates for "
+                      "the distilled model under attack, only curves (Figs. 2-3), hence \"-\". ");
     paper_settings(t);
     return EDD_OK;
 }
@@ -112,9 +112,9 @@ static edd_status figure_table(repro *r, edd_buf *t, const char *csv, const char
     if (n)
         edd_buf_printf(t, "; %s -> %s, %zu test images per point", rows[0].source, rows[0].target, rows[0].n);
     edd_buf_printf(t, "\n\n| %s | variant | recovered | detected | misclassified | 95%% interval (misclassified, %%) | "
-           "mean L2 (misclassified) | success on source | clean accuracy (these images) | false positives (these "
-           "images) |\n|---:|---|---:|---:|---:|---|---:|---:|---:|---:|\n",
-           n ? rows[0].setting : "setting");
+                      "mean L2 (misclassified) | success on source | clean accuracy (these images) | false positives (these "
+                      "images) |\n|---:|---|---:|---:|---:|---|---:|---:|---:|---:|\n",
+                      n ? rows[0].setting : "setting");
     for (int i = 0; i < n; i++) {
         double lo, hi;
         char l2[32] = "-";
@@ -122,8 +122,8 @@ static edd_status figure_table(repro *r, edd_buf *t, const char *csv, const char
         if (rows[i].misclassified > 0)
             snprintf(l2, sizeof l2, "%.2f", rows[i].mean_l2);
         edd_buf_printf(t, "| %g | %s | %.3f | %.3f | %.3f | %.1f-%.1f | %s | %.3f | %.4f | %.4f |\n", rows[i].value,
-            rows[i].variant, rows[i].recovered, rows[i].detected, rows[i].misclassified, lo, hi, l2,
-            rows[i].source_success, rows[i].clean_accuracy, rows[i].false_positives);
+                       rows[i].variant, rows[i].recovered, rows[i].detected, rows[i].misclassified, lo, hi, l2,
+                       rows[i].source_success, rows[i].clean_accuracy, rows[i].false_positives);
     }
     edd_buf_printf(t, "\n");
     free(rows);
@@ -139,15 +139,15 @@ static edd_status gap_table(repro *r, edd_buf *t, const char *csv, const char *t
     if (st)
         return st;
     edd_buf_printf(t, "| %s | misclassified, %s | misclassified, %s | recovered+detected, paper's | recovered+detected, "
-           "adaptive |\n|---:|---:|---:|---:|---:|\n", title, paper, adapt);
+                      "adaptive |\n|---:|---:|---:|---:|---:|\n", title, paper, adapt);
     for (int i = 0; i < n; i++) {
         if (strcmp(rows[i].variant, "paper"))
             continue;
         for (int j = 0; j < n; j++)
             if (!strcmp(rows[j].variant, "adaptive") && rows[j].value == rows[i].value)
                 edd_buf_printf(t, "| %g | %.1f%% | %.1f%% | %.1f%% | %.1f%% |\n", rows[i].value, 100 * rows[i].misclassified,
-                    100 * rows[j].misclassified, 100 * (rows[i].recovered + rows[i].detected),
-                    100 * (rows[j].recovered + rows[j].detected));
+                               100 * rows[j].misclassified, 100 * (rows[i].recovered + rows[i].detected),
+                               100 * (rows[j].recovered + rows[j].detected));
     }
     edd_buf_printf(t, "\n");
     free(rows);
@@ -179,23 +179,23 @@ static edd_status adaptive(repro *r, edd_buf *t)
         }
     free(rows);
     edd_buf_printf(t, "- **FGM**: the paper computed FGM's loss over all K = 11 outputs, outlier included; pushing the "
-           "true class's probability down then also pushes mass into the outlier class, so many adversarial "
-           "inputs land in it (detected). An attacker who knows the defense takes the loss over the real classes "
-           "only (`--loss real`).\n"
-           "- **JSMA**: cleverhans computes beta, the sum of the other outputs' probability gradients, in float32. "
-           "On a distilled model trained at the paper's scale the Eq. 3 hinge (kappa = 40) saturates the softmax: "
-           "the target's probability gradient is around 1e-18 while beta is rounding noise from terms of size 0.1 "
-           "that should cancel, and the pair search picks pixels at random (docs/ATTACKS.md measured 68%% against "
-           "98%% misclassified at gamma 0.1 on 200 images, on a model distilled at the paper's settings). The "
-           "probabilities sum to one, so beta = -alpha exactly; the adaptive attacker uses that (one gradient per "
-           "step, `--jacobian probs`). In this run, at gamma %g on %zu images: %.1f%% with the paper's JSMA, "
-           "%.1f%% with the exact gradient: %s.\n"
-           "- **CW-L2**: its loss takes the max over every other output, the outlier included, so the target "
-           "must already beat the outlier class: the adaptive CW is the same attack, and Fig. 2c has one curve.\n\n",
-        gamma, jn, 100 * mis[0], 100 * mis[1],
-        fabs(mis[1] - mis[0]) <= 0.05 ? "within 5 points, so this model's softmax is not saturated enough to mask "
-                                        "the gradient (as after brief training)"
-                                      : "the gap is the gradient masking described above");
+                      "true class's probability down then also pushes mass into the outlier class, so many adversarial "
+                      "inputs land in it (detected). An attacker who knows the defense takes the loss over the real classes "
+                      "only (`--loss real`).\n"
+                      "- **JSMA**: cleverhans computes beta, the sum of the other outputs' probability gradients, in float32. "
+                      "On a distilled model trained at the paper's scale the Eq. 3 hinge (kappa = 40) saturates the softmax: "
+                      "the target's probability gradient is around 1e-18 while beta is rounding noise from terms of size 0.1 "
+                      "that should cancel, and the pair search picks pixels at random (docs/ATTACKS.md measured 68%% against "
+                      "98%% misclassified at gamma 0.1 on 200 images, on a model distilled at the paper's settings). The "
+                      "probabilities sum to one, so beta = -alpha exactly; the adaptive attacker uses that (one gradient per "
+                      "step, `--jacobian probs`). In this run, at gamma %g on %zu images: %.1f%% with the paper's JSMA, "
+                      "%.1f%% with the exact gradient: %s.\n"
+                      "- **CW-L2**: its loss takes the max over every other output, the outlier included, so the target "
+                      "must already beat the outlier class: the adaptive CW is the same attack, and Fig. 2c has one curve.\n\n",
+                   gamma, jn, 100 * mis[0], 100 * mis[1],
+                   fabs(mis[1] - mis[0]) <= 0.05 ? "within 5 points, so this model's softmax is not saturated enough to mask "
+                                                   "the gradient (as after brief training)"
+                                                 : "the gap is the gradient masking described above");
     return EDD_OK;
 }
 
@@ -223,7 +223,7 @@ static void stage_times(repro *r, edd_buf *t)
         }
     }
     edd_buf_printf(t, "| total (stages above) | %.1f |\n\nEach time is that of the run that made the stage's current outputs "
-           "(a resumed run keeps the times of the stages it skipped).\n\n", total);
+                      "(a resumed run keeps the times of the stages it skipped).\n\n", total);
 }
 
 static void settings(repro *r, edd_buf *t)
@@ -252,24 +252,24 @@ static void settings(repro *r, edd_buf *t)
     else
         snprintf(sn, sizeof sn, "all");
     edd_buf_printf(t, "## Settings (scale `%s`)\n\n"
-           "- Main models (baseline, teacher, distilled, surrogates): %s training images, %d epochs, Adam lr %g, "
-           "batch %d, dropout %g (input) / %g (hidden) on while training.\n"
-           "- Distilled: N = %d passes, alpha %g, Eq. 3 hinge reading gamma %g, kappa %g, T = 1, K = 11 (outlier "
-           "last).\n"
-           "- Parameter studies (Figs. 2d-e): one distilled model per point on %s training images, %d "
-           "epochs, FGM eps %g; alpha in {%s} (N = %d); N in {%s} (alpha %g). Sigma for every N comes from one "
-           "run of the largest N (docs/REPRODUCING.md).\n"
-           "- FGM (ord inf) on the first %zu test images, eps in {%s}; JSMA (theta 1; cleverhans' float32 Jacobian of the "
-           "probabilities, and the exact one-gradient variant beside it) on the first "
-           "%zu, gamma in {%s}; CW-L2 (AdaDelta lr %g, rho %g, eps %g, %d iterations, %d binary-search steps "
-           "from c = %g) on the first %zu, kappa in {%s}. JSMA and CW targets drawn among the real classes.\n"
-           "- Seeds: baseline 1, teacher 2, distilled 3 (its MC-dropout masks too), undefended surrogate 4, "
-           "defended surrogate's own teacher 5 and the surrogate 6, attack targets 7.\n\n",
-           sc->name, tn, sc->epochs, (double)tr.opt.lr, tr.batch, (double)REPRO_P_INPUT, (double)REPRO_P_HIDDEN,
-           sc->passes, (double)sc->alpha, (double)di.train.loss.gamma, (double)di.train.loss.kappa, sn, sc->study_epochs, (double)sc->study_eps, list[3].s, sc->passes, list[4].s,
-           (double)sc->alpha, sc->fgm_n, list[0].s, sc->jsma_n, list[1].s, (double)cw.learning_rate, (double)cw.rho,
-           (double)cw.eps, sc->cw_iterations, sc->cw_bsearch, (double)cw.initial_const, sc->cw_n,
-           list[2].s);
+                      "- Main models (baseline, teacher, distilled, surrogates): %s training images, %d epochs, Adam lr %g, "
+                      "batch %d, dropout %g (input) / %g (hidden) on while training.\n"
+                      "- Distilled: N = %d passes, alpha %g, Eq. 3 hinge reading gamma %g, kappa %g, T = 1, K = 11 (outlier "
+                      "last).\n"
+                      "- Parameter studies (Figs. 2d-e): one distilled model per point on %s training images, %d "
+                      "epochs, FGM eps %g; alpha in {%s} (N = %d); N in {%s} (alpha %g). Sigma for every N comes from one "
+                      "run of the largest N (docs/REPRODUCING.md).\n"
+                      "- FGM (ord inf) on the first %zu test images, eps in {%s}; JSMA (theta 1; cleverhans' float32 Jacobian of the "
+                      "probabilities, and the exact one-gradient variant beside it) on the first "
+                      "%zu, gamma in {%s}; CW-L2 (AdaDelta lr %g, rho %g, eps %g, %d iterations, %d binary-search steps "
+                      "from c = %g) on the first %zu, kappa in {%s}. JSMA and CW targets drawn among the real classes.\n"
+                      "- Seeds: baseline 1, teacher 2, distilled 3 (its MC-dropout masks too), undefended surrogate 4, "
+                      "defended surrogate's own teacher 5 and the surrogate 6, attack targets 7.\n\n",
+                      sc->name, tn, sc->epochs, (double)tr.opt.lr, tr.batch, (double)REPRO_P_INPUT, (double)REPRO_P_HIDDEN,
+                      sc->passes, (double)sc->alpha, (double)di.train.loss.gamma, (double)di.train.loss.kappa, sn, sc->study_epochs, (double)sc->study_eps, list[3].s, sc->passes, list[4].s,
+                      (double)sc->alpha, sc->fgm_n, list[0].s, sc->jsma_n, list[1].s, (double)cw.learning_rate, (double)cw.rho,
+                      (double)cw.eps, sc->cw_iterations, sc->cw_bsearch, (double)cw.initial_const, sc->cw_n,
+                      list[2].s);
     for (int k = 0; k < 5; k++)
         edd_buf_free(&list[k]);
 }
@@ -278,10 +278,10 @@ edd_status repro_report(repro *r)
 {
     edd_buf t = {0};
     edd_buf_printf(&t, "# Extending Defensive Distillation: reproduction report\n\n"
-            "Papernot and McDaniel (2017), MNIST, re-run by `edd reproduce --scale %s`. The paper's numbers are "
-            "beside ours; its Figs. 2 and 3 are curves, ours are in `plots/` and in the tables below. "
-            "docs/REPRODUCING.md says where we read the paper.\n\n",
-            r->sc->name);
+                       "Papernot and McDaniel (2017), MNIST, re-run by `edd reproduce --scale %s`. The paper's numbers are "
+                       "beside ours; its Figs. 2 and 3 are curves, ours are in `plots/` and in the tables below. "
+                       "docs/REPRODUCING.md says where we read the paper.\n\n",
+                       r->sc->name);
     edd_status st = headline(r, &t);
     if (!st)
         st = adaptive(r, &t);
@@ -300,7 +300,7 @@ edd_status repro_report(repro *r)
     };
     if (!st)
         edd_buf_printf(&t, "## Figures\n\nRates are over all attacked images (recovered + detected + misclassified = 1); the "
-                "mean L2 is over the misclassified ones, the paper's x-axis.\n\n");
+                           "mean L2 is over the misclassified ones, the paper's x-axis.\n\n");
     for (size_t i = 0; !st && i < sizeof figs / sizeof figs[0]; i++)
         st = figure_table(r, &t, figs[i][0], figs[i][1]);
     if (!st) {
@@ -312,9 +312,9 @@ edd_status repro_report(repro *r)
         strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
         cpu_model(cpu, sizeof cpu);
         edd_buf_printf(&t, "## Machine\n\n- CPU: %s, %ld cores online\n- OpenMP threads: %d; SIMD: %s\n- oneDNN %d.%d.%d "
-                "(%s)\n- written %s\n",
-            cpu, sysconf(_SC_NPROCESSORS_ONLN), r->ctx->nthreads, r->ctx->simd == EDD_SIMD_AVX2 ? "AVX2" : "scalar",
-            v->major, v->minor, v->patch, v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other runtime", date);
+                           "(%s)\n- written %s\n",
+                       cpu, sysconf(_SC_NPROCESSORS_ONLN), r->ctx->nthreads, r->ctx->simd == EDD_SIMD_AVX2 ? "AVX2" : "scalar",
+                       v->major, v->minor, v->patch, v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other runtime", date);
     }
     if (!st)
         st = repro_write_text(r, "report.md", &t);
