@@ -100,11 +100,6 @@ edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, floa
     return st;
 }
 
-/* ---- attacks ---- */
-
-const char *const repro_att_names[ATT_COUNT] = {"fgm", "jsma", "cw"};
-const char *const repro_att_settings[ATT_COUNT] = {"eps", "gamma", "kappa"};
-
 /* Attack the first n test images on src (adaptive: the attacker who knows
  * the defense: FGM's loss over the real classes only, and JSMA with the
  * exact one-gradient saliency instead of cleverhans' float32 Jacobian,

@@ -5,15 +5,16 @@
  * May call: what include/edd/experiments.h lists for the module.
  *
  * The files, each calling only those above it in this list:
- *   scale.c    the scales, the paper's reported numbers, a stage's scale tag
+ *   scale.c    the scales, the attacks' names, the paper's reported numbers,
+ *              a stage's scale tag
  *   out.c      paths in the results folder, atomic text outputs
  *   csv.c      the figure CSVs
  *   plot.c     the gnuplot scripts and PNGs
  *   report.c   report.md
  *   harness.c  data, models and the attack-and-score step every stage uses
  *   stages.c   the stage bodies and the stage table
- *   runner.c   edd_reproduce: folders, lock, manifests, skip or redo
- *   manifest.c the stage manifests (called by runner.c only) */
+ *   manifest.c the stage manifests (edd_manifest_*, in experiments.h)
+ *   runner.c   edd_reproduce: folders, lock, manifests, skip or redo */
 #ifndef EDD_REPRO_H
 #define EDD_REPRO_H
 

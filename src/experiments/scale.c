@@ -40,6 +40,9 @@ edd_status edd_repro_scale_get(edd_ctx *ctx, const char *name, edd_repro_scale *
     return edd_fail(ctx, EDD_ERR_ARG, "scale '%s': expected smoke, quick or paper", name);
 }
 
+const char *const repro_att_names[ATT_COUNT] = {"fgm", "jsma", "cw"};
+const char *const repro_att_settings[ATT_COUNT] = {"eps", "gamma", "kappa"};
+
 /* Section 4.2. The paper names no eps, gamma or kappa for its undefended
  * rates; the settings here are our reading (docs/REPRODUCING.md). */
 const repro_paper_value repro_paper[] = {
