@@ -1,5 +1,4 @@
 /* csv.c - the figure CSVs: one row per attack point (REPRO_CSV_HEADER). */
-#include "edd/io.h"
 #include "repro.h"
 
 #include <errno.h>
@@ -9,20 +8,16 @@
 
 edd_status repro_rows_write(repro *r, const char *rel, const repro_row *rows, int n)
 {
-    size_t cap = 256 + (size_t)n * 512, len = 0;
-    char *text = malloc(cap);
-    if (!text)
-        return edd_fail(r->ctx, EDD_ERR_NOMEM, "%s: out of memory", rel);
-    len += (size_t)snprintf(text, cap, "%s\n", REPRO_CSV_HEADER);
+    edd_buf t = {0};
+    edd_buf_printf(&t, "%s\n", REPRO_CSV_HEADER);
     for (int i = 0; i < n; i++) {
         const repro_row *w = &rows[i];
-        len += (size_t)snprintf(text + len, cap - len, "%s,%s,%s,%s,%s,%g,%s,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n",
-                                w->figure, w->source, w->target, w->attack, w->setting, w->value, w->variant, w->n,
-                                w->recovered, w->detected, w->misclassified, w->mean_l2, w->source_success,
-                                w->clean_accuracy, w->false_positives);
+        edd_buf_printf(&t, "%s,%s,%s,%s,%s,%g,%s,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", w->figure, w->source,
+                       w->target, w->attack, w->setting, w->value, w->variant, w->n, w->recovered, w->detected,
+                       w->misclassified, w->mean_l2, w->source_success, w->clean_accuracy, w->false_positives);
     }
-    edd_status st = repro_write_text(r, rel, text, len);
-    free(text);
+    edd_status st = repro_write_text(r, rel, &t);
+    edd_buf_free(&t);
     return st;
 }
 
@@ -68,16 +63,20 @@ static int parse_row(char *line, repro_row *w)
     return 1;
 }
 
-edd_status repro_rows_read(edd_ctx *ctx, const char *path, repro_row **rows, int *n)
+edd_status repro_rows_read(const repro *r, const char *rel, repro_row **rows, int *n)
 {
+    edd_ctx *ctx = r->ctx;
+    char path[EDD_PATH_MAX];
     *rows = NULL;
     *n = 0;
+    edd_status st = repro_path(r, rel, path);
+    if (st)
+        return st;
     FILE *f = fopen(path, "r");
     if (!f)
         return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
     char line[1024];
     int cap = 0, lineno = 1;
-    edd_status st = EDD_OK;
     if (!fgets(line, sizeof line, f) || strcmp(line, REPRO_CSV_HEADER "\n"))
         st = edd_fail(ctx, EDD_ERR_FORMAT, "%s: first line is not the header, expected '%s'", path,
                       REPRO_CSV_HEADER);

@@ -10,12 +10,12 @@
  *   deps HEX      (CRC32 of the file lines of the manifests it depends on)
  *   file SIZE CRCHEX RELPATH
  *   ... */
+#include "edd/internal/buf.h"
 #include "edd/experiments.h"
 #include "edd/io.h"
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -44,33 +44,32 @@ edd_status edd_file_crc32(edd_ctx *ctx, const char *path, uint32_t *crc, uint64_
 edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, const char *scale, double seconds,
                               uint32_t deps_sig, const char *const *files, int nfiles)
 {
-    size_t cap = 256 + (size_t)nfiles * 1200, len = 0;
-    char *text = malloc(cap);
-    if (!text)
-        return edd_fail(ctx, EDD_ERR_NOMEM, "manifest %s: out of memory", stage);
-    len += (size_t)snprintf(text, cap, "edd-stage 1\nstage %s\nscale %s\nseconds %.3f\ndeps %08x\n", stage, scale,
-                            seconds, deps_sig);
+    char path[EDD_PATH_MAX], rel[256];
+    edd_buf t = {0};
+    edd_buf_printf(&t, "edd-stage 1\nstage %s\nscale %s\nseconds %.3f\ndeps %08x\n", stage, scale, seconds, deps_sig);
     edd_status st = EDD_OK;
     for (int i = 0; !st && i < nfiles; i++) {
-        char path[2048];
         uint32_t crc;
         uint64_t size;
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         if (strlen(files[i]) > 1000 || strchr(files[i], '\n'))
             st = edd_fail(ctx, EDD_ERR_ARG, "manifest %s: output path '%s' too long or multi-line", stage, files[i]);
         if (!st)
+            st = edd_path_join(ctx, path, sizeof path, dir, files[i]);
+        if (!st)
             st = edd_file_crc32(ctx, path, &crc, &size);
         if (!st)
-            len += (size_t)snprintf(text + len, cap - len, "file %llu %08x %s\n", (unsigned long long)size, crc,
-                                    files[i]);
+            edd_buf_printf(&t, "file %llu %08x %s\n", (unsigned long long)size, crc, files[i]);
     }
-    char path[2048];
-    snprintf(path, sizeof path, "%s/stages/%s.done", dir, stage);
-    const void *chunks[1] = {text};
-    size_t sizes[1] = {len};
+    snprintf(rel, sizeof rel, "stages/%s.done", stage);
+    if (!st)
+        st = edd_buf_status(ctx, &t, rel);
+    if (!st)
+        st = edd_path_join(ctx, path, sizeof path, dir, rel);
+    const void *chunks[1] = {t.s};
+    size_t sizes[1] = {t.len};
     if (!st)
         st = edd_file_write_atomic(ctx, path, chunks, sizes, 1);
-    free(text);
+    edd_buf_free(&t);
     return st;
 }
 
@@ -80,8 +79,13 @@ edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, 
 int edd_manifest_valid(const char *dir, const char *stage, const char *scale, uint32_t deps_sig, uint32_t *sig,
                        double *seconds, char *why, size_t whylen)
 {
-    char path[2048], line[1200], name[128] = "", sc[64] = "";
-    snprintf(path, sizeof path, "%s/stages/%s.done", dir, stage);
+    char path[EDD_PATH_MAX], rel[256], line[1200], name[128] = "", sc[64] = "";
+    edd_ctx quiet = {0};
+    snprintf(rel, sizeof rel, "stages/%s.done", stage);
+    if (edd_path_join(&quiet, path, sizeof path, dir, rel)) {
+        WHY("%s", quiet.err);
+        return 0;
+    }
     FILE *f = fopen(path, "r");
     if (!f) {
         WHY("%s: not there (a stage not run, or interrupted)", path);
@@ -114,12 +118,12 @@ int edd_manifest_valid(const char *dir, const char *stage, const char *scale, ui
         }
         c = crc32(c, (const unsigned char *)line, (uInt)ll);
         line[ll - 1] = 0;
-        char fp[2300];
-        snprintf(fp, sizeof fp, "%s/%s", dir, line + off);
-        edd_ctx quiet = {0};
+        char fp[EDD_PATH_MAX];
         uint32_t got = 0;
         uint64_t gsize = 0;
-        if (edd_file_crc32(&quiet, fp, &got, &gsize))
+        if (edd_path_join(&quiet, fp, sizeof fp, dir, line + off))
+            WHY("%s", quiet.err), ok = 0;
+        else if (edd_file_crc32(&quiet, fp, &got, &gsize))
             WHY("%s: cannot read it, expected %llu bytes", fp, size), ok = 0;
         else if (gsize != size || got != crc)
             WHY("%s: %llu bytes with CRC32 %08x, expected %llu with %08x", fp, (unsigned long long)gsize,

@@ -8,7 +8,6 @@
 
 #include "edd/io.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,29 +35,6 @@ static int by_x(const void *a, const void *b)
     return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
-/* Append printf output to the growing buffer (*buf, *len, *cap). */
-__attribute__((format(printf, 4, 5))) static int put(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int k = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-            return -1;
-        if ((size_t)k < *cap - *len) {
-            *len += (size_t)k;
-            return 0;
-        }
-        size_t nc = 2 * *cap + (size_t)k;
-        char *g = realloc(*buf, nc);
-        if (!g)
-            return -1;
-        *buf = g;
-        *cap = nc;
-    }
-}
-
 static const char *fig_title(const char *fig)
 {
     static const char *const t[][2] = {
@@ -80,133 +56,160 @@ static const char *fig_title(const char *fig)
     return fig;
 }
 
-edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
+/* The data block $dP of one panel (variant "paper" or "adaptive") and its
+ * plot command. Attack figures plot recovered and recovered + detected
+ * against the mean L2 of the misclassified examples, labelled with the
+ * attack setting; settings with no misclassified image have no mean L2, so
+ * no point, and a label says so. Studies plot them against the setting. */
+static void script_panel(edd_buf *s, const repro_row *rows, int n, int p, int study, double *pts)
 {
-    char csv[2048], gp_rel[256], png_rel[256], gp[2048], png[2048], tmp[2100];
-    repro_row *rows = NULL;
-    int n = 0;
-    edd_status st = repro_rows_read(r->ctx, repro_path(r, csv_rel, csv, sizeof csv), &rows, &n);
-    if (st)
-        return st;
-    snprintf(gp_rel, sizeof gp_rel, "plots/%s.gp", fig);
-    snprintf(png_rel, sizeof png_rel, "plots/%s.png", fig);
-    repro_path(r, gp_rel, gp, sizeof gp);
-    repro_path(r, png_rel, png, sizeof png);
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", png, (long)getpid());
-    if (strpbrk(png, "'\"\\$`"))
-        st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
-    if (!st && n == 0)
-        st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: no rows, expected at least one point to plot", csv);
-    int study = n > 0 && (!strcmp(rows[0].setting, "alpha") || !strcmp(rows[0].setting, "passes"));
+    const char *variant = p ? "adaptive" : "paper";
+    int k = 0, nnone = 0;
+    edd_buf none = {0};
+    for (int i = 0; i < n; i++) {
+        if (strcmp(rows[i].variant, variant))
+            continue;
+        if (!study && rows[i].misclassified <= 0) {
+            edd_buf_printf(&none, "%s%g", nnone++ ? ", " : "", rows[i].value);
+            continue;
+        }
+        pts[4 * k] = study ? rows[i].value : rows[i].mean_l2;
+        pts[4 * k + 1] = rows[i].recovered;
+        pts[4 * k + 2] = rows[i].recovered + rows[i].detected;
+        pts[4 * k + 3] = rows[i].value;
+        k++;
+    }
+    qsort(pts, (size_t)k, 4 * sizeof(double), by_x);
+    edd_buf_printf(s, "$d%d << EOD\n", p);
+    for (int i = 0; i < k; i++)
+        edd_buf_printf(s, "%g %g %g %g\n", pts[4 * i], pts[4 * i + 1], pts[4 * i + 2], pts[4 * i + 3]);
+    const char *ptitle = !strcmp(rows[0].attack, "fgm")
+                             ? (p ? "adaptive: loss over the 10 real classes" : "loss over all K outputs (the paper)")
+                         : !strcmp(rows[0].attack, "jsma")
+                             ? (p ? "exact gradient: beta = -alpha, one pass" : "cleverhans float32 Jacobian (the paper)")
+                             : "targets among the real classes (the paper)";
+    edd_buf_printf(s, "EOD\nset title '%s'\n", ptitle);
+    if (none.err)
+        s->err = 1;
+    if (nnone)
+        edd_buf_printf(s, "set label 1 '%s %s: no image misclassified (recovered + detected = 1)' at "
+                          "graph 0.02,0.04 left font ',8'\n", rows[0].setting, none.s);
+    edd_buf_free(&none);
+    if (k == 0) /* nothing to draw: an empty panel with its label */
+        edd_buf_printf(s, "unset key\nset xrange [0:1]\nplot 2 notitle\nset xrange [0:*]\nset key below horizontal\n");
+    else
+        edd_buf_printf(s,
+                       "plot $d%d u 1:3 w filledcurves x1 lc rgb '#f4a582' t 'detected', "
+                       "$d%d u 1:2 w filledcurves x1 lc rgb '#92c5de' t 'recovered', "
+                       "$d%d u 1:3 w lp pt 7 ps 0.8 lc rgb '#b2182b' notitle, "
+                       "$d%d u 1:2 w lp pt 7 ps 0.8 lc rgb '#2166ac' notitle%s",
+                       p, p, p, p, study ? "\n" : "");
+    if (k > 0 && !study)
+        edd_buf_printf(s, ", $d%d u 1:3:(sprintf('%%g', $4)) w labels offset 0,0.8 font ',8' notitle\n", p);
+    if (nnone)
+        edd_buf_printf(s, "unset label 1\n");
+    if (!study)
+        edd_buf_printf(s, "# point labels: the attack setting (%s)\n", rows[0].setting);
+}
+
+/* The gnuplot script of figure fig from its n >= 1 rows (read from
+ * csv_rel), data inline: one panel, or two when the figure has the adaptive
+ * variant. pts is scratch for 4n doubles. */
+static void script(edd_buf *s, const char *fig, const char *csv_rel, const repro_row *rows, int n, double *pts)
+{
+    int study = !strcmp(rows[0].setting, "alpha") || !strcmp(rows[0].setting, "passes");
     int has_real = 0;
     for (int i = 0; i < n; i++)
         has_real |= !strcmp(rows[i].variant, "adaptive");
     int panels = has_real ? 2 : 1;
-    size_t len = 0, cap = 4096;
-    char *s = malloc(cap);
-    double *pts = malloc((size_t)(n ? n : 1) * 4 * sizeof(double));
-    if (!st && (!s || !pts))
-        st = edd_fail(r->ctx, EDD_ERR_NOMEM, "plot %s: out of memory", fig);
-    int bad = st != EDD_OK;
-    if (!bad)
-        bad = put(&s, &len, &cap,
-                  "# %s - drawn by edd reproduce from %s; re-render with: gnuplot %s.gp\n"
-                  "if (!exists(\"outfile\")) outfile = '%s.png'\n"
-                  "set terminal pngcairo size %d,490 font ',10'\nset output outfile\n"
-                  "set multiplot layout 1,%d title '%s (%s, n = %zu per point)'\n"
-                  "set yrange [0:1]\nset xrange [0:*]\nset grid\nset key below horizontal\nset ylabel 'fraction of adversarial inputs'\n"
-                  "set xlabel '%s'\n",
-                  fig, csv_rel, fig, fig, 560 * panels, panels, fig_title(fig), n ? rows[0].attack : "",
-                  n ? rows[0].n : (size_t)0,
-                  study ? (!strcmp(rows[0].setting, "alpha") ? "alpha (Eq. 2)" : "N, stochastic passes (Eq. 1)")
-                        : "mean L2 perturbation of the misclassified examples");
-    for (int p = 0; !bad && p < panels; p++) {
-        const char *variant = p ? "adaptive" : "paper";
-        int k = 0, nnone = 0;
-        char none[256] = ""; /* settings with no misclassified image: no mean L2, so no point */
-        for (int i = 0; i < n; i++) {
-            if (strcmp(rows[i].variant, variant))
-                continue;
-            if (!study && rows[i].misclassified <= 0) {
-                size_t nl = strlen(none);
-                snprintf(none + nl, sizeof none - nl, "%s%g", nnone++ ? ", " : "", rows[i].value);
-                continue;
-            }
-            pts[4 * k] = study ? rows[i].value : rows[i].mean_l2;
-            pts[4 * k + 1] = rows[i].recovered;
-            pts[4 * k + 2] = rows[i].recovered + rows[i].detected;
-            pts[4 * k + 3] = rows[i].value;
-            k++;
-        }
-        qsort(pts, (size_t)k, 4 * sizeof(double), by_x);
-        bad = put(&s, &len, &cap, "$d%d << EOD\n", p);
-        for (int i = 0; !bad && i < k; i++)
-            bad = put(&s, &len, &cap, "%g %g %g %g\n", pts[4 * i], pts[4 * i + 1], pts[4 * i + 2], pts[4 * i + 3]);
-        const char *ptitle = !strcmp(rows[0].attack, "fgm")
-                                 ? (p ? "adaptive: loss over the 10 real classes" : "loss over all K outputs (the paper)")
-                             : !strcmp(rows[0].attack, "jsma")
-                                 ? (p ? "exact gradient: beta = -alpha, one pass" : "cleverhans float32 Jacobian (the paper)")
-                                 : "targets among the real classes (the paper)";
-        if (!bad)
-            bad = put(&s, &len, &cap, "EOD\nset title '%s'\n", ptitle);
-        if (!bad && nnone)
-            bad = put(&s, &len, &cap, "set label 1 '%s %s: no image misclassified (recovered + detected = 1)' at "
-                      "graph 0.02,0.04 left font ',8'\n", rows[0].setting, none);
-        if (!bad && k == 0) /* nothing to draw: an empty panel with its label */
-            bad = put(&s, &len, &cap, "unset key\nset xrange [0:1]\nplot 2 notitle\nset xrange [0:*]\n"
-                                      "set key below horizontal\n");
-        else if (!bad)
-            bad = put(&s, &len, &cap,
-                      "plot $d%d u 1:3 w filledcurves x1 lc rgb '#f4a582' t 'detected', "
-                      "$d%d u 1:2 w filledcurves x1 lc rgb '#92c5de' t 'recovered', "
-                      "$d%d u 1:3 w lp pt 7 ps 0.8 lc rgb '#b2182b' notitle, "
-                      "$d%d u 1:2 w lp pt 7 ps 0.8 lc rgb '#2166ac' notitle%s",
-                      p, p, p, p, study ? "\n" : "");
-        if (!bad && k > 0 && !study)
-            bad = put(&s, &len, &cap, ", $d%d u 1:3:(sprintf('%%g', $4)) w labels offset 0,0.8 font ',8' notitle\n", p);
-        if (!bad && nnone)
-            bad = put(&s, &len, &cap, "unset label 1\n");
-        if (!bad && !study)
-            bad = put(&s, &len, &cap, "# point labels: the attack setting (%s)\n", rows[0].setting);
+    edd_buf_printf(s,
+                   "# %s - drawn by edd reproduce from %s; re-render with: gnuplot %s.gp\n"
+                   "if (!exists(\"outfile\")) outfile = '%s.png'\n"
+                   "set terminal pngcairo size %d,490 font ',10'\nset output outfile\n"
+                   "set multiplot layout 1,%d title '%s (%s, n = %zu per point)'\n"
+                   "set yrange [0:1]\nset xrange [0:*]\nset grid\nset key below horizontal\n"
+                   "set ylabel 'fraction of adversarial inputs'\nset xlabel '%s'\n",
+                   fig, csv_rel, fig, fig, 560 * panels, panels, fig_title(fig), rows[0].attack, rows[0].n,
+                   study ? (!strcmp(rows[0].setting, "alpha") ? "alpha (Eq. 2)" : "N, stochastic passes (Eq. 1)")
+                         : "mean L2 perturbation of the misclassified examples");
+    for (int p = 0; p < panels; p++)
+        script_panel(s, rows, n, p, study, pts);
+    edd_buf_printf(s, "unset multiplot\n");
+}
+
+/* Run gnuplot on the script gp into a temporary file beside png, check it
+ * wrote a PNG, and write that atomically to png. */
+static edd_status run_gnuplot(repro *r, const char *fig, const char *gp, const char *png)
+{
+    edd_buf tmp = {0}, log = {0}, cmd = {0};
+    edd_buf_printf(&tmp, "%s.%ld.tmp", png, (long)getpid());
+    edd_buf_printf(&log, "%s.log", tmp.s);
+    edd_buf_printf(&cmd, "gnuplot -e \"outfile='%s'\" '%s' >'%s' 2>&1", tmp.s, gp, log.s);
+    edd_status st = edd_buf_status(r->ctx, &cmd, "the gnuplot command");
+    if (st) {
+        edd_buf_free(&tmp);
+        edd_buf_free(&log);
+        return st;
     }
-    if (!bad)
-        bad = put(&s, &len, &cap, "unset multiplot\n");
-    if (!st && bad)
-        st = edd_fail(r->ctx, EDD_ERR_NOMEM, "plot %s: out of memory for the script", fig);
+    remove(tmp.s);
+    int rc = system(cmd.s);
+    /* gnuplot's PNG is read back and written with the fsyncs and the
+     * rename of every other output */
+    size_t plen = 0;
+    unsigned char *pngbuf = rc == 0 ? read_file(tmp.s, &plen) : NULL;
+    int okpng = pngbuf && plen > 8 && !memcmp(pngbuf, "\x89PNG\r\n\x1a\n", 8);
+    if (rc != 0)
+        st = edd_fail(r->ctx, EDD_ERR_IO,
+                      "plot %s: `gnuplot` failed or is missing (exit status %d, its output in %s): install "
+                      "gnuplot (Debian: apt-get install gnuplot-nox) and rerun; the CSVs are already in %s",
+                      fig, rc, log.s, r->o->out_dir);
+    else if (!okpng)
+        st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: gnuplot wrote no PNG (no PNG magic), expected a pngcairo image",
+                      tmp.s);
+    else {
+        const void *chunks[1] = {pngbuf};
+        size_t sizes[1] = {plen};
+        st = edd_file_write_atomic(r->ctx, png, chunks, sizes, 1);
+    }
+    free(pngbuf);
+    remove(tmp.s);
     if (!st)
-        st = repro_write_text(r, gp_rel, s, len);
-    if (!st) {
-        char cmd[6800], log[2200];
-        snprintf(log, sizeof log, "%s.log", tmp);
-        snprintf(cmd, sizeof cmd, "gnuplot -e \"outfile='%s'\" '%s' >'%s' 2>&1", tmp, gp, log);
-        remove(tmp);
-        int rc = system(cmd);
-        /* gnuplot's PNG is read back and written with the fsyncs and the
-         * rename of every other output */
-        size_t plen = 0;
-        unsigned char *pngbuf = rc == 0 ? read_file(tmp, &plen) : NULL;
-        int okpng = pngbuf && plen > 8 && !memcmp(pngbuf, "\x89PNG\r\n\x1a\n", 8);
-        if (rc != 0)
-            st = edd_fail(r->ctx, EDD_ERR_IO,
-                          "plot %s: `gnuplot` failed or is missing (exit status %d, its output in %s): install "
-                          "gnuplot (Debian: apt-get install gnuplot-nox) and rerun; the CSVs are already in %s",
-                          fig, rc, log, r->o->out_dir);
-        else if (!okpng)
-            st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: gnuplot wrote no PNG (no PNG magic), expected a pngcairo image",
-                          tmp);
-        else {
-            const void *chunks[1] = {pngbuf};
-            size_t sizes[1] = {plen};
-            st = edd_file_write_atomic(r->ctx, png, chunks, sizes, 1);
-        }
-        free(pngbuf);
-        remove(tmp);
-        if (!st)
-            remove(log);
-    }
+        remove(log.s);
+    edd_buf_free(&tmp);
+    edd_buf_free(&log);
+    edd_buf_free(&cmd);
+    return st;
+}
+
+edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
+{
+    char gp_rel[256], png_rel[256], gp[EDD_PATH_MAX], png[EDD_PATH_MAX];
+    repro_row *rows = NULL;
+    int n = 0;
+    snprintf(gp_rel, sizeof gp_rel, "plots/%s.gp", fig);
+    snprintf(png_rel, sizeof png_rel, "plots/%s.png", fig);
+    edd_status st = repro_rows_read(r, csv_rel, &rows, &n);
+    if (!st)
+        st = repro_path(r, gp_rel, gp);
+    if (!st)
+        st = repro_path(r, png_rel, png);
+    if (!st && strpbrk(png, "'\"\\$`"))
+        st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
+    if (!st && n == 0)
+        st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: no rows, expected at least one point to plot", csv_rel);
+    double *pts = st ? NULL : malloc((size_t)n * 4 * sizeof(double));
+    if (!st && !pts)
+        st = edd_fail(r->ctx, EDD_ERR_NOMEM, "plot %s: out of memory for %d points", fig, n);
+    edd_buf s = {0};
+    if (!st)
+        script(&s, fig, csv_rel, rows, n, pts);
+    if (!st)
+        st = repro_write_text(r, gp_rel, &s);
+    if (!st)
+        st = run_gnuplot(r, fig, gp, png);
     if (!st)
         st = repro_output(r, png_rel);
-    free(s);
+    edd_buf_free(&s);
     free(pts);
     free(rows);
     return st;

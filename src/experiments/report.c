@@ -9,43 +9,11 @@
 
 #include <math.h>
 #include <oneapi/dnnl/dnnl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int bad;
-} text;
-
-__attribute__((format(printf, 2, 3))) static void put(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    while (!t->bad) {
-        va_start(ap, fmt);
-        int k = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            t->bad = 1;
-        } else if ((size_t)k < t->cap - t->len) {
-            t->len += (size_t)k;
-            return;
-        } else {
-            size_t nc = 2 * t->cap + (size_t)k;
-            char *g = realloc(t->buf, nc);
-            if (!g)
-                t->bad = 1;
-            else {
-                t->buf = g;
-                t->cap = nc;
-            }
-        }
-    }
-}
 
 static void cpu_model(char *out, size_t n)
 {
@@ -65,16 +33,36 @@ static void cpu_model(char *out, size_t n)
         fclose(f);
 }
 
-/* The headline table from headline.csv (metric,model,attack,setting,n,paper,ours). */
-static edd_status headline(repro *r, text *t)
+/* The sentence that names the paper's undefended rates and the settings we
+ * set them beside, from its table (repro_paper, scale.c). */
+static void paper_settings(edd_buf *t)
 {
-    char path[2048], line[512];
-    FILE *f = fopen(repro_path(r, "headline.csv", path, sizeof path), "r");
+    edd_buf_printf(t, "Its undefended rates (");
+    for (int a = 0; a < ATT_COUNT; a++)
+        edd_buf_printf(t, "%s%s", a ? ", " : "", repro_paper_attack((att_kind)a)->value);
+    edd_buf_printf(t, "%%) name no ");
+    for (int a = 0; a < ATT_COUNT; a++)
+        edd_buf_printf(t, "%s%s", a == 0 ? "" : a == ATT_COUNT - 1 ? " or " : ", ", repro_att_settings[a]);
+    edd_buf_printf(t, "; we set them beside ");
+    for (int a = 0; a < ATT_COUNT; a++)
+        edd_buf_printf(t, "%s%s %g", a == 0 ? "" : a == ATT_COUNT - 1 ? " and " : ", ", repro_att_settings[a],
+                       repro_paper_attack((att_kind)a)->setting);
+    edd_buf_printf(t, ", our reading (docs/REPRODUCING.md).\n\n");
+}
+
+/* The headline table from headline.csv (metric,model,attack,setting,n,paper,ours). */
+static edd_status headline(repro *r, edd_buf *t)
+{
+    char path[EDD_PATH_MAX], line[512];
+    edd_status st = repro_path(r, "headline.csv", path);
+    if (st)
+        return st;
+    FILE *f = fopen(path, "r");
     if (!f)
         return edd_fail(r->ctx, EDD_ERR_IO, "%s: cannot open, expected the headline stage's output", path);
     int ok = fgets(line, sizeof line, f) && !strcmp(line, REPRO_HEADLINE_HEADER "\n");
-    put(t, "## Headline (Section 4.2)\n\n| metric | model | attack | setting | n | paper (%%) | ours (%%) |\n"
-           "|---|---|---|---|---:|---:|---:|\n");
+    edd_buf_printf(t, "## Headline (Section 4.2)\n\n| metric | model | attack | setting | n | paper (%%) | ours (%%) |\n"
+                      "|---|---|---|---|---:|---:|---:|\n");
     while (ok && fgets(line, sizeof line, f)) {
         char *fld[7], *p = line;
         line[strcspn(line, "\n")] = 0;
@@ -87,18 +75,17 @@ static edd_status headline(repro *r, text *t)
         }
         ok = k == 7 && !p;
         if (ok)
-            put(t, "| %s | %s | %s | %s | %s | %s | %s |\n", fld[0], fld[1], fld[2], fld[3], fld[4], fld[5], fld[6]);
+            edd_buf_printf(t, "| %s | %s | %s | %s | %s | %s | %s |\n", fld[0], fld[1], fld[2], fld[3], fld[4], fld[5], fld[6]);
     }
     fclose(f);
     if (!ok)
         return edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: not the headline table, expected the header '%s' and 7 fields a row",
                         path, REPRO_HEADLINE_HEADER);
-    put(t, "\n\"distilled-adaptive\" is the attacker who knows the defense: FGM with its loss over the 10 real "
-           "classes only (the paper's took it over all 11 outputs; docs/DESIGN.md section 8), JSMA with the exact gradient "
-           "(the paper's, cleverhans', sums the other outputs' gradients in float32). The paper prints no rates for "
-           "the distilled model under attack, only curves (Figs. 2-3), hence \"-\". Its undefended rates (90.8, "
-           "92.2, 96.0%%) name no eps, gamma or kappa; we set them beside eps 0.3, gamma 0.1 and kappa 0, our "
-           "reading (docs/REPRODUCING.md).\n\n");
+    edd_buf_printf(t, "\n\"distilled-adaptive\" is the attacker who knows the defense: FGM with its loss over the 10 real "
+                      "classes only (the paper's took it over all 11 outputs; docs/DESIGN.md section 8), JSMA with the exact gradient "
+                      "(the paper's, cleverhans', sums the other outputs' gradients in float32). The paper prints no rates for "
+                      "the distilled model under attack, only curves (Figs. 2-3), hence \"-\". ");
+    paper_settings(t);
     return EDD_OK;
 }
 
@@ -113,150 +100,147 @@ static void wilson(double p, size_t n, double *lo, double *hi)
     *hi = 100 * fmin(1.0, c + h);
 }
 
-static edd_status figure_table(repro *r, text *t, const char *csv, const char *title)
+static edd_status figure_table(repro *r, edd_buf *t, const char *csv, const char *title)
 {
-    char path[2048];
     repro_row *rows;
     int n;
-    edd_status st = repro_rows_read(r->ctx, repro_path(r, csv, path, sizeof path), &rows, &n);
+    edd_status st = repro_rows_read(r, csv, &rows, &n);
     if (st)
         return st;
     const char *fig = n ? rows[0].figure : "";
-    put(t, "### %s\n\n`%s`, plot `plots/%s.png`", title, csv, fig);
+    edd_buf_printf(t, "### %s\n\n`%s`, plot `plots/%s.png`", title, csv, fig);
     if (n)
-        put(t, "; %s -> %s, %zu test images per point", rows[0].source, rows[0].target, rows[0].n);
-    put(t, "\n\n| %s | variant | recovered | detected | misclassified | 95%% interval (misclassified, %%) | "
-           "mean L2 (misclassified) | success on source | clean accuracy (these images) | false positives (these "
-           "images) |\n|---:|---|---:|---:|---:|---|---:|---:|---:|---:|\n",
-           n ? rows[0].setting : "setting");
+        edd_buf_printf(t, "; %s -> %s, %zu test images per point", rows[0].source, rows[0].target, rows[0].n);
+    edd_buf_printf(t, "\n\n| %s | variant | recovered | detected | misclassified | 95%% interval (misclassified, %%) | "
+                      "mean L2 (misclassified) | success on source | clean accuracy (these images) | false positives (these "
+                      "images) |\n|---:|---|---:|---:|---:|---|---:|---:|---:|---:|\n",
+                      n ? rows[0].setting : "setting");
     for (int i = 0; i < n; i++) {
         double lo, hi;
         char l2[32] = "-";
         wilson(rows[i].misclassified, rows[i].n, &lo, &hi);
         if (rows[i].misclassified > 0)
             snprintf(l2, sizeof l2, "%.2f", rows[i].mean_l2);
-        put(t, "| %g | %s | %.3f | %.3f | %.3f | %.1f-%.1f | %s | %.3f | %.4f | %.4f |\n", rows[i].value,
-            rows[i].variant, rows[i].recovered, rows[i].detected, rows[i].misclassified, lo, hi, l2,
-            rows[i].source_success, rows[i].clean_accuracy, rows[i].false_positives);
+        edd_buf_printf(t, "| %g | %s | %.3f | %.3f | %.3f | %.1f-%.1f | %s | %.3f | %.4f | %.4f |\n", rows[i].value,
+                       rows[i].variant, rows[i].recovered, rows[i].detected, rows[i].misclassified, lo, hi, l2,
+                       rows[i].source_success, rows[i].clean_accuracy, rows[i].false_positives);
     }
-    put(t, "\n");
+    edd_buf_printf(t, "\n");
     free(rows);
     return EDD_OK;
 }
 
 /* One attack's paper variant against its adaptive one, point by point. */
-static edd_status gap_table(repro *r, text *t, const char *csv, const char *title, const char *paper, const char *adapt)
+static edd_status gap_table(repro *r, edd_buf *t, const char *csv, const char *title, const char *paper, const char *adapt)
 {
-    char path[2048];
     repro_row *rows;
     int n;
-    edd_status st = repro_rows_read(r->ctx, repro_path(r, csv, path, sizeof path), &rows, &n);
+    edd_status st = repro_rows_read(r, csv, &rows, &n);
     if (st)
         return st;
-    put(t, "| %s | misclassified, %s | misclassified, %s | recovered+detected, paper's | recovered+detected, "
-           "adaptive |\n|---:|---:|---:|---:|---:|\n", title, paper, adapt);
+    edd_buf_printf(t, "| %s | misclassified, %s | misclassified, %s | recovered+detected, paper's | recovered+detected, "
+                      "adaptive |\n|---:|---:|---:|---:|---:|\n", title, paper, adapt);
     for (int i = 0; i < n; i++) {
         if (strcmp(rows[i].variant, "paper"))
             continue;
         for (int j = 0; j < n; j++)
             if (!strcmp(rows[j].variant, "adaptive") && rows[j].value == rows[i].value)
-                put(t, "| %g | %.1f%% | %.1f%% | %.1f%% | %.1f%% |\n", rows[i].value, 100 * rows[i].misclassified,
-                    100 * rows[j].misclassified, 100 * (rows[i].recovered + rows[i].detected),
-                    100 * (rows[j].recovered + rows[j].detected));
+                edd_buf_printf(t, "| %g | %.1f%% | %.1f%% | %.1f%% | %.1f%% |\n", rows[i].value, 100 * rows[i].misclassified,
+                               100 * rows[j].misclassified, 100 * (rows[i].recovered + rows[i].detected),
+                               100 * (rows[j].recovered + rows[j].detected));
     }
-    put(t, "\n");
+    edd_buf_printf(t, "\n");
     free(rows);
     return EDD_OK;
 }
 
 /* How much of the robustness survives an attacker who knows the defense. */
-static edd_status adaptive(repro *r, text *t)
+static edd_status adaptive(repro *r, edd_buf *t)
 {
-    put(t, "## At a glance: what survives the adaptive attacker\n\n");
+    edd_buf_printf(t, "## At a glance: what survives the adaptive attacker\n\n");
     edd_status st = gap_table(r, t, "fig2a_fgm.csv", "FGM eps", "paper's FGM (loss over all 11 outputs)",
                               "adaptive FGM (10 real classes)");
     if (!st)
         st = gap_table(r, t, "fig2b_jsma.csv", "JSMA gamma", "paper's JSMA (cleverhans' float32 Jacobian)",
                        "exact-gradient JSMA");
-    char path[2048];
     repro_row *rows = NULL;
     int n = 0;
+    const double gamma = repro_paper_attack(ATT_JSMA)->setting;
     if (!st)
-        st = repro_rows_read(r->ctx, repro_path(r, "fig2b_jsma.csv", path, sizeof path), &rows, &n);
+        st = repro_rows_read(r, "fig2b_jsma.csv", &rows, &n);
     if (st)
         return st;
     double mis[2] = {-1, -1};
     size_t jn = 0;
     for (int i = 0; i < n; i++)
-        if (fabs(rows[i].value - 0.1) < 1e-6) {
+        if (fabs(rows[i].value - gamma) < 1e-6) {
             mis[!strcmp(rows[i].variant, "adaptive")] = rows[i].misclassified;
             jn = rows[i].n;
         }
     free(rows);
-    put(t, "- **FGM**: the paper computed FGM's loss over all K = 11 outputs, outlier included; pushing the "
-           "true class's probability down then also pushes mass into the outlier class, so many adversarial "
-           "inputs land in it (detected). An attacker who knows the defense takes the loss over the real classes "
-           "only (`--loss real`).\n"
-           "- **JSMA**: cleverhans computes beta, the sum of the other outputs' probability gradients, in float32. "
-           "On a distilled model trained at the paper's scale the Eq. 3 hinge (kappa = 40) saturates the softmax: "
-           "the target's probability gradient is around 1e-18 while beta is rounding noise from terms of size 0.1 "
-           "that should cancel, and the pair search picks pixels at random (docs/ATTACKS.md measured 68%% against "
-           "98%% misclassified at gamma 0.1 on 200 images, on a model distilled at the paper's settings). The "
-           "probabilities sum to one, so beta = -alpha exactly; the adaptive attacker uses that (one gradient per "
-           "step, `--jacobian probs`). In this run, at gamma 0.1 on %zu images: %.1f%% with the paper's JSMA, "
-           "%.1f%% with the exact gradient: %s.\n"
-           "- **CW-L2**: its loss takes the max over every other output, the outlier included, so the target "
-           "must already beat the outlier class: the adaptive CW is the same attack, and Fig. 2c has one curve.\n\n",
-        jn, 100 * mis[0], 100 * mis[1],
-        fabs(mis[1] - mis[0]) <= 0.05 ? "within 5 points, so this model's softmax is not saturated enough to mask "
-                                        "the gradient (as after brief training)"
-                                      : "the gap is the gradient masking described above");
+    edd_buf_printf(t, "- **FGM**: the paper computed FGM's loss over all K = 11 outputs, outlier included; pushing the "
+                      "true class's probability down then also pushes mass into the outlier class, so many adversarial "
+                      "inputs land in it (detected). An attacker who knows the defense takes the loss over the real classes "
+                      "only (`--loss real`).\n"
+                      "- **JSMA**: cleverhans computes beta, the sum of the other outputs' probability gradients, in float32. "
+                      "On a distilled model trained at the paper's scale the Eq. 3 hinge (kappa = 40) saturates the softmax: "
+                      "the target's probability gradient is around 1e-18 while beta is rounding noise from terms of size 0.1 "
+                      "that should cancel, and the pair search picks pixels at random (docs/ATTACKS.md measured 68%% against "
+                      "98%% misclassified at gamma 0.1 on 200 images, on a model distilled at the paper's settings). The "
+                      "probabilities sum to one, so beta = -alpha exactly; the adaptive attacker uses that (one gradient per "
+                      "step, `--jacobian probs`). In this run, at gamma %g on %zu images: %.1f%% with the paper's JSMA, "
+                      "%.1f%% with the exact gradient: %s.\n"
+                      "- **CW-L2**: its loss takes the max over every other output, the outlier included, so the target "
+                      "must already beat the outlier class: the adaptive CW is the same attack, and Fig. 2c has one curve.\n\n",
+                   gamma, jn, 100 * mis[0], 100 * mis[1],
+                   fabs(mis[1] - mis[0]) <= 0.05 ? "within 5 points, so this model's softmax is not saturated enough to mask "
+                                                   "the gradient (as after brief training)"
+                                                 : "the gap is the gradient masking described above");
     return EDD_OK;
 }
 
 /* Wall time and mtime of each stage, from its manifest. */
-static void stage_times(repro *r, text *t)
+static void stage_times(repro *r, edd_buf *t)
 {
-    put(t, "## Wall time per stage\n\n| stage | seconds |\n|---|---:|\n");
+    edd_buf_printf(t, "## Wall time per stage\n\n| stage | seconds |\n|---|---:|\n");
     double total = 0.0;
-    for (int i = 0; i < edd_repro_stage_count(); i++) {
-        const char *name = edd_repro_stage_name(i);
-        char rel[128], path[2048], line[256];
+    for (int i = 0; i < r->nstages; i++) {
+        const char *name = r->stages[i].name;
+        char rel[128], path[EDD_PATH_MAX], line[256];
         double s = -1.0;
         snprintf(rel, sizeof rel, "stages/%s.done", name);
-        FILE *f = fopen(repro_path(r, rel, path, sizeof path), "r");
+        FILE *f = repro_path(r, rel, path) ? NULL : fopen(path, "r");
         while (f && fgets(line, sizeof line, f))
             if (sscanf(line, "seconds %lf", &s) == 1)
                 break;
         if (f)
             fclose(f);
         if (s >= 0) {
-            put(t, "| %s | %.1f |\n", name, s);
+            edd_buf_printf(t, "| %s | %.1f |\n", name, s);
             total += s;
         } else {
-            put(t, "| %s | (this stage) |\n", name);
+            edd_buf_printf(t, "| %s | (this stage) |\n", name);
         }
     }
-    put(t, "| total (stages above) | %.1f |\n\nEach time is that of the run that made the stage's current outputs "
-           "(a resumed run keeps the times of the stages it skipped).\n\n", total);
+    edd_buf_printf(t, "| total (stages above) | %.1f |\n\nEach time is that of the run that made the stage's current outputs "
+                      "(a resumed run keeps the times of the stages it skipped).\n\n", total);
 }
 
-static void settings(repro *r, text *t)
+static void settings(repro *r, edd_buf *t)
 {
     const edd_repro_scale *sc = r->sc;
     const edd_train_opts tr = edd_train_defaults();
     const edd_distill_opts di = edd_distill_defaults();
     const edd_cw_opts cw = edd_cw_defaults();
-    char list[5][256];
+    edd_buf list[5] = {{0}};
     const float *f[4] = {sc->eps, sc->gamma, sc->kappa, sc->alphas};
     const int nf[4] = {sc->n_eps, sc->n_gamma, sc->n_kappa, sc->n_alpha};
     for (int k = 0; k < 5; k++) {
-        size_t len = 0;
-        list[k][0] = 0;
         int cnt = k < 4 ? nf[k] : sc->n_passes;
+        edd_buf_append(&list[k], "", 0);
         for (int i = 0; i < cnt; i++)
-            len += (size_t)snprintf(list[k] + len, sizeof list[k] - len, "%s%g", i ? ", " : "",
-                                    k < 4 ? (double)f[k][i] : (double)sc->passes_list[i]);
+            edd_buf_printf(&list[k], "%s%g", i ? ", " : "", k < 4 ? (double)f[k][i] : (double)sc->passes_list[i]);
+        t->err |= list[k].err;
     }
     char tn[48], sn[48];
     if (sc->train_n)
@@ -267,37 +251,37 @@ static void settings(repro *r, text *t)
         snprintf(sn, sizeof sn, "the first %zu", sc->study_n);
     else
         snprintf(sn, sizeof sn, "all");
-    put(t, "## Settings (scale `%s`)\n\n"
-           "- Main models (baseline, teacher, distilled, surrogates): %s training images, %d epochs, Adam lr %g, "
-           "batch %d, dropout %g (input) / %g (hidden) on while training.\n"
-           "- Distilled: N = %d passes, alpha %g, Eq. 3 hinge reading gamma %g, kappa %g, T = 1, K = 11 (outlier "
-           "last).\n"
-           "- Parameter studies (Figs. 2d-e): one distilled model per point on %s training images, %d "
-           "epochs, FGM eps %g; alpha in {%s} (N = %d); N in {%s} (alpha %g). Sigma for every N comes from one "
-           "run of the largest N (docs/REPRODUCING.md).\n"
-           "- FGM (ord inf) on the first %zu test images, eps in {%s}; JSMA (theta 1; cleverhans' float32 Jacobian of the "
-           "probabilities, and the exact one-gradient variant beside it) on the first "
-           "%zu, gamma in {%s}; CW-L2 (AdaDelta lr %g, rho %g, eps %g, %d iterations, %d binary-search steps "
-           "from c = %g) on the first %zu, kappa in {%s}. JSMA and CW targets drawn among the real classes.\n"
-           "- Seeds: baseline 1, teacher 2, distilled 3 (its MC-dropout masks too), undefended surrogate 4, "
-           "defended surrogate's own teacher 5 and the surrogate 6, attack targets 7.\n\n",
-           sc->name, tn, sc->epochs, (double)tr.opt.lr, tr.batch, (double)REPRO_P_INPUT, (double)REPRO_P_HIDDEN,
-           sc->passes, (double)sc->alpha, (double)di.train.loss.gamma, (double)di.train.loss.kappa, sn, sc->study_epochs, (double)sc->study_eps, list[3], sc->passes, list[4],
-           (double)sc->alpha, sc->fgm_n, list[0], sc->jsma_n, list[1], (double)cw.learning_rate, (double)cw.rho,
-           (double)cw.eps, sc->cw_iterations, sc->cw_bsearch, (double)cw.initial_const, sc->cw_n,
-           list[2]);
+    edd_buf_printf(t, "## Settings (scale `%s`)\n\n"
+                      "- Main models (baseline, teacher, distilled, surrogates): %s training images, %d epochs, Adam lr %g, "
+                      "batch %d, dropout %g (input) / %g (hidden) on while training.\n"
+                      "- Distilled: N = %d passes, alpha %g, Eq. 3 hinge reading gamma %g, kappa %g, T = 1, K = 11 (outlier "
+                      "last).\n"
+                      "- Parameter studies (Figs. 2d-e): one distilled model per point on %s training images, %d "
+                      "epochs, FGM eps %g; alpha in {%s} (N = %d); N in {%s} (alpha %g). Sigma for every N comes from one "
+                      "run of the largest N (docs/REPRODUCING.md).\n"
+                      "- FGM (ord inf) on the first %zu test images, eps in {%s}; JSMA (theta 1; cleverhans' float32 Jacobian of the "
+                      "probabilities, and the exact one-gradient variant beside it) on the first "
+                      "%zu, gamma in {%s}; CW-L2 (AdaDelta lr %g, rho %g, eps %g, %d iterations, %d binary-search steps "
+                      "from c = %g) on the first %zu, kappa in {%s}. JSMA and CW targets drawn among the real classes.\n"
+                      "- Seeds: baseline 1, teacher 2, distilled 3 (its MC-dropout masks too), undefended surrogate 4, "
+                      "defended surrogate's own teacher 5 and the surrogate 6, attack targets 7.\n\n",
+                      sc->name, tn, sc->epochs, (double)tr.opt.lr, tr.batch, (double)REPRO_P_INPUT, (double)REPRO_P_HIDDEN,
+                      sc->passes, (double)sc->alpha, (double)di.train.loss.gamma, (double)di.train.loss.kappa, sn, sc->study_epochs, (double)sc->study_eps, list[3].s, sc->passes, list[4].s,
+                      (double)sc->alpha, sc->fgm_n, list[0].s, sc->jsma_n, list[1].s, (double)cw.learning_rate, (double)cw.rho,
+                      (double)cw.eps, sc->cw_iterations, sc->cw_bsearch, (double)cw.initial_const, sc->cw_n,
+                      list[2].s);
+    for (int k = 0; k < 5; k++)
+        edd_buf_free(&list[k]);
 }
 
 edd_status repro_report(repro *r)
 {
-    text t = {.buf = malloc(1 << 14), .cap = 1 << 14};
-    if (!t.buf)
-        return edd_fail(r->ctx, EDD_ERR_NOMEM, "report: out of memory");
-    put(&t, "# Extending Defensive Distillation: reproduction report\n\n"
-            "Papernot and McDaniel (2017), MNIST, re-run by `edd reproduce --scale %s`. The paper's numbers are "
-            "beside ours; its Figs. 2 and 3 are curves, ours are in `plots/` and in the tables below. "
-            "docs/REPRODUCING.md says where we read the paper.\n\n",
-            r->sc->name);
+    edd_buf t = {0};
+    edd_buf_printf(&t, "# Extending Defensive Distillation: reproduction report\n\n"
+                       "Papernot and McDaniel (2017), MNIST, re-run by `edd reproduce --scale %s`. The paper's numbers are "
+                       "beside ours; its Figs. 2 and 3 are curves, ours are in `plots/` and in the tables below. "
+                       "docs/REPRODUCING.md says where we read the paper.\n\n",
+                       r->sc->name);
     edd_status st = headline(r, &t);
     if (!st)
         st = adaptive(r, &t);
@@ -315,8 +299,8 @@ edd_status repro_report(repro *r)
         {"fig3f_cw.csv", "Fig. 3f: black-box CW-L2, undefended surrogate"},
     };
     if (!st)
-        put(&t, "## Figures\n\nRates are over all attacked images (recovered + detected + misclassified = 1); the "
-                "mean L2 is over the misclassified ones, the paper's x-axis.\n\n");
+        edd_buf_printf(&t, "## Figures\n\nRates are over all attacked images (recovered + detected + misclassified = 1); the "
+                           "mean L2 is over the misclassified ones, the paper's x-axis.\n\n");
     for (size_t i = 0; !st && i < sizeof figs / sizeof figs[0]; i++)
         st = figure_table(r, &t, figs[i][0], figs[i][1]);
     if (!st) {
@@ -327,15 +311,13 @@ edd_status repro_report(repro *r)
         time_t now = time(NULL);
         strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
         cpu_model(cpu, sizeof cpu);
-        put(&t, "## Machine\n\n- CPU: %s, %ld cores online\n- OpenMP threads: %d; SIMD: %s\n- oneDNN %d.%d.%d "
-                "(%s)\n- written %s\n",
-            cpu, sysconf(_SC_NPROCESSORS_ONLN), r->ctx->nthreads, r->ctx->simd == EDD_SIMD_AVX2 ? "AVX2" : "scalar",
-            v->major, v->minor, v->patch, v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other runtime", date);
+        edd_buf_printf(&t, "## Machine\n\n- CPU: %s, %ld cores online\n- OpenMP threads: %d; SIMD: %s\n- oneDNN %d.%d.%d "
+                           "(%s)\n- written %s\n",
+                       cpu, sysconf(_SC_NPROCESSORS_ONLN), r->ctx->nthreads, r->ctx->simd == EDD_SIMD_AVX2 ? "AVX2" : "scalar",
+                       v->major, v->minor, v->patch, v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other runtime", date);
     }
-    if (!st && t.bad)
-        st = edd_fail(r->ctx, EDD_ERR_NOMEM, "report: out of memory");
     if (!st)
-        st = repro_write_text(r, "report.md", t.buf, t.len);
-    free(t.buf);
+        st = repro_write_text(r, "report.md", &t);
+    edd_buf_free(&t);
     return st;
 }

@@ -1,13 +1,28 @@
 /* repro.h - internal to src/experiments: the run state shared by the stage
- * functions, the figure CSV rows, and the plot and report writers.
+ * functions, the figure CSV rows, and what each file of the module offers.
  *
  * Owns: nothing beyond src/experiments (not installed, not in edd.h).
- * May call: what include/edd/experiments.h lists for the module. */
+ * May call: what include/edd/experiments.h lists for the module.
+ *
+ * The files, each calling only those above it in this list:
+ *   scale.c    the scales, the attacks' names, the paper's reported numbers,
+ *              a stage's scale tag
+ *   out.c      paths in the results folder, atomic text outputs
+ *   csv.c      the figure CSVs
+ *   plot.c     the gnuplot scripts and PNGs
+ *   report.c   report.md
+ *   harness.c  data, models and the attack-and-score step every stage uses
+ *   stages.c   the stage bodies and the stage table
+ *   manifest.c the stage manifests (edd_manifest_*, in experiments.h)
+ *   runner.c   edd_reproduce: folders, lock, manifests, skip or redo */
 #ifndef EDD_REPRO_H
 #define EDD_REPRO_H
 
+#include "edd/internal/buf.h"
 #include "edd/data.h"
+#include "edd/eval.h"
 #include "edd/experiments.h"
+#include "edd/nn.h"
 
 #define REPRO_MAX_OUTPUTS 24
 
@@ -15,17 +30,67 @@
 #define REPRO_P_INPUT 0.2f
 #define REPRO_P_HIDDEN 0.5f
 
-/* One run of edd_reproduce: the scale, the options, the data (loaded on
- * first use) and the outputs the running stage has registered. */
+/* Seeds (docs/REPRODUCING.md). */
+enum { SEED_BASELINE = 1, SEED_TEACHER = 2, SEED_DISTILLED = 3, SEED_SURR_U = 4, SEED_SURR_D_TEACHER = 5,
+       SEED_SURR_D = 6, SEED_TARGETS = 7 };
+
+/* The three attacks, their CSV names and the name of their setting. */
+typedef enum { ATT_FGM, ATT_JSMA, ATT_CW, ATT_COUNT } att_kind;
+extern const char *const repro_att_names[ATT_COUNT];    /* "fgm", "jsma", "cw" */
+extern const char *const repro_att_settings[ATT_COUNT]; /* "eps", "gamma", "kappa" */
+
+/* The settings a stage reads, by group: a stage's manifest records a CRC32
+ * of its groups only, so that changing, say, the CW subset redoes the CW
+ * figures and what reads them but keeps the trained models. G_TRAIN also
+ * covers the data (edd_dataset_fingerprint). */
+enum {
+    G_TRAIN = 1,   /* training images, epochs, test images, the data */
+    G_N = 2,       /* N of the distilled models */
+    G_ALPHA = 4,   /* alpha of the distilled models */
+    G_SIGMA = 8,   /* the sigma rows of the studies: their images and N list */
+    G_STUDY = 16,  /* the studies' epochs, eps, FGM subset and alphas */
+    G_FGM = 32,    /* each attack's subset and points */
+    G_JSMA = 64,
+    G_CW = 128,
+    G_ALL = 255
+};
+
+typedef struct repro repro;
+typedef struct repro_stage repro_stage;
+typedef edd_status (*repro_stage_fn)(repro *r, const repro_stage *s);
+
+/* A figure of attack points: source model -> target model. */
 typedef struct {
+    att_kind attack;
+    const char *source;
+    int adaptive; /* also the adaptive variant (FGM: loss over the real classes; JSMA: exact gradient) */
+} repro_fig_spec;
+
+/* One row of the stage table (stages.c). */
+struct repro_stage {
+    const char *name;
+    repro_stage_fn run;
+    uint32_t deps; /* bit i: depends on stage i */
+    unsigned uses; /* the setting groups it reads (G_*), for its manifest's tag */
+    repro_fig_spec fig;
+    const char *what;
+    uint64_t seed; /* the model stages that train from scratch */
+};
+
+/* One run of edd_reproduce: the scale, the options, the stage table, the
+ * data (loaded on first use) and the outputs the running stage has
+ * registered. */
+struct repro {
     edd_ctx *ctx;
     const edd_repro_scale *sc;
     const edd_repro_opts *o;
+    const repro_stage *stages;
+    int nstages;
     edd_dataset train, test;
     int have_train, have_test;
     int nout;
     char out[REPRO_MAX_OUTPUTS][256]; /* relative to o->out_dir */
-} repro;
+};
 
 /* One point of a figure: one CSV row. */
 typedef struct {
@@ -40,26 +105,97 @@ typedef struct {
     "clean_accuracy,false_positives"
 #define REPRO_HEADLINE_HEADER "metric,model,attack,setting,n,paper,ours"
 
-/* out_dir/rel into buf (n bytes). */
-const char *repro_path(const repro *r, const char *rel, char *buf, size_t n);
+/* ---- scale.c ---- */
+
+/* A number the paper reports (Section 4.2), in percent as it prints it.
+ * attack < 0: a clean-data metric; otherwise the undefended model's
+ * misclassification under that attack at `setting`, our reading of an
+ * unnamed setting (docs/REPRODUCING.md). */
+typedef struct {
+    const char *metric; /* "accuracy", "false_positives" or "misclassified" */
+    const char *model;  /* "baseline" or "distilled" */
+    int attack;         /* an att_kind, or -1 */
+    double setting;
+    const char *value;
+} repro_paper_value;
+
+/* The paper's numbers, in headline order: every one it reports, once. */
+extern const repro_paper_value repro_paper[];
+extern const int repro_paper_count;
+
+/* The paper's value for attack a (its setting is the headline's). */
+const repro_paper_value *repro_paper_attack(att_kind a);
+
+/* The scale's name and a CRC32 of the settings in groups `uses` (and of
+ * the data, for G_TRAIN), as "quick-1a2b3c4d". */
+edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, uint32_t data_crc, unsigned uses, char *tag,
+                           size_t n);
+
+/* ---- out.c ---- */
+
+/* out_dir/rel into path (EDD_PATH_MAX bytes); EDD_ERR_ARG if it does not fit. */
+edd_status repro_path(const repro *r, const char *rel, char *path);
 
 /* Register rel as an output of the running stage (for its manifest). */
 edd_status repro_output(repro *r, const char *rel);
 
-/* Write text atomically to out_dir/rel and register it. */
-edd_status repro_write_text(repro *r, const char *rel, const char *text, size_t len);
+/* Write text atomically to out_dir/rel and register it; a text whose
+ * building failed (t->err) is that error instead. */
+edd_status repro_write_text(repro *r, const char *rel, const edd_buf *t);
+
+/* ---- csv.c ---- */
 
 /* Write rows as a CSV (REPRO_CSV_HEADER first) to out_dir/rel, registered. */
 edd_status repro_rows_write(repro *r, const char *rel, const repro_row *rows, int n);
 
-/* Read a CSV written by repro_rows_write; *rows is malloc'd (caller frees). */
-edd_status repro_rows_read(edd_ctx *ctx, const char *path, repro_row **rows, int *n);
+/* Read out_dir/rel, a CSV written by repro_rows_write; *rows is malloc'd
+ * (caller frees). */
+edd_status repro_rows_read(const repro *r, const char *rel, repro_row **rows, int *n);
+
+/* ---- plot.c ---- */
 
 /* Draw fig (e.g. "fig2a") from out_dir/FIG*.csv with gnuplot into
  * out_dir/plots/FIG.png (the script beside it), both registered. */
 edd_status repro_plot(repro *r, const char *fig, const char *csv_rel);
 
+/* ---- report.c ---- */
+
 /* Write out_dir/report.md from the CSVs and the stage manifests. */
 edd_status repro_report(repro *r);
+
+/* ---- harness.c ---- */
+
+/* Load the training (train = 1) or test images once per run. */
+edd_status repro_need_data(repro *r, int train);
+
+/* Load models/STEM.edd from the results folder. */
+edd_status repro_load_model(repro *r, const char *stem, edd_cnn *m);
+
+/* Save m as models/STEM.edd and its test-set evaluation as models/STEM.json. */
+edd_status repro_save_model(repro *r, const char *stem, const edd_cnn *m, uint64_t seed, size_t train_n, int epochs);
+
+/* An undefended K=10 model (cleverhans model_mnist, dropout on) trained on
+ * the training images. */
+edd_status repro_train_plain(repro *r, uint64_t seed, edd_cnn *m);
+
+/* The distilled model (K=11) on the first n training images, labelled by
+ * Eq. 2 from the teacher's sigma (n floats) and trained with the paper's
+ * Eq. 3 penalty: edd_distill without the uncertainty passes. */
+edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, float alpha, int epochs, uint64_t seed,
+                                    edd_cnn *out);
+
+/* Attack the first n test images on src at setting value (adaptive: the
+ * attacker who knows the defense) and score the adversarial examples on tgt. */
+edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const edd_cnn *src, const edd_cnn *tgt,
+                        size_t n, edd_attack_scores *s);
+
+/* The CSV row of one attack point. */
+void repro_fill_row(repro_row *w, const char *fig, const char *src, const char *tgt, att_kind a, const char *setting,
+                    double value, int adaptive, const edd_attack_scores *s);
+
+/* ---- stages.c ---- */
+
+/* The stage table, in run order (edd_repro_stage_count rows). */
+extern const repro_stage repro_stages[];
 
 #endif

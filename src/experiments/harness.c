@@ -1,0 +1,189 @@
+/* harness.c - what every stage uses: the data (loaded once per run), the
+ * models in the results folder, training from scratch or from sigma, and
+ * the attack-and-score step that makes one point of a figure. */
+#include "edd/attacks.h"
+#include "edd/cw.h"
+#include "edd/defense.h"
+#include "edd/progress.h"
+#include "repro.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+edd_status repro_need_data(repro *r, int train)
+{
+    if (train ? r->have_train : r->have_test)
+        return EDD_OK;
+    edd_status st = edd_dataset_load(r->ctx, r->o->data_dir, train, train ? r->sc->train_n : r->sc->test_n,
+                                     train ? &r->train : &r->test);
+    if (!st)
+        *(train ? &r->have_train : &r->have_test) = 1;
+    return st;
+}
+
+edd_status repro_load_model(repro *r, const char *stem, edd_cnn *m)
+{
+    char rel[256], path[EDD_PATH_MAX];
+    snprintf(rel, sizeof rel, "models/%s.edd", stem);
+    edd_status st = repro_path(r, rel, path);
+    return st ? st : edd_cnn_load(r->ctx, m, path);
+}
+
+edd_status repro_save_model(repro *r, const char *stem, const edd_cnn *m, uint64_t seed, size_t train_n, int epochs)
+{
+    char rel[256], path[EDD_PATH_MAX];
+    edd_eval_result ev;
+    snprintf(rel, sizeof rel, "models/%s.edd", stem);
+    edd_status st = repro_path(r, rel, path);
+    if (!st)
+        st = edd_cnn_save(r->ctx, m, path);
+    if (!st)
+        st = repro_output(r, rel);
+    if (!st)
+        st = repro_need_data(r, 0);
+    if (!st)
+        st = edd_evaluate(r->ctx, m, &r->test, 256, NULL, &ev);
+    if (st)
+        return st;
+    edd_buf json = {0};
+    edd_buf_printf(&json,
+                   "{\"model\":\"%s\",\"k\":%d,\"seed\":%llu,\"train_images\":%zu,\"epochs\":%d,"
+                   "\"test_images\":%zu,\"accuracy\":%.6f,\"false_positives\":%.6f}\n",
+                   stem, m->k, (unsigned long long)seed, train_n, epochs, ev.n, ev.accuracy, ev.false_positives);
+    snprintf(rel, sizeof rel, "models/%s.json", stem);
+    if (!r->o->quiet)
+        fprintf(stderr, "reproduce: %s: test accuracy %.4f, false positives %.4f\n", stem, ev.accuracy,
+                ev.false_positives);
+    st = repro_write_text(r, rel, &json);
+    edd_buf_free(&json);
+    return st;
+}
+
+/* An undefended K=10 model (cleverhans model_mnist, dropout on) trained on
+ * the training images. */
+edd_status repro_train_plain(repro *r, uint64_t seed, edd_cnn *m)
+{
+    edd_status st = repro_need_data(r, 1);
+    if (!st)
+        st = edd_cnn_init(r->ctx, m, 10, REPRO_P_INPUT, REPRO_P_HIDDEN, seed);
+    edd_train_opts t = edd_train_defaults();
+    t.epochs = r->sc->epochs;
+    t.seed = seed;
+    t.quiet = r->o->quiet;
+    return st ? st : edd_train(r->ctx, m, &r->train, &t, NULL);
+}
+
+/* The distilled model (K=11) on the first n training images, labelled by
+ * Eq. 2 from the teacher's sigma (n floats) and trained with the paper's
+ * Eq. 3 penalty: edd_distill without the uncertainty passes. */
+edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, float alpha, int epochs, uint64_t seed,
+                                    edd_cnn *out)
+{
+    edd_distill_opts d = edd_distill_defaults();
+    edd_dataset view = r->train;
+    view.n = n;
+    float *labels = malloc(n * 11 * sizeof(float));
+    if (!labels)
+        return edd_fail(r->ctx, EDD_ERR_NOMEM, "distill: out of memory for %zu labels", n);
+    edd_soft_labels(sigma, view.y, n, 10, alpha, labels);
+    edd_status st = edd_cnn_init(r->ctx, out, 11, REPRO_P_INPUT, REPRO_P_HIDDEN, seed);
+    edd_train_opts t = d.train;
+    t.epochs = epochs;
+    t.seed = seed;
+    t.targets = labels;
+    t.loss.outlier = 10;
+    t.quiet = r->o->quiet;
+    if (!st)
+        st = edd_train(r->ctx, out, &view, &t, NULL);
+    free(labels);
+    return st;
+}
+
+/* Attack the first n test images on src (adaptive: the attacker who knows
+ * the defense: FGM's loss over the real classes only, and JSMA with the
+ * exact one-gradient saliency instead of cleverhans' float32 Jacobian,
+ * which saturation on the distilled model turns into noise: docs/ATTACKS.md)
+ * and score the adversarial examples on tgt. */
+edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const edd_cnn *src, const edd_cnn *tgt,
+                        size_t n, edd_attack_scores *s)
+{
+    edd_ctx *ctx = r->ctx;
+    edd_status st = repro_need_data(r, 0);
+    if (st)
+        return st;
+    if (n > r->test.n)
+        n = r->test.n;
+    const float *x = r->test.x;
+    const uint8_t *y = r->test.y;
+    float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float));
+    uint8_t *ok = malloc(n), *target = malloc(n);
+    int *pc = malloc(n * sizeof(int)), *pa = malloc(n * sizeof(int));
+    if (!adv || !ok || !target || !pc || !pa)
+        st = edd_fail(ctx, EDD_ERR_NOMEM, "attack: out of memory for %zu images", n);
+    double t0 = edd_now();
+    if (!st && a == ATT_FGM) {
+        edd_fgm_opts o = edd_fgm_defaults();
+        o.eps = value;
+        o.real_only = adaptive;
+        st = edd_fgm(ctx, src, x, y, n, &o, adv);
+        if (!st)
+            st = edd_predict(ctx, src, adv, n, 256, pa);
+        for (size_t i = 0; !st && i < n; i++)
+            ok[i] = pa[i] != y[i] && !(src->k == 11 && pa[i] == 10);
+    } else if (!st && a == ATT_JSMA) {
+        edd_jsma_opts o = edd_jsma_defaults();
+        o.gamma = value;
+        o.jacobian = adaptive ? EDD_JSMA_PROBS : EDD_JSMA_PROBS_FULL;
+        o.quiet = 1;
+        edd_attack_targets(SEED_TARGETS, y, n, 0, EDD_N_REAL, target);
+        st = edd_jsma(ctx, src, x, target, n, &o, adv, ok, NULL);
+    } else if (!st) {
+        edd_cw_opts o = edd_cw_defaults();
+        o.confidence = value;
+        o.max_iterations = r->sc->cw_iterations;
+        o.binary_search_steps = r->sc->cw_bsearch;
+        o.quiet = 1;
+        edd_attack_targets(SEED_TARGETS, y, n, 0, EDD_N_REAL, target);
+        st = edd_cw_l2(ctx, src, x, target, n, &o, adv, ok);
+    }
+    if (!st)
+        st = edd_predict(ctx, tgt, x, n, 256, pc);
+    if (!st)
+        st = edd_predict(ctx, tgt, adv, n, 256, pa);
+    if (!st) {
+        edd_scores_compute(n, tgt->k, y, pc, pa, x, adv, ok, s);
+        s->seconds = edd_now() - t0;
+        if (!r->o->quiet)
+            fprintf(stderr, "reproduce:   %s %s=%g%s on %zu: recovered %.3f detected %.3f misclassified %.3f (%.1f s)\n",
+                    repro_att_names[a], repro_att_settings[a], value, adaptive ? " (adaptive)" : "", n, s->recovered, s->detected,
+                    s->misclassified, s->seconds);
+    }
+    free(adv);
+    free(ok);
+    free(target);
+    free(pc);
+    free(pa);
+    return st;
+}
+
+void repro_fill_row(repro_row *w, const char *fig, const char *src, const char *tgt, att_kind a, const char *setting,
+                    double value, int adaptive, const edd_attack_scores *s)
+{
+    memset(w, 0, sizeof *w);
+    snprintf(w->figure, sizeof w->figure, "%s", fig);
+    snprintf(w->source, sizeof w->source, "%s", src);
+    snprintf(w->target, sizeof w->target, "%s", tgt);
+    snprintf(w->attack, sizeof w->attack, "%s", repro_att_names[a]);
+    snprintf(w->setting, sizeof w->setting, "%s", setting);
+    snprintf(w->variant, sizeof w->variant, "%s", adaptive ? "adaptive" : "paper");
+    w->value = value;
+    w->n = s->n;
+    w->recovered = s->recovered;
+    w->detected = s->detected;
+    w->misclassified = s->misclassified;
+    w->mean_l2 = s->mean_l2;
+    w->source_success = s->source_success;
+    w->clean_accuracy = s->clean_accuracy;
+    w->false_positives = s->clean_false_positives;
+}

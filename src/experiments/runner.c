@@ -1,0 +1,151 @@
+/* runner.c - edd_reproduce: make the results folder, take its lock, and
+ * run the stage table in order, skipping each stage whose manifest is valid
+ * and redoing the rest (include/edd/experiments.h says when a stage is
+ * valid). */
+#include "edd/progress.h"
+#include "repro.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* mkdir -p dir. */
+static edd_status mkdir_p(edd_ctx *ctx, const char *dir)
+{
+    char buf[EDD_PATH_MAX];
+    size_t n = strlen(dir);
+    if (n >= sizeof buf)
+        return edd_fail(ctx, EDD_ERR_ARG, "a folder name of %zu bytes, expected at most %zu: '%s'", n, sizeof buf - 1,
+                        dir);
+    memcpy(buf, dir, n + 1);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || !*p) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(buf, 0777) && errno != EEXIST)
+                return edd_fail(ctx, EDD_ERR_IO, "%s: cannot create the folder (%s)", buf, strerror(errno));
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return EDD_OK;
+}
+
+/* The results folder and its subfolders, then its lock, held by *lockfd:
+ * one run at a time per folder, the lock going with the process. */
+static edd_status open_folder(edd_ctx *ctx, const char *out_dir, int *lockfd)
+{
+    static const char *const sub[] = {"stages", "models", "sigma", "plots"};
+    char path[EDD_PATH_MAX];
+    edd_status st = mkdir_p(ctx, out_dir);
+    for (size_t i = 0; !st && i < sizeof sub / sizeof sub[0]; i++) {
+        st = edd_path_join(ctx, path, sizeof path, out_dir, sub[i]);
+        if (!st)
+            st = mkdir_p(ctx, path);
+    }
+    if (!st)
+        st = edd_path_join(ctx, path, sizeof path, out_dir, "stages/lock");
+    if (st)
+        return st;
+    *lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (*lockfd < 0)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open the lock file (%s)", path, strerror(errno));
+    if (flock(*lockfd, LOCK_EX | LOCK_NB)) {
+        close(*lockfd);
+        *lockfd = -1;
+        return edd_fail(ctx, EDD_ERR_IO, "%s: held by another `edd reproduce` on this folder, expected none", path);
+    }
+    return EDD_OK;
+}
+
+/* Run stage i of the table (its manifest tag and deps signature given):
+ * remove its manifest, run it, write the manifest of the outputs it
+ * registered and check it back; *sig gets the new manifest's signature. */
+static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uint32_t *sig, double *secs)
+{
+    const repro_stage *s = &r->stages[i];
+    const char *dir = r->o->out_dir;
+    char done[EDD_PATH_MAX], rel[256], why[1024];
+    snprintf(rel, sizeof rel, "stages/%s.done", s->name);
+    edd_status st = edd_path_join(r->ctx, done, sizeof done, dir, rel);
+    if (st)
+        return st;
+    remove(done);
+    double ts = edd_now();
+    r->nout = 0;
+    st = s->run(r, s);
+    *secs = edd_now() - ts;
+    const char *files[REPRO_MAX_OUTPUTS];
+    for (int k = 0; k < r->nout; k++)
+        files[k] = r->out[k];
+    if (!st)
+        st = edd_manifest_write(r->ctx, dir, s->name, tag, *secs, dsig, files, r->nout);
+    if (!st && !edd_manifest_valid(dir, s->name, tag, dsig, sig, NULL, why, sizeof why))
+        st = edd_fail(r->ctx, EDD_ERR_IO, "stage %s: its manifest does not match the files just written: %s", s->name,
+                      why);
+    if (!st && !r->o->quiet)
+        fprintf(stderr, "reproduce: stage %s done in %.1f s\n", s->name, *secs);
+    return st;
+}
+
+edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log)
+{
+    double t0 = edd_now();
+    int force = -1, nstages = edd_repro_stage_count(), lockfd = -1;
+    if (!o->out_dir || !*o->out_dir || !o->data_dir)
+        return edd_fail(ctx, EDD_ERR_ARG, "reproduce: out_dir '%s' and data_dir '%s': expected two folder names",
+                        o->out_dir ? o->out_dir : "(null)", o->data_dir ? o->data_dir : "(null)");
+    if (o->force && (force = edd_repro_stage_find(o->force)) < 0)
+        return edd_fail(ctx, EDD_ERR_ARG, "--force '%s': not a stage name (edd reproduce --help lists them)",
+                        o->force);
+    edd_status st = open_folder(ctx, o->out_dir, &lockfd);
+    if (st)
+        return st;
+    /* the stages downstream of a forced one are redone only if its outputs
+     * change: the dependency signatures below see to that */
+    uint32_t data_crc;
+    st = edd_dataset_fingerprint(ctx, o->data_dir, &data_crc);
+    repro r = {.ctx = ctx, .sc = sc, .o = o, .stages = repro_stages, .nstages = nstages};
+    uint32_t sig[EDD_REPRO_MAX_STAGES] = {0};
+    if (log)
+        memset(log, 0, sizeof *log);
+    for (int i = 0; !st && i < nstages; i++) {
+        const repro_stage *s = &repro_stages[i];
+        uLong c = crc32(0L, Z_NULL, 0);
+        for (int j = 0; j < nstages; j++)
+            if (s->deps & (1u << j))
+                c = crc32(c, (const unsigned char *)&sig[j], sizeof sig[j]);
+        uint32_t dsig = (uint32_t)c;
+        char tag[128], why[1024] = "--force";
+        double secs = 0.0;
+        st = repro_scale_tag(ctx, sc, data_crc, s->uses, tag, sizeof tag);
+        if (st)
+            break;
+        int ran = i == force || !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], &secs, why, sizeof why);
+        if (ran) {
+            if (!o->quiet)
+                fprintf(stderr, "reproduce: stage %s (%s)\n  because %s\n", s->name, s->what, why);
+            st = run_stage(&r, i, tag, dsig, &sig[i], &secs);
+        } else if (!o->quiet) {
+            fprintf(stderr, "reproduce: stage %s is up to date\n", s->name);
+        }
+        if (log) {
+            log->stage[log->n].name = s->name;
+            log->stage[log->n].ran = ran;
+            log->stage[log->n].seconds = secs;
+            log->n++;
+        }
+    }
+    if (log)
+        log->seconds = edd_now() - t0;
+    edd_dataset_free(&r.train);
+    edd_dataset_free(&r.test);
+    close(lockfd);
+    return st;
+}
