@@ -8,6 +8,7 @@
  * images, when available. Last line: one JSON object. */
 #include "common.h"
 #include "edd/cw.h"
+#include "edd/internal/cw.h"
 
 #include <math.h>
 

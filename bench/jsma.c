@@ -11,6 +11,7 @@
 #include "common.h"
 #include "edd/attacks.h"
 #include "edd/internal/simd.h"
+#include "edd/internal/grad.h"
 
 #include <time.h>
 

@@ -15,6 +15,7 @@
 #include "edd/internal/simd.h"
 #include "edd/train.h"
 #include "testutil.h"
+#include "edd/internal/grad.h"
 
 TestSuite(attack_grad, .timeout = 120);
 TestSuite(attack_fgm, .timeout = 60);

@@ -14,6 +14,7 @@
 
 #include "edd.h"
 #include "edd/cw.h"
+#include "edd/internal/cw.h"
 
 TestSuite(cw, .timeout = 120);
 

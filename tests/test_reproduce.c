@@ -5,6 +5,7 @@
 
 #include "edd.h"
 #include "edd/experiments.h"
+#include "edd/internal/manifest.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -35,9 +35,6 @@ typedef struct edd_gradder edd_gradder;
 edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **out);
 void edd_gradder_free(edd_gradder *g);
 
-/* Plans the gradder has built so far (for tests and benchmarks). */
-int edd_gradder_plans_built(const edd_gradder *g);
-
 /* Called once per chunk after its forward pass: rows row0 .. row0+rows-1
  * of the pass have logits z (rows x K); write dL/dz (rows x K) into dz. */
 typedef void (*edd_dz_fn)(void *user, size_t row0, int rows, int k, const float *z, float *dz);

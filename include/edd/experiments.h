@@ -79,23 +79,4 @@ int edd_repro_stage_find(const char *name);
  * then absent. */
 edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log);
 
-/* ---- stage manifests (src/experiments/manifest.c) ---- */
-
-/* CRC32 (zlib) and size of the file at path. */
-edd_status edd_file_crc32(edd_ctx *ctx, const char *path, uint32_t *crc, uint64_t *size);
-
-/* Write dir/stages/stage.done atomically: the scale tag, seconds, the deps
- * signature and, for each of the nfiles paths (relative to dir), its size
- * and CRC32. */
-edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, const char *scale, double seconds,
-                              uint32_t deps_sig, const char *const *files, int nfiles);
-
-/* 1 iff dir/stages/stage.done exists, parses, names scale (the tag) and deps_sig, and
- * every file it lists matches; *sig (may be NULL) then gets the CRC32 of
- * its file lines and *seconds (may be NULL) its wall time. 0 otherwise,
- * and why (may be NULL) gets the first mismatch: the file, what it has and
- * what was expected. */
-int edd_manifest_valid(const char *dir, const char *stage, const char *scale, uint32_t deps_sig, uint32_t *sig,
-                       double *seconds, char *why, size_t whylen);
-
 #endif

@@ -11,6 +11,7 @@
 #include "edd/progress.h"
 #include "edd/train.h"
 #include "edd/internal/workspace.h"
+#include "edd/internal/cw.h"
 
 #include <math.h>
 #include <stdio.h>

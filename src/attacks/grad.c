@@ -3,6 +3,7 @@
  * gradients), with the plans cached per batch size. */
 #include "edd/attacks.h"
 #include "edd/internal/workspace.h"
+#include "edd/internal/grad.h"
 
 #include <math.h>
 #include <stdlib.h>

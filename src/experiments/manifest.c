@@ -13,6 +13,7 @@
 #include "edd/internal/buf.h"
 #include "edd/experiments.h"
 #include "edd/io.h"
+#include "edd/internal/manifest.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,6 +4,7 @@
  * valid). */
 #include "edd/progress.h"
 #include "repro.h"
+#include "edd/internal/manifest.h"
 
 #include <errno.h>
 #include <fcntl.h>
