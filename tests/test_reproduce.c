@@ -198,6 +198,44 @@ static void run(edd_ctx *ctx, const edd_repro_scale *sc, const char *dir, const 
 
 typedef enum { DAMAGE_DELETE, DAMAGE_FLIP, DAMAGE_INTERRUPT } damage;
 
+/* Issue 11: a model file ends with its own CRC32, so the CRC32 of the whole
+ * file is the same constant for every model; the manifest must still tell
+ * two models apart, and a model copied over another must make the stage
+ * invalid. */
+Test(reproduce, manifest_tells_models_apart)
+{
+    char dir[64], a[256], b[256], path[256];
+    make_tmpdir(dir);
+    snprintf(path, sizeof path, "%s/stages", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    snprintf(a, sizeof a, "%s/a.edd", dir);
+    snprintf(b, sizeof b, "%s/b.edd", dir);
+    edd_ctx ctx = {0};
+    edd_model_header h = {.k = 10, .p_input = 0.2f, .p_hidden = 0.5f, .nparams = 3};
+    const float pa[3] = {1, 2, 3}, pb[3] = {1, 2, 4};
+    cr_assert_eq(edd_model_file_write(&ctx, a, &h, pa), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(edd_model_file_write(&ctx, b, &h, pb), EDD_OK, "%s", ctx.err);
+    uint32_t ca, cb, ta, tb;
+    uint64_t sa, sb;
+    cr_assert_eq(edd_file_crc32(&ctx, a, &ca, &ta, &sa), EDD_OK);
+    cr_assert_eq(edd_file_crc32(&ctx, b, &cb, &tb, &sb), EDD_OK);
+    cr_assert_eq(sa, sb);
+    cr_assert(ca != cb && ta != tb, "two models differ in the manifest: %08x/%08x and %08x/%08x", ca, ta, cb, tb);
+    const char *files[1] = {"a.edd"};
+    cr_assert_eq(edd_manifest_write(&ctx, dir, "teacher", "smoke", 1.0, 0, files, 1), EDD_OK, "%s", ctx.err);
+    cr_assert(edd_manifest_valid(dir, "teacher", "smoke", 0, NULL, NULL, NULL, 0));
+    char *bytes = read_all(b, NULL);
+    FILE *f = fopen(a, "wb");
+    cr_assert(f && fwrite(bytes, 1, (size_t)sb, f) == sb);
+    fclose(f);
+    free(bytes);
+    char why[512];
+    cr_assert_not(edd_manifest_valid(dir, "teacher", "smoke", 0, NULL, NULL, why, sizeof why),
+                  "a model copied over another makes the stage redo");
+    cr_assert(strstr(why, "a.edd"), "%s", why);
+    rm_rf(dir);
+}
+
 /* Damage stage's output csv (relative to dir) one way, rerun, and check
  * that the stage alone is redone and writes the same bytes again. */
 static void redo_alone(edd_ctx *ctx, const edd_repro_scale *sc, const char *dir, const char *data, const char *csv,

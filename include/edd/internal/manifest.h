@@ -9,12 +9,14 @@
 
 /* ---- stage manifests (src/experiments/manifest.c) ---- */
 
-/* CRC32 (zlib) and size of the file at path. */
-edd_status edd_file_crc32(edd_ctx *ctx, const char *path, uint32_t *crc, uint64_t *size);
+/* Size of the file at path, CRC32 (zlib) of its bytes but the last
+ * min(4, size), and those last bytes big-endian in *tail: a model file ends
+ * with its own CRC32, whose CRC32 together with the data is one constant. */
+edd_status edd_file_crc32(edd_ctx *ctx, const char *path, uint32_t *crc, uint32_t *tail, uint64_t *size);
 
 /* Write dir/stages/stage.done atomically: the scale tag, seconds, the deps
  * signature and, for each of the nfiles paths (relative to dir), its size
- * and CRC32. */
+ * CRC32 and tail (edd_file_crc32). */
 edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, const char *scale, double seconds,
                               uint32_t deps_sig, const char *const *files, int nfiles);
 
