@@ -97,3 +97,88 @@ Test(cli, runtime_errors_name_the_file_and_exit_1)
     cr_assert_neq(stat(path, &st), 0, "a failed run must not leave %s", path);
     tmpdir_remove(dir);
 }
+
+/* Copy fmt to out, each {C}, {D}, {N} and {T} replaced by c, d, n and t. */
+static void fill(char *out, size_t size, const char *fmt, const char *c, const char *d, const char *n, const char *t)
+{
+    size_t k = 0;
+    for (const char *p = fmt; *p && k + 1 < size; p++) {
+        const char *v = NULL;
+        if (p[0] == '{' && p[1] && p[2] == '}')
+            v = p[1] == 'C' ? c : p[1] == 'D' ? d : p[1] == 'N' ? n : p[1] == 'T' ? t : NULL;
+        if (v) {
+            k += (size_t)snprintf(out + k, size - k, "%s", v);
+            p += 2;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    out[k < size ? k : size - 1] = 0;
+}
+
+/* The bytes of path (at most n), their count in *len; 0 if it cannot be read. */
+static int slurp(const char *path, char *b, size_t n, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    *len = fread(b, 1, n, f);
+    fclose(f);
+    return 1;
+}
+
+/* Issue 11: an output equal to an input, an output in a missing folder and
+ * an empty output path are refused (exit 2, naming the option and the path)
+ * before any work starts, and nothing is written. */
+Test(cli, outputs_checked_before_any_work)
+{
+    char dir[64], out[8192], args[1024], c[256], d[256];
+    tmpdir_make(dir, sizeof dir, "cliout");
+    snprintf(c, sizeof c, "%s/c.edd", dir);
+    snprintf(d, sizeof d, "%s/d.edd", dir);
+    edd_ctx ctx;
+    edd_cnn m;
+    ctx_make(&ctx);
+    model_make(&ctx, &m, 10, 1);
+    cr_assert_eq(edd_cnn_save(&ctx, &m, c), EDD_OK, "%s", ctx.err);
+    edd_cnn_free(&m);
+    edd_ctx_free(&ctx);
+    static char before[1 << 22], after[1 << 22];
+    size_t nb, na;
+    cr_assert(slurp(c, before, sizeof before, &nb));
+    const char *nodata = "--data-dir /nonexistent --quiet";
+    struct {
+        const char *fmt, *want;
+    } cases[] = {
+        {"distill --teacher {C} --out {C} {N}", "--out"},
+        {"distill --teacher {C} --out {D} --sigma-out {C} {N}", "--sigma-out"},
+        {"distill --teacher {C} --out {D} --sigma-out {D} {N}", "--sigma-out"},
+        {"distill --teacher {C} --out {D} --sigma-out /nonexistent/s.npy {N}", "/nonexistent"},
+        {"distill --teacher {C} --out '' {N}", "--out ''"},
+        {"predict --model {C} --logits {C} --data-dir /nonexistent", "--logits"},
+        {"uncertainty --teacher {C} --out {C} {N}", "--out"},
+        {"uncertainty --teacher {C} --out {D} --logits-out {C} {N}", "--logits-out"},
+        {"attack --attack fgm --model {C} --adv-out {C} --data-dir /nonexistent", "--adv-out"},
+        {"attack --attack fgm --model {D} --source {C} --adv-out {C} --data-dir /nonexistent", "--adv-out"},
+        {"train --out '' {N}", "--out ''"},
+        {"train --out /nonexistent/m.edd {N}", "/nonexistent"},
+        {"train --out {T} {N}", "not a regular file"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fill(args, sizeof args, cases[i].fmt, c, d, nodata, dir);
+        cr_assert_eq(run(out, sizeof out, args), 2, "edd %s: %s", args, out);
+        cr_assert(strstr(out, cases[i].want), "edd %s names %s: %s", args, cases[i].want, out);
+        cr_assert(slurp(c, after, sizeof after, &na) && na == nb && !memcmp(before, after, nb),
+                  "edd %s left the input as it was", args);
+        struct stat st;
+        cr_assert_neq(stat(d, &st), 0, "edd %s wrote nothing", args);
+    }
+    /* the same file under another spelling */
+    snprintf(args, sizeof args, "predict --model %s --logits %s/./../%s/c.edd --data-dir /nonexistent", c, dir,
+             strrchr(dir, '/') + 1);
+    cr_assert_eq(run(out, sizeof out, args), 2, "edd %s: %s", args, out);
+    /* a path that passes the checks goes on to fail at runtime */
+    snprintf(args, sizeof args, "predict --model %s --logits %s/l.npy --data-dir /nonexistent", c, dir);
+    cr_assert_eq(run(out, sizeof out, args), 1, "edd %s: %s", args, out);
+    tmpdir_remove(dir);
+}

@@ -68,6 +68,19 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
  * status. */
 int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds);
 
+/* A path given to an option, e.g. {"out", "d.edd"}; path NULL: not given. */
+typedef struct {
+    const char *opt;
+    const char *path;
+} cli_path;
+
+/* Check, before any work starts, every output that was given: not empty,
+ * not a folder, not the same file as any input or another output (device
+ * and inode when both exist, else the same path with its folder resolved),
+ * and in a folder that exists and is writable. Returns 0, or EXIT_USAGE
+ * after a message naming the option and the path. */
+int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_path *out, int nout);
+
 /* The subcommands. */
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

@@ -164,7 +164,9 @@ static int parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
         return cli_usage(cmd, "--attack is required (fgm, jsma or cw)");
     if (!a->model)
         return cli_usage(cmd, "--model is required");
-    return -1;
+    const cli_path ins[] = {{"model", a->model}, {"source", a->source}}, outs[] = {{"adv-out", a->adv_out}};
+    int bad = cli_check_outputs(cmd, ins, 2, outs, 1);
+    return bad ? bad : -1;
 }
 
 /* Run the chosen attack on src; targets is NULL for FGM. */

@@ -90,6 +90,10 @@ int cmd_distill(int argc, char **argv)
     edd_distill_opts o = a.o;
     if (!teacher || !out)
         return cli_usage(cmd, "--teacher and --out are required");
+    const cli_path ins[] = {{"teacher", teacher}};
+    const cli_path outs[] = {{"out", out}, {"sigma-out", sout}, {"labels-out", lout}};
+    if ((rc = cli_check_outputs(cmd, ins, 1, outs, 3)))
+        return rc;
     edd_ctx ctx;
     edd_dataset ds = {0};
     edd_cnn t = {0}, m = {0};
@@ -111,11 +115,11 @@ int cmd_distill(int argc, char **argv)
     if (!rc && edd_distill(&ctx, &t, &ds, &o, &m, sigma, labels, &s))
         rc = cli_fail(cmd, &ctx);
     size_t s1[1] = {ds.n}, s2[2] = {ds.n, K};
-    if (!rc && edd_cnn_save(&ctx, &m, out))
-        rc = cli_fail(cmd, &ctx);
     if (!rc && sout && edd_npy_write(&ctx, sout, EDD_NPY_F32, 1, s1, sigma))
         rc = cli_fail(cmd, &ctx);
     if (!rc && lout && edd_npy_write(&ctx, lout, EDD_NPY_F32, 2, s2, labels))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_cnn_save(&ctx, &m, out)) /* the model last: a failed write above leaves no new model */
         rc = cli_fail(cmd, &ctx);
     if (!rc)
         printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"examples\":%zu,\"passes\":%d,\"alpha\":%g,\"gamma\":%g,"

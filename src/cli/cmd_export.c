@@ -44,6 +44,8 @@ int cmd_export(int argc, char **argv)
     const char *model = a.model, *dir = a.dir;
     if (!model || !dir)
         return cli_usage(cmd, "--model and --dir are required");
+    if (!*dir)
+        return cli_usage(cmd, "--dir '': expected a folder name");
     edd_ctx ctx;
     edd_cnn m = {0};
     cli_data_opts d = {0};

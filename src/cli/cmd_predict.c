@@ -46,6 +46,9 @@ int cmd_predict(int argc, char **argv)
     const char *model = a.model, *out = a.out;
     if (!model || !out)
         return cli_usage(cmd, "--model and --logits are required");
+    const cli_path ins[] = {{"model", model}}, outs[] = {{"logits", out}};
+    if ((rc = cli_check_outputs(cmd, ins, 1, outs, 1)))
+        return rc;
     edd_ctx ctx;
     edd_dataset ds = {0};
     edd_cnn m = {0};

@@ -66,6 +66,9 @@ int cmd_train(int argc, char **argv)
         return rc;
     if (!a.out)
         return cli_usage(cmd, "--out is required");
+    const cli_path outs[] = {{"out", a.out}};
+    if ((rc = cli_check_outputs(cmd, NULL, 0, outs, 1)))
+        return rc;
     edd_train_opts o = a.o;
     const char *out = a.out;
     if (a.lr > 0)

@@ -71,6 +71,9 @@ int cmd_uncertainty(int argc, char **argv)
     edd_mc_opts o = a.o;
     if (!teacher || !out)
         return cli_usage(cmd, "--teacher and --out are required");
+    const cli_path ins[] = {{"teacher", teacher}}, outs[] = {{"out", out}, {"logits-out", lout}};
+    if ((rc = cli_check_outputs(cmd, ins, 1, outs, 2)))
+        return rc;
     o.rows = a.rows ? (int)a.rows : o.shape == EDD_MC_THREADS ? 128 : 320;
     edd_ctx ctx;
     edd_dataset ds = {0};

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
@@ -124,5 +126,77 @@ int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, s
     const char *dir = o->data_dir ? o->data_dir : edd_data_default_dir(o->data, buf, sizeof buf);
     if (edd_dataset_load(ctx, dir, train, limit, ds))
         return cli_fail(cmd, ctx);
+    return 0;
+}
+
+/* dir/base of path with dir resolved by realpath (so that "a.edd", "./a.edd"
+ * and "/cwd/a.edd" compare equal), or path as given when its folder does
+ * not resolve. dirok says whether it did. */
+static void normalise(const char *path, char *out, size_t n, int *dirok)
+{
+    char dir[4096], res[4096];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    *dirok = realpath(dir, res) != NULL;
+    if (*dirok)
+        snprintf(out, n, "%s/%s", strcmp(res, "/") ? res : "", base);
+    else
+        snprintf(out, n, "%s", path);
+}
+
+/* 1 iff a and b name the same file: the same device and inode when both
+ * exist, else the same normalised path. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (!stat(a, &sa) && !stat(b, &sb))
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char na[8300], nb[8300];
+    int ok;
+    normalise(a, na, sizeof na, &ok);
+    normalise(b, nb, sizeof nb, &ok);
+    return !strcmp(na, nb);
+}
+
+int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_path *out, int nout)
+{
+    for (int i = 0; i < nout; i++) {
+        const char *p = out[i].path, *o = out[i].opt;
+        if (!p)
+            continue;
+        if (!*p)
+            return cli_usage(cmd, "--%s '': expected a file path", o);
+        if (p[strlen(p) - 1] == '/')
+            return cli_usage(cmd, "--%s '%s': expected a file path, not a folder", o, p);
+        for (int j = 0; j < nin; j++)
+            if (in[j].path && same_file(p, in[j].path))
+                return cli_usage(cmd, "--%s '%s': is the input --%s '%s'; write the output elsewhere", o, p,
+                                 in[j].opt, in[j].path);
+        for (int j = 0; j < i; j++)
+            if (out[j].path && same_file(p, out[j].path))
+                return cli_usage(cmd, "--%s '%s': is also --%s '%s'; give each output its own path", o, p,
+                                 out[j].opt, out[j].path);
+        char norm[8300];
+        int dirok;
+        normalise(p, norm, sizeof norm, &dirok);
+        const char *slash = strrchr(p, '/');
+        int dlen = !slash ? 1 : slash == p ? 1 : (int)(slash - p);
+        const char *dname = !slash ? "." : slash == p ? "/" : p;
+        struct stat st;
+        if (!dirok)
+            return cli_usage(cmd, "--%s '%s': folder '%.*s' does not exist", o, p, dlen, dname);
+        if (!stat(p, &st) && !S_ISREG(st.st_mode))
+            return cli_usage(cmd, "--%s '%s': exists and is not a regular file", o, p);
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%.*s", dlen, dname);
+        if (access(dir, W_OK | X_OK))
+            return cli_usage(cmd, "--%s '%s': folder '%s' is not writable (%s)", o, p, dir, strerror(errno));
+    }
     return 0;
 }
