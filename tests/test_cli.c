@@ -182,3 +182,26 @@ Test(cli, outputs_checked_before_any_work)
     cr_assert_eq(run(out, sizeof out, args), 1, "edd %s: %s", args, out);
     tmpdir_remove(dir);
 }
+
+/* Issue 11: a FIFO as the model or in place of an IDX file in --data-dir
+ * ends in exit 1 naming it, not in a hang (the suite's timeout). */
+Test(cli, fifo_inputs_fail_at_once)
+{
+    char dir[64], out[8192], args[512], path[256];
+    tmpdir_make(dir, sizeof dir, "clififo");
+    snprintf(path, sizeof path, "%s/f.edd", dir);
+    cr_assert_eq(mkfifo(path, 0666), 0);
+    snprintf(args, sizeof args, "eval --model %s", path);
+    cr_assert_eq(run(out, sizeof out, args), 1, "%s", out);
+    cr_assert(strstr(out, path) && strstr(out, "a FIFO"), "%s", out);
+    static const char *names[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                                  "t10k-labels-idx1-ubyte"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        cr_assert_eq(mkfifo(path, 0666), 0);
+    }
+    snprintf(args, sizeof args, "train --data-dir %s --out %s/m.edd --epochs 1 --quiet", dir, dir);
+    cr_assert_eq(run(out, sizeof out, args), 1, "%s", out);
+    cr_assert(strstr(out, "a FIFO") && strstr(out, "IDX"), "%s", out);
+    tmpdir_remove(dir);
+}

@@ -12,12 +12,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "edd/data.h"
 #include "edd/io.h"
 #include "testutil.h"
 
 TestSuite(atomic_write, .timeout = 30);
 TestSuite(npy, .timeout = 30);
 TestSuite(modelfile, .timeout = 30);
+TestSuite(nonregular, .timeout = 30);
 
 /* Whole file into a malloc'd buffer; *n gets its length. */
 static unsigned char *file_get(const char *path, size_t *n)
@@ -549,5 +551,34 @@ Test(modelfile, failed_write_keeps_the_good_file)
     free(before);
     free(after);
     cr_assert_eq(dir_entries(dir), 1, "a temporary file was left behind");
+    tmpdir_remove(dir);
+}
+
+/* Issue 11: a FIFO (or a folder) in place of a model, .npy or IDX file is
+ * refused at once, naming the file and what it is; it used to block in
+ * fopen / gzopen, waiting for a writer. */
+Test(nonregular, fifo_and_folder_are_refused_without_blocking)
+{
+    char dir[64], fifo[128];
+    tmpdir_make(dir, sizeof dir, "fifo");
+    snprintf(fifo, sizeof fifo, "%s/f.edd", dir);
+    cr_assert_eq(mkfifo(fifo, 0666), 0);
+    edd_ctx ctx = {0};
+    edd_model_header h;
+    float *params = (float *)1;
+    cr_assert_eq(edd_model_file_read(&ctx, fifo, &h, &params), EDD_ERR_IO);
+    cr_assert(strstr(ctx.err, fifo) && strstr(ctx.err, "a FIFO") && strstr(ctx.err, "model file"), "%s", ctx.err);
+    cr_assert_null(params);
+    edd_npy a;
+    cr_assert_eq(edd_npy_read(&ctx, fifo, &a), EDD_ERR_IO);
+    cr_assert(strstr(ctx.err, "a FIFO") && strstr(ctx.err, ".npy"), "%s", ctx.err);
+    edd_idx idx;
+    cr_assert_eq(edd_idx_read(&ctx, fifo, &idx), EDD_ERR_IO);
+    cr_assert(strstr(ctx.err, "a FIFO") && strstr(ctx.err, "IDX"), "%s", ctx.err);
+    cr_assert_eq(edd_model_file_read(&ctx, dir, &h, &params), EDD_ERR_IO);
+    cr_assert(strstr(ctx.err, "a folder"), "%s", ctx.err);
+    int fd = 0;
+    cr_assert_eq(edd_file_open_regular(&ctx, fifo, "x", &fd), EDD_ERR_IO);
+    cr_assert_eq(fd, -1);
     tmpdir_remove(dir);
 }

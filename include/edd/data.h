@@ -3,7 +3,7 @@
  * Owns: edd_idx (one decoded IDX file) and edd_dataset (images scaled to
  * [0,1] in NCHW float32, labels as bytes), and the rules for where the data
  * directory is and which dataset names exist.
- * May call: core (edd_fail), libc, zlib (gzopen/gzread read plain and gzip
+ * May call: core (edd_fail), io (edd_file_open_regular), libc, zlib (gzopen/gzread read plain and gzip
  * files alike).
  *
  * Formats and every check made on them: docs/FORMATS.md. */

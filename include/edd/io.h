@@ -29,6 +29,12 @@
 edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *const *chunks, const size_t *sizes,
                                  int nchunks);
 
+/* Open path for reading without blocking on a FIFO or a device: open with
+ * O_NONBLOCK, fstat, refuse (EDD_ERR_IO, naming path, what it is and
+ * expected) anything but a regular file, then clear O_NONBLOCK. *fd gets
+ * the descriptor, which the caller closes (or hands to fdopen/gzdopen). */
+edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *expected, int *fd);
+
 /* ---- NumPy .npy, version 1.0 written; 1.0, 2.0 and 3.0 read ----
  * Little-endian, C order, rank 0..4. */
 typedef enum {

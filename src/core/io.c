@@ -67,6 +67,40 @@ static void io_sync_dir(const char *path)
     }
 }
 
+/* What a non-regular file is, for a message. */
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a folder" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "no regular file";
+}
+
+edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *expected, int *fd)
+{
+    *fd = -1;
+    int d = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (d < 0)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(d, &sb)) {
+        int e = errno;
+        close(d);
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(d);
+        return edd_fail(ctx, EDD_ERR_IO, "%s: found %s, expected %s (a regular file)", path, file_kind(sb.st_mode),
+                        expected);
+    }
+    int fl = fcntl(d, F_GETFL);
+    if (fl < 0 || fcntl(d, F_SETFL, fl & ~O_NONBLOCK)) {
+        int e = errno;
+        close(d);
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot make it blocking: %s", path, strerror(e));
+    }
+    *fd = d;
+    return EDD_OK;
+}
+
 edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *const *chunks, const size_t *sizes,
                                  int nchunks)
 {
@@ -390,10 +424,17 @@ static edd_status npy_read_file(edd_ctx *ctx, const char *path, FILE *f, edd_npy
 edd_status edd_npy_read(edd_ctx *ctx, const char *path, edd_npy *out)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    edd_status st = npy_read_file(ctx, path, f, out);
+    int fd;
+    edd_status st = edd_file_open_regular(ctx, path, "a .npy file", &fd);
+    if (st)
+        return st;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    st = npy_read_file(ctx, path, f, out);
     fclose(f);
     if (st)
         edd_npy_free(out);

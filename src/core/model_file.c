@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* Parameters are copied as they lie in memory. */
@@ -144,10 +145,17 @@ edd_status edd_model_file_read(edd_ctx *ctx, const char *path, edd_model_header 
 {
     memset(h, 0, sizeof *h);
     *params = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    edd_status st = model_read_file(ctx, path, f, h, params);
+    int fd;
+    edd_status st = edd_file_open_regular(ctx, path, "a model file", &fd);
+    if (st)
+        return st;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    st = model_read_file(ctx, path, f, h, params);
     fclose(f);
     if (st) {
         free(*params);

@@ -1,10 +1,12 @@
 /* idx.c - IDX reader, plain or gzip. See include/edd/data.h and docs/FORMATS.md. */
 #include "edd/data.h"
+#include "edd/io.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* gzread takes an unsigned length and returns an int: read in pieces. */
@@ -157,12 +159,17 @@ static edd_status idx_parse(edd_ctx *ctx, gzFile f, const char *path, edd_idx *o
 edd_status edd_idx_read(edd_ctx *ctx, const char *path, edd_idx *out)
 {
     memset(out, 0, sizeof *out);
-    errno = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f)
-        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+    int fd;
+    edd_status st = edd_file_open_regular(ctx, path, "an IDX file", &fd);
+    if (st)
+        return st;
+    gzFile f = gzdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot open: out of memory", path);
+    }
     gzbuffer(f, 1 << 17);
-    edd_status st = idx_parse(ctx, f, path, out);
+    st = idx_parse(ctx, f, path, out);
     gzclose_r(f);
     if (st)
         edd_idx_free(out);
