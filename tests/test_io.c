@@ -582,3 +582,60 @@ Test(nonregular, fifo_and_folder_are_refused_without_blocking)
     cr_assert_eq(fd, -1);
     tmpdir_remove(dir);
 }
+
+/* Write a model file whose parameter `at` is v, with a CRC32 that matches. */
+static void model_put_param(const char *path, uint64_t nparams, size_t at, float v)
+{
+    size_t n = EDD_MODEL_HEADER_BYTES + nparams * 4 + EDD_MODEL_CRC_BYTES;
+    unsigned char *b = calloc(1, n);
+    cr_assert_not_null(b);
+    memcpy(b, EDD_MODEL_MAGIC, 8);
+    b[8] = 1;
+    b[12] = 10;
+    const float p_in = 0.2f, p_hid = 0.5f;
+    memcpy(b + 16, &p_in, 4);
+    memcpy(b + 20, &p_hid, 4);
+    memcpy(b + 24, &nparams, 8);
+    for (size_t i = 0; i < nparams; i++) {
+        float f = i == at ? v : 0.01f * (float)i;
+        memcpy(b + EDD_MODEL_HEADER_BYTES + 4 * i, &f, 4);
+    }
+    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), b, (uInt)(n - 4));
+    memcpy(b + n - 4, &crc, 4);
+    file_put(path, b, n);
+    free(b);
+}
+
+/* Issue 11: NaN and infinite weights are refused on load (with a valid
+ * CRC) and on save, naming the file and the first bad index. */
+Test(modelfile, non_finite_weights_are_refused)
+{
+    char dir[64], path[128];
+    tmpdir_make(dir, sizeof dir, "nan");
+    snprintf(path, sizeof path, "%s/m.edd", dir);
+    edd_ctx ctx = {0};
+    edd_model_header h;
+    float *params;
+    model_put_param(path, 8, 99, 0.0f);
+    cr_assert_eq(edd_model_file_read(&ctx, path, &h, &params), EDD_OK, "%s", ctx.err);
+    free(params);
+    const float bad[3] = {NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < 3; i++) {
+        model_put_param(path, 8, 5, bad[i]);
+        cr_assert_eq(edd_model_file_read(&ctx, path, &h, &params), EDD_ERR_FORMAT, "%g is refused", (double)bad[i]);
+        cr_assert(strstr(ctx.err, path) && strstr(ctx.err, "value 5 is") && strstr(ctx.err, "finite"), "%s",
+                  ctx.err);
+        cr_assert_null(params);
+    }
+    float p[4] = {0, 1, NAN, 2};
+    edd_model_header w = {.k = 10, .p_input = 0.2f, .p_hidden = 0.5f, .nparams = 4};
+    snprintf(path, sizeof path, "%s/w.edd", dir);
+    cr_assert_eq(edd_model_file_write(&ctx, path, &w, p), EDD_ERR_ARG);
+    cr_assert(strstr(ctx.err, "value 2 is nan"), "%s", ctx.err);
+    cr_assert_neq(access(path, F_OK), 0, "nothing written");
+    const float sig[3] = {0.5f, INFINITY, 0.1f};
+    cr_assert_eq(edd_check_finite(&ctx, EDD_ERR_FORMAT, "s.npy", sig, 3), EDD_ERR_FORMAT);
+    cr_assert(strstr(ctx.err, "s.npy: value 1 is inf"), "%s", ctx.err);
+    cr_assert_eq(edd_check_finite(&ctx, EDD_ERR_FORMAT, "s.npy", sig, 1), EDD_OK);
+    tmpdir_remove(dir);
+}

@@ -35,6 +35,11 @@ edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *con
  * the descriptor, which the caller closes (or hands to fdopen/gzdopen). */
 edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *expected, int *fd);
 
+/* EDD_OK iff the n floats of v are all finite; else fails with st, naming
+ * what (a file, or an array and its source), the first index that is NaN or
+ * infinite, and its value. */
+edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const float *v, size_t n);
+
 /* ---- NumPy .npy, version 1.0 written; 1.0, 2.0 and 3.0 read ----
  * Little-endian, C order, rank 0..4. */
 typedef enum {
@@ -81,14 +86,15 @@ typedef struct {
 } edd_model_header;
 
 /* Write the header and nparams floats of params to path, followed by the
- * CRC32 of every byte before it. Rejects (EDD_ERR_ARG) k outside 2..1000 and
- * dropout rates outside [0,1). Atomic. */
+ * CRC32 of every byte before it. Rejects (EDD_ERR_ARG) k outside 2..1000,
+ * dropout rates outside [0,1) and a NaN or infinite parameter. Atomic. */
 edd_status edd_model_file_write(edd_ctx *ctx, const char *path, const edd_model_header *h, const float *params);
 
 /* Read a model file: *h gets the header and *params a malloc'd array of
  * h->nparams floats (the caller frees it). Rejects a wrong magic, an
  * unknown version, a length that disagrees with nparams, a CRC mismatch,
- * k outside 2..1000 and dropout rates outside [0,1). Whether nparams fits
+ * k outside 2..1000, dropout rates outside [0,1) and a NaN or infinite
+ * parameter (naming the first one's index). Whether nparams fits
  * the architecture is the caller's check. On error *params is NULL. */
 edd_status edd_model_file_read(edd_ctx *ctx, const char *path, edd_model_header *h, float **params);
 

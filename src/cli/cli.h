@@ -68,6 +68,10 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
  * status. */
 int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds);
 
+/* 0 if v is finite; else print "edd CMD: NAME is nan ..." (JSON has no NaN
+ * or infinity) and return EXIT_RUNTIME. */
+int cli_finite(const char *cmd, const char *name, double v);
+
 /* A path given to an option, e.g. {"out", "d.edd"}; path NULL: not given. */
 typedef struct {
     const char *opt;

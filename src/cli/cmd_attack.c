@@ -258,6 +258,8 @@ int cmd_attack(int argc, char **argv)
             s.seconds = secs;
         }
     }
+    if (!rc)
+        rc = cli_finite(cmd, "the mean L2 distance", s.mean_l2);
     if (!rc && a.adv_out) {
         size_t shape[4] = {n, EDD_IMG_C, EDD_IMG_H, EDD_IMG_W};
         if (edd_npy_write(&ctx, a.adv_out, EDD_NPY_F32, 4, shape, adv))

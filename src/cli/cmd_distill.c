@@ -114,6 +114,8 @@ int cmd_distill(int argc, char **argv)
     double t0 = edd_now();
     if (!rc && edd_distill(&ctx, &t, &ds, &o, &m, sigma, labels, &s))
         rc = cli_fail(cmd, &ctx);
+    if (!rc)
+        rc = cli_finite(cmd, "the training loss", s.loss);
     size_t s1[1] = {ds.n}, s2[2] = {ds.n, K};
     if (!rc && sout && edd_npy_write(&ctx, sout, EDD_NPY_F32, 1, s1, sigma))
         rc = cli_fail(cmd, &ctx);

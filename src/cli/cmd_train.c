@@ -82,6 +82,8 @@ int cmd_train(int argc, char **argv)
     edd_train_stats s;
     if (!rc && edd_train(&ctx, &m, &ds, &o, &s))
         rc = cli_fail(cmd, &ctx);
+    if (!rc)
+        rc = cli_finite(cmd, "the training loss", s.loss);
     if (!rc && edd_cnn_save(&ctx, &m, out))
         rc = cli_fail(cmd, &ctx);
     if (!rc)

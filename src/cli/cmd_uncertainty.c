@@ -95,6 +95,8 @@ int cmd_uncertainty(int argc, char **argv)
         rc = cli_fail(cmd, &ctx);
     double dt = edd_now() - t0;
     size_t s1[1] = {ds.n}, s3[3] = {(size_t)o.passes, ds.n, (size_t)m.k};
+    if (!rc && edd_check_finite(&ctx, EDD_ERR_FORMAT, "sigma", sigma, ds.n))
+        rc = cli_fail(cmd, &ctx);
     if (!rc && edd_npy_write(&ctx, out, EDD_NPY_F32, 1, s1, sigma))
         rc = cli_fail(cmd, &ctx);
     if (!rc && lout && edd_npy_write(&ctx, lout, EDD_NPY_F32, 3, s3, logits))

@@ -129,6 +129,14 @@ int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, s
     return 0;
 }
 
+int cli_finite(const char *cmd, const char *name, double v)
+{
+    if (isfinite(v))
+        return 0;
+    fprintf(stderr, "edd %s: %s is %g, expected a finite number (JSON has no NaN or infinity)\n", cmd, name, v);
+    return EXIT_RUNTIME;
+}
+
 /* dir/base of path with dir resolved by realpath (so that "a.edd", "./a.edd"
  * and "/cwd/a.edd" compare equal), or path as given when its folder does
  * not resolve. dirok says whether it did. */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,14 @@ edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *exp
         return edd_fail(ctx, EDD_ERR_IO, "%s: cannot make it blocking: %s", path, strerror(e));
     }
     *fd = d;
+    return EDD_OK;
+}
+
+edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return edd_fail(ctx, st, "%s: value %zu is %g, expected a finite number", what, i, (double)v[i]);
     return EDD_OK;
 }
 

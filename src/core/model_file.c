@@ -76,6 +76,8 @@ edd_status edd_model_file_write(edd_ctx *ctx, const char *path, const edd_model_
     if (h->nparams > 0 && !params)
         return edd_fail(ctx, EDD_ERR_ARG, "%s: params is NULL, expected %llu floats", path,
                         (unsigned long long)h->nparams);
+    if ((st = edd_check_finite(ctx, EDD_ERR_ARG, path, params, (size_t)h->nparams)))
+        return st;
     unsigned char head[EDD_MODEL_HEADER_BYTES], tail[EDD_MODEL_CRC_BYTES];
     memcpy(head, EDD_MODEL_MAGIC, 8);
     put32(head + 8, EDD_MODEL_VERSION);
@@ -138,7 +140,8 @@ static edd_status model_read_file(edd_ctx *ctx, const char *path, FILE *f, edd_m
     if (crc != stored)
         return edd_fail(ctx, EDD_ERR_FORMAT, "%s: CRC32 is 0x%08x, expected 0x%08x: the file is corrupt", path, crc,
                         stored);
-    return model_check(ctx, path, h, EDD_ERR_FORMAT);
+    edd_status st = model_check(ctx, path, h, EDD_ERR_FORMAT);
+    return st ? st : edd_check_finite(ctx, EDD_ERR_FORMAT, path, *params, pbytes / sizeof(float));
 }
 
 edd_status edd_model_file_read(edd_ctx *ctx, const char *path, edd_model_header *h, float **params)

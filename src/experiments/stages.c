@@ -126,6 +126,8 @@ static edd_status read_sigma(repro *r, const char *rel, size_t count, edd_npy *a
         st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: %zu values, expected %zu float32", path, a->count, count);
         edd_npy_free(a);
     }
+    if (!st && (st = edd_check_finite(r->ctx, EDD_ERR_FORMAT, path, a->data, a->count)))
+        edd_npy_free(a);
     return st;
 }
 
