@@ -9,7 +9,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "edd/data.h"
+#include "edd/io.h"
 #include "testutil.h"
+#include <unistd.h>
 
 TestSuite(cli, .timeout = 60);
 
@@ -203,5 +206,37 @@ Test(cli, fifo_inputs_fail_at_once)
     snprintf(args, sizeof args, "train --data-dir %s --out %s/m.edd --epochs 1 --quiet", dir, dir);
     cr_assert_eq(run(out, sizeof out, args), 1, "%s", out);
     cr_assert(strstr(out, "a FIFO") && strstr(out, "IDX"), "%s", out);
+    tmpdir_remove(dir);
+}
+
+/* Issue 11: `edd train --no-dropout` records dropout rates 0, and MC dropout
+ * on such a teacher (uncertainty, distill) is refused, naming the file. */
+Test(cli, no_dropout_model_records_zero_rates, .timeout = 120)
+{
+    char data[4096], dir[64], out[8192], args[8400], m[256], probe[4200];
+    edd_data_default_dir("mnist", data, sizeof data);
+    snprintf(probe, sizeof probe, "%s/train-images-idx3-ubyte", data);
+    char gz[4300];
+    snprintf(gz, sizeof gz, "%s.gz", probe);
+    if (access(probe, R_OK) && access(gz, R_OK))
+        cr_skip_test("MNIST not found in %s (make data)", data);
+    tmpdir_make(dir, sizeof dir, "clinodrop");
+    snprintf(m, sizeof m, "%s/m.edd", dir);
+    snprintf(args, sizeof args, "train --no-dropout --epochs 1 --train-limit 64 --quiet --data-dir %s --out %s", data, m);
+    cr_assert_eq(run(out, sizeof out, args), 0, "%s", out);
+    edd_ctx ctx = {0};
+    edd_model_header h;
+    float *params;
+    cr_assert_eq(edd_model_file_read(&ctx, m, &h, &params), EDD_OK, "%s", ctx.err);
+    free(params);
+    cr_assert(h.p_input == 0.0f && h.p_hidden == 0.0f, "rates %g %g", (double)h.p_input, (double)h.p_hidden);
+    snprintf(args, sizeof args, "uncertainty --teacher %s --out %s/s.npy --train-limit 64 --quiet --data-dir %s", m,
+             dir, data);
+    cr_assert_eq(run(out, sizeof out, args), 1, "%s", out);
+    cr_assert(strstr(out, m) && strstr(out, "no dropout"), "%s", out);
+    snprintf(args, sizeof args, "distill --teacher %s --out %s/d.edd --train-limit 64 --quiet --data-dir %s", m, dir,
+             data);
+    cr_assert_eq(run(out, sizeof out, args), 1, "%s", out);
+    cr_assert(strstr(out, m) && strstr(out, "no dropout"), "%s", out);
     tmpdir_remove(dir);
 }

@@ -102,6 +102,11 @@ int cmd_distill(int argc, char **argv)
     rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
     if (!rc && edd_cnn_load(&ctx, &t, teacher))
         rc = cli_fail(cmd, &ctx);
+    if (!rc && t.p_input <= 0 && t.p_hidden <= 0) {
+        edd_fail(&ctx, EDD_ERR_ARG, "%s: the teacher has no dropout (rates 0 and 0), expected a model trained with "
+                 "dropout: MC dropout (Eq. 1) needs it", teacher);
+        rc = cli_fail(cmd, &ctx);
+    }
     if (!rc && t.k != 10) {
         edd_fail(&ctx, EDD_ERR_ARG, "%s: the teacher has K=%d outputs, expected 10 (the real classes)", teacher, t.k);
         rc = cli_fail(cmd, &ctx);

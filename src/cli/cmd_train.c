@@ -77,7 +77,8 @@ int cmd_train(int argc, char **argv)
     edd_dataset ds = {0};
     edd_cnn m = {0};
     rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
-    if (!rc && edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, o.seed))
+    /* a model trained without dropout records rates 0, so that MC dropout on it is refused */
+    if (!rc && edd_cnn_init(&ctx, &m, 10, o.dropout ? 0.2f : 0.0f, o.dropout ? 0.5f : 0.0f, o.seed))
         rc = cli_fail(cmd, &ctx);
     edd_train_stats s;
     if (!rc && edd_train(&ctx, &m, &ds, &o, &s))

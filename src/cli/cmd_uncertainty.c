@@ -82,6 +82,11 @@ int cmd_uncertainty(int argc, char **argv)
     rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
     if (!rc && edd_cnn_load(&ctx, &m, teacher))
         rc = cli_fail(cmd, &ctx);
+    if (!rc && m.p_input <= 0 && m.p_hidden <= 0) {
+        edd_fail(&ctx, EDD_ERR_ARG, "%s: the teacher has no dropout (rates 0 and 0), expected a model trained with "
+                 "dropout: MC dropout (Eq. 1) needs it", teacher);
+        rc = cli_fail(cmd, &ctx);
+    }
     if (!rc) {
         sigma = malloc(ds.n * sizeof(float));
         logits = lout ? malloc((size_t)o.passes * ds.n * (size_t)m.k * sizeof(float)) : NULL;
