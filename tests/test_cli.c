@@ -240,3 +240,115 @@ Test(cli, no_dropout_model_records_zero_rates, .timeout = 120)
     cr_assert(strstr(out, m) && strstr(out, "no dropout"), "%s", out);
     tmpdir_remove(dir);
 }
+
+/* The value to try for an option whose help shows placeholder word w
+ * (e.g. "N", "mnist|fashion", "PATH.npy"), written to v. name is the
+ * option, tmp a fresh folder, stage a valid stage name. */
+static void value_for(const char *name, const char *w, const char *tmp, const char *stage, char *v, size_t n)
+{
+    const char *bar = strchr(w, '|');
+    if (bar)
+        snprintf(v, n, "%.*s", (int)(bar - w), w);
+    else if (w[0] >= '0' && w[0] <= '9')
+        snprintf(v, n, "%s", w);
+    else if (!strcmp(name, "k"))
+        snprintf(v, n, "10");
+    else if (!strcmp(w, "PATH") || strstr(w, ".edd") || strstr(w, ".npy"))
+        snprintf(v, n, "%s/%s.x", tmp, name); /* a fresh file: missing as an input, writable as an output */
+    else if (!strcmp(w, "DIR"))
+        snprintf(v, n, "%s/d-%s", tmp, name);
+    else if (!strcmp(w, "NAME"))
+        snprintf(v, n, "smoke");
+    else if (!strcmp(w, "STAGE"))
+        snprintf(v, n, "%s", stage);
+    else if (!strcmp(w, "N") || !strcmp(w, "S") || !strcmp(w, "LIST"))
+        snprintf(v, n, "2");
+    else
+        snprintf(v, n, "0.5"); /* X, E, G, K, LR, C, R: in every real option's range */
+}
+
+/* Issue 11: every option a subcommand's --help lists is accepted by its
+ * parser with a valid value: the run may fail at runtime (exit 1: the model
+ * and the data do not exist) but never with exit 2 or "unknown option". */
+Test(cli, every_option_in_help_is_accepted, .timeout = 300)
+{
+    static const struct {
+        const char *cmd, *base;
+    } cmds[] = {
+        {"train", "--out {T}/base.edd"},
+        {"eval", "--model {T}/none.edd"},
+        {"predict", "--model {T}/none.edd --logits {T}/base.npy"},
+        {"export", "--model {T}/none.edd --dir {T}/exp"},
+        {"uncertainty", "--teacher {T}/none.edd --out {T}/base.npy"},
+        {"distill", "--teacher {T}/none.edd --out {T}/base.edd"},
+        {"attack", "--attack fgm --model {T}/none.edd"},
+        {"reproduce", "--scale smoke --out {T}/repro"},
+        {"info", ""},
+    };
+    static char help[1 << 14], out[8192];
+    char tmp[64], args[2048], base[512], v[512], name[64], word[64], stage[64] = "teacher";
+    tmpdir_make(tmp, sizeof tmp, "clihelp");
+    int tried = 0;
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        snprintf(args, sizeof args, "%s --help", cmds[c].cmd);
+        cr_assert_eq(run(help, sizeof help, args), 0, "edd %s", args);
+        const char *st = strstr(help, "stages, in order:");
+        if (st)
+            sscanf(st + strlen("stages, in order:"), " %63s", stage);
+        fill(base, sizeof base, cmds[c].base, NULL, NULL, NULL, tmp);
+        for (const char *p = help; (p = strstr(p, "--")); ) {
+            p += 2;
+            size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-");
+            if (k == 0 || k >= sizeof name)
+                continue;
+            snprintf(name, sizeof name, "%.*s", (int)k, p);
+            p += k;
+            if (!strcmp(name, "help") || !strchr(" \n,]", *p)) /* "--seed." in prose: not a listing */
+                continue;
+            word[0] = 0;
+            if (*p == ' ')
+                sscanf(p, " %63[^] ,\n]", word);
+            int takes = word[0] && (strchr(word, '|') || (word[0] >= 'A' && word[0] <= 'Z') ||
+                                    (word[0] >= '0' && word[0] <= '9')); /* "[--k 10,11]": an example value */
+            if (takes)
+                value_for(name, word, tmp, stage, v, sizeof v);
+            snprintf(args, sizeof args, "%s %s --data-dir %s/nodata --threads 1 --%s%s%s", cmds[c].cmd, base, tmp,
+                     name, takes ? " " : "", takes ? v : "");
+            if (!strcmp(cmds[c].cmd, "info") || !strcmp(cmds[c].cmd, "export"))
+                snprintf(args, sizeof args, "%s %s --%s%s%s", cmds[c].cmd, base, name, takes ? " " : "",
+                         takes ? v : "");
+            int rc = run(out, sizeof out, args);
+            cr_assert(rc != 2 && !strstr(out, "unknown option"), "edd %s: the parser refuses an option its help lists: %s",
+                      args, out);
+            tried++;
+        }
+    }
+    cr_assert_gt(tried, 60, "%d options tried", tried);
+    tmpdir_remove(tmp);
+}
+
+/* Issue 11: numbers out of range are usage errors naming the option and
+ * the range. */
+Test(cli, numbers_out_of_range_exit_2)
+{
+    static const struct {
+        const char *args, *want;
+    } cases[] = {
+        {"eval --model m.edd --threads 0", "--threads '0': expected an integer in 1..1024"},
+        {"eval --model m.edd --threads 100000", "--threads '100000': expected an integer in 1..1024"},
+        {"attack --attack fgm --model m.edd --eps nan", "--eps 'nan': expected a number in [0, "},
+        {"attack --attack fgm --model m.edd --eps inf", "--eps 'inf'"},
+        {"attack --attack fgm --model m.edd --eps -0.1", "--eps '-0.1'"},
+        {"attack --attack jsma --model m.edd --gamma 0", "--gamma '0': expected a number in (0, 1]"},
+        {"attack --attack jsma --model m.edd --gamma 1.5", "--gamma '1.5': expected a number in (0, 1]"},
+        {"distill --teacher t.edd --out d.edd --alpha -0.5", "--alpha '-0.5': expected a number in [0, 100]"},
+        {"train --out m.edd --epochs -1", "--epochs '-1'"},
+        {"uncertainty --teacher t.edd --out s.npy --passes 0", "--passes '0'"},
+        {"train --out m.edd --batch 0", "--batch '0'"},
+    };
+    char out[8192];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cr_assert_eq(run(out, sizeof out, cases[i].args), 2, "edd %s: %s", cases[i].args, out);
+        cr_assert(strstr(out, cases[i].want), "edd %s says %s: %s", cases[i].args, cases[i].want, out);
+    }
+}

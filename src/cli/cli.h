@@ -49,6 +49,8 @@ int cli_fail(const char *cmd, const edd_ctx *ctx);
  * naming the option on failure and return -1. */
 int cli_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
 int cli_float(const char *cmd, const char *opt, const char *s, double lo, double hi, float *out);
+/* As cli_float over (0, hi]: zero and below are refused. */
+int cli_float_pos(const char *cmd, const char *opt, const char *s, double hi, float *out);
 int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
 
 /* Handles one subcommand option (not a shared one): returns 0 to go on or

@@ -32,6 +32,7 @@ static const char *help =
     "  --batch N              FGM: rows per oneDNN call (256); JSMA: images per\n"
     "                         batch (200); CW: images optimised together (cw default)\n"
     "  --adv-out PATH.npy     write the adversarial images, float32 (N,1,28,28)\n"
+    "  --quiet                no progress on stderr (JSMA, CW)\n"
     "FGM (cleverhans v2 fgm, label = true label, clipped to [0,1]):\n"
     "  --eps E                perturbation size (default 0.3)\n"
     "  --ord inf|2            norm (default inf)\n"
@@ -75,7 +76,7 @@ typedef struct {
 } attack_args;
 
 enum { O_ATTACK = 1, O_MODEL, O_SOURCE, O_LIMIT, O_EPS, O_ORD, O_LOSS, O_GAMMA, O_JAC, O_CONF, O_BSS, O_MAXIT,
-       O_LR, O_C0, O_ABORT, O_CWOPT, O_RHO, O_CWEPS, O_OUT, O_SEED, O_BATCH };
+       O_LR, O_C0, O_ABORT, O_CWOPT, O_RHO, O_CWEPS, O_OUT, O_SEED, O_BATCH, O_QUIET };
 
 static const char *ords[] = {"inf", "2"}, *losses[] = {"all", "real"}, *opts[] = {"adadelta", "adam"};
 
@@ -106,7 +107,8 @@ static int on_opt(void *user, int c, const char *arg)
         if ((a->fgm.real_only = pick(arg, losses, 2)) < 0)
             return cli_usage(cmd, "--loss '%s': expected all or real", arg);
         break;
-    case O_GAMMA: if (cli_float(cmd, "gamma", arg, 0, 1, &a->jsma.gamma)) return EXIT_USAGE; break;
+    case O_GAMMA: if (cli_float_pos(cmd, "gamma", arg, 1, &a->jsma.gamma)) return EXIT_USAGE; break;
+    case O_QUIET: a->jsma.quiet = a->cw.quiet = 1; break;
     case O_JAC:
         if ((i = pick(arg, jac_names, 3)) < 0)
             return cli_usage(cmd, "--jacobian '%s': expected probs, probs-full or logits", arg);
@@ -152,7 +154,7 @@ static int parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
         {"abort-early", required_argument, 0, O_ABORT}, {"cw-optimizer", required_argument, 0, O_CWOPT},
         {"cw-rho", required_argument, 0, O_RHO}, {"cw-eps", required_argument, 0, O_CWEPS},
         {"adv-out", required_argument, 0, O_OUT}, {"seed", required_argument, 0, O_SEED},
-        {"batch", required_argument, 0, O_BATCH}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+        {"batch", required_argument, 0, O_BATCH}, {"quiet", no_argument, 0, O_QUIET}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "attack";
     int rc = cli_parse(cmd, argc, argv, longopts, help, d, on_opt, a);
     if (rc >= 0)

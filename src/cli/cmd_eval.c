@@ -9,14 +9,15 @@ static const char *help =
     "Prints one JSON line: accuracy (argmax over all K outputs equals the label)\n"
     "and, for a K=11 model, the false-positive rate (outlier class predicted).\n\n"
     "  --model PATH           model file\n"
-    "  --test-limit N         use the first N test images (default all)\n" CLI_DATA_HELP;
+    "  --test-limit N         use the first N test images (default all)\n"
+    "  --quiet                accepted as by every subcommand (eval shows no progress)\n" CLI_DATA_HELP;
 
 typedef struct {
     const char *model;
     long limit;
 } eval_args;
 
-enum { O_MODEL = 1, O_LIMIT };
+enum { O_MODEL = 1, O_LIMIT, O_QUIET };
 
 static int on_opt(void *user, int c, const char *arg)
 {
@@ -31,7 +32,8 @@ static int on_opt(void *user, int c, const char *arg)
 int cmd_eval(int argc, char **argv)
 {
     static const struct option longopts[] = {{"model", required_argument, 0, O_MODEL},
-                                             {"test-limit", required_argument, 0, O_LIMIT}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+                                             {"test-limit", required_argument, 0, O_LIMIT},
+                                             {"quiet", no_argument, 0, O_QUIET}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "eval";
     cli_data_opts d = {.data = "mnist"};
     eval_args a = {0};

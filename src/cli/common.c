@@ -53,6 +53,19 @@ int cli_float(const char *cmd, const char *opt, const char *s, double lo, double
     return 0;
 }
 
+int cli_float_pos(const char *cmd, const char *opt, const char *s, double hi, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > hi) {
+        cli_usage(cmd, "--%s '%s': expected a number in (0, %g]", opt, s, hi);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
 int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
 {
     char *end;
