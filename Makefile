@@ -110,7 +110,7 @@ SAN_CFLAGS ?= -O1 -g
 SAN_LIB_OBJ  := $(LIB_OBJ:build/%=$(SAN)/%)
 SAN_CLI_OBJ  := $(CLI_OBJ:build/%=$(SAN)/%)
 SAN_TEST_OBJ := $(TEST_OBJ:build/%=$(SAN)/%)
-SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86:log_path=$(CURDIR)/$(SAN)/logs/asan \
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:exitcode=86:log_path=$(CURDIR)/$(SAN)/logs/asan \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87:log_path=$(CURDIR)/$(SAN)/logs/ubsan \
 	EDD_BIN=$(CURDIR)/$(SAN)/edd EDD_DATA_DIR=$(CURDIR)/data
@@ -139,7 +139,9 @@ $(SAN)/edd_tests: $(SAN_TEST_OBJ) $(SAN)/libedd.a
 sanitize: $(SAN)/edd_tests $(SAN)/edd | data
 	@rm -rf $(SAN)/logs $(SAN)/ref && mkdir -p $(SAN)/logs $(SAN)/ref
 	$(SAN_ENV) OMP_NUM_THREADS=2 $(SAN)/edd train --data mnist --out $(SAN)/ref/t.edd --train-limit 512 --epochs 1 --quiet >/dev/null
+	$(SAN_ENV) OMP_NUM_THREADS=2 $(SAN)/edd distill --teacher $(SAN)/ref/t.edd --data mnist --out $(SAN)/ref/d.edd --train-limit 256 --passes 3 --epochs 1 --quiet >/dev/null
 	$(SAN_ENV) /usr/bin/python3 tests/torch_reference.py $(SAN)/edd $(SAN)/ref/t.edd $(SAN)/ref/t
+	$(SAN_ENV) /usr/bin/python3 tests/torch_reference.py $(SAN)/edd $(SAN)/ref/d.edd $(SAN)/ref/d
 	$(SAN_ENV) OMP_NUM_THREADS=$(TEST_THREADS) $(SAN)/edd_tests --jobs $(TEST_JOBS) || { cat $(SAN)/logs/* 2>/dev/null; exit 1; }
 	@if ls $(SAN)/logs/* >/dev/null 2>&1; then cat $(SAN)/logs/*; echo "sanitize: reports above"; exit 1; fi
 
