@@ -33,7 +33,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 # position-independent.
 $(LIB_OBJ): PIC = -fPIC
 
-.PHONY: all test check bench bench-check bench-save reproduce deps data install clean
+.PHONY: all test check sanitize bench bench-check bench-save reproduce deps data install clean
 all: edd build/libedd.a $(SHLIB) build/libedd.so build/edd.1
 
 build/%_avx2.o: %_avx2.c
@@ -97,6 +97,54 @@ check: build/edd_tests edd
 	bash tests/install_test.sh
 	OMP_NUM_THREADS=$(TEST_THREADS) EDD_DATA_DIR=$(CURDIR)/data build/edd_tests --jobs $(TEST_JOBS)
 
+# `make sanitize`: the library, ./edd and the Criterion suite again under
+# AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer, in
+# build-san/ so that build/ is untouched, then the suite (its CLI tests run
+# the sanitized edd through EDD_BIN) and the PyTorch reference check.
+# Reports of every process, forked or spawned, go to build-san/logs/; any
+# report fails the target. tests/sanitizers.supp says what is suppressed
+# and why.
+SAN       = build-san
+SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SAN_CFLAGS ?= -O1 -g
+SAN_LIB_OBJ  := $(LIB_OBJ:build/%=$(SAN)/%)
+SAN_CLI_OBJ  := $(CLI_OBJ:build/%=$(SAN)/%)
+SAN_TEST_OBJ := $(TEST_OBJ:build/%=$(SAN)/%)
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:exitcode=86:log_path=$(CURDIR)/$(SAN)/logs/asan \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87:log_path=$(CURDIR)/$(SAN)/logs/ubsan \
+	EDD_BIN=$(CURDIR)/$(SAN)/edd EDD_DATA_DIR=$(CURDIR)/data
+
+$(SAN)/%_avx2.o: %_avx2.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $(SAN_CFLAGS) $(AVX2FLAGS) -c $< -o $@
+
+$(SAN)/simd/%.o: simd/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $(SAN_CFLAGS) $(SCALARFLAGS) -c $< -o $@
+
+$(SAN)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $(SAN_CFLAGS) -c $< -o $@
+
+$(SAN)/libedd.a: $(SAN_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(SAN)/edd: $(SAN_CLI_OBJ) $(SAN)/libedd.a
+	$(CC) $(SANFLAGS) -fopenmp -o $@ $(SAN_CLI_OBJ) $(SAN)/libedd.a $(LDLIBS)
+
+$(SAN)/edd_tests: $(SAN_TEST_OBJ) $(SAN)/libedd.a
+	$(CC) $(SANFLAGS) -fopenmp -o $@ $(SAN_TEST_OBJ) $(SAN)/libedd.a $(LDLIBS) -lcriterion
+
+sanitize: $(SAN)/edd_tests $(SAN)/edd | data
+	@rm -rf $(SAN)/logs $(SAN)/ref && mkdir -p $(SAN)/logs $(SAN)/ref
+	$(SAN_ENV) OMP_NUM_THREADS=2 $(SAN)/edd train --data mnist --out $(SAN)/ref/t.edd --train-limit 512 --epochs 1 --quiet >/dev/null
+	$(SAN_ENV) OMP_NUM_THREADS=2 $(SAN)/edd distill --teacher $(SAN)/ref/t.edd --data mnist --out $(SAN)/ref/d.edd --train-limit 256 --passes 3 --epochs 1 --quiet >/dev/null
+	$(SAN_ENV) /usr/bin/python3 tests/torch_reference.py $(SAN)/edd $(SAN)/ref/t.edd $(SAN)/ref/t
+	$(SAN_ENV) /usr/bin/python3 tests/torch_reference.py $(SAN)/edd $(SAN)/ref/d.edd $(SAN)/ref/d
+	$(SAN_ENV) OMP_NUM_THREADS=$(TEST_THREADS) $(SAN)/edd_tests --jobs $(TEST_JOBS) || { cat $(SAN)/logs/* 2>/dev/null; exit 1; }
+	@if ls $(SAN)/logs/* >/dev/null 2>&1; then cat $(SAN)/logs/*; echo "sanitize: reports above"; exit 1; fi
+
 bench: $(BENCH_BIN) data
 	@for b in $(BENCH_BIN); do echo "== $$b"; EDD_DATA_DIR=$(CURDIR)/data $$b || exit 1; done
 
@@ -150,3 +198,4 @@ clean:
 	rm -rf build edd
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(SAN_LIB_OBJ:.o=.d) $(SAN_CLI_OBJ:.o=.d) $(SAN_TEST_OBJ:.o=.d)
