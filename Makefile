@@ -195,7 +195,7 @@ install: all
 	install -m 644 build/edd.1 $(DESTDIR)$(PREFIX)/share/man/man1/edd.1
 
 clean:
-	rm -rf build edd
+	rm -rf build build-san edd
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 -include $(SAN_LIB_OBJ:.o=.d) $(SAN_CLI_OBJ:.o=.d) $(SAN_TEST_OBJ:.o=.d)
