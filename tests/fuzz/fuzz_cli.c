@@ -75,6 +75,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     argv[argc++] = stop0;
     argv[argc++] = stop1;
     argv[argc] = NULL;
+    /* cli_parse sets optind = 1, which is enough once per process (edd's
+     * case) but leaves glibc's position inside a cluster like "-ab" from
+     * the previous input, whose memory is freed: optind = 0 and one empty
+     * pass reset it. */
+    static const struct option none[] = {{0, 0, 0, 0}};
+    char *reset[] = {(char *)"reset", NULL};
+    optind = 0;
+    if (getopt_long(1, reset, "", none, NULL) != -1)
+        abort();
     int rc = cmds[c].run(argc, argv);
     if (rc != 0 && rc != EXIT_RUNTIME && rc != EXIT_USAGE)
         abort(); /* the exit-status convention of src/cli/cli.h */
