@@ -149,10 +149,9 @@ static edd_status idx_parse(edd_ctx *ctx, gzFile f, const char *path, edd_idx *o
         have += got;
     } while (have == cap && cap < size);
     out->size = size;
-    got = have;
-    if (got < size)
+    if (have < size)
         return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %zu payload bytes, expected %zu (%s): the file is truncated",
-                        path, got, size, dims);
+                        path, have, size, dims);
 
     size_t rest;
     st = idx_count_rest(ctx, f, path, EDD_IDX_MAX_BYTES, &rest);

@@ -47,6 +47,8 @@ def idx_seeds():
     put("idx", "trailing.idx", img + b"xyz")
     put("idx", "huge-dims.idx", idx([0xFFFFFFFF, 0xFFFFFFFF, 2], payload=b"\0" * 8))
     put("idx", "over-limit.idx", idx([1 << 16, 1 << 15], payload=b"\0" * 8))
+    # 1 GiB declared, 8 bytes there: the reader must not allocate 1 GiB.
+    put("idx", "declares-1gib.idx", idx([1 << 15, 1 << 15], payload=b"\0" * 8))
     put("idx", "truncated.idx.gz", gz(img)[:-6])
     z = bytearray(gz(img))
     z[len(z) // 2] ^= 0xFF
