@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install what edd needs from Debian, only what is missing; idempotent.
 set -euo pipefail
-pkgs=(gcc make libdnnl-dev libcriterion-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist python3-torch python3-numpy)
+# clang and libclang-rt-dev (libFuzzer and the sanitizers' runtimes) build `make fuzz`'s targets.
+pkgs=(gcc make libdnnl-dev libcriterion-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist python3-torch python3-numpy
+      clang libclang-rt-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

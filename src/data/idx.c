@@ -11,6 +11,8 @@
 
 /* gzread takes an unsigned length and returns an int: read in pieces. */
 #define IDX_READ_PIECE ((size_t)1 << 24)
+/* The payload buffer's first size; it doubles while the bytes keep coming. */
+#define IDX_READ_FIRST ((size_t)1 << 20)
 
 static const char *idx_type_name(int t)
 {
@@ -132,16 +134,26 @@ static edd_status idx_parse(edd_ctx *ctx, gzFile f, const char *path, edd_idx *o
         return edd_fail(ctx, EDD_ERR_FORMAT, "%s: IDX dimensions %s declare %zu bytes, expected at most %zu", path,
                         dims, size, EDD_IDX_MAX_BYTES);
 
-    out->data = malloc(size);
-    if (!out->data)
-        return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the IDX payload", path, size);
+    /* The buffer grows with the bytes actually read (doubling from
+     * IDX_READ_FIRST), so that a short file declaring a large payload costs
+     * no more than the file itself. */
+    size_t cap = 0, have = 0;
+    do {
+        size_t ncap = cap ? (cap > size / 2 ? size : 2 * cap) : (size < IDX_READ_FIRST ? size : IDX_READ_FIRST);
+        uint8_t *p = realloc(out->data, ncap);
+        if (!p)
+            return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the IDX payload", path, ncap);
+        out->data = p;
+        cap = ncap;
+        st = idx_read_bytes(ctx, f, path, out->data + have, cap - have, &got);
+        if (st)
+            return st;
+        have += got;
+    } while (have == cap && cap < size);
     out->size = size;
-    st = idx_read_bytes(ctx, f, path, out->data, size, &got);
-    if (st)
-        return st;
-    if (got < size)
+    if (have < size)
         return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %zu payload bytes, expected %zu (%s): the file is truncated",
-                        path, got, size, dims);
+                        path, have, size, dims);
 
     size_t rest;
     st = idx_count_rest(ctx, f, path, EDD_IDX_MAX_BYTES, &rest);

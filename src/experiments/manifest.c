@@ -114,8 +114,9 @@ int edd_manifest_valid(const char *dir, const char *stage, const char *scale, ui
         WHY("%s: not a manifest of stage %s", path, stage);
     else if (strcmp(sc, scale))
         WHY("%s: made at settings %s, expected %s", path, sc, scale), ok = 0;
-    ok = ok && fgets(line, sizeof line, f) && sscanf(line, "seconds %lf", &secs) == 1;
-    ok = ok && fgets(line, sizeof line, f) && sscanf(line, "deps %x", &dsig) == 1;
+    if (ok && !(fgets(line, sizeof line, f) && sscanf(line, "seconds %lf", &secs) == 1 && fgets(line, sizeof line, f) &&
+                sscanf(line, "deps %x", &dsig) == 1))
+        WHY("%s: expected the lines 'seconds S' and 'deps SIG' after the scale", path), ok = 0;
     if (ok && dsig != deps_sig)
         WHY("%s: made from inputs %08x, the stages it reads now give %08x", path, dsig, (unsigned)deps_sig), ok = 0;
     uLong c = crc32(0L, Z_NULL, 0);
