@@ -11,6 +11,7 @@
 #define EDD_IO_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "edd/core.h"
@@ -34,6 +35,10 @@ edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *con
  * expected) anything but a regular file, then clear O_NONBLOCK. *fd gets
  * the descriptor, which the caller closes (or hands to fdopen/gzdopen). */
 edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *expected, int *fd);
+
+/* edd_file_open_regular, then a stdio stream on it ("rb") in *f, which the
+ * caller fcloses. */
+edd_status edd_file_fopen_regular(edd_ctx *ctx, const char *path, const char *expected, FILE **f);
 
 /* EDD_OK iff the n floats of v are all finite; else fails with st, naming
  * what (a file, or an array and its source), the first index that is NaN or

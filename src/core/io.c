@@ -102,6 +102,20 @@ edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *exp
     return EDD_OK;
 }
 
+edd_status edd_file_fopen_regular(edd_ctx *ctx, const char *path, const char *expected, FILE **f)
+{
+    int fd;
+    edd_status st = edd_file_open_regular(ctx, path, expected, &fd);
+    if (st)
+        return st;
+    if (!(*f = fdopen(fd, "rb"))) {
+        int e = errno;
+        close(fd);
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    return EDD_OK;
+}
+
 edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const float *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -433,16 +447,10 @@ static edd_status npy_read_file(edd_ctx *ctx, const char *path, FILE *f, edd_npy
 edd_status edd_npy_read(edd_ctx *ctx, const char *path, edd_npy *out)
 {
     memset(out, 0, sizeof *out);
-    int fd;
-    edd_status st = edd_file_open_regular(ctx, path, "a .npy file", &fd);
+    FILE *f;
+    edd_status st = edd_file_fopen_regular(ctx, path, "a .npy file", &f);
     if (st)
         return st;
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(e));
-    }
     st = npy_read_file(ctx, path, f, out);
     fclose(f);
     if (st)

@@ -148,16 +148,10 @@ edd_status edd_model_file_read(edd_ctx *ctx, const char *path, edd_model_header 
 {
     memset(h, 0, sizeof *h);
     *params = NULL;
-    int fd;
-    edd_status st = edd_file_open_regular(ctx, path, "a model file", &fd);
+    FILE *f;
+    edd_status st = edd_file_fopen_regular(ctx, path, "a model file", &f);
     if (st)
         return st;
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(e));
-    }
     st = model_read_file(ctx, path, f, h, params);
     fclose(f);
     if (st) {
