@@ -180,7 +180,7 @@ FUZZ_FLAGS   = -std=c11 -D_GNU_SOURCE -fopenmp -g -O1 -fno-omit-frame-pointer -W
 FUZZ_TARGETS := idx npy model manifest cli
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_CORE    := src/core/core.c
-build/fuzz/fuzz_idx: $(FUZZ_CORE) src/data/idx.c
+build/fuzz/fuzz_idx: $(FUZZ_CORE) src/core/io.c src/data/idx.c
 build/fuzz/fuzz_npy: $(FUZZ_CORE) src/core/io.c
 build/fuzz/fuzz_model: $(FUZZ_CORE) src/core/io.c src/core/model_file.c src/nn/cnn.c
 build/fuzz/fuzz_manifest: $(FUZZ_CORE) src/core/io.c src/core/buf.c src/experiments/manifest.c
