@@ -213,13 +213,8 @@ Test(cli, fifo_inputs_fail_at_once)
  * on such a teacher (uncertainty, distill) is refused, naming the file. */
 Test(cli, no_dropout_model_records_zero_rates, .timeout = 120)
 {
-    char data[4096], dir[64], out[8192], args[8400], m[256], probe[4200];
-    edd_data_default_dir("mnist", data, sizeof data);
-    snprintf(probe, sizeof probe, "%s/train-images-idx3-ubyte", data);
-    char gz[4300];
-    snprintf(gz, sizeof gz, "%s.gz", probe);
-    if (access(probe, R_OK) && access(gz, R_OK))
-        cr_skip_test("MNIST not found in %s (make data)", data);
+    char data[4096], dir[64], out[8192], args[8400], m[256];
+    mnist_dir_or_skip(data, sizeof data);
     tmpdir_make(dir, sizeof dir, "clinodrop");
     snprintf(m, sizeof m, "%s/m.edd", dir);
     snprintf(args, sizeof args, "train --no-dropout --epochs 1 --train-limit 64 --quiet --data-dir %s --out %s", data, m);

@@ -6,6 +6,7 @@
 #include "edd.h"
 #include "edd/experiments.h"
 #include "edd/internal/manifest.h"
+#include "testutil.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -269,12 +270,7 @@ static void redo_alone(edd_ctx *ctx, const edd_repro_scale *sc, const char *dir,
 Test(reproduce, smoke_end_to_end_then_resume)
 {
     char data[4096], path[4200], dir[64];
-    edd_data_default_dir("mnist", data, sizeof data);
-    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte", data);
-    char gz[4300];
-    snprintf(gz, sizeof gz, "%s.gz", path);
-    if (access(path, R_OK) && access(gz, R_OK))
-        cr_skip_test("MNIST not found in %s (make data)", data);
+    mnist_dir_or_skip(data, sizeof data);
     if (system("command -v gnuplot >/dev/null 2>&1"))
         cr_skip_test("gnuplot is not installed (the plots stage needs it)");
     edd_ctx ctx;

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edd/data.h"
 #include "edd/nn.h"
+
+#include <unistd.h>
 
 /* A fresh folder /tmp/edd_NAME_XXXXXX in dir (n bytes). */
 static inline void tmpdir_make(char *dir, size_t n, const char *name)
@@ -62,6 +65,18 @@ static inline void model_make(edd_ctx *ctx, edd_cnn *m, int k, uint64_t seed)
         for (size_t i = 0; i < m->t[t].n; i++)
             m->t[t].data[i] = urand(key, c++, -0.05f, 0.05f);
     m->version++;
+}
+
+/* The MNIST folder edd reads by default into data (n bytes); skips the
+ * test when its training images are missing, plain and gzipped. */
+static inline void mnist_dir_or_skip(char *data, size_t n)
+{
+    char path[4200], gz[4300];
+    edd_data_default_dir("mnist", data, n);
+    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte", data);
+    snprintf(gz, sizeof gz, "%s.gz", path);
+    if (access(path, R_OK) && access(gz, R_OK))
+        cr_skip_test("MNIST not found in %s (make data)", data);
 }
 
 #endif
