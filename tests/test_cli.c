@@ -16,22 +16,12 @@
 
 TestSuite(cli, .timeout = 60);
 
-static const char *edd_bin(void)
-{
-    const char *b = getenv("EDD_BIN");
-    b = b ? b : "./edd";
-    struct stat st;
-    if (stat(b, &st) != 0)
-        cr_skip_test("no edd binary at %s (build it with make)", b);
-    return b;
-}
-
 /* Run `edd ARGS` with stdout and stderr captured into out (n bytes);
  * returns the exit status. */
 static int run(char *out, size_t n, const char *args)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 %s %s 2>&1", edd_bin(), args);
+    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 %s %s 2>&1", edd_bin_or_skip(), args);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t len = fread(out, 1, n - 1, p);

@@ -67,6 +67,17 @@ static inline void model_make(edd_ctx *ctx, edd_cnn *m, int k, uint64_t seed)
     m->version++;
 }
 
+/* The edd binary the Makefile builds (./edd, or $EDD_BIN under make
+ * sanitize); skips the test when it is missing. */
+static inline const char *edd_bin_or_skip(void)
+{
+    const char *b = getenv("EDD_BIN");
+    b = b ? b : "./edd";
+    if (access(b, X_OK))
+        cr_skip_test("no edd binary at %s (build it with make)", b);
+    return b;
+}
+
 /* The MNIST folder edd reads by default into data (n bytes); skips the
  * test when its training images are missing, plain and gzipped. */
 static inline void mnist_dir_or_skip(char *data, size_t n)

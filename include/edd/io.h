@@ -45,6 +45,30 @@ edd_status edd_file_fopen_regular(edd_ctx *ctx, const char *path, const char *ex
  * infinite, and its value. */
 edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const float *v, size_t n);
 
+/* Remove what writers killed before their rename left in dir: files named
+ * PREFIX*.tmp.<pid> (any name when prefix is NULL) whose pid is no longer a
+ * process on this machine. A live process's file, or one that cannot be
+ * removed, stays. *removed (may be NULL) gets the count. Fails only when
+ * dir cannot be listed; ctx may be NULL where no message is wanted.
+ * edd_file_write_atomic sweeps its own target's before it writes. */
+edd_status edd_tmp_sweep(edd_ctx *ctx, const char *dir, const char *prefix, int *removed);
+
+/* Bytes of memory this process can still take: MemAvailable plus free
+ * swap (/proc/meminfo), capped by RLIMIT_AS and RLIMIT_DATA less what the
+ * process already maps; SIZE_MAX where none of these can be read. */
+size_t edd_mem_available(void);
+
+/* EDD_OK if bytes fit in edd_mem_available(); else EDD_ERR_NOMEM naming
+ * what (a file and the array it declares), the bytes and the bytes
+ * available. Readers call it before an allocation whose size a file
+ * declares, so that a file claiming more than the machine has gets an
+ * error instead of an overcommitted buffer and the OOM killer. */
+edd_status edd_mem_check(edd_ctx *ctx, const char *what, size_t bytes);
+
+/* Bytes an unprivileged writer may still write to the file system holding
+ * dir (statvfs: f_bavail * f_frsize), in *bytes. */
+edd_status edd_disk_free(edd_ctx *ctx, const char *dir, uint64_t *bytes);
+
 /* ---- NumPy .npy, version 1.0 written; 1.0, 2.0 and 3.0 read ----
  * Little-endian, C order, rank 0..4. */
 typedef enum {

@@ -66,7 +66,8 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
               cli_data_opts *d, cli_opt_fn fn, void *user);
 
 /* Initialise the context with o->threads and load the train (train=1) or
- * test split, limited to limit examples (0 = all). Returns 0 or an exit
+ * test split, limited to limit examples (0 = all; a limit beyond the split
+ * is said on stderr, and the whole split used). Returns 0 or an exit
  * status. */
 int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds);
 
@@ -83,8 +84,10 @@ typedef struct {
 /* Check, before any work starts, every output that was given: not empty,
  * not a folder, not the same file as any input or another output (device
  * and inode when both exist, else the same path with its folder resolved),
- * and in a folder that exists and is writable. Returns 0, or EXIT_USAGE
- * after a message naming the option and the path. */
+ * and in a folder that exists and is writable. Then removes what a killed
+ * run left for each output (PATH.tmp.<pid> of a dead pid, edd_tmp_sweep).
+ * Returns 0, or EXIT_USAGE after a message naming the option and the
+ * path. */
 int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_path *out, int nout);
 
 /* The subcommands. */

@@ -1,5 +1,6 @@
 /* common.c - option parsing and error reporting shared by the subcommands. */
 #include "cli.h"
+#include "edd/io.h"
 
 #include <errno.h>
 #include <math.h>
@@ -139,6 +140,9 @@ int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, s
     const char *dir = o->data_dir ? o->data_dir : edd_data_default_dir(o->data, buf, sizeof buf);
     if (edd_dataset_load(ctx, dir, train, limit, ds))
         return cli_fail(cmd, ctx);
+    if (limit > ds->n)
+        fprintf(stderr, "edd %s: --%s-limit %zu is beyond the %zu %s images in %s; using those %zu\n", cmd,
+                train ? "train" : "test", limit, ds->n, train ? "training" : "test", dir, ds->n);
     return 0;
 }
 
@@ -218,6 +222,10 @@ int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_pa
         snprintf(dir, sizeof dir, "%.*s", dlen, dname);
         if (access(dir, W_OK | X_OK))
             return cli_usage(cmd, "--%s '%s': folder '%s' is not writable (%s)", o, p, dir, strerror(errno));
+        /* what a killed run of this command left for this output goes now */
+        char prefix[4200];
+        snprintf(prefix, sizeof prefix, "%s.tmp.", slash ? slash + 1 : p);
+        edd_tmp_sweep(NULL, dir, prefix, NULL);
     }
     return 0;
 }

@@ -3,14 +3,19 @@
 #include "edd/io.h"
 #include "io_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* .npy payloads are copied as they lie in memory. */
@@ -124,6 +129,131 @@ edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const
     return EDD_OK;
 }
 
+/* ---- what killed runs leave, and what the machine has left ---- */
+
+/* The pid of a name ending in ".tmp.<digits>", or 0 for any other name. */
+static pid_t tmp_owner(const char *name)
+{
+    const char *t = strstr(name, ".tmp.");
+    for (const char *n; t; t = n) {
+        n = strstr(t + 1, ".tmp.");
+        if (n)
+            continue;
+        const char *d = t + 5;
+        char *end;
+        errno = 0;
+        long pid = strtol(d, &end, 10);
+        if (*d < '0' || *d > '9' || *end || errno || pid <= 0 || pid > INT32_MAX)
+            return 0;
+        return (pid_t)pid;
+    }
+    return 0;
+}
+
+edd_status edd_tmp_sweep(edd_ctx *ctx, const char *dir, const char *prefix, int *removed)
+{
+    int count = 0;
+    if (removed)
+        *removed = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot list the folder for stale temporary files: %s", dir,
+                        strerror(errno));
+    size_t plen = prefix ? strlen(prefix) : 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        pid_t pid = tmp_owner(e->d_name);
+        if (!pid || (prefix && strncmp(e->d_name, prefix, plen)))
+            continue;
+        /* ESRCH: no such process. EPERM means it lives under another user. */
+        if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        count += unlinkat(dirfd(d), e->d_name, 0) == 0;
+    }
+    closedir(d);
+    if (removed)
+        *removed = count;
+    return EDD_OK;
+}
+
+/* The value of "key: N kB" in /proc/meminfo's text, in bytes; 0 if absent. */
+static uint64_t meminfo_bytes(const char *text, const char *key)
+{
+    const char *p = strstr(text, key);
+    return p ? strtoull(p + strlen(key), NULL, 10) * 1024u : 0;
+}
+
+size_t edd_mem_available(void)
+{
+    uint64_t avail = UINT64_MAX;
+    char text[4096];
+    int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, text, sizeof text - 1);
+        close(fd);
+        if (n > 0) {
+            text[n] = 0;
+            if (strstr(text, "MemAvailable:"))
+                avail = meminfo_bytes(text, "MemAvailable:") + meminfo_bytes(text, "SwapFree:");
+        }
+    }
+    /* /proc/self/statm: total and data+stack pages mapped now */
+    unsigned long long vm = 0, data = 0, page = (unsigned long long)sysconf(_SC_PAGESIZE);
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%llu %*u %*u %*u %*u %llu", &vm, &data) != 2)
+            vm = data = 0;
+        fclose(f);
+    }
+    const struct {
+        int resource;
+        unsigned long long used;
+    } caps[] = {{RLIMIT_AS, vm * page}, {RLIMIT_DATA, data * page}};
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        struct rlimit rl;
+        if (getrlimit(caps[i].resource, &rl) || rl.rlim_cur == RLIM_INFINITY)
+            continue;
+        uint64_t left = rl.rlim_cur > caps[i].used ? rl.rlim_cur - caps[i].used : 0;
+        if (left < avail)
+            avail = left;
+    }
+    return avail > SIZE_MAX ? SIZE_MAX : (size_t)avail;
+}
+
+edd_status edd_mem_check(edd_ctx *ctx, const char *what, size_t bytes)
+{
+    size_t avail = edd_mem_available();
+    if (bytes <= avail)
+        return EDD_OK;
+    return edd_fail(ctx, EDD_ERR_NOMEM,
+                    "%s: needs %zu bytes (%.1f MiB), expected at most the %zu bytes (%.1f MiB) of memory available "
+                    "(MemAvailable and free swap, RLIMIT_AS, RLIMIT_DATA)",
+                    what, bytes, bytes / 1048576.0, avail, avail / 1048576.0);
+}
+
+edd_status edd_disk_free(edd_ctx *ctx, const char *dir, uint64_t *bytes)
+{
+    struct statvfs vs;
+    if (statvfs(dir, &vs))
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot read the free disk space: %s", dir, strerror(errno));
+    *bytes = (uint64_t)vs.f_bavail * (uint64_t)vs.f_frsize;
+    return EDD_OK;
+}
+
+/* The folder holding path, and path's last component, into dir and base
+ * (each PATH_MAX bytes); nonzero if either does not fit. */
+static int path_split(const char *path, char *dir, char *base)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    const char *b = slash ? slash + 1 : path;
+    if (len >= PATH_MAX || strlen(b) >= PATH_MAX)
+        return -1;
+    memcpy(dir, slash ? path : ".", len);
+    dir[len] = '\0';
+    strcpy(base, b);
+    return 0;
+}
+
 edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *const *chunks, const size_t *sizes,
                                  int nchunks)
 {
@@ -134,10 +264,16 @@ edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *con
         if (sizes[i] > 0 && !chunks[i])
             return edd_fail(ctx, EDD_ERR_ARG, "%s: chunk %d is NULL with %zu bytes, expected data", path, i, sizes[i]);
 
-    char tmp[PATH_MAX];
+    char tmp[PATH_MAX], dir[PATH_MAX], base[PATH_MAX + 8];
     int len = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (len < 0 || (size_t)len >= sizeof tmp)
+    if (len < 0 || (size_t)len >= sizeof tmp || path_split(path, dir, base))
         return edd_fail(ctx, EDD_ERR_ARG, "%s: path is too long, expected under %d bytes", path, PATH_MAX - 32);
+    /* a run killed before its rename left its temporary file; it goes now.
+     * Best effort: a folder that cannot be listed fails at open below. */
+    strcat(base, ".tmp.");
+    edd_tmp_sweep(NULL, dir, base, NULL);
+    /* one of this pid can only be a dead process's that had the same pid */
+    unlink(tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0)
         return edd_fail(ctx, EDD_ERR_IO, "%s: cannot create the temporary file %s: %s", path, tmp, strerror(errno));
@@ -436,6 +572,11 @@ static edd_status npy_read_file(edd_ctx *ctx, const char *path, FILE *f, edd_npy
         return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %zu payload bytes, expected %zu for shape %s of '%s': %s",
                         path, payload, out->nbytes, shp, npy_descr[out->dtype],
                         payload < out->nbytes ? "the file is truncated" : "trailing bytes");
+    char what[PATH_MAX + 200];
+    snprintf(what, sizeof what, "%s: the .npy payload of shape %s", path, shp);
+    edd_status st = edd_mem_check(ctx, what, out->nbytes);
+    if (st)
+        return st;
     out->data = malloc(out->nbytes ? out->nbytes : 1);
     if (!out->data)
         return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the .npy payload", path, out->nbytes);

@@ -4,6 +4,7 @@
 #include "io_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,11 @@ static edd_status model_read_file(edd_ctx *ctx, const char *path, FILE *f, edd_m
                         (unsigned long long)h->nparams, why);
     }
     size_t pbytes = (size_t)body;
+    char what[PATH_MAX + 64];
+    snprintf(what, sizeof what, "%s: the parameters", path);
+    edd_status st = edd_mem_check(ctx, what, pbytes);
+    if (st)
+        return st;
     *params = malloc(pbytes ? pbytes : 1);
     if (!*params)
         return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the parameters", path, pbytes);
@@ -140,7 +146,7 @@ static edd_status model_read_file(edd_ctx *ctx, const char *path, FILE *f, edd_m
     if (crc != stored)
         return edd_fail(ctx, EDD_ERR_FORMAT, "%s: CRC32 is 0x%08x, expected 0x%08x: the file is corrupt", path, crc,
                         stored);
-    edd_status st = model_check(ctx, path, h, EDD_ERR_FORMAT);
+    st = model_check(ctx, path, h, EDD_ERR_FORMAT);
     return st ? st : edd_check_finite(ctx, EDD_ERR_FORMAT, path, *params, pbytes / sizeof(float));
 }
 

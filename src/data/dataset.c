@@ -1,5 +1,6 @@
 /* dataset.c - MNIST-style datasets from IDX files. See include/edd/data.h. */
 #include "edd/data.h"
+#include "edd/io.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -51,6 +52,11 @@ static edd_status dataset_fill(edd_ctx *ctx, const char *ipath, const edd_idx *i
     if (limit > 0 && limit < n)
         n = limit;
     size_t pix = (size_t)im->ne[1] * im->ne[2];
+    char what[PATH_MAX + 100];
+    snprintf(what, sizeof what, "%s: %zu images of %zu pixels as floats", ipath, n, pix);
+    edd_status st = edd_mem_check(ctx, what, n * pix * sizeof *out->x + n);
+    if (st)
+        return st;
     out->x = malloc(n * pix * sizeof *out->x);
     out->y = malloc(n);
     if (!out->x || !out->y)

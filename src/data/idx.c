@@ -3,6 +3,7 @@
 #include "edd/io.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,11 @@ static edd_status idx_parse(edd_ctx *ctx, gzFile f, const char *path, edd_idx *o
         return edd_fail(ctx, EDD_ERR_FORMAT, "%s: IDX dimensions %s declare %zu bytes, expected at most %zu", path,
                         dims, size, EDD_IDX_MAX_BYTES);
 
+    char what[PATH_MAX + 100];
+    snprintf(what, sizeof what, "%s: the IDX payload of dimensions %s", path, dims);
+    st = edd_mem_check(ctx, what, size);
+    if (st)
+        return st;
     /* The buffer grows with the bytes actually read (doubling from
      * IDX_READ_FIRST), so that a short file declaring a large payload costs
      * no more than the file itself. */

@@ -142,8 +142,8 @@ static void script(edd_buf *s, const char *fig, const char *csv_rel, const repro
 static edd_status run_gnuplot(repro *r, const char *fig, const char *gp, const char *png)
 {
     edd_buf tmp = {0}, log = {0}, cmd = {0};
-    edd_buf_printf(&tmp, "%s.%ld.tmp", png, (long)getpid());
-    edd_buf_printf(&log, "%s.log", tmp.s);
+    edd_buf_printf(&tmp, "%s.gnuplot.tmp.%ld", png, (long)getpid());
+    edd_buf_printf(&log, "%s.gnuplot.log", png);
     edd_buf_printf(&cmd, "gnuplot -e \"outfile='%s'\" '%s' >'%s' 2>&1", tmp.s, gp, log.s);
     edd_status st = edd_buf_status(r->ctx, &cmd, "the gnuplot command");
     if (st) {

@@ -2,6 +2,8 @@
  * run the stage table in order, skipping each stage whose manifest is valid
  * and redoing the rest (include/edd/experiments.h says when a stage is
  * valid). */
+#include "edd/io.h"
+#include "edd/nn.h"
 #include "edd/progress.h"
 #include "repro.h"
 #include "edd/internal/manifest.h"
@@ -38,15 +40,20 @@ static edd_status mkdir_p(edd_ctx *ctx, const char *dir)
     return EDD_OK;
 }
 
+/* The results folder itself, then its subfolders. */
+static const char *const folder_sub[] = {".", "stages", "models", "sigma", "plots"};
+#define FOLDER_NSUB (sizeof folder_sub / sizeof folder_sub[0])
+
 /* The results folder and its subfolders, then its lock, held by *lockfd:
- * one run at a time per folder, the lock going with the process. */
-static edd_status open_folder(edd_ctx *ctx, const char *out_dir, int *lockfd)
+ * one run at a time per folder, the lock going with the process. Holding
+ * it, remove the temporary files of killed runs (*.tmp.<pid>) from every
+ * folder: no other writer can be at work there. */
+static edd_status open_folder(edd_ctx *ctx, const char *out_dir, int quiet, int *lockfd)
 {
-    static const char *const sub[] = {"stages", "models", "sigma", "plots"};
     char path[EDD_PATH_MAX];
     edd_status st = mkdir_p(ctx, out_dir);
-    for (size_t i = 0; !st && i < sizeof sub / sizeof sub[0]; i++) {
-        st = edd_path_join(ctx, path, sizeof path, out_dir, sub[i]);
+    for (size_t i = 1; !st && i < FOLDER_NSUB; i++) {
+        st = edd_path_join(ctx, path, sizeof path, out_dir, folder_sub[i]);
         if (!st)
             st = mkdir_p(ctx, path);
     }
@@ -62,7 +69,37 @@ static edd_status open_folder(edd_ctx *ctx, const char *out_dir, int *lockfd)
         *lockfd = -1;
         return edd_fail(ctx, EDD_ERR_IO, "%s: held by another `edd reproduce` on this folder, expected none", path);
     }
-    return EDD_OK;
+    int swept = 0;
+    for (size_t i = 0; !st && i < FOLDER_NSUB; i++) {
+        int n = 0;
+        st = edd_path_join(ctx, path, sizeof path, out_dir, folder_sub[i]);
+        if (!st)
+            st = edd_tmp_sweep(ctx, path, NULL, &n);
+        swept += n;
+    }
+    if (!st && swept && !quiet)
+        fprintf(stderr, "reproduce: removed %d temporary file%s left by a killed run\n", swept, swept > 1 ? "s" : "");
+    return st;
+}
+
+/* Check that out_dir's file system has room for what one stage may write.
+ * The largest stages write two models and the sigma and soft-label arrays
+ * of the training set (Eqs. 1-2); an atomic rewrite holds the old file and
+ * the new one at once, so that is counted twice, plus 16 MiB for CSVs,
+ * plots and manifests. */
+static edd_status check_disk(edd_ctx *ctx, const edd_repro_scale *sc, const char *out_dir, const char *stage)
+{
+    const int k = 11; /* the distilled models: 10 classes and the outlier */
+    uint64_t model = EDD_MODEL_HEADER_BYTES + EDD_MODEL_CRC_BYTES + 4 * (uint64_t)edd_cnn_nparams(k);
+    uint64_t n = sc->train_n ? sc->train_n : 60000, arrays = n * 4 * (k + 1);
+    uint64_t need = 2 * (2 * model + arrays) + (16u << 20), free_bytes;
+    edd_status st = edd_disk_free(ctx, out_dir, &free_bytes);
+    if (!st && free_bytes < need)
+        st = edd_fail(ctx, EDD_ERR_IO,
+                      "%s: %.1f MiB free, expected at least %.1f MiB before stage %s (two models and the training "
+                      "set's arrays, old and new): free some space and rerun; finished stages are kept",
+                      out_dir, free_bytes / 1048576.0, need / 1048576.0, stage);
+    return st;
 }
 
 /* Run stage i of the table (its manifest tag and deps signature given):
@@ -105,7 +142,7 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
     if (o->force && (force = edd_repro_stage_find(o->force)) < 0)
         return edd_fail(ctx, EDD_ERR_ARG, "--force '%s': not a stage name (edd reproduce --help lists them)",
                         o->force);
-    edd_status st = open_folder(ctx, o->out_dir, &lockfd);
+    edd_status st = open_folder(ctx, o->out_dir, o->quiet, &lockfd);
     if (st)
         return st;
     /* the stages downstream of a forced one are redone only if its outputs
@@ -129,7 +166,9 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         if (st)
             break;
         int ran = i == force || !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], &secs, why, sizeof why);
-        if (ran) {
+        if (ran)
+            st = check_disk(ctx, sc, o->out_dir, s->name);
+        if (ran && !st) {
             if (!o->quiet)
                 fprintf(stderr, "reproduce: stage %s (%s)\n  because %s\n", s->name, s->what, why);
             st = run_stage(&r, i, tag, dsig, &sig[i], &secs);
