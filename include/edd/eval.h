@@ -6,9 +6,9 @@
  *                       the outlier class, K = 11 only), misclassified
  *                       (otherwise), and the mean L2 norm of adv - x over
  *                       the misclassified images;
- *   the attack itself:  its success on the source model (FGM: the source
- *                       misclassifies; JSMA and CW: the source predicts
- *                       the target).
+ *   the attack itself:  its success on the source model, one rule for
+ *                       every attack and caller (edd_attack_eval,
+ *                       docs/ATTACKS.md "One scoring rule").
  * Every rate is over ALL attacked images, including those the target model
  * already got wrong when clean (cleverhans-style papers attack every test
  * image); the clean accuracy is reported beside so the reader can tell.
@@ -29,6 +29,25 @@ typedef struct {
     double source_success;        /* the attack's own success rate on its source model */
     double seconds;               /* the attack's wall time (set by the caller) */
 } edd_attack_scores;
+
+/* What the attack tried to do, for its success on the source model. */
+typedef struct {
+    const uint8_t *target; /* NULL: untargeted (FGM, PGD); else the class of each image (JSMA, CW) */
+    float kappa;           /* targeted: the margin the target's logit must keep (CW's confidence; 0 for JSMA) */
+} edd_attack_goal;
+
+/* The one scoring rule (docs/ATTACKS.md): run tgt on x and on adv, and src
+ * on adv (the same pass when src == tgt), and score with
+ * edd_scores_compute. The attack succeeded on its source when
+ *   untargeted: src predicts a real class other than y (on a K = 11 source
+ *               the outlier class is a detection, not a success);
+ *   targeted:   the argmax of src's logits, after goal->kappa is taken
+ *               from the target's, is the target (cleverhans' CW test;
+ *               for kappa 0, src predicts the target).
+ * Every caller (edd attack, edd reproduce) scores through here, so their
+ * numbers agree. x and adv are n x 784; s->seconds is left 0. */
+edd_status edd_attack_eval(edd_ctx *ctx, const edd_cnn *src, const edd_cnn *tgt, const float *x, const uint8_t *y,
+                           size_t n, const float *adv, const edd_attack_goal *goal, edd_attack_scores *s);
 
 /* argmax over all K outputs of m (no dropout) for n images x (n x 784),
  * in batches of `batch`; writes pred (n ints). */

@@ -22,7 +22,8 @@ static const char *help =
     "images the recovered (true label predicted), detected (outlier class, K=11)\n"
     "and misclassified rates over ALL N images (clean mistakes included), the mean\n"
     "L2 perturbation of the misclassified ones, the attack's success on its source\n"
-    "(FGM: misclassified; JSMA, CW: target class predicted) and the wall time.\n"
+    "(FGM: a real class other than the label; JSMA: the target; CW: the target by\n"
+    "its confidence margin; docs/ATTACKS.md) and the wall time.\n"
     "JSMA and CW targets: a random real class other than the label, from --seed.\n\n"
     "  --attack fgm|jsma|cw   the attack (required)\n"
     "  --model PATH           target model (required)\n"
@@ -235,10 +236,9 @@ int cmd_attack(int argc, char **argv)
     const edd_cnn *src = a.source ? &srcm : &tgt;
     size_t n = ds.n;
     float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float) + 1);
-    int *pc = malloc(n * sizeof(int) + 1), *pa = malloc(n * sizeof(int) + 1), *ps = malloc(n * sizeof(int) + 1);
     int *steps = calloc(n + 1, sizeof(int));
     uint8_t *targets = malloc(n + 1), *ok = calloc(n + 1, 1);
-    if (!rc && (!adv || !pc || !pa || !ps || !steps || !targets || !ok)) {
+    if (!rc && (!adv || !steps || !targets || !ok)) {
         edd_fail(&ctx, EDD_ERR_NOMEM, "out of memory for %zu images", n);
         rc = cli_fail(cmd, &ctx);
     }
@@ -249,16 +249,11 @@ int cmd_attack(int argc, char **argv)
         if (run_attack(&ctx, &a, src, &ds, a.attack == A_FGM ? NULL : targets, adv, ok, steps))
             rc = cli_fail(cmd, &ctx);
         double secs = edd_now() - t0;
-        if (!rc && (edd_predict(&ctx, &tgt, ds.x, n, 256, pc) || edd_predict(&ctx, &tgt, adv, n, 256, pa) ||
-                    (src != &tgt && edd_predict(&ctx, src, adv, n, 256, ps))))
+        edd_attack_goal goal = {.target = a.attack == A_FGM ? NULL : targets,
+                                .kappa = a.attack == A_CW ? a.cw.confidence : 0.0f};
+        if (!rc && edd_attack_eval(&ctx, src, &tgt, ds.x, ds.y, n, adv, &goal, &s))
             rc = cli_fail(cmd, &ctx);
-        if (!rc) {
-            const int *pred_src = src != &tgt ? ps : pa;
-            for (size_t i = 0; i < n; i++)
-                ok[i] = a.attack == A_FGM ? pred_src[i] != ds.y[i] : pred_src[i] == targets[i];
-            edd_scores_compute(n, tgt.k, ds.y, pc, pa, ds.x, adv, ok, &s);
-            s.seconds = secs;
-        }
+        s.seconds = secs;
     }
     if (!rc)
         rc = cli_finite(cmd, "the mean L2 distance", s.mean_l2);
@@ -273,7 +268,7 @@ int cmd_attack(int argc, char **argv)
             pix += 2.0 * steps[i] / EDD_IMG_SIZE;
         print_json(&a, &d, &tgt, src, &s, n ? pix / (double)n : 0.0, ctx.nthreads);
     }
-    free(adv); free(pc); free(pa); free(ps); free(steps); free(targets); free(ok);
+    free(adv); free(steps); free(targets); free(ok);
     edd_cnn_free(&tgt);
     edd_cnn_free(&srcm);
     edd_dataset_free(&ds);

@@ -5,25 +5,86 @@
 #include <stdlib.h>
 #include <string.h>
 
-edd_status edd_predict(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n, int batch, int *pred)
+/* m's logits (n x K, malloc'd into *z) on the n images x, in batches of
+ * batch, and their argmax into pred. */
+static edd_status logits(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n, int batch, float **z, int *pred)
 {
+    *z = NULL;
     if (n == 0)
         return EDD_OK;
     /* edd_evaluate reads only x from the dataset (labels are zeros here) */
     edd_dataset ds = {.n = n, .c = EDD_IMG_C, .h = EDD_IMG_H, .w = EDD_IMG_W, .x = (float *)x};
     ds.y = calloc(n, 1);
-    float *z = malloc(n * (size_t)m->k * sizeof(float));
-    if (!ds.y || !z) {
+    *z = malloc(n * (size_t)m->k * sizeof(float));
+    if (!ds.y || !*z) {
         free(ds.y);
-        free(z);
+        free(*z);
+        *z = NULL;
         return edd_fail(ctx, EDD_ERR_NOMEM, "predict: out of memory for %zu images", n);
     }
     edd_eval_result r;
-    edd_status st = edd_evaluate(ctx, m, &ds, batch, z, &r);
+    edd_status st = edd_evaluate(ctx, m, &ds, batch, *z, &r);
     for (size_t i = 0; !st && i < n; i++)
-        pred[i] = edd_argmax(z + i * (size_t)m->k, m->k);
+        pred[i] = edd_argmax(*z + i * (size_t)m->k, m->k);
     free(ds.y);
+    return st;
+}
+
+edd_status edd_predict(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n, int batch, int *pred)
+{
+    float *z;
+    edd_status st = logits(ctx, m, x, n, batch, &z, pred);
     free(z);
+    return st;
+}
+
+/* Did the attack reach its goal on the source, whose logits on image i's
+ * adversarial example are z (K of them, argmax pred)? */
+static int source_success(const float *z, int k, int pred, uint8_t y, const edd_attack_goal *goal, size_t i)
+{
+    if (!goal || !goal->target)
+        return pred != y && !(k == 11 && pred == 10);
+    float zt[64];
+    memcpy(zt, z, (size_t)k * sizeof *zt);
+    zt[goal->target[i]] -= goal->kappa;
+    return edd_argmax(zt, k) == goal->target[i];
+}
+
+edd_status edd_attack_eval(edd_ctx *ctx, const edd_cnn *src, const edd_cnn *tgt, const float *x, const uint8_t *y,
+                           size_t n, const float *adv, const edd_attack_goal *goal, edd_attack_scores *s)
+{
+    memset(s, 0, sizeof *s);
+    if (src->k > 64 || tgt->k > 64)
+        return edd_fail(ctx, EDD_ERR_ARG, "attack eval: K = %d and %d, expected at most 64", src->k, tgt->k);
+    for (size_t i = 0; goal && goal->target && i < n; i++)
+        if (goal->target[i] >= src->k)
+            return edd_fail(ctx, EDD_ERR_ARG, "attack eval: target %d of image %zu, expected < K = %d",
+                            goal->target[i], i, src->k);
+    int *pc = malloc(n * sizeof(int) + 1), *pa = malloc(n * sizeof(int) + 1), *ps = malloc(n * sizeof(int) + 1);
+    uint8_t *ok = malloc(n + 1);
+    float *zs = NULL, *za = NULL;
+    edd_status st = !pc || !pa || !ps || !ok ? edd_fail(ctx, EDD_ERR_NOMEM, "attack eval: out of memory for %zu "
+                                                        "images", n)
+                                             : EDD_OK;
+    if (!st)
+        st = edd_predict(ctx, tgt, x, n, 256, pc);
+    if (!st)
+        st = logits(ctx, tgt, adv, n, 256, &za, pa);
+    if (!st && src != tgt)
+        st = logits(ctx, src, adv, n, 256, &zs, ps);
+    if (!st) {
+        const float *z = src != tgt ? zs : za;
+        const int *p = src != tgt ? ps : pa;
+        for (size_t i = 0; i < n; i++)
+            ok[i] = (uint8_t)source_success(z + i * (size_t)src->k, src->k, p[i], y[i], goal, i);
+        edd_scores_compute(n, tgt->k, y, pc, pa, x, adv, ok, s);
+    }
+    free(pc);
+    free(pa);
+    free(ps);
+    free(ok);
+    free(zs);
+    free(za);
     return st;
 }
 

@@ -116,21 +116,17 @@ edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const e
         n = r->test.n;
     const float *x = r->test.x;
     const uint8_t *y = r->test.y;
-    float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float));
-    uint8_t *ok = malloc(n), *target = malloc(n);
-    int *pc = malloc(n * sizeof(int)), *pa = malloc(n * sizeof(int));
-    if (!adv || !ok || !target || !pc || !pa)
+    float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float) + 1);
+    uint8_t *ok = malloc(n + 1), *target = malloc(n + 1);
+    if (!adv || !ok || !target)
         st = edd_fail(ctx, EDD_ERR_NOMEM, "attack: out of memory for %zu images", n);
+    edd_attack_goal goal = {.target = a == ATT_FGM ? NULL : target, .kappa = a == ATT_CW ? value : 0.0f};
     double t0 = edd_now();
     if (!st && a == ATT_FGM) {
         edd_fgm_opts o = edd_fgm_defaults();
         o.eps = value;
         o.real_only = adaptive;
         st = edd_fgm(ctx, src, x, y, n, &o, adv);
-        if (!st)
-            st = edd_predict(ctx, src, adv, n, 256, pa);
-        for (size_t i = 0; !st && i < n; i++)
-            ok[i] = pa[i] != y[i] && !(src->k == 11 && pa[i] == 10);
     } else if (!st && a == ATT_JSMA) {
         edd_jsma_opts o = edd_jsma_defaults();
         o.gamma = value;
@@ -147,13 +143,11 @@ edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const e
         edd_attack_targets(SEED_TARGETS, y, n, 0, EDD_N_REAL, target);
         st = edd_cw_l2(ctx, src, x, target, n, &o, adv, ok);
     }
+    double secs = edd_now() - t0;
     if (!st)
-        st = edd_predict(ctx, tgt, x, n, 256, pc);
-    if (!st)
-        st = edd_predict(ctx, tgt, adv, n, 256, pa);
+        st = edd_attack_eval(ctx, src, tgt, x, y, n, adv, &goal, s);
     if (!st) {
-        edd_scores_compute(n, tgt->k, y, pc, pa, x, adv, ok, s);
-        s->seconds = edd_now() - t0;
+        s->seconds = secs;
         if (!r->o->quiet)
             fprintf(stderr, "reproduce:   %s %s=%g%s on %zu: recovered %.3f detected %.3f misclassified %.3f (%.1f s)\n",
                     repro_att_names[a], repro_att_settings[a], value, adaptive ? " (adaptive)" : "", n, s->recovered, s->detected,
@@ -162,8 +156,6 @@ edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const e
     free(adv);
     free(ok);
     free(target);
-    free(pc);
-    free(pa);
     return st;
 }
 
