@@ -49,6 +49,14 @@ typedef struct {
 edd_status edd_attack_eval(edd_ctx *ctx, const edd_cnn *src, const edd_cnn *tgt, const float *x, const uint8_t *y,
                            size_t n, const float *adv, const edd_attack_goal *goal, edd_attack_scores *s);
 
+/* 1 when a prediction pred of a K-output model on an image labelled y is a
+ * misclassification: a real class other than y. On a K = 11 model the
+ * outlier class (10) is a detection, not a misclassification. */
+static inline int edd_misclassified(int k, int pred, int y)
+{
+    return pred != y && !(k == 11 && pred == 10);
+}
+
 /* argmax over all K outputs of m (no dropout) for n images x (n x 784),
  * in batches of `batch`; writes pred (n ints). */
 edd_status edd_predict(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n, int batch, int *pred);

@@ -42,6 +42,10 @@ typedef struct {
     int passes_list[EDD_REPRO_MAX_POINTS]; /* Fig. 2e */
     float study_eps;            /* FGM eps of Figs. 2d-e */
     int cw_iterations, cw_bsearch;
+    size_t sec_n;               /* test images of the security curve */
+    int n_sec_eps;
+    float sec_eps[EDD_REPRO_MAX_POINTS]; /* its L-inf eps */
+    int pgd_steps, pgd_restarts;         /* its PGD */
 } edd_repro_scale;
 
 /* The settings of scale `name` (smoke, quick or paper); EDD_ERR_ARG for

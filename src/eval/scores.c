@@ -43,7 +43,7 @@ edd_status edd_predict(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n,
 static int source_success(const float *z, int k, int pred, uint8_t y, const edd_attack_goal *goal, size_t i)
 {
     if (!goal || !goal->target)
-        return pred != y && !(k == 11 && pred == 10);
+        return edd_misclassified(k, pred, y);
     float zt[64];
     memcpy(zt, z, (size_t)k * sizeof *zt);
     zt[goal->target[i]] -= goal->kappa;
@@ -105,7 +105,7 @@ void edd_scores_compute(size_t n, int k, const uint8_t *y, const int *pred_clean
         src += source_ok && source_ok[i] != 0;
         if (pred_adv[i] == y[i]) {
             rec++;
-        } else if (pred_adv[i] == outlier) {
+        } else if (!edd_misclassified(k, pred_adv[i], y[i])) {
             det++;
         } else {
             mis++;

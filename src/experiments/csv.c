@@ -2,6 +2,7 @@
 #include "repro.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,19 @@ edd_status repro_rows_write(repro *r, const char *rel, const repro_row *rows, in
     edd_status st = repro_write_text(r, rel, &t);
     edd_buf_free(&t);
     return st;
+}
+
+void repro_wilson(double p, size_t n, double *lo, double *hi)
+{
+    const double z = 1.959964, nn = (double)n;
+    if (n == 0) {
+        *lo = 0.0, *hi = 1.0;
+        return;
+    }
+    double c = (p + z * z / (2 * nn)) / (1 + z * z / nn);
+    double h = z / (1 + z * z / nn) * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn));
+    *lo = fmax(0.0, c - h);
+    *hi = fmin(1.0, c + h);
 }
 
 /* Copy field f (up to the next comma) into dst (cap bytes); 0 if it does not fit. */

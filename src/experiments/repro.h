@@ -12,6 +12,7 @@
  *   plot.c     the gnuplot scripts and PNGs
  *   report.c   report.md
  *   harness.c  data, models and the attack-and-score step every stage uses
+ *   security.c the worst case per image over the adaptive attacks
  *   stages.c   the stage bodies and the stage table
  *   manifest.c the stage manifests (edd_manifest_*, in experiments.h)
  *   runner.c   edd_reproduce: folders, lock, manifests, skip or redo */
@@ -32,7 +33,7 @@
 
 /* Seeds (docs/REPRODUCING.md). */
 enum { SEED_BASELINE = 1, SEED_TEACHER = 2, SEED_DISTILLED = 3, SEED_SURR_U = 4, SEED_SURR_D_TEACHER = 5,
-       SEED_SURR_D = 6, SEED_TARGETS = 7 };
+       SEED_SURR_D = 6, SEED_TARGETS = 7, SEED_PGD = 8 };
 
 /* The three attacks, their CSV names and the name of their setting. */
 typedef enum { ATT_FGM, ATT_JSMA, ATT_CW, ATT_COUNT } att_kind;
@@ -52,7 +53,8 @@ enum {
     G_FGM = 32,    /* each attack's subset and points */
     G_JSMA = 64,
     G_CW = 128,
-    G_ALL = 255
+    G_SEC = 256,   /* the security curve: its images, eps, PGD steps and restarts */
+    G_ALL = 511
 };
 
 typedef struct repro repro;
@@ -104,6 +106,7 @@ typedef struct {
     "figure,source,target,attack,setting,value,variant,n,recovered,detected,misclassified,mean_l2,source_success," \
     "clean_accuracy,false_positives"
 #define REPRO_HEADLINE_HEADER "metric,model,attack,setting,n,paper,ours"
+#define REPRO_SEC_HEADER "model,eps,attack,n,broken,only,robust_accuracy,lo,hi"
 
 /* ---- scale.c ---- */
 
@@ -147,6 +150,10 @@ edd_status repro_write_text(repro *r, const char *rel, const edd_buf *t);
 
 /* Write rows as a CSV (REPRO_CSV_HEADER first) to out_dir/rel, registered. */
 edd_status repro_rows_write(repro *r, const char *rel, const repro_row *rows, int n);
+
+/* The Wilson score interval at 95% of a rate p over n images, as
+ * fractions in [0, 1]. */
+void repro_wilson(double p, size_t n, double *lo, double *hi);
 
 /* Read out_dir/rel, a CSV written by repro_rows_write; *rows is malloc'd
  * (caller frees). */
@@ -192,6 +199,17 @@ edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const e
 /* The CSV row of one attack point. */
 void repro_fill_row(repro_row *w, const char *fig, const char *src, const char *tgt, att_kind a, const char *setting,
                     double value, int adaptive, const edd_attack_scores *s);
+
+/* ---- security.c ---- */
+
+/* The security curve's attacks, in security.csv's order: FGM and PGD with
+ * each loss, then PGD transferred from U and from D. */
+extern const char *const repro_sec_names[8];
+
+/* The "security" stage: the worst case per image over that suite, for the
+ * baseline and the distilled model at each eps of the scale; writes
+ * security.csv (REPRO_SEC_HEADER). */
+edd_status repro_st_security(repro *r, const repro_stage *s);
 
 /* ---- stages.c ---- */
 
