@@ -1,4 +1,5 @@
-/* csv.c - the figure CSVs: one row per attack point (REPRO_CSV_HEADER). */
+/* csv.c - the figure CSVs (one row per attack point, REPRO_CSV_HEADER),
+ * security.csv (REPRO_SEC_HEADER) and the Wilson interval their tables use. */
 #include "repro.h"
 
 #include <errno.h>
@@ -77,7 +78,37 @@ static int parse_row(char *line, repro_row *w)
     return 1;
 }
 
-edd_status repro_rows_read(const repro *r, const char *rel, repro_row **rows, int *n)
+static int parse_fig_row(char *line, void *row) { return parse_row(line, row); }
+
+/* One security.csv row (REPRO_SEC_HEADER); 0 if malformed. */
+static int parse_sec_row(char *line, void *row)
+{
+    repro_sec_row *w = row;
+    char num[6][64];
+    char *f = line, *end;
+    memset(w, 0, sizeof *w);
+    int ok = field(&f, w->model, sizeof w->model) && field(&f, num[0], sizeof num[0]) &&
+             field(&f, w->attack, sizeof w->attack);
+    size_t *counts[3] = {&w->n, &w->broken, &w->only};
+    double *rates[3] = {&w->robust, &w->lo, &w->hi};
+    for (int i = 0; ok && i < 3; i++) {
+        ok = field(&f, num[1], sizeof num[1]) && num[1][0];
+        *counts[i] = strtoull(num[1], &end, 10);
+        ok = ok && !*end;
+    }
+    for (int i = 0; ok && i < 3; i++) {
+        ok = field(&f, num[2], sizeof num[2]) && num[2][0];
+        *rates[i] = strtod(num[2], &end);
+        ok = ok && !*end;
+    }
+    w->eps = strtod(num[0], &end);
+    return ok && num[0][0] && !*end && !*f;
+}
+
+/* Read out_dir/rel, whose first line must be header, parsing each further
+ * line into the next of *rows (elements of elsize bytes, malloc'd). */
+static edd_status read_csv(const repro *r, const char *rel, const char *header, size_t elsize,
+                           int (*parse)(char *, void *), void **rows, int *n)
 {
     edd_ctx *ctx = r->ctx;
     char path[EDD_PATH_MAX];
@@ -91,9 +122,8 @@ edd_status repro_rows_read(const repro *r, const char *rel, repro_row **rows, in
         return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
     char line[1024];
     int cap = 0, lineno = 1;
-    if (!fgets(line, sizeof line, f) || strcmp(line, REPRO_CSV_HEADER "\n"))
-        st = edd_fail(ctx, EDD_ERR_FORMAT, "%s: first line is not the header, expected '%s'", path,
-                      REPRO_CSV_HEADER);
+    if (!fgets(line, sizeof line, f) || strncmp(line, header, strlen(header)) || strcmp(line + strlen(header), "\n"))
+        st = edd_fail(ctx, EDD_ERR_FORMAT, "%s: first line is not the header, expected '%s'", path, header);
     while (!st && fgets(line, sizeof line, f)) {
         lineno++;
         size_t ll = strlen(line);
@@ -101,15 +131,15 @@ edd_status repro_rows_read(const repro *r, const char *rel, repro_row **rows, in
             line[--ll] = 0;
         if (*n == cap) {
             cap = cap ? 2 * cap : 16;
-            repro_row *g = realloc(*rows, (size_t)cap * sizeof **rows);
+            void *g = realloc(*rows, (size_t)cap * elsize);
             if (!g) {
                 st = edd_fail(ctx, EDD_ERR_NOMEM, "%s: out of memory", path);
                 break;
             }
             *rows = g;
         }
-        if (!parse_row(line, &(*rows)[*n]))
-            st = edd_fail(ctx, EDD_ERR_FORMAT, "%s:%d: '%s' is not a row of 15 fields", path, lineno, line);
+        if (!parse(line, (char *)*rows + (size_t)*n * elsize))
+            st = edd_fail(ctx, EDD_ERR_FORMAT, "%s:%d: '%s' is not a row of the header's fields", path, lineno, line);
         else
             (*n)++;
     }
@@ -119,5 +149,21 @@ edd_status repro_rows_read(const repro *r, const char *rel, repro_row **rows, in
         *rows = NULL;
         *n = 0;
     }
+    return st;
+}
+
+edd_status repro_rows_read(const repro *r, const char *rel, repro_row **rows, int *n)
+{
+    void *v;
+    edd_status st = read_csv(r, rel, REPRO_CSV_HEADER, sizeof **rows, parse_fig_row, &v, n);
+    *rows = v;
+    return st;
+}
+
+edd_status repro_sec_read(const repro *r, const char *rel, repro_sec_row **rows, int *n)
+{
+    void *v;
+    edd_status st = read_csv(r, rel, REPRO_SEC_HEADER, sizeof **rows, parse_sec_row, &v, n);
+    *rows = v;
     return st;
 }

@@ -146,10 +146,23 @@ edd_status repro_output(repro *r, const char *rel);
  * building failed (t->err) is that error instead. */
 edd_status repro_write_text(repro *r, const char *rel, const edd_buf *t);
 
+/* One row of security.csv: the images of `n` that attack breaks (among
+ * those the model classifies when clean), those only it breaks, and the
+ * robust accuracy against it with its 95% Wilson interval. */
+typedef struct {
+    char model[32], attack[16];
+    double eps;
+    size_t n, broken, only;
+    double robust, lo, hi;
+} repro_sec_row;
+
 /* ---- csv.c ---- */
 
 /* Write rows as a CSV (REPRO_CSV_HEADER first) to out_dir/rel, registered. */
 edd_status repro_rows_write(repro *r, const char *rel, const repro_row *rows, int n);
+
+/* Read out_dir/rel, a security.csv; *rows is malloc'd (caller frees). */
+edd_status repro_sec_read(const repro *r, const char *rel, repro_sec_row **rows, int *n);
 
 /* The Wilson score interval at 95% of a rate p over n images, as
  * fractions in [0, 1]. */
