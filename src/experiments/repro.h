@@ -217,7 +217,11 @@ void repro_fill_row(repro_row *w, const char *fig, const char *src, const char *
 
 /* The security curve's attacks, in security.csv's order: FGM and PGD with
  * each loss, then PGD transferred from U and from D. */
-extern const char *const repro_sec_names[8];
+#define REPRO_SEC_NATTACKS 8
+extern const char *const repro_sec_names[REPRO_SEC_NATTACKS];
+
+/* Random corners of the eps-ball the "noise" diagnostic tries per image. */
+#define REPRO_SEC_NOISE 20
 
 /* The "security" stage: the worst case per image over that suite, for the
  * baseline and the distilled model at each eps of the scale; writes
