@@ -254,24 +254,28 @@ static void value_for(const char *name, const char *w, const char *tmp, const ch
 
 /* Issue 11: every option a subcommand's --help lists is accepted by its
  * parser with a valid value: the run may fail at runtime (exit 1: the model
- * and the data do not exist) but never with exit 2 or "unknown option". */
+ * and the data do not exist) but never with exit 2 or "unknown option". An
+ * option of one of distill's methods, refused with the default one ("does
+ * not apply to --method"), must be accepted with the base alt, which names
+ * the other. */
 Test(cli, every_option_in_help_is_accepted, .timeout = 300)
 {
     static const struct {
-        const char *cmd, *base;
+        const char *cmd, *base, *alt;
     } cmds[] = {
-        {"train", "--out {T}/base.edd"},
-        {"eval", "--model {T}/none.edd"},
-        {"predict", "--model {T}/none.edd --logits {T}/base.npy"},
-        {"export", "--model {T}/none.edd --dir {T}/exp"},
-        {"uncertainty", "--teacher {T}/none.edd --out {T}/base.npy"},
-        {"distill", "--teacher {T}/none.edd --out {T}/base.edd"},
-        {"attack", "--attack fgm --model {T}/none.edd"},
-        {"reproduce", "--scale smoke --out {T}/repro"},
-        {"info", ""},
+        {"train", "--out {T}/base.edd", NULL},
+        {"eval", "--model {T}/none.edd", NULL},
+        {"predict", "--model {T}/none.edd --logits {T}/base.npy", NULL},
+        {"export", "--model {T}/none.edd --dir {T}/exp", NULL},
+        {"uncertainty", "--teacher {T}/none.edd --out {T}/base.npy", NULL},
+        {"distill", "--teacher {T}/none.edd --out {T}/base.edd",
+         "--method temperature --teacher {T}/none.edd --out {T}/base.edd"},
+        {"attack", "--attack fgm --model {T}/none.edd", NULL},
+        {"reproduce", "--scale smoke --out {T}/repro", NULL},
+        {"info", "", NULL},
     };
     static char help[1 << 14], out[8192];
-    char tmp[64], args[2048], base[512], v[512], name[64], word[64], stage[64] = "teacher";
+    char tmp[64], args[2048], base[512], alt[512], v[512], name[64], word[64], stage[64] = "teacher";
     tmpdir_make(tmp, sizeof tmp, "clihelp");
     int tried = 0;
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
@@ -281,6 +285,7 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
         if (st)
             sscanf(st + strlen("stages, in order:"), " %63s", stage);
         fill(base, sizeof base, cmds[c].base, NULL, NULL, NULL, tmp);
+        fill(alt, sizeof alt, cmds[c].alt ? cmds[c].alt : "", NULL, NULL, NULL, tmp);
         for (const char *p = help; (p = strstr(p, "--")); ) {
             p += 2;
             size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-");
@@ -303,6 +308,11 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
                 snprintf(args, sizeof args, "%s %s --%s%s%s", cmds[c].cmd, base, name, takes ? " " : "",
                          takes ? v : "");
             int rc = run(out, sizeof out, args);
+            if (rc == 2 && cmds[c].alt && strstr(out, "does not apply to --method")) {
+                snprintf(args, sizeof args, "%s %s --data-dir %s/nodata --threads 1 --%s%s%s", cmds[c].cmd, alt, tmp,
+                         name, takes ? " " : "", takes ? v : "");
+                rc = run(out, sizeof out, args);
+            }
             cr_assert(rc != 2 && !strstr(out, "unknown option"), "edd %s: the parser refuses an option its help lists: %s",
                       args, out);
             tried++;
@@ -330,6 +340,41 @@ Test(cli, numbers_out_of_range_exit_2)
         {"train --out m.edd --epochs -1", "--epochs '-1'"},
         {"uncertainty --teacher t.edd --out s.npy --passes 0", "--passes '0'"},
         {"train --out m.edd --batch 0", "--batch '0'"},
+    };
+    char out[8192];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cr_assert_eq(run(out, sizeof out, cases[i].args), 2, "edd %s: %s", cases[i].args, out);
+        cr_assert(strstr(out, cases[i].want), "edd %s says %s: %s", cases[i].args, cases[i].want, out);
+    }
+}
+
+/* Issue 13: each of distill's methods refuses the other's options, and a
+ * temperature that is not a number > 0 is refused by train and distill,
+ * all with exit 2 and a message naming the option (and the methods). */
+Test(cli, distill_methods_refuse_the_other_methods_options)
+{
+    static const struct {
+        const char *args, *want;
+    } cases[] = {
+        {"distill --teacher t.edd --out d.edd --temperature 100", "--temperature does not apply to --method extended"},
+        {"distill --teacher t.edd --out d.edd --method extended --hard-labels",
+         "--hard-labels does not apply to --method extended"},
+        {"distill --teacher t.edd --out d.edd --method temperature --alpha 0.5",
+         "--alpha does not apply to --method temperature"},
+        {"distill --teacher t.edd --out d.edd --passes 5 --method temperature",
+         "--passes does not apply to --method temperature"},
+        {"distill --teacher t.edd --out d.edd --method temperature --gamma 0.1", "--gamma does not apply"},
+        {"distill --teacher t.edd --out d.edd --method temperature --kappa 10", "--kappa does not apply"},
+        {"distill --teacher t.edd --out d.edd --method temperature --penalty none", "--penalty does not apply"},
+        {"distill --teacher t.edd --out d.edd --method temperature --sigma-out s.npy", "--sigma-out does not apply"},
+        {"distill --teacher t.edd --out d.edd --method cold", "--method 'cold': expected extended or temperature"},
+        {"distill --teacher t.edd --out d.edd --method temperature --temperature 0", "--temperature '0': expected a number in (0, "},
+        {"distill --teacher t.edd --out d.edd --method temperature --temperature -3", "--temperature '-3'"},
+        {"distill --teacher t.edd --out d.edd --method temperature --temperature nan", "--temperature 'nan'"},
+        {"distill --teacher t.edd --out d.edd --method temperature --temperature inf", "--temperature 'inf'"},
+        {"train --out m.edd --temperature 0", "--temperature '0': expected a number in (0, "},
+        {"train --out m.edd --temperature -1", "--temperature '-1'"},
+        {"train --out m.edd --temperature nan", "--temperature 'nan'"},
     };
     char out[8192];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

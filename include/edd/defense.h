@@ -1,9 +1,11 @@
 /* edd/defense.h - the paper's defense, Section 3: MC-dropout uncertainty
  * (Eq. 1), soft labels with an outlier class (Eq. 2), and the distilled
- * model trained on them with the margin penalty (Eq. 3, in nn's loss).
+ * model trained on them with the margin penalty (Eq. 3, in nn's loss); and
+ * the defense it extends, defensive distillation at a temperature T
+ * (Papernot et al. 2016, the paper's reference [6]; docs/DEFENSE.md).
  *
  * Owns: the MC-dropout pass scheduler (both threading shapes of docs/DESIGN.md
- * section 4), the label construction, the distillation recipe.
+ * section 4), the label construction, the distillation recipes.
  * May call: core, data, nn, train, simd, progress. */
 #ifndef EDD_DEFENSE_H
 #define EDD_DEFENSE_H
@@ -41,18 +43,43 @@ edd_status edd_uncertainty(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds
  * entry is negative; the caller checks alpha >= 0. */
 void edd_soft_labels(const float *sigma, const uint8_t *y, size_t n, int n_real, float alpha, float *labels);
 
+/* Temperature distillation's labels from the teacher's logits (n x k,
+ * dropout off): labels[i] = softmax(logits[i] / T), in double, or with hard
+ * set the one-hot of argmax_j logits[i][j] (the first on ties), which is
+ * the argmax of softmax(z/T) at every T > 0. logits and labels may be the
+ * same array. The caller checks T > 0. */
+void edd_soft_labels_temperature(const float *logits, size_t n, int k, float T, int hard, float *labels);
+
+/* Which defense edd_distill trains (docs/DEFENSE.md):
+ * EXTENDED    - the paper's, Section 3: Eq. 1 to 3, K = the teacher's K + 1;
+ * TEMPERATURE - defensive distillation as first published (the paper's
+ *               reference [6]): the teacher's softmax(z/T) as labels, the
+ *               distilled model (K = the teacher's K) trained at T and
+ *               deployed at T = 1, i.e. its plain logits. */
+typedef enum { EDD_DISTILL_EXTENDED = 0, EDD_DISTILL_TEMPERATURE } edd_distill_method;
+
 typedef struct {
-    edd_mc_opts mc;       /* N passes of the teacher */
-    float alpha;          /* Eq. 2, default 0.9 */
-    edd_train_opts train; /* 10 epochs, Adam; loss = hinge penalty gamma 5e-4, kappa 40 (Eq. 3) */
+    edd_distill_method method; /* default EXTENDED */
+    edd_mc_opts mc;       /* EXTENDED: N passes of the teacher */
+    float alpha;          /* EXTENDED: Eq. 2, default 0.9 */
+    float temperature;    /* TEMPERATURE: T > 0, default 100 (the 2016 paper's MNIST setting) */
+    int hard_labels;      /* TEMPERATURE: the teacher's argmax as one-hot labels instead of softmax(z/T) */
+    edd_train_opts train; /* 10 epochs, Adam. EXTENDED: loss = hinge penalty gamma 5e-4, kappa 40 (Eq. 3);
+                           * TEMPERATURE: train.loss is replaced by cross-entropy at T, no penalty */
 } edd_distill_opts;
 
-/* The paper's settings: N=20, alpha 0.9, gamma 5e-4, kappa 40, T=1, 10 epochs. */
+/* The paper's settings: EXTENDED, N=20, alpha 0.9, gamma 5e-4, kappa 40,
+ * T=1, 10 epochs; for TEMPERATURE, T = 100 and soft labels. */
 edd_distill_opts edd_distill_defaults(void);
 
-/* Train the distilled model out (K = teacher's K + 1, outlier last) on ds
- * relabelled by Eq. 2 from the teacher's uncertainty. sigma and labels, if
- * not NULL, receive the n uncertainties and the n x K labels. */
+/* Train the distilled model out on ds relabelled by the teacher, as
+ * o->method says. EXTENDED: K = teacher's K + 1 (outlier last), labels by
+ * Eq. 2 from the teacher's uncertainty; sigma and labels, if not NULL,
+ * receive the n uncertainties and the n x K labels. TEMPERATURE: K = the
+ * teacher's K, labels by edd_soft_labels_temperature from the teacher's
+ * logits (edd_evaluate, batch o->train.batch), the model initialised with
+ * the teacher's dropout rates and trained at T; labels, if not NULL,
+ * receives them (n x K), sigma is not written (may be NULL). */
 edd_status edd_distill(edd_ctx *ctx, const edd_cnn *teacher, const edd_dataset *ds, const edd_distill_opts *o,
                        edd_cnn *out, float *sigma, float *labels, edd_train_stats *stats);
 

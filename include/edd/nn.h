@@ -1,6 +1,6 @@
 /* edd/nn.h - the paper's CNN (docs/DESIGN.md section 2) on oneDNN primitives,
- * its loss (softmax cross-entropy on soft labels, plus the Eq. 3 margin
- * penalty) and its optimisers (Adam, AdaDelta).
+ * its loss (softmax cross-entropy on soft labels at a temperature T, plus
+ * the Eq. 3 margin penalty) and its optimisers (Adam, AdaDelta).
  *
  * Owns: edd_cnn (all parameters in one allocation, carved into named
  * tensors in PyTorch order and layout), edd_plan (the oneDNN primitives and
@@ -179,20 +179,29 @@ edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const 
 /* ---- loss ---- */
 typedef enum { EDD_PENALTY_NONE = 0, EDD_PENALTY_HINGE, EDD_PENALTY_LITERAL } edd_penalty;
 
+/* The loss combinations: cross-entropy on softmax(z/T) at any T > 0 with
+ * no penalty (temperature distillation, docs/DEFENSE.md), or at T = 1 with
+ * or without the Eq. 3 penalty (extended distillation). The penalty with
+ * T != 1 is refused by edd_train: Eq. 3 is stated at T = 1 and no method
+ * combines them. */
 typedef struct {
     edd_penalty penalty; /* Eq. 3: see src/nn/loss.c for the two readings */
     float gamma, kappa;
     int outlier;         /* index of the outlier class, excluded from the max; -1 if none */
+    float temperature;   /* T > 0 of softmax(z/T); 0 (a zero-initialised struct) means 1 */
 } edd_loss_opts;
 
 /* p[0..k) = softmax(z[0..k)) in double, stable for logits in the hundreds
  * (the max is subtracted first). */
 void edd_softmax_f64(const float *z, int k, double *p);
 
-/* Mean over b examples of the softmax cross-entropy of logits z (b x k)
- * against target distributions t (b x k), plus the Eq. 3 penalty where
+/* Mean over b examples of the softmax cross-entropy of softmax(z/T) (z the
+ * b x k logits, T = opts->temperature, 1 when opts is NULL) against target
+ * distributions t (b x k), plus the Eq. 3 penalty on the raw logits where
  * opts asks for it (label[i] = the true class). Writes dL/dz into dz if
- * not NULL. Stable for logits in the hundreds (log-sum-exp). */
+ * not NULL: (softmax(z/T) - t) / T per example, over b. At T = 1 the bits
+ * are those of the untempered loss. Stable for logits in the hundreds
+ * times T (log-sum-exp). The caller checks T > 0 (edd_train does). */
 double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b, int k,
                      const edd_loss_opts *opts, float *dz);
 

@@ -14,7 +14,7 @@ typedef struct {
     uint64_t seed;           /* shuffling and dropout masks */
     int dropout;             /* 1: dropout on while training */
     edd_optim opt;           /* kind and hyper-parameters (edd_optim_defaults) */
-    edd_loss_opts loss;      /* the Eq. 3 penalty for the distilled model */
+    edd_loss_opts loss;      /* the Eq. 3 penalty for the distilled model, the temperature T */
     const float *targets;    /* n x K soft labels (Eq. 2), or NULL for one-hot labels */
     int quiet;               /* no progress at all */
 } edd_train_opts;
@@ -25,10 +25,12 @@ typedef struct {
     double images_per_s;     /* training throughput */
 } edd_train_stats;
 
-/* Defaults: 10 epochs, batch 128, seed 1, dropout on, Adam 1e-3, no penalty. */
+/* Defaults: 10 epochs, batch 128, seed 1, dropout on, Adam 1e-3, no penalty, T = 1. */
 edd_train_opts edd_train_defaults(void);
 
-/* Train m on ds as opts say. Progress: a bar on stderr when it is a terminal,
+/* Train m on ds as opts say. Refuses a temperature that is not a finite
+ * T > 0 (0 reads as 1) and the Eq. 3 penalty with T != 1 (nn.h's loss
+ * combinations). Progress: a bar on stderr when it is a terminal,
  * and one summary line per epoch on stderr otherwise. */
 edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_train_opts *opts,
                      edd_train_stats *stats);

@@ -1,6 +1,7 @@
 /* cmd_distill.c - `edd distill`: the paper's defense end to end (Section 3):
  * teacher uncertainty (Eq. 1), soft labels (Eq. 2), distilled training with
- * the margin penalty (Eq. 3). */
+ * the margin penalty (Eq. 3); or, with --method temperature, defensive
+ * distillation as first published (labels softmax(z/T), trained at T). */
 #include "cli.h"
 #include "edd/defense.h"
 #include "edd/io.h"
@@ -12,21 +13,31 @@
 
 static const char *help =
     "usage: edd distill --teacher T.edd --data mnist|fashion --out D.edd [options]\n\n"
-    "Trains the distilled model (K = n+1 outputs, the outlier class last) on labels\n"
+    "Method extended (the default; the paper's defense, Section 3) trains the\n"
+    "distilled model (K = n+1 outputs, the outlier class last) on labels\n"
     "k_l = 1 - alpha*s, k_n = alpha*s, s = sigma/max(sigma) (Eq. 2), with the loss\n"
-    "softmax cross-entropy + gamma*max(max_{j!=l,n} z_j - z_l, -kappa) (Eq. 3).\n\n"
-    "  --teacher PATH         the teacher (trained with dropout)\n"
+    "softmax cross-entropy + gamma*max(max_{j!=l,n} z_j - z_l, -kappa) (Eq. 3).\n"
+    "Method temperature (defensive distillation as first published, Papernot et al.\n"
+    "2016) labels the training set with softmax(z/T) of the teacher (dropout off;\n"
+    "train the teacher at T with edd train), trains the distilled model (K = n) on\n"
+    "them with the loss softmax cross-entropy of softmax(z/T), and saves it for use\n"
+    "at T = 1 (its plain logits). The options marked with one method are refused\n"
+    "with the other.\n\n"
+    "  --teacher PATH         the teacher (extended: trained with dropout)\n"
     "  --out PATH             distilled model file\n"
-    "  --passes N             MC-dropout passes (default 20)\n"
-    "  --alpha X              weight of the uncertainty (default 0.9)\n"
-    "  --gamma X              penalty weight (default 5e-4)\n"
-    "  --kappa X              penalty constant (default 40)\n"
-    "  --penalty hinge|literal|none  Eq. 3's reading (default hinge; see docs)\n"
+    "  --method extended|temperature  the defense (default extended)\n"
+    "  --passes N             extended: MC-dropout passes (default 20)\n"
+    "  --alpha X              extended: weight of the uncertainty (default 0.9)\n"
+    "  --gamma X              extended: penalty weight (default 5e-4)\n"
+    "  --kappa X              extended: penalty constant (default 40)\n"
+    "  --penalty hinge|literal|none  extended: Eq. 3's reading (default hinge; see docs)\n"
+    "  --sigma-out PATH       extended: write sigma (.npy)\n"
+    "  --temperature T        temperature: T > 0 (default 100, the 2016 paper's MNIST)\n"
+    "  --hard-labels          temperature: the teacher's argmax as one-hot labels\n"
     "  --epochs N             (default 10)\n"
     "  --batch N              (default 128)\n"
     "  --seed N               initialisation, shuffling, dropout (default 1)\n"
-    "  --sigma-out PATH       write sigma (.npy)\n"
-    "  --labels-out PATH      write the soft labels, examples x K (.npy)\n"
+    "  --labels-out PATH      write the labels, examples x K (.npy)\n"
     "  --train-limit N        first N training images (default all)\n"
     "  --quiet                no progress on stderr\n" CLI_DATA_HELP;
 
@@ -34,10 +45,26 @@ typedef struct {
     const char *teacher, *out, *sout, *lout;
     edd_distill_opts o;
     long limit;
+    unsigned given; /* bit c: option c was given */
 } distill_args;
 
 enum { O_TEACHER = 1, O_OUT, O_PASSES, O_ALPHA, O_GAMMA, O_KAPPA, O_PENALTY, O_EPOCHS, O_BATCH, O_SEED,
-       O_SIGMA, O_LABELS, O_LIMIT, O_QUIET };
+       O_SIGMA, O_LABELS, O_LIMIT, O_QUIET, O_METHOD, O_TEMP, O_HARD };
+
+static const char *const method_name[] = {[EDD_DISTILL_EXTENDED] = "extended",
+                                          [EDD_DISTILL_TEMPERATURE] = "temperature"};
+
+/* The options of one method only, refused with the other. */
+static const struct {
+    int opt;
+    const char *name;
+    edd_distill_method method;
+} method_only[] = {
+    {O_PASSES, "passes", EDD_DISTILL_EXTENDED},   {O_ALPHA, "alpha", EDD_DISTILL_EXTENDED},
+    {O_GAMMA, "gamma", EDD_DISTILL_EXTENDED},     {O_KAPPA, "kappa", EDD_DISTILL_EXTENDED},
+    {O_PENALTY, "penalty", EDD_DISTILL_EXTENDED}, {O_SIGMA, "sigma-out", EDD_DISTILL_EXTENDED},
+    {O_TEMP, "temperature", EDD_DISTILL_TEMPERATURE}, {O_HARD, "hard-labels", EDD_DISTILL_TEMPERATURE},
+};
 
 static int on_opt(void *user, int c, const char *arg)
 {
@@ -45,8 +72,16 @@ static int on_opt(void *user, int c, const char *arg)
     edd_distill_opts *o = &a->o;
     const char *cmd = "distill";
     long v;
+    a->given |= 1u << c;
     switch (c) {
     case O_TEACHER: a->teacher = arg; break;
+    case O_METHOD:
+        if (!strcmp(arg, "extended")) o->method = EDD_DISTILL_EXTENDED;
+        else if (!strcmp(arg, "temperature")) o->method = EDD_DISTILL_TEMPERATURE;
+        else return cli_usage(cmd, "--method '%s': expected extended or temperature", arg);
+        break;
+    case O_TEMP: if (cli_float_pos(cmd, "temperature", arg, 1e6, &o->temperature)) return EXIT_USAGE; break;
+    case O_HARD: o->hard_labels = 1; break;
     case O_OUT: a->out = arg; break;
     case O_SIGMA: a->sout = arg; break;
     case O_LABELS: a->lout = arg; break;
@@ -79,7 +114,8 @@ int cmd_distill(int argc, char **argv)
         {"batch", required_argument, 0, O_BATCH}, {"seed", required_argument, 0, O_SEED},
         {"sigma-out", required_argument, 0, O_SIGMA}, {"labels-out", required_argument, 0, O_LABELS},
         {"train-limit", required_argument, 0, O_LIMIT}, {"quiet", no_argument, 0, O_QUIET},
-        CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+        {"method", required_argument, 0, O_METHOD}, {"temperature", required_argument, 0, O_TEMP},
+        {"hard-labels", no_argument, 0, O_HARD}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "distill";
     cli_data_opts d = {.data = "mnist"};
     distill_args a = {.o = edd_distill_defaults()};
@@ -88,6 +124,11 @@ int cmd_distill(int argc, char **argv)
         return rc;
     const char *teacher = a.teacher, *out = a.out, *sout = a.sout, *lout = a.lout;
     edd_distill_opts o = a.o;
+    int temp = o.method == EDD_DISTILL_TEMPERATURE;
+    for (size_t i = 0; i < sizeof method_only / sizeof method_only[0]; i++)
+        if (a.given & (1u << method_only[i].opt) && method_only[i].method != o.method)
+            return cli_usage(cmd, "--%s does not apply to --method %s (it is an option of --method %s)",
+                             method_only[i].name, method_name[o.method], method_name[method_only[i].method]);
     if (!teacher || !out)
         return cli_usage(cmd, "--teacher and --out are required");
     const cli_path ins[] = {{"teacher", teacher}};
@@ -102,7 +143,7 @@ int cmd_distill(int argc, char **argv)
     rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
     if (!rc && edd_cnn_load(&ctx, &t, teacher))
         rc = cli_fail(cmd, &ctx);
-    if (!rc && t.p_input <= 0 && t.p_hidden <= 0) {
+    if (!rc && !temp && t.p_input <= 0 && t.p_hidden <= 0) {
         edd_fail(&ctx, EDD_ERR_ARG, "%s: the teacher has no dropout (rates 0 and 0), expected a model trained with "
                  "dropout: MC dropout (Eq. 1) needs it", teacher);
         rc = cli_fail(cmd, &ctx);
@@ -111,8 +152,8 @@ int cmd_distill(int argc, char **argv)
         edd_fail(&ctx, EDD_ERR_ARG, "%s: the teacher has K=%d outputs, expected 10 (the real classes)", teacher, t.k);
         rc = cli_fail(cmd, &ctx);
     }
-    size_t K = (size_t)t.k + 1;
-    if (!rc && (!(sigma = malloc(ds.n * sizeof(float))) || !(labels = malloc(ds.n * K * sizeof(float))))) {
+    size_t K = (size_t)t.k + !temp;
+    if (!rc && ((!temp && !(sigma = malloc(ds.n * sizeof(float)))) || !(labels = malloc(ds.n * K * sizeof(float))))) {
         edd_fail(&ctx, EDD_ERR_NOMEM, "out of memory for %zu labels", ds.n);
         rc = cli_fail(cmd, &ctx);
     }
@@ -128,7 +169,12 @@ int cmd_distill(int argc, char **argv)
         rc = cli_fail(cmd, &ctx);
     if (!rc && edd_cnn_save(&ctx, &m, out)) /* the model last: a failed write above leaves no new model */
         rc = cli_fail(cmd, &ctx);
-    if (!rc)
+    if (!rc && temp)
+        printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"method\":\"temperature\",\"examples\":%zu,"
+               "\"temperature\":%g,\"hard_labels\":%s,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f}\n",
+               out, teacher, ds.n, o.temperature, o.hard_labels ? "true" : "false", o.train.epochs,
+               (unsigned long long)o.train.seed, s.loss, edd_now() - t0);
+    else if (!rc)
         printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"examples\":%zu,\"passes\":%d,\"alpha\":%g,\"gamma\":%g,"
                "\"kappa\":%g,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f}\n",
                out, teacher, ds.n, o.mc.passes, o.alpha, o.train.loss.gamma, o.train.loss.kappa, o.train.epochs,

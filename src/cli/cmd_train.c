@@ -1,4 +1,5 @@
-/* cmd_train.c - `edd train`: train the CNN on one-hot labels. */
+/* cmd_train.c - `edd train`: train the CNN on one-hot labels, at a
+ * temperature T (softmax(z/T)) for temperature distillation's teacher. */
 #include "cli.h"
 #include "edd/train.h"
 
@@ -16,6 +17,8 @@ static const char *help =
     "  --seed N               initialisation, shuffling and dropout (default 1)\n"
     "  --train-limit N        use the first N training images (default all)\n"
     "  --no-dropout           train without dropout\n"
+    "  --temperature T        train on softmax(z/T), T > 0 (default 1): the teacher of\n"
+    "                         temperature distillation (edd distill), e.g. T = 100\n"
     "  --quiet                no progress on stderr\n" CLI_DATA_HELP;
 
 typedef struct {
@@ -25,7 +28,7 @@ typedef struct {
     long limit;
 } train_args;
 
-enum { O_OUT = 1, O_EPOCHS, O_BATCH, O_LR, O_OPT, O_SEED, O_LIMIT, O_NODROP, O_QUIET };
+enum { O_OUT = 1, O_EPOCHS, O_BATCH, O_LR, O_OPT, O_SEED, O_LIMIT, O_NODROP, O_TEMP, O_QUIET };
 
 static int on_opt(void *user, int c, const char *arg)
 {
@@ -45,6 +48,7 @@ static int on_opt(void *user, int c, const char *arg)
     case O_SEED: if (cli_u64(cmd, "seed", arg, &a->o.seed)) return EXIT_USAGE; break;
     case O_LIMIT: if (cli_long(cmd, "train-limit", arg, 1, 1L << 30, &a->limit)) return EXIT_USAGE; break;
     case O_NODROP: a->o.dropout = 0; break;
+    case O_TEMP: if (cli_float_pos(cmd, "temperature", arg, 1e6, &a->o.loss.temperature)) return EXIT_USAGE; break;
     case O_QUIET: a->o.quiet = 1; break;
     }
     return 0;
@@ -57,7 +61,8 @@ int cmd_train(int argc, char **argv)
         {"batch", required_argument, 0, O_BATCH}, {"lr", required_argument, 0, O_LR},
         {"optimizer", required_argument, 0, O_OPT}, {"seed", required_argument, 0, O_SEED},
         {"train-limit", required_argument, 0, O_LIMIT}, {"no-dropout", no_argument, 0, O_NODROP},
-        {"quiet", no_argument, 0, O_QUIET}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+        {"temperature", required_argument, 0, O_TEMP}, {"quiet", no_argument, 0, O_QUIET}, CLI_DATA_LONGOPTS,
+        {0, 0, 0, 0}};
     const char *cmd = "train";
     cli_data_opts d = {.data = "mnist"};
     train_args a = {.o = edd_train_defaults()};

@@ -1,10 +1,13 @@
 /* defense.c - the paper's Section 3: MC-dropout uncertainty (Eq. 1), soft
- * labels (Eq. 2) and the distilled model (Eq. 3 lives in src/nn/loss.c). */
+ * labels (Eq. 2) and the distilled model (Eq. 3 lives in src/nn/loss.c);
+ * and temperature distillation (the paper's reference [6]: labels
+ * softmax(z/T), the tempered loss also in src/nn/loss.c). */
 #include "edd/defense.h"
 #include "edd/progress.h"
 #include "edd/internal/simd.h"
 #include "edd/internal/workspace.h"
 
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,16 +158,73 @@ void edd_soft_labels(const float *sigma, const uint8_t *y, size_t n, int n_real,
     }
 }
 
+void edd_soft_labels_temperature(const float *logits, size_t n, int k, float T, int hard, float *labels)
+{
+    double inv_t = 1.0 / (double)T;
+    for (size_t i = 0; i < n; i++) {
+        const float *z = logits + i * (size_t)k;
+        float *p = labels + i * (size_t)k;
+        int best = edd_argmax(z, k);
+        if (hard) {
+            memset(p, 0, (size_t)k * sizeof(float));
+            p[best] = 1.0f;
+            continue;
+        }
+        /* softmax(z/T), the max subtracted first, as the tempered loss forms it */
+        double zm = (double)z[best] * inv_t, s = 0.0;
+        for (int j = 0; j < k; j++)
+            s += exp((double)z[j] * inv_t - zm);
+        for (int j = 0; j < k; j++)
+            p[j] = (float)(exp((double)z[j] * inv_t - zm) / s);
+    }
+}
+
 edd_distill_opts edd_distill_defaults(void)
 {
-    edd_distill_opts o = {.mc = edd_mc_defaults(), .alpha = 0.9f, .train = edd_train_defaults()};
+    edd_distill_opts o = {.method = EDD_DISTILL_EXTENDED, .mc = edd_mc_defaults(), .alpha = 0.9f,
+                          .temperature = 100.0f, .train = edd_train_defaults()};
     o.train.loss = (edd_loss_opts){.penalty = EDD_PENALTY_HINGE, .gamma = 5e-4f, .kappa = 40.0f, .outlier = 10};
     return o;
+}
+
+/* TEMPERATURE: the teacher's logits without dropout, turned into labels in
+ * place (softmax(z/T) or the argmax), and a fresh model of the teacher's K
+ * trained on them at T without a penalty. */
+static edd_status distill_temperature(edd_ctx *ctx, const edd_cnn *teacher, const edd_dataset *ds,
+                                      const edd_distill_opts *o, edd_cnn *out, float *labels, edd_train_stats *stats)
+{
+    int K = teacher->k;
+    float T = o->temperature;
+    if (!(T > 0.0f && isfinite(T)))
+        return edd_fail(ctx, EDD_ERR_ARG, "distill: temperature %g, expected a finite T > 0", T);
+    float *lb = labels ? labels : malloc(ds->n * (size_t)K * sizeof(float));
+    edd_status st = lb ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "distill: out of memory for %zu labels", ds->n);
+    edd_eval_result r;
+    if (!st)
+        st = edd_evaluate(ctx, teacher, ds, o->train.batch, lb, &r);
+    if (!st) {
+        edd_soft_labels_temperature(lb, ds->n, K, T, o->hard_labels, lb);
+        st = edd_cnn_init(ctx, out, K, teacher->p_input, teacher->p_hidden, o->train.seed);
+    }
+    if (!st) {
+        edd_train_opts t = o->train;
+        t.targets = lb;
+        t.loss = (edd_loss_opts){.penalty = EDD_PENALTY_NONE, .outlier = -1, .temperature = T};
+        st = edd_train(ctx, out, ds, &t, stats);
+    }
+    if (!labels)
+        free(lb);
+    return st;
 }
 
 edd_status edd_distill(edd_ctx *ctx, const edd_cnn *teacher, const edd_dataset *ds, const edd_distill_opts *o,
                        edd_cnn *out, float *sigma, float *labels, edd_train_stats *stats)
 {
+    if (o->method == EDD_DISTILL_TEMPERATURE)
+        return distill_temperature(ctx, teacher, ds, o, out, labels, stats);
+    if (o->method != EDD_DISTILL_EXTENDED)
+        return edd_fail(ctx, EDD_ERR_ARG, "distill: method %d, expected EDD_DISTILL_EXTENDED or EDD_DISTILL_TEMPERATURE",
+                        (int)o->method);
     int K = teacher->k + 1;
     if (!(o->alpha >= 0.0f && o->alpha <= 100.0f))
         return edd_fail(ctx, EDD_ERR_ARG, "distill: alpha %g, expected 0..100", o->alpha);

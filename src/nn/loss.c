@@ -8,7 +8,13 @@
  * it, by default, as the Carlini-Wagner hinge it is modelled on:
  *     + gamma * max(max_{j!=l,n} z_j - z_l, -kappa)          (EDD_PENALTY_HINGE)
  * which pushes the true logit at least kappa above every other real class.
- * EDD_PENALTY_LITERAL keeps the printed form, for the record. */
+ * EDD_PENALTY_LITERAL keeps the printed form, for the record.
+ *
+ * Temperature (defensive distillation as first published, docs/DEFENSE.md):
+ * the cross-entropy of softmax(z/T) against t, whose gradient in z is
+ * (softmax(z/T) - t) / T. The scaled logits z/T are formed in double as
+ * z * (1/T), so at T = 1 every product is exact and the loss and its
+ * gradient are the untempered bits. */
 #include "edd/nn.h"
 
 #include <math.h>
@@ -30,6 +36,7 @@ double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b
 {
     double total = 0.0;
     float inv_b = 1.0f / (float)b;
+    double inv_t = opts && opts->temperature != 0.0f ? 1.0 / (double)opts->temperature : 1.0;
     /* one thread, in example order: the loss is the same bits at any
      * thread count (K exps per example cost far less than the forward) */
     for (int i = 0; i < b; i++) {
@@ -37,16 +44,19 @@ double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b
         float zmax = zi[0];
         for (int j = 1; j < k; j++)
             zmax = zi[j] > zmax ? zi[j] : zmax;
-        double se = 0.0;
+        /* max_j z_j / T = max_j (z_j / T) for T > 0 */
+        double zm = (double)zmax * inv_t, se = 0.0;
         for (int j = 0; j < k; j++)
-            se += exp((double)zi[j] - (double)zmax);
-        double lse = (double)zmax + log(se);
+            se += exp((double)zi[j] * inv_t - zm);
+        double lse = zm + log(se);
         double li = 0.0;
         for (int j = 0; j < k; j++) {
+            double zt = (double)zi[j] * inv_t;
             if (ti[j] != 0.0f)
-                li -= (double)ti[j] * ((double)zi[j] - lse);
+                li -= (double)ti[j] * (zt - lse);
+            /* forward above, gradient here: (softmax(z/T)_j - t_j) / T, mean over b */
             if (dz)
-                dz[(size_t)i * k + j] = (float)((exp((double)zi[j] - lse) - (double)ti[j]) * inv_b);
+                dz[(size_t)i * k + j] = (float)((exp(zt - lse) - (double)ti[j]) * inv_b * inv_t);
         }
         if (opts && opts->penalty != EDD_PENALTY_NONE && label) {
             int l = label[i], best = -1;

@@ -3,6 +3,7 @@
 #include "edd/progress.h"
 #include "edd/internal/workspace.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,12 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
     if (B <= 0 || o->epochs < 0 || n == 0)
         return edd_fail(ctx, EDD_ERR_ARG, "train: batch %d, epochs %d, %zu examples: expected batch > 0, epochs >= 0 and data",
                         B, o->epochs, n);
+    float T = o->loss.temperature;
+    if (!(T == 0.0f || (T > 0.0f && isfinite(T))))
+        return edd_fail(ctx, EDD_ERR_ARG, "train: temperature %g, expected a finite T > 0", T);
+    if (o->loss.penalty != EDD_PENALTY_NONE && T != 0.0f && T != 1.0f)
+        return edd_fail(ctx, EDD_ERR_ARG, "train: the Eq. 3 penalty at temperature %g, expected T = 1 with a penalty, "
+                        "or penalty none at T != 1 (Eq. 3 is stated at T = 1)", T);
     for (size_t i = 0; !o->targets && i < n; i++)
         if (ds->y[i] >= K)
             return edd_fail(ctx, EDD_ERR_ARG, "train: label %d of example %zu, expected < K=%d", ds->y[i], i, K);
