@@ -90,6 +90,7 @@ typedef struct {
     float *margin; /* per image: the uncapped margin at the pass's point */
 } pgd_pass;
 
+/* The pass's edd_dz_fn: each row's margin, then its dL/dz (0 on the last pass). */
 static void pgd_dz(void *user, size_t row0, int rows, int k, const float *z, float *dz)
 {
     pgd_pass *u = user;
@@ -104,6 +105,7 @@ static void pgd_dz(void *user, size_t row0, int rows, int k, const float *z, flo
     }
 }
 
+/* The options and labels, each fault named with its value (obj: the loss, n_real, kappa, labels). */
 static edd_status pgd_check(edd_ctx *ctx, const edd_cnn *m, size_t n, const edd_pgd_opts *o,
                             const edd_objective *obj)
 {
