@@ -46,7 +46,7 @@ static double time_iteration(edd_ctx *ctx, const edd_cnn *m, int b, const float 
         reps = 64;
     for (int r = -3; r < reps; r++) {
         double t0 = edd_now();
-        if (edd_cw_loss_grad(ctx, p, m, w, x0, t, c, 0.0f, loss, l2, z, xa, g, dz))
+        if (edd_cw_loss_grad(ctx, p, m, w, x0, t, c, 0.0f, 0, loss, l2, z, xa, g, dz))
             die(ctx);
         edd_cw_adadelta_step(w, g, s1, s2, npx, 1.0f, 0.95f, 1e-3f);
         if (r >= 0)

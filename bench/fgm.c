@@ -6,8 +6,13 @@
  * measured in this process; then PyTorch's same pass
  * (bench/peers/torch_cnn.py --what fgm) on the same model and images, when
  * available. Both report the accuracy on their first 1000 adversarial
- * images, which should agree. The model and images: bench_model (common.h)
- * with 1000 training images. Last line: one JSON object. */
+ * images, which should agree. Then PGD the same way (eps 0.3, L-inf, the
+ * margin loss, PGD_STEPS steps, one random start) on the first N_PGD
+ * images: us per example-step (the run's time over images x steps; the
+ * run makes steps + 1 passes, the last to score the final point, and its
+ * GFLOP/s counts them all) and PyTorch's same attack (--what pgd). The
+ * model and images: bench_model (common.h) with 1000 training images.
+ * Last line: one JSON object. */
 #include "common.h"
 #include "edd/attacks.h"
 #include "edd/eval.h"
@@ -15,6 +20,8 @@
 #define N_IMAGES 10000
 #define N_WARM 256  /* images of the warm-up call */
 #define N_ACC 1000  /* adversarial images whose accuracy is reported */
+#define N_PGD 2000  /* images of the PGD run */
+#define PGD_STEPS 10
 
 static void die(const edd_ctx *ctx)
 {
@@ -71,10 +78,49 @@ int main(void)
     } else {
         printf("pytorch: not measured\n");
     }
+
+    edd_pgd_opts po = edd_pgd_defaults();
+    po.steps = PGD_STEPS;
+    po.loss = EDD_LOSS_MARGIN;
+    po.quiet = 1;
+    const size_t np = bench_quick() ? 500 : N_PGD;
+    edd_pgd_opts warm = po;
+    warm.steps = 1;
+    if (edd_pgd(&ctx, &m, te.x, te.y, N_WARM, &warm, adv))
+        die(&ctx);
+    t0 = edd_now();
+    if (edd_pgd(&ctx, &m, te.x, te.y, np, &po, adv))
+        die(&ctx);
+    double ps = edd_now() - t0, pus = 1e6 * ps / ((double)np * PGD_STEPS);
+    double pgf = flops * (double)np * (PGD_STEPS + 1) / ps / 1e9;
+    if (edd_predict(&ctx, &m, adv, N_ACC < np ? N_ACC : np, 256, pred))
+        die(&ctx);
+    right = 0;
+    for (size_t i = 0; i < (N_ACC < np ? N_ACC : np); i++)
+        right += pred[i] == te.y[i];
+    double pacc = (double)right / (double)(N_ACC < np ? N_ACC : np);
+    printf("edd_pgd, %zu images, %d steps (margin loss): %.0f ms, %.1f us per example-step, %.1f GFLOP/s = %.1f%% "
+           "of sgemm peak (accuracy after the attack %.3f)\n", np, PGD_STEPS, 1e3 * ps, pus, pgf, 100 * pgf / peak,
+           pacc);
+    char ptorch_s[32] = "null", ptorch_acc[32] = "null", pratio[32] = "null";
+    if (bench_torch_on(&ctx, "pgd", &m, te.x, te.y, np, tjson, sizeof tjson) == 0) {
+        double tus = bench_json_num(tjson, "pgd_us_per_example_step"), tacc = bench_json_num(tjson, "pgd_adv_accuracy");
+        snprintf(ptorch_s, sizeof ptorch_s, "%.1f", tus);
+        snprintf(ptorch_acc, sizeof ptorch_acc, "%.3f", tacc);
+        snprintf(pratio, sizeof pratio, "%.2f", tus / pus);
+        printf("pytorch pgd, same model and images: %.1f us per example-step (accuracy after the attack %.3f): edd "
+               "is %.2fx faster\n", tus, tacc, tus / pus);
+    } else {
+        printf("pytorch pgd: not measured\n");
+    }
     printf("{\"bench\":\"fgm\",\"threads\":%d,\"images\":%zu,\"eps\":%.2f,\"sgemm_gflops\":%.1f,\"ms\":%.1f,"
            "\"edd_us_per_example\":%.1f,\"gflops\":%.1f,\"frac_peak\":%.3f,\"adv_accuracy\":%.3f,"
-           "\"torch_us_per_example\":%s,\"torch_adv_accuracy\":%s,\"torch_over_edd\":%s}\n",
-           ctx.nthreads, n, o.eps, peak, 1e3 * s, us, gf, gf / peak, acc, torch_s, torch_acc, ratio);
+           "\"torch_us_per_example\":%s,\"torch_adv_accuracy\":%s,\"torch_over_edd\":%s,"
+           "\"pgd_images\":%zu,\"pgd_steps\":%d,\"pgd_us_per_example_step\":%.1f,\"pgd_gflops\":%.1f,"
+           "\"pgd_frac_peak\":%.3f,\"pgd_adv_accuracy\":%.3f,\"torch_pgd_us_per_example_step\":%s,"
+           "\"torch_pgd_adv_accuracy\":%s,\"torch_pgd_over_edd\":%s}\n",
+           ctx.nthreads, n, o.eps, peak, 1e3 * s, us, gf, gf / peak, acc, torch_s, torch_acc, ratio, np, PGD_STEPS,
+           pus, pgf, pgf / peak, pacc, ptorch_s, ptorch_acc, pratio);
     free(adv);
     free(pred);
     edd_dataset_free(&te);

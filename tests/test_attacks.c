@@ -256,7 +256,7 @@ static float *xent_grad(edd_ctx *ctx, const edd_cnn *m, const float *x, const ui
     return g;
 }
 
-static void check_fgm_inf(int k, int real_only)
+static void check_fgm_inf(int k, edd_attack_loss loss)
 {
     edd_ctx ctx;
     ctx_make(&ctx);
@@ -266,9 +266,9 @@ static void check_fgm_inf(int k, int real_only)
     float *x = images_make(n, 13), *adv = malloc((size_t)n * D * sizeof(float));
     uint8_t y[6] = {0, 3, 9, 5, 1, 7};
     edd_fgm_opts o = edd_fgm_defaults();
-    o.real_only = real_only;
+    o.loss = loss;
     cr_assert_eq(edd_fgm(&ctx, &m, x, y, n, &o, adv), EDD_OK, "%s", ctx.err);
-    float *g = xent_grad(&ctx, &m, x, y, n, real_only ? 10 : k);
+    float *g = xent_grad(&ctx, &m, x, y, n, loss == EDD_LOSS_REAL ? 10 : k);
     int interior = 0;
     for (int i = 0; i < n * D; i++) {
         float s = (float)((g[i] > 0) - (g[i] < 0)), want = x[i] + o.eps * s;
@@ -289,8 +289,12 @@ static void check_fgm_inf(int k, int real_only)
     edd_ctx_free(&ctx);
 }
 
-Test(attack_fgm, inf_moves_every_pixel_by_eps_along_the_gradient_sign) { check_fgm_inf(10, 0); }
-Test(attack_fgm, inf_with_outlier_output_all_and_real_losses) { check_fgm_inf(11, 0); check_fgm_inf(11, 1); }
+Test(attack_fgm, inf_moves_every_pixel_by_eps_along_the_gradient_sign) { check_fgm_inf(10, EDD_LOSS_ALL); }
+Test(attack_fgm, inf_with_outlier_output_all_and_real_losses)
+{
+    check_fgm_inf(11, EDD_LOSS_ALL);
+    check_fgm_inf(11, EDD_LOSS_REAL);
+}
 
 /* ord 2: before clipping the perturbation has norm eps and the gradient's direction. */
 Test(attack_fgm, l2_perturbation_has_norm_eps_before_clipping)
@@ -305,7 +309,7 @@ Test(attack_fgm, l2_perturbation_has_norm_eps_before_clipping)
     edd_fgm_opts o = edd_fgm_defaults();
     o.ord = 2;
     o.eps = 2.5f;
-    o.real_only = 1;
+    o.loss = EDD_LOSS_REAL;
     o.clip_min = -1e9f;
     o.clip_max = 1e9f;
     cr_assert_eq(edd_fgm(&ctx, &m, x, y, n, &o, adv), EDD_OK, "%s", ctx.err);
@@ -332,8 +336,15 @@ Test(attack_fgm, l2_perturbation_has_norm_eps_before_clipping)
     cr_assert_eq(edd_fgm(&ctx, &m, x, y, n, &o, adv), EDD_ERR_ARG);
     o.ord = 0;
     uint8_t bad[4] = {2, 4, 10, 8};
-    o.real_only = 1;
+    o.loss = EDD_LOSS_REAL;
     cr_assert_eq(edd_fgm(&ctx, &m, x, bad, n, &o, adv), EDD_ERR_ARG);
+    o.loss = (edd_attack_loss)3;
+    cr_assert_eq(edd_fgm(&ctx, &m, x, y, n, &o, adv), EDD_ERR_ARG);
+    cr_assert(strstr(ctx.err, "loss 3"), "%s", ctx.err);
+    o.loss = EDD_LOSS_MARGIN;
+    o.kappa = 0.0f;
+    cr_assert_eq(edd_fgm(&ctx, &m, x, y, n, &o, adv), EDD_ERR_ARG);
+    cr_assert(strstr(ctx.err, "kappa 0"), "%s", ctx.err);
     free(g); free(x); free(adv);
     edd_cnn_free(&m);
     edd_ctx_free(&ctx);

@@ -1,9 +1,10 @@
 /* test_cw.c - the Carlini-Wagner L2 attack: its loss and gradient w.r.t.
  * w against central finite differences through a random CNN (the outlier
- * class included in the max), AdaDelta and Adam steps against values
- * written out here, the binary search on c on hand cases, argument checks,
- * and an end-to-end attack on a briefly trained model (also run at another
- * batch size, which must not change the outcome). */
+ * class included in the max; targeted and untargeted), AdaDelta and Adam
+ * steps against values written out here, the binary search on c on hand
+ * cases, argument checks, and an end-to-end attack on a briefly trained
+ * model (also run at another batch size, which must not change the
+ * outcome, and untargeted). */
 #include <criterion/criterion.h>
 
 #include <math.h>
@@ -40,21 +41,24 @@ typedef struct {
     const uint8_t *t;
     const double *c;
     float conf;
+    int untargeted;
     double loss[2], l2[2];
     float *z, *xadv, *grad, *dz;
 } cw_obj;
 
 static double obj_eval(cw_obj *o)
 {
-    cr_assert_eq(edd_cw_loss_grad(o->ctx, o->p, o->m, o->w, o->x0, o->t, o->c, o->conf, o->loss, o->l2, o->z,
-                                  o->xadv, o->grad, o->dz), EDD_OK, "loss_grad: %s", o->ctx->err);
+    cr_assert_eq(edd_cw_loss_grad(o->ctx, o->p, o->m, o->w, o->x0, o->t, o->c, o->conf, o->untargeted, o->loss,
+                                  o->l2, o->z, o->xadv, o->grad, o->dz), EDD_OK, "loss_grad: %s", o->ctx->err);
     return o->loss[0] + o->loss[1];
 }
 
 /* Central differences of the summed loss of 2 images in 30 sampled w
  * coordinates each; one-sided differences that disagree mark a kink (a ReLU,
- * or the arg max of the other outputs switching) and are skipped. */
-static void check_loss_grad(int k, float outlier_bias)
+ * or the arg max of the other outputs switching) and are skipped.
+ * Untargeted, t holds the true labels and confidence 20 keeps the hinge
+ * max(Z_t, Z_outlier) - max_{other real} Z + 20 active at the random start. */
+static void check_loss_grad(int k, float outlier_bias, int untargeted)
 {
     edd_ctx ctx;
     ctx_make(&ctx);
@@ -80,22 +84,35 @@ static void check_loss_grad(int k, float outlier_bias)
     double c[2] = {0.7, 3.0};
     edd_plan *p = NULL;
     cr_assert_eq(edd_plan_create(&ctx, &m, b, EDD_PLAN_INPUT_GRAD, 0, &p), EDD_OK, "%s", ctx.err);
-    cw_obj o = {&ctx, p, &m, w, x0, t, c, 0.0f, {0}, {0}, z, xadv, grad, dz};
+    cw_obj o = {&ctx, p, &m, w, x0, t, c, untargeted ? 20.0f : 0.0f, untargeted, {0}, {0}, z, xadv, grad, dz};
     double L0 = obj_eval(&o);
     memcpy(g0, grad, n * sizeof(float));
     for (int i = 0; i < b; i++) {
         cr_assert_gt(o.loss[i], o.l2[i], "image %d: the hinge must be active at a random start", i);
-        int other = -1;
+        int other = -1, up = -1, down = -1;
         for (int j = 0; j < k; j++) {
-            if (j == t[i])
-                cr_assert_float_eq(dz[i * k + j], (float)-c[i], 1e-7, "dz at the target");
-            else if (dz[i * k + j] != 0.0f)
+            if (dz[i * k + j] == (float)c[i])
+                up = j;
+            else if (dz[i * k + j] == (float)-c[i])
+                down = j;
+            else
+                cr_assert_eq(dz[i * k + j], 0.0f, "image %d: dz[%d] = %g", i, j, dz[i * k + j]);
+            if (j != t[i] && dz[i * k + j] != 0.0f)
                 other = j;
         }
-        cr_assert_geq(other, 0, "image %d: no other output got the gradient", i);
+        if (!untargeted) {
+            cr_assert_eq(down, t[i], "image %d: dz must be -c at the target", i);
+            cr_assert_geq(other, 0, "image %d: no other output got the gradient", i);
+            if (k == 11)
+                cr_assert_eq(other, 10, "image %d: the outlier (bias %g) must be the max other output, got %d", i,
+                             outlier_bias, other);
+            continue;
+        }
+        /* untargeted: pushed down at the leading guard, up at the best other real class */
+        cr_assert(down >= 0 && down < 10 && down != t[i], "image %d: -c at %d, expected another real class", i, down);
+        cr_assert(up == t[i] || up >= 10, "image %d: +c at %d, expected the label %d or the outlier", i, up, t[i]);
         if (k == 11)
-            cr_assert_eq(other, 10, "image %d: the outlier (bias %g) must be the max other output, got %d", i,
-                         outlier_bias, other);
+            cr_assert_eq(up, 10, "image %d: the outlier (bias %g) must lead the guards, got %d", i, outlier_bias, up);
     }
     int tested = 0, skipped = 0;
     double maxerr = 0.0;
@@ -143,11 +160,17 @@ static void check_loss_grad(int k, float outlier_bias)
     edd_ctx_free(&ctx);
 }
 
-Test(cw, loss_grad_finite_differences) { check_loss_grad(10, 0.0f); }
+Test(cw, loss_grad_finite_differences) { check_loss_grad(10, 0.0f, 0); }
 
 /* K = 11: the outlier class (bias raised so it leads) is in the max, as
  * docs/DESIGN.md section 8 asks: the target must beat it too. */
-Test(cw, loss_grad_outlier_in_the_max) { check_loss_grad(11, 30.0f); }
+Test(cw, loss_grad_outlier_in_the_max) { check_loss_grad(11, 30.0f, 0); }
+
+/* Untargeted (the detector-aware hinge), K = 10 (the label is the only
+ * guard) and K = 11 with the outlier leading the guards: the gradient
+ * must push the outlier down, not only the label. */
+Test(cw, untargeted_loss_grad_finite_differences) { check_loss_grad(10, 0.0f, 1); }
+Test(cw, untargeted_loss_grad_outlier_is_a_guard) { check_loss_grad(11, 30.0f, 1); }
 
 /* ------------------------------------------------ optimisers */
 
@@ -336,6 +359,47 @@ Test(cw, end_to_end_trained_model)
                       i, sqrt(d), sqrt(a));
     }
     free(adv2);
+
+    /* Untargeted with confidence 1, the true labels in place of targets, on
+     * the first 10 images: every success leads with a real class other than
+     * the label by at least 1 (so the one scoring rule counts it), every
+     * failure is x unchanged, and some succeed. */
+    const size_t nu = 10;
+    o = edd_cw_defaults();
+    o.quiet = 1;
+    o.untargeted = 1;
+    o.confidence = 1.0f;
+    o.binary_search_steps = 2;
+    o.max_iterations = 100;
+    cr_assert_eq(edd_cw_l2(&ctx, &m, te.x, te.y, nu, &o, adv, s), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(edd_plan_forward(&ctx, p, &m, adv, NULL, z), EDD_OK, "%s", ctx.err);
+    int nsu = 0;
+    for (size_t i = 0; i < nu; i++) {
+        const float *zi = z + i * 10;
+        int best = te.y[i] == 0 ? 1 : 0;
+        for (int j = 0; j < 10; j++)
+            if (j != te.y[i] && zi[j] > zi[best])
+                best = j;
+        if (s[i]) {
+            nsu++;
+            cr_assert_geq(zi[best] - zi[te.y[i]], 1.0f - 1e-3f, "image %zu: untargeted success with margin %g", i,
+                          zi[best] - zi[te.y[i]]);
+        } else {
+            cr_assert(!memcmp(adv + i * EDD_IMG_SIZE, te.x + i * EDD_IMG_SIZE, EDD_IMG_SIZE * sizeof(float)),
+                      "image %zu: failure must return x unchanged", i);
+        }
+    }
+    edd_attack_goal goal = {NULL, 0.0f};
+    edd_attack_scores sc;
+    cr_assert_eq(edd_attack_eval(&ctx, &m, &m, te.x, te.y, nu, adv, &goal, &sc), EDD_OK, "%s", ctx.err);
+    fprintf(stderr, "cw untargeted: %d/%zu succeeded, scored success %.2f\n", nsu, nu, sc.source_success);
+    cr_assert_gt(nsu, 0, "no untargeted attack succeeded");
+    cr_assert_geq(sc.source_success * (double)nu, nsu - 1e-9, "the scoring rule counts fewer than the %d successes",
+                  nsu);
+    o.confidence = 0.0f;
+    uint8_t bad = 10;
+    cr_assert_eq(edd_cw_l2(&ctx, &m, te.x, &bad, 1, &o, adv, s), EDD_ERR_ARG);
+    cr_assert(strstr(ctx.err, "true label"), "%s", ctx.err);
     edd_plan_free(p);
     free(adv);
     edd_cnn_free(&m);

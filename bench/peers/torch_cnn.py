@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """PyTorch peer of edd's CNN (docs/DESIGN.md section 2): speed of the same work in PyTorch.
 
-Usage: /usr/bin/python3 bench/peers/torch_cnn.py --threads 2 --what train,mc,sgemm,jsma,cw,fgm
+Usage: /usr/bin/python3 bench/peers/torch_cnn.py --threads 2 --what train,mc,sgemm,jsma,cw,fgm,pgd
         [--inputs-dir DIR]
-The attacks (jsma, cw, fgm) run on edd's own model and images when DIR holds
+The attacks (jsma, cw, fgm, pgd) run on edd's own model and images when DIR holds
 them (bench/common.h bench_torch_on writes it), else on random ones.
 Human-readable lines go to stderr; the last line of stdout is one JSON object.
 """
@@ -31,6 +31,8 @@ FGM_EPS = 0.3       # edd_fgm_defaults(): L-inf, clip [0, 1]
 FGM_ROWS = 256      # images per forward and backward pass (edd's gradder pieces)
 FGM_N = 10000       # random images when there are no inputs
 FGM_ACC = 1000      # adversarial images whose accuracy is reported (as bench/fgm.c)
+PGD_STEPS = 10      # bench/fgm.c's PGD: eps FGM_EPS, L-inf, the margin loss, one restart
+PGD_N = 2000        # random images when there are no inputs
 
 
 def model_mnist(k=10):
@@ -258,18 +260,58 @@ def bench_fgm(model_dir=None):
     return ms, x.shape[0], acc
 
 
+def pgd(model, x, y):
+    """PGD as edd_pgd in bench/fgm.c: a uniform start in the L-inf ball, PGD_STEPS
+    steps of 2.5 eps / steps along the sign of the gradient of the margin (best
+    other class minus the label's logit, K = 10), projected and clipped, in passes
+    of FGM_ROWS images; the point of largest margin over the start and every step
+    is kept (so PGD_STEPS + 1 forward passes, PGD_STEPS backward)."""
+    out, step = torch.empty_like(x), 2.5 * FGM_EPS / PGD_STEPS
+    for i in range(0, x.shape[0], FGM_ROWS):
+        x0, yi = x[i:i + FGM_ROWS], y[i:i + FGM_ROWS]
+        cur = torch.clamp(x0 + FGM_EPS * (2 * torch.rand_like(x0) - 1), 0, 1)
+        best, best_m = cur.clone(), torch.full((x0.shape[0],), -float("inf"))
+        for t in range(PGD_STEPS + 1):
+            c = cur.clone().requires_grad_(t < PGD_STEPS)
+            z = model(c)
+            zl = z.gather(1, yi[:, None])[:, 0]
+            m = z.scatter(1, yi[:, None], -float("inf")).max(1)[0] - zl
+            better = m.detach() > best_m
+            best[better], best_m = cur[better], torch.where(better, m.detach(), best_m)
+            if t == PGD_STEPS:
+                break
+            g, = torch.autograd.grad(m.sum(), c)
+            cur = torch.min(torch.max(cur + step * torch.sign(g), x0 - FGM_EPS), x0 + FGM_EPS).clamp(0, 1)
+        out[i:i + FGM_ROWS] = best
+    return out
+
+
+def bench_pgd(model_dir=None):
+    """Milliseconds of one PGD run over all the images (after a warm-up on the
+    first FGM_ROWS), the image count and the accuracy on the first FGM_ACC
+    adversarial images."""
+    model, x, y, _ = attack_inputs(model_dir, PGD_N, 10)
+    pgd(model, x[:FGM_ROWS], y[:FGM_ROWS])
+    t = time.perf_counter()
+    adv = pgd(model, x, y)
+    ms = 1e3 * (time.perf_counter() - t)
+    with torch.no_grad():
+        acc = float((model(adv[:FGM_ACC]).argmax(1) == y[:FGM_ACC]).float().mean())
+    return ms, x.shape[0], acc
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     ap.add_argument("--what", default="train,mc,sgemm,jsma",
-                    help="comma list of train, mc, sgemm, jsma, cw, fgm")
+                    help="comma list of train, mc, sgemm, jsma, cw, fgm, pgd")
     ap.add_argument("--seconds", type=float, default=3.0,
                     help="time budget per measurement")
     ap.add_argument("--inputs-dir", default=None,
                     help="folder with edd's exported model, images.npy and labels.npy for the attacks")
     args = ap.parse_args()
     what = args.what.split(",")
-    unknown = set(what) - {"train", "mc", "sgemm", "jsma", "cw", "fgm"}
+    unknown = set(what) - {"train", "mc", "sgemm", "jsma", "cw", "fgm", "pgd"}
     if unknown:
         ap.error(f"unknown --what: {','.join(sorted(unknown))}")
 
@@ -307,6 +349,12 @@ def main():
         out["fgm_us_per_example"] = 1e3 * out["fgm_ms"] / out["fgm_images"]
         log(f"FGM (eps {FGM_EPS}, L-inf, {out['fgm_images']} images): {out['fgm_ms']:.0f} ms, "
             f"{out['fgm_us_per_example']:.1f} us per example, accuracy after {out['fgm_adv_accuracy']:.3f}")
+    if "pgd" in what:
+        out["pgd_ms"], out["pgd_images"], out["pgd_adv_accuracy"] = bench_pgd(args.inputs_dir)
+        out["pgd_us_per_example_step"] = 1e3 * out["pgd_ms"] / (out["pgd_images"] * PGD_STEPS)
+        log(f"PGD (eps {FGM_EPS}, L-inf, margin, {PGD_STEPS} steps, {out['pgd_images']} images): "
+            f"{out['pgd_ms']:.0f} ms, {out['pgd_us_per_example_step']:.1f} us per example-step, "
+            f"accuracy after {out['pgd_adv_accuracy']:.3f}")
     print(json.dumps(out))
 
 

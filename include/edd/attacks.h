@@ -1,11 +1,11 @@
 /* edd/attacks.h - input gradients and Jacobians of the CNN, and the
- * gradient attacks FGM and JSMA (docs/DESIGN.md section 8; CW-L2 is in cw.h).
+ * gradient attacks FGM, PGD and JSMA (docs/DESIGN.md section 8; CW-L2 is in cw.h).
  *
  * Owns: edd_gradder (a cache of EDD_PLAN_INPUT_GRAD plans, one per batch
  * size it meets, so no oneDNN primitive is built inside an attack loop),
  * the input-gradient and Jacobian passes (backward data only: no weight
- * gradient is ever computed on this path), FGM, JSMA, and the attacks'
- * random target draw.
+ * gradient is ever computed on this path), the losses FGM and PGD ascend
+ * (edd_attack_loss), FGM, PGD, JSMA, and the attacks' random target draw.
  * May call: core (context, errors, RNG), nn (plans), simd (the JSMA pair
  * search and its top-2 form), train (edd_argmax), progress.
  *
@@ -58,28 +58,88 @@ typedef enum {
 edd_status edd_jacobian(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, size_t n,
                         edd_jac_kind kind, float *z, float *jac);
 
+/* ---- the losses FGM and PGD ascend (src/attacks/objective.c) ---- */
+
+/* With true label l and, on a K = 11 model, the outlier n = 10 (every
+ * output >= n_real), the margin is
+ *   m = max_{j < n_real, j != l} z_j - max(z_l, z_n),
+ * > 0 when the model predicts a real class other than l and does not flag
+ * the image; on a K = 10 model it is the CW margin max_{j != l} z_j - z_l.
+ * EDD_LOSS_MARGIN ascends min(m, kappa): its dL/dz is +1 at the best other
+ * real class and -1 at the arg max of {z_l, z_n}, and 0 once m >= kappa.
+ * docs/ATTACKS.md, "Losses that know the defense". */
+typedef enum {
+    EDD_LOSS_ALL = 0,    /* cross-entropy over all K outputs (the paper's) */
+    EDD_LOSS_REAL = 1,   /* cross-entropy over the n_real real classes */
+    EDD_LOSS_MARGIN = 2  /* detector-aware margin, capped at kappa (see above) */
+} edd_attack_loss;
+
+/* The margin cap of edd_fgm_defaults and edd_pgd_defaults: far above any
+ * margin a model reaches, so the margin loss is in effect uncapped. */
+#define EDD_ATTACK_KAPPA 1e4f
+
 /* ---- FGM (src/attacks/fgm.c) ---- */
 
 typedef struct {
     float eps;       /* 0.3 */
     int ord;         /* 0 = infinity (sign of the gradient), 2 = L2 */
-    int real_only;   /* 0: cross-entropy over all K outputs (the paper); 1: over the n_real real ones */
+    edd_attack_loss loss; /* EDD_LOSS_ALL (the paper) */
+    float kappa;     /* margin cap of EDD_LOSS_MARGIN (> 0); EDD_ATTACK_KAPPA */
     int n_real;      /* EDD_N_REAL */
     float clip_min, clip_max; /* 0, 1 */
     int max_rows;    /* rows per oneDNN call (<= 0: 256) */
 } edd_fgm_opts;
 
-/* eps 0.3, ord inf, all outputs, n_real 10, clip [0,1], 256 rows. */
+/* eps 0.3, ord inf, EDD_LOSS_ALL, kappa EDD_ATTACK_KAPPA, n_real 10, clip [0,1], 256 rows. */
 edd_fgm_opts edd_fgm_defaults(void);
 
 /* FGM as cleverhans v2 fgm() with the true label y[i] (< n_real):
- * g = d CE(softmax(z), onehot(y)) / dx, the softmax over all K logits or
- * over the first n_real only (real_only: the adaptive attacker who ignores
- * the outlier); adv = clip(x + eps * sign(g)) for ord inf (sign(0) = 0), or
- * clip(x + eps * g / ||g||_2) for ord 2 (an image with g = 0 is left as is).
- * x and adv are n x 784 and may not overlap. */
+ * g = dL/dx of the loss o->loss (the cross-entropy over all K outputs,
+ * over the first n_real only -- the adaptive attacker who ignores the
+ * outlier -- or the detector-aware margin); adv = clip(x + eps * sign(g))
+ * for ord inf (sign(0) = 0), or clip(x + eps * g / ||g||_2) for ord 2 (an
+ * image with g = 0 is left as is). x and adv are n x 784 and may not
+ * overlap. */
 edd_status edd_fgm(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                    const edd_fgm_opts *o, float *adv);
+
+/* ---- PGD (src/attacks/pgd.c) ---- */
+
+typedef struct {
+    float eps;            /* 0.3 */
+    int ord;              /* 0 = L-inf, 2 = L2 */
+    int steps;            /* 100 */
+    float step_size;      /* <= 0: 2.5 * eps / steps */
+    int restarts;         /* 1 */
+    edd_attack_loss loss; /* EDD_LOSS_ALL */
+    float kappa;          /* margin cap; EDD_ATTACK_KAPPA */
+    int n_real;           /* EDD_N_REAL */
+    float clip_min, clip_max; /* 0, 1 */
+    uint64_t seed;        /* random starts; 1 */
+    int max_rows;         /* rows per oneDNN call (<= 0: 256) */
+    int quiet;            /* no progress on stderr */
+    int rand_start;       /* 1: each restart starts uniformly in the eps-ball; 0: at x */
+} edd_pgd_opts;
+
+/* eps 0.3, L-inf, 100 steps of 2.5 eps / steps, 1 restart from a random
+ * start, EDD_LOSS_ALL, kappa EDD_ATTACK_KAPPA, n_real 10, clip [0,1],
+ * seed 1, 256 rows, progress on. */
+edd_pgd_opts edd_pgd_defaults(void);
+
+/* Untargeted PGD (Madry et al. 2018) with the true labels y[i] (< n_real)
+ * on n images x (n x 784). Each restart r starts at x plus a draw from
+ * the eps-ball (rand_start; the counter RNG keyed by (seed, r, image)),
+ * clipped to [clip_min, clip_max], then takes `steps` steps
+ *   L-inf: x' += step * sign(g);   L2: x' += step * g / ||g||_2 (g = 0: none),
+ * g = dL/dx' of o->loss, each followed by the projection onto the eps-ball
+ * around x and the clip. adv (n x 784, not overlapping x) receives, per
+ * image, the point of largest uncapped margin (above) among the starts and
+ * every step of every restart, the earliest on ties: an image that crossed
+ * keeps a crossing point. Images are independent: each image's result is
+ * a function of its own pixels (up to oneDNN's rounding at other batch
+ * sizes), and bit-identical from run to run at one thread count. */
+edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
+                   const edd_pgd_opts *o, float *adv);
 
 /* ---- JSMA (src/attacks/jsma.c) ---- */
 

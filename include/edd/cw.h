@@ -1,19 +1,26 @@
-/* edd/cw.h - the Carlini-Wagner L2 attack, targeted, optimised with
- * AdaDelta (the paper's "AdaDelta strategy") or Adam (docs/DESIGN.md section 8;
- * settings: section 9).
+/* edd/cw.h - the Carlini-Wagner L2 attack, targeted or untargeted,
+ * optimised with AdaDelta (the paper's "AdaDelta strategy") or Adam
+ * (docs/DESIGN.md section 8; settings: section 9).
  *
  * Owns: the attack loop (tanh change of variables, the cleverhans v2 loss,
  * per-image early abort, the binary search on c, the best example kept),
  * and the AdaDelta and Adam steps on the attack variables w.
  * May call: core, nn (INPUT_GRAD plans: forward without dropout, backward
- * down to the input), train (edd_argmax), progress.
+ * down to the input), train (edd_argmax), progress, and the attacks'
+ * detector-aware margin (edd/internal/objective.h).
  *
  * Semantics follow cleverhans v2.0.0 CarliniWagnerL2 (attacks_tf.py), with
  * clip_min 0 and clip_max 1:
  *   w0  = arctanh((2x - 1) * 0.999999),  x' = (tanh(w) + 1) / 2,
  *   x0  = (tanh(w0) + 1) / 2 (the boxed original the distance is taken to),
  *   loss_i = ||x'_i - x0_i||^2 + c_i * max(max_{j != t} Z_j - Z_t + confidence, 0),
- * the max running over EVERY other output, the outlier class included. */
+ * the max running over EVERY other output, the outlier class included.
+ * Untargeted (opts.untargeted; docs/ATTACKS.md "Losses that know the
+ * defense"), with l the true label and n the outlier class (K = 11):
+ *   loss_i = ||x'_i - x0_i||^2
+ *            + c_i * max(max(Z_l, Z_n) - max_{j real, j != l} Z_j + confidence, 0),
+ * the detector-aware margin of the FGM and PGD losses turned into a hinge;
+ * on a K = 10 model it is max(Z_l - max_{j != l} Z_j + confidence, 0). */
 #ifndef EDD_CW_H
 #define EDD_CW_H
 
@@ -33,20 +40,26 @@ typedef struct {
     int batch;                 /* images optimised together (one forward+backward per iteration) */
     uint64_t seed;             /* not used by the attack, which is deterministic; for callers drawing targets */
     int quiet;                 /* no progress on stderr */
+    int untargeted;            /* 0: toward target[i]; 1: away from the true label target[i], not flagged */
 } edd_cw_opts;
 
 /* docs/DESIGN.md section 9: AdaDelta lr 1.0, rho 0.95, eps 1e-3, 200 iterations,
  * 4 binary-search steps from c = 1, confidence 0, early abort on, batch 100
- * (measured by bench/cw), seed 1, progress on. */
+ * (measured by bench/cw), seed 1, progress on, targeted. */
 edd_cw_opts edd_cw_defaults(void);
 
-/* Targeted CW-L2 on m for n images (x: n x 784, in [0,1]) toward
- * target[i] (< m->k). Writes into adv (n x 784) the adversarial example of
- * smallest L2 distance found over every iteration of every binary-search
- * step (x itself when none was found), and success[i] = 1 when one was
- * found: an example whose argmax, after confidence is subtracted from the
- * target's logit, is the target. Images are independent: the result does
- * not depend on the batch size (up to oneDNN's rounding). */
+/* CW-L2 on m for n images (x: n x 784, in [0,1]). Targeted: toward
+ * target[i] (< m->k); a success is an example whose argmax, after
+ * confidence is subtracted from the target's logit, is the target.
+ * Untargeted (o->untargeted): target[i] holds the TRUE label of image i
+ * (a real class, < min(K, 10)); a success is an example whose argmax,
+ * after confidence is added to the true label's logit and the outlier's,
+ * is a real class other than the label: misclassified, not flagged, by
+ * the confidence margin. Writes into adv (n x 784) the successful example
+ * of smallest L2 distance found over every iteration of every
+ * binary-search step (x itself when none was found), and success[i] = 1
+ * when one was found. Images are independent: the result does not depend
+ * on the batch size (up to oneDNN's rounding). */
 edd_status edd_cw_l2(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
                      const edd_cw_opts *o, float *adv, uint8_t *success);
 

@@ -1,4 +1,4 @@
-/* cw.c - Carlini-Wagner L2, targeted, with AdaDelta or Adam on w
+/* cw.c - Carlini-Wagner L2, targeted or untargeted, with AdaDelta or Adam on w
  * (edd/cw.h for the loss; docs/DESIGN.md sections 8 and 9).
  *
  * Batching: up to `batch` images share one forward and backward pass per
@@ -12,6 +12,7 @@
 #include "edd/train.h"
 #include "edd/internal/workspace.h"
 #include "edd/internal/cw.h"
+#include "edd/internal/objective.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,12 +26,16 @@ edd_cw_opts edd_cw_defaults(void)
     return (edd_cw_opts){.confidence = 0.0f, .binary_search_steps = 4, .max_iterations = 200,
                          .learning_rate = 1.0f, .initial_const = 1.0f, .abort_early = 1,
                          .optimizer = EDD_CW_ADADELTA, .rho = 0.95f, .eps = 1e-3f, .batch = 100,
-                         .seed = 1, .quiet = 0};
+                         .seed = 1, .quiet = 0, .untargeted = 0};
 }
 
+/* Real classes of a model with k outputs: the outputs from EDD_N_REAL on
+ * (the outlier of K = 11) are not. */
+static int cw_n_real(int k) { return k < EDD_N_REAL ? k : EDD_N_REAL; }
+
 edd_status edd_cw_loss_grad(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *w, const float *x0,
-                            const uint8_t *target, const double *c, float confidence, double *loss, double *l2,
-                            float *z, float *xadv, float *grad, float *dz)
+                            const uint8_t *target, const double *c, float confidence, int untargeted, double *loss,
+                            double *l2, float *z, float *xadv, float *grad, float *dz)
 {
     const int b = edd_plan_batch(p), k = m->k;
     #pragma omp parallel for schedule(static)
@@ -53,19 +58,27 @@ edd_status edd_cw_loss_grad(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const f
      *   loss1 = max(0, other - real + confidence),
      * i.e. Carlini's f = max(max_{j != t} Z_j - Z_t, -kappa) shifted by
      * kappa. The max runs over every other output, the outlier included.
-     * As tf.maximum(0, h), the gradient flows only where h > 0. */
+     * As tf.maximum(0, h), the gradient flows only where h > 0.
+     * Untargeted, t is the true label and the hinge is the detector-aware
+     * margin of objective.c turned around: h = max(Z_t, Z_outlier) -
+     * max_{other real} Z + confidence. Either way h = Z_hi - Z_lo +
+     * confidence, and dh/dz = e_hi - e_lo. */
     for (int i = 0; i < b; i++) {
         const float *zi = z + (size_t)i * k;
         float *dzi = dz + (size_t)i * k;
-        int t = target[i], o = t == 0 ? 1 : 0;
-        for (int j = 0; j < k; j++)
-            if (j != t && zi[j] > zi[o])
-                o = j;
-        double h = (double)zi[o] - zi[t] + confidence;
+        int t = target[i], hi = t == 0 ? 1 : 0, lo = t;
+        if (untargeted) {
+            edd_margin(zi, k, cw_n_real(k), t, &lo, &hi); /* lo: the best other real class, hi: the guard */
+        } else {
+            for (int j = 0; j < k; j++)
+                if (j != t && zi[j] > zi[hi])
+                    hi = j;
+        }
+        double h = (double)zi[hi] - zi[lo] + confidence;
         memset(dzi, 0, (size_t)k * sizeof(float));
         if (h > 0.0) {
-            dzi[o] = (float)c[i];
-            dzi[t] = (float)-c[i];
+            dzi[hi] = (float)c[i];
+            dzi[lo] = (float)-c[i];
         }
         loss[i] = l2[i] + c[i] * (h > 0.0 ? h : 0.0);
     }
@@ -121,12 +134,22 @@ void edd_cw_bsearch_update(int success, double *c, double *lower, double *upper)
     }
 }
 
-/* cleverhans' compare(): the target wins after confidence is taken off its logit. */
-static int cw_hit(const float *z, int k, int t, float confidence, float *tmp)
+/* cleverhans' compare(): the target wins after confidence is taken off its
+ * logit. Untargeted (t the true label): with confidence added to the
+ * label's logit and to the outlier's, a real class other than t wins. */
+static int cw_hit(const float *z, int k, int t, float confidence, int untargeted, float *tmp)
 {
     memcpy(tmp, z, (size_t)k * sizeof(float));
-    tmp[t] -= confidence;
-    return edd_argmax(tmp, k) == t;
+    if (!untargeted) {
+        tmp[t] -= confidence;
+        return edd_argmax(tmp, k) == t;
+    }
+    const int nr = cw_n_real(k);
+    tmp[t] += confidence;
+    for (int j = nr; j < k; j++)
+        tmp[j] += confidence;
+    int p = edd_argmax(tmp, k);
+    return p < nr && p != t;
 }
 
 /* The scheduler. `b` slots each hold one image through all its
@@ -255,7 +278,7 @@ static void slot_iterate(cw_sched *S, int s, int r, const uint8_t *target, const
         S->prev[s] = S->ploss[r];
     }
     float ztmp[k];
-    if (cw_hit(S->pz + (size_t)r * k, k, target[i], o->confidence, ztmp)) {
+    if (cw_hit(S->pz + (size_t)r * k, k, target[i], o->confidence, o->untargeted, ztmp)) {
         S->hit[s] = 1;
         if (S->pl2[r] < S->o_best[s]) {
             S->o_best[s] = S->pl2[r];
@@ -299,8 +322,8 @@ static edd_status cw_run(edd_ctx *ctx, cw_sched *S, const edd_cnn *m, const floa
             S->pt[r] = target[S->img[s]];
             S->pc[r] = r < na ? S->c[s] : 0.0;
         }
-        st = edd_cw_loss_grad(ctx, p, m, S->pw, S->px0, S->pt, S->pc, o->confidence, S->ploss, S->pl2, S->pz,
-                              S->pxadv, S->pgrad, S->pdz);
+        st = edd_cw_loss_grad(ctx, p, m, S->pw, S->px0, S->pt, S->pc, o->confidence, o->untargeted, S->ploss,
+                              S->pl2, S->pz, S->pxadv, S->pgrad, S->pdz);
         if (st)
             return st;
         #pragma omp parallel for schedule(static)
@@ -342,9 +365,13 @@ static edd_status cw_check(edd_ctx *ctx, const edd_cnn *m, const float *x, const
         return edd_fail(ctx, EDD_ERR_ARG, "cw: optimizer %d: expected 0 (adadelta) or 1 (adam)", o->optimizer);
     if (o->optimizer == EDD_CW_ADADELTA && (!(o->rho >= 0.0f && o->rho < 1.0f) || !(o->eps > 0.0f)))
         return edd_fail(ctx, EDD_ERR_ARG, "cw: adadelta rho %g must be in [0,1) and eps %g > 0", o->rho, o->eps);
+    if (o->untargeted != 0 && o->untargeted != 1)
+        return edd_fail(ctx, EDD_ERR_ARG, "cw: untargeted %d: expected 0 or 1", o->untargeted);
+    const int below = o->untargeted ? cw_n_real(m->k) : m->k;
     for (size_t i = 0; i < n; i++)
-        if (target[i] >= m->k)
-            return edd_fail(ctx, EDD_ERR_ARG, "cw: target[%zu] = %d: expected a class below %d", i, target[i], m->k);
+        if (target[i] >= below)
+            return edd_fail(ctx, EDD_ERR_ARG, "cw: target[%zu] = %d: expected a class below %d%s", i, target[i], below,
+                            o->untargeted ? " (untargeted: the true label, a real class)" : "");
     for (size_t j = 0; j < n * EDD_IMG_SIZE; j++)
         if (!(x[j] >= 0.0f && x[j] <= 1.0f))
             return edd_fail(ctx, EDD_ERR_ARG, "cw: pixel %zu of image %zu is %g: expected a value in [0,1]",

@@ -125,7 +125,7 @@ edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const e
     if (!st && a == ATT_FGM) {
         edd_fgm_opts o = edd_fgm_defaults();
         o.eps = value;
-        o.real_only = adaptive;
+        o.loss = adaptive ? EDD_LOSS_REAL : EDD_LOSS_ALL;
         st = edd_fgm(ctx, src, x, y, n, &o, adv);
     } else if (!st && a == ATT_JSMA) {
         edd_jsma_opts o = edd_jsma_defaults();

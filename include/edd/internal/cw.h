@@ -10,14 +10,17 @@
 
 /* One evaluation of the loss above for the b = edd_plan_batch(p) images of
  * an EDD_PLAN_INPUT_GRAD plan p: w and x0 are b x 784, target and c have b
- * entries. Writes loss[i], l2[i] = ||x'_i - x0_i||^2, the logits z (b x K),
- * x' (xadv, b x 784) and dloss_i/dw (grad, b x 784):
+ * entries (untargeted: target holds the true labels). Writes loss[i],
+ * l2[i] = ||x'_i - x0_i||^2, the logits z (b x K), x' (xadv, b x 784) and
+ * dloss_i/dw (grad, b x 784):
  *   dL/dx' = 2 (x' - x0) + backward(c_i (e_o - e_t)) where the hinge is
- *   positive (o = the largest other output), dL/dw = dL/dx' (1 - tanh(w)^2) / 2.
+ *   positive (o = the largest other output; untargeted: c_i (e_g - e_o)
+ *   with g the arg max of the label and the outlier, o that of the other
+ *   real classes), dL/dw = dL/dx' (1 - tanh(w)^2) / 2.
  * dz (b x K) receives dloss/dz. The forward runs without dropout. */
 edd_status edd_cw_loss_grad(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *w, const float *x0,
-                            const uint8_t *target, const double *c, float confidence, double *loss, double *l2,
-                            float *z, float *xadv, float *grad, float *dz);
+                            const uint8_t *target, const double *c, float confidence, int untargeted, double *loss,
+                            double *l2, float *z, float *xadv, float *grad, float *dz);
 
 /* One AdaDelta step (Zeiler 2012, TF's form) on n variables:
  *   eg2 = rho eg2 + (1-rho) g^2;  d = sqrt(edx2 + eps) / sqrt(eg2 + eps) * g;

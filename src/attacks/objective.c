@@ -1,0 +1,87 @@
+/* objective.c - the losses FGM, PGD and the untargeted CW-L2 work on, and
+ * their gradients with respect to the logits, side by side
+ * (edd/internal/objective.h; docs/ATTACKS.md, "Losses that know the
+ * defense"). */
+#include "edd/internal/objective.h"
+
+#include <math.h>
+#include <string.h>
+
+float edd_margin(const float *z, int k, int n_real, int y, int *other, int *guard)
+{
+    int o = y == 0 ? 1 : 0, g = y;
+    for (int j = 0; j < k; j++) {
+        if (j < n_real && j != y) {
+            if (z[j] > z[o])
+                o = j;
+        } else if (z[j] > z[g]) {
+            g = j;
+        }
+    }
+    if (other)
+        *other = o;
+    if (guard)
+        *guard = g;
+    return z[o] - z[g];
+}
+
+/* Outputs the softmax of a cross-entropy loss runs over. */
+static int xent_outputs(const edd_objective *o, int k) { return o->loss == EDD_LOSS_REAL ? o->n_real : k; }
+
+double edd_objective_value(const edd_objective *o, const float *z, int k, int y)
+{
+    if (o->loss == EDD_LOSS_MARGIN) {
+        double m = edd_margin(z, k, o->n_real, y, NULL, NULL);
+        return m < o->kappa ? m : (double)o->kappa;
+    }
+    int kk = xent_outputs(o, k);
+    double mx = z[0], s = 0.0;
+    for (int c = 1; c < kk; c++)
+        mx = fmax(mx, z[c]);
+    for (int c = 0; c < kk; c++)
+        s += exp((double)z[c] - mx);
+    return log(s) + mx - z[y];
+}
+
+void edd_objective_dz(const edd_objective *o, const float *z, int k, int y, float *dz)
+{
+    if (o->loss == EDD_LOSS_MARGIN) {
+        int oth, g;
+        float m = edd_margin(z, k, o->n_real, y, &oth, &g);
+        memset(dz, 0, (size_t)k * sizeof(float));
+        if (m < o->kappa) {
+            dz[oth] = 1.0f;
+            dz[g] = -1.0f;
+        }
+        return;
+    }
+    /* cleverhans model_loss: d CE / dz = softmax(z) - onehot(y) */
+    int kk = xent_outputs(o, k);
+    double p[1000];
+    edd_softmax_f64(z, kk, p);
+    for (int c = 0; c < k; c++)
+        dz[c] = c < kk ? (float)p[c] : 0.0f;
+    dz[y] -= 1.0f;
+}
+
+void edd_objective_dz_fn(void *user, size_t row0, int rows, int k, const float *z, float *dz)
+{
+    const edd_objective *o = user;
+    for (int i = 0; i < rows; i++)
+        edd_objective_dz(o, z + (size_t)i * k, k, o->y[row0 + (size_t)i], dz + (size_t)i * k);
+}
+
+edd_status edd_objective_check(edd_ctx *ctx, const char *who, const edd_objective *o, int k, size_t n)
+{
+    if (o->loss != EDD_LOSS_ALL && o->loss != EDD_LOSS_REAL && o->loss != EDD_LOSS_MARGIN)
+        return edd_fail(ctx, EDD_ERR_ARG, "%s: loss %d, expected 0 (all), 1 (real) or 2 (margin)", who, (int)o->loss);
+    if (o->n_real < 2 || o->n_real > k)
+        return edd_fail(ctx, EDD_ERR_ARG, "%s: n_real %d with K=%d, expected 2..K", who, o->n_real, k);
+    if (!(o->kappa > 0.0f))
+        return edd_fail(ctx, EDD_ERR_ARG, "%s: kappa %g, expected a margin cap > 0", who, o->kappa);
+    for (size_t i = 0; i < n; i++)
+        if (o->y[i] >= o->n_real)
+            return edd_fail(ctx, EDD_ERR_ARG, "%s: label %d of image %zu, expected a real class < %d", who, o->y[i],
+                            i, o->n_real);
+    return EDD_OK;
+}

@@ -1,0 +1,180 @@
+/* pgd.c - projected gradient descent (Madry et al. 2018), untargeted with
+ * the true label, on the losses of objective.c (docs/ATTACKS.md, "PGD").
+ *
+ * Every step passes all n images through one edd_grad_input call (the
+ * gradder cuts it into oneDNN-sized pieces); its dz callback also records
+ * each image's margin at the point the pass ran on, which picks the point
+ * returned. The elementwise work (starts, steps, projections) runs over
+ * images with OpenMP, each image's arithmetic serial, so a result does not
+ * depend on the thread count beyond what oneDNN's passes do. */
+#include "edd/attacks.h"
+#include "edd/progress.h"
+#include "edd/internal/objective.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define D EDD_IMG_SIZE
+
+edd_pgd_opts edd_pgd_defaults(void)
+{
+    return (edd_pgd_opts){.eps = 0.3f, .ord = 0, .steps = 100, .step_size = 0.0f, .restarts = 1,
+                          .loss = EDD_LOSS_ALL, .kappa = EDD_ATTACK_KAPPA, .n_real = EDD_N_REAL, .clip_min = 0.0f,
+                          .clip_max = 1.0f, .seed = 1, .max_rows = 0, .quiet = 0, .rand_start = 1};
+}
+
+static float clip(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* The start of restart r for image i (xi -> ci): x plus, with rand_start,
+ *   L-inf: eps (2u_j - 1) per pixel, u_j uniform in [0,1);
+ *   L2:    eps u^(1/784) n / ||n||, n standard normal per pixel (a uniform
+ *          direction) and u uniform: uniform in the ball,
+ * from the counter RNG keyed by (seed, r, i); then clipped to the box. */
+static void pgd_start(const edd_pgd_opts *o, int r, size_t i, const float *xi, float *ci)
+{
+    const uint64_t key = edd_rng_key(o->seed, (uint64_t)r, i);
+    float scale = 0.0f;
+    if (o->rand_start && o->ord == 2) {
+        double s = 0.0;
+        for (int j = 0; j < D; j++) {
+            ci[j] = edd_rng_normal(key, (uint32_t)j); /* counters 2j, 2j+1 */
+            s += (double)ci[j] * ci[j];
+        }
+        double u = edd_rng_uniform(key, 2 * D);
+        scale = s > 0.0 ? (float)(o->eps * pow(u, 1.0 / D) / sqrt(s)) : 0.0f;
+    }
+    for (int j = 0; j < D; j++) {
+        float d = !o->rand_start ? 0.0f
+                  : o->ord == 2  ? scale * ci[j]
+                                 : o->eps * (2.0f * edd_rng_uniform(key, (uint32_t)j) - 1.0f);
+        ci[j] = clip(xi[j] + d, o->clip_min, o->clip_max);
+    }
+}
+
+/* One step of image i from ci along its gradient gi, then the projection
+ * onto the eps-ball around xi and the clip:
+ *   L-inf: v = c + step sign(g), clamped to [x - eps, x + eps];
+ *   L2:    v = c + step g / ||g|| (g = 0: v = c), and v - x scaled down to
+ *          norm eps when it is longer. */
+static void pgd_step(const edd_pgd_opts *o, float step, const float *xi, const float *gi, float *ci)
+{
+    if (o->ord == 0) {
+        for (int j = 0; j < D; j++) {
+            float v = ci[j] + step * (float)((gi[j] > 0.0f) - (gi[j] < 0.0f));
+            ci[j] = clip(clip(v, xi[j] - o->eps, xi[j] + o->eps), o->clip_min, o->clip_max);
+        }
+        return;
+    }
+    double s = 0.0, d2 = 0.0;
+    for (int j = 0; j < D; j++)
+        s += (double)gi[j] * gi[j];
+    float scale = s > 0.0 ? (float)(step / sqrt(s)) : 0.0f;
+    for (int j = 0; j < D; j++) {
+        ci[j] += scale * gi[j];
+        double d = (double)ci[j] - xi[j];
+        d2 += d * d;
+    }
+    float shrink = d2 > (double)o->eps * o->eps ? (float)(o->eps / sqrt(d2)) : 1.0f;
+    for (int j = 0; j < D; j++) {
+        float v = shrink < 1.0f ? xi[j] + shrink * (ci[j] - xi[j]) : ci[j];
+        ci[j] = clip(v, o->clip_min, o->clip_max);
+    }
+}
+
+/* What a pass's dz callback needs: the loss, and where the margins go. */
+typedef struct {
+    edd_objective obj;
+    int last;      /* the pass after the last step: margins only, dz = 0 */
+    float *margin; /* per image: the uncapped margin at the pass's point */
+} pgd_pass;
+
+/* The pass's edd_dz_fn: each row's margin, then its dL/dz (0 on the last pass). */
+static void pgd_dz(void *user, size_t row0, int rows, int k, const float *z, float *dz)
+{
+    pgd_pass *u = user;
+    for (int i = 0; i < rows; i++) {
+        const size_t r = row0 + (size_t)i;
+        const float *zi = z + (size_t)i * k;
+        u->margin[r] = edd_margin(zi, k, u->obj.n_real, u->obj.y[r], NULL, NULL);
+        if (u->last)
+            memset(dz + (size_t)i * k, 0, (size_t)k * sizeof(float));
+        else
+            edd_objective_dz(&u->obj, zi, k, u->obj.y[r], dz + (size_t)i * k);
+    }
+}
+
+/* The options and labels, each fault named with its value (obj: the loss, n_real, kappa, labels). */
+static edd_status pgd_check(edd_ctx *ctx, const edd_cnn *m, size_t n, const edd_pgd_opts *o,
+                            const edd_objective *obj)
+{
+    if (o->ord != 0 && o->ord != 2)
+        return edd_fail(ctx, EDD_ERR_ARG, "pgd: ord %d, expected 0 (infinity) or 2", o->ord);
+    if (!(o->eps >= 0.0f) || !isfinite(o->eps) || !isfinite(o->step_size))
+        return edd_fail(ctx, EDD_ERR_ARG, "pgd: eps %g, step_size %g: expected a finite eps >= 0 and a finite step",
+                        o->eps, o->step_size);
+    if (o->steps < 1 || o->restarts < 1)
+        return edd_fail(ctx, EDD_ERR_ARG, "pgd: steps %d, restarts %d: expected each >= 1", o->steps, o->restarts);
+    if (!(o->clip_min <= o->clip_max))
+        return edd_fail(ctx, EDD_ERR_ARG, "pgd: clip [%g, %g], expected clip_min <= clip_max", o->clip_min,
+                        o->clip_max);
+    return edd_objective_check(ctx, "pgd", obj, m->k, n);
+}
+
+/* Restart r: start, then `steps` steps; every pass's point competes for adv. */
+static edd_status pgd_restart(edd_ctx *ctx, edd_gradder *gr, const edd_cnn *m, const float *x, size_t n,
+                              const edd_pgd_opts *o, int r, pgd_pass *pass, float *cur, float *g, float *best,
+                              float *adv, edd_progress *prog)
+{
+    const float step = o->step_size > 0.0f ? o->step_size : 2.5f * o->eps / (float)o->steps;
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++)
+        pgd_start(o, r, i, x + i * D, cur + i * D);
+    for (int t = 0; t <= o->steps; t++) {
+        pass->last = t == o->steps;
+        edd_status st = edd_grad_input(ctx, gr, m, cur, n, 1, pgd_dz, pass, g);
+        if (st)
+            return st;
+        #pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < n; i++) {
+            if ((r == 0 && t == 0) || pass->margin[i] > best[i]) {
+                best[i] = pass->margin[i];
+                memcpy(adv + i * D, cur + i * D, D * sizeof(float));
+            }
+            if (!pass->last)
+                pgd_step(o, step, x + i * D, g + i * D, cur + i * D);
+        }
+        if (!pass->last)
+            edd_progress_update(prog, (size_t)r * (size_t)o->steps + (size_t)t + 1, NULL);
+    }
+    return EDD_OK;
+}
+
+edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
+                   const edd_pgd_opts *o, float *adv)
+{
+    pgd_pass pass = {.obj = {o->loss, o->n_real, o->kappa, y}};
+    edd_status st = pgd_check(ctx, m, n, o, &pass.obj);
+    if (st || n == 0)
+        return st;
+    float *cur = malloc(n * D * sizeof(float)), *g = malloc(n * D * sizeof(float));
+    float *best = malloc(n * sizeof(float));
+    pass.margin = malloc(n * sizeof(float));
+    edd_gradder *gr = NULL;
+    if (!cur || !g || !best || !pass.margin)
+        st = edd_fail(ctx, EDD_ERR_NOMEM, "pgd: out of memory for %zu images", n);
+    if (!st)
+        st = edd_gradder_create(ctx, m->k, o->max_rows, &gr);
+    edd_progress prog;
+    edd_progress_start(&prog, "pgd", (size_t)o->restarts * (size_t)o->steps, o->quiet);
+    for (int r = 0; !st && r < o->restarts; r++)
+        st = pgd_restart(ctx, gr, m, x, n, o, r, &pass, cur, g, best, adv, &prog);
+    edd_progress_end(&prog);
+    edd_gradder_free(gr);
+    free(cur);
+    free(g);
+    free(best);
+    free(pass.margin);
+    return st;
+}
