@@ -41,7 +41,8 @@ typedef struct {
     float alphas[EDD_REPRO_MAX_POINTS];/* Fig. 2d */
     int passes_list[EDD_REPRO_MAX_POINTS]; /* Fig. 2e */
     float study_eps;            /* FGM eps of Figs. 2d-e */
-    int cw_iterations, cw_bsearch;
+    int cw_iterations, cw_bsearch;         /* CW-L2 with AdaDelta: Figs. 2c ("paper" rows), 3e-f */
+    int cw_big_iterations, cw_big_bsearch; /* Fig. 2c's "budget" rows: CW-L2 with Adam, lr 1e-2 */
 } edd_repro_scale;
 
 /* The settings of scale `name` (smoke, quick or paper); EDD_ERR_ARG for
