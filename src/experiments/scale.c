@@ -20,7 +20,7 @@ static const edd_repro_scale scales[] = {
      .n_kappa = 6, .kappa = {0.0f, 1.0f, 2.0f, 2.5f, 3.0f, 4.0f},
      .n_alpha = 7, .alphas = {0.0f, 0.25f, 0.5f, 0.75f, 0.9f, 1.0f, 1.25f},
      .n_passes = 7, .passes_list = {1, 2, 5, 10, 20, 35, 50},
-     .study_eps = 0.3f, .cw_iterations = 100, .cw_bsearch = 3, .cw_big_iterations = 500, .cw_big_bsearch = 5},
+     .study_eps = 0.3f, .cw_iterations = 100, .cw_bsearch = 3, .cw_big_iterations = 500, .cw_big_bsearch = 4},
     {.name = "paper", .train_n = 0, .epochs = 10, .study_n = 0, .study_epochs = 10, .test_n = 0,
      .fgm_n = 10000, .jsma_n = 500, .cw_n = 100, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
