@@ -451,19 +451,23 @@ Test(reproduce, smoke_end_to_end_then_resume)
     run(&ctx, &sc, dir, data, NULL, &log);
     cr_assert_eq(log.n, edd_repro_stage_count());
     cr_assert_eq(nran(&log), log.n, "every stage runs on an empty folder");
+    /* rows: the points of the setting times the curves: (distilled, and the
+     * baseline in a white-box figure) x (the paper's variant, and the
+     * adaptive or budget one) */
     static const struct {
         const char *csv, *png;
-        int kind; /* rows: 0 eps x 2 variants, 1 gamma x 2, 2 kappa, 3 alpha x 2, 4 passes x 2, 5 eps, 6 gamma */
+        int setting; /* 0 eps, 1 gamma, 2 kappa, 3 alpha, 4 passes */
+        int curves;
     } figs[] = {
-        {"fig2a_fgm.csv", "fig2a", 0},   {"fig2b_jsma.csv", "fig2b", 1}, {"fig2c_cw.csv", "fig2c", 2},
-        {"fig2d_alpha.csv", "fig2d", 3}, {"fig2e_passes.csv", "fig2e", 4}, {"fig3a_fgm.csv", "fig3a", 0},
-        {"fig3b_fgm.csv", "fig3b", 5},   {"fig3c_jsma.csv", "fig3c", 1}, {"fig3d_jsma.csv", "fig3d", 6},
-        {"fig3e_cw.csv", "fig3e", 2},    {"fig3f_cw.csv", "fig3f", 2},
+        {"fig2a_fgm.csv", "fig2a", 0, 4},   {"fig2b_jsma.csv", "fig2b", 1, 4}, {"fig2c_cw.csv", "fig2c", 2, 4},
+        {"fig2d_alpha.csv", "fig2d", 3, 2}, {"fig2e_passes.csv", "fig2e", 4, 2}, {"fig3a_fgm.csv", "fig3a", 0, 2},
+        {"fig3b_fgm.csv", "fig3b", 0, 1},   {"fig3c_jsma.csv", "fig3c", 1, 2}, {"fig3d_jsma.csv", "fig3d", 1, 1},
+        {"fig3e_cw.csv", "fig3e", 2, 1},    {"fig3f_cw.csv", "fig3f", 2, 1},
     };
     for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++) {
-        int want[7] = {2 * sc.n_eps, 2 * sc.n_gamma, sc.n_kappa, 2 * sc.n_alpha, 2 * sc.n_passes, sc.n_eps, sc.n_gamma};
+        const int points[5] = {sc.n_eps, sc.n_gamma, sc.n_kappa, sc.n_alpha, sc.n_passes};
         snprintf(path, sizeof path, "%s/%s", dir, figs[i].csv);
-        cr_assert_eq(csv_rows(path), want[figs[i].kind], "%s rows", figs[i].csv);
+        cr_assert_eq(csv_rows(path), figs[i].curves * points[figs[i].setting], "%s rows", figs[i].csv);
         snprintf(path, sizeof path, "%s/plots/%s.png", dir, figs[i].png);
         size_t len;
         char *png = read_all(path, &len);
@@ -474,12 +478,40 @@ Test(reproduce, smoke_end_to_end_then_resume)
     char *h = read_all(path, NULL);
     cr_assert(h && !strncmp(h, "metric,model,attack,setting,n,paper,ours\n", 41));
     cr_assert(strstr(h, "accuracy,baseline,none,clean,") && strstr(h, "misclassified,baseline,cw,kappa=0,"));
+    cr_assert(strstr(h, "misclassified,distilled-budget,cw,kappa=0,"), "the headline has the budget CW row");
     free(h);
+    /* every white-box point has its baseline row (source = target =
+     * baseline), each variant; every kappa its budget row */
+    static const struct {
+        const char *csv, *head, *variant;
+        int setting;
+    } extra[] = {
+        {"fig2a_fgm.csv", "fig2a,baseline,baseline,fgm,eps", "paper", 0},
+        {"fig2a_fgm.csv", "fig2a,baseline,baseline,fgm,eps", "adaptive", 0},
+        {"fig2b_jsma.csv", "fig2b,baseline,baseline,jsma,gamma", "paper", 1},
+        {"fig2b_jsma.csv", "fig2b,baseline,baseline,jsma,gamma", "adaptive", 1},
+        {"fig2c_cw.csv", "fig2c,baseline,baseline,cw,kappa", "paper", 2},
+        {"fig2c_cw.csv", "fig2c,baseline,baseline,cw,kappa", "budget", 2},
+        {"fig2c_cw.csv", "fig2c,distilled,distilled,cw,kappa", "budget", 2},
+    };
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        const float *vals[3] = {sc.eps, sc.gamma, sc.kappa};
+        const int nv[3] = {sc.n_eps, sc.n_gamma, sc.n_kappa};
+        snprintf(path, sizeof path, "%s/%s", dir, extra[i].csv);
+        for (int k = 0; k < nv[extra[i].setting]; k++) {
+            char key[256];
+            double v[8];
+            snprintf(key, sizeof key, "%s,%g,%s,", extra[i].head, (double)vals[extra[i].setting][k], extra[i].variant);
+            csv_row(path, key, v);
+        }
+    }
     snprintf(path, sizeof path, "%s/report.md", dir);
     char *rep = read_all(path, NULL);
     cr_assert(rep, "report.md exists");
     cr_assert(strstr(rep, "## Headline") && strstr(rep, "| accuracy | baseline |") && strstr(rep, "98.41"),
               "report.md starts with the headline table");
+    cr_assert(strstr(rep, "#### The kappa cliff, measured") && strstr(rep, "- distilled, larger budget (Adam"),
+              "report.md says where each CW budget falls below half of its kappa-0 rate");
     cr_assert(strstr(rep, "oneDNN") && strstr(rep, "## Wall time per stage"));
     free(rep);
 
@@ -507,7 +539,19 @@ Test(reproduce, smoke_end_to_end_then_resume)
                  sc.cw_bsearch, sc.cw_n);
         snprintf(key, sizeof key, "fig2c,distilled,distilled,cw,kappa,%g,paper,", (double)sc.kappa[i]);
         attack_matches_csv(dir, data, ctx.nthreads, "fig2c_cw.csv", key, args);
+        snprintf(args, sizeof args, "--attack cw --model %s/models/distilled.edd --confidence %g --max-iterations %d "
+                 "--binary-search-steps %d --cw-optimizer adam --learning-rate 0.01 --seed 7 --test-limit %zu", dir,
+                 (double)sc.kappa[i], sc.cw_big_iterations, sc.cw_big_bsearch, sc.cw_n);
+        snprintf(key, sizeof key, "fig2c,distilled,distilled,cw,kappa,%g,budget,", (double)sc.kappa[i]);
+        attack_matches_csv(dir, data, ctx.nthreads, "fig2c_cw.csv", key, args);
     }
+    /* the baseline rows are the attack made and scored on the baseline */
+    snprintf(args, sizeof args, "--attack fgm --model %s/models/baseline.edd --eps 0.3 --test-limit %zu", dir, sc.fgm_n);
+    attack_matches_csv(dir, data, ctx.nthreads, "fig2a_fgm.csv", "fig2a,baseline,baseline,fgm,eps,0.3,paper,", args);
+    snprintf(args, sizeof args, "--attack cw --model %s/models/baseline.edd --confidence 0 --max-iterations %d "
+             "--binary-search-steps %d --cw-optimizer adam --learning-rate 0.01 --seed 7 --test-limit %zu", dir,
+             sc.cw_big_iterations, sc.cw_big_bsearch, sc.cw_n);
+    attack_matches_csv(dir, data, ctx.nthreads, "fig2c_cw.csv", "fig2c,baseline,baseline,cw,kappa,0,budget,", args);
 
     /* 2. a second run does nothing */
     run(&ctx, &sc, dir, data, NULL, &log);

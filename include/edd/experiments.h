@@ -41,7 +41,8 @@ typedef struct {
     float alphas[EDD_REPRO_MAX_POINTS];/* Fig. 2d */
     int passes_list[EDD_REPRO_MAX_POINTS]; /* Fig. 2e */
     float study_eps;            /* FGM eps of Figs. 2d-e */
-    int cw_iterations, cw_bsearch;
+    int cw_iterations, cw_bsearch;         /* CW-L2 with AdaDelta: Figs. 2c ("paper" rows), 3e-f */
+    int cw_big_iterations, cw_big_bsearch; /* Fig. 2c's "budget" rows: CW-L2 with Adam, lr 1e-2 */
     size_t sec_n;               /* test images of the security curve */
     int n_sec_eps;
     float sec_eps[EDD_REPRO_MAX_POINTS]; /* its L-inf eps */

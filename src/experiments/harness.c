@@ -103,12 +103,14 @@ edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, floa
 /* Attack the first n test images on src (adaptive: the attacker who knows
  * the defense: FGM's loss over the real classes only, and JSMA with the
  * exact one-gradient saliency instead of cleverhans' float32 Jacobian,
- * which saturation on the distilled model turns into noise: docs/ATTACKS.md)
- * and score the adversarial examples on tgt. */
-edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const edd_cnn *src, const edd_cnn *tgt,
+ * which saturation on the distilled model turns into noise: docs/ATTACKS.md;
+ * budget: CW with Adam and the larger budget of the scale) and score the
+ * adversarial examples on tgt. */
+edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, const edd_cnn *src, const edd_cnn *tgt,
                         size_t n, edd_attack_scores *s)
 {
     edd_ctx *ctx = r->ctx;
+    const int adaptive = v == VAR_ADAPTIVE;
     edd_status st = repro_need_data(r, 0);
     if (st)
         return st;
@@ -137,8 +139,12 @@ edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const e
     } else if (!st) {
         edd_cw_opts o = edd_cw_defaults();
         o.confidence = value;
-        o.max_iterations = r->sc->cw_iterations;
-        o.binary_search_steps = r->sc->cw_bsearch;
+        o.max_iterations = v == VAR_BUDGET ? r->sc->cw_big_iterations : r->sc->cw_iterations;
+        o.binary_search_steps = v == VAR_BUDGET ? r->sc->cw_big_bsearch : r->sc->cw_bsearch;
+        if (v == VAR_BUDGET) {
+            o.optimizer = EDD_CW_ADAM;
+            o.learning_rate = REPRO_CW_BUDGET_LR;
+        }
         o.quiet = 1;
         edd_attack_targets(SEED_TARGETS, y, n, 0, EDD_N_REAL, target);
         st = edd_cw_l2(ctx, src, x, target, n, &o, adv, ok);
@@ -149,8 +155,8 @@ edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const e
     if (!st) {
         s->seconds = secs;
         if (!r->o->quiet)
-            fprintf(stderr, "reproduce:   %s %s=%g%s on %zu: recovered %.3f detected %.3f misclassified %.3f (%.1f s)\n",
-                    repro_att_names[a], repro_att_settings[a], value, adaptive ? " (adaptive)" : "", n, s->recovered, s->detected,
+            fprintf(stderr, "reproduce:   %s %s=%g (%s) on %zu: recovered %.3f detected %.3f misclassified %.3f (%.1f s)\n",
+                    repro_att_names[a], repro_att_settings[a], value, repro_variant_names[v], n, s->recovered, s->detected,
                     s->misclassified, s->seconds);
     }
     free(adv);
@@ -160,7 +166,7 @@ edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const e
 }
 
 void repro_fill_row(repro_row *w, const char *fig, const char *src, const char *tgt, att_kind a, const char *setting,
-                    double value, int adaptive, const edd_attack_scores *s)
+                    double value, repro_variant v, const edd_attack_scores *s)
 {
     memset(w, 0, sizeof *w);
     snprintf(w->figure, sizeof w->figure, "%s", fig);
@@ -168,7 +174,7 @@ void repro_fill_row(repro_row *w, const char *fig, const char *src, const char *
     snprintf(w->target, sizeof w->target, "%s", tgt);
     snprintf(w->attack, sizeof w->attack, "%s", repro_att_names[a]);
     snprintf(w->setting, sizeof w->setting, "%s", setting);
-    snprintf(w->variant, sizeof w->variant, "%s", adaptive ? "adaptive" : "paper");
+    snprintf(w->variant, sizeof w->variant, "%s", repro_variant_names[v]);
     w->value = value;
     w->n = s->n;
     w->recovered = s->recovered;

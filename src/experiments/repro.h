@@ -40,6 +40,19 @@ typedef enum { ATT_FGM, ATT_JSMA, ATT_CW, ATT_COUNT } att_kind;
 extern const char *const repro_att_names[ATT_COUNT];    /* "fgm", "jsma", "cw" */
 extern const char *const repro_att_settings[ATT_COUNT]; /* "eps", "gamma", "kappa" */
 
+/* How an attack is run: the CSV's `variant` column. VAR_PAPER: as the paper
+ * ran it (CW: AdaDelta, cw_iterations x cw_bsearch). VAR_ADAPTIVE: the
+ * attacker who knows the defense (FGM: loss over the real classes; JSMA:
+ * exact gradient). VAR_BUDGET: CW with Adam at lr REPRO_CW_BUDGET_LR,
+ * cw_big_iterations x cw_big_bsearch. */
+typedef enum { VAR_PAPER, VAR_ADAPTIVE, VAR_BUDGET, VAR_COUNT } repro_variant;
+extern const char *const repro_variant_names[VAR_COUNT]; /* "paper", "adaptive", "budget" */
+#define REPRO_CW_BUDGET_LR 1e-2f /* cleverhans' Adam rate for CW (include/edd/cw.h) */
+
+/* A point drawn from fewer misclassified images than this is marked in the
+ * plots (hollow) and the report: its mean L2 rests on too few examples. */
+#define REPRO_FEW_MISCLASSIFIED 20
+
 /* The settings a stage reads, by group: a stage's manifest records a CRC32
  * of its groups only, so that changing, say, the CW subset redoes the CW
  * figures and what reads them but keeps the trained models. G_TRAIN also
@@ -53,19 +66,23 @@ enum {
     G_FGM = 32,    /* each attack's subset and points */
     G_JSMA = 64,
     G_CW = 128,
-    G_SEC = 256,   /* the security curve: its images, eps, PGD steps and restarts */
-    G_ALL = 511
+    G_CW_BUDGET = 256, /* Fig. 2c's budget variant: its iterations and binary-search steps */
+    G_SEC = 512,   /* the security curve: its images, eps, PGD steps and restarts */
+    G_ALL = 1023
 };
 
 typedef struct repro repro;
 typedef struct repro_stage repro_stage;
 typedef edd_status (*repro_stage_fn)(repro *r, const repro_stage *s);
 
-/* A figure of attack points: source model -> target model. */
+/* A figure of attack points: source model -> the distilled model. A
+ * white-box figure (source "distilled") also runs each variant on the
+ * undefended baseline (source = target = "baseline"), for the curve the
+ * plots draw dashed beside the defended one. */
 typedef struct {
     att_kind attack;
     const char *source;
-    int adaptive; /* also the adaptive variant (FGM: loss over the real classes; JSMA: exact gradient) */
+    repro_variant also; /* a variant beside VAR_PAPER, or VAR_PAPER for none */
 } repro_fig_spec;
 
 /* One row of the stage table (stages.c). */
@@ -183,6 +200,10 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel);
 /* Write out_dir/report.md from the CSVs and the stage manifests. */
 edd_status repro_report(repro *r);
 
+/* The row of rows[0..n) scored on target, of that variant, at setting
+ * value (to 1e-6), or NULL. */
+const repro_row *repro_find_row(const repro_row *rows, int n, const char *target, const char *variant, double value);
+
 /* ---- harness.c ---- */
 
 /* Load the training (train = 1) or test images once per run. */
@@ -204,14 +225,14 @@ edd_status repro_train_plain(repro *r, uint64_t seed, edd_cnn *m);
 edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, float alpha, int epochs, uint64_t seed,
                                     edd_cnn *out);
 
-/* Attack the first n test images on src at setting value (adaptive: the
- * attacker who knows the defense) and score the adversarial examples on tgt. */
-edd_status repro_attack(repro *r, att_kind a, float value, int adaptive, const edd_cnn *src, const edd_cnn *tgt,
+/* Attack the first n test images on src at setting value, run as variant v,
+ * and score the adversarial examples on tgt. */
+edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, const edd_cnn *src, const edd_cnn *tgt,
                         size_t n, edd_attack_scores *s);
 
 /* The CSV row of one attack point. */
 void repro_fill_row(repro_row *w, const char *fig, const char *src, const char *tgt, att_kind a, const char *setting,
-                    double value, int adaptive, const edd_attack_scores *s);
+                    double value, repro_variant v, const edd_attack_scores *s);
 
 /* ---- security.c ---- */
 

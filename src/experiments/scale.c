@@ -1,5 +1,6 @@
-/* scale.c - the scales (smoke, quick, paper), the numbers the paper
- * reports, and the tag that names a stage's settings in its manifest. */
+/* scale.c - the scales (smoke, quick, paper), the attacks' and variants'
+ * names, the numbers the paper reports, and the tag that names a stage's
+ * settings in its manifest. */
 #include "repro.h"
 
 #include <stdio.h>
@@ -11,7 +12,7 @@ static const edd_repro_scale scales[] = {
      .fgm_n = 100, .jsma_n = 10, .cw_n = 5, .passes = 20, .alpha = 0.9f,
      .n_eps = 2, .eps = {0.1f, 0.3f}, .n_gamma = 2, .gamma = {0.05f, 0.1f}, .n_kappa = 2, .kappa = {0.0f, 2.0f},
      .n_alpha = 3, .alphas = {0.0f, 0.9f, 1.25f}, .n_passes = 3, .passes_list = {1, 5, 20},
-     .study_eps = 0.3f, .cw_iterations = 20, .cw_bsearch = 2,
+     .study_eps = 0.3f, .cw_iterations = 20, .cw_bsearch = 2, .cw_big_iterations = 100, .cw_big_bsearch = 3,
      .sec_n = 50, .n_sec_eps = 2, .sec_eps = {0.1f, 0.3f}, .pgd_steps = 5, .pgd_restarts = 1},
     {.name = "quick", .train_n = 20000, .epochs = 5, .study_n = 5000, .study_epochs = 2, .test_n = 0,
      .fgm_n = 1000, .jsma_n = 100, .cw_n = 50, .passes = 20, .alpha = 0.9f,
@@ -20,7 +21,7 @@ static const edd_repro_scale scales[] = {
      .n_kappa = 6, .kappa = {0.0f, 1.0f, 2.0f, 2.5f, 3.0f, 4.0f},
      .n_alpha = 7, .alphas = {0.0f, 0.25f, 0.5f, 0.75f, 0.9f, 1.0f, 1.25f},
      .n_passes = 7, .passes_list = {1, 2, 5, 10, 20, 35, 50},
-     .study_eps = 0.3f, .cw_iterations = 100, .cw_bsearch = 3,
+     .study_eps = 0.3f, .cw_iterations = 100, .cw_bsearch = 3, .cw_big_iterations = 500, .cw_big_bsearch = 4,
      .sec_n = 500, .n_sec_eps = 6, .sec_eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f}, .pgd_steps = 40,
      .pgd_restarts = 1},
     {.name = "paper", .train_n = 0, .epochs = 10, .study_n = 0, .study_epochs = 10, .test_n = 0,
@@ -30,7 +31,7 @@ static const edd_repro_scale scales[] = {
      .n_kappa = 8, .kappa = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 2.5f, 3.0f, 4.0f},
      .n_alpha = 7, .alphas = {0.0f, 0.25f, 0.5f, 0.75f, 0.9f, 1.0f, 1.25f},
      .n_passes = 7, .passes_list = {1, 2, 5, 10, 20, 35, 50},
-     .study_eps = 0.3f, .cw_iterations = 200, .cw_bsearch = 4,
+     .study_eps = 0.3f, .cw_iterations = 200, .cw_bsearch = 4, .cw_big_iterations = 1000, .cw_big_bsearch = 9,
      .sec_n = 500, .n_sec_eps = 6, .sec_eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f}, .pgd_steps = 100,
      .pgd_restarts = 5},
 };
@@ -47,6 +48,7 @@ edd_status edd_repro_scale_get(edd_ctx *ctx, const char *name, edd_repro_scale *
 
 const char *const repro_att_names[ATT_COUNT] = {"fgm", "jsma", "cw"};
 const char *const repro_att_settings[ATT_COUNT] = {"eps", "gamma", "kappa"};
+const char *const repro_variant_names[VAR_COUNT] = {"paper", "adaptive", "budget"};
 
 /* Section 4.2. The paper names no eps, gamma or kappa for its undefended
  * rates; the settings here are our reading (docs/REPRODUCING.md). */
@@ -104,6 +106,8 @@ edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, uint32_t dat
         for (int i = 0; i < sc->n_kappa; i++)
             edd_buf_printf(&b, " %a", (double)sc->kappa[i]);
     }
+    if (uses & G_CW_BUDGET)
+        edd_buf_printf(&b, " cw-budget %d %d", sc->cw_big_iterations, sc->cw_big_bsearch);
     if (uses & G_SEC) {
         edd_buf_printf(&b, " sec %zu %d %d", sc->sec_n, sc->pgd_steps, sc->pgd_restarts);
         for (int i = 0; i < sc->n_sec_eps; i++)

@@ -173,7 +173,11 @@ static edd_status st_surrogate_d(repro *r, const repro_stage *s)
 }
 
 /* Figures 2a-c and 3a-f: the attack over its settings, made on the source
- * and scored on the distilled model. */
+ * and scored on the distilled model, as the paper ran it and then as the
+ * figure's other variant (fig->also). A white-box figure (source: the
+ * distilled model) does the same on the undefended baseline next, source =
+ * target = baseline, so that the plot can draw it beside the defended
+ * curve. Row order: model, variant, setting. */
 static edd_status st_attack_fig(repro *r, const repro_stage *s)
 {
     const repro_fig_spec *f = &s->fig;
@@ -181,27 +185,33 @@ static edd_status st_attack_fig(repro *r, const repro_stage *s)
     const float *vals = f->attack == ATT_FGM ? sc->eps : f->attack == ATT_JSMA ? sc->gamma : sc->kappa;
     int nv = f->attack == ATT_FGM ? sc->n_eps : f->attack == ATT_JSMA ? sc->n_gamma : sc->n_kappa;
     size_t n = f->attack == ATT_FGM ? sc->fgm_n : f->attack == ATT_JSMA ? sc->jsma_n : sc->cw_n;
-    int nloss = f->adaptive ? 2 : 1;
-    edd_cnn src = {0}, tgt = {0};
-    repro_row rows[2 * EDD_REPRO_MAX_POINTS];
+    const repro_variant vars[2] = {VAR_PAPER, f->also};
+    const int nvar = f->also != VAR_PAPER ? 2 : 1, nmod = !strcmp(f->source, "distilled") ? 2 : 1;
+    const char *const src_names[2] = {f->source, "baseline"}, *const tgt_names[2] = {"distilled", "baseline"};
+    repro_row rows[4 * EDD_REPRO_MAX_POINTS];
     int nr = 0;
-    edd_status st = repro_load_model(r, "distilled", &tgt);
-    if (!st)
-        st = repro_load_model(r, f->source, &src);
-    for (int l = 0; !st && l < nloss; l++)
-        for (int i = 0; !st && i < nv; i++) {
-            edd_attack_scores sco;
-            st = repro_attack(r, f->attack, vals[i], l, &src, &tgt, n, &sco);
-            if (!st)
-                repro_fill_row(&rows[nr++], s->name, f->source, "distilled", f->attack, repro_att_settings[f->attack], vals[i], l,
-                         &sco);
-        }
+    edd_status st = EDD_OK;
+    for (int m = 0; !st && m < nmod; m++) {
+        edd_cnn src = {0}, tgt = {0};
+        const int same = !strcmp(src_names[m], tgt_names[m]);
+        st = repro_load_model(r, tgt_names[m], &tgt);
+        if (!st && !same)
+            st = repro_load_model(r, src_names[m], &src);
+        for (int v = 0; !st && v < nvar; v++)
+            for (int i = 0; !st && i < nv; i++) {
+                edd_attack_scores sco;
+                st = repro_attack(r, f->attack, vals[i], vars[v], same ? &tgt : &src, &tgt, n, &sco);
+                if (!st)
+                    repro_fill_row(&rows[nr++], s->name, src_names[m], tgt_names[m], f->attack,
+                                   repro_att_settings[f->attack], vals[i], vars[v], &sco);
+            }
+        edd_cnn_free(&src);
+        edd_cnn_free(&tgt);
+    }
     char rel[64];
     snprintf(rel, sizeof rel, "%s_%s.csv", s->name, repro_att_names[f->attack]);
     if (!st)
         st = repro_rows_write(r, rel, rows, nr);
-    edd_cnn_free(&src);
-    edd_cnn_free(&tgt);
     return st;
 }
 
@@ -236,10 +246,11 @@ static edd_status st_study(repro *r, const repro_stage *s, int by_passes)
                                     SEED_DISTILLED, &m);
         for (int l = 0; !st && l < 2; l++) {
             edd_attack_scores sco;
-            st = repro_attack(r, ATT_FGM, sc->study_eps, l, &m, &m, sc->fgm_n, &sco);
+            const repro_variant v = l ? VAR_ADAPTIVE : VAR_PAPER;
+            st = repro_attack(r, ATT_FGM, sc->study_eps, v, &m, &m, sc->fgm_n, &sco);
             if (!st)
                 repro_fill_row(&rows[nr++], s->name, "distilled", "distilled", ATT_FGM, by_passes ? "passes" : "alpha",
-                         value, l, &sco);
+                         value, v, &sco);
         }
         edd_cnn_free(&m);
     }
@@ -252,26 +263,16 @@ static edd_status st_study(repro *r, const repro_stage *s, int by_passes)
 static edd_status st_fig2d(repro *r, const repro_stage *s) { return st_study(r, s, 0); }
 static edd_status st_fig2e(repro *r, const repro_stage *s) { return st_study(r, s, 1); }
 
-/* The row of rows[0..n) for (value, variant), or NULL. */
-static const repro_row *find_row(const repro_row *rows, int n, double value, const char *variant)
-{
-    for (int i = 0; i < n; i++)
-        if (fabs(rows[i].value - value) < 1e-6 && !strcmp(rows[i].variant, variant))
-            return &rows[i];
-    return NULL;
-}
-
 /* Section 4.2's numbers, one line per value in repro_paper (scale.c):
  * both models' accuracies and the distilled false positives on the clean
  * test images; the undefended model's misclassification under each attack
- * at the paper's setting, then the distilled model's at the same setting
- * (from the white-box CSVs; the paper prints none: "-"). */
+ * at the paper's setting (the baseline rows of the white-box CSVs), then the
+ * distilled model's at the same setting, each variant of the CSV (the paper
+ * prints none: "-"). */
 static edd_status st_headline(repro *r, const repro_stage *s)
 {
     (void)s;
-    const edd_repro_scale *sc = r->sc;
     static const char *const csv[ATT_COUNT] = {"fig2a_fgm.csv", "fig2b_jsma.csv", "fig2c_cw.csv"};
-    const size_t ns[ATT_COUNT] = {sc->fgm_n, sc->jsma_n, sc->cw_n};
     edd_cnn base = {0}, dist = {0};
     edd_eval_result eb, ed;
     edd_status st = repro_need_data(r, 0);
@@ -295,23 +296,25 @@ static edd_status st_headline(repro *r, const repro_stage *s)
         }
         att_kind a = (att_kind)p->attack;
         const char *set = repro_att_settings[a];
-        edd_attack_scores sco;
-        st = repro_attack(r, a, (float)p->setting, 0, &base, &base, ns[a], &sco);
-        if (st)
-            break;
-        edd_buf_printf(&t, "%s,%s,%s,%s=%g,%zu,%s,%.2f\n", p->metric, p->model, repro_att_names[a], set, p->setting,
-                       sco.n, p->value, 100 * sco.misclassified);
         repro_row *rows = NULL;
         int nr = 0;
         st = repro_rows_read(r, csv[a], &rows, &nr);
-        for (int l = 0; !st && l < 2; l++) {
-            const repro_row *w = find_row(rows, nr, p->setting, l ? "adaptive" : "paper");
-            if (!w && !l)
-                st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: no row for %s=%g, expected one (every scale has it)",
-                              csv[a], set, p->setting);
+        const repro_row *b = st ? NULL : repro_find_row(rows, nr, p->model, "paper", p->setting);
+        if (!st && !b)
+            st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: no %s row for %s=%g, expected one (every scale has it)",
+                          csv[a], p->model, set, p->setting);
+        if (!st)
+            edd_buf_printf(&t, "%s,%s,%s,%s=%g,%zu,%s,%.2f\n", p->metric, p->model, repro_att_names[a], set,
+                           p->setting, b->n, p->value, 100 * b->misclassified);
+        for (int v = 0; !st && v < VAR_COUNT; v++) {
+            const repro_row *w = repro_find_row(rows, nr, "distilled", repro_variant_names[v], p->setting);
+            if (!w && v == VAR_PAPER)
+                st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: no distilled row for %s=%g, expected one (every scale "
+                              "has it)", csv[a], set, p->setting);
             if (w)
-                edd_buf_printf(&t, "misclassified,%s,%s,%s=%g,%zu,-,%.2f\n", l ? "distilled-adaptive" : "distilled",
-                               repro_att_names[a], set, p->setting, w->n, 100 * w->misclassified);
+                edd_buf_printf(&t, "misclassified,distilled%s%s,%s,%s=%g,%zu,-,%.2f\n", v ? "-" : "",
+                               v ? repro_variant_names[v] : "", repro_att_names[a], set, p->setting, w->n,
+                               100 * w->misclassified);
         }
         free(rows);
     }
@@ -364,23 +367,26 @@ const repro_stage repro_stages[S_COUNT] = {
     [S_SURR_U] = {"surrogate_u", st_plain, 0, G_TRAIN, {0}, "undefended black-box surrogate, seed 4", SEED_SURR_U},
     [S_SURR_D] = {"surrogate_d", st_surrogate_d, 0, G_TRAIN | G_N | G_ALPHA, {0},
                   "defended surrogate: teacher seed 5, distilled seed 6"},
-    [S_FIG2A] = {"fig2a", st_attack_fig, B(S_DISTILLED), G_TRAIN | G_FGM, {ATT_FGM, "distilled", 1}, "white-box FGM"},
-    [S_FIG2B] = {"fig2b", st_attack_fig, B(S_DISTILLED), G_TRAIN | G_JSMA, {ATT_JSMA, "distilled", 1}, "white-box JSMA"},
-    [S_FIG2C] = {"fig2c", st_attack_fig, B(S_DISTILLED), G_TRAIN | G_CW, {ATT_CW, "distilled", 0}, "white-box CW-L2"},
+    [S_FIG2A] = {"fig2a", st_attack_fig, B(S_BASELINE) | B(S_DISTILLED), G_TRAIN | G_FGM,
+                 {ATT_FGM, "distilled", VAR_ADAPTIVE}, "white-box FGM"},
+    [S_FIG2B] = {"fig2b", st_attack_fig, B(S_BASELINE) | B(S_DISTILLED), G_TRAIN | G_JSMA,
+                 {ATT_JSMA, "distilled", VAR_ADAPTIVE}, "white-box JSMA"},
+    [S_FIG2C] = {"fig2c", st_attack_fig, B(S_BASELINE) | B(S_DISTILLED), G_TRAIN | G_CW | G_CW_BUDGET,
+                 {ATT_CW, "distilled", VAR_BUDGET}, "white-box CW-L2, the paper's budget and a larger one"},
     [S_FIG3A] = {"fig3a", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_TRAIN | G_FGM,
-                 {ATT_FGM, "surrogate_d", 1}, "black-box FGM, D"},
+                 {ATT_FGM, "surrogate_d", VAR_ADAPTIVE}, "black-box FGM, D"},
     [S_FIG3B] = {"fig3b", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_TRAIN | G_FGM,
-                 {ATT_FGM, "surrogate_u", 0}, "black-box FGM, U"},
+                 {ATT_FGM, "surrogate_u", VAR_PAPER}, "black-box FGM, U"},
     [S_FIG3C] = {"fig3c", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_TRAIN | G_JSMA,
-                 {ATT_JSMA, "surrogate_d", 1}, "black-box JSMA, D"},
+                 {ATT_JSMA, "surrogate_d", VAR_ADAPTIVE}, "black-box JSMA, D"},
     [S_FIG3D] = {"fig3d", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_TRAIN | G_JSMA,
-                 {ATT_JSMA, "surrogate_u", 0}, "black-box JSMA, U"},
+                 {ATT_JSMA, "surrogate_u", VAR_PAPER}, "black-box JSMA, U"},
     [S_FIG3E] = {"fig3e", st_attack_fig, B(S_DISTILLED) | B(S_SURR_D), G_TRAIN | G_CW,
-                 {ATT_CW, "surrogate_d", 0}, "black-box CW, D"},
+                 {ATT_CW, "surrogate_d", VAR_PAPER}, "black-box CW, D"},
     [S_FIG3F] = {"fig3f", st_attack_fig, B(S_DISTILLED) | B(S_SURR_U), G_TRAIN | G_CW,
-                 {ATT_CW, "surrogate_u", 0}, "black-box CW, U"},
+                 {ATT_CW, "surrogate_u", VAR_PAPER}, "black-box CW, U"},
     [S_HEADLINE] = {"headline", st_headline, B(S_BASELINE) | B(S_DISTILLED) | B(S_FIG2A) | B(S_FIG2B) | B(S_FIG2C),
-                    G_TRAIN | G_FGM | G_JSMA | G_CW, {0}, "Section 4.2's numbers"},
+                    G_TRAIN | G_FGM | G_JSMA | G_CW | G_CW_BUDGET, {0}, "Section 4.2's numbers"},
     [S_FIG2D] = {"fig2d", st_fig2d, B(S_SIGMA) | B(S_DISTILLED), G_TRAIN | G_N | G_ALPHA | G_SIGMA | G_STUDY, {0}, "FGM against alpha"},
     [S_FIG2E] = {"fig2e", st_fig2e, B(S_SIGMA) | B(S_DISTILLED), G_TRAIN | G_N | G_ALPHA | G_SIGMA | G_STUDY, {0}, "FGM against N"},
     [S_PLOTS] = {"plots", st_plots, ALL_FIGS, G_ALL, {0}, "PNG plots (gnuplot)"},
