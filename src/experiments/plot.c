@@ -367,3 +367,60 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
     free(rows);
     return st;
 }
+
+/* The data block $NAME of model's curve for attack (eps, robust, lo, hi;
+ * the clean accuracy at eps 0 first), from security.csv's rows w. */
+static void sec_block(edd_buf *s, const char *name, const repro_sec_row *w, int n, const char *model,
+                      const char *attack)
+{
+    edd_buf_printf(s, "$%s << EOD\n", name);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(w[i].model, model) && !strcmp(w[i].attack, "clean")) {
+            edd_buf_printf(s, "0 %g %g %g\n", w[i].robust, w[i].lo, w[i].hi);
+            break;
+        }
+    for (int i = 0; i < n; i++)
+        if (!strcmp(w[i].model, model) && !strcmp(w[i].attack, attack) && w[i].eps < 1.0)
+            edd_buf_printf(s, "%g %g %g %g\n", w[i].eps, w[i].robust, w[i].lo, w[i].hi);
+    edd_buf_printf(s, "EOD\n");
+}
+
+edd_status repro_plot_security(repro *r)
+{
+    char gp[EDD_PATH_MAX], png[EDD_PATH_MAX];
+    repro_sec_row *w = NULL;
+    int n = 0;
+    edd_status st = repro_sec_read(r, "security.csv", &w, &n);
+    if (!st)
+        st = repro_path(r, "plots/security.gp", gp);
+    if (!st)
+        st = repro_path(r, "plots/security.png", png);
+    if (!st && strpbrk(png, "'\"\\$`"))
+        st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
+    edd_buf s = {0};
+    if (!st) {
+        edd_buf_printf(&s, "# security - drawn by edd reproduce from security.csv; re-render with: gnuplot security.gp\n"
+                           "if (!exists(\"outfile\")) outfile = 'security.png'\n"
+                           "set terminal pngcairo size 760,520 font ',10'\nset output outfile\n");
+        sec_block(&s, "bw", w, n, "baseline", "worst-case");
+        sec_block(&s, "dw", w, n, "distilled", "worst-case");
+        sec_block(&s, "bp", w, n, "baseline", "pgd-margin");
+        sec_block(&s, "dp", w, n, "distilled", "pgd-margin");
+        edd_buf_printf(&s, "set title 'Security curve: robust accuracy under the worst case per image (n = %zu)'\n"
+                           "set xlabel 'L-inf eps'\nset ylabel 'robust accuracy (95%% Wilson interval)'\n"
+                           "set yrange [0:1]\nset xrange [-0.01:*]\nset grid\nset key below horizontal\n"
+                           "plot $bw u 1:2:3:4 w yerrorlines pt 7 lc rgb '#4d4d4d' t 'undefended baseline, worst case', "
+                           "$dw u 1:2:3:4 w yerrorlines pt 5 lc rgb '#b2182b' t 'distilled, worst case', "
+                           "$bp u 1:2 w lp dt 2 pt 6 lc rgb '#4d4d4d' t 'baseline, PGD margin alone', "
+                           "$dp u 1:2 w lp dt 2 pt 4 lc rgb '#b2182b' t 'distilled, PGD margin alone'\n",
+                       n ? w[0].n : (size_t)0);
+        st = repro_write_text(r, "plots/security.gp", &s);
+    }
+    if (!st)
+        st = run_gnuplot(r, "security", gp, png);
+    if (!st)
+        st = repro_output(r, "plots/security.png");
+    edd_buf_free(&s);
+    free(w);
+    return st;
+}

@@ -195,6 +195,11 @@ edd_status repro_rows_read(const repro *r, const char *rel, repro_row **rows, in
  * out_dir/plots/FIG.png (the script beside it), both registered. */
 edd_status repro_plot(repro *r, const char *fig, const char *csv_rel);
 
+/* Draw the security curve from security.csv into plots/security.png (the
+ * script beside it), both registered: robust accuracy under the worst case
+ * against eps, with intervals, for the baseline and the distilled model. */
+edd_status repro_plot_security(repro *r);
+
 /* ---- report.c ---- */
 
 /* Write out_dir/report.md from the CSVs and the stage manifests. */

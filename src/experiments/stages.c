@@ -339,7 +339,7 @@ static edd_status st_plots(repro *r, const repro_stage *s)
     edd_status st = EDD_OK;
     for (size_t i = 0; !st && i < sizeof plot_figs / sizeof plot_figs[0]; i++)
         st = repro_plot(r, plot_figs[i][0], plot_figs[i][1]);
-    return st;
+    return st ? st : repro_plot_security(r);
 }
 
 static edd_status st_report(repro *r, const repro_stage *s)
@@ -351,7 +351,8 @@ static edd_status st_report(repro *r, const repro_stage *s)
 /* Run order: the parameter studies, which train one model per point, come
  * after every other figure. */
 enum { S_BASELINE, S_TEACHER, S_SIGMA, S_DISTILLED, S_SURR_U, S_SURR_D, S_FIG2A, S_FIG2B, S_FIG2C, S_FIG3A,
-       S_FIG3B, S_FIG3C, S_FIG3D, S_FIG3E, S_FIG3F, S_HEADLINE, S_FIG2D, S_FIG2E, S_PLOTS, S_REPORT, S_COUNT };
+       S_FIG3B, S_FIG3C, S_FIG3D, S_FIG3E, S_FIG3F, S_HEADLINE, S_FIG2D, S_FIG2E, S_SECURITY, S_PLOTS, S_REPORT,
+       S_COUNT };
 _Static_assert(S_COUNT <= 32, "a stage's deps are a 32-bit mask");
 _Static_assert(S_COUNT <= EDD_REPRO_MAX_STAGES, "edd_repro_log holds EDD_REPRO_MAX_STAGES stages");
 #define B(i) (1u << (i))
@@ -389,8 +390,10 @@ const repro_stage repro_stages[S_COUNT] = {
                     G_TRAIN | G_FGM | G_JSMA | G_CW | G_CW_BUDGET, {0}, "Section 4.2's numbers"},
     [S_FIG2D] = {"fig2d", st_fig2d, B(S_SIGMA) | B(S_DISTILLED), G_TRAIN | G_N | G_ALPHA | G_SIGMA | G_STUDY, {0}, "FGM against alpha"},
     [S_FIG2E] = {"fig2e", st_fig2e, B(S_SIGMA) | B(S_DISTILLED), G_TRAIN | G_N | G_ALPHA | G_SIGMA | G_STUDY, {0}, "FGM against N"},
-    [S_PLOTS] = {"plots", st_plots, ALL_FIGS, G_ALL, {0}, "PNG plots (gnuplot)"},
-    [S_REPORT] = {"report", st_report, ALL_FIGS | B(S_HEADLINE) | B(S_PLOTS) | B(S_BASELINE) | B(S_TEACHER) |
+    [S_SECURITY] = {"security", repro_st_security, B(S_BASELINE) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D),
+                    G_TRAIN | G_SEC, {0}, "the worst case per image over FGM, PGD and transfer (security curve)"},
+    [S_PLOTS] = {"plots", st_plots, ALL_FIGS | B(S_SECURITY), G_ALL, {0}, "PNG plots (gnuplot)"},
+    [S_REPORT] = {"report", st_report, ALL_FIGS | B(S_HEADLINE) | B(S_SECURITY) | B(S_PLOTS) | B(S_BASELINE) | B(S_TEACHER) |
                   B(S_SIGMA) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D), G_ALL, {0}, "report.md"},
 };
 
