@@ -226,6 +226,23 @@ Test(cli, no_dropout_model_records_zero_rates, .timeout = 120)
     tmpdir_remove(dir);
 }
 
+/* Issue 11: a --test-limit beyond the data is said on stderr and the
+ * whole split used, never read past. */
+Test(cli, test_limit_beyond_the_data_is_said, .timeout = 120)
+{
+    char data[4096], dir[64], out[8192], args[8400], m[256];
+    mnist_dir_or_skip(data, sizeof data);
+    tmpdir_make(dir, sizeof dir, "clilimit");
+    snprintf(m, sizeof m, "%s/m.edd", dir);
+    snprintf(args, sizeof args, "train --epochs 1 --train-limit 64 --quiet --data-dir %s --out %s", data, m);
+    cr_assert_eq(run(out, sizeof out, args), 0, "%s", out);
+    snprintf(args, sizeof args, "eval --model %s --test-limit 20000 --data-dir %s", m, data);
+    cr_assert_eq(run(out, sizeof out, args), 0, "%s", out);
+    cr_assert(strstr(out, "--test-limit 20000 is beyond the 10000 test images") && strstr(out, "\"examples\":10000"),
+              "%s", out);
+    tmpdir_remove(dir);
+}
+
 /* The value to try for an option whose help shows placeholder word w
  * (e.g. "N", "mnist|fashion", "PATH.npy"), written to v. name is the
  * option, tmp a fresh folder, stage a valid stage name. */
