@@ -1,6 +1,6 @@
 /* fgm.c - the fast gradient method as cleverhans v2 fgm() (attacks_tf.py),
  * untargeted with the true label, clipped to [clip_min, clip_max]
- * (docs/DESIGN.md section 8: the loss over all K outputs as we read the paper ran it (cleverhans v2),
+ * (docs/DESIGN.md section 8: the loss over all K outputs, our reading of how the paper ran cleverhans v2,
  * or, for the adaptive attacker, over the real classes only or the
  * detector-aware margin of objective.c). */
 #include "edd/attacks.h"
