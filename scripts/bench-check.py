@@ -56,6 +56,7 @@ CHECKS = [
     ("jsma", "pair search AVX2 / scalar", lambda j: j["search_us_scalar"] / j["search_us_avx2"], 2.0),
     ("jsma", "Jacobian one K*B pass / K passes", lambda j: j["jacobians_per_s_one_pass"] / j["jacobians_per_s_k_passes"], 0.6),
     ("cw", "CW iteration GFLOP/s / sgemm peak", lambda j: j["frac_peak_b100"], 0.15),
+    ("fgm", "PGD step GFLOP/s / sgemm peak", lambda j: j["pgd_frac_peak"], 0.15),
 ]
 
 # Each attack's cost per example: (bench, JSON key). Native / AVX2-capped <= ISA_CEILING.
@@ -63,6 +64,7 @@ PER_EXAMPLE = [
     ("cw", "s_per_ex_iter_b100"),
     ("jsma", "jsma_ms_per_example"),
     ("fgm", "edd_us_per_example"),
+    ("fgm", "pgd_us_per_example_step"),
 ]
 # A reference kernel makes an attack 17-50x slower (issue 9); load on a shared
 # 2-core machine alone moved this ratio between 0.34 and 3.35 on one CPU
