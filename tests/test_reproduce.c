@@ -625,6 +625,15 @@ Test(reproduce, smoke_end_to_end_then_resume)
     cr_assert(field && (size_t)atol(field) == sc.cw_n, "fig2c_cw.csv now has n = %zu", sc.cw_n);
     free(h);
 
+    /* 8. a changed CW budget (G_CW_BUDGET) redoes Fig. 2c and what reads
+     * it, not the black-box CW figures, which run the paper's budget only */
+    sc.cw_big_iterations--;
+    run(&ctx, &sc, dir, data, NULL, &log);
+    static const char *const reb[] = {"fig2c", "headline", "plots", "report"};
+    for (size_t i = 0; i < sizeof reb / sizeof reb[0]; i++)
+        cr_assert(ran(&log, reb[i]), "a new CW budget redoes %s", reb[i]);
+    cr_assert_eq(nran(&log), 4, "and nothing else");
+
     edd_ctx_free(&ctx);
     rm_rf(dir);
 }

@@ -278,12 +278,13 @@ static void script(edd_buf *s, const repro *r, const char *fig, const char *csv_
                    "set multiplot layout 1,%d title '%s (%s, n = %zu per point)'\n"
                    "set yrange [0:1]\nset xrange [0:*]\nset grid\n"
                    "set key below horizontal Left reverse maxcols 1 samplen 3 height 1.5\n"
-                   "set ylabel 'fraction of adversarial inputs'\nset xlabel '%s'\n",
+                   "set ylabel 'fraction of adversarial inputs'\nset xlabel '%s'\n%s",
                    fig, csv_rel, fig, fig, 600 * panels, 420 + 16 * key_rows, panels, fig_title(fig), rows[0].attack,
                    rows[0].n,
                    study ? (!strcmp(rows[0].setting, "alpha") ? "alpha (Eq. 2)" : "N, stochastic passes (Eq. 1)")
                    : cw  ? "kappa, the confidence margin CW asks for"
-                         : "mean L2 perturbation of the misclassified examples");
+                         : "mean L2 perturbation of the misclassified examples",
+                   axis == AX_L2 ? "set offsets 0, graph 0.04, 0, 0 # the largest perturbation off the border\n" : "");
     for (int v = 0, p = 0; v < VAR_COUNT; v++)
         if (has[v])
             script_panel(s, r, rows, n, p++, repro_variant_names[v], axis, pts);

@@ -173,8 +173,8 @@ static edd_status st_surrogate_d(repro *r, const repro_stage *s)
 }
 
 /* Figures 2a-c and 3a-f: the attack over its settings, made on the source
- * and scored on the distilled model, as the paper ran it and then as the
- * figure's other variant (fig->also). A white-box figure (source: the
+ * and scored on the distilled model, as we read that the paper ran it, then
+ * as the figure's other variant (fig->also). A white-box figure (source: the
  * distilled model) does the same on the undefended baseline next, source =
  * target = baseline, so that the plot can draw it beside the defended
  * curve. Row order: model, variant, setting. */
