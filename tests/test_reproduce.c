@@ -327,7 +327,8 @@ static void kill_and_resume(const char *ref, const char *data, int threads, doub
     static const double at[] = {0.03, 0.08, 0.15, 0.25, 0.4};
     static const char *const csvs[] = {"fig2a_fgm.csv",  "fig2b_jsma.csv", "fig2c_cw.csv",   "fig2d_alpha.csv",
                                        "fig2e_passes.csv", "fig3a_fgm.csv", "fig3b_fgm.csv",  "fig3c_jsma.csv",
-                                       "fig3d_jsma.csv", "fig3e_cw.csv",   "fig3f_cw.csv",   "headline.csv"};
+                                       "fig3d_jsma.csv", "fig3e_cw.csv",   "fig3f_cw.csv",   "headline.csv",
+                                       "security.csv"};
     const char *bin = edd_bin_or_skip();
     char dir[64], nthreads[16], path[512];
     make_tmpdir(dir);
@@ -513,6 +514,25 @@ Test(reproduce, smoke_end_to_end_then_resume)
     cr_assert(strstr(rep, "#### The kappa cliff, measured") && strstr(rep, "- distilled, larger budget (Adam"),
               "report.md says where each CW budget falls below half of its kappa-0 rate");
     cr_assert(strstr(rep, "oneDNN") && strstr(rep, "## Wall time per stage"));
+    cr_assert(strstr(rep, "## Does the defense hold? The worst case per image") &&
+                  strstr(rep, "## Gradient-masking diagnostics"),
+              "report.md has the security curve and the masking checks");
+    /* security.csv: per model and eps, clean, the 8 attacks, the worst case
+     * and noise; then PGD at eps 1 per model */
+    snprintf(path, sizeof path, "%s/security.csv", dir);
+    char *sec = read_all(path, NULL);
+    cr_assert(sec && !strncmp(sec, "model,eps,attack,n,broken,only,robust_accuracy,lo,hi\n", 53), "%s", path);
+    int sec_lines = 0;
+    for (const char *c = sec; *c; c++)
+        sec_lines += *c == '\n';
+    cr_assert_eq(sec_lines - 1, 2 * sc.n_sec_eps * 11 + 2, "security.csv rows");
+    cr_assert(strstr(sec, "distilled,0.3,worst-case,") && strstr(sec, "baseline,1,pgd-margin,"), "%s", sec);
+    free(sec);
+    snprintf(path, sizeof path, "%s/plots/security.png", dir);
+    size_t plen;
+    char *spng = read_all(path, &plen);
+    cr_assert(spng && plen > 8 && !memcmp(spng, "\x89PNG\r\n\x1a\n", 8), "%s is a PNG", path);
+    free(spng);
     free(rep);
 
     /* 1b. killed at several points and resumed: the same CSVs */

@@ -4,11 +4,13 @@
  * Every step passes all n images through one edd_grad_input call (the
  * gradder cuts it into oneDNN-sized pieces); its dz callback also records
  * each image's margin at the point the pass ran on, which picks the point
- * returned. The elementwise work (starts, steps, projections) runs over
+ * returned. The point after the last step is scored by a forward pass
+ * alone (edd_evaluate). The elementwise work (starts, steps, projections) runs over
  * images with OpenMP, each image's arithmetic serial, so a result does not
  * depend on the thread count beyond what oneDNN's passes do. */
 #include "edd/attacks.h"
 #include "edd/progress.h"
+#include "edd/train.h"
 #include "edd/internal/objective.h"
 
 #include <math.h>
@@ -86,11 +88,11 @@ static void pgd_step(const edd_pgd_opts *o, float step, const float *xi, const f
 /* What a pass's dz callback needs: the loss, and where the margins go. */
 typedef struct {
     edd_objective obj;
-    int last;      /* the pass after the last step: margins only, dz = 0 */
     float *margin; /* per image: the uncapped margin at the pass's point */
+    float *z;      /* n x K logits of the forward-only pass after the last step */
 } pgd_pass;
 
-/* The pass's edd_dz_fn: each row's margin, then its dL/dz (0 on the last pass). */
+/* The pass's edd_dz_fn: each row's margin, then its dL/dz. */
 static void pgd_dz(void *user, size_t row0, int rows, int k, const float *z, float *dz)
 {
     pgd_pass *u = user;
@@ -98,11 +100,20 @@ static void pgd_dz(void *user, size_t row0, int rows, int k, const float *z, flo
         const size_t r = row0 + (size_t)i;
         const float *zi = z + (size_t)i * k;
         u->margin[r] = edd_margin(zi, k, u->obj.n_real, u->obj.y[r], NULL, NULL);
-        if (u->last)
-            memset(dz + (size_t)i * k, 0, (size_t)k * sizeof(float));
-        else
-            edd_objective_dz(&u->obj, zi, k, u->obj.y[r], dz + (size_t)i * k);
+        edd_objective_dz(&u->obj, zi, k, u->obj.y[r], dz + (size_t)i * k);
     }
+}
+
+/* Keep each image's point cur as its adv when its margin beats best (or
+ * on the first pass of all). */
+static void pgd_keep(size_t n, int first, const float *margin, const float *cur, float *best, float *adv)
+{
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++)
+        if (first || margin[i] > best[i]) {
+            best[i] = margin[i];
+            memcpy(adv + i * D, cur + i * D, D * sizeof(float));
+        }
 }
 
 /* The options and labels, each fault named with its value (obj: the loss, n_real, kappa, labels). */
@@ -131,23 +142,25 @@ static edd_status pgd_restart(edd_ctx *ctx, edd_gradder *gr, const edd_cnn *m, c
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
         pgd_start(o, r, i, x + i * D, cur + i * D);
-    for (int t = 0; t <= o->steps; t++) {
-        pass->last = t == o->steps;
+    for (int t = 0; t < o->steps; t++) {
         edd_status st = edd_grad_input(ctx, gr, m, cur, n, 1, pgd_dz, pass, g);
         if (st)
             return st;
+        pgd_keep(n, r == 0 && t == 0, pass->margin, cur, best, adv);
         #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < n; i++) {
-            if ((r == 0 && t == 0) || pass->margin[i] > best[i]) {
-                best[i] = pass->margin[i];
-                memcpy(adv + i * D, cur + i * D, D * sizeof(float));
-            }
-            if (!pass->last)
-                pgd_step(o, step, x + i * D, g + i * D, cur + i * D);
-        }
-        if (!pass->last)
-            edd_progress_update(prog, (size_t)r * (size_t)o->steps + (size_t)t + 1, NULL);
+        for (size_t i = 0; i < n; i++)
+            pgd_step(o, step, x + i * D, g + i * D, cur + i * D);
+        edd_progress_update(prog, (size_t)r * (size_t)o->steps + (size_t)t + 1, NULL);
     }
+    /* the point after the last step needs its margin only: a forward pass */
+    edd_dataset view = {.n = n, .c = EDD_IMG_C, .h = EDD_IMG_H, .w = EDD_IMG_W, .x = cur, .y = (uint8_t *)pass->obj.y};
+    edd_eval_result ev;
+    edd_status st = edd_evaluate(ctx, m, &view, 256, pass->z, &ev);
+    if (st)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        pass->margin[i] = edd_margin(pass->z + i * (size_t)m->k, m->k, pass->obj.n_real, pass->obj.y[i], NULL, NULL);
+    pgd_keep(n, 0, pass->margin, cur, best, adv);
     return EDD_OK;
 }
 
@@ -161,8 +174,9 @@ edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t
     float *cur = malloc(n * D * sizeof(float)), *g = malloc(n * D * sizeof(float));
     float *best = malloc(n * sizeof(float));
     pass.margin = malloc(n * sizeof(float));
+    pass.z = malloc(n * (size_t)m->k * sizeof(float));
     edd_gradder *gr = NULL;
-    if (!cur || !g || !best || !pass.margin)
+    if (!cur || !g || !best || !pass.margin || !pass.z)
         st = edd_fail(ctx, EDD_ERR_NOMEM, "pgd: out of memory for %zu images", n);
     if (!st)
         st = edd_gradder_create(ctx, m->k, o->max_rows, &gr);
@@ -176,5 +190,6 @@ edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t
     free(g);
     free(best);
     free(pass.margin);
+    free(pass.z);
     return st;
 }
