@@ -30,6 +30,7 @@
 #include "edd/defense.h"
 #include "edd/attacks.h"
 #include "edd/cw.h"
+#include "edd/advtrain.h"
 #include "edd/eval.h"
 #include "edd/experiments.h"
 

@@ -274,19 +274,20 @@ static void value_for(const char *name, const char *w, const char *tmp, const ch
  * and the data do not exist) but never with exit 2 or "unknown option". An
  * option of one of distill's methods, refused with the default one ("does
  * not apply to --method"), must be accepted with the base alt, which names
- * the other. */
+ * the other. The bases of train and distill choose --adv pgd, so that every
+ * adversarial-training option applies (the default --adv none refuses them). */
 Test(cli, every_option_in_help_is_accepted, .timeout = 300)
 {
     static const struct {
         const char *cmd, *base, *alt;
     } cmds[] = {
-        {"train", "--out {T}/base.edd", NULL},
+        {"train", "--adv pgd --out {T}/base.edd", NULL},
         {"eval", "--model {T}/none.edd", NULL},
         {"predict", "--model {T}/none.edd --logits {T}/base.npy", NULL},
         {"export", "--model {T}/none.edd --dir {T}/exp", NULL},
         {"uncertainty", "--teacher {T}/none.edd --out {T}/base.npy", NULL},
-        {"distill", "--teacher {T}/none.edd --out {T}/base.edd",
-         "--method temperature --teacher {T}/none.edd --out {T}/base.edd"},
+        {"distill", "--adv pgd --teacher {T}/none.edd --out {T}/base.edd",
+         "--adv pgd --method temperature --teacher {T}/none.edd --out {T}/base.edd"},
         {"attack", "--attack fgm --model {T}/none.edd", NULL},
         {"reproduce", "--scale smoke --out {T}/repro", NULL},
         {"info", "", NULL},

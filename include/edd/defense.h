@@ -79,7 +79,10 @@ edd_distill_opts edd_distill_defaults(void);
  * teacher's K, labels by edd_soft_labels_temperature from the teacher's
  * logits (edd_evaluate, batch o->train.batch), the model initialised with
  * the teacher's dropout rates and trained at T; labels, if not NULL,
- * receives them (n x K), sigma is not written (may be NULL). */
+ * receives them (n x K), sigma is not written (may be NULL). Either way
+ * o->train goes to edd_train as it is, its per-batch hook included (the
+ * adversarial training of edd/advtrain.h: each batch's images replaced,
+ * its labels kept). */
 edd_status edd_distill(edd_ctx *ctx, const edd_cnn *teacher, const edd_dataset *ds, const edd_distill_opts *o,
                        edd_cnn *out, float *sigma, float *labels, edd_train_stats *stats);
 

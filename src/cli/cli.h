@@ -6,6 +6,7 @@
 #ifndef EDD_CLI_H
 #define EDD_CLI_H
 
+#include "edd/advtrain.h"
 #include "edd/core.h"
 #include "edd/data.h"
 
@@ -34,6 +35,49 @@ enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP };
     "                         (default: $EDD_DATA_DIR/NAME or data/NAME)\n"           \
     "  --threads N            OpenMP threads (default: all cores)\n"                   \
     "  --help                 this text\n"
+
+/* The adversarial-training options of train and distill (edd/advtrain.h,
+ * docs/DEFENSE.md), from CLI_OPT_ADV on. */
+enum { CLI_OPT_ADV = 1100, CLI_OPT_EPS, CLI_OPT_ADV_STEPS, CLI_OPT_ADV_STEP, CLI_OPT_ADV_RAND, CLI_OPT_ADV_LOSS,
+       CLI_OPT_ADV_END };
+#define CLI_ADV_LONGOPTS                                                               \
+    {"adv", required_argument, 0, CLI_OPT_ADV},                                        \
+    {"eps", required_argument, 0, CLI_OPT_EPS},                                        \
+    {"adv-steps", required_argument, 0, CLI_OPT_ADV_STEPS},                            \
+    {"adv-step-size", required_argument, 0, CLI_OPT_ADV_STEP},                         \
+    {"adv-rand-start", required_argument, 0, CLI_OPT_ADV_RAND},                        \
+    {"adv-loss", required_argument, 0, CLI_OPT_ADV_LOSS}
+#define CLI_ADV_HELP                                                                   \
+    "  --adv none|fgm-rs|pgd  adversarial training (default none): each batch replaced\n"  \
+    "                         by adversarial examples of the model being trained, PGD\n"  \
+    "                         (Madry et al. 2018) or one FGM step from a random start\n"   \
+    "                         (Wong et al. 2020); labels stay the clean images'\n"         \
+    "  --eps X                fgm-rs, pgd: L-inf radius in (0, 1] (default 0.3)\n"        \
+    "  --adv-steps N          pgd: steps per batch (default 40, Madry et al.'s MNIST)\n"   \
+    "  --adv-step-size X      fgm-rs, pgd: the step (default: pgd 4 eps / (3 steps),\n"    \
+    "                         0.01 at eps 0.3 and 40 steps; fgm-rs 1.25 eps)\n"           \
+    "  --adv-rand-start 0|1   pgd: start uniformly in the eps-ball (default 1)\n"          \
+    "  --adv-loss real|all|margin  fgm-rs, pgd: the loss ascended (default real: the\n"   \
+    "                         cross-entropy over the 10 real classes; docs/ATTACKS.md)\n"
+
+/* The adversarial-training options as parsed. */
+typedef struct {
+    edd_adv_opts o;
+    unsigned given; /* bit i: option CLI_OPT_ADV + i was given */
+} cli_adv;
+
+/* Handle an adversarial-training option: returns 1 if opt was one of
+ * them, 0 if not, -1 on a bad value (message printed). */
+int cli_adv_opt(cli_adv *a, int opt, const char *arg, const char *cmd);
+
+/* After parsing: refuse an option that does not apply to the --adv chosen
+ * (naming both), and take seed for the random starts. Returns 0 or
+ * EXIT_USAGE. */
+int cli_adv_finish(const char *cmd, cli_adv *a, uint64_t seed);
+
+/* The JSON fields of the adversarial training, from a comma on
+ * (",\"adv\":\"pgd\",\"eps\":0.3,..."), or "" with --adv none; into buf. */
+void cli_adv_json(const cli_adv *a, char *buf, size_t n);
 
 /* Handle a shared option; returns 1 if opt was one of them, 0 if not, -1
  * on a bad value (message printed). */

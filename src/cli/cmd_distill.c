@@ -1,7 +1,10 @@
 /* cmd_distill.c - `edd distill`: the paper's defense end to end (Section 3):
  * teacher uncertainty (Eq. 1), soft labels (Eq. 2), distilled training with
  * the margin penalty (Eq. 3); or, with --method temperature, defensive
- * distillation as first published (labels softmax(z/T), trained at T). */
+ * distillation as first published (labels softmax(z/T), trained at T);
+ * either adversarially (--adv fgm-rs|pgd, edd/advtrain.h): the distilled
+ * model trained on adversarial examples of itself, each labelled as its
+ * clean image. */
 #include "cli.h"
 #include "edd/defense.h"
 #include "edd/io.h"
@@ -39,13 +42,14 @@ static const char *help =
     "  --seed N               initialisation, shuffling, dropout (default 1)\n"
     "  --labels-out PATH      write the labels, examples x K (.npy)\n"
     "  --train-limit N        first N training images (default all)\n"
-    "  --quiet                no progress on stderr\n" CLI_DATA_HELP;
+    "  --quiet                no progress on stderr\n" CLI_ADV_HELP CLI_DATA_HELP;
 
 typedef struct {
     const char *teacher, *out, *sout, *lout;
     edd_distill_opts o;
     long limit;
-    unsigned given; /* bit c: option c was given */
+    unsigned given; /* bit c: option c was given (the adversarial options: in adv) */
+    cli_adv adv;
 } distill_args;
 
 enum { O_TEACHER = 1, O_OUT, O_PASSES, O_ALPHA, O_GAMMA, O_KAPPA, O_PENALTY, O_EPOCHS, O_BATCH, O_SEED,
@@ -72,6 +76,9 @@ static int on_opt(void *user, int c, const char *arg)
     edd_distill_opts *o = &a->o;
     const char *cmd = "distill";
     long v;
+    int r = cli_adv_opt(&a->adv, c, arg, cmd);
+    if (r)
+        return r < 0 ? EXIT_USAGE : 0;
     a->given |= 1u << c;
     switch (c) {
     case O_TEACHER: a->teacher = arg; break;
@@ -115,10 +122,10 @@ int cmd_distill(int argc, char **argv)
         {"sigma-out", required_argument, 0, O_SIGMA}, {"labels-out", required_argument, 0, O_LABELS},
         {"train-limit", required_argument, 0, O_LIMIT}, {"quiet", no_argument, 0, O_QUIET},
         {"method", required_argument, 0, O_METHOD}, {"temperature", required_argument, 0, O_TEMP},
-        {"hard-labels", no_argument, 0, O_HARD}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+        {"hard-labels", no_argument, 0, O_HARD}, CLI_ADV_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "distill";
     cli_data_opts d = {.data = "mnist"};
-    distill_args a = {.o = edd_distill_defaults()};
+    distill_args a = {.o = edd_distill_defaults(), .adv = {.o = edd_adv_defaults()}};
     int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
     if (rc >= 0)
         return rc;
@@ -131,6 +138,8 @@ int cmd_distill(int argc, char **argv)
                              method_only[i].name, method_name[o.method], method_name[method_only[i].method]);
     if (!teacher || !out)
         return cli_usage(cmd, "--teacher and --out are required");
+    if ((rc = cli_adv_finish(cmd, &a.adv, o.train.seed)))
+        return rc;
     const cli_path ins[] = {{"teacher", teacher}};
     const cli_path outs[] = {{"out", out}, {"sigma-out", sout}, {"labels-out", lout}};
     if ((rc = cli_check_outputs(cmd, ins, 1, outs, 3)))
@@ -157,6 +166,8 @@ int cmd_distill(int argc, char **argv)
         edd_fail(&ctx, EDD_ERR_NOMEM, "out of memory for %zu labels", ds.n);
         rc = cli_fail(cmd, &ctx);
     }
+    if (!rc && edd_adv_attach(&ctx, &a.adv.o, &o.train))
+        rc = cli_fail(cmd, &ctx);
     double t0 = edd_now();
     if (!rc && edd_distill(&ctx, &t, &ds, &o, &m, sigma, labels, &s))
         rc = cli_fail(cmd, &ctx);
@@ -169,16 +180,18 @@ int cmd_distill(int argc, char **argv)
         rc = cli_fail(cmd, &ctx);
     if (!rc && edd_cnn_save(&ctx, &m, out)) /* the model last: a failed write above leaves no new model */
         rc = cli_fail(cmd, &ctx);
+    char adv[256];
+    cli_adv_json(&a.adv, adv, sizeof adv);
     if (!rc && temp)
         printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"method\":\"temperature\",\"examples\":%zu,"
-               "\"temperature\":%g,\"hard_labels\":%s,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f}\n",
+               "\"temperature\":%g,\"hard_labels\":%s,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f%s}\n",
                out, teacher, ds.n, o.temperature, o.hard_labels ? "true" : "false", o.train.epochs,
-               (unsigned long long)o.train.seed, s.loss, edd_now() - t0);
+               (unsigned long long)o.train.seed, s.loss, edd_now() - t0, adv);
     else if (!rc)
         printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"examples\":%zu,\"passes\":%d,\"alpha\":%g,\"gamma\":%g,"
-               "\"kappa\":%g,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f}\n",
+               "\"kappa\":%g,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f%s}\n",
                out, teacher, ds.n, o.mc.passes, o.alpha, o.train.loss.gamma, o.train.loss.kappa, o.train.epochs,
-               (unsigned long long)o.train.seed, s.loss, edd_now() - t0);
+               (unsigned long long)o.train.seed, s.loss, edd_now() - t0, adv);
     free(sigma);
     free(labels);
     edd_cnn_free(&t);

@@ -1,5 +1,6 @@
 /* cmd_train.c - `edd train`: train the CNN on one-hot labels, at a
- * temperature T (softmax(z/T)) for temperature distillation's teacher. */
+ * temperature T (softmax(z/T)) for temperature distillation's teacher, or
+ * adversarially (--adv fgm-rs|pgd, edd/advtrain.h). */
 #include "cli.h"
 #include "edd/train.h"
 
@@ -19,13 +20,14 @@ static const char *help =
     "  --no-dropout           train without dropout\n"
     "  --temperature T        train on softmax(z/T), T > 0 (default 1): the teacher of\n"
     "                         temperature distillation (edd distill), e.g. T = 100\n"
-    "  --quiet                no progress on stderr\n" CLI_DATA_HELP;
+    "  --quiet                no progress on stderr\n" CLI_ADV_HELP CLI_DATA_HELP;
 
 typedef struct {
     const char *out;
     edd_train_opts o;
     float lr;
     long limit;
+    cli_adv adv;
 } train_args;
 
 enum { O_OUT = 1, O_EPOCHS, O_BATCH, O_LR, O_OPT, O_SEED, O_LIMIT, O_NODROP, O_TEMP, O_QUIET };
@@ -35,6 +37,9 @@ static int on_opt(void *user, int c, const char *arg)
     train_args *a = user;
     const char *cmd = "train";
     long v;
+    int r = cli_adv_opt(&a->adv, c, arg, cmd);
+    if (r)
+        return r < 0 ? EXIT_USAGE : 0;
     switch (c) {
     case O_OUT: a->out = arg; break;
     case O_EPOCHS: if (cli_long(cmd, "epochs", arg, 0, 10000, &v)) return EXIT_USAGE; a->o.epochs = (int)v; break;
@@ -61,16 +66,18 @@ int cmd_train(int argc, char **argv)
         {"batch", required_argument, 0, O_BATCH}, {"lr", required_argument, 0, O_LR},
         {"optimizer", required_argument, 0, O_OPT}, {"seed", required_argument, 0, O_SEED},
         {"train-limit", required_argument, 0, O_LIMIT}, {"no-dropout", no_argument, 0, O_NODROP},
-        {"temperature", required_argument, 0, O_TEMP}, {"quiet", no_argument, 0, O_QUIET}, CLI_DATA_LONGOPTS,
-        {0, 0, 0, 0}};
+        {"temperature", required_argument, 0, O_TEMP}, {"quiet", no_argument, 0, O_QUIET}, CLI_ADV_LONGOPTS,
+        CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "train";
     cli_data_opts d = {.data = "mnist"};
-    train_args a = {.o = edd_train_defaults()};
+    train_args a = {.o = edd_train_defaults(), .adv = {.o = edd_adv_defaults()}};
     int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
     if (rc >= 0)
         return rc;
     if (!a.out)
         return cli_usage(cmd, "--out is required");
+    if ((rc = cli_adv_finish(cmd, &a.adv, a.o.seed)))
+        return rc;
     const cli_path outs[] = {{"out", a.out}};
     if ((rc = cli_check_outputs(cmd, NULL, 0, outs, 1)))
         return rc;
@@ -85,6 +92,8 @@ int cmd_train(int argc, char **argv)
     /* a model trained without dropout records rates 0, so that MC dropout on it is refused */
     if (!rc && edd_cnn_init(&ctx, &m, 10, o.dropout ? 0.2f : 0.0f, o.dropout ? 0.5f : 0.0f, o.seed))
         rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_adv_attach(&ctx, &a.adv.o, &o))
+        rc = cli_fail(cmd, &ctx);
     edd_train_stats s;
     if (!rc && edd_train(&ctx, &m, &ds, &o, &s))
         rc = cli_fail(cmd, &ctx);
@@ -92,10 +101,12 @@ int cmd_train(int argc, char **argv)
         rc = cli_finite(cmd, "the training loss", s.loss);
     if (!rc && edd_cnn_save(&ctx, &m, out))
         rc = cli_fail(cmd, &ctx);
+    char adv[256];
+    cli_adv_json(&a.adv, adv, sizeof adv);
     if (!rc)
         printf("{\"model\":\"%s\",\"data\":\"%s\",\"examples\":%zu,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,"
-               "\"seconds\":%.2f,\"images_per_s\":%.1f}\n",
-               out, d.data, ds.n, o.epochs, (unsigned long long)o.seed, s.loss, s.seconds, s.images_per_s);
+               "\"seconds\":%.2f,\"images_per_s\":%.1f%s}\n",
+               out, d.data, ds.n, o.epochs, (unsigned long long)o.seed, s.loss, s.seconds, s.images_per_s, adv);
     edd_cnn_free(&m);
     edd_dataset_free(&ds);
     edd_ctx_free(&ctx);

@@ -104,6 +104,91 @@ int cli_data_opt(cli_data_opts *o, int opt, const char *arg, const char *cmd)
     }
 }
 
+static const char *const adv_name[] = {[EDD_ADV_NONE] = "none", [EDD_ADV_FGM_RS] = "fgm-rs", [EDD_ADV_PGD] = "pgd"};
+static const char *const adv_loss_name[] = {[EDD_LOSS_ALL] = "all", [EDD_LOSS_REAL] = "real",
+                                            [EDD_LOSS_MARGIN] = "margin"};
+
+/* Index of s among the n names, or n when it is none of them. */
+static int name_index(const char *const *names, int n, const char *s)
+{
+    int i = 0;
+    while (i < n && strcmp(s, names[i]))
+        i++;
+    return i;
+}
+
+int cli_adv_opt(cli_adv *a, int opt, const char *arg, const char *cmd)
+{
+    long v;
+    if (opt < CLI_OPT_ADV || opt >= CLI_OPT_ADV_END)
+        return 0;
+    a->given |= 1u << (opt - CLI_OPT_ADV);
+    switch (opt) {
+    case CLI_OPT_ADV:
+        if ((v = name_index(adv_name, 3, arg)) == 3) {
+            cli_usage(cmd, "--adv '%s': expected none, fgm-rs or pgd", arg);
+            return -1;
+        }
+        a->o.kind = (edd_adv_kind)v;
+        return 1;
+    case CLI_OPT_EPS: return cli_float_pos(cmd, "eps", arg, 1, &a->o.eps) ? -1 : 1;
+    case CLI_OPT_ADV_STEPS:
+        if (cli_long(cmd, "adv-steps", arg, 1, 1000000, &v))
+            return -1;
+        a->o.steps = (int)v;
+        return 1;
+    case CLI_OPT_ADV_STEP: return cli_float(cmd, "adv-step-size", arg, 0, 1, &a->o.step_size) ? -1 : 1;
+    case CLI_OPT_ADV_RAND:
+        if (cli_long(cmd, "adv-rand-start", arg, 0, 1, &v))
+            return -1;
+        a->o.rand_start = (int)v;
+        return 1;
+    default: /* CLI_OPT_ADV_LOSS */
+        if ((v = name_index(adv_loss_name, 3, arg)) == 3) {
+            cli_usage(cmd, "--adv-loss '%s': expected real, all or margin", arg);
+            return -1;
+        }
+        a->o.loss = (edd_attack_loss)v;
+        return 1;
+    }
+}
+
+int cli_adv_finish(const char *cmd, cli_adv *a, uint64_t seed)
+{
+    /* which --adv each option belongs to: bit k = edd_adv_kind k */
+    static const struct {
+        int opt;
+        const char *name;
+        unsigned kinds;
+        const char *of;
+    } only[] = {
+        {CLI_OPT_EPS, "eps", 1u << EDD_ADV_FGM_RS | 1u << EDD_ADV_PGD, "fgm-rs and pgd"},
+        {CLI_OPT_ADV_STEP, "adv-step-size", 1u << EDD_ADV_FGM_RS | 1u << EDD_ADV_PGD, "fgm-rs and pgd"},
+        {CLI_OPT_ADV_LOSS, "adv-loss", 1u << EDD_ADV_FGM_RS | 1u << EDD_ADV_PGD, "fgm-rs and pgd"},
+        {CLI_OPT_ADV_STEPS, "adv-steps", 1u << EDD_ADV_PGD, "pgd"},
+        {CLI_OPT_ADV_RAND, "adv-rand-start", 1u << EDD_ADV_PGD, "pgd"},
+    };
+    for (size_t i = 0; i < sizeof only / sizeof only[0]; i++)
+        if (a->given & 1u << (only[i].opt - CLI_OPT_ADV) && !(only[i].kinds & 1u << a->o.kind))
+            return cli_usage(cmd, "--%s does not apply to --adv %s (it is an option of --adv %s)", only[i].name,
+                             adv_name[a->o.kind], only[i].of);
+    a->o.seed = seed;
+    return 0;
+}
+
+void cli_adv_json(const cli_adv *a, char *buf, size_t n)
+{
+    const edd_adv_opts *o = &a->o;
+    if (o->kind == EDD_ADV_NONE)
+        snprintf(buf, n, "%s", "");
+    else if (o->kind == EDD_ADV_FGM_RS)
+        snprintf(buf, n, ",\"adv\":\"fgm-rs\",\"eps\":%g,\"adv_step_size\":%g,\"adv_loss\":\"%s\"", o->eps,
+                 edd_adv_step(o), adv_loss_name[o->loss]);
+    else
+        snprintf(buf, n, ",\"adv\":\"pgd\",\"eps\":%g,\"adv_steps\":%d,\"adv_step_size\":%g,\"adv_rand_start\":%d,"
+                 "\"adv_loss\":\"%s\"", o->eps, o->steps, edd_adv_step(o), o->rand_start, adv_loss_name[o->loss]);
+}
+
 int cli_parse(const char *cmd, int argc, char **argv, const struct option *longopts, const char *help,
               cli_data_opts *d, cli_opt_fn fn, void *user)
 {

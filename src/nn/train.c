@@ -79,6 +79,11 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
                     tb[(size_t)i * K + ds->y[ex]] = 1.0f;
                 }
             }
+            if (o->on_batch) {
+                edd_train_batch bt = {.x = xb, .y = lb, .idx = idx, .b = b, .epoch = e, .batch = s / (size_t)B};
+                if ((st = o->on_batch(ctx, o->on_batch_user, m, &bt)))
+                    break;
+            }
             edd_dropout dr = {.on = o->dropout, .seed = o->seed, .stream = TRAIN_DROPOUT_STREAM + (uint64_t)e, .idx = idx};
             if ((st = edd_plan_forward(ctx, p, m, xb, &dr, z)))
                 break;

@@ -1,0 +1,74 @@
+/* edd/advtrain.h - adversarial training: every training batch replaced by
+ * adversarial examples of the model being trained, made just before its
+ * step (docs/DEFENSE.md, "Adversarial training"):
+ *   PGD    - Madry et al. 2018: L-inf PGD from a random start (edd_pgd);
+ *   FGM-RS - Wong et al. 2020, "Fast is better than free": one FGM step
+ *            (edd_fgm) of 1.25 eps from a uniform start in the eps-ball,
+ *            projected back onto the ball and [0,1].
+ * It plugs into edd_train through its per-batch hook (edd_train_opts.on_batch),
+ * so plain training (edd train) and distillation (edd distill) take it alike;
+ * a batch's targets (one-hot or soft) stay those of its clean images.
+ *
+ * Owns: the adversarial-training options, their check, and the hook.
+ * May call: core (errors, RNG), nn, train (the hook's types), attacks
+ * (edd_pgd, edd_fgm). Part of the attacks layer (docs/ARCHITECTURE.md).
+ *
+ * The examples are made on the model's deterministic network: the attacks'
+ * plans run without dropout. The step that follows runs with dropout as
+ * the training options say. */
+#ifndef EDD_ADVTRAIN_H
+#define EDD_ADVTRAIN_H
+
+#include "edd/attacks.h"
+#include "edd/train.h"
+
+typedef enum {
+    EDD_ADV_NONE = 0, /* plain training: no hook is attached */
+    EDD_ADV_FGM_RS,   /* Wong et al. 2020 */
+    EDD_ADV_PGD       /* Madry et al. 2018 */
+} edd_adv_kind;
+
+typedef struct {
+    edd_adv_kind kind;    /* EDD_ADV_NONE */
+    float eps;            /* L-inf radius, in (0, 1]; 0.3 (Madry's and Wong's MNIST) */
+    int steps;            /* PGD: steps per batch; 40 (Madry's MNIST) */
+    float step_size;      /* <= 0: PGD 4 eps / (3 steps) (Madry's 0.01 at eps 0.3 and 40 steps), FGM-RS 1.25 eps */
+    int rand_start;       /* PGD: 1, start uniformly in the eps-ball (Madry's); FGM-RS always starts at random */
+    edd_attack_loss loss; /* the loss the examples ascend; EDD_LOSS_REAL (the cross-entropy on a K = 10 model) */
+    uint64_t seed;        /* the random starts; 1 */
+    int max_rows;         /* rows per oneDNN call of the attack (<= 0: 256) */
+} edd_adv_opts;
+
+/* EDD_ADV_NONE, eps 0.3, 40 steps, the default step, random start,
+ * EDD_LOSS_REAL, seed 1, 256 rows. */
+edd_adv_opts edd_adv_defaults(void);
+
+/* The step an attack with o takes: o->step_size if > 0, else the default
+ * above (0 for EDD_ADV_NONE). */
+float edd_adv_step(const edd_adv_opts *o);
+
+/* Check o, each fault named with its value: kind one of the three, a
+ * finite eps in (0, 1], steps >= 1 (PGD), a finite step_size, a loss
+ * edd_attack_loss knows. */
+edd_status edd_adv_check(edd_ctx *ctx, const edd_adv_opts *o);
+
+/* Check o and plug it into t: with EDD_ADV_NONE, t is left as it is (plain
+ * training, bit for bit); otherwise t->on_batch = edd_adv_batch and
+ * t->on_batch_user = o, which must outlive the training. */
+edd_status edd_adv_attach(edd_ctx *ctx, edd_adv_opts *o, edd_train_opts *t);
+
+/* The hook (user: edd_adv_opts *): replaces bt->x by adversarial examples
+ * of m with the true labels bt->y, each within eps of its clean image in
+ * L-inf and in [0,1]:
+ *   PGD:    edd_pgd with o's eps, steps, step, loss and random start, one
+ *           restart, its seed drawn from (o->seed, epoch, batch); the point
+ *           of largest margin among the start and the steps (edd_pgd's
+ *           choice, the last point when the margin keeps rising);
+ *   FGM-RS: x0 = clip(x + eps (2u - 1)) with u uniform per pixel, keyed by
+ *           (o->seed, epoch, dataset index), then edd_fgm of x0 with step
+ *           1.25 eps (or o->step_size), then the projection onto the
+ *           eps-ball around x and [0,1].
+ * EDD_ADV_NONE leaves bt->x as it is. */
+edd_status edd_adv_batch(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_train_batch *bt);
+
+#endif
