@@ -17,7 +17,7 @@ static const char *help_text(char *buf, size_t n)
           "Figs. 2d-e, the black-box Figs. 3a-f, the headline numbers, the PNG plots (gnuplot)\n"
           "and report.md. A stage whose outputs exist and match DIR/stages/STAGE.done (sizes\n"
           "and CRC32s) is skipped, so an interrupted run resumes; a corrupted output is redone.\n\n"
-          "  --scale NAME           smoke (< 2 min), quick (< 20 min), paper (full MNIST); default quick\n"
+          "  --scale NAME           smoke (< 2 min), quick (about 30 min), paper (full MNIST); default quick\n"
           "  --out DIR              results folder (default results)\n"
           "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change)\n"
           "  --quiet                no progress on stderr\n" CLI_DATA_HELP "\nstages, in order:\n ");
