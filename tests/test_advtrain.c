@@ -19,14 +19,6 @@
 
 TestSuite(advtrain, .timeout = 300);
 
-static edd_ctx ctx_threads(int n)
-{
-    edd_ctx ctx;
-    omp_set_num_threads(n);
-    cr_assert_eq(edd_ctx_init(&ctx, n), EDD_OK, "%s", ctx.err);
-    return ctx;
-}
-
 /* n images whose pixels are 0 (30%), 1 (30%) or uniform in [0,1), so that
  * the clip to [0,1] is exercised on both sides; labels i % 10. */
 static edd_dataset box_set(size_t n, uint64_t seed)
@@ -124,7 +116,7 @@ static edd_status record(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_t
  * model one step later each time. */
 Test(advtrain, none_is_plain_training_bit_for_bit)
 {
-    edd_ctx ctx = ctx_threads(1);
+    edd_ctx ctx = ctx_threads_new(1);
     edd_dataset ds = box_set(300, 5);
     edd_cnn plain, none, hooked;
     edd_train_opts o = edd_train_defaults();
@@ -166,7 +158,7 @@ Test(advtrain, none_is_plain_training_bit_for_bit)
  * gives the same bytes. */
 Test(advtrain, examples_lie_in_the_eps_ball_and_the_box)
 {
-    edd_ctx ctx = ctx_threads(1);
+    edd_ctx ctx = ctx_threads_new(1);
     edd_dataset ds = box_set(200, 9);
     const edd_adv_kind kinds[] = {EDD_ADV_FGM_RS, EDD_ADV_PGD};
     const float epss[] = {0.1f, 0.3f};
@@ -222,7 +214,7 @@ Test(advtrain, examples_lie_in_the_eps_ball_and_the_box)
  * leaves the batch and the training options alone. */
 Test(advtrain, bad_options_are_refused_by_the_library)
 {
-    edd_ctx ctx = ctx_threads(1);
+    edd_ctx ctx = ctx_threads_new(1);
     static const struct {
         int field;
         float v;
@@ -259,20 +251,6 @@ Test(advtrain, bad_options_are_refused_by_the_library)
     edd_ctx_free(&ctx);
 }
 
-/* edd with args, its stdout and stderr into out (n bytes); returns the exit status. */
-static int run(char *out, size_t n, const char *args)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 %s %s 2>&1", edd_bin_or_skip(), args);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t len = fread(out, 1, n - 1, p);
-    out[len] = 0;
-    int status = pclose(p);
-    cr_assert(WIFEXITED(status), "edd %s did not exit normally", args);
-    return WEXITSTATUS(status);
-}
-
 /* The CLI refuses bad values and options that do not apply to the --adv
  * chosen with exit 2 and a message naming the option, before reading any
  * data (the data folder here does not exist). */
@@ -302,7 +280,7 @@ Test(advtrain, bad_options_exit_2_naming_the_option)
     char out[8192], args[1024];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(args, sizeof args, "%s --data-dir /nonexistent-edd-data", cases[i].args);
-        cr_assert_eq(run(out, sizeof out, args), 2, "edd %s: %s", args, out);
+        cr_assert_eq(edd_run(out, sizeof out, args), 2, "edd %s: %s", args, out);
         cr_assert(strstr(out, cases[i].want), "edd %s should say %s: %s", args, cases[i].want, out);
     }
 }
@@ -333,13 +311,13 @@ Test(advtrain, cli_none_is_plain_and_pgd_runs_through_train_and_distill)
     tmpdir_make(tmp, sizeof tmp, "advcli");
     const char *common = "--train-limit 256 --epochs 1 --threads 1 --quiet";
     snprintf(args, sizeof args, "train --data-dir %s %s --out %s/plain.edd", data, common, tmp);
-    cr_assert_eq(run(out, sizeof out, args), 0, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     cr_assert(!strstr(out, "\"adv\""), "plain training's JSON names adversarial training: %s", out);
     snprintf(args, sizeof args, "train --data-dir %s %s --adv none --out %s/none.edd", data, common, tmp);
-    cr_assert_eq(run(out, sizeof out, args), 0, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     snprintf(args, sizeof args, "train --data-dir %s %s --adv pgd --eps 0.2 --adv-steps 2 --out %s/pgd.edd", data,
              common, tmp);
-    cr_assert_eq(run(out, sizeof out, args), 0, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     cr_assert(strstr(out, "\"adv\":\"pgd\",\"eps\":0.2,\"adv_steps\":2,\"adv_step_size\":0.133333,"
                           "\"adv_rand_start\":1,\"adv_loss\":\"real\""), "%s", out);
     char a[128], b[128], c[128];
@@ -350,7 +328,7 @@ Test(advtrain, cli_none_is_plain_and_pgd_runs_through_train_and_distill)
     cr_assert(!same_bytes(a, c), "edd train --adv pgd wrote the plain model");
     snprintf(args, sizeof args, "distill --data-dir %s %s --passes 2 --adv fgm-rs --eps 0.1 --teacher %s "
              "--out %s/dist.edd", data, common, c, tmp);
-    cr_assert_eq(run(out, sizeof out, args), 0, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     cr_assert(strstr(out, "\"adv\":\"fgm-rs\",\"eps\":0.1,\"adv_step_size\":0.125,\"adv_loss\":\"real\""), "%s", out);
     tmpdir_remove(tmp);
 }
@@ -401,7 +379,7 @@ static void train_adv(edd_ctx *ctx, const edd_dataset *tr, edd_adv_kind kind, fl
  * accuracy); about 12, 17 and 30 s of training. */
 Test(advtrain, adversarial_training_beats_plain_training_under_pgd, .timeout = 240)
 {
-    edd_ctx ctx = ctx_threads(1);
+    edd_ctx ctx = ctx_threads_new(1);
     edd_dataset tr = {0}, te = {0};
     load_or_skip(&ctx, 1, 3000, &tr);
     load_or_skip(&ctx, 0, 200, &te);

@@ -16,28 +16,13 @@
 
 TestSuite(cli, .timeout = 60);
 
-/* Run `edd ARGS` with stdout and stderr captured into out (n bytes);
- * returns the exit status. */
-static int run(char *out, size_t n, const char *args)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 %s %s 2>&1", edd_bin_or_skip(), args);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t len = fread(out, 1, n - 1, p);
-    out[len] = 0;
-    int status = pclose(p);
-    cr_assert(WIFEXITED(status), "edd %s did not exit normally", args);
-    return WEXITSTATUS(status);
-}
-
 Test(cli, version_and_top_level_usage)
 {
     char out[8192];
-    cr_assert_eq(run(out, sizeof out, "--version"), 0);
+    cr_assert_eq(edd_run(out, sizeof out, "--version"), 0);
     cr_assert(strstr(out, "edd ") && strstr(out, "oneDNN"), "version line: %s", out);
-    cr_assert_eq(run(out, sizeof out, ""), 2, "no command is a usage error");
-    cr_assert_eq(run(out, sizeof out, "frobnicate"), 2);
+    cr_assert_eq(edd_run(out, sizeof out, ""), 2, "no command is a usage error");
+    cr_assert_eq(edd_run(out, sizeof out, "frobnicate"), 2);
     cr_assert(strstr(out, "unknown command 'frobnicate'"), "%s", out);
 }
 
@@ -47,7 +32,7 @@ Test(cli, every_subcommand_has_help)
     char out[8192], args[64];
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         snprintf(args, sizeof args, "%s --help", cmds[i]);
-        cr_assert_eq(run(out, sizeof out, args), 0, "edd %s", args);
+        cr_assert_eq(edd_run(out, sizeof out, args), 0, "edd %s", args);
         cr_assert(strstr(out, "usage: edd ") && strstr(out, cmds[i]), "edd %s printed: %.200s", args, out);
     }
 }
@@ -55,19 +40,19 @@ Test(cli, every_subcommand_has_help)
 Test(cli, usage_errors_name_the_option_and_exit_2)
 {
     char out[8192];
-    cr_assert_eq(run(out, sizeof out, "train --out x.edd --epochs ten"), 2);
+    cr_assert_eq(edd_run(out, sizeof out, "train --out x.edd --epochs ten"), 2);
     cr_assert(strstr(out, "--epochs 'ten'") && strstr(out, "expected an integer"), "%s", out);
-    cr_assert_eq(run(out, sizeof out, "train --epochs 1"), 2);
+    cr_assert_eq(edd_run(out, sizeof out, "train --epochs 1"), 2);
     cr_assert(strstr(out, "--out is required"), "%s", out);
-    cr_assert_eq(run(out, sizeof out, "eval --model m.edd --data cifar"), 2);
+    cr_assert_eq(edd_run(out, sizeof out, "eval --model m.edd --data cifar"), 2);
     cr_assert(strstr(out, "--data 'cifar'") && strstr(out, "mnist or fashion"), "%s", out);
-    cr_assert_eq(run(out, sizeof out, "distill --teacher t.edd --out d.edd --alpha -1"), 2);
+    cr_assert_eq(edd_run(out, sizeof out, "distill --teacher t.edd --out d.edd --alpha -1"), 2);
     cr_assert(strstr(out, "--alpha '-1'"), "%s", out);
-    cr_assert_eq(run(out, sizeof out, "attack --model m.edd"), 2);
+    cr_assert_eq(edd_run(out, sizeof out, "attack --model m.edd"), 2);
     cr_assert(strstr(out, "--attack is required"), "%s", out);
-    cr_assert_eq(run(out, sizeof out, "eval --model m.edd --bogus"), 2);
+    cr_assert_eq(edd_run(out, sizeof out, "eval --model m.edd --bogus"), 2);
     cr_assert(strstr(out, "'--bogus'"), "%s", out);
-    cr_assert_eq(run(out, sizeof out, "export --model m.edd --dir d stray"), 2);
+    cr_assert_eq(edd_run(out, sizeof out, "export --model m.edd --dir d stray"), 2);
     cr_assert(strstr(out, "unexpected argument 'stray'"), "%s", out);
 }
 
@@ -75,16 +60,16 @@ Test(cli, runtime_errors_name_the_file_and_exit_1)
 {
     char dir[64], out[8192], args[512], path[256];
     tmpdir_make(dir, sizeof dir, "cli");
-    cr_assert_eq(run(out, sizeof out, "eval --model /nonexistent/m.edd"), 1);
+    cr_assert_eq(edd_run(out, sizeof out, "eval --model /nonexistent/m.edd"), 1);
     cr_assert(strstr(out, "/nonexistent/m.edd"), "%s", out);
     snprintf(path, sizeof path, "%s/bad.edd", dir);
     file_put(path, "EDDMODEL\1\0\0\0", 12);
     snprintf(args, sizeof args, "eval --model %s", path);
-    cr_assert_eq(run(out, sizeof out, args), 1);
+    cr_assert_eq(edd_run(out, sizeof out, args), 1);
     cr_assert(strstr(out, path), "the message names the model file: %s", out);
     snprintf(path, sizeof path, "%s/never.edd", dir);
     snprintf(args, sizeof args, "train --data-dir %s/nodata --out %s --epochs 1", dir, path);
-    cr_assert_eq(run(out, sizeof out, args), 1);
+    cr_assert_eq(edd_run(out, sizeof out, args), 1);
     cr_assert(strstr(out, "nodata"), "the message names the data folder: %s", out);
     struct stat st;
     cr_assert_neq(stat(path, &st), 0, "a failed run must not leave %s", path);
@@ -159,7 +144,7 @@ Test(cli, outputs_checked_before_any_work)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fill(args, sizeof args, cases[i].fmt, c, d, nodata, dir);
-        cr_assert_eq(run(out, sizeof out, args), 2, "edd %s: %s", args, out);
+        cr_assert_eq(edd_run(out, sizeof out, args), 2, "edd %s: %s", args, out);
         cr_assert(strstr(out, cases[i].want), "edd %s names %s: %s", args, cases[i].want, out);
         cr_assert(slurp(c, after, sizeof after, &na) && na == nb && !memcmp(before, after, nb),
                   "edd %s left the input as it was", args);
@@ -169,10 +154,10 @@ Test(cli, outputs_checked_before_any_work)
     /* the same file under another spelling */
     snprintf(args, sizeof args, "predict --model %s --logits %s/./../%s/c.edd --data-dir /nonexistent", c, dir,
              strrchr(dir, '/') + 1);
-    cr_assert_eq(run(out, sizeof out, args), 2, "edd %s: %s", args, out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 2, "edd %s: %s", args, out);
     /* a path that passes the checks goes on to fail at runtime */
     snprintf(args, sizeof args, "predict --model %s --logits %s/l.npy --data-dir /nonexistent", c, dir);
-    cr_assert_eq(run(out, sizeof out, args), 1, "edd %s: %s", args, out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 1, "edd %s: %s", args, out);
     tmpdir_remove(dir);
 }
 
@@ -185,7 +170,7 @@ Test(cli, fifo_inputs_fail_at_once)
     snprintf(path, sizeof path, "%s/f.edd", dir);
     cr_assert_eq(mkfifo(path, 0666), 0);
     snprintf(args, sizeof args, "eval --model %s", path);
-    cr_assert_eq(run(out, sizeof out, args), 1, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 1, "%s", out);
     cr_assert(strstr(out, path) && strstr(out, "a FIFO"), "%s", out);
     static const char *names[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                                   "t10k-labels-idx1-ubyte"};
@@ -194,7 +179,7 @@ Test(cli, fifo_inputs_fail_at_once)
         cr_assert_eq(mkfifo(path, 0666), 0);
     }
     snprintf(args, sizeof args, "train --data-dir %s --out %s/m.edd --epochs 1 --quiet", dir, dir);
-    cr_assert_eq(run(out, sizeof out, args), 1, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 1, "%s", out);
     cr_assert(strstr(out, "a FIFO") && strstr(out, "IDX"), "%s", out);
     tmpdir_remove(dir);
 }
@@ -208,7 +193,7 @@ Test(cli, no_dropout_model_records_zero_rates, .timeout = 120)
     tmpdir_make(dir, sizeof dir, "clinodrop");
     snprintf(m, sizeof m, "%s/m.edd", dir);
     snprintf(args, sizeof args, "train --no-dropout --epochs 1 --train-limit 64 --quiet --data-dir %s --out %s", data, m);
-    cr_assert_eq(run(out, sizeof out, args), 0, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     edd_ctx ctx = {0};
     edd_model_header h;
     float *params;
@@ -217,11 +202,11 @@ Test(cli, no_dropout_model_records_zero_rates, .timeout = 120)
     cr_assert(h.p_input == 0.0f && h.p_hidden == 0.0f, "rates %g %g", (double)h.p_input, (double)h.p_hidden);
     snprintf(args, sizeof args, "uncertainty --teacher %s --out %s/s.npy --train-limit 64 --quiet --data-dir %s", m,
              dir, data);
-    cr_assert_eq(run(out, sizeof out, args), 1, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 1, "%s", out);
     cr_assert(strstr(out, m) && strstr(out, "no dropout"), "%s", out);
     snprintf(args, sizeof args, "distill --teacher %s --out %s/d.edd --train-limit 64 --quiet --data-dir %s", m, dir,
              data);
-    cr_assert_eq(run(out, sizeof out, args), 1, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 1, "%s", out);
     cr_assert(strstr(out, m) && strstr(out, "no dropout"), "%s", out);
     tmpdir_remove(dir);
 }
@@ -235,9 +220,9 @@ Test(cli, test_limit_beyond_the_data_is_said, .timeout = 120)
     tmpdir_make(dir, sizeof dir, "clilimit");
     snprintf(m, sizeof m, "%s/m.edd", dir);
     snprintf(args, sizeof args, "train --epochs 1 --train-limit 64 --quiet --data-dir %s --out %s", data, m);
-    cr_assert_eq(run(out, sizeof out, args), 0, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     snprintf(args, sizeof args, "eval --model %s --test-limit 20000 --data-dir %s", m, data);
-    cr_assert_eq(run(out, sizeof out, args), 0, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     cr_assert(strstr(out, "--test-limit 20000 is beyond the 10000 test images") && strstr(out, "\"examples\":10000"),
               "%s", out);
     tmpdir_remove(dir);
@@ -298,7 +283,7 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
     int tried = 0;
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
         snprintf(args, sizeof args, "%s --help", cmds[c].cmd);
-        cr_assert_eq(run(help, sizeof help, args), 0, "edd %s", args);
+        cr_assert_eq(edd_run(help, sizeof help, args), 0, "edd %s", args);
         const char *st = strstr(help, "stages, in order:");
         if (st)
             sscanf(st + strlen("stages, in order:"), " %63s", stage);
@@ -325,11 +310,11 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
             if (!strcmp(cmds[c].cmd, "info") || !strcmp(cmds[c].cmd, "export"))
                 snprintf(args, sizeof args, "%s %s --%s%s%s", cmds[c].cmd, base, name, takes ? " " : "",
                          takes ? v : "");
-            int rc = run(out, sizeof out, args);
+            int rc = edd_run(out, sizeof out, args);
             if (rc == 2 && cmds[c].alt && strstr(out, "does not apply to --method")) {
                 snprintf(args, sizeof args, "%s %s --data-dir %s/nodata --threads 1 --%s%s%s", cmds[c].cmd, alt, tmp,
                          name, takes ? " " : "", takes ? v : "");
-                rc = run(out, sizeof out, args);
+                rc = edd_run(out, sizeof out, args);
             }
             cr_assert(rc != 2 && !strstr(out, "unknown option"), "edd %s: the parser refuses an option its help lists: %s",
                       args, out);
@@ -368,7 +353,7 @@ Test(cli, numbers_out_of_range_exit_2)
     };
     char out[8192];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        cr_assert_eq(run(out, sizeof out, cases[i].args), 2, "edd %s: %s", cases[i].args, out);
+        cr_assert_eq(edd_run(out, sizeof out, cases[i].args), 2, "edd %s: %s", cases[i].args, out);
         cr_assert(strstr(out, cases[i].want), "edd %s says %s: %s", cases[i].args, cases[i].want, out);
     }
 }
@@ -403,7 +388,7 @@ Test(cli, distill_methods_refuse_the_other_methods_options)
     };
     char out[8192];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        cr_assert_eq(run(out, sizeof out, cases[i].args), 2, "edd %s: %s", cases[i].args, out);
+        cr_assert_eq(edd_run(out, sizeof out, cases[i].args), 2, "edd %s: %s", cases[i].args, out);
         cr_assert(strstr(out, cases[i].want), "edd %s says %s: %s", cases[i].args, cases[i].want, out);
     }
 }

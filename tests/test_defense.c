@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "edd.h"
+#include "testutil.h"
 
 TestSuite(defense, .timeout = 240);
 
@@ -17,19 +18,6 @@ static edd_ctx ctx_new(int threads)
     edd_ctx ctx;
     cr_assert_eq(edd_ctx_init(&ctx, threads), EDD_OK, "%s", ctx.err);
     return ctx;
-}
-
-/* n random images in [0,1], labels i % 10. */
-static edd_dataset noise_set(size_t n, uint64_t seed)
-{
-    edd_dataset ds = {.n = n, .c = 1, .h = 28, .w = 28};
-    ds.x = malloc(n * EDD_IMG_SIZE * sizeof(float));
-    ds.y = malloc(n);
-    for (size_t i = 0; i < n * EDD_IMG_SIZE; i++)
-        ds.x[i] = edd_rng_uniform(seed, (uint32_t)i);
-    for (size_t i = 0; i < n; i++)
-        ds.y[i] = (uint8_t)(i % 10);
-    return ds;
 }
 
 /* Eq. 1 in double from logits laid out [N][n][K]. */

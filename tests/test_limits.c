@@ -115,20 +115,6 @@ static void tmpfs_or_skip(const char *dir)
                      strerror(errno));
 }
 
-/* Run `edd ARGS` with its output in out; returns the exit status. */
-static int run_edd(char *out, size_t n, const char *args)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 %s %s 2>&1", edd_bin_or_skip(), args);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t len = fread(out, 1, n - 1, p);
-    out[len] = 0;
-    int status = pclose(p);
-    cr_assert(WIFEXITED(status), "edd %s did not exit", args);
-    return WEXITSTATUS(status);
-}
-
 /* On a full disk: a write fails naming ENOSPC and leaves the old file and
  * no temporary; `edd train` exits 1 with no model; `edd reproduce` stops
  * before its first stage, saying how much space it needs. */
@@ -156,10 +142,10 @@ Test(limits, full_disk_fails_cleanly)
 
     mnist_dir_or_skip(data, sizeof data);
     snprintf(args, sizeof args, "train --data-dir %s --train-limit 64 --epochs 1 --quiet --out %s/m.edd", data, mnt);
-    cr_assert_eq(run_edd(out, sizeof out, args), 1, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 1, "%s", out);
     cr_assert(strstr(out, "m.edd") && strstr(out, strerror(ENOSPC)), "%s", out);
     snprintf(args, sizeof args, "reproduce --scale smoke --data-dir %s --quiet --out %s/r", data, mnt);
-    cr_assert_eq(run_edd(out, sizeof out, args), 1, "%s", out);
+    cr_assert_eq(edd_run(out, sizeof out, args), 1, "%s", out);
     cr_assert(strstr(out, "MiB free, expected at least") && strstr(out, "before stage baseline"), "%s", out);
 
     /* nothing but the old a.npy and reproduce's empty folders and lock */

@@ -100,33 +100,12 @@ Test(temperature, t1_is_the_untempered_loss_bit_for_bit)
     cr_assert(!memcmp(dz0, dz1, sizeof dz0) && !memcmp(dz0, dzz, sizeof dz0), "T = 1 changes the gradient's bits");
 }
 
-static edd_ctx ctx_threads(int n)
-{
-    edd_ctx ctx;
-    omp_set_num_threads(n);
-    cr_assert_eq(edd_ctx_init(&ctx, n), EDD_OK, "%s", ctx.err);
-    return ctx;
-}
-
-/* n random images in [0,1], labels i % 10. */
-static edd_dataset noise_set(size_t n, uint64_t seed)
-{
-    edd_dataset ds = {.n = n, .c = 1, .h = 28, .w = 28};
-    ds.x = malloc(n * EDD_IMG_SIZE * sizeof(float));
-    ds.y = malloc(n);
-    for (size_t i = 0; i < n * EDD_IMG_SIZE; i++)
-        ds.x[i] = edd_rng_uniform(seed, (uint32_t)i);
-    for (size_t i = 0; i < n; i++)
-        ds.y[i] = (uint8_t)(i % 10);
-    return ds;
-}
-
 /* The loss combinations nn.h allows: a temperature that is not a finite
  * T > 0, and the Eq. 3 penalty with T != 1, are refused by edd_train and
  * edd_distill, naming the value, before any training. */
 Test(temperature, refused_combinations)
 {
-    edd_ctx ctx = ctx_threads(1);
+    edd_ctx ctx = ctx_threads_new(1);
     edd_dataset ds = noise_set(8, 1);
     edd_cnn m;
     cr_assert_eq(edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 1), EDD_OK);
@@ -223,7 +202,7 @@ static void train_teacher(edd_ctx *ctx, const edd_dataset *ds, int epochs, float
  * and training on the true labels gives another model. */
 Test(temperature, hard_labels_at_t1_equal_training_on_teacher_argmax)
 {
-    edd_ctx ctx = ctx_threads(1);
+    edd_ctx ctx = ctx_threads_new(1);
     edd_dataset ds = {0};
     load_or_skip(&ctx, 1, 300, &ds);
     edd_cnn teacher, distilled, trained, on_truth;
@@ -312,7 +291,7 @@ static double mean_max_softmax(const float *z, size_t n, size_t *saturated)
  * 0.7212, 341 against 0, but a distilled model only 25% accurate. */
 Test(temperature, t100_distilled_softmax_saturates)
 {
-    edd_ctx ctx = ctx_threads(1);
+    edd_ctx ctx = ctx_threads_new(1);
     edd_dataset tr = {0}, te = {0};
     load_or_skip(&ctx, 1, 2000, &tr);
     load_or_skip(&ctx, 0, 1000, &te);

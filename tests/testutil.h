@@ -5,9 +5,11 @@
 
 #include <criterion/criterion.h>
 #include <ftw.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "edd/data.h"
 #include "edd/nn.h"
@@ -76,6 +78,44 @@ static inline const char *edd_bin_or_skip(void)
     if (access(b, X_OK))
         cr_skip_test("no edd binary at %s (build it with make)", b);
     return b;
+}
+
+/* Run `edd ARGS` (OMP_NUM_THREADS=1) with stdout and stderr captured into
+ * out (n bytes); returns the exit status. */
+static inline int edd_run(char *out, size_t n, const char *args)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 %s %s 2>&1", edd_bin_or_skip(), args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t len = fread(out, 1, n - 1, p);
+    out[len] = 0;
+    int status = pclose(p);
+    cr_assert(WIFEXITED(status), "edd %s did not exit normally", args);
+    return WEXITSTATUS(status);
+}
+
+/* A context with n OpenMP threads (omp_set_num_threads too). */
+static inline edd_ctx ctx_threads_new(int n)
+{
+    edd_ctx ctx;
+    omp_set_num_threads(n);
+    cr_assert_eq(edd_ctx_init(&ctx, n), EDD_OK, "%s", ctx.err);
+    return ctx;
+}
+
+/* n random images in [0,1], labels i % 10. */
+static inline edd_dataset noise_set(size_t n, uint64_t seed)
+{
+    edd_dataset ds = {.n = n, .c = 1, .h = 28, .w = 28};
+    ds.x = malloc(n * EDD_IMG_SIZE * sizeof(float));
+    ds.y = malloc(n);
+    cr_assert(ds.x && ds.y);
+    for (size_t i = 0; i < n * EDD_IMG_SIZE; i++)
+        ds.x[i] = edd_rng_uniform(seed, (uint32_t)i);
+    for (size_t i = 0; i < n; i++)
+        ds.y[i] = (uint8_t)(i % 10);
+    return ds;
 }
 
 /* The MNIST folder edd reads by default into data (n bytes); skips the
