@@ -4,7 +4,7 @@
  * (FGM-RS and PGD, plain training and distillation), the option checks of
  * the library and the CLI, and the effect: an adversarially trained model
  * holds better under PGD than a plainly trained one. The MNIST tests need
- * $EDD_DATA_DIR/mnist (default /work/main/data) and skip without it. */
+ * MNIST ($EDD_DATA_DIR/mnist or data/mnist) and skip without it. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <omp.h>
@@ -35,21 +35,6 @@ static edd_dataset box_set(size_t n, uint64_t seed)
     for (size_t i = 0; i < n; i++)
         ds.y[i] = (uint8_t)(i % 10);
     return ds;
-}
-
-/* Load the first limit examples of a split of MNIST, or skip. */
-static void load_or_skip(edd_ctx *ctx, int train, size_t limit, edd_dataset *ds)
-{
-    char dir[4096];
-    const char *env = getenv("EDD_DATA_DIR");
-    snprintf(dir, sizeof dir, "%s/mnist", env && *env ? env : "/work/main/data");
-    struct stat sb;
-    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
-        cr_skip_test("no MNIST directory at %s", dir);
-    edd_status st = edd_dataset_load(ctx, dir, train, limit, ds);
-    if (st == EDD_ERR_IO)
-        cr_skip_test("MNIST not readable in %s: %s", dir, ctx->err);
-    cr_assert_eq(st, EDD_OK, "load %s: %s", dir, ctx->err);
 }
 
 /* What the recording hook saw. */

@@ -26,20 +26,6 @@ TestSuite(attack_scores, .timeout = 30);
 
 /* ---------------------------------------------------------------- helpers */
 
-/* n images with a quarter of the pixels at exactly 0 or 1, as in MNIST. */
-static float *images_make(size_t n, uint64_t seed)
-{
-    float *x = malloc(n * D * sizeof(float));
-    cr_assert(x);
-    uint64_t k = edd_rng_key(seed, 5, 0);
-    for (size_t i = 0; i < n * D; i++) {
-        float u = urand(k, (uint32_t)(2 * i), 0.0f, 1.0f);
-        float v = urand(k, (uint32_t)(2 * i + 1), 0.0f, 1.0f);
-        x[i] = v < 0.15f ? 0.0f : v < 0.25f ? 1.0f : u;
-    }
-    return x;
-}
-
 /* Logits of n images from an INFER plan, in double. */
 static void logits(edd_ctx *ctx, const edd_cnn *m, const float *x, int n, double *out)
 {

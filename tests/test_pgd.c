@@ -24,20 +24,6 @@ TestSuite(attack_pgd, .timeout = 300);
 
 #define D EDD_IMG_SIZE
 
-/* n images with a quarter of the pixels at exactly 0 or 1, as in MNIST. */
-static float *images_make(size_t n, uint64_t seed)
-{
-    float *x = malloc(n * D * sizeof(float));
-    cr_assert(x);
-    uint64_t k = edd_rng_key(seed, 5, 0);
-    for (size_t i = 0; i < n * D; i++) {
-        float u = urand(k, (uint32_t)(2 * i), 0.0f, 1.0f);
-        float v = urand(k, (uint32_t)(2 * i + 1), 0.0f, 1.0f);
-        x[i] = v < 0.15f ? 0.0f : v < 0.25f ? 1.0f : u;
-    }
-    return x;
-}
-
 /* Logits (n x K) of n images from an INFER plan. */
 static void logits(edd_ctx *ctx, const edd_cnn *m, const float *x, int n, float *z)
 {

@@ -5,7 +5,7 @@
  * distillation at T = 1 with hard labels equal to ordinary training on the
  * teacher's argmax, and the published effect at T = 100 (the deployed
  * logits are scaled up, the softmax at T = 1 saturates). The MNIST tests
- * need $EDD_DATA_DIR/mnist (default /work/main/data) and skip without it. */
+ * need MNIST ($EDD_DATA_DIR/mnist or data/mnist) and skip without it. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <omp.h>
@@ -167,21 +167,6 @@ Test(temperature, labels_are_softmax_at_t)
     edd_soft_labels_temperature(z, 2, 4, 3.0f, 0, p);
     edd_soft_labels_temperature(q, 2, 4, 3.0f, 0, q);
     cr_assert(!memcmp(p, q, sizeof p), "in place differs from out of place");
-}
-
-/* Load the first limit examples of a split of MNIST, or skip. */
-static void load_or_skip(edd_ctx *ctx, int train, size_t limit, edd_dataset *ds)
-{
-    char dir[4096];
-    const char *env = getenv("EDD_DATA_DIR");
-    snprintf(dir, sizeof dir, "%s/mnist", env && *env ? env : "/work/main/data");
-    struct stat sb;
-    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
-        cr_skip_test("no MNIST directory at %s", dir);
-    edd_status st = edd_dataset_load(ctx, dir, train, limit, ds);
-    if (st == EDD_ERR_IO)
-        cr_skip_test("MNIST not readable in %s: %s", dir, ctx->err);
-    cr_assert_eq(st, EDD_OK, "load %s: %s", dir, ctx->err);
 }
 
 /* A teacher with dropout trained on ds at temperature T (seed 1). */

@@ -118,6 +118,21 @@ static inline edd_dataset noise_set(size_t n, uint64_t seed)
     return ds;
 }
 
+/* n images with a quarter of the pixels at exactly 0 or 1, as in MNIST
+ * (malloc'd, n x 784). */
+static inline float *images_make(size_t n, uint64_t seed)
+{
+    float *x = malloc(n * EDD_IMG_SIZE * sizeof(float));
+    cr_assert(x);
+    uint64_t k = edd_rng_key(seed, 5, 0);
+    for (size_t i = 0; i < n * EDD_IMG_SIZE; i++) {
+        float u = urand(k, (uint32_t)(2 * i), 0.0f, 1.0f);
+        float v = urand(k, (uint32_t)(2 * i + 1), 0.0f, 1.0f);
+        x[i] = v < 0.15f ? 0.0f : v < 0.25f ? 1.0f : u;
+    }
+    return x;
+}
+
 /* The MNIST folder edd reads by default into data (n bytes); skips the
  * test when its training images are missing, plain and gzipped. */
 static inline void mnist_dir_or_skip(char *data, size_t n)
@@ -128,6 +143,16 @@ static inline void mnist_dir_or_skip(char *data, size_t n)
     snprintf(gz, sizeof gz, "%s.gz", path);
     if (access(path, R_OK) && access(gz, R_OK))
         cr_skip_test("MNIST not found in %s (make data)", data);
+}
+
+/* The first limit examples of MNIST's training (train = 1) or test split
+ * into ds, from the folder edd reads by default; skips the test when the
+ * data is missing. */
+static inline void load_or_skip(edd_ctx *ctx, int train, size_t limit, edd_dataset *ds)
+{
+    char dir[4096];
+    mnist_dir_or_skip(dir, sizeof dir);
+    cr_assert_eq(edd_dataset_load(ctx, dir, train, limit, ds), EDD_OK, "load %s: %s", dir, ctx->err);
 }
 
 #endif
