@@ -119,11 +119,17 @@ typedef struct {
     int max_rows;         /* rows per oneDNN call (<= 0: 256) */
     int quiet;            /* no progress on stderr */
     int rand_start;       /* 1: each restart starts uniformly in the eps-ball; 0: at x */
+    int early_stop;       /* 1: an image leaves the attack once it has crossed (below); 0: every image runs every step */
 } edd_pgd_opts;
+
+/* The margin above which early_stop takes an image as crossed: far above
+ * the rounding between oneDNN's passes at different batch sizes, so the
+ * forward pass that scores the point agrees with the pass that found it. */
+#define EDD_PGD_STOP_MARGIN 1e-3f
 
 /* eps 0.3, L-inf, 100 steps of 2.5 eps / steps, 1 restart from a random
  * start, EDD_LOSS_ALL, kappa EDD_ATTACK_KAPPA, n_real 10, clip [0,1],
- * seed 1, 256 rows, progress on. */
+ * seed 1, 256 rows, progress on, no early stop. */
 edd_pgd_opts edd_pgd_defaults(void);
 
 /* Untargeted PGD (Madry et al. 2018) with the true labels y[i] (< n_real)
@@ -135,7 +141,12 @@ edd_pgd_opts edd_pgd_defaults(void);
  * around x and the clip. adv (n x 784, not overlapping x) receives, per
  * image, the point of largest uncapped margin (above) among the starts and
  * every step of every restart, the earliest on ties: an image that crossed
- * keeps a crossing point. Images are independent: each image's result is
+ * keeps a crossing point. With early_stop an image stops at its first
+ * pass with a margin above EDD_PGD_STOP_MARGIN and sits out the later
+ * restarts (AutoAttack's rule): which images cross is unchanged, since
+ * the points before the first crossing are the same (up to oneDNN's
+ * rounding at other batch sizes), but adv is then the
+ * first crossing point rather than the best. Images are independent: each image's result is
  * a function of its own pixels (up to oneDNN's rounding at other batch
  * sizes), and bit-identical from run to run at one thread count. */
 edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,

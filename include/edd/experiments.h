@@ -57,6 +57,7 @@ typedef struct {
     const char *out_dir;  /* results folder, created if missing */
     const char *data_dir; /* folder of the MNIST IDX files */
     const char *force;    /* NULL, or a stage to rerun even if valid (what reads it reruns if its outputs change) */
+    const char *only;     /* NULL (every stage), or comma-separated stages: those and what they depend on */
     int quiet;            /* no progress lines on stderr */
 } edd_repro_opts;
 
@@ -78,9 +79,15 @@ const char *edd_repro_stage_name(int i);
 /* Index of the stage called name, or -1. */
 int edd_repro_stage_find(const char *name);
 
+/* The stages that o_only ("a,b,...", or NULL for all) selects, with every
+ * stage they depend on, directly or not, as bits (bit i: stage i) in
+ * *mask; EDD_ERR_ARG naming any word that is not a stage. */
+edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint32_t *mask);
+
 /* Run every stage of scale sc that is not valid (and o->force), in order,
  * into o->out_dir, from the MNIST files in o->data_dir. log (may be NULL)
- * records what ran. Stops at the first failing stage, whose manifest is
+ * records what ran. With o->only, the stages outside its selection are
+ * neither run nor logged. Stops at the first failing stage, whose manifest is
  * then absent. */
 edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log);
 

@@ -24,7 +24,7 @@ edd_pgd_opts edd_pgd_defaults(void)
 {
     return (edd_pgd_opts){.eps = 0.3f, .ord = 0, .steps = 100, .step_size = 0.0f, .restarts = 1,
                           .loss = EDD_LOSS_ALL, .kappa = EDD_ATTACK_KAPPA, .n_real = EDD_N_REAL, .clip_min = 0.0f,
-                          .clip_max = 1.0f, .seed = 1, .max_rows = 0, .quiet = 0, .rand_start = 1};
+                          .clip_max = 1.0f, .seed = 1, .max_rows = 0, .quiet = 0, .rand_start = 1, .early_stop = 0};
 }
 
 static float clip(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -104,16 +104,50 @@ static void pgd_dz(void *user, size_t row0, int rows, int k, const float *z, flo
     }
 }
 
-/* Keep each image's point cur as its adv when its margin beats best (or
- * on the first pass of all). */
-static void pgd_keep(size_t n, int first, const float *margin, const float *cur, float *best, float *adv)
+/* The images still under attack: active image a is image idx[a], its
+ * pixels xa and label ya packed to the front, in image order. */
+typedef struct {
+    size_t n;
+    size_t *idx;
+    float *xa;
+    uint8_t *ya;
+} pgd_active;
+
+/* Keep each active image's point cur as its adv when its margin beats
+ * best (or on the first pass of all). */
+static void pgd_keep(const pgd_active *act, int first, const float *margin, const float *cur, float *best,
+                     float *adv)
 {
     #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        if (first || margin[i] > best[i]) {
-            best[i] = margin[i];
-            memcpy(adv + i * D, cur + i * D, D * sizeof(float));
+    for (size_t a = 0; a < act->n; a++) {
+        const size_t i = act->idx[a];
+        if (first || margin[a] > best[i]) {
+            best[i] = margin[a];
+            memcpy(adv + i * D, cur + a * D, D * sizeof(float));
         }
+    }
+}
+
+/* With early_stop, drop from the active set (and from cur, kept aligned)
+ * every image whose best margin exceeds EDD_PGD_STOP_MARGIN: it has
+ * crossed, and its adv holds the crossing point. */
+static void pgd_drop_crossed(const edd_pgd_opts *o, pgd_active *act, const float *best, float *cur)
+{
+    if (!o->early_stop)
+        return;
+    size_t w = 0;
+    for (size_t a = 0; a < act->n; a++) {
+        if (best[act->idx[a]] > EDD_PGD_STOP_MARGIN)
+            continue;
+        if (w != a) {
+            act->idx[w] = act->idx[a];
+            act->ya[w] = act->ya[a];
+            memcpy(act->xa + w * D, act->xa + a * D, D * sizeof(float));
+            memcpy(cur + w * D, cur + a * D, D * sizeof(float));
+        }
+        w++;
+    }
+    act->n = w;
 }
 
 /* The options and labels, each fault named with its value (obj: the loss, n_real, kappa, labels). */
@@ -133,41 +167,64 @@ static edd_status pgd_check(edd_ctx *ctx, const edd_cnn *m, size_t n, const edd_
     return edd_objective_check(ctx, "pgd", obj, m->k, n);
 }
 
-/* Restart r: start, then `steps` steps; every pass's point competes for adv. */
-static edd_status pgd_restart(edd_ctx *ctx, edd_gradder *gr, const edd_cnn *m, const float *x, size_t n,
+/* Restart r over the active images: start, then `steps` steps; every
+ * pass's point competes for adv, and with early_stop an image leaves once
+ * it has crossed. */
+static edd_status pgd_restart(edd_ctx *ctx, edd_gradder *gr, const edd_cnn *m, pgd_active *act,
                               const edd_pgd_opts *o, int r, pgd_pass *pass, float *cur, float *g, float *best,
                               float *adv, edd_progress *prog)
 {
     const float step = o->step_size > 0.0f ? o->step_size : 2.5f * o->eps / (float)o->steps;
+    pass->obj.y = act->ya;
     #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        pgd_start(o, r, i, x + i * D, cur + i * D);
-    for (int t = 0; t < o->steps; t++) {
-        edd_status st = edd_grad_input(ctx, gr, m, cur, n, 1, pgd_dz, pass, g);
+    for (size_t a = 0; a < act->n; a++)
+        pgd_start(o, r, act->idx[a], act->xa + a * D, cur + a * D);
+    for (int t = 0; t < o->steps && act->n; t++) {
+        edd_status st = edd_grad_input(ctx, gr, m, cur, act->n, 1, pgd_dz, pass, g);
         if (st)
             return st;
-        pgd_keep(n, r == 0 && t == 0, pass->margin, cur, best, adv);
+        pgd_keep(act, r == 0 && t == 0, pass->margin, cur, best, adv);
         #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < n; i++)
-            pgd_step(o, step, x + i * D, g + i * D, cur + i * D);
+        for (size_t a = 0; a < act->n; a++)
+            pgd_step(o, step, act->xa + a * D, g + a * D, cur + a * D);
+        /* g is recomputed on the next pass, so only cur need follow the drop */
+        pgd_drop_crossed(o, act, best, cur);
         edd_progress_update(prog, (size_t)r * (size_t)o->steps + (size_t)t + 1, NULL);
     }
+    if (!act->n)
+        return EDD_OK;
     /* the point after the last step needs its margin only: a forward pass */
-    edd_dataset view = {.n = n, .c = EDD_IMG_C, .h = EDD_IMG_H, .w = EDD_IMG_W, .x = cur, .y = (uint8_t *)pass->obj.y};
+    edd_dataset view = {.n = act->n, .c = EDD_IMG_C, .h = EDD_IMG_H, .w = EDD_IMG_W, .x = cur, .y = act->ya};
     edd_eval_result ev;
     edd_status st = edd_evaluate(ctx, m, &view, 256, pass->z, &ev);
     if (st)
         return st;
-    for (size_t i = 0; i < n; i++)
-        pass->margin[i] = edd_margin(pass->z + i * (size_t)m->k, m->k, pass->obj.n_real, pass->obj.y[i], NULL, NULL);
-    pgd_keep(n, 0, pass->margin, cur, best, adv);
+    for (size_t a = 0; a < act->n; a++)
+        pass->margin[a] = edd_margin(pass->z + a * (size_t)m->k, m->k, pass->obj.n_real, act->ya[a], NULL, NULL);
+    pgd_keep(act, 0, pass->margin, cur, best, adv);
     return EDD_OK;
+}
+
+/* The active set of restart r: every image on the first, and with
+ * early_stop only those not yet crossed after it. */
+static void pgd_activate(const edd_pgd_opts *o, int r, const float *x, const uint8_t *y, size_t n,
+                         const float *best, pgd_active *act)
+{
+    act->n = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r == 0 || !o->early_stop || !(best[i] > EDD_PGD_STOP_MARGIN)) {
+            act->idx[act->n] = i;
+            act->ya[act->n] = y[i];
+            memcpy(act->xa + act->n * D, x + i * D, D * sizeof(float));
+            act->n++;
+        }
 }
 
 edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                    const edd_pgd_opts *o, float *adv)
 {
     pgd_pass pass = {.obj = {o->loss, o->n_real, o->kappa, y}};
+    pgd_active act = {0};
     edd_status st = pgd_check(ctx, m, n, o, &pass.obj);
     if (st || n == 0)
         return st;
@@ -175,15 +232,20 @@ edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t
     float *best = malloc(n * sizeof(float));
     pass.margin = malloc(n * sizeof(float));
     pass.z = malloc(n * (size_t)m->k * sizeof(float));
+    act.idx = malloc(n * sizeof(size_t));
+    act.xa = malloc(n * D * sizeof(float));
+    act.ya = malloc(n);
     edd_gradder *gr = NULL;
-    if (!cur || !g || !best || !pass.margin || !pass.z)
+    if (!cur || !g || !best || !pass.margin || !pass.z || !act.idx || !act.xa || !act.ya)
         st = edd_fail(ctx, EDD_ERR_NOMEM, "pgd: out of memory for %zu images", n);
     if (!st)
         st = edd_gradder_create(ctx, m->k, o->max_rows, &gr);
     edd_progress prog;
     edd_progress_start(&prog, "pgd", (size_t)o->restarts * (size_t)o->steps, o->quiet);
-    for (int r = 0; !st && r < o->restarts; r++)
-        st = pgd_restart(ctx, gr, m, x, n, o, r, &pass, cur, g, best, adv, &prog);
+    for (int r = 0; !st && r < o->restarts; r++) {
+        pgd_activate(o, r, x, y, n, best, &act);
+        st = pgd_restart(ctx, gr, m, &act, o, r, &pass, cur, g, best, adv, &prog);
+    }
     edd_progress_end(&prog);
     edd_gradder_free(gr);
     free(cur);
@@ -191,5 +253,8 @@ edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t
     free(best);
     free(pass.margin);
     free(pass.z);
+    free(act.idx);
+    free(act.xa);
+    free(act.ya);
     return st;
 }

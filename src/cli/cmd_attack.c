@@ -48,6 +48,9 @@ static const char *help =
     "  --step-size X          step length (default 0: 2.5 eps / steps)\n"
     "  --restarts N           restarts, the point of largest margin kept (default 1)\n"
     "  --rand-start 0|1       start each restart uniformly in the eps-ball (default 1)\n"
+    "  --early-stop 0|1       1: an image leaves once it is misclassified, and sits\n"
+    "                         out later restarts (AutoAttack's rule; the same images\n"
+    "                         succeed, each at its first success); default 0\n"
     "JSMA (cleverhans v2 jsma, theta +1, clip 1):\n"
     "  --gamma G              largest fraction of pixels changed (default 0.1)\n"
     "  --jacobian probs|probs-full|logits\n"
@@ -92,7 +95,7 @@ typedef struct {
 
 enum { O_ATTACK = 1, O_MODEL, O_SOURCE, O_LIMIT, O_EPS, O_ORD, O_LOSS, O_GAMMA, O_JAC, O_CONF, O_BSS, O_MAXIT,
        O_LR, O_C0, O_ABORT, O_CWOPT, O_RHO, O_CWEPS, O_OUT, O_SEED, O_BATCH, O_QUIET, O_KAPPA, O_STEPS, O_STEP,
-       O_RESTARTS, O_RAND, O_GOAL };
+       O_RESTARTS, O_RAND, O_EARLY, O_GOAL };
 
 static const char *ords[] = {"inf", "2"}, *losses[] = {"all", "real", "margin"}, *opts[] = {"adadelta", "adam"};
 static const char *goals[] = {"targeted", "untargeted"};
@@ -144,6 +147,10 @@ static int on_opt(void *user, int c, const char *arg)
     case O_RAND:
         if (cli_long(cmd, "rand-start", arg, 0, 1, &v)) return EXIT_USAGE;
         a->pgd.rand_start = (int)v;
+        break;
+    case O_EARLY:
+        if (cli_long(cmd, "early-stop", arg, 0, 1, &v)) return EXIT_USAGE;
+        a->pgd.early_stop = (int)v;
         break;
     case O_GOAL:
         if ((i = pick(arg, goals, 2)) < 0)
@@ -200,7 +207,8 @@ static int parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
         {"batch", required_argument, 0, O_BATCH}, {"quiet", no_argument, 0, O_QUIET},
         {"kappa", required_argument, 0, O_KAPPA}, {"steps", required_argument, 0, O_STEPS},
         {"step-size", required_argument, 0, O_STEP}, {"restarts", required_argument, 0, O_RESTARTS},
-        {"rand-start", required_argument, 0, O_RAND}, {"cw-goal", required_argument, 0, O_GOAL},
+        {"rand-start", required_argument, 0, O_RAND}, {"early-stop", required_argument, 0, O_EARLY},
+        {"cw-goal", required_argument, 0, O_GOAL},
         CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "attack";
     int rc = cli_parse(cmd, argc, argv, longopts, help, d, on_opt, a);
@@ -247,10 +255,10 @@ static void print_json(const attack_args *a, const cli_data_opts *d, const edd_c
         printf(",\"kappa\":%g", a->fgm.kappa);
     if (a->attack == A_PGD)
         printf(",\"eps\":%g,\"ord\":\"%s\",\"loss\":\"%s\",\"kappa\":%g,\"steps\":%d,\"step_size\":%g,"
-               "\"restarts\":%d,\"rand_start\":%d",
+               "\"restarts\":%d,\"rand_start\":%d,\"early_stop\":%d",
                a->pgd.eps, a->pgd.ord ? "2" : "inf", losses[a->pgd.loss], a->pgd.kappa, a->pgd.steps,
                a->pgd.step_size > 0.0f ? a->pgd.step_size : 2.5f * a->pgd.eps / (float)a->pgd.steps,
-               a->pgd.restarts, a->pgd.rand_start);
+               a->pgd.restarts, a->pgd.rand_start, a->pgd.early_stop);
     if (a->attack == A_JSMA)
         printf(",\"gamma\":%g,\"jacobian\":\"%s\",\"mean_pixels_changed\":%.6f", a->jsma.gamma,
                jac_names[a->jsma.jacobian], pixels_frac);

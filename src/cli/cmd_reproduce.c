@@ -11,7 +11,8 @@
 static const char *help_text(char *buf, size_t n)
 {
     size_t len = (size_t)snprintf(buf, n, "%s",
-          "usage: edd reproduce [--scale smoke|quick|paper] [--out DIR] [--force STAGE] [--threads N]\n\n"
+          "usage: edd reproduce [--scale smoke|quick|paper] [--out DIR] [--only STAGES] [--force STAGE]\n"
+          "                     [--threads N]\n\n"
           "Runs the paper's experiments (Section 4) as named stages into DIR: the models, the\n"
           "white-box Figs. 2a-c (with the adaptive attacker beside), the parameter studies\n"
           "Figs. 2d-e, the black-box Figs. 3a-f, the headline numbers, the PNG plots (gnuplot)\n"
@@ -19,6 +20,9 @@ static const char *help_text(char *buf, size_t n)
           "and CRC32s) is skipped, so an interrupted run resumes; a corrupted output is redone.\n\n"
           "  --scale NAME           smoke (< 2 min), quick (about 30 min), paper (full MNIST); default quick\n"
           "  --out DIR              results folder (default results)\n"
+          "  --only A,B,...         run only these stages and those they depend on (e.g. --only\n"
+          "                         security: the models it attacks, then the security curve);\n"
+          "                         a later run without --only resumes from them\n"
           "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change)\n"
           "  --quiet                no progress on stderr\n" CLI_DATA_HELP "\nstages, in order:\n ");
     for (int i = 0; i < edd_repro_stage_count() && len < n; i++)
@@ -33,7 +37,7 @@ typedef struct {
     edd_repro_opts o;
 } repro_args;
 
-enum { O_SCALE = 1, O_OUT, O_FORCE, O_QUIET };
+enum { O_SCALE = 1, O_OUT, O_FORCE, O_ONLY, O_QUIET };
 
 static int on_opt(void *user, int c, const char *arg)
 {
@@ -42,6 +46,7 @@ static int on_opt(void *user, int c, const char *arg)
     case O_SCALE: a->scale = arg; break;
     case O_OUT: a->o.out_dir = arg; break;
     case O_FORCE: a->o.force = arg; break;
+    case O_ONLY: a->o.only = arg; break;
     case O_QUIET: a->o.quiet = 1; break;
     }
     return 0;
@@ -52,6 +57,7 @@ int cmd_reproduce(int argc, char **argv)
     static const struct option longopts[] = {{"scale", required_argument, 0, O_SCALE},
                                              {"out", required_argument, 0, O_OUT},
                                              {"force", required_argument, 0, O_FORCE},
+                                             {"only", required_argument, 0, O_ONLY},
                                              {"quiet", no_argument, 0, O_QUIET},
                                              CLI_DATA_LONGOPTS,
                                              {0, 0, 0, 0}};

@@ -132,6 +132,38 @@ static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uin
     return st;
 }
 
+edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint32_t *mask)
+{
+    const int nstages = edd_repro_stage_count();
+    *mask = nstages >= 32 ? UINT32_MAX : (1u << nstages) - 1u;
+    if (!only)
+        return EDD_OK;
+    *mask = 0;
+    for (const char *p = only;;) {
+        size_t len = strcspn(p, ",");
+        char word[64];
+        int i = -1;
+        if (len < sizeof word) {
+            memcpy(word, p, len);
+            word[len] = 0;
+            i = edd_repro_stage_find(word);
+        }
+        if (i < 0)
+            return edd_fail(ctx, EDD_ERR_ARG, "--only '%s': '%.*s' is not a stage name (edd reproduce --help lists them)",
+                            only, (int)len, p);
+        *mask |= 1u << i;
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    /* a stage's dependencies come before it in the table: one pass from the
+     * end closes the set */
+    for (int i = nstages - 1; i >= 0; i--)
+        if (*mask & (1u << i))
+            *mask |= repro_stages[i].deps;
+    return EDD_OK;
+}
+
 edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log)
 {
     double t0 = edd_now();
@@ -142,7 +174,10 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
     if (o->force && (force = edd_repro_stage_find(o->force)) < 0)
         return edd_fail(ctx, EDD_ERR_ARG, "--force '%s': not a stage name (edd reproduce --help lists them)",
                         o->force);
-    edd_status st = open_folder(ctx, o->out_dir, o->quiet, &lockfd);
+    uint32_t want;
+    edd_status st = edd_repro_select(ctx, o->only, &want);
+    if (!st)
+        st = open_folder(ctx, o->out_dir, o->quiet, &lockfd);
     if (st)
         return st;
     /* the stages downstream of a forced one are redone only if its outputs
@@ -155,6 +190,8 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         memset(log, 0, sizeof *log);
     for (int i = 0; !st && i < nstages; i++) {
         const repro_stage *s = &repro_stages[i];
+        if (!(want & (1u << i)))
+            continue;
         uLong c = crc32(0L, Z_NULL, 0);
         for (int j = 0; j < nstages; j++)
             if (s->deps & (1u << j))

@@ -46,8 +46,12 @@ static const char *const sec_models[] = {"baseline", "distilled"};
 #define SEC_NMODELS 2
 
 /* PGD of the scale at eps with loss on m into adv (the first n test
- * images). */
-static edd_status sec_pgd(repro *r, const edd_cnn *m, float eps, edd_attack_loss loss, size_t n, float *adv)
+ * images). A white-box attack stops each image at its first success
+ * (early_stop: the same images succeed, at a fraction of the passes); an
+ * attack made for transfer runs every step, for the largest margin on the
+ * surrogate. */
+static edd_status sec_pgd(repro *r, const edd_cnn *m, float eps, edd_attack_loss loss, int early_stop, size_t n,
+                          float *adv)
 {
     edd_pgd_opts o = edd_pgd_defaults();
     o.eps = eps;
@@ -56,6 +60,7 @@ static edd_status sec_pgd(repro *r, const edd_cnn *m, float eps, edd_attack_loss
     o.loss = loss;
     o.seed = SEED_PGD;
     o.quiet = 1;
+    o.early_stop = early_stop;
     return edd_pgd(r->ctx, m, r->test.x, r->test.y, n, &o, adv);
 }
 
@@ -65,7 +70,7 @@ static edd_status sec_white(repro *r, const edd_cnn *m, sec_attack a, float eps,
     static const edd_attack_loss loss[SEC_COUNT] = {EDD_LOSS_ALL, EDD_LOSS_REAL, EDD_LOSS_MARGIN,
                                                     EDD_LOSS_ALL, EDD_LOSS_REAL, EDD_LOSS_MARGIN};
     if (a >= SEC_PGD_ALL)
-        return sec_pgd(r, m, eps, loss[a], n, adv);
+        return sec_pgd(r, m, eps, loss[a], 1, n, adv);
     edd_fgm_opts o = edd_fgm_defaults();
     o.eps = eps;
     o.loss = loss[a];
@@ -138,9 +143,9 @@ edd_status repro_st_security(repro *r, const repro_stage *s)
     for (int e = 0; !st && e < sc->n_sec_eps; e++) {
         float eps = sc->sec_eps[e];
         /* the transferred examples do not depend on the model they are scored on */
-        st = sec_pgd(r, &surr_u, eps, EDD_LOSS_MARGIN, n, from_u);
+        st = sec_pgd(r, &surr_u, eps, EDD_LOSS_MARGIN, 0, n, from_u);
         if (!st)
-            st = sec_pgd(r, &surr_d, eps, EDD_LOSS_MARGIN, n, from_d);
+            st = sec_pgd(r, &surr_d, eps, EDD_LOSS_MARGIN, 0, n, from_d);
         for (int k = 0; !st && k < SEC_NMODELS; k++) {
             const edd_cnn *m = &models[k];
             const int *pc = clean + (size_t)k * n;
@@ -197,7 +202,7 @@ edd_status repro_st_security(repro *r, const repro_stage *s)
     }
     for (int k = 0; !st && k < SEC_NMODELS; k++) {
         const int *pc = clean + (size_t)k * n;
-        st = sec_pgd(r, &models[k], SEC_UNBOUNDED, EDD_LOSS_MARGIN, n, adv);
+        st = sec_pgd(r, &models[k], SEC_UNBOUNDED, EDD_LOSS_MARGIN, 1, n, adv);
         if (!st)
             st = edd_predict(ctx, &models[k], adv, n, 256, pred);
         size_t correct = 0, hit = 0;
