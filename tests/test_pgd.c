@@ -404,7 +404,8 @@ Test(attack_pgd, rejects_bad_arguments)
  * at eps 0.15 (L-inf), PGD with the margin loss (40 steps, one random
  * start) leaves at least as many images misclassified on the model, by
  * the one scoring rule, as FGM does with the paper's loss, and every
- * image it succeeds on is one whose returned margin is positive. */
+ * image it succeeds on is one whose returned margin is positive; with
+ * early_stop, the same images cross. */
 Test(attack_pgd, trained_model_pgd_at_least_fgm)
 {
     char dir[4096];
@@ -445,6 +446,30 @@ Test(attack_pgd, trained_model_pgd_at_least_fgm)
     for (size_t i = 0; i < n; i++)
         pos += mp[i] > 0.0;
     cr_assert_eq((double)pos / (double)n, sp.source_success, "%d positive margins, success %g", pos, sp.source_success);
+    /* early_stop, here with 2 restarts against 2 restarts without: the
+     * same images cross (the steps before a first crossing are the same),
+     * each early-stopped adv is a crossing point, and none is further
+     * from x than the eps-ball allows */
+    float *full = malloc(n * D * sizeof(float)), *early = malloc(n * D * sizeof(float));
+    double *mf = malloc(n * sizeof(double)), *me = malloc(n * sizeof(double));
+    o.restarts = 2;
+    cr_assert_eq(edd_pgd(&ctx, &m, te.x, te.y, n, &o, full), EDD_OK, "%s", ctx.err);
+    o.early_stop = 1;
+    cr_assert_eq(edd_pgd(&ctx, &m, te.x, te.y, n, &o, early), EDD_OK, "%s", ctx.err);
+    margins(&ctx, &m, full, te.y, (int)n, mf);
+    margins(&ctx, &m, early, te.y, (int)n, me);
+    int crossed = 0, stopped = 0;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(mf[i] > EDD_PGD_STOP_MARGIN, me[i] > EDD_PGD_STOP_MARGIN,
+                     "image %zu: margin %g without early stop, %g with", i, mf[i], me[i]);
+        crossed += mf[i] > EDD_PGD_STOP_MARGIN;
+        stopped += me[i] > EDD_PGD_STOP_MARGIN && me[i] < mf[i];
+        for (int j = 0; j < D; j++)
+            cr_assert_leq(fabsf(early[i * D + j] - te.x[i * D + j]), o.eps + 1e-6f, "image %zu pixel %d", i, j);
+    }
+    cr_assert_gt(crossed, 0, "no image crossed at eps %g", o.eps);
+    cr_assert_gt(stopped, 0, "early stop kept the full run's points on all %d crossed images", crossed);
+    free(full); free(early); free(mf); free(me);
     free(mp); free(fa); free(pa);
     edd_cnn_free(&m);
     edd_dataset_free(&tr);

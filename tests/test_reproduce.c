@@ -201,6 +201,50 @@ static void run(edd_ctx *ctx, const edd_repro_scale *sc, const char *dir, const 
     cr_assert_eq(edd_reproduce(ctx, sc, &o, log), EDD_OK, "%s", ctx->err);
 }
 
+/* --only: a selection is closed under the stage table's dependencies;
+ * a run with it runs and logs those stages alone, and a later selection
+ * finds what an earlier one made up to date. */
+Test(reproduce, only_selects_stages_and_their_deps)
+{
+    edd_ctx ctx;
+    ctx_make(&ctx);
+    uint32_t mask;
+    const int base = edd_repro_stage_find("baseline"), teacher = edd_repro_stage_find("teacher"),
+              sigma = edd_repro_stage_find("sigma"), distilled = edd_repro_stage_find("distilled"),
+              su = edd_repro_stage_find("surrogate_u"), sd = edd_repro_stage_find("surrogate_d"),
+              sec = edd_repro_stage_find("security"), fig2a = edd_repro_stage_find("fig2a");
+    cr_assert_eq(edd_repro_select(&ctx, "security", &mask), EDD_OK, "%s", ctx.err);
+    const uint32_t want = 1u << base | 1u << teacher | 1u << sigma | 1u << distilled | 1u << su | 1u << sd |
+                          1u << sec;
+    cr_assert_eq(mask, want, "--only security selects %08x, expected %08x", mask, want);
+    cr_assert_eq(edd_repro_select(&ctx, "fig2a,teacher", &mask), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(mask, 1u << base | 1u << teacher | 1u << sigma | 1u << distilled | 1u << fig2a);
+    cr_assert_eq(edd_repro_select(&ctx, NULL, &mask), EDD_OK);
+    cr_assert_eq(mask, (1u << edd_repro_stage_count()) - 1u);
+    static const char *const bad[] = {"", "security,", "fig2a,nope", "teacher teacher"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(edd_repro_select(&ctx, bad[i], &mask), EDD_ERR_ARG, "'%s' accepted", bad[i]);
+        cr_assert(strstr(ctx.err, "not a stage name"), "%s", ctx.err);
+    }
+
+    char data[4096], dir[64];
+    mnist_dir_or_skip(data, sizeof data);
+    make_tmpdir(dir);
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    edd_repro_log log;
+    edd_repro_opts o = {.out_dir = dir, .data_dir = data, .only = "teacher", .quiet = 1};
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(log.n, 1);
+    cr_assert(ran(&log, "teacher"));
+    o.only = "sigma";
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(log.n, 2);
+    cr_assert(!ran(&log, "teacher") && ran(&log, "sigma"), "teacher up to date, sigma run");
+    rm_rf(dir);
+    edd_ctx_free(&ctx);
+}
+
 typedef enum { DAMAGE_DELETE, DAMAGE_FLIP, DAMAGE_INTERRUPT } damage;
 
 /* Issue 11: a model file ends with its own CRC32, so the CRC32 of the whole
