@@ -245,6 +245,53 @@ Test(reproduce, only_selects_stages_and_their_deps)
     edd_ctx_free(&ctx);
 }
 
+/* Issue 13: --data fashion runs the stages on Fashion-MNIST. The folder
+ * records its dataset and refuses the other one before any stage; the
+ * headline table leaves the paper's column empty there. */
+Test(reproduce, fashion_has_its_own_folder_and_no_paper_column)
+{
+    edd_ctx ctx;
+    ctx_make(&ctx);
+    char fashion[4096], mnist[4096], dir[64], path[256];
+    data_dir_or_skip("fashion", fashion, sizeof fashion);
+    mnist_dir_or_skip(mnist, sizeof mnist);
+    make_tmpdir(dir);
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    edd_repro_log log;
+    edd_repro_opts o = {.out_dir = dir, .data_dir = fashion, .data_name = "fashion", .only = "headline", .quiet = 1};
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
+    cr_assert(ran(&log, "headline"));
+    snprintf(path, sizeof path, "%s/stages/dataset", dir);
+    char *held = read_all(path, NULL);
+    cr_assert_str_eq(held, "fashion\n");
+    free(held);
+    snprintf(path, sizeof path, "%s/headline.csv", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "%s", path);
+    char line[512];
+    int rows = 0;
+    cr_assert(fgets(line, sizeof line, f));
+    while (fgets(line, sizeof line, f)) {
+        char *c = line;
+        for (int k = 0; k < 5; k++)
+            c = strchr(c, ',') + 1;
+        cr_assert(!strncmp(c, ",", 1) || !strncmp(c, "-,", 2), "a paper value on Fashion-MNIST: %s", line);
+        rows++;
+    }
+    fclose(f);
+    cr_assert_gt(rows, 0);
+    o.data_dir = mnist;
+    o.data_name = "mnist";
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_ERR_ARG, "an MNIST run into a Fashion-MNIST folder");
+    cr_assert(strstr(ctx.err, "stages/dataset") && strstr(ctx.err, "'fashion', expected 'mnist'"), "%s", ctx.err);
+    o.data_name = "cifar";
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_ERR_ARG);
+    cr_assert(strstr(ctx.err, "dataset 'cifar', expected mnist or fashion"), "%s", ctx.err);
+    rm_rf(dir);
+    edd_ctx_free(&ctx);
+}
+
 typedef enum { DAMAGE_DELETE, DAMAGE_FLIP, DAMAGE_INTERRUPT } damage;
 
 /* Issue 11: a model file ends with its own CRC32, so the CRC32 of the whole

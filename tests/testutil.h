@@ -133,17 +133,20 @@ static inline float *images_make(size_t n, uint64_t seed)
     return x;
 }
 
-/* The MNIST folder edd reads by default into data (n bytes); skips the
- * test when its training images are missing, plain and gzipped. */
-static inline void mnist_dir_or_skip(char *data, size_t n)
+/* The folder edd reads dataset name ("mnist" or "fashion") from by
+ * default into data (n bytes); skips the test when its training images
+ * are missing, plain and gzipped. */
+static inline void data_dir_or_skip(const char *name, char *data, size_t n)
 {
     char path[4200], gz[4300];
-    edd_data_default_dir("mnist", data, n);
+    edd_data_default_dir(name, data, n);
     snprintf(path, sizeof path, "%s/train-images-idx3-ubyte", data);
     snprintf(gz, sizeof gz, "%s.gz", path);
     if (access(path, R_OK) && access(gz, R_OK))
-        cr_skip_test("MNIST not found in %s (make data)", data);
+        cr_skip_test("%s not found in %s (make data)", name, data);
 }
+
+static inline void mnist_dir_or_skip(char *data, size_t n) { data_dir_or_skip("mnist", data, n); }
 
 /* The first limit examples of MNIST's training (train = 1) or test split
  * into ds, from the folder edd reads by default; skips the test when the

@@ -55,7 +55,8 @@ edd_status edd_repro_scale_get(edd_ctx *ctx, const char *name, edd_repro_scale *
 
 typedef struct {
     const char *out_dir;  /* results folder, created if missing */
-    const char *data_dir; /* folder of the MNIST IDX files */
+    const char *data_dir; /* folder of the dataset's IDX files */
+    const char *data_name; /* "mnist" (NULL: mnist) or "fashion": the folder records it (stages/dataset) */
     const char *force;    /* NULL, or a stage to rerun even if valid (what reads it reruns if its outputs change) */
     const char *only;     /* NULL (every stage), or comma-separated stages: those and what they depend on */
     int quiet;            /* no progress lines on stderr */
@@ -86,7 +87,9 @@ edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint32_t *mask);
 
 /* Run every stage of scale sc that is not valid (and o->force), in order,
  * into o->out_dir, from the MNIST files in o->data_dir. log (may be NULL)
- * records what ran. With o->only, the stages outside its selection are
+ * records what ran. A folder holds the results of one dataset: its first
+ * run writes o->data_name to stages/dataset, and a run on another dataset
+ * is refused (EDD_ERR_ARG) before any stage. With o->only, the stages outside its selection are
  * neither run nor logged. Stops at the first failing stage, whose manifest is
  * then absent. */
 edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log);

@@ -17,9 +17,11 @@ static const char *help_text(char *buf, size_t n)
           "white-box Figs. 2a-c (with the adaptive attacker beside), the parameter studies\n"
           "Figs. 2d-e, the black-box Figs. 3a-f, the headline numbers, the PNG plots (gnuplot)\n"
           "and report.md. A stage whose outputs exist and match DIR/stages/STAGE.done (sizes\n"
-          "and CRC32s) is skipped, so an interrupted run resumes; a corrupted output is redone.\n\n"
+          "and CRC32s) is skipped, so an interrupted run resumes; a corrupted output is redone.\n"
+          "With --data fashion every stage runs on Fashion-MNIST, where the paper has no numbers.\n\n"
           "  --scale NAME           smoke (< 2 min), quick (about 30 min), paper (full MNIST); default quick\n"
-          "  --out DIR              results folder (default results)\n"
+          "  --out DIR              results folder (default results, or results-fashion with\n"
+          "                         --data fashion); a folder holds one dataset's results\n"
           "  --only A,B,...         run only these stages and those they depend on (e.g. --only\n"
           "                         security: the models it attacks, then the security curve);\n"
           "                         a later run without --only resumes from them\n"
@@ -63,7 +65,7 @@ int cmd_reproduce(int argc, char **argv)
                                              {0, 0, 0, 0}};
     const char *cmd = "reproduce";
     cli_data_opts d = {.data = "mnist"};
-    repro_args a = {.scale = "quick", .o = {.out_dir = "results"}};
+    repro_args a = {.scale = "quick", .o = {.out_dir = NULL}};
     char help[4096];
     int rc = cli_parse(cmd, argc, argv, longopts, help_text(help, sizeof help), &d, on_opt, &a);
     if (rc >= 0)
@@ -74,10 +76,11 @@ int cmd_reproduce(int argc, char **argv)
         return cli_usage(cmd, "--scale '%s': expected smoke, quick or paper", scale);
     if (o.force && edd_repro_stage_find(o.force) < 0)
         return cli_usage(cmd, "--force '%s': not a stage name", o.force);
-    if (!*o.out_dir)
+    if (o.out_dir && !*o.out_dir)
         return cli_usage(cmd, "--out: expected a folder name");
-    if (strcmp(d.data, "mnist"))
-        return cli_usage(cmd, "--data '%s': the paper's experiments are on MNIST, expected mnist", d.data);
+    if (!o.out_dir)
+        o.out_dir = strcmp(d.data, "fashion") ? "results" : "results-fashion";
+    o.data_name = d.data;
     edd_ctx ctx;
     edd_repro_scale sc;
     edd_repro_log log;

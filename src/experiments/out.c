@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+int repro_on_mnist(const repro *r) { return !r->o->data_name || !strcmp(r->o->data_name, "mnist"); }
+
+const char *repro_data_title(const repro *r) { return repro_on_mnist(r) ? "MNIST" : "Fashion-MNIST"; }
+
 edd_status repro_path(const repro *r, const char *rel, char *path)
 {
     return edd_path_join(r->ctx, path, EDD_PATH_MAX, r->o->out_dir, rel);

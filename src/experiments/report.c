@@ -87,7 +87,11 @@ static edd_status headline(repro *r, edd_buf *t)
                       "with Adam and the larger budget (Fig. 2c). The undefended rates are the baseline rows of Figs. 2a-c. "
                       "The paper prints no rates for "
                       "the distilled model under attack, only curves (Figs. 2-3), hence \"-\". ");
-    paper_settings(t);
+    if (repro_on_mnist(r))
+        paper_settings(t);
+    else
+        edd_buf_printf(t, "The paper ran MNIST alone, so on %s the paper column is empty; the settings (eps, gamma, "
+                          "kappa, alpha, N) are the ones it used on MNIST.\n\n", repro_data_title(r));
     return EDD_OK;
 }
 
@@ -623,10 +627,12 @@ edd_status repro_report(repro *r)
 {
     edd_buf t = {0};
     edd_buf_printf(&t, "# Extending Defensive Distillation: reproduction report\n\n"
-                       "Papernot and McDaniel (2017), MNIST, re-run by `edd reproduce --scale %s`. The paper's numbers are "
-                       "beside ours; its Figs. 2 and 3 are curves, ours are in `plots/` and in the tables below. "
+                       "Papernot and McDaniel (2017), re-run on %s by `edd reproduce --scale %s%s`. %s"
+                       "Its Figs. 2 and 3 are curves, ours are in `plots/` and in the tables below. "
                        "docs/REPRODUCING.md says where we read the paper.\n\n",
-                       r->sc->name);
+                       repro_data_title(r), r->sc->name, repro_on_mnist(r) ? "" : " --data fashion",
+                       repro_on_mnist(r) ? "The paper's numbers are beside ours. "
+                                         : "The paper reports nothing on this dataset: its column is empty. ");
     edd_status st = headline(r, &t);
     if (!st)
         st = adaptive(r, &t);

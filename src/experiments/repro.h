@@ -153,6 +153,13 @@ edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, uint32_t dat
 
 /* ---- out.c ---- */
 
+/* 1 when the run is on MNIST, the paper's data (the only dataset with
+ * the paper's numbers beside ours); 0 on Fashion-MNIST. */
+int repro_on_mnist(const repro *r);
+
+/* The run's dataset as the report names it: "MNIST" or "Fashion-MNIST". */
+const char *repro_data_title(const repro *r);
+
 /* out_dir/rel into path (EDD_PATH_MAX bytes); EDD_ERR_ARG if it does not fit. */
 edd_status repro_path(const repro *r, const char *rel, char *path);
 

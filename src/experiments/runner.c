@@ -82,6 +82,39 @@ static edd_status open_folder(edd_ctx *ctx, const char *out_dir, int quiet, int 
     return st;
 }
 
+/* The folder's dataset, in stages/dataset: written by its first run, and
+ * a run on another dataset refused, so that a folder never mixes the two
+ * (the manifests' data CRC32 would redo every stage, overwriting the other
+ * dataset's results in place). */
+static edd_status check_dataset(edd_ctx *ctx, const edd_repro_opts *o)
+{
+    const char *name = o->data_name ? o->data_name : "mnist";
+    if (strcmp(name, "mnist") && strcmp(name, "fashion"))
+        return edd_fail(ctx, EDD_ERR_ARG, "reproduce: dataset '%s', expected mnist or fashion", name);
+    char path[EDD_PATH_MAX], held[64] = "";
+    edd_status st = edd_path_join(ctx, path, sizeof path, o->out_dir, "stages/dataset");
+    if (st)
+        return st;
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(held, sizeof held, f))
+            held[0] = 0;
+        fclose(f);
+        held[strcspn(held, "\n")] = 0;
+        if (!strcmp(held, name))
+            return EDD_OK;
+        return edd_fail(ctx, EDD_ERR_ARG,
+                        "%s: the folder holds the results of dataset '%s', expected '%s': give another --out",
+                        path, held, name);
+    }
+    size_t n = strlen(name);
+    char line[64];
+    snprintf(line, sizeof line, "%s\n", name);
+    const void *chunk[1] = {line};
+    const size_t size[1] = {n + 1};
+    return edd_file_write_atomic(ctx, path, chunk, size, 1);
+}
+
 /* Check that out_dir's file system has room for what one stage may write.
  * The largest stages write two models and the sigma and soft-label arrays
  * of the training set (Eqs. 1-2); an atomic rewrite holds the old file and
@@ -180,10 +213,12 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         st = open_folder(ctx, o->out_dir, o->quiet, &lockfd);
     if (st)
         return st;
+    st = check_dataset(ctx, o);
     /* the stages downstream of a forced one are redone only if its outputs
      * change: the dependency signatures below see to that */
-    uint32_t data_crc;
-    st = edd_dataset_fingerprint(ctx, o->data_dir, &data_crc);
+    uint32_t data_crc = 0;
+    if (!st)
+        st = edd_dataset_fingerprint(ctx, o->data_dir, &data_crc);
     repro r = {.ctx = ctx, .sc = sc, .o = o, .stages = repro_stages, .nstages = nstages};
     uint32_t sig[EDD_REPRO_MAX_STAGES] = {0};
     if (log)

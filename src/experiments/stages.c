@@ -288,10 +288,11 @@ static edd_status st_headline(repro *r, const repro_stage *s)
     edd_buf_printf(&t, "%s\n", REPRO_HEADLINE_HEADER);
     for (int i = 0; !st && i < repro_paper_count; i++) {
         const repro_paper_value *p = &repro_paper[i];
+        const char *paper = repro_on_mnist(r) ? p->value : ""; /* the paper ran MNIST alone */
         if (p->attack < 0) {
             const edd_eval_result *ev = !strcmp(p->model, "baseline") ? &eb : &ed;
             double ours = !strcmp(p->metric, "accuracy") ? ev->accuracy : ev->false_positives;
-            edd_buf_printf(&t, "%s,%s,none,clean,%zu,%s,%.2f\n", p->metric, p->model, ev->n, p->value, 100 * ours);
+            edd_buf_printf(&t, "%s,%s,none,clean,%zu,%s,%.2f\n", p->metric, p->model, ev->n, paper, 100 * ours);
             continue;
         }
         att_kind a = (att_kind)p->attack;
@@ -305,7 +306,7 @@ static edd_status st_headline(repro *r, const repro_stage *s)
                           csv[a], p->model, set, p->setting);
         if (!st)
             edd_buf_printf(&t, "%s,%s,%s,%s=%g,%zu,%s,%.2f\n", p->metric, p->model, repro_att_names[a], set,
-                           p->setting, b->n, p->value, 100 * b->misclassified);
+                           p->setting, b->n, paper, 100 * b->misclassified);
         for (int v = 0; !st && v < VAR_COUNT; v++) {
             const repro_row *w = repro_find_row(rows, nr, "distilled", repro_variant_names[v], p->setting);
             if (!w && v == VAR_PAPER)
