@@ -46,21 +46,23 @@ static const char *const sec_models[] = {"baseline", "distilled"};
 #define SEC_NMODELS 2
 
 /* PGD of the scale at eps with loss on m into adv (the first n test
- * images). A white-box attack stops each image at its first success
- * (early_stop: the same images succeed, at a fraction of the passes); an
- * attack made for transfer runs every step, for the largest margin on the
- * surrogate. */
-static edd_status sec_pgd(repro *r, const edd_cnn *m, float eps, edd_attack_loss loss, int early_stop, size_t n,
+ * images). A white-box attack (white = 1) takes the scale's restarts and
+ * stops each image at its first success (early_stop: the same images
+ * succeed, at a fraction of the passes). An attack made on a surrogate for
+ * transfer (white = 0) runs every step of one restart, for the largest
+ * margin on the surrogate; restarts there only pick among points that all
+ * cross the surrogate. */
+static edd_status sec_pgd(repro *r, const edd_cnn *m, float eps, edd_attack_loss loss, int white, size_t n,
                           float *adv)
 {
     edd_pgd_opts o = edd_pgd_defaults();
     o.eps = eps;
     o.steps = r->sc->pgd_steps;
-    o.restarts = r->sc->pgd_restarts;
+    o.restarts = white ? r->sc->pgd_restarts : 1;
     o.loss = loss;
     o.seed = SEED_PGD;
     o.quiet = 1;
-    o.early_stop = early_stop;
+    o.early_stop = white;
     return edd_pgd(r->ctx, m, r->test.x, r->test.y, n, &o, adv);
 }
 
