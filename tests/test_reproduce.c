@@ -241,6 +241,19 @@ Test(reproduce, only_selects_stages_and_their_deps)
     cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
     cr_assert_eq(log.n, 2);
     cr_assert(!ran(&log, "teacher") && ran(&log, "sigma"), "teacher up to date, sigma run");
+    /* the report summarises what exists, and pulls in nothing */
+    cr_assert_eq(edd_repro_select(&ctx, "report", &mask), EDD_OK);
+    cr_assert_eq(mask, 1u << edd_repro_stage_find("report"));
+    o.only = "report";
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(log.n, 1);
+    char path[256];
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = read_all(path, NULL);
+    cr_assert(strstr(md, "absent are `headline.csv`, `security.csv`, `fig2a_fgm.csv`"), "%s", md);
+    cr_assert(strstr(md, "| teacher | ") && strstr(md, "| baseline | (not run in this folder) |"), "%s", md);
+    cr_assert_null(strstr(md, "## Headline"), "no headline section without headline.csv");
+    free(md);
     rm_rf(dir);
     edd_ctx_free(&ctx);
 }

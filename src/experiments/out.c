@@ -5,10 +5,17 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int repro_on_mnist(const repro *r) { return !r->o->data_name || !strcmp(r->o->data_name, "mnist"); }
 
 const char *repro_data_title(const repro *r) { return repro_on_mnist(r) ? "MNIST" : "Fashion-MNIST"; }
+
+int repro_have(const repro *r, const char *rel)
+{
+    char path[EDD_PATH_MAX];
+    return !repro_path(r, rel, path) && !access(path, R_OK);
+}
 
 edd_status repro_path(const repro *r, const char *rel, char *path)
 {

@@ -357,7 +357,7 @@ static void stage_times(repro *r, edd_buf *t)
             edd_buf_printf(t, "| %s | %.1f |\n", name, s);
             total += s;
         } else {
-            edd_buf_printf(t, "| %s | (this stage) |\n", name);
+            edd_buf_printf(t, "| %s | %s |\n", name, strcmp(name, "report") ? "(not run in this folder)" : "(this stage)");
         }
     }
     edd_buf_printf(t, "| total (stages above) | %.1f |\n\nEach time is that of the run that made the stage's current outputs "
@@ -633,13 +633,6 @@ edd_status repro_report(repro *r)
                        repro_data_title(r), r->sc->name, repro_on_mnist(r) ? "" : " --data fashion",
                        repro_on_mnist(r) ? "The paper's numbers are beside ours. "
                                          : "The paper reports nothing on this dataset: its column is empty. ");
-    edd_status st = headline(r, &t);
-    if (!st)
-        st = adaptive(r, &t);
-    if (!st)
-        st = security_section(r, &t);
-    if (!st)
-        st = masking_section(r, &t);
     static const char *const figs[][2] = {
         {"fig2a_fgm.csv", "Fig. 2a: white-box FGM (paper's loss and adaptive)"},
         {"fig2b_jsma.csv", "Fig. 2b: white-box JSMA (the paper's and exact-gradient)"},
@@ -653,12 +646,31 @@ edd_status repro_report(repro *r)
         {"fig3e_cw.csv", "Fig. 3e: black-box CW-L2, defended surrogate"},
         {"fig3f_cw.csv", "Fig. 3f: black-box CW-L2, undefended surrogate"},
     };
+    static const char *const inputs[] = {"headline.csv", "security.csv"};
+    int missing = 0;
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0] + sizeof figs / sizeof figs[0]; i++) {
+        const char *csv = i < 2 ? inputs[i] : figs[i - 2][0];
+        if (!repro_have(r, csv))
+            edd_buf_printf(&t, "%s`%s`", missing++ ? ", " : "This folder holds part of a run (`--only`): absent are ",
+                           csv);
+    }
+    if (missing)
+        edd_buf_printf(&t, ". Their sections are left out; `edd reproduce` without `--only` makes them.\n\n");
+    edd_status st = repro_have(r, "headline.csv") ? headline(r, &t) : EDD_OK;
+    if (!st && repro_have(r, "fig2a_fgm.csv") && repro_have(r, "fig2b_jsma.csv") && repro_have(r, "fig2c_cw.csv"))
+        st = adaptive(r, &t);
+    if (!st && repro_have(r, "security.csv"))
+        st = security_section(r, &t);
+    if (!st && repro_have(r, "security.csv"))
+        st = masking_section(r, &t);
     if (!st)
         edd_buf_printf(&t, "## Figures\n\nRates are over all attacked images (recovered + detected + misclassified = 1); the "
                            "mean L2 is over the misclassified ones, the paper's x-axis (the CW plots put kappa on the x-axis "
                            "and the mean L2 on the right one). The white-box figures also hold the undefended baseline "
                            "(model `baseline`: the same attack made and scored on it), drawn dashed.\n\n");
     for (size_t i = 0; !st && i < sizeof figs / sizeof figs[0]; i++) {
+        if (!repro_have(r, figs[i][0]))
+            continue;
         st = figure_table(r, &t, figs[i][0], figs[i][1]);
         if (!st && !strcmp(figs[i][0], "fig2c_cw.csv"))
             st = cw_cliff(r, &t);

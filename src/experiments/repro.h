@@ -153,6 +153,14 @@ edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, uint32_t dat
 
 /* ---- out.c ---- */
 
+/* 1 when stage i only summarises the others' outputs (plots, report):
+ * selected with --only, it draws the outputs that exist and pulls in no
+ * other stage. */
+int repro_stage_summary(int i);
+
+/* 1 when out_dir/rel exists: a summary stage draws the outputs present. */
+int repro_have(const repro *r, const char *rel);
+
 /* 1 when the run is on MNIST, the paper's data (the only dataset with
  * the paper's numbers beside ours); 0 on Fashion-MNIST. */
 int repro_on_mnist(const repro *r);

@@ -190,9 +190,10 @@ edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint32_t *mask)
         p += len + 1;
     }
     /* a stage's dependencies come before it in the table: one pass from the
-     * end closes the set */
+     * end closes the set; a summary stage (the plots, the report) draws
+     * what exists, so it pulls in nothing */
     for (int i = nstages - 1; i >= 0; i--)
-        if (*mask & (1u << i))
+        if ((*mask & (1u << i)) && !repro_stage_summary(i))
             *mask |= repro_stages[i].deps;
     return EDD_OK;
 }
@@ -225,8 +226,6 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         memset(log, 0, sizeof *log);
     for (int i = 0; !st && i < nstages; i++) {
         const repro_stage *s = &repro_stages[i];
-        if (!(want & (1u << i)))
-            continue;
         uLong c = crc32(0L, Z_NULL, 0);
         for (int j = 0; j < nstages; j++)
             if (s->deps & (1u << j))
@@ -237,6 +236,12 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         st = repro_scale_tag(ctx, sc, data_crc, s->uses, tag, sizeof tag);
         if (st)
             break;
+        if (!(want & (1u << i))) {
+            /* not selected: only its signature, for the selected stages
+             * that read it (a summary stage reads what exists) */
+            edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], NULL, NULL, 0);
+            continue;
+        }
         int ran = i == force || !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], &secs, why, sizeof why);
         if (ran)
             st = check_disk(ctx, sc, o->out_dir, s->name);

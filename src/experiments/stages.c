@@ -339,8 +339,9 @@ static edd_status st_plots(repro *r, const repro_stage *s)
     (void)s;
     edd_status st = EDD_OK;
     for (size_t i = 0; !st && i < sizeof plot_figs / sizeof plot_figs[0]; i++)
-        st = repro_plot(r, plot_figs[i][0], plot_figs[i][1]);
-    return st ? st : repro_plot_security(r);
+        if (repro_have(r, plot_figs[i][1]))
+            st = repro_plot(r, plot_figs[i][0], plot_figs[i][1]);
+    return st || !repro_have(r, "security.csv") ? st : repro_plot_security(r);
 }
 
 static edd_status st_report(repro *r, const repro_stage *s)
@@ -399,6 +400,8 @@ const repro_stage repro_stages[S_COUNT] = {
 };
 
 int edd_repro_stage_count(void) { return S_COUNT; }
+
+int repro_stage_summary(int i) { return i == S_PLOTS || i == S_REPORT; }
 
 const char *edd_repro_stage_name(int i) { return i >= 0 && i < S_COUNT ? repro_stages[i].name : NULL; }
 
