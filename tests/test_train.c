@@ -1,8 +1,8 @@
 /* test_train.c - the training loop on real MNIST: bit-identical results at
  * one thread, agreement up to reduction order across thread counts,
  * dropout masks independent of batching, and accuracy after a short run.
- * Needs $EDD_DATA_DIR/mnist (default /work/main/data/mnist); skipped
- * without it. */
+ * Needs MNIST where edd finds it ($EDD_DATA_DIR/mnist, else data/mnist);
+ * skipped without it. */
 #include <criterion/criterion.h>
 
 #include <math.h>
@@ -14,30 +14,10 @@
 #include <time.h>
 
 #include "edd/train.h"
+#include "testutil.h"
 
 TestSuite(train_det, .timeout = 240);
 TestSuite(train_acc, .timeout = 600);
-
-static int mnist_dir(char *buf, size_t n)
-{
-    const char *env = getenv("EDD_DATA_DIR");
-    snprintf(buf, n, "%s/mnist", env && *env ? env : "/work/main/data");
-    struct stat sb;
-    return stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-/* Load the first `limit` examples of a split, or skip the test. */
-static void load_or_skip(edd_ctx *ctx, int train, size_t limit, edd_dataset *ds)
-{
-    char dir[4096];
-    if (!mnist_dir(dir, sizeof dir))
-        cr_skip_test("no MNIST directory at %s", dir);
-    edd_status st = edd_dataset_load(ctx, dir, train, limit, ds);
-    if (st == EDD_ERR_IO)
-        cr_skip_test("MNIST not readable in %s: %s", dir, ctx->err);
-    cr_assert_eq(st, EDD_OK, "load %s: %s", dir, ctx->err);
-    cr_assert_eq(ds->n, limit, "loaded %zu examples, asked for %zu", ds->n, limit);
-}
 
 static void ctx_threads(edd_ctx *ctx, int nthreads)
 {
