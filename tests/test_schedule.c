@@ -209,3 +209,26 @@ Test(schedule, costs_from_times_file_manifest_and_estimate)
     cr_assert(strstr(ctx.err, "cannot open"), "%s", ctx.err);
     tmpdir_remove(dir);
 }
+
+/* `edd reproduce --dry-run` runs nothing: it prints the schedule of the
+ * stage graph from --times, then one JSON line. */
+Test(schedule, dry_run_prints_the_schedule_and_runs_nothing)
+{
+    char dir[64], path[256], args[512], out[16384];
+    tmpdir_make(dir, sizeof dir, "dry");
+    snprintf(path, sizeof path, "%s/times", dir);
+    const char *times = "teacher 1000\nsigma 1000\ndistilled 1000\nfig2d 5000\nfig2e 100\n";
+    file_put(path, times, strlen(times));
+    snprintf(args, sizeof args, "reproduce --scale paper --out %s/out --dry-run --times %s", dir, path);
+    cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
+    cr_assert(strstr(out, "critical path") && strstr(out, "{\"dry_run\":true,\"scale\":\"paper\""), "%s", out);
+    cr_assert(strstr(out, "teacher > sigma > distilled > fig2d > plots > report"),
+              "the teacher's chain is the critical path: %s", out);
+    cr_assert(strstr(out, "From 4 ranks on, the critical path caps the speed-up"), "%s", out);
+    cr_assert(access(path, F_OK) == 0 && access(args, F_OK), "nothing written");
+    snprintf(path, sizeof path, "%s/out", dir);
+    cr_assert(access(path, F_OK), "--dry-run makes no results folder");
+    snprintf(args, sizeof args, "reproduce --scale paper --out %s/out --times %s/times", dir, dir);
+    cr_assert_eq(edd_run(out, sizeof out, args), 2, "--times without --dry-run: %s", out);
+    tmpdir_remove(dir);
+}
