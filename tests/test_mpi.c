@@ -22,21 +22,28 @@
 
 TestSuite(mpi, .timeout = 1800);
 
+/* The bytes of path, NUL-terminated (malloc'd), read to the end: /proc
+ * files have no size. NULL if it cannot be opened. */
 static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
+    size_t n = 0, cap = 1 << 16;
+    char *b = malloc(cap + 1);
     cr_assert(b);
-    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    for (size_t r; (r = fread(b + n, 1, cap - n, f)) > 0;) {
+        n += r;
+        if (n == cap) {
+            cap *= 2;
+            b = realloc(b, cap + 1);
+            cr_assert(b);
+        }
+    }
     b[n] = 0;
     fclose(f);
     if (len)
-        *len = (size_t)n;
+        *len = n;
     return b;
 }
 
@@ -297,29 +304,29 @@ static pid_t rank_pid(pid_t mpirun, int rank)
     return found;
 }
 
-/* The stage rank `rank` is running by the progress in err (a stage
+/* The stage rank `rank` is running by the progress in errpath (a stage
  * started on it and not yet done), into name; the count of stages done
  * into *ndone. 1 if it runs one. */
 static int running_on(const char *errpath, int rank, char *name, size_t n, int *ndone)
 {
-    char *text = slurp(errpath, NULL), on[32];
-    snprintf(on, sizeof on, " on rank %d\n", rank);
+    char *text = slurp(errpath, NULL);
     int busy = 0;
     *ndone = 0;
     for (char *line = text; line && *line;) {
         char *nl = strchr(line, '\n'), stage[64];
+        int r;
         if (!nl)
             break;
-        char c = nl[1];
-        nl[1] = 0;
-        if (sscanf(line, "reproduce: stage %63s started", stage) == 1 && strstr(line, on)) {
-            busy = 1;
-            snprintf(name, n, "%s", stage);
-        } else if (sscanf(line, "reproduce: stage %63s done in", stage) == 1) {
+        *nl = 0;
+        if (sscanf(line, "reproduce: stage %63s started on rank %d", stage, &r) == 2) {
+            if (r == rank) {
+                busy = 1;
+                snprintf(name, n, "%s", stage);
+            }
+        } else if (sscanf(line, "reproduce: stage %63s done in %*f s on rank %d", stage, &r) == 2) {
             ++*ndone;
-            busy = busy && !strstr(line, on); /* a rank runs one stage at a time */
+            busy = busy && r != rank; /* a rank runs one stage at a time */
         }
-        nl[1] = c;
         line = nl + 1;
     }
     free(text);

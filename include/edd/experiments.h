@@ -6,7 +6,9 @@
  * CSVs, the gnuplot plots and report.md (docs/REPRODUCING.md).
  * May call: core, io, data, nn, train, defense, attacks, cw, eval, simd,
  * progress, zlib (crc32), oneDNN (its version, for the report), POSIX
- * (mkdir, stat, rename), the `gnuplot` program (through system()).
+ * (mkdir, stat, rename), the `gnuplot` program (through system()); and,
+ * in src/experiments/mpi.c alone, which only an MPI build of ./edd
+ * compiles, Open MPI and POSIX threads.
  *
  * A stage is valid, and skipped, iff its manifest exists, names the same
  * scale with the same settings (name and CRC32 of the settings), every file it lists has the listed size and CRC32, and the
