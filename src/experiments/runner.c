@@ -387,12 +387,14 @@ edd_status edd_reproduce_spread(edd_ctx *ctx, const edd_repro_scale *sc, const e
         on[w] = -1;
     uint64_t done = 0, checked = 0, runnable = 0;
     int nbusy = 0, failed = -1, failed_rank = -1;
-    edd_status failed_st = EDD_OK;
+    /* own: the coordinator's own error; it, like a failed stage, stops the
+     * handing out, and the running stages are waited for */
+    edd_status failed_st = EDD_OK, own = EDD_OK;
     char failed_err[1024] = "";
     while (!st) {
         /* settle every stage whose inputs are settled: valid, or to run */
-        for (uint64_t ready; failed < 0 && (ready = edd_sched_ready(&g, done, checked)) != 0;) {
-            for (int k = 0; !st && k < g.n; k++) {
+        for (uint64_t ready; failed < 0 && !own && (ready = edd_sched_ready(&g, done, checked)) != 0;) {
+            for (int k = 0; !own && k < g.n; k++) {
                 if (!(ready & ((uint64_t)1 << k)))
                     continue;
                 const int i = stage_of[k];
@@ -401,8 +403,8 @@ edd_status edd_reproduce_spread(edd_ctx *ctx, const edd_repro_scale *sc, const e
                 double secs = 0.0;
                 checked |= (uint64_t)1 << k;
                 job[k].dsig = deps_sig(i, sig);
-                st = repro_scale_tag(ctx, sc, rs.data_crc, s->uses, job[k].tag, sizeof job[k].tag);
-                if (st)
+                own = repro_scale_tag(ctx, sc, rs.data_crc, s->uses, job[k].tag, sizeof job[k].tag);
+                if (own)
                     break;
                 if (i != rs.force &&
                     edd_manifest_valid(o->out_dir, s->name, job[k].tag, job[k].dsig, &sig[i], &secs, why, sizeof why)) {
@@ -416,11 +418,9 @@ edd_status edd_reproduce_spread(edd_ctx *ctx, const edd_repro_scale *sc, const e
                         fprintf(stderr, "reproduce: stage %s (%s)\n  because %s\n", s->name, s->what, why);
                 }
             }
-            if (st)
-                break;
         }
         /* hand the runnable stages to idle workers, longest path first */
-        for (int w = 0; !st && failed < 0 && runnable && w < t->nworkers; w++) {
+        for (int w = 0; !st && failed < 0 && !own && runnable && w < t->nworkers; w++) {
             if (on[w] >= 0)
                 continue;
             const int k = edd_sched_next(&plan, runnable), i = stage_of[k];
@@ -464,7 +464,9 @@ edd_status edd_reproduce_spread(edd_ctx *ctx, const edd_repro_scale *sc, const e
                         repro_stages[failed].name, failed_rank, nbusy, nbusy > 1 ? "s" : "");
         }
     }
-    if (!st && failed >= 0)
+    if (!st && own)
+        st = own;
+    else if (!st && failed >= 0)
         st = edd_fail(ctx, failed_st, "stage %s failed on rank %d: %s", repro_stages[failed].name, failed_rank,
                       failed_err);
     if (log)
