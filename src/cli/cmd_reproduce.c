@@ -89,12 +89,16 @@ static double split_makespan(const char *cmd, edd_ctx *ctx, const edd_sched_grap
     for (int k = 0; k < 3; k++) {
         if (who[k] < 0 || parts[k] < 2)
             continue;
-        if (edd_sched_split(ctx, &a, who[k], parts[k], &b))
-            return cli_fail(cmd, ctx), -1.0;
+        if (edd_sched_split(ctx, &a, who[k], parts[k], &b)) {
+            cli_fail(cmd, ctx);
+            return -1.0;
+        }
         a = b;
     }
-    if (edd_sched_plan_make(ctx, &a, &plan))
-        return cli_fail(cmd, ctx), -1.0;
+    if (edd_sched_plan_make(ctx, &a, &plan)) {
+        cli_fail(cmd, ctx);
+        return -1.0;
+    }
     return edd_sched_simulate(&a, &plan, p, NULL, NULL);
 }
 
