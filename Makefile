@@ -18,7 +18,23 @@ SHLIB   := build/libedd.so.$(VERSION)
 TEST_THREADS ?= 1
 TEST_JOBS ?= 2
 
-LIB_SRC   := $(sort $(wildcard src/core/*.c src/data/*.c src/nn/*.c src/defense/*.c src/attacks/*.c src/eval/*.c src/experiments/*.c))
+# MPI: `make MPI=1` builds ./edd with the MPI mode of `edd reproduce`
+# (src/experiments/mpi.c, Open MPI's compile and link flags from mpicc);
+# `make MPI=0` without it; with no MPI= given, it is on when mpicc is found.
+# Only ./edd links MPI: libedd, the tests, the sanitize and fuzz builds
+# never do.
+MPICC ?= mpicc
+ifeq ($(origin MPI),undefined)
+MPI := $(if $(shell command -v $(MPICC) 2>/dev/null),1,0)
+endif
+MPI_SRC := src/experiments/mpi.c
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DEDD_MPI $(shell $(MPICC) --showme:compile)
+MPI_LIBS   := $(shell $(MPICC) --showme:link)
+MPI_OBJ    := build/src/experiments/mpi.o
+endif
+
+LIB_SRC   := $(filter-out $(MPI_SRC),$(sort $(wildcard src/core/*.c src/data/*.c src/nn/*.c src/defense/*.c src/attacks/*.c src/eval/*.c src/experiments/*.c)))
 SIMD_SRC  := $(sort $(wildcard simd/*.c))
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/*.c))
@@ -33,7 +49,15 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 # position-independent.
 $(LIB_OBJ): PIC = -fPIC
 
-.PHONY: all test check sanitize bench bench-check bench-save reproduce deps data install clean fuzz
+# The CLI's objects are compiled for one MPI setting; build/mpi.stamp
+# changes with it, so that switching MPI= rebuilds them.
+$(CLI_OBJ) $(MPI_OBJ): MPIFLAGS = $(MPI_CFLAGS)
+$(CLI_OBJ) $(MPI_OBJ): build/mpi.stamp
+build/mpi.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo "$(MPI) $(MPI_CFLAGS)" | cmp -s - $@ || echo "$(MPI) $(MPI_CFLAGS)" > $@
+
+.PHONY: all test check sanitize bench bench-check bench-save reproduce deps data install clean fuzz FORCE
 all: edd build/libedd.a $(SHLIB) build/libedd.so build/edd.1
 
 build/%_avx2.o: %_avx2.c
@@ -46,7 +70,7 @@ build/simd/%.o: simd/%.c
 
 build/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(PIC) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASEFLAGS) $(PIC) $(CFLAGS) $(MPIFLAGS) -c $< -o $@
 
 build/libedd.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -63,8 +87,8 @@ build/libedd.so: $(SHLIB)
 build/edd.1: edd scripts/man.sh
 	bash scripts/man.sh ./edd > $@.tmp && mv $@.tmp $@
 
-edd: $(CLI_OBJ) build/libedd.a
-	$(CC) -fopenmp -o $@ $(CLI_OBJ) build/libedd.a $(LDLIBS)
+edd: $(CLI_OBJ) $(MPI_OBJ) build/libedd.a
+	$(CC) -fopenmp -o $@ $(CLI_OBJ) $(MPI_OBJ) build/libedd.a $(LDLIBS) $(MPI_LIBS)
 
 build/edd_tests: $(TEST_OBJ) build/libedd.a
 	$(CC) -fopenmp -o $@ $(TEST_OBJ) build/libedd.a $(LDLIBS) -lcriterion
@@ -238,5 +262,5 @@ install: all
 clean:
 	rm -rf build build-san edd
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(MPI_OBJ:.o=.d)
 -include $(SAN_LIB_OBJ:.o=.d) $(SAN_CLI_OBJ:.o=.d) $(SAN_TEST_OBJ:.o=.d)

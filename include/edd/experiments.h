@@ -6,7 +6,9 @@
  * CSVs, the gnuplot plots and report.md (docs/REPRODUCING.md).
  * May call: core, io, data, nn, train, defense, attacks, cw, eval, simd,
  * progress, zlib (crc32), oneDNN (its version, for the report), POSIX
- * (mkdir, stat, rename), the `gnuplot` program (through system()).
+ * (mkdir, stat, rename), the `gnuplot` program (through system()); and,
+ * in src/experiments/mpi.c alone, which only an MPI build of ./edd
+ * compiles, Open MPI and POSIX threads.
  *
  * A stage is valid, and skipped, iff its manifest exists, names the same
  * scale with the same settings (name and CRC32 of the settings), every file it lists has the listed size and CRC32, and the
@@ -62,14 +64,17 @@ typedef struct {
     int quiet;            /* no progress lines on stderr */
 } edd_repro_opts;
 
-/* What one call of edd_reproduce did, stage by stage, in run order. */
+/* What one call of edd_reproduce did, stage by stage, in run order (over
+ * MPI ranks: in the order the stages were settled). */
 typedef struct {
     int n;
     struct {
         const char *name;
         int ran;        /* 1: run in this call; 0: its outputs were valid */
+        int rank;       /* the rank that ran it (0 in a serial run), or -1 */
         double seconds; /* wall time of the run that made its outputs (from its manifest) */
     } stage[EDD_REPRO_MAX_STAGES];
+    int ranks;          /* the processes the stages were spread over (1: serial) */
     double seconds;     /* this call */
 } edd_repro_log;
 
@@ -93,5 +98,79 @@ edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint32_t *mask);
  * neither run nor logged. Stops at the first failing stage, whose manifest is
  * then absent. */
 edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log);
+
+/* ---- the schedule of the stage graph (src/experiments/schedule.c) ----
+ *
+ * List scheduling with the longest path first (HLFET): a stage's priority
+ * is its level, its own cost plus the longest path of costs from it to the
+ * end of the graph; whenever a rank is idle it takes the ready stage (every
+ * stage it reads done) of the highest level, ties to the lower index. Pure
+ * functions of the graph: `edd reproduce --dry-run` prints what they
+ * predict, and the MPI mode hands out stages in their order. */
+#define EDD_SCHED_MAX 64
+
+typedef struct {
+    int n;                        /* stages, at most EDD_SCHED_MAX */
+    uint64_t deps[EDD_SCHED_MAX]; /* bit j of deps[i]: stage i reads stage j's outputs */
+    double cost[EDD_SCHED_MAX];   /* seconds, finite and >= 0 */
+} edd_sched_graph;
+
+typedef struct {
+    int order[EDD_SCHED_MAX];     /* the stages by priority: level down, index up */
+    double level[EDD_SCHED_MAX];  /* cost[i] plus the longest path from i to the end */
+    double work;                  /* the sum of the costs: the makespan on one rank */
+    double critical;              /* the longest path: no number of ranks does better */
+    int ncrit;
+    int crit[EDD_SCHED_MAX];      /* its stages, first to last */
+} edd_sched_plan;
+
+/* The levels, priority order, work and critical path of g into *p;
+ * EDD_ERR_ARG for more than EDD_SCHED_MAX stages, a dependency on a stage
+ * outside the graph or on itself, a cycle, or a cost that is negative or
+ * not finite. */
+edd_status edd_sched_plan_make(edd_ctx *ctx, const edd_sched_graph *g, edd_sched_plan *p);
+
+/* The stages of g neither done nor started whose dependencies are all in
+ * done, as bits. */
+uint64_t edd_sched_ready(const edd_sched_graph *g, uint64_t done, uint64_t started);
+
+/* The stage of ready (bits) that p puts first, or -1 if ready is empty. */
+int edd_sched_next(const edd_sched_plan *p, uint64_t ready);
+
+/* List-schedule g by p on `ranks` identical ranks (>= 1) and return the
+ * makespan. rank[i] and start[i] (each may be NULL) get where and when
+ * stage i runs; a rank that frees up takes the next stage at once, idle
+ * ranks take stages in rank order. */
+double edd_sched_simulate(const edd_sched_graph *g, const edd_sched_plan *p, int ranks, int *rank, double *start);
+
+/* g with stage s split into k equal parts (k >= 1) that read what s
+ * reads, each of cost cost[s]/k, into *out: part 0 keeps index s, parts
+ * 1..k-1 take indices g->n .. g->n+k-2, and every stage that read s reads
+ * every part. EDD_ERR_ARG if s is not a stage or the result would exceed
+ * EDD_SCHED_MAX stages. */
+edd_status edd_sched_split(edd_ctx *ctx, const edd_sched_graph *g, int s, int k, edd_sched_graph *out);
+
+/* Where the cost of a stage of edd_repro_graph comes from. */
+typedef enum { EDD_COST_ESTIMATE, EDD_COST_MANIFEST, EDD_COST_TIMES } edd_cost_source;
+
+/* The stage graph of scale sc restricted to the stages of `want` (bits
+ * over the stage table, e.g. from edd_repro_select), with a cost per
+ * stage: its line in times_file (may be NULL: a file of lines "NAME
+ * SECONDS" or a report.md's table rows "| NAME | SECONDS |"), else the
+ * seconds of out_dir/stages/NAME.done (may be NULL) when that manifest is
+ * of scale sc, else a default estimate (costs.c, edd_repro_estimate).
+ * Lines of times_file that are not a stage name and a number are ignored.
+ * stage[k] (EDD_REPRO_MAX_STAGES) gets the table index of graph stage k,
+ * source[k] (may be NULL) where its cost came from. EDD_ERR_IO if
+ * times_file cannot be read, EDD_ERR_FORMAT if it gives a stage a
+ * negative or infinite time. */
+edd_status edd_repro_graph(edd_ctx *ctx, const edd_repro_scale *sc, const char *out_dir, const char *times_file,
+                           uint32_t want, edd_sched_graph *g, int *stage, edd_cost_source *source);
+
+/* The default estimate of stage `name`'s seconds at scale sc: its time in
+ * the paper-scale run of docs/results-paper (or, for a stage that run did
+ * not have, the figure costs.c states), times the scale's training
+ * images x epochs over the paper's 600,000. */
+double edd_repro_estimate(const edd_repro_scale *sc, const char *name);
 
 #endif

@@ -1,18 +1,29 @@
 /* cmd_reproduce.c - `edd reproduce`: the paper's experiments as named
  * stages into a results folder, resuming where a previous run stopped
- * (include/edd/experiments.h, docs/REPRODUCING.md). */
+ * (include/edd/experiments.h, docs/REPRODUCING.md); under mpirun, spread
+ * over its ranks when edd is built with MPI; with --dry-run, the schedule
+ * the stage graph allows on 1 to 16 ranks. */
 #include "cli.h"
 #include "edd/experiments.h"
+#include "edd/internal/repro_parallel.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#ifdef EDD_MPI
+#define MPI_HELP "This edd is built with MPI: `mpirun -np P edd reproduce ...` spreads the stages over P\n" \
+                 "ranks, each with --threads OpenMP threads (docs/REPRODUCING.md, \"More than one machine\").\n"
+#else
+#define MPI_HELP "This edd is built without MPI (make MPI=1 builds it with).\n"
+#endif
 
 /* The help text, with the stage names (from the stage table) at its end. */
 static const char *help_text(char *buf, size_t n)
 {
     size_t len = (size_t)snprintf(buf, n, "%s",
           "usage: edd reproduce [--scale smoke|quick|paper] [--out DIR] [--only STAGES] [--force STAGE]\n"
-          "                     [--threads N]\n\n"
+          "                     [--threads N] [--dry-run [--times FILE]]\n\n"
           "Runs the paper's experiments (Section 4) as named stages into DIR: the models, the\n"
           "white-box Figs. 2a-c (with the adaptive attacker beside), the parameter studies\n"
           "Figs. 2d-e, the black-box Figs. 3a-f, the headline numbers, the PNG plots (gnuplot)\n"
@@ -26,7 +37,12 @@ static const char *help_text(char *buf, size_t n)
           "                         security: the models it attacks, then the security curve);\n"
           "                         a later run without --only resumes from them\n"
           "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change)\n"
-          "  --quiet                no progress on stderr\n" CLI_DATA_HELP "\nstages, in order:\n ");
+          "  --dry-run              run nothing: print the work, the critical path and the best speed-up\n"
+          "                         on 1, 2, 4, 8 and 16 ranks, from each stage's time in DIR's manifests\n"
+          "                         or an estimate\n"
+          "  --times FILE           with --dry-run, the stage times of FILE first: lines 'STAGE SECONDS',\n"
+          "                         or a report.md (its table \"Wall time per stage\")\n"
+          "  --quiet                no progress on stderr\n" CLI_DATA_HELP "\n" MPI_HELP "\nstages, in order:\n ");
     for (int i = 0; i < edd_repro_stage_count() && len < n; i++)
         len += (size_t)snprintf(buf + len, n - len, " %s", edd_repro_stage_name(i));
     if (len < n)
@@ -37,9 +53,11 @@ static const char *help_text(char *buf, size_t n)
 typedef struct {
     const char *scale;
     edd_repro_opts o;
+    int dry_run;
+    const char *times;
 } repro_args;
 
-enum { O_SCALE = 1, O_OUT, O_FORCE, O_ONLY, O_QUIET };
+enum { O_SCALE = 1, O_OUT, O_FORCE, O_ONLY, O_QUIET, O_DRY_RUN, O_TIMES };
 
 static int on_opt(void *user, int c, const char *arg)
 {
@@ -50,7 +68,110 @@ static int on_opt(void *user, int c, const char *arg)
     case O_FORCE: a->o.force = arg; break;
     case O_ONLY: a->o.only = arg; break;
     case O_QUIET: a->o.quiet = 1; break;
+    case O_DRY_RUN: a->dry_run = 1; break;
+    case O_TIMES: a->times = arg; break;
     }
+    return 0;
+}
+
+static const int dry_ranks[] = {1, 2, 4, 8, 16};
+#define DRY_NRANKS (int)(sizeof dry_ranks / sizeof dry_ranks[0])
+
+/* The makespan on p ranks of g with graph stage s (-1: none) split into p
+ * parts, and stages s2, s3 (-1: none) into n2 and n3; < 0 on an error
+ * (said on stderr). */
+static double split_makespan(const char *cmd, edd_ctx *ctx, const edd_sched_graph *g, int p, int s, int s2, int n2,
+                             int s3, int n3)
+{
+    edd_sched_graph a = *g, b;
+    edd_sched_plan plan;
+    const int who[3] = {s, s2, s3}, parts[3] = {p, n2, n3};
+    for (int k = 0; k < 3; k++) {
+        if (who[k] < 0 || parts[k] < 2)
+            continue;
+        if (edd_sched_split(ctx, &a, who[k], parts[k], &b)) {
+            cli_fail(cmd, ctx);
+            return -1.0;
+        }
+        a = b;
+    }
+    if (edd_sched_plan_make(ctx, &a, &plan)) {
+        cli_fail(cmd, ctx);
+        return -1.0;
+    }
+    return edd_sched_simulate(&a, &plan, p, NULL, NULL);
+}
+
+/* --dry-run: the stage graph's schedule on 1..16 ranks, from the stage
+ * times (--times, the folder's manifests, or estimates), as a table and
+ * then one JSON line. Runs and writes nothing. */
+static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o,
+                   const char *times)
+{
+    static const char *const from[] = {"estimate", "manifest", "--times"};
+    uint32_t want;
+    edd_sched_graph g;
+    edd_sched_plan p;
+    int stage[EDD_REPRO_MAX_STAGES];
+    edd_cost_source src[EDD_REPRO_MAX_STAGES];
+    if (edd_repro_select(ctx, o->only, &want) || edd_repro_graph(ctx, sc, o->out_dir, times, want, &g, stage, src) ||
+        edd_sched_plan_make(ctx, &g, &p))
+        return cli_fail(cmd, ctx);
+    int sigma = -1, fig2d = -1, fig2e = -1;
+    for (int k = 0; k < g.n; k++) {
+        const char *name = edd_repro_stage_name(stage[k]);
+        sigma = !strcmp(name, "sigma") ? k : sigma;
+        fig2d = !strcmp(name, "fig2d") ? k : fig2d;
+        fig2e = !strcmp(name, "fig2e") ? k : fig2e;
+    }
+    int rank[EDD_SCHED_MAX];
+    double start[EDD_SCHED_MAX];
+    edd_sched_simulate(&g, &p, 4, rank, start);
+    printf("edd reproduce --dry-run: scale %s, %d stages; a stage's seconds from --times, else its manifest in %s, "
+           "else an estimate\n\n", sc->name, g.n, o->out_dir);
+    printf("%-12s %10s  %-8s %10s  %s\n", "stage", "seconds", "from", "level", "on 4 ranks: rank, start");
+    for (int j = 0; j < g.n; j++) {
+        const int k = p.order[j];
+        printf("%-12s %10.1f  %-8s %10.1f  %d, %.1f\n", edd_repro_stage_name(stage[k]), g.cost[k], from[src[k]],
+               p.level[k], rank[k], start[k]);
+    }
+    printf("\nwork %.1f s; critical path %.1f s:", p.work, p.critical);
+    for (int j = 0; j < p.ncrit; j++)
+        printf("%s%s", j ? " > " : " ", edd_repro_stage_name(stage[p.crit[j]]));
+    const double cap = p.critical > 0 ? p.work / p.critical : 1.0;
+    printf("\nthe best speed-up any number of ranks can give: work / critical path = %.2f\n\n", cap);
+    printf("%5s %10s %9s   %-28s %s\n", "ranks", "makespan", "speed-up", "if sigma split by images:",
+           "and Figs. 2d-e by point:");
+    double ms[DRY_NRANKS], ms_sig[DRY_NRANKS], ms_all[DRY_NRANKS];
+    int capped = 0;
+    for (int r = 0; r < DRY_NRANKS; r++) {
+        const int n = dry_ranks[r];
+        ms[r] = edd_sched_simulate(&g, &p, n, NULL, NULL);
+        ms_sig[r] = split_makespan(cmd, ctx, &g, n, sigma, -1, 0, -1, 0);
+        ms_all[r] = split_makespan(cmd, ctx, &g, n, sigma, fig2d, sc->n_alpha, fig2e, sc->n_passes);
+        if (ms_sig[r] < 0 || ms_all[r] < 0)
+            return EXIT_RUNTIME;
+        capped = !capped && ms[r] <= p.critical * (1 + 1e-9) ? n : capped;
+        printf("%5d %10.1f %9.2f   %10.1f s, speed-up %5.2f   %10.1f s, speed-up %5.2f\n", n, ms[r],
+               ms[r] > 0 ? p.work / ms[r] : 1.0, ms_sig[r], ms_sig[r] > 0 ? p.work / ms_sig[r] : 1.0, ms_all[r],
+               ms_all[r] > 0 ? p.work / ms_all[r] : 1.0);
+    }
+    if (capped)
+        printf("\nFrom %d ranks on, the critical path caps the speed-up: each of its stages waits for the one "
+               "before it, so the run takes at least %.1f s however many ranks it has; only splitting a stage of that "
+               "path shortens it.\n", capped, p.critical);
+    printf("The two right-hand columns are what the schedule predicts if the sigma stage's MC passes were split by "
+           "image range over the ranks, and the studies' points (Figs. 2d-e) run as stages of their own; edd does "
+           "not split them yet.\n");
+    printf("{\"dry_run\":true,\"scale\":\"%s\",\"work\":%.1f,\"critical_path\":%.1f,\"critical\":[", sc->name, p.work,
+           p.critical);
+    for (int j = 0; j < p.ncrit; j++)
+        printf("%s\"%s\"", j ? "," : "", edd_repro_stage_name(stage[p.crit[j]]));
+    printf("],\"ranks\":[");
+    for (int r = 0; r < DRY_NRANKS; r++)
+        printf("%s{\"p\":%d,\"makespan\":%.1f,\"speedup\":%.3f,\"sigma_split\":%.1f,\"studies_split\":%.1f}",
+               r ? "," : "", dry_ranks[r], ms[r], ms[r] > 0 ? p.work / ms[r] : 1.0, ms_sig[r], ms_all[r]);
+    printf("]}\n");
     return 0;
 }
 
@@ -61,6 +182,8 @@ int cmd_reproduce(int argc, char **argv)
                                              {"force", required_argument, 0, O_FORCE},
                                              {"only", required_argument, 0, O_ONLY},
                                              {"quiet", no_argument, 0, O_QUIET},
+                                             {"dry-run", no_argument, 0, O_DRY_RUN},
+                                             {"times", required_argument, 0, O_TIMES},
                                              CLI_DATA_LONGOPTS,
                                              {0, 0, 0, 0}};
     const char *cmd = "reproduce";
@@ -81,6 +204,14 @@ int cmd_reproduce(int argc, char **argv)
     if (!o.out_dir)
         o.out_dir = strcmp(d.data, "fashion") ? "results" : "results-fashion";
     o.data_name = d.data;
+    if (a.times && !a.dry_run)
+        return cli_usage(cmd, "--times '%s': only with --dry-run", a.times);
+    int nproc = 0;
+#ifndef EDD_MPI
+    if (!a.dry_run && edd_repro_launched(&nproc) && nproc > 1)
+        return cli_usage(cmd, "started by an MPI launcher as one of %d processes, but this edd is built without MPI: "
+                         "build it with `make MPI=1` (Open MPI's mpicc), or run it alone", nproc);
+#endif
     edd_ctx ctx;
     edd_repro_scale sc;
     edd_repro_log log;
@@ -88,13 +219,30 @@ int cmd_reproduce(int argc, char **argv)
     if ((rc = cli_open(cmd, &d, &ctx, 0, 0, NULL)))
         return rc;
     o.data_dir = d.data_dir ? d.data_dir : edd_data_default_dir(d.data, dir, sizeof dir);
-    if (edd_repro_scale_get(&ctx, scale, &sc) || edd_reproduce(&ctx, &sc, &o, &log))
+    int root = 1;
+    edd_status st = edd_repro_scale_get(&ctx, scale, &sc);
+    if (!st && a.dry_run)
+        rc = dry_run(cmd, &ctx, &sc, &o, a.times);
+#ifdef EDD_MPI
+    else if (!st && edd_repro_launched(&nproc))
+        st = edd_reproduce_mpi(&ctx, &sc, &o, &log, &root);
+#endif
+    else if (!st)
+        st = edd_reproduce(&ctx, &sc, &o, &log);
+    if (st && root)
         rc = cli_fail(cmd, &ctx);
-    if (!rc) {
-        printf("{\"scale\":\"%s\",\"out\":\"%s\",\"seconds\":%.1f,\"stages\":[", scale, o.out_dir, log.seconds);
-        for (int i = 0; i < log.n; i++)
-            printf("%s{\"stage\":\"%s\",\"ran\":%s,\"seconds\":%.1f}", i ? "," : "", log.stage[i].name,
-                   log.stage[i].ran ? "true" : "false", log.stage[i].seconds);
+    if (!rc && !a.dry_run && root) {
+        printf("{\"scale\":\"%s\",\"out\":\"%s\",", scale, o.out_dir);
+        if (log.ranks > 1)
+            printf("\"ranks\":%d,", log.ranks);
+        printf("\"seconds\":%.1f,\"stages\":[", log.seconds);
+        for (int i = 0; i < log.n; i++) {
+            printf("%s{\"stage\":\"%s\",\"ran\":%s,", i ? "," : "", log.stage[i].name,
+                   log.stage[i].ran ? "true" : "false");
+            if (log.ranks > 1 && log.stage[i].ran)
+                printf("\"rank\":%d,", log.stage[i].rank);
+            printf("\"seconds\":%.1f}", log.stage[i].seconds);
+        }
         printf("]}\n");
     }
     edd_ctx_free(&ctx);

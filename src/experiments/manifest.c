@@ -158,3 +158,26 @@ int edd_manifest_valid(const char *dir, const char *stage, const char *scale, ui
     return 1;
 }
 #undef WHY
+
+int edd_manifest_seconds(const char *dir, const char *stage, char *scale, size_t n, double *seconds)
+{
+    char path[EDD_PATH_MAX], rel[256], line[1200], name[128] = "", sc[64] = "";
+    edd_ctx quiet = {0};
+    snprintf(rel, sizeof rel, "stages/%s.done", stage);
+    if (edd_path_join(&quiet, path, sizeof path, dir, rel))
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    double secs = -1.0;
+    int ok = fgets(line, sizeof line, f) && !strcmp(line, "edd-stage 2\n") && fgets(line, sizeof line, f) &&
+             sscanf(line, "stage %127s", name) == 1 && !strcmp(name, stage) && fgets(line, sizeof line, f) &&
+             sscanf(line, "scale %63s", sc) == 1 && fgets(line, sizeof line, f) &&
+             sscanf(line, "seconds %lf", &secs) == 1 && secs >= 0 && secs < 1e12 && strlen(sc) < n;
+    fclose(f);
+    if (ok) {
+        strcpy(scale, sc);
+        *seconds = secs;
+    }
+    return ok;
+}

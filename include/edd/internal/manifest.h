@@ -28,4 +28,10 @@ edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, 
 int edd_manifest_valid(const char *dir, const char *stage, const char *scale, uint32_t deps_sig, uint32_t *sig,
                        double *seconds, char *why, size_t whylen);
 
+/* 1 iff dir/stages/stage.done exists and starts as a manifest of that
+ * stage: its scale tag (up to n bytes, e.g. "paper-1a2b3c4d") into scale
+ * and its wall time into *seconds, without checking its files (the times of
+ * `edd reproduce --dry-run`). 0 otherwise. */
+int edd_manifest_seconds(const char *dir, const char *stage, char *scale, size_t n, double *seconds);
+
 #endif

@@ -1,0 +1,126 @@
+/* costs.c - what each stage costs, for the schedule (schedule.c): the
+ * seconds a times file or the stage's manifest gives, else an estimate
+ * stated here; and the stage table as a graph for edd_sched_plan_make. */
+#include "edd/internal/manifest.h"
+#include "repro.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Paper-scale seconds per stage. Measured: the run of docs/results-paper
+ * (report.md, "Wall time per stage"; 2 cores, 1 OpenMP thread). Two stages
+ * have changed since or are new, and take an upper bound instead:
+ * - fig2c: 185.5 s measured, plus its `budget` rows (added after that run):
+ *   at most 9,000 iterations per image at 0.3 ms per image and iteration,
+ *   100 images x 8 kappas x 2 models = 4,320 s (docs/REPRODUCING.md);
+ * - security: 6 eps x 2 models x 3 white-box PGD losses x 100 steps x 5
+ *   restarts x 500 images, plus the two transferred PGDs (1 restart) and PGD
+ *   at eps 1, about 10.7 million image-steps at 0.25 ms (FGM's cost per
+ *   image, README) = 2,700 s; early stop ends most images sooner.
+ * The report stage only reads and writes text: 1 s. A stage not listed
+ * (one added to the table since) is taken at 60 s. */
+static const struct {
+    const char *name;
+    double seconds;
+} paper_seconds[] = {
+    {"baseline", 527.0}, {"teacher", 360.5}, {"sigma", 341.2},  {"distilled", 456.3}, {"surrogate_u", 360.7},
+    {"surrogate_d", 748.3}, {"fig2a", 82.2}, {"fig2b", 71.0},   {"fig2c", 185.5 + 4320.0}, {"fig3a", 83.0},
+    {"fig3b", 43.0},     {"fig3c", 67.3},   {"fig3d", 64.0},    {"fig3e", 182.5},    {"fig3f", 174.1},
+    {"headline", 42.8},  {"fig2d", 1901.8}, {"fig2e", 1870.4},  {"security", 2700.0}, {"plots", 1.1},
+    {"report", 1.0},
+};
+#define UNLISTED_SECONDS 60.0
+
+double edd_repro_estimate(const edd_repro_scale *sc, const char *name)
+{
+    double s = UNLISTED_SECONDS;
+    for (size_t i = 0; i < sizeof paper_seconds / sizeof paper_seconds[0]; i++)
+        if (!strcmp(paper_seconds[i].name, name))
+            s = paper_seconds[i].seconds;
+    const double train = sc->train_n ? (double)sc->train_n : 60000.0;
+    return s * train * sc->epochs / (60000.0 * 10);
+}
+
+/* Read times_file into secs[] (-1: not given) by table index. */
+static edd_status read_times(edd_ctx *ctx, const char *times_file, double *secs)
+{
+    FILE *f = fopen(times_file, "r");
+    if (!f)
+        return edd_fail(ctx, EDD_ERR_IO, "--times %s: cannot open (%s), expected a file of 'STAGE SECONDS' lines "
+                        "or a report.md", times_file, strerror(errno));
+    char line[1024];
+    edd_status st = EDD_OK;
+    for (int ln = 1; !st && fgets(line, sizeof line, f); ln++) {
+        char *p = line, name[64];
+        while (*p == '|' || isspace((unsigned char)*p))
+            p++;
+        size_t len = 0;
+        while (len < sizeof name - 1 && (isalnum((unsigned char)p[len]) || p[len] == '_'))
+            name[len] = p[len], len++;
+        name[len] = 0;
+        int i = edd_repro_stage_find(name);
+        if (i < 0)
+            continue;
+        p += len;
+        while (*p == '|' || isspace((unsigned char)*p))
+            p++;
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p)
+            continue;
+        if (!isfinite(v) || v < 0)
+            st = edd_fail(ctx, EDD_ERR_FORMAT, "--times %s, line %d: stage %s takes %g s, expected a finite "
+                          "number >= 0", times_file, ln, name, v);
+        secs[i] = v;
+    }
+    fclose(f);
+    return st;
+}
+
+edd_status edd_repro_graph(edd_ctx *ctx, const edd_repro_scale *sc, const char *out_dir, const char *times_file,
+                           uint32_t want, edd_sched_graph *g, int *stage, edd_cost_source *source)
+{
+    const int nstages = edd_repro_stage_count();
+    double given[EDD_REPRO_MAX_STAGES];
+    int graph_of[EDD_REPRO_MAX_STAGES];
+    for (int i = 0; i < nstages; i++)
+        given[i] = -1.0;
+    edd_status st = times_file ? read_times(ctx, times_file, given) : EDD_OK;
+    if (st)
+        return st;
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < nstages; i++) {
+        graph_of[i] = -1;
+        if (!(want & (1u << i)))
+            continue;
+        const int k = g->n++;
+        graph_of[i] = k;
+        stage[k] = i;
+        /* the table lists a stage after those it reads, and want is closed
+         * under them: each is already in the graph */
+        for (int j = 0; j < i; j++)
+            if ((repro_stages[i].deps & (1u << j)) && graph_of[j] >= 0)
+                g->deps[k] |= (uint64_t)1 << graph_of[j];
+        char tag[64];
+        double secs;
+        size_t nl = strlen(sc->name);
+        edd_cost_source from = EDD_COST_ESTIMATE;
+        if (given[i] >= 0) {
+            g->cost[k] = given[i];
+            from = EDD_COST_TIMES;
+        } else if (out_dir && edd_manifest_seconds(out_dir, repro_stages[i].name, tag, sizeof tag, &secs) &&
+                   !strncmp(tag, sc->name, nl) && tag[nl] == '-') {
+            g->cost[k] = secs;
+            from = EDD_COST_MANIFEST;
+        } else {
+            g->cost[k] = edd_repro_estimate(sc, repro_stages[i].name);
+        }
+        if (source)
+            source[k] = from;
+    }
+    return EDD_OK;
+}

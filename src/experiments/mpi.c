@@ -1,0 +1,245 @@
+/* mpi.c - `edd reproduce` over MPI ranks (docs/REPRODUCING.md, "More than
+ * one machine"); compiled into `edd` only in an MPI build (make MPI=1, or
+ * mpicc found), never into libedd.
+ *
+ * Rank 0 coordinates: edd_reproduce_spread (runner.c) settles the stages
+ * and hands each one to run to an idle rank, longest path first. Rank 0 is
+ * one of those ranks through a thread of its own, so that P ranks run P
+ * stages at once; the coordinator alone calls MPI (MPI_THREAD_FUNNELED).
+ * Every other rank waits for a stage, runs it with edd_repro_worker_run
+ * (its own data, loaded on first use, and its own OpenMP threads), and
+ * reports back, until rank 0 says stop. All ranks share the results
+ * folder; rank 0 alone holds its lock.
+ *
+ * MPI's blocking calls spin a core while they wait, which would take the
+ * core from the stage running beside them: every wait here polls
+ * (MPI_Iprobe) and sleeps POLL_NS between polls instead. */
+#include "edd/internal/repro_parallel.h"
+
+#include <mpi.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum { TAG_WORK = 1, TAG_DONE = 2 };
+
+/* Rank 0 -> a rank: run this stage (stage -1: stop). */
+typedef struct {
+    int32_t stage;
+    uint32_t dsig;
+    char tag[128];
+} msg_work;
+
+/* A rank -> rank 0: the stage ended. */
+typedef struct {
+    int32_t stage;
+    int32_t status;
+    uint32_t sig;
+    double seconds;
+    char err[1024];
+} msg_done;
+
+#define POLL_NS 2000000L /* 2 ms: a stage takes seconds, a message is a few hundred bytes */
+
+static void nap(void)
+{
+    struct timespec ts = {0, POLL_NS};
+    nanosleep(&ts, NULL);
+}
+
+/* Run the stage of j on w (computing on ctx) into d. */
+static void run_job(edd_repro_worker *w, edd_ctx *ctx, const msg_work *j, msg_done *d)
+{
+    memset(d, 0, sizeof *d);
+    d->stage = j->stage;
+    if (!w) {
+        d->status = EDD_ERR_NOMEM;
+        snprintf(d->err, sizeof d->err, "out of memory for the worker's state");
+        return;
+    }
+    uint32_t sig = 0;
+    double secs = 0.0;
+    edd_status st = edd_repro_worker_run(w, j->stage, j->tag, j->dsig, &sig, &secs);
+    d->status = (int32_t)st;
+    d->sig = sig;
+    d->seconds = secs;
+    if (st)
+        snprintf(d->err, sizeof d->err, "%s", ctx->err);
+}
+
+/* Rank 0's own worker: a thread that runs the stages handed to rank 0, one
+ * at a time, on the rank's context. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    edd_repro_worker *w;
+    edd_ctx *ctx;
+    int has_job, has_result, quit;
+    msg_work job;
+    msg_done res;
+} local_worker;
+
+static void *local_main(void *arg)
+{
+    local_worker *L = arg;
+    omp_set_num_threads(L->ctx->nthreads);
+    pthread_mutex_lock(&L->mu);
+    for (;;) {
+        while (!L->has_job && !L->quit)
+            pthread_cond_wait(&L->cv, &L->mu);
+        if (!L->has_job)
+            break;
+        msg_work j = L->job;
+        L->has_job = 0;
+        pthread_mutex_unlock(&L->mu);
+        msg_done d;
+        run_job(L->w, L->ctx, &j, &d);
+        pthread_mutex_lock(&L->mu);
+        L->res = d;
+        L->has_result = 1;
+    }
+    pthread_mutex_unlock(&L->mu);
+    return NULL;
+}
+
+static edd_status mpi_start(void *user, edd_ctx *ctx, int w, int stage, const char *tag, uint32_t dsig)
+{
+    local_worker *L = user;
+    msg_work m = {.stage = stage, .dsig = dsig};
+    snprintf(m.tag, sizeof m.tag, "%s", tag);
+    if (w == 0) {
+        pthread_mutex_lock(&L->mu);
+        L->job = m;
+        L->has_job = 1;
+        pthread_cond_signal(&L->cv);
+        pthread_mutex_unlock(&L->mu);
+        return EDD_OK;
+    }
+    int rc = MPI_Send(&m, (int)sizeof m, MPI_BYTE, w, TAG_WORK, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? EDD_OK
+                             : edd_fail(ctx, EDD_ERR_IO, "reproduce: sending stage %d to rank %d failed (MPI error %d)",
+                                        stage, w, rc);
+}
+
+static edd_status mpi_wait(void *user, edd_ctx *ctx, edd_repro_result *res)
+{
+    local_worker *L = user;
+    msg_done d;
+    int from = -1;
+    for (;;) {
+        int flag = 0;
+        pthread_mutex_lock(&L->mu);
+        if (L->has_result) {
+            d = L->res;
+            L->has_result = 0;
+            from = 0;
+        }
+        pthread_mutex_unlock(&L->mu);
+        MPI_Status s;
+        if (from < 0 && MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, MPI_COMM_WORLD, &flag, &s) != MPI_SUCCESS)
+            return edd_fail(ctx, EDD_ERR_IO, "reproduce: waiting for the ranks failed (MPI_Iprobe)");
+        if (flag) {
+            from = s.MPI_SOURCE;
+            if (MPI_Recv(&d, (int)sizeof d, MPI_BYTE, from, TAG_DONE, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+                return edd_fail(ctx, EDD_ERR_IO, "reproduce: receiving from rank %d failed (MPI_Recv)", from);
+        }
+        if (from >= 0)
+            break;
+        nap();
+    }
+    res->worker = from;
+    res->stage = d.stage;
+    res->status = (edd_status)d.status;
+    res->sig = d.sig;
+    res->seconds = d.seconds;
+    d.err[sizeof d.err - 1] = 0;
+    snprintf(res->err, sizeof res->err, "%s", d.err);
+    return EDD_OK;
+}
+
+/* A rank other than 0: run what rank 0 hands out until it says stop. */
+static void serve(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o)
+{
+    edd_repro_worker *w = edd_repro_worker_new(ctx, sc, o);
+    for (;;) {
+        int flag = 0;
+        while (!flag) {
+            if (MPI_Iprobe(0, TAG_WORK, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+                MPI_Abort(MPI_COMM_WORLD, 1);
+            if (!flag)
+                nap();
+        }
+        msg_work m;
+        MPI_Recv(&m, (int)sizeof m, MPI_BYTE, 0, TAG_WORK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (m.stage < 0)
+            break;
+        m.tag[sizeof m.tag - 1] = 0;
+        msg_done d;
+        run_job(w, ctx, &m, &d);
+        MPI_Send(&d, (int)sizeof d, MPI_BYTE, 0, TAG_DONE, MPI_COMM_WORLD);
+    }
+    edd_repro_worker_free(w);
+}
+
+/* Rank 0: the coordinator on this thread, the rank's own worker on
+ * another, then stop every rank. ctx is the worker's while it runs; the
+ * coordinator keeps its messages in a context of its own. */
+static edd_status coordinate(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log,
+                             int size)
+{
+    local_worker L = {.ctx = ctx, .w = edd_repro_worker_new(ctx, sc, o)};
+    pthread_mutex_init(&L.mu, NULL);
+    pthread_cond_init(&L.cv, NULL);
+    pthread_t th;
+    edd_ctx coord = {0};
+    edd_status st = EDD_OK;
+    int started = pthread_create(&th, NULL, local_main, &L) == 0;
+    if (!started)
+        st = edd_fail(&coord, EDD_ERR_NOMEM, "reproduce: cannot start rank 0's worker thread");
+    edd_repro_transport t = {.nworkers = size, .user = &L, .start = mpi_start, .wait = mpi_wait};
+    if (!st)
+        st = edd_reproduce_spread(&coord, sc, o, &t, log);
+    if (started) {
+        pthread_mutex_lock(&L.mu);
+        L.quit = 1;
+        pthread_cond_signal(&L.cv);
+        pthread_mutex_unlock(&L.mu);
+        pthread_join(th, NULL);
+    }
+    const msg_work stop = {.stage = -1};
+    for (int r = 1; r < size; r++)
+        MPI_Send(&stop, (int)sizeof stop, MPI_BYTE, r, TAG_WORK, MPI_COMM_WORLD);
+    edd_repro_worker_free(L.w);
+    pthread_cond_destroy(&L.cv);
+    pthread_mutex_destroy(&L.mu);
+    if (st)
+        edd_fail(ctx, st, "%s", coord.err);
+    return st;
+}
+
+edd_status edd_reproduce_mpi(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log,
+                             int *root)
+{
+    int provided = 0, rank = 0, size = 1;
+    *root = 1;
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        return edd_fail(ctx, EDD_ERR_IO, "reproduce: MPI_Init_thread failed");
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    *root = rank == 0;
+    edd_status st = EDD_OK;
+    if (provided < MPI_THREAD_FUNNELED && size > 1)
+        st = edd_fail(ctx, EDD_ERR_IO, "reproduce: the MPI library gives thread level %d, expected at least "
+                      "MPI_THREAD_FUNNELED (%d)", provided, MPI_THREAD_FUNNELED);
+    else if (size == 1)
+        st = edd_reproduce(ctx, sc, o, log);
+    else if (rank > 0)
+        serve(ctx, sc, o);
+    else
+        st = coordinate(ctx, sc, o, log, size);
+    MPI_Finalize();
+    return st;
+}

@@ -1,0 +1,472 @@
+/* test_mpi.c - `edd reproduce` spread over workers: the coordinator with
+ * an in-process transport (no MPI needed): the same outputs as a serial
+ * run, a failed stage named with its rank and resumed; then the MPI build
+ * under mpirun at smoke scale: 3 and 2 ranks write what one process writes,
+ * byte for byte; a rank killed mid-stage, then a rerun, ends with the same
+ * outputs; a failed stage stops the run with its name and rank. The mpirun
+ * tests skip, and say why, where mpirun or an MPI build of edd is missing;
+ * as root they pass --allow-run-as-root. */
+#include <criterion/criterion.h>
+
+#include "edd.h"
+#include "edd/experiments.h"
+#include "edd/internal/repro_parallel.h"
+#include "testutil.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+TestSuite(mpi, .timeout = 1800);
+
+/* The bytes of path, NUL-terminated (malloc'd), read to the end: /proc
+ * files have no size. NULL if it cannot be opened. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t n = 0, cap = 1 << 16;
+    char *b = malloc(cap + 1);
+    cr_assert(b);
+    for (size_t r; (r = fread(b + n, 1, cap - n, f)) > 0;) {
+        n += r;
+        if (n == cap) {
+            cap *= 2;
+            b = realloc(b, cap + 1);
+            cr_assert(b);
+        }
+    }
+    b[n] = 0;
+    fclose(f);
+    if (len)
+        *len = n;
+    return b;
+}
+
+/* Every output of ref that a smoke run makes deterministically (the CSVs,
+ * models/ and sigma/; not report.md and the plots, which hold times) is in
+ * dir with the same bytes; returns how many files were compared. */
+static int same_outputs(const char *ref, const char *dir)
+{
+    static const char *const sub[] = {".", "models", "sigma"};
+    int n = 0;
+    for (size_t s = 0; s < sizeof sub / sizeof sub[0]; s++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", ref, sub[s]);
+        DIR *d = opendir(path);
+        cr_assert_not_null(d, "%s", path);
+        for (struct dirent *e; (e = readdir(d));) {
+            size_t l = strlen(e->d_name);
+            if (e->d_name[0] == '.' || (s == 0 && (l < 4 || strcmp(e->d_name + l - 4, ".csv"))))
+                continue;
+            char a[600], b[600];
+            snprintf(a, sizeof a, "%s/%s/%s", ref, sub[s], e->d_name);
+            snprintf(b, sizeof b, "%s/%s/%s", dir, sub[s], e->d_name);
+            size_t na, nb;
+            char *x = slurp(a, &na), *y = slurp(b, &nb);
+            cr_assert(x && y && na == nb && !memcmp(x, y, na), "%s differs from %s", b, a);
+            free(x);
+            free(y);
+            n++;
+        }
+        closedir(d);
+    }
+    return n;
+}
+
+/* Files under dir (and its usual subfolders) with ".tmp." in the name. */
+static int tmp_left(const char *dir)
+{
+    static const char *const sub[] = {".", "stages", "models", "sigma", "plots"};
+    int n = 0;
+    for (size_t s = 0; s < sizeof sub / sizeof sub[0]; s++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, sub[s]);
+        DIR *d = opendir(path);
+        for (struct dirent *e; d && (e = readdir(d));)
+            n += strstr(e->d_name, ".tmp.") != NULL;
+        if (d)
+            closedir(d);
+    }
+    return n;
+}
+
+static int exists(const char *dir, const char *rel)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    return access(path, F_OK) == 0;
+}
+
+/* ---- the coordinator with an in-process transport ---- */
+
+/* Two workers that run the stage handed to them when the coordinator
+ * waits, taking turns, each with its own context and data. */
+typedef struct {
+    edd_ctx wctx[2];
+    edd_repro_worker *w[2];
+    int stage[2]; /* -1: idle */
+    char tag[2][128];
+    uint32_t dsig[2];
+    int turn;
+} fake;
+
+static edd_status fake_start(void *user, edd_ctx *ctx, int w, int stage, const char *tag, uint32_t dsig)
+{
+    (void)ctx;
+    fake *f = user;
+    cr_assert_eq(f->stage[w], -1, "stage %d handed to busy worker %d", stage, w);
+    f->stage[w] = stage;
+    snprintf(f->tag[w], sizeof f->tag[w], "%s", tag);
+    f->dsig[w] = dsig;
+    return EDD_OK;
+}
+
+static edd_status fake_wait(void *user, edd_ctx *ctx, edd_repro_result *res)
+{
+    (void)ctx;
+    fake *f = user;
+    int w = f->turn;
+    if (f->stage[w] < 0)
+        w = 1 - w;
+    cr_assert_geq(f->stage[w], 0, "wait with no stage running");
+    f->turn = 1 - w;
+    memset(res, 0, sizeof *res);
+    res->worker = w;
+    res->stage = f->stage[w];
+    res->status = edd_repro_worker_run(f->w[w], f->stage[w], f->tag[w], f->dsig[w], &res->sig, &res->seconds);
+    if (res->status)
+        snprintf(res->err, sizeof res->err, "%s", f->wctx[w].err);
+    f->stage[w] = -1;
+    return EDD_OK;
+}
+
+Test(mpi, spread_in_process_matches_serial_and_names_the_failed_rank)
+{
+    char data[4096], ref[64], dir[64], path[256];
+    mnist_dir_or_skip(data, sizeof data);
+    edd_ctx ctx;
+    ctx_make(&ctx);
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    tmpdir_make(ref, sizeof ref, "spread_ref");
+    tmpdir_make(dir, sizeof dir, "spread");
+    edd_repro_opts o = {.out_dir = ref, .data_dir = data, .only = "fig2a", .quiet = 1};
+    edd_repro_log log;
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
+
+    fake f = {.stage = {-1, -1}};
+    for (int w = 0; w < 2; w++) {
+        ctx_make(&f.wctx[w]);
+        f.w[w] = edd_repro_worker_new(&f.wctx[w], &sc, &o);
+        cr_assert_not_null(f.w[w]);
+    }
+    const edd_repro_transport t = {.nworkers = 2, .user = &f, .start = fake_start, .wait = fake_wait};
+    /* fig2a's CSV cannot be written (a folder has its name): the run
+     * stops naming the stage and its worker, fig2a has no manifest, the
+     * stages that ended keep theirs */
+    o.out_dir = dir;
+    snprintf(path, sizeof path, "%s/fig2a_fgm.csv", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    edd_ctx coord = {0};
+    cr_assert_eq(edd_reproduce_spread(&coord, &sc, &o, &t, &log), EDD_ERR_IO);
+    cr_assert(strstr(coord.err, "stage fig2a failed on rank ") && strstr(coord.err, "fig2a_fgm.csv"), "%s", coord.err);
+    cr_assert(!exists(dir, "stages/fig2a.done") && exists(dir, "stages/distilled.done"), "fig2a alone is undone");
+    cr_assert_eq(tmp_left(dir), 0, "no temporary file left by the failed stage");
+    int on1 = 0;
+    for (int i = 0; i < log.n; i++)
+        on1 += log.stage[i].ran && log.stage[i].rank == 1;
+    cr_assert_eq(log.ranks, 2);
+    cr_assert_gt(on1, 0, "the second worker ran stages too");
+    /* the rerun resumes: fig2a alone runs, and the outputs are the serial
+     * run's */
+    cr_assert_eq(rmdir(path), 0);
+    cr_assert_eq(edd_reproduce_spread(&coord, &sc, &o, &t, &log), EDD_OK, "%s", coord.err);
+    int ran = 0;
+    for (int i = 0; i < log.n; i++)
+        ran += log.stage[i].ran;
+    cr_assert_eq(ran, 1, "only fig2a is redone");
+    cr_assert_eq(same_outputs(ref, dir), 1 + 3 * 2 + 2, "fig2a's CSV, three models and their JSON, two sigmas");
+    for (int w = 0; w < 2; w++) {
+        edd_repro_worker_free(f.w[w]);
+        edd_ctx_free(&f.wctx[w]);
+    }
+    tmpdir_remove(ref);
+    tmpdir_remove(dir);
+    edd_ctx_free(&ctx);
+}
+
+/* ---- under mpirun ---- */
+
+/* The edd binary, when it is an MPI build and mpirun is installed; skips
+ * the test, saying so, otherwise. */
+static const char *mpi_edd_or_skip(void)
+{
+    const char *bin = edd_bin_or_skip();
+    if (system("command -v mpirun >/dev/null 2>&1")) {
+        fprintf(stderr, "mpi: SKIPPED, mpirun is not installed (make deps installs openmpi-bin)\n");
+        cr_skip_test("mpirun is not installed (make deps installs openmpi-bin)");
+    }
+    char out[8192];
+    edd_run(out, sizeof out, "reproduce --help");
+    if (!strstr(out, "built with MPI:")) {
+        fprintf(stderr, "mpi: SKIPPED, %s is built without MPI (make MPI=1; make sanitize builds without)\n", bin);
+        cr_skip_test("%s is built without MPI (make MPI=1; make sanitize builds without)", bin);
+    }
+    return bin;
+}
+
+/* Start `edd reproduce --scale smoke` into dir at one thread: alone when
+ * np is 0, else under `mpirun --oversubscribe -np NP`; extra (may be NULL)
+ * is one more option and its value. stdout and stderr go to dir.out and
+ * dir.err. */
+static pid_t start_edd(const char *bin, int np, const char *dir, const char *data, const char *extra,
+                       const char *value)
+{
+    char npv[16], outp[128], errp[128];
+    snprintf(npv, sizeof npv, "%d", np);
+    snprintf(outp, sizeof outp, "%s.out", dir);
+    snprintf(errp, sizeof errp, "%s.err", dir);
+    const char *argv[32];
+    int n = 0;
+    if (np) {
+        argv[n++] = "mpirun";
+        if (geteuid() == 0)
+            argv[n++] = "--allow-run-as-root";
+        argv[n++] = "--oversubscribe";
+        argv[n++] = "-np";
+        argv[n++] = npv;
+        argv[n++] = "-x";
+        argv[n++] = "OMP_NUM_THREADS";
+    }
+    const char *rest[] = {bin, "reproduce", "--scale", "smoke", "--out", dir, "--data-dir", data, "--threads", "1"};
+    for (size_t k = 0; k < sizeof rest / sizeof rest[0]; k++)
+        argv[n++] = rest[k];
+    if (extra) {
+        argv[n++] = extra;
+        argv[n++] = value;
+    }
+    argv[n] = NULL;
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        int fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0666), fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        setenv("OMP_NUM_THREADS", "1", 1);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int finish(pid_t pid)
+{
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+/* The pid of MPI rank `rank` among mpirun's children, or 0. */
+static pid_t rank_pid(pid_t mpirun, int rank)
+{
+    char want[64];
+    snprintf(want, sizeof want, "OMPI_COMM_WORLD_RANK=%d", rank);
+    DIR *d = opendir("/proc");
+    pid_t found = 0;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        pid_t pid = (pid_t)atol(e->d_name);
+        if (pid <= 0)
+            continue;
+        char path[128], *st;
+        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+        if (!(st = slurp(path, NULL)))
+            continue;
+        const char *pp = strstr(st, "\nPPid:");
+        int child = pp && atol(pp + 6) == (long)mpirun;
+        free(st);
+        if (!child)
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+        size_t len;
+        char *env = slurp(path, &len);
+        for (size_t off = 0; env && off < len; off += strlen(env + off) + 1)
+            if (!strcmp(env + off, want))
+                found = pid;
+        free(env);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* The stage rank `rank` is running by the progress in errpath (a stage
+ * started on it and not yet done), into name; the count of stages done
+ * into *ndone. 1 if it runs one. */
+static int running_on(const char *errpath, int rank, char *name, size_t n, int *ndone)
+{
+    char *text = slurp(errpath, NULL);
+    int busy = 0;
+    *ndone = 0;
+    for (char *line = text; line && *line;) {
+        char *nl = strchr(line, '\n'), stage[64];
+        int r;
+        if (!nl)
+            break;
+        *nl = 0;
+        if (sscanf(line, "reproduce: stage %63s started on rank %d", stage, &r) == 2) {
+            if (r == rank) {
+                busy = 1;
+                snprintf(name, n, "%s", stage);
+            }
+        } else if (sscanf(line, "reproduce: stage %63s done in %*f s on rank %d", stage, &r) == 2) {
+            ++*ndone;
+            busy = busy && r != rank; /* a rank runs one stage at a time */
+        }
+        line = nl + 1;
+    }
+    free(text);
+    return busy;
+}
+
+Test(mpi, mpirun_smoke_equals_serial_and_a_killed_rank_resumes)
+{
+    const char *bin = mpi_edd_or_skip();
+    char data[4096], ref[64], d3[64], d2[64], dk[64], path[256];
+    mnist_dir_or_skip(data, sizeof data);
+    if (system("command -v gnuplot >/dev/null 2>&1"))
+        cr_skip_test("gnuplot is not installed (the plots stage needs it)");
+    tmpdir_make(ref, sizeof ref, "mpi_ref");
+    tmpdir_make(d3, sizeof d3, "mpi_np3");
+    tmpdir_make(d2, sizeof d2, "mpi_np2");
+    tmpdir_make(dk, sizeof dk, "mpi_kill");
+    double t0 = edd_now();
+    int status = finish(start_edd(bin, 0, ref, data, NULL, NULL));
+    cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "the serial run: status 0x%x", status);
+    const double serial = edd_now() - t0;
+    /* 3 ranks, then 2: every output the serial run's */
+    t0 = edd_now();
+    status = finish(start_edd(bin, 3, d3, data, NULL, NULL));
+    snprintf(path, sizeof path, "%s.err", d3);
+    cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "mpirun -np 3: status 0x%x, see %s", status, path);
+    const double np3 = edd_now() - t0;
+    const int nfiles = same_outputs(ref, d3);
+    t0 = edd_now();
+    status = finish(start_edd(bin, 2, d2, data, NULL, NULL));
+    snprintf(path, sizeof path, "%s.err", d2);
+    cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "mpirun -np 2: status 0x%x, see %s", status, path);
+    const double np2 = edd_now() - t0;
+    cr_assert_eq(same_outputs(ref, d2), nfiles);
+    snprintf(path, sizeof path, "%s.out", d2);
+    char *json = slurp(path, NULL);
+    cr_assert(json && strstr(json, "\"ranks\":2,") && strstr(json, "\"rank\":1,"), "rank 1 ran stages: %s", json);
+    free(json);
+
+    /* 3 ranks again, rank 1 killed while it runs a stage (at least two
+     * stages done by then), then a rerun on 3 ranks */
+    static const char *const long_stages[] = {"baseline", "teacher", "surrogate_u", "surrogate_d", "distilled",
+                                              "sigma", "fig2b", "fig2c", "fig2d", "fig2e", "security"};
+    pid_t run = start_edd(bin, 3, dk, data, NULL, NULL);
+    snprintf(path, sizeof path, "%s.err", dk);
+    char stage[64] = "";
+    int ndone = 0, killed = 0;
+    while (!killed && waitpid(run, &status, WNOHANG) == 0) {
+        usleep(100000);
+        if (!running_on(path, 1, stage, sizeof stage, &ndone) || ndone < 2)
+            continue;
+        int is_long = 0;
+        for (size_t k = 0; k < sizeof long_stages / sizeof long_stages[0]; k++)
+            is_long |= !strcmp(stage, long_stages[k]);
+        pid_t victim = is_long ? rank_pid(run, 1) : 0;
+        if (!victim)
+            continue;
+        usleep(300000);
+        killed = kill(victim, SIGKILL) == 0;
+    }
+    cr_assert(killed, "rank 1 never ran a long stage after two were done (see %s)", path);
+    status = finish(run);
+    cr_assert(!WIFEXITED(status) || WEXITSTATUS(status), "mpirun ends in failure when a rank is killed");
+    char rel[128];
+    snprintf(rel, sizeof rel, "stages/%s.done", stage);
+    cr_assert(!exists(dk, rel), "stage %s, killed mid-stage, has no manifest", stage);
+    status = finish(start_edd(bin, 3, dk, data, NULL, NULL));
+    cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "the rerun: status 0x%x, see %s", status, path);
+    snprintf(path, sizeof path, "%s.out", dk);
+    json = slurp(path, NULL);
+    char ran[128];
+    snprintf(ran, sizeof ran, "{\"stage\":\"%s\",\"ran\":true", stage);
+    cr_assert(json && strstr(json, ran) && strstr(json, "\"ran\":false"), "the rerun resumes and redoes %s: %s",
+              stage, json);
+    free(json);
+    cr_assert_eq(same_outputs(ref, dk), nfiles);
+    cr_assert_eq(tmp_left(dk), 0, "no temporary file after the rerun");
+    fprintf(stderr, "mpi: smoke at 1 thread per process: serial %.1f s, mpirun -np 3 %.1f s, -np 2 %.1f s; %d "
+            "outputs equal; rank 1 killed in stage %s after %d stages, the rerun on 3 ranks equals the serial run\n",
+            serial, np3, np2, nfiles, stage, ndone);
+    const char *dirs[4] = {ref, d3, d2, dk};
+    for (int k = 0; k < 4; k++) {
+        char f[96];
+        tmpdir_remove(dirs[k]);
+        snprintf(f, sizeof f, "%s.out", dirs[k]);
+        remove(f);
+        snprintf(f, sizeof f, "%s.err", dirs[k]);
+        remove(f);
+    }
+}
+
+Test(mpi, mpirun_failed_stage_names_stage_and_rank)
+{
+    const char *bin = mpi_edd_or_skip();
+    char data[4096], dir[64], path[256];
+    mnist_dir_or_skip(data, sizeof data);
+    tmpdir_make(dir, sizeof dir, "mpi_fail");
+    snprintf(path, sizeof path, "%s/models", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/models/teacher.edd", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    int status = finish(start_edd(bin, 2, dir, data, "--only", "baseline,teacher"));
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "a failed stage: exit 1, not 0x%x", status);
+    char errp[128];
+    snprintf(errp, sizeof errp, "%s.err", dir);
+    char *err = slurp(errp, NULL);
+    cr_assert(err && strstr(err, "edd reproduce: stage teacher failed on rank ") && strstr(err, "teacher.edd"),
+              "the message names the stage, the rank and the file: %s", err);
+    free(err);
+    cr_assert(!exists(dir, "stages/teacher.done") && exists(dir, "stages/baseline.done"));
+    cr_assert_eq(tmp_left(dir), 0, "no half-written output");
+    cr_assert_eq(rmdir(path), 0);
+    status = finish(start_edd(bin, 2, dir, data, "--only", "baseline,teacher"));
+    cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "the rerun: status 0x%x", status);
+    char outp[128];
+    snprintf(outp, sizeof outp, "%s.out", dir);
+    char *json = slurp(outp, NULL);
+    cr_assert(json && strstr(json, "{\"stage\":\"baseline\",\"ran\":false") &&
+                  strstr(json, "{\"stage\":\"teacher\",\"ran\":true"),
+              "the rerun resumes: %s", json);
+    free(json);
+    tmpdir_remove(dir);
+    remove(outp);
+    remove(errp);
+}
+
+/* An edd built without MPI, started by a launcher as one of several
+ * processes, refuses instead of running the stages P times over. */
+Test(mpi, without_mpi_a_launcher_is_refused)
+{
+    char out[8192];
+    edd_run(out, sizeof out, "reproduce --help");
+    if (strstr(out, "built with MPI:"))
+        cr_skip_test("this edd is an MPI build (make sanitize checks the refusal of the build without)");
+    int rc = edd_run(out, sizeof out, "reproduce --scale smoke --out /tmp/edd_mpi_never --dry-run");
+    cr_assert_eq(rc, 0, "--dry-run runs no stage: %s", out);
+    setenv("OMPI_COMM_WORLD_SIZE", "3", 1);
+    rc = edd_run(out, sizeof out, "reproduce --scale smoke --out /tmp/edd_mpi_never");
+    unsetenv("OMPI_COMM_WORLD_SIZE");
+    cr_assert_eq(rc, 2, "%s", out);
+    cr_assert(strstr(out, "one of 3 processes, but this edd is built without MPI"), "%s", out);
+    cr_assert(access("/tmp/edd_mpi_never", F_OK), "nothing written");
+}
