@@ -49,6 +49,8 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 # position-independent.
 $(LIB_OBJ): PIC = -fPIC
 
+.DEFAULT_GOAL := all
+
 # The CLI's objects are compiled for one MPI setting; build/mpi.stamp
 # changes with it, so that switching MPI= rebuilds them.
 $(CLI_OBJ) $(MPI_OBJ): MPIFLAGS = $(MPI_CFLAGS)

@@ -62,7 +62,12 @@ typedef struct {
     const char *force;    /* NULL, or a stage to rerun even if valid (what reads it reruns if its outputs change) */
     const char *only;     /* NULL (every stage), or comma-separated stages: those and what they depend on */
     int quiet;            /* no progress lines on stderr */
+    int seed;             /* the pipeline's seed index K (0 or 1: the single-seed run): every model, attack
+                           * target and PGD start is seeded from K, the test images are the same */
 } edd_repro_opts;
+
+/* The most pipelines `--seeds` runs. */
+#define EDD_REPRO_MAX_SEEDS 32
 
 /* What one call of edd_reproduce did, stage by stage, in run order (over
  * MPI ranks: in the order the stages were settled). */
@@ -77,6 +82,22 @@ typedef struct {
     int ranks;          /* the processes the stages were spread over (1: serial) */
     double seconds;     /* this call */
 } edd_repro_log;
+
+/* `edd reproduce --seeds S` (S >= 2): run the pipelines K = 1..S, each
+ * with o->seed = K into o->out_dir/seed-K (a results folder valid on its
+ * own; seed-1 holds the single-seed run's outputs, bit for bit), logs[K-1]
+ * (may be NULL) recording each; then write the across-seed summary into
+ * o->out_dir: seeds.csv, report.md and plots/ (docs/REPRODUCING.md,
+ * "Seeds"). EDD_ERR_ARG for S outside 2..EDD_REPRO_MAX_SEEDS. */
+edd_status edd_reproduce_seeds(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
+                               edd_repro_log *logs);
+
+/* The summary of edd_reproduce_seeds alone, from the seed folders in
+ * o->out_dir (each run already). */
+edd_status edd_repro_seeds_summary(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds);
+
+/* out_dir/seed-K into dir (4096 bytes). */
+edd_status edd_repro_seed_dir(edd_ctx *ctx, const char *out_dir, int k, char *dir);
 
 /* Number of stages, and stage i's name (0 <= i < count), in run order. */
 int edd_repro_stage_count(void);

@@ -22,7 +22,7 @@
 static const char *help_text(char *buf, size_t n)
 {
     size_t len = (size_t)snprintf(buf, n, "%s",
-          "usage: edd reproduce [--scale smoke|quick|paper] [--out DIR] [--only STAGES] [--force STAGE]\n"
+          "usage: edd reproduce [--scale smoke|quick|paper] [--out DIR] [--only STAGES] [--force STAGE] [--seeds S]\n"
           "                     [--threads N] [--dry-run [--times FILE]]\n\n"
           "Runs the paper's experiments (Section 4) as named stages into DIR: the models, the\n"
           "white-box Figs. 2a-c (with the adaptive attacker beside), the parameter studies\n"
@@ -37,6 +37,9 @@ static const char *help_text(char *buf, size_t n)
           "                         security: the models it attacks, then the security curve);\n"
           "                         a later run without --only resumes from them\n"
           "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change)\n"
+          "  --seeds S              S independent pipelines (default 1), seed K's in DIR/seed-K\n"
+          "                         (seed 1 is the single-seed run), then DIR/report.md, seeds.csv\n"
+          "                         and plots/ with the mean and a 95% interval across seeds\n"
           "  --dry-run              run nothing: print the work, the critical path and the best speed-up\n"
           "                         on 1, 2, 4, 8 and 16 ranks, from each stage's time in DIR's manifests\n"
           "                         or an estimate\n"
@@ -55,9 +58,10 @@ typedef struct {
     edd_repro_opts o;
     int dry_run;
     const char *times;
+    long seeds;
 } repro_args;
 
-enum { O_SCALE = 1, O_OUT, O_FORCE, O_ONLY, O_QUIET, O_DRY_RUN, O_TIMES };
+enum { O_SCALE = 1, O_OUT, O_FORCE, O_ONLY, O_QUIET, O_DRY_RUN, O_TIMES, O_SEEDS };
 
 static int on_opt(void *user, int c, const char *arg)
 {
@@ -70,6 +74,10 @@ static int on_opt(void *user, int c, const char *arg)
     case O_QUIET: a->o.quiet = 1; break;
     case O_DRY_RUN: a->dry_run = 1; break;
     case O_TIMES: a->times = arg; break;
+    case O_SEEDS:
+        if (cli_long("reproduce", "seeds", arg, 1, EDD_REPRO_MAX_SEEDS, &a->seeds))
+            return EXIT_USAGE;
+        break;
     }
     return 0;
 }
@@ -175,6 +183,25 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
     return 0;
 }
 
+/* One pipeline's log as JSON: its seed (with --seeds), ranks, seconds
+ * and stages. */
+static void print_log(int k, int seeds, const edd_repro_log *log)
+{
+    if (seeds > 1)
+        printf("%s{\"seed\":%d,", k ? "," : "", k + 1);
+    if (log->ranks > 1)
+        printf("\"ranks\":%d,", log->ranks);
+    printf("\"seconds\":%.1f,\"stages\":[", log->seconds);
+    for (int i = 0; i < log->n; i++) {
+        printf("%s{\"stage\":\"%s\",\"ran\":%s,", i ? "," : "", log->stage[i].name,
+               log->stage[i].ran ? "true" : "false");
+        if (log->ranks > 1 && log->stage[i].ran)
+            printf("\"rank\":%d,", log->stage[i].rank);
+        printf("\"seconds\":%.1f}", log->stage[i].seconds);
+    }
+    printf("]%s", seeds > 1 ? "}" : "");
+}
+
 int cmd_reproduce(int argc, char **argv)
 {
     static const struct option longopts[] = {{"scale", required_argument, 0, O_SCALE},
@@ -184,11 +211,12 @@ int cmd_reproduce(int argc, char **argv)
                                              {"quiet", no_argument, 0, O_QUIET},
                                              {"dry-run", no_argument, 0, O_DRY_RUN},
                                              {"times", required_argument, 0, O_TIMES},
+                                             {"seeds", required_argument, 0, O_SEEDS},
                                              CLI_DATA_LONGOPTS,
                                              {0, 0, 0, 0}};
     const char *cmd = "reproduce";
     cli_data_opts d = {.data = "mnist"};
-    repro_args a = {.scale = "quick", .o = {.out_dir = NULL}};
+    repro_args a = {.scale = "quick", .o = {.out_dir = NULL}, .seeds = 1};
     char help[4096];
     int rc = cli_parse(cmd, argc, argv, longopts, help_text(help, sizeof help), &d, on_opt, &a);
     if (rc >= 0)
@@ -206,6 +234,10 @@ int cmd_reproduce(int argc, char **argv)
     o.data_name = d.data;
     if (a.times && !a.dry_run)
         return cli_usage(cmd, "--times '%s': only with --dry-run", a.times);
+    if (a.seeds > 1 && a.dry_run)
+        return cli_usage(cmd, "--seeds %ld with --dry-run: the schedule is one pipeline's, expected --seeds 1",
+                         a.seeds);
+    const int seeds = (int)a.seeds;
     int nproc = 0;
 #ifndef EDD_MPI
     if (!a.dry_run && edd_repro_launched(&nproc) && nproc > 1)
@@ -214,8 +246,10 @@ int cmd_reproduce(int argc, char **argv)
 #endif
     edd_ctx ctx;
     edd_repro_scale sc;
-    edd_repro_log log;
+    edd_repro_log *logs = calloc((size_t)seeds, sizeof *logs);
     char dir[4096];
+    if (!logs)
+        return cli_usage(cmd, "--seeds %d: out of memory for the logs", seeds);
     if ((rc = cli_open(cmd, &d, &ctx, 0, 0, NULL)))
         return rc;
     o.data_dir = d.data_dir ? d.data_dir : edd_data_default_dir(d.data, dir, sizeof dir);
@@ -225,26 +259,23 @@ int cmd_reproduce(int argc, char **argv)
         rc = dry_run(cmd, &ctx, &sc, &o, a.times);
 #ifdef EDD_MPI
     else if (!st && edd_repro_launched(&nproc))
-        st = edd_reproduce_mpi(&ctx, &sc, &o, &log, &root);
+        st = edd_reproduce_mpi(&ctx, &sc, &o, seeds, logs, &root);
 #endif
+    else if (!st && seeds > 1)
+        st = edd_reproduce_seeds(&ctx, &sc, &o, seeds, logs);
     else if (!st)
-        st = edd_reproduce(&ctx, &sc, &o, &log);
+        st = edd_reproduce(&ctx, &sc, &o, logs);
     if (st && root)
         rc = cli_fail(cmd, &ctx);
     if (!rc && !a.dry_run && root) {
         printf("{\"scale\":\"%s\",\"out\":\"%s\",", scale, o.out_dir);
-        if (log.ranks > 1)
-            printf("\"ranks\":%d,", log.ranks);
-        printf("\"seconds\":%.1f,\"stages\":[", log.seconds);
-        for (int i = 0; i < log.n; i++) {
-            printf("%s{\"stage\":\"%s\",\"ran\":%s,", i ? "," : "", log.stage[i].name,
-                   log.stage[i].ran ? "true" : "false");
-            if (log.ranks > 1 && log.stage[i].ran)
-                printf("\"rank\":%d,", log.stage[i].rank);
-            printf("\"seconds\":%.1f}", log.stage[i].seconds);
-        }
-        printf("]}\n");
+        if (seeds > 1)
+            printf("\"seeds\":%d,\"runs\":[", seeds);
+        for (int k = 0; k < seeds; k++)
+            print_log(k, seeds, &logs[k]);
+        printf("%s}\n", seeds > 1 ? "]" : "");
     }
+    free(logs);
     edd_ctx_free(&ctx);
     return rc;
 }

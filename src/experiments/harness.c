@@ -134,7 +134,7 @@ edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, cons
         o.gamma = value;
         o.jacobian = adaptive ? EDD_JSMA_PROBS : EDD_JSMA_PROBS_FULL;
         o.quiet = 1;
-        edd_attack_targets(SEED_TARGETS, y, n, 0, EDD_N_REAL, target);
+        edd_attack_targets(repro_seed(r, SEED_TARGETS), y, n, 0, EDD_N_REAL, target);
         st = edd_jsma(ctx, src, x, target, n, &o, adv, ok, NULL);
     } else if (!st) {
         edd_cw_opts o = edd_cw_defaults();
@@ -146,7 +146,7 @@ edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, cons
             o.learning_rate = REPRO_CW_BUDGET_LR;
         }
         o.quiet = 1;
-        edd_attack_targets(SEED_TARGETS, y, n, 0, EDD_N_REAL, target);
+        edd_attack_targets(repro_seed(r, SEED_TARGETS), y, n, 0, EDD_N_REAL, target);
         st = edd_cw_l2(ctx, src, x, target, n, &o, adv, ok);
     }
     double secs = edd_now() - t0;

@@ -220,8 +220,8 @@ static edd_status coordinate(edd_ctx *ctx, const edd_repro_scale *sc, const edd_
     return st;
 }
 
-edd_status edd_reproduce_mpi(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log,
-                             int *root)
+edd_status edd_reproduce_mpi(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
+                             edd_repro_log *logs, int *root)
 {
     int provided = 0, rank = 0, size = 1;
     *root = 1;
@@ -235,11 +235,30 @@ edd_status edd_reproduce_mpi(edd_ctx *ctx, const edd_repro_scale *sc, const edd_
         st = edd_fail(ctx, EDD_ERR_IO, "reproduce: the MPI library gives thread level %d, expected at least "
                       "MPI_THREAD_FUNNELED (%d)", provided, MPI_THREAD_FUNNELED);
     else if (size == 1)
-        st = edd_reproduce(ctx, sc, o, log);
-    else if (rank > 0)
-        serve(ctx, sc, o);
-    else
-        st = coordinate(ctx, sc, o, log, size);
+        st = seeds >= 2 ? edd_reproduce_seeds(ctx, sc, o, seeds, logs) : edd_reproduce(ctx, sc, o, logs);
+    else {
+        /* the pipelines in turn, every rank on the same one; rank 0's status
+         * after each tells the others whether to go on */
+        for (int k = 1; k <= (seeds >= 2 ? seeds : 1); k++) {
+            edd_repro_opts ok = *o;
+            char dir[4096]; /* edd_repro_seed_dir's size */
+            if (seeds >= 2) {
+                st = edd_repro_seed_dir(ctx, o->out_dir, k, dir);
+                ok.out_dir = dir;
+                ok.seed = k;
+            }
+            if (!st && rank > 0)
+                serve(ctx, sc, &ok);
+            else if (!st)
+                st = coordinate(ctx, sc, &ok, &logs[k - 1], size);
+            int32_t s32 = (int32_t)st;
+            MPI_Bcast(&s32, 1, MPI_INT32_T, 0, MPI_COMM_WORLD);
+            if (s32)
+                break;
+        }
+        if (!st && rank == 0 && seeds >= 2)
+            st = edd_repro_seeds_summary(ctx, sc, o, seeds);
+    }
     MPI_Finalize();
     return st;
 }

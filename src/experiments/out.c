@@ -7,6 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+uint64_t repro_seed(const repro *r, uint64_t base)
+{
+    return base + 100u * (uint64_t)(r->o->seed > 1 ? r->o->seed - 1 : 0);
+}
+
 int repro_on_mnist(const repro *r) { return !r->o->data_name || !strcmp(r->o->data_name, "mnist"); }
 
 const char *repro_data_title(const repro *r) { return repro_on_mnist(r) ? "MNIST" : "Fashion-MNIST"; }

@@ -425,3 +425,51 @@ edd_status repro_plot_security(repro *r)
     free(w);
     return st;
 }
+
+edd_status repro_plot_bands(repro *r, const char *name, const char *title, const char *xlabel, const char *ylabel,
+                            const repro_band *b, int n)
+{
+    char gp_rel[256], png_rel[256], gp[EDD_PATH_MAX], png[EDD_PATH_MAX];
+    snprintf(gp_rel, sizeof gp_rel, "plots/%s.gp", name);
+    snprintf(png_rel, sizeof png_rel, "plots/%s.png", name);
+    edd_status st = repro_path(r, gp_rel, gp);
+    if (!st)
+        st = repro_path(r, png_rel, png);
+    if (!st && strpbrk(png, "'\"\\$`"))
+        st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
+    if (st)
+        return st;
+    edd_buf s = {0}, cmd = {0};
+    edd_buf_printf(&s, "# %s - drawn by edd reproduce --seeds from seeds.csv; re-render with: gnuplot %s.gp\n"
+                       "if (!exists(\"outfile\")) outfile = '%s.png'\n"
+                       "set terminal pngcairo size 860,560 font ',10'\nset output outfile\n",
+                   name, name, name);
+    /* one data block per series, in order of first appearance */
+    int nseries = 0;
+    for (int i = 0; i < n; i++) {
+        int first = 1;
+        for (int j = 0; j < i && first; j++)
+            first = strcmp(b[j].series, b[i].series) != 0;
+        if (!first)
+            continue;
+        edd_buf_printf(&s, "$s%d << EOD\n", nseries);
+        for (int j = i; j < n; j++)
+            if (!strcmp(b[j].series, b[i].series))
+                edd_buf_printf(&s, "%g %g %g %g\n", b[j].x, b[j].mean, fmax(0.0, b[j].lo), fmin(1.0, b[j].hi));
+        edd_buf_printf(&s, "EOD\n");
+        edd_buf_printf(&cmd, "%s$s%d u 1:2:3:4 w yerrorlines lw 1.5 t '%s'", nseries ? ", " : "plot ", nseries,
+                       b[i].series);
+        nseries++;
+    }
+    edd_buf_printf(&s, "set title '%s'\nset xlabel '%s'\nset ylabel '%s'\nset yrange [0:1]\nset grid\n"
+                       "set key below horizontal font ',8'\n%s\n",
+                   title, xlabel, ylabel, nseries ? cmd.s : "unset key\nplot 2 notitle");
+    st = repro_write_text(r, gp_rel, &s);
+    if (!st)
+        st = run_gnuplot(r, name, gp, png);
+    if (!st)
+        st = repro_output(r, png_rel);
+    edd_buf_free(&s);
+    edd_buf_free(&cmd);
+    return st;
+}

@@ -161,6 +161,11 @@ int repro_stage_summary(int i);
 /* 1 when out_dir/rel exists: a summary stage draws the outputs present. */
 int repro_have(const repro *r, const char *rel);
 
+/* The seed of the pipeline's copy of base (a SEED_* constant): base for
+ * the single-seed run and seed 1 of --seeds, base + 100 (K - 1) for seed
+ * K, so that no two pipelines share a model, target or PGD seed. */
+uint64_t repro_seed(const repro *r, uint64_t base);
+
 /* 1 when the run is on MNIST, the paper's data (the only dataset with
  * the paper's numbers beside ours); 0 on Fashion-MNIST. */
 int repro_on_mnist(const repro *r);
@@ -190,6 +195,12 @@ typedef struct {
 
 /* ---- csv.c ---- */
 
+/* seeds.csv (seeds.c): one row per figure point (or security row) and
+ * rate: the mean over the seeds, the 95% t interval across seeds, and the
+ * pooled Wilson interval. */
+#define REPRO_SEEDS_HEADER                                                                                     \
+    "figure,source,target,attack,setting,value,variant,seeds,n,rate,mean,t_lo,t_hi,pooled_lo,pooled_hi"
+
 /* Write rows as a CSV (REPRO_CSV_HEADER first) to out_dir/rel, registered. */
 edd_status repro_rows_write(repro *r, const char *rel, const repro_row *rows, int n);
 
@@ -214,6 +225,18 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel);
  * script beside it), both registered: robust accuracy under the worst case
  * against eps, with intervals, for the baseline and the distilled model. */
 edd_status repro_plot_security(repro *r);
+
+/* One point of an across-seed plot: series name, x, and the mean with its
+ * interval. */
+typedef struct {
+    char series[96];
+    double x, mean, lo, hi;
+} repro_band;
+
+/* plots/NAME.png (and its .gp): one line with error bars per series of
+ * b (n points, a series' points in x order), y in [0, 1]. */
+edd_status repro_plot_bands(repro *r, const char *name, const char *title, const char *xlabel, const char *ylabel,
+                            const repro_band *b, int n);
 
 /* ---- report.c ---- */
 

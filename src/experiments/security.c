@@ -60,7 +60,7 @@ static edd_status sec_pgd(repro *r, const edd_cnn *m, float eps, edd_attack_loss
     o.steps = r->sc->pgd_steps;
     o.restarts = white ? r->sc->pgd_restarts : 1;
     o.loss = loss;
-    o.seed = SEED_PGD;
+    o.seed = repro_seed(r, SEED_PGD);
     o.quiet = 1;
     o.early_stop = white;
     return edd_pgd(r->ctx, m, r->test.x, r->test.y, n, &o, adv);
@@ -90,7 +90,7 @@ static edd_status sec_noise(repro *r, const edd_cnn *m, float eps, size_t n, flo
     for (int d = 0; !st && d < REPRO_SEC_NOISE; d++) {
         #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < n; i++) {
-            uint64_t key = edd_rng_key(SEED_PGD, 0x5EC000u + (uint64_t)d, i);
+            uint64_t key = edd_rng_key(repro_seed(r, SEED_PGD), 0x5EC000u + (uint64_t)d, i);
             const float *x = r->test.x + i * EDD_IMG_SIZE;
             float *a = buf + i * EDD_IMG_SIZE;
             for (int j = 0; j < EDD_IMG_SIZE; j++) {

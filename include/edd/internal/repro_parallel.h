@@ -75,10 +75,12 @@ int edd_repro_launched(int *size);
 /* `edd reproduce` under an MPI launcher: with one rank, edd_reproduce;
  * with P ranks, rank 0 coordinates (edd_reproduce_spread over the P ranks,
  * itself one of them through a thread of its own) and every other rank
- * runs what it is handed until rank 0 says stop. *root gets 1 on rank 0,
- * the rank whose status and log are the run's. Initialises and finalises
- * MPI. */
-edd_status edd_reproduce_mpi(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log,
-                             int *root);
+ * runs what it is handed until rank 0 says stop. With seeds >= 2, the
+ * pipelines of edd_reproduce_seeds one after the other, each spread so,
+ * then rank 0 writes the summary; logs has one log per pipeline. *root
+ * gets 1 on rank 0, the rank whose status and logs are the run's.
+ * Initialises and finalises MPI. */
+edd_status edd_reproduce_mpi(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
+                             edd_repro_log *logs, int *root);
 
 #endif

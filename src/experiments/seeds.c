@@ -1,0 +1,546 @@
+/* seeds.c - `edd reproduce --seeds S` (issue 14): S independent pipelines,
+ * seed K's in out_dir/seed-K (each a whole results folder, valid on its
+ * own, its models and attack targets seeded from K), then the across-seed
+ * summary in out_dir: seeds.csv, report.md and plots/.
+ *
+ * One training run is not a result: two models of the same recipe differ
+ * by more than the Wilson interval of their test images says. So every
+ * rate gets, over the S seeds,
+ *   the mean;
+ *   the 95% interval across seeds: mean +- t(0.975, S-1) s / sqrt(S), s the
+ *   sample standard deviation (Student t: the spread of training runs);
+ *   the pooled Wilson interval of all S n attacked images (the spread of
+ *   the test images alone), beside it.
+ * A conclusion holds across seeds when the t interval of its per-seed
+ * difference excludes zero on its side. */
+#include "repro.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* t(0.975, df) for df = 1..30; above, t ~ z + (z^3 + z) / (4 df). */
+static double t975(int df)
+{
+    static const double t[31] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                 2.201, 2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080,
+                                 2.074, 2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+    return df <= 30 ? t[df] : 1.959964 + 2.3704 / df;
+}
+
+typedef struct {
+    double mean, lo, hi;
+} seed_stat;
+
+/* The mean of v[0..s-1] and its 95% t interval across seeds (s >= 2). */
+static seed_stat stat_t(const double *v, int s)
+{
+    double m = 0.0, ss = 0.0;
+    for (int k = 0; k < s; k++)
+        m += v[k];
+    m /= s;
+    for (int k = 0; k < s; k++)
+        ss += (v[k] - m) * (v[k] - m);
+    double h = t975(s - 1) * sqrt(ss / (s - 1)) / sqrt((double)s);
+    return (seed_stat){m, m - h, m + h};
+}
+
+/* The rates of a figure row that the summary carries across seeds. */
+enum { R_MIS, R_REC, R_DET, R_ACC, R_FP, R_COUNT };
+static const char *const rate_names[R_COUNT] = {"misclassified", "recovered", "detected", "clean_accuracy",
+                                                "false_positives"};
+
+static double rate_of(const repro_row *w, int rate)
+{
+    switch (rate) {
+    case R_MIS: return w->misclassified;
+    case R_REC: return w->recovered;
+    case R_DET: return w->detected;
+    case R_ACC: return w->clean_accuracy;
+    default: return w->false_positives;
+    }
+}
+
+/* The figure CSVs a seed folder may hold, in report order. */
+static const char *const fig_csvs[] = {"fig2a_fgm.csv", "fig2b_jsma.csv", "fig2c_cw.csv",  "fig2d_alpha.csv",
+                                       "fig2e_passes.csv", "fig3a_fgm.csv", "fig3b_fgm.csv", "fig3c_jsma.csv",
+                                       "fig3d_jsma.csv", "fig3e_cw.csv", "fig3f_cw.csv"};
+#define N_FIGS (sizeof fig_csvs / sizeof fig_csvs[0])
+
+/* What the summary reads: each seed's run state (for its folder), and per
+ * seed the rows of every figure CSV present in seed 1's folder and of its
+ * security.csv. */
+typedef struct {
+    edd_ctx *ctx;
+    int s;
+    edd_repro_opts o[EDD_REPRO_MAX_SEEDS];
+    char dir[EDD_REPRO_MAX_SEEDS][EDD_PATH_MAX];
+    repro r[EDD_REPRO_MAX_SEEDS];
+    repro_row *fig[N_FIGS][EDD_REPRO_MAX_SEEDS];
+    int nfig[N_FIGS];
+    repro_sec_row *sec[EDD_REPRO_MAX_SEEDS];
+    int nsec;
+} seeds_run;
+
+edd_status edd_repro_seed_dir(edd_ctx *ctx, const char *out_dir, int k, char *dir)
+{
+    char rel[32];
+    snprintf(rel, sizeof rel, "seed-%d", k);
+    return edd_path_join(ctx, dir, EDD_PATH_MAX, out_dir, rel);
+}
+
+/* Two rows name the same point (all but the rates). */
+static int same_point(const repro_row *a, const repro_row *b)
+{
+    return !strcmp(a->figure, b->figure) && !strcmp(a->source, b->source) && !strcmp(a->target, b->target) &&
+           !strcmp(a->attack, b->attack) && !strcmp(a->setting, b->setting) && a->value == b->value &&
+           !strcmp(a->variant, b->variant) && a->n == b->n;
+}
+
+/* Load every seed's rows of the CSVs present in seed 1's folder; the
+ * seeds must hold the same points in the same order. */
+static edd_status seeds_load(seeds_run *w)
+{
+    edd_status st = EDD_OK;
+    for (size_t f = 0; !st && f < N_FIGS; f++) {
+        if (!repro_have(&w->r[0], fig_csvs[f]))
+            continue;
+        for (int k = 0; !st && k < w->s; k++) {
+            int n = 0;
+            st = repro_rows_read(&w->r[k], fig_csvs[f], &w->fig[f][k], &n);
+            if (!st && k == 0)
+                w->nfig[f] = n;
+            if (!st && n != w->nfig[f])
+                st = edd_fail(w->ctx, EDD_ERR_FORMAT, "%s/%s: %d rows, expected %d as in seed 1's", w->dir[k],
+                              fig_csvs[f], n, w->nfig[f]);
+            for (int i = 0; !st && k > 0 && i < n; i++)
+                if (!same_point(&w->fig[f][k][i], &w->fig[f][0][i]))
+                    st = edd_fail(w->ctx, EDD_ERR_FORMAT, "%s/%s row %d: not seed 1's point (%s %s %s=%g %s)",
+                                  w->dir[k], fig_csvs[f], i + 1, w->fig[f][0][i].target, w->fig[f][0][i].attack,
+                                  w->fig[f][0][i].setting, w->fig[f][0][i].value, w->fig[f][0][i].variant);
+        }
+    }
+    if (st || !repro_have(&w->r[0], "security.csv"))
+        return st;
+    for (int k = 0; !st && k < w->s; k++) {
+        int n = 0;
+        st = repro_sec_read(&w->r[k], "security.csv", &w->sec[k], &n);
+        if (!st && k == 0)
+            w->nsec = n;
+        if (!st && n != w->nsec)
+            st = edd_fail(w->ctx, EDD_ERR_FORMAT, "%s/security.csv: %d rows, expected %d as in seed 1's", w->dir[k],
+                          n, w->nsec);
+        for (int i = 0; !st && k > 0 && i < n; i++)
+            if (strcmp(w->sec[k][i].model, w->sec[0][i].model) || strcmp(w->sec[k][i].attack, w->sec[0][i].attack) ||
+                w->sec[k][i].eps != w->sec[0][i].eps || w->sec[k][i].n != w->sec[0][i].n)
+                st = edd_fail(w->ctx, EDD_ERR_FORMAT, "%s/security.csv row %d: not seed 1's point (%s %s eps %g)",
+                              w->dir[k], i + 1, w->sec[0][i].model, w->sec[0][i].attack, w->sec[0][i].eps);
+    }
+    return st;
+}
+
+/* The across-seed statistics of figure f's row i for rate (and the pooled
+ * Wilson interval, over s n images). */
+static seed_stat fig_stat(const seeds_run *w, size_t f, int i, int rate, double *wlo, double *whi)
+{
+    double v[EDD_REPRO_MAX_SEEDS];
+    for (int k = 0; k < w->s; k++)
+        v[k] = rate_of(&w->fig[f][k][i], rate);
+    seed_stat t = stat_t(v, w->s);
+    repro_wilson(fmin(1.0, fmax(0.0, t.mean)), w->fig[f][0][i].n * (size_t)w->s, wlo, whi);
+    return t;
+}
+
+static seed_stat sec_stat(const seeds_run *w, int i, double *wlo, double *whi)
+{
+    double v[EDD_REPRO_MAX_SEEDS];
+    for (int k = 0; k < w->s; k++)
+        v[k] = w->sec[k][i].robust;
+    seed_stat t = stat_t(v, w->s);
+    repro_wilson(fmin(1.0, fmax(0.0, t.mean)), w->sec[0][i].n * (size_t)w->s, wlo, whi);
+    return t;
+}
+
+/* seeds.csv: one row per point and rate. */
+static edd_status write_seeds_csv(seeds_run *w, repro *top)
+{
+    edd_buf t = {0};
+    edd_buf_printf(&t, "%s\n", REPRO_SEEDS_HEADER);
+    for (size_t f = 0; f < N_FIGS; f++)
+        for (int i = 0; i < w->nfig[f]; i++) {
+            const repro_row *p = &w->fig[f][0][i];
+            for (int rate = 0; rate < R_COUNT; rate++) {
+                double lo, hi;
+                seed_stat s = fig_stat(w, f, i, rate, &lo, &hi);
+                edd_buf_printf(&t, "%s,%s,%s,%s,%s,%g,%s,%d,%zu,%s,%.6f,%.6f,%.6f,%.6f,%.6f\n", p->figure, p->source,
+                               p->target, p->attack, p->setting, p->value, p->variant, w->s, p->n, rate_names[rate],
+                               s.mean, s.lo, s.hi, lo, hi);
+            }
+        }
+    for (int i = 0; i < w->nsec; i++) {
+        const repro_sec_row *p = &w->sec[0][i];
+        double lo, hi;
+        seed_stat s = sec_stat(w, i, &lo, &hi);
+        edd_buf_printf(&t, "security,%s,%s,%s,eps,%g,-,%d,%zu,robust_accuracy,%.6f,%.6f,%.6f,%.6f,%.6f\n", p->model,
+                       p->model, p->attack, p->eps, w->s, p->n, s.mean, s.lo, s.hi, lo, hi);
+    }
+    top->nout = 0; /* the summary has no manifest: nothing to register */
+    edd_status st = repro_write_text(top, "seeds.csv", &t);
+    edd_buf_free(&t);
+    return st;
+}
+
+/* Index of the row of figure f with these source, target, variant and
+ * value, or -1. */
+static int find_point(const seeds_run *w, size_t f, const char *source, const char *target, const char *variant,
+                      double value)
+{
+    for (int i = 0; i < w->nfig[f]; i++) {
+        const repro_row *p = &w->fig[f][0][i];
+        if (!strcmp(p->source, source) && !strcmp(p->target, target) && !strcmp(p->variant, variant) &&
+            fabs(p->value - value) < 1e-9)
+            return i;
+    }
+    return -1;
+}
+
+static int fig_index(const char *csv)
+{
+    for (size_t f = 0; f < N_FIGS; f++)
+        if (!strcmp(fig_csvs[f], csv))
+            return (int)f;
+    return -1;
+}
+
+/* A claim of the single-seed report: point a is misclassified more often
+ * than point b. */
+typedef struct {
+    const char *csv_a, *source_a, *target_a, *variant_a;
+    const char *csv_b, *source_b, *target_b, *variant_b;
+    int attack; /* its value is the headline setting of this att_kind */
+    const char *claim;
+} seed_claim;
+
+static const seed_claim claims[] = {
+    {"fig2a_fgm.csv", "baseline", "baseline", "paper", "fig2a_fgm.csv", "distilled", "distilled", "paper", ATT_FGM,
+     "the distilled model is misclassified less often than the baseline under the paper's white-box FGM"},
+    {"fig2b_jsma.csv", "baseline", "baseline", "paper", "fig2b_jsma.csv", "distilled", "distilled", "paper", ATT_JSMA,
+     "the distilled model is misclassified less often than the baseline under the paper's white-box JSMA"},
+    {"fig2c_cw.csv", "baseline", "baseline", "paper", "fig2c_cw.csv", "distilled", "distilled", "paper", ATT_CW,
+     "the distilled model is misclassified less often than the baseline under the paper's white-box CW"},
+    {"fig2a_fgm.csv", "distilled", "distilled", "adaptive", "fig2a_fgm.csv", "distilled", "distilled", "paper",
+     ATT_FGM, "the adaptive FGM (loss over the real classes) breaks more of the distilled model than the paper's "
+              "FGM: gradient masking"},
+    {"fig3b_fgm.csv", "surrogate_u", "distilled", "paper", "fig2a_fgm.csv", "distilled", "distilled", "paper",
+     ATT_FGM, "FGM transferred from the undefended surrogate breaks more of the distilled model than white-box FGM: "
+              "gradient masking"},
+};
+
+/* One claim: the per-seed differences a - b, their t interval, and the
+ * verdict. Claims whose figures are absent are left out. */
+static void claim_line(const seeds_run *w, edd_buf *t, const seed_claim *c)
+{
+    int fa = fig_index(c->csv_a), fb = fig_index(c->csv_b);
+    double value = repro_paper_attack((att_kind)c->attack)->setting;
+    int ia = fa < 0 || !w->nfig[fa] ? -1 : find_point(w, (size_t)fa, c->source_a, c->target_a, c->variant_a, value);
+    int ib = fb < 0 || !w->nfig[fb] ? -1 : find_point(w, (size_t)fb, c->source_b, c->target_b, c->variant_b, value);
+    if (ia < 0 || ib < 0)
+        return;
+    double d[EDD_REPRO_MAX_SEEDS];
+    int agree = 0;
+    for (int k = 0; k < w->s; k++) {
+        d[k] = w->fig[fa][k][ia].misclassified - w->fig[fb][k][ib].misclassified;
+        agree += d[k] > 0;
+    }
+    seed_stat s = stat_t(d, w->s);
+    edd_buf_printf(t, "- %s, at %s %g: **%s**. The difference in misclassified rate is %+.1f points (95%% across "
+                      "seeds %+.1f to %+.1f); %d of %d seeds agree.\n",
+                   c->claim, w->fig[fa][0][ia].setting, value,
+                   s.lo > 0 ? "holds across seeds" : "does not hold across seeds", 100 * s.mean, 100 * s.lo,
+                   100 * s.hi, agree, w->s);
+}
+
+/* The security claim: at each eps, the distilled model keeps more images
+ * robust under the worst case than the baseline. */
+static void security_claims(const seeds_run *w, edd_buf *t)
+{
+    for (int i = 0; i < w->nsec; i++) {
+        const repro_sec_row *p = &w->sec[0][i];
+        if (strcmp(p->model, "distilled") || strcmp(p->attack, "worst-case"))
+            continue;
+        int j = -1;
+        for (int q = 0; q < w->nsec && j < 0; q++)
+            if (!strcmp(w->sec[0][q].model, "baseline") && !strcmp(w->sec[0][q].attack, "worst-case") &&
+                w->sec[0][q].eps == p->eps)
+                j = q;
+        if (j < 0)
+            continue;
+        double d[EDD_REPRO_MAX_SEEDS];
+        int agree = 0;
+        for (int k = 0; k < w->s; k++) {
+            d[k] = w->sec[k][i].robust - w->sec[k][j].robust;
+            agree += d[k] > 0;
+        }
+        seed_stat s = stat_t(d, w->s);
+        edd_buf_printf(t, "- the distilled model keeps more images robust than the baseline under the worst case at "
+                          "eps %g: **%s**. The difference in robust accuracy is %+.1f points (95%% across seeds %+.1f "
+                          "to %+.1f); %d of %d seeds agree.\n",
+                       p->eps, s.lo > 0 ? "holds across seeds" : "does not hold across seeds", 100 * s.mean,
+                       100 * s.lo, 100 * s.hi, agree, w->s);
+    }
+}
+
+/* Split a headline.csv line (newline removed) at its commas into fld;
+ * the number of fields. */
+static int split_fields(char *line, char **fld, int max)
+{
+    int n = 0;
+    for (char *p = line; n < max;) {
+        fld[n++] = p;
+        p = strchr(p, ',');
+        if (!p)
+            return n;
+        *p++ = 0;
+    }
+    return max + 1;
+}
+
+/* The headline table: each seed's headline.csv (metric, model, attack,
+ * setting, n, paper, ours), row by row, the seeds' "ours" across seeds. */
+static edd_status headline_table(seeds_run *w, edd_buf *t)
+{
+    char line[EDD_REPRO_MAX_SEEDS][512], path[EDD_PATH_MAX];
+    FILE *f[EDD_REPRO_MAX_SEEDS] = {0};
+    edd_status st = EDD_OK;
+    for (int k = 0; !st && k < w->s; k++) {
+        st = repro_path(&w->r[k], "headline.csv", path);
+        if (!st && !(f[k] = fopen(path, "r")))
+            st = edd_fail(w->ctx, EDD_ERR_IO, "%s: cannot open, expected the headline stage's output", path);
+        if (!st && (!fgets(line[k], sizeof line[k], f[k]) || strcmp(line[k], REPRO_HEADLINE_HEADER "\n")))
+            st = edd_fail(w->ctx, EDD_ERR_FORMAT, "%s: first line is not '%s'", path, REPRO_HEADLINE_HEADER);
+    }
+    if (!st)
+        edd_buf_printf(t, "## Headline (Section 4.2)\n\n| metric | model | attack | setting | n | seeds | paper (%%) | "
+                          "mean (%%) | 95%% across seeds (t) | pooled Wilson |\n|---|---|---|---|---:|---:|---:|---:|"
+                          "---:|---:|\n");
+    for (int row = 2; !st; row++) {
+        char *fld[EDD_REPRO_MAX_SEEDS][7];
+        double v[EDD_REPRO_MAX_SEEDS];
+        int got = 0;
+        for (int k = 0; !st && k < w->s; k++) {
+            if (!fgets(line[k], sizeof line[k], f[k]))
+                continue;
+            got++;
+            line[k][strcspn(line[k], "\n")] = 0;
+            char *end = NULL;
+            int n = split_fields(line[k], fld[k], 7);
+            if (n == 7)
+                v[k] = strtod(fld[k][6], &end) / 100.0;
+            if (n != 7 || !*fld[k][6] || *end)
+                st = edd_fail(w->ctx, EDD_ERR_FORMAT, "%s/headline.csv:%d: %d fields or a bad number, expected 7 "
+                              "fields ending with ours", w->dir[k], row, n);
+            else if (k > 0 && (strcmp(fld[k][0], fld[0][0]) || strcmp(fld[k][1], fld[0][1]) ||
+                               strcmp(fld[k][3], fld[0][3])))
+                st = edd_fail(w->ctx, EDD_ERR_FORMAT, "%s/headline.csv:%d: %s %s %s, expected seed 1's %s %s %s",
+                              w->dir[k], row, fld[k][0], fld[k][1], fld[k][3], fld[0][0], fld[0][1], fld[0][3]);
+        }
+        if (!st && got && got != w->s)
+            st = edd_fail(w->ctx, EDD_ERR_FORMAT, "headline.csv: row %d in %d of %d seeds, expected the same rows in "
+                          "every seed", row, got, w->s);
+        if (st || !got)
+            break;
+        seed_stat s = stat_t(v, w->s);
+        double lo, hi;
+        repro_wilson(fmin(1.0, fmax(0.0, s.mean)), strtoull(fld[0][4], NULL, 10) * (size_t)w->s, &lo, &hi);
+        edd_buf_printf(t, "| %s | %s | %s | %s | %s | %d | %s | %.2f | %.2f-%.2f | %.2f-%.2f |\n", fld[0][0],
+                       fld[0][1], fld[0][2], fld[0][3], fld[0][4], w->s, fld[0][5], 100 * s.mean, 100 * s.lo,
+                       100 * s.hi, 100 * lo, 100 * hi);
+    }
+    for (int k = 0; k < w->s; k++)
+        if (f[k])
+            fclose(f[k]);
+    if (!st)
+        edd_buf_printf(t, "\n");
+    return st;
+}
+
+/* report.md of the summary. */
+static edd_status write_report(seeds_run *w, repro *top)
+{
+    edd_buf t = {0};
+    edd_buf_printf(&t, "# Extending Defensive Distillation: reproduction report, %d seeds\n\n"
+                       "Papernot and McDaniel (2017), re-run on %s by `edd reproduce --scale %s --seeds %d`. Each seed "
+                       "K is a whole pipeline in `seed-K/`, with its own report.md: every model, the attack targets "
+                       "and the PGD starts are seeded from K (seed 1 is the single-seed run, bit for bit); the test "
+                       "images are the same. Every rate below is the mean over the seeds, with two intervals: **t**, "
+                       "95%% across seeds (Student t, %d degrees of freedom: the spread of training runs), and the "
+                       "**pooled Wilson** interval over all attacked images of every seed (the spread of test images "
+                       "alone). Where the two differ, the training run is what moves the result.\n\n",
+                   w->s, repro_data_title(top), top->sc->name, w->s, w->s - 1);
+    edd_status st = repro_have(&w->r[0], "headline.csv") ? headline_table(w, &t) : EDD_OK;
+    if (!st) {
+        edd_buf_printf(&t, "## Which conclusions hold across seeds\n\nEach single-seed claim below is tested on its "
+                           "per-seed difference: it holds across seeds when the difference's 95%% t interval excludes "
+                           "zero on its side.\n\n");
+        for (size_t c = 0; c < sizeof claims / sizeof claims[0]; c++)
+            claim_line(w, &t, &claims[c]);
+        security_claims(w, &t);
+        edd_buf_printf(&t, "\n");
+    }
+    if (!st && w->nsec) {
+        edd_buf_printf(&t, "## Security curve across seeds\n\nRobust accuracy under the worst case per image "
+                           "(docs/ATTACKS.md), %%.\n\n| model | eps | mean | 95%% across seeds (t) | pooled Wilson |\n"
+                           "|---|---:|---:|---:|---:|\n");
+        for (int i = 0; i < w->nsec; i++) {
+            const repro_sec_row *p = &w->sec[0][i];
+            if (strcmp(p->attack, "worst-case"))
+                continue;
+            double lo, hi;
+            seed_stat s = sec_stat(w, i, &lo, &hi);
+            edd_buf_printf(&t, "| %s | %g | %.1f | %.1f-%.1f | %.1f-%.1f |\n", p->model, p->eps, 100 * s.mean,
+                           100 * s.lo, 100 * s.hi, 100 * lo, 100 * hi);
+        }
+        edd_buf_printf(&t, "\n![security curve across seeds](plots/security.png)\n\n");
+    }
+    for (size_t f = 0; !st && f < N_FIGS; f++) {
+        if (!w->nfig[f])
+            continue;
+        edd_buf_printf(&t, "## %s\n\n![%s across seeds](plots/%s.png)\n\n| source | target | variant | setting | "
+                           "misclassified (%%) | 95%% across seeds (t) | pooled Wilson | recovered (%%) | detected (%%) "
+                           "|\n|---|---|---|---:|---:|---:|---:|---:|---:|\n",
+                       fig_csvs[f], w->fig[f][0][0].figure, w->fig[f][0][0].figure);
+        for (int i = 0; i < w->nfig[f]; i++) {
+            const repro_row *p = &w->fig[f][0][i];
+            double lo, hi, l2, h2;
+            seed_stat m = fig_stat(w, f, i, R_MIS, &lo, &hi), rec = fig_stat(w, f, i, R_REC, &l2, &h2),
+                      det = fig_stat(w, f, i, R_DET, &l2, &h2);
+            edd_buf_printf(&t, "| %s | %s | %s | %s=%g | %.1f | %.1f-%.1f | %.1f-%.1f | %.1f | %.1f |\n", p->source,
+                           p->target, p->variant, p->setting, p->value, 100 * m.mean, 100 * m.lo, 100 * m.hi, 100 * lo,
+                           100 * hi, 100 * rec.mean, 100 * det.mean);
+        }
+        edd_buf_printf(&t, "\n");
+    }
+    top->nout = 0;
+    if (!st)
+        st = repro_write_text(top, "report.md", &t);
+    edd_buf_free(&t);
+    return st;
+}
+
+/* The across-seed plots: per figure, the mean misclassified rate against
+ * its setting with the t interval as error bars, one line per source,
+ * target and variant; the security curve likewise. */
+static edd_status write_plots(seeds_run *w, repro *top)
+{
+    edd_status st = EDD_OK;
+    for (size_t f = 0; !st && f < N_FIGS; f++) {
+        if (!w->nfig[f])
+            continue;
+        repro_band *b = calloc((size_t)w->nfig[f], sizeof *b);
+        if (!b)
+            return edd_fail(w->ctx, EDD_ERR_NOMEM, "seeds: out of memory for the plot of %s", fig_csvs[f]);
+        for (int i = 0; i < w->nfig[f]; i++) {
+            const repro_row *p = &w->fig[f][0][i];
+            double lo, hi;
+            seed_stat s = fig_stat(w, f, i, R_MIS, &lo, &hi);
+            snprintf(b[i].series, sizeof b[i].series, "%s to %s, %s", p->source, p->target, p->variant);
+            b[i].x = p->value;
+            b[i].mean = s.mean, b[i].lo = s.lo, b[i].hi = s.hi;
+        }
+        char title[128];
+        snprintf(title, sizeof title, "%s: misclassified, mean of %d seeds, 95%% t interval", w->fig[f][0][0].figure,
+                 w->s);
+        top->nout = 0;
+        st = repro_plot_bands(top, w->fig[f][0][0].figure, title, w->fig[f][0][0].setting, "misclassified", b,
+                              w->nfig[f]);
+        free(b);
+    }
+    if (st || !w->nsec)
+        return st;
+    repro_band *b = calloc((size_t)w->nsec, sizeof *b);
+    int n = 0;
+    if (!b)
+        return edd_fail(w->ctx, EDD_ERR_NOMEM, "seeds: out of memory for the security plot");
+    for (int i = 0; i < w->nsec; i++) {
+        const repro_sec_row *p = &w->sec[0][i];
+        if (strcmp(p->attack, "worst-case"))
+            continue;
+        double lo, hi;
+        seed_stat s = sec_stat(w, i, &lo, &hi);
+        snprintf(b[n].series, sizeof b[n].series, "%s, worst case", p->model);
+        b[n].x = p->eps;
+        b[n].mean = s.mean, b[n].lo = s.lo, b[n].hi = s.hi;
+        n++;
+    }
+    char title[128];
+    snprintf(title, sizeof title, "security curve: robust accuracy, mean of %d seeds, 95%% t interval", w->s);
+    top->nout = 0;
+    st = repro_plot_bands(top, "security", title, "eps", "robust accuracy", b, n);
+    free(b);
+    return st;
+}
+
+edd_status edd_repro_seeds_summary(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int s)
+{
+    if (s < 2 || s > EDD_REPRO_MAX_SEEDS)
+        return edd_fail(ctx, EDD_ERR_ARG, "--seeds %d: expected 2..%d", s, EDD_REPRO_MAX_SEEDS);
+    seeds_run *w = calloc(1, sizeof *w);
+    if (!w)
+        return edd_fail(ctx, EDD_ERR_NOMEM, "seeds: out of memory for the summary of %d seeds", s);
+    w->ctx = ctx;
+    w->s = s;
+    edd_status st = EDD_OK;
+    for (int k = 0; !st && k < s; k++) {
+        st = edd_repro_seed_dir(ctx, o->out_dir, k + 1, w->dir[k]);
+        w->o[k] = *o;
+        w->o[k].out_dir = w->dir[k];
+        w->r[k] = (repro){.ctx = ctx, .sc = sc, .o = &w->o[k]};
+    }
+    repro top = {.ctx = ctx, .sc = sc, .o = o};
+    char plots[EDD_PATH_MAX];
+    if (!st)
+        st = repro_path(&top, "plots", plots);
+    if (!st && mkdir(plots, 0777) && errno != EEXIST)
+        st = edd_fail(ctx, EDD_ERR_IO, "%s: cannot create the folder (%s)", plots, strerror(errno));
+    if (!st)
+        st = seeds_load(w);
+    if (!st)
+        st = write_seeds_csv(w, &top);
+    if (!st)
+        st = write_report(w, &top);
+    if (!st)
+        st = write_plots(w, &top);
+    for (int k = 0; k < s; k++) {
+        for (size_t f = 0; f < N_FIGS; f++)
+            free(w->fig[f][k]);
+        free(w->sec[k]);
+    }
+    free(w);
+    return st;
+}
+
+edd_status edd_reproduce_seeds(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
+                               edd_repro_log *logs)
+{
+    if (seeds < 2 || seeds > EDD_REPRO_MAX_SEEDS)
+        return edd_fail(ctx, EDD_ERR_ARG, "--seeds %d: expected 2..%d", seeds, EDD_REPRO_MAX_SEEDS);
+    if (!o->out_dir || !*o->out_dir)
+        return edd_fail(ctx, EDD_ERR_ARG, "reproduce --seeds: out_dir '%s', expected a folder name",
+                        o->out_dir ? o->out_dir : "(null)");
+    edd_status st = EDD_OK;
+    for (int k = 1; !st && k <= seeds; k++) {
+        char dir[EDD_PATH_MAX];
+        edd_repro_opts ok = *o;
+        st = edd_repro_seed_dir(ctx, o->out_dir, k, dir);
+        ok.out_dir = dir;
+        ok.seed = k;
+        if (!st && !o->quiet)
+            fprintf(stderr, "reproduce: seed %d of %d, in %s\n", k, seeds, dir);
+        if (!st)
+            st = edd_reproduce(ctx, sc, &ok, logs ? &logs[k - 1] : NULL);
+    }
+    return st ? st : edd_repro_seeds_summary(ctx, sc, o, seeds);
+}
