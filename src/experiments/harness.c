@@ -50,7 +50,7 @@ edd_status repro_save_model(repro *r, const char *stem, const edd_cnn *m, uint64
     edd_buf_printf(&json,
                    "{\"model\":\"%s\",\"k\":%d,\"seed\":%llu,\"train_images\":%zu,\"epochs\":%d,"
                    "\"test_images\":%zu,\"accuracy\":%.6f,\"false_positives\":%.6f}\n",
-                   stem, m->k, (unsigned long long)seed, train_n, epochs, ev.n, ev.accuracy, ev.false_positives);
+                   stem, m->k, (unsigned long long)repro_seed(r, seed), train_n, epochs, ev.n, ev.accuracy, ev.false_positives);
     snprintf(rel, sizeof rel, "models/%s.json", stem);
     if (!r->o->quiet)
         fprintf(stderr, "reproduce: %s: test accuracy %.4f, false positives %.4f\n", stem, ev.accuracy,
@@ -62,8 +62,9 @@ edd_status repro_save_model(repro *r, const char *stem, const edd_cnn *m, uint64
 
 /* An undefended K=10 model (cleverhans model_mnist, dropout on) trained on
  * the training images. */
-edd_status repro_train_plain(repro *r, uint64_t seed, edd_cnn *m)
+edd_status repro_train_plain(repro *r, uint64_t base, edd_cnn *m)
 {
+    const uint64_t seed = repro_seed(r, base);
     edd_status st = repro_need_data(r, 1);
     if (!st)
         st = edd_cnn_init(r->ctx, m, 10, REPRO_P_INPUT, REPRO_P_HIDDEN, seed);
@@ -77,9 +78,10 @@ edd_status repro_train_plain(repro *r, uint64_t seed, edd_cnn *m)
 /* The distilled model (K=11) on the first n training images, labelled by
  * Eq. 2 from the teacher's sigma (n floats) and trained with the paper's
  * Eq. 3 penalty: edd_distill without the uncertainty passes. */
-edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, float alpha, int epochs, uint64_t seed,
+edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, float alpha, int epochs, uint64_t base,
                                     edd_cnn *out)
 {
+    const uint64_t seed = repro_seed(r, base);
     edd_distill_opts d = edd_distill_defaults();
     edd_dataset view = r->train;
     view.n = n;

@@ -255,6 +255,9 @@ edd_status repro_need_data(repro *r, int train);
 /* Load models/STEM.edd from the results folder. */
 edd_status repro_load_model(repro *r, const char *stem, edd_cnn *m);
 
+/* The seeds below are SEED_* bases: each function seeds from
+ * repro_seed(r, base), the pipeline's copy. */
+
 /* Save m as models/STEM.edd and its test-set evaluation as models/STEM.json. */
 edd_status repro_save_model(repro *r, const char *stem, const edd_cnn *m, uint64_t seed, size_t train_n, int epochs);
 

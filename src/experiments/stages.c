@@ -45,7 +45,7 @@ static edd_status sigma_rows(repro *r, const edd_cnn *teacher, size_t n, int npa
 {
     edd_mc_opts mc = edd_mc_defaults();
     mc.passes = npass;
-    mc.seed = SEED_DISTILLED;
+    mc.seed = repro_seed(r, SEED_DISTILLED);
     mc.quiet = r->o->quiet;
     edd_dataset view = r->train;
     view.n = n;
@@ -157,11 +157,11 @@ static edd_status st_surrogate_d(repro *r, const repro_stage *s)
         st = repro_save_model(r, "surrogate_d_teacher", &t, SEED_SURR_D_TEACHER, r->train.n, r->sc->epochs);
     edd_distill_opts d = edd_distill_defaults();
     d.mc.passes = r->sc->passes;
-    d.mc.seed = SEED_SURR_D;
+    d.mc.seed = repro_seed(r, SEED_SURR_D);
     d.mc.quiet = r->o->quiet;
     d.alpha = r->sc->alpha;
     d.train.epochs = r->sc->epochs;
-    d.train.seed = SEED_SURR_D;
+    d.train.seed = repro_seed(r, SEED_SURR_D);
     d.train.quiet = r->o->quiet;
     if (!st)
         st = edd_distill(r->ctx, &t, &r->train, &d, &m, NULL, NULL, NULL);
