@@ -61,8 +61,8 @@ static edd_status headline(repro *r, edd_buf *t)
     if (!f)
         return edd_fail(r->ctx, EDD_ERR_IO, "%s: cannot open, expected the headline stage's output", path);
     int ok = fgets(line, sizeof line, f) && !strcmp(line, REPRO_HEADLINE_HEADER "\n");
-    edd_buf_printf(t, "## Headline (Section 4.2)\n\n| metric | model | attack | setting | n | paper (%%) | ours (%%) |\n"
-                      "|---|---|---|---|---:|---:|---:|\n");
+    edd_buf_printf(t, "## Headline (Section 4.2)\n\n| metric | model | attack | setting | n | seeds | paper (%%) | ours (%%) "
+                      "|\n|---|---|---|---|---:|---:|---:|---:|\n");
     while (ok && fgets(line, sizeof line, f)) {
         char *fld[7], *p = line;
         line[strcspn(line, "\n")] = 0;
@@ -75,7 +75,8 @@ static edd_status headline(repro *r, edd_buf *t)
         }
         ok = k == 7 && !p;
         if (ok)
-            edd_buf_printf(t, "| %s | %s | %s | %s | %s | %s | %s |\n", fld[0], fld[1], fld[2], fld[3], fld[4], fld[5], fld[6]);
+            edd_buf_printf(t, "| %s | %s | %s | %s | %s | 1 | %s | %s |\n", fld[0], fld[1], fld[2], fld[3], fld[4], fld[5],
+                           fld[6]);
     }
     fclose(f);
     if (!ok)
