@@ -52,7 +52,7 @@ typedef struct {
     float adv_eps;              /* its L-inf radius (0.3) */
     int adv_steps;              /* its PGD steps (EDD_ADV_PGD only) */
     int n_base_gamma;
-    float base_gamma[EDD_REPRO_MAX_POINTS]; /* JSMA of the baselines and the Eq. 3 ablation (includes 0.1) */
+    float base_gamma[EDD_REPRO_MAX_POINTS]; /* JSMA of the baselines and the Eq. 3 ablation (of the gamma list) */
 } edd_repro_scale;
 
 /* The settings of scale `name` (smoke, quick or paper); EDD_ERR_ARG for

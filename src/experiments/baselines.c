@@ -46,37 +46,34 @@ static const base_attack ablation_suite[] = {
     {"pgd-margin", -1, VAR_PAPER},
 };
 
-/* One CSV row of s, the attack's rates on its n images. */
-static void base_row(edd_buf *t, const char *model, const char *attack, const char *setting, double value,
-                     const edd_attack_scores *s)
+/* One CSV row of s, the attack's rates on its n images, without its
+ * leading model field. */
+static void base_row(edd_buf *t, const char *attack, const char *setting, double value, const edd_attack_scores *s)
 {
     double lo, hi;
     repro_wilson(s->misclassified, s->n, &lo, &hi);
-    edd_buf_printf(t, "%s,%s,%s,%g,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", model, attack, setting, value, s->n,
+    edd_buf_printf(t, "%s,%s,%g,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", attack, setting, value, s->n,
                    s->clean_accuracy, s->clean_false_positives, s->recovered, s->detected, s->misclassified, lo, hi);
 }
 
-/* Model stem (models/STEM.edd) under every attack of suite (na of them),
- * at each of its settings: FGM and PGD at the scale's eps on the first
- * fgm_n and sec_n test images, JSMA at base_gamma on jsma_n, CW at the
- * paper's kappa 0 on cw_n. Its rows go to t, the clean row first. */
-static edd_status run_suite(repro *r, const char *stem, const base_attack *suite, int na, edd_buf *t)
+/* Model m under every attack of suite (na of them), at each of its
+ * settings: FGM and PGD at the scale's eps on the first fgm_n and sec_n
+ * test images, JSMA at base_gamma on jsma_n, CW at the paper's kappa 0 on
+ * cw_n. Its rows (without the model field) go to t, the clean row first. */
+static edd_status run_suite(repro *r, const char *stem, const edd_cnn *m, const base_attack *suite, int na, edd_buf *t)
 {
     const edd_repro_scale *sc = r->sc;
     const float cw_kappa = (float)repro_paper_attack(ATT_CW)->setting;
-    edd_cnn m = {0};
     edd_eval_result ev;
     edd_status st = repro_need_data(r, 0);
     if (!st)
-        st = repro_load_model(r, stem, &m);
-    if (!st)
-        st = edd_evaluate(r->ctx, &m, &r->test, 256, NULL, &ev);
+        st = edd_evaluate(r->ctx, m, &r->test, 256, NULL, &ev);
     if (!st) {
-        edd_attack_scores c = {.n = ev.n, .k = m.k, .clean_accuracy = ev.accuracy,
+        edd_attack_scores c = {.n = ev.n, .k = m->k, .clean_accuracy = ev.accuracy,
                                .clean_false_positives = ev.false_positives, .recovered = ev.accuracy,
                                .detected = ev.false_positives,
                                .misclassified = fmax(0.0, 1.0 - ev.accuracy - ev.false_positives)};
-        base_row(t, stem, "clean", "none", 0.0, &c);
+        base_row(t, "clean", "none", 0.0, &c);
         if (!r->o->quiet)
             fprintf(stderr, "reproduce:   %s: clean accuracy %.4f, false positives %.4f\n", stem, ev.accuracy,
                     ev.false_positives);
@@ -90,42 +87,71 @@ static edd_status run_suite(repro *r, const char *stem, const base_attack *suite
         for (int i = 0; !st && i < nv; i++) {
             edd_attack_scores s;
             if (b->kind < 0)
-                st = repro_pgd_margin(r, &m, vals[i], n, &s);
+                st = repro_pgd_margin(r, m, vals[i], n, &s);
             else
-                st = repro_attack(r, (att_kind)b->kind, vals[i], b->variant, &m, &m, n, &s);
+                st = repro_attack(r, (att_kind)b->kind, vals[i], b->variant, m, m, n, &s);
             if (!st)
-                base_row(t, stem, b->name, b->kind < 0 ? "eps" : repro_att_settings[b->kind], vals[i], &s);
+                base_row(t, b->name, b->kind < 0 ? "eps" : repro_att_settings[b->kind], vals[i], &s);
         }
     }
-    edd_cnn_free(&m);
+    return st;
+}
+
+/* The nm models models/STEM.edd under suite, into out_dir/csv. Every pass
+ * is deterministic at a given thread count, so a model with the same K and
+ * parameters as an earlier one (the literal reading of Eq. 3 trains the
+ * no-penalty model bit for bit wherever its max is kappa) takes that one's
+ * rows instead of being attacked again. */
+static edd_status run_models(repro *r, const char *const *stems, int nm, const base_attack *suite, int na,
+                             const char *csv)
+{
+    edd_cnn m[REPRO_ABLATION_NMODELS > REPRO_BASE_NMODELS ? REPRO_ABLATION_NMODELS : REPRO_BASE_NMODELS] = {{0}};
+    edd_buf rows[sizeof m / sizeof m[0]] = {{0}}, t = {0};
+    edd_status st = EDD_OK;
+    edd_buf_printf(&t, "%s\n", REPRO_BASE_HEADER);
+    for (int k = 0; !st && k < nm; k++) {
+        st = repro_load_model(r, stems[k], &m[k]);
+        int same = -1;
+        for (int j = 0; !st && j < k && same < 0; j++)
+            if (m[j].k == m[k].k && m[j].nparams == m[k].nparams &&
+                !memcmp(m[j].params, m[k].params, m[k].nparams * sizeof(float)))
+                same = j;
+        if (!st && !r->o->quiet)
+            fprintf(stderr, "reproduce:   model %s%s%s\n", stems[k], same < 0 ? "" : ": the parameters of ",
+                    same < 0 ? "" : stems[same]);
+        if (!st && same < 0)
+            st = run_suite(r, stems[k], &m[k], suite, na, &rows[k]);
+        const edd_buf *b = same < 0 ? &rows[k] : &rows[same];
+        t.err |= b->err;
+        for (size_t i = 0; !st && i < b->len;) {
+            size_t e = i + strcspn(b->s + i, "\n");
+            edd_buf_printf(&t, "%s,%.*s\n", stems[k], (int)(e - i), b->s + i);
+            i = e + 1;
+        }
+    }
+    if (!st)
+        st = repro_write_text(r, csv, &t);
+    edd_buf_free(&t);
+    for (int k = 0; k < nm; k++) {
+        edd_buf_free(&rows[k]);
+        edd_cnn_free(&m[k]);
+    }
     return st;
 }
 
 edd_status repro_st_baselines(repro *r, const repro_stage *s)
 {
     (void)s;
-    edd_buf t = {0};
-    edd_buf_printf(&t, "%s\n", REPRO_BASE_HEADER);
-    edd_status st = EDD_OK;
-    for (int k = 0; !st && k < REPRO_BASE_NMODELS; k++)
-        st = run_suite(r, repro_base_models[k], base_suite, (int)(sizeof base_suite / sizeof base_suite[0]), &t);
-    if (!st)
-        st = repro_write_text(r, "baselines.csv", &t);
-    edd_buf_free(&t);
-    return st;
+    return run_models(r, repro_base_models, REPRO_BASE_NMODELS, base_suite,
+                      (int)(sizeof base_suite / sizeof base_suite[0]), "baselines.csv");
 }
 
 edd_status repro_st_ablation_attacks(repro *r, const repro_stage *s)
 {
     (void)s;
-    edd_buf t = {0};
-    edd_buf_printf(&t, "%s\n", REPRO_BASE_HEADER);
-    edd_status st = EDD_OK;
-    for (int k = 0; !st && k < REPRO_ABLATION_NMODELS; k++)
-        st = run_suite(r, repro_ablation[k].model, ablation_suite,
-                       (int)(sizeof ablation_suite / sizeof ablation_suite[0]), &t);
-    if (!st)
-        st = repro_write_text(r, "ablation.csv", &t);
-    edd_buf_free(&t);
-    return st;
+    const char *stems[REPRO_ABLATION_NMODELS];
+    for (int k = 0; k < REPRO_ABLATION_NMODELS; k++)
+        stems[k] = repro_ablation[k].model;
+    return run_models(r, stems, REPRO_ABLATION_NMODELS, ablation_suite,
+                      (int)(sizeof ablation_suite / sizeof ablation_suite[0]), "ablation.csv");
 }

@@ -14,7 +14,7 @@ static const edd_repro_scale scales[] = {
      .n_alpha = 3, .alphas = {0.0f, 0.9f, 1.25f}, .n_passes = 3, .passes_list = {1, 5, 20},
      .study_eps = 0.3f, .cw_iterations = 20, .cw_bsearch = 2, .cw_big_iterations = 100, .cw_big_bsearch = 3,
      .sec_n = 50, .n_sec_eps = 2, .sec_eps = {0.1f, 0.3f}, .pgd_steps = 5, .pgd_restarts = 1,
-     .adv_method = EDD_ADV_FGM_RS, .adv_eps = 0.3f, .adv_steps = 5, .n_base_gamma = 1, .base_gamma = {0.1f}},
+     .adv_method = EDD_ADV_FGM_RS, .adv_eps = 0.3f, .adv_steps = 5, .n_base_gamma = 1, .base_gamma = {0.05f}},
     {.name = "quick", .train_n = 20000, .epochs = 5, .study_n = 5000, .study_epochs = 2, .test_n = 0,
      .fgm_n = 1000, .jsma_n = 100, .cw_n = 50, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
