@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-TestSuite(reproduce, .timeout = 600);
+TestSuite(reproduce, .timeout = 900);
 
 #define CSV_HEADER                                                                                           \
     "figure,source,target,attack,setting,value,variant,n,recovered,detected,misclassified,mean_l2,source_success," \

@@ -97,7 +97,12 @@ static edd_status run_suite(repro *r, const char *stem, const edd_cnn *m, const 
     return st;
 }
 
-/* The nm models models/STEM.edd under suite, into out_dir/csv. Every pass
+/* The most models a stage attacks. */
+#define MAX_MODELS 5
+_Static_assert(REPRO_BASE_NMODELS <= MAX_MODELS && REPRO_ABLATION_NMODELS <= MAX_MODELS,
+               "run_models holds every model of a stage at once");
+
+/* The nm (<= MAX_MODELS) models models/STEM.edd under suite, into out_dir/csv. Every pass
  * is deterministic at a given thread count, so a model with the same K and
  * parameters as an earlier one (the literal reading of Eq. 3 trains the
  * no-penalty model bit for bit wherever its max is kappa) takes that one's
@@ -105,8 +110,8 @@ static edd_status run_suite(repro *r, const char *stem, const edd_cnn *m, const 
 static edd_status run_models(repro *r, const char *const *stems, int nm, const base_attack *suite, int na,
                              const char *csv)
 {
-    edd_cnn m[REPRO_ABLATION_NMODELS > REPRO_BASE_NMODELS ? REPRO_ABLATION_NMODELS : REPRO_BASE_NMODELS] = {{0}};
-    edd_buf rows[sizeof m / sizeof m[0]] = {{0}}, t = {0};
+    edd_cnn m[MAX_MODELS] = {{0}};
+    edd_buf rows[MAX_MODELS] = {{0}}, t = {0};
     edd_status st = EDD_OK;
     edd_buf_printf(&t, "%s\n", REPRO_BASE_HEADER);
     for (int k = 0; !st && k < nm; k++) {
