@@ -9,9 +9,9 @@
 
 static const edd_repro_scale scales[] = {
     {.name = "smoke", .train_n = 2000, .epochs = 1, .study_n = 1000, .study_epochs = 1, .test_n = 1000,
-     .fgm_n = 100, .jsma_n = 10, .cw_n = 5, .passes = 20, .alpha = 0.9f,
+     .fgm_n = 100, .jsma_n = 10, .cw_n = 5, .passes = 5, .alpha = 0.9f,
      .n_eps = 2, .eps = {0.1f, 0.3f}, .n_gamma = 2, .gamma = {0.05f, 0.1f}, .n_kappa = 2, .kappa = {0.0f, 2.0f},
-     .n_alpha = 3, .alphas = {0.0f, 0.9f, 1.25f}, .n_passes = 3, .passes_list = {1, 5, 20},
+     .n_alpha = 3, .alphas = {0.0f, 0.9f, 1.25f}, .n_passes = 3, .passes_list = {1, 2, 5},
      .study_eps = 0.3f, .cw_iterations = 20, .cw_bsearch = 2, .cw_big_iterations = 100, .cw_big_bsearch = 3,
      .sec_n = 50, .n_sec_eps = 2, .sec_eps = {0.1f, 0.3f}, .pgd_steps = 5, .pgd_restarts = 1,
      .adv_method = EDD_ADV_FGM_RS, .adv_eps = 0.3f, .adv_steps = 5, .n_base_gamma = 1, .base_gamma = {0.05f}},
