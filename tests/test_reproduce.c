@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-TestSuite(reproduce, .timeout = 600);
+TestSuite(reproduce, .timeout = 900);
 
 #define CSV_HEADER                                                                                           \
     "figure,source,target,attack,setting,value,variant,n,recovered,detected,misclassified,mean_l2,source_success," \
@@ -132,8 +132,20 @@ Test(reproduce, scales_and_stage_names)
         for (int i = 0; i < sc.n_passes; i++)
             n20 |= sc.passes_list[i] == sc.passes;
         cr_assert(e && g && c && n20, "%s has the headline settings and N in its pass list", names[k]);
+        for (int i = 0; i < sc.n_base_gamma; i++) {
+            int in = 0;
+            for (int j = 0; j < sc.n_gamma; j++)
+                in |= sc.base_gamma[i] == sc.gamma[j];
+            cr_assert(in, "%s: the baselines' JSMA gamma %g is one of the scale's", names[k], (double)sc.base_gamma[i]);
+        }
     }
     cr_assert_eq(edd_repro_stage_find("distilled"), 3);
+    /* the baselines and the ablation come after the paper's stages, before the plots */
+    static const char *const late[] = {"security", "temperature", "adv", "adv_distilled", "ablation", "baselines",
+                                       "ablation_attacks", "plots"};
+    for (size_t i = 1; i < sizeof late / sizeof late[0]; i++)
+        cr_assert_eq(edd_repro_stage_find(late[i]), edd_repro_stage_find(late[i - 1]) + 1, "%s follows %s", late[i],
+                     late[i - 1]);
     cr_assert_eq(edd_repro_stage_find("nope"), -1);
     cr_assert_str_eq(edd_repro_stage_name(edd_repro_stage_count() - 1), "report");
     edd_repro_opts o = {.out_dir = "/tmp", .data_dir = "/tmp", .force = "nope"};
@@ -432,7 +444,7 @@ static void kill_and_resume(const char *ref, const char *data, int threads, doub
     static const char *const csvs[] = {"fig2a_fgm.csv",  "fig2b_jsma.csv", "fig2c_cw.csv",   "fig2d_alpha.csv",
                                        "fig2e_passes.csv", "fig3a_fgm.csv", "fig3b_fgm.csv",  "fig3c_jsma.csv",
                                        "fig3d_jsma.csv", "fig3e_cw.csv",   "fig3f_cw.csv",   "headline.csv",
-                                       "security.csv"};
+                                       "security.csv",   "baselines.csv",  "ablation.csv"};
     const char *bin = edd_bin_or_skip();
     char dir[64], nthreads[16], path[512];
     make_tmpdir(dir);
@@ -539,6 +551,76 @@ static void attack_matches_csv(const char *dir, const char *data, int threads, c
                   key, names[i], v[i], out);
 }
 
+#define BASE_HEADER \
+    "model,attack,setting,value,n,clean_accuracy,false_positives,recovered,detected,misclassified,lo,hi\n"
+
+/* The rows of a baselines.csv or ablation.csv per model of models (nm),
+ * into rows[]: checking the header, 12 fields a row, rates that sum to
+ * one, and a misclassified rate inside its interval. */
+static void base_rows(const char *path, const char *const *models, int nm, int *rows)
+{
+    char *b = read_all(path, NULL);
+    cr_assert(b, "%s is missing", path);
+    cr_assert(!strncmp(b, BASE_HEADER, strlen(BASE_HEADER)), "%s: header", path);
+    memset(rows, 0, (size_t)nm * sizeof *rows);
+    for (char *line = b + strlen(BASE_HEADER); *line;) {
+        char *nl = strchr(line, '\n');
+        cr_assert(nl, "%s: unterminated line", path);
+        *nl = 0;
+        char *f[12], *p = line;
+        int k = 0;
+        for (; k < 12 && p; k++) {
+            f[k] = p;
+            p = strchr(p, ',');
+            if (p)
+                *p++ = 0;
+        }
+        cr_assert(k == 12 && !p, "%s: a row of 12 fields", path);
+        cr_assert_float_eq(atof(f[7]) + atof(f[8]) + atof(f[9]), 1.0, 1e-5, "%s: %s %s rates sum to one", path, f[0],
+                           f[1]);
+        cr_assert(atof(f[10]) <= atof(f[9]) + 1e-6 && atof(f[9]) <= atof(f[11]) + 1e-6, "%s: interval", path);
+        int m = 0;
+        while (m < nm && strcmp(models[m], f[0]))
+            m++;
+        cr_assert(m < nm, "%s: model %s is not one of the stage's", path, f[0]);
+        rows[m]++;
+        line = nl + 1;
+    }
+    free(b);
+}
+
+/* `edd attack` with args on the finished smoke run's models gives the
+ * numbers of the baselines.csv or ablation.csv row starting with key. */
+static void attack_matches_base(const char *dir, const char *data, int threads, const char *csv, const char *key,
+                                const char *args)
+{
+    char cmd[8192], out[4096], path[512];
+    snprintf(cmd, sizeof cmd, "%s attack --data-dir %s --threads %d --quiet %s 2>&1", edd_bin_or_skip(), data,
+             threads, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = 0;
+    cr_assert_eq(pclose(p), 0, "%s: %s", cmd, out);
+    snprintf(path, sizeof path, "%s/%s", dir, csv);
+    char *text = read_all(path, NULL);
+    cr_assert_not_null(text, "%s", path);
+    const char *row = strstr(text, key);
+    cr_assert(row && row[-1] == '\n', "%s has no row %s", path, key);
+    row += strlen(key);
+    static const char *const names[6] = {"examples", "clean_accuracy", "clean_false_positives", "recovered",
+                                         "detected", "misclassified"};
+    for (int i = 0; i < 6; i++) {
+        char *end;
+        double v = strtod(row, &end);
+        cr_assert(end != row, "%s, row %s: field %d", path, key, i);
+        row = end + 1;
+        cr_assert(fabs(json_num(out, names[i]) - v) < 5e-7, "%s vs %s row %s: %s is %g in the CSV\n%s", args, csv,
+                  key, names[i], v, out);
+    }
+    free(text);
+}
+
 Test(reproduce, smoke_end_to_end_then_resume)
 {
     char data[4096], path[4200], dir[64];
@@ -637,7 +719,57 @@ Test(reproduce, smoke_end_to_end_then_resume)
     char *spng = read_all(path, &plen);
     cr_assert(spng && plen > 8 && !memcmp(spng, "\x89PNG\r\n\x1a\n", 8), "%s is a PNG", path);
     free(spng);
+    /* issue 13: the five models under attack and the Eq. 3 ablation */
+    static const char *const base_models[] = {"baseline", "temperature", "distilled", "adv", "adv_distilled"};
+    static const char *const abl_models[] = {"ablation_none", "ablation_literal", "ablation_hinge10", "distilled",
+                                             "ablation_hinge100"};
+    int nrows[5];
+    snprintf(path, sizeof path, "%s/baselines.csv", dir);
+    base_rows(path, base_models, 5, nrows);
+    for (int k = 0; k < 5; k++) /* clean, FGM with 2 losses and PGD at each eps, JSMA at each gamma, CW at kappa 0 */
+        cr_assert_eq(nrows[k], 1 + 3 * sc.n_eps + sc.n_base_gamma + 1, "baselines.csv rows of %s", base_models[k]);
+    snprintf(path, sizeof path, "%s/ablation.csv", dir);
+    base_rows(path, abl_models, 5, nrows);
+    for (int k = 0; k < 5; k++) /* clean, FGM and PGD at each eps, both JSMAs at each gamma */
+        cr_assert_eq(nrows[k], 1 + 2 * sc.n_eps + 2 * sc.n_base_gamma, "ablation.csv rows of %s", abl_models[k]);
+    snprintf(path, sizeof path, "%s/plots/baselines.png", dir);
+    spng = read_all(path, &plen);
+    cr_assert(spng && plen > 8 && !memcmp(spng, "\x89PNG\r\n\x1a\n", 8), "%s is a PNG", path);
+    free(spng);
+    cr_assert(strstr(rep, "## Baselines") && strstr(rep, "Gradient masking (the paper's FGM at least") &&
+                  (strstr(rep, "holds best") || strstr(rep, "No defense holds")),
+              "report.md has the baselines' table and its two sentences");
+    cr_assert(strstr(rep, "## Eq. 3 ablation") &&
+                  (strstr(rep, "comes from the hinge") || strstr(rep, "is not the hinge's") ||
+                   strstr(rep, "Not resolved at this scale") || strstr(rep, "No JSMA masking to attribute")),
+              "report.md has the ablation's table and its sentence");
     free(rep);
+    /* the models: temperature distillation keeps K = 10, the adversarially
+     * trained ones load; the literal reading of Eq. 3, whose max is the
+     * constant kappa = 40 until a wrong class leads by 40 logits (never in
+     * one epoch on 2,000 images), trains the no-penalty model bit for bit */
+    edd_model_header mh, mn;
+    float *pl = NULL, *pn = NULL;
+    snprintf(path, sizeof path, "%s/models/temperature.edd", dir);
+    cr_assert_eq(edd_model_file_read(&ctx, path, &mh, &pl), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(mh.k, 10, "temperature distillation keeps the teacher's K");
+    free(pl);
+    static const struct { const char *stem; int k; } adv_models[] = {{"adv", 10}, {"adv_distilled", 11}};
+    for (size_t i = 0; i < 2; i++) {
+        edd_cnn m = {0};
+        snprintf(path, sizeof path, "%s/models/%s.edd", dir, adv_models[i].stem);
+        cr_assert_eq(edd_cnn_load(&ctx, &m, path), EDD_OK, "%s", ctx.err);
+        cr_assert_eq(m.k, adv_models[i].k, "%s: K", path);
+        edd_cnn_free(&m);
+    }
+    snprintf(path, sizeof path, "%s/models/ablation_literal.edd", dir);
+    cr_assert_eq(edd_model_file_read(&ctx, path, &mh, &pl), EDD_OK, "%s", ctx.err);
+    snprintf(path, sizeof path, "%s/models/ablation_none.edd", dir);
+    cr_assert_eq(edd_model_file_read(&ctx, path, &mn, &pn), EDD_OK, "%s", ctx.err);
+    cr_assert(mh.nparams == mn.nparams && !memcmp(pl, pn, mn.nparams * sizeof(float)),
+              "the literal penalty trains the no-penalty model");
+    free(pl);
+    free(pn);
 
     /* 1b. killed at several points and resumed: the same CSVs */
     kill_and_resume(dir, data, ctx.nthreads, log.seconds);
@@ -676,6 +808,10 @@ Test(reproduce, smoke_end_to_end_then_resume)
              "--binary-search-steps %d --cw-optimizer adam --learning-rate 0.01 --seed 7 --test-limit %zu", dir,
              sc.cw_big_iterations, sc.cw_big_bsearch, sc.cw_n);
     attack_matches_csv(dir, data, ctx.nthreads, "fig2c_cw.csv", "fig2c,baseline,baseline,cw,kappa,0,budget,", args);
+
+    snprintf(args, sizeof args, "--attack pgd --model %s/models/adv.edd --eps 0.3 --loss margin --steps %d "
+             "--restarts %d --early-stop 1 --seed 8 --test-limit %zu", dir, sc.pgd_steps, sc.pgd_restarts, sc.sec_n);
+    attack_matches_base(dir, data, ctx.nthreads, "baselines.csv", "adv,pgd-margin,eps,0.3,", args);
 
     /* 2. a second run does nothing */
     run(&ctx, &sc, dir, data, NULL, &log);
@@ -736,10 +872,10 @@ Test(reproduce, smoke_end_to_end_then_resume)
      * figures */
     sc.cw_n--;
     run(&ctx, &sc, dir, data, NULL, &log);
-    static const char *const redone[] = {"fig2c", "fig3e", "fig3f", "headline", "plots", "report"};
+    static const char *const redone[] = {"fig2c", "fig3e", "fig3f", "headline", "baselines", "plots", "report"};
     for (size_t i = 0; i < sizeof redone / sizeof redone[0]; i++)
         cr_assert(ran(&log, redone[i]), "a new CW subset redoes %s", redone[i]);
-    cr_assert_eq(nran(&log), 6, "and nothing else");
+    cr_assert_eq(nran(&log), 7, "and nothing else");
     snprintf(path, sizeof path, "%s/fig2c_cw.csv", dir);
     h = read_all(path, NULL);
     cr_assert(h && strchr(h, '\n'));
@@ -756,6 +892,15 @@ Test(reproduce, smoke_end_to_end_then_resume)
     static const char *const reb[] = {"fig2c", "headline", "plots", "report"};
     for (size_t i = 0; i < sizeof reb / sizeof reb[0]; i++)
         cr_assert(ran(&log, reb[i]), "a new CW budget redoes %s", reb[i]);
+    cr_assert_eq(nran(&log), 4, "and nothing else");
+
+    /* 9. the baselines' JSMA gammas (G_BASE) redo the two attack stages and
+     * what reads them, no model (here: no JSMA point at all, the cheapest) */
+    sc.n_base_gamma = 0;
+    run(&ctx, &sc, dir, data, NULL, &log);
+    static const char *const rebase[] = {"baselines", "ablation_attacks", "plots", "report"};
+    for (size_t i = 0; i < sizeof rebase / sizeof rebase[0]; i++)
+        cr_assert(ran(&log, rebase[i]), "new baseline gammas redo %s", rebase[i]);
     cr_assert_eq(nran(&log), 4, "and nothing else");
 
     edd_ctx_free(&ctx);

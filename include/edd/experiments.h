@@ -20,10 +20,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "edd/advtrain.h"
 #include "edd/core.h"
 
 #define EDD_REPRO_MAX_POINTS 10
-#define EDD_REPRO_MAX_STAGES 24
+#define EDD_REPRO_MAX_STAGES 32
 
 /* Everything that differs between the scales. */
 typedef struct {
@@ -48,7 +49,12 @@ typedef struct {
     size_t sec_n;               /* test images of the security curve */
     int n_sec_eps;
     float sec_eps[EDD_REPRO_MAX_POINTS]; /* its L-inf eps */
-    int pgd_steps, pgd_restarts;         /* its PGD */
+    int pgd_steps, pgd_restarts;         /* its PGD; also the baselines' and the Eq. 3 ablation's */
+    edd_adv_kind adv_method;    /* adversarial training of the `adv` and `adv_distilled` models: EDD_ADV_FGM_RS or EDD_ADV_PGD */
+    float adv_eps;              /* its L-inf radius (0.3) */
+    int adv_steps;              /* its PGD steps (EDD_ADV_PGD only) */
+    int n_base_gamma;
+    float base_gamma[EDD_REPRO_MAX_POINTS]; /* JSMA of the baselines and the Eq. 3 ablation (of the gamma list) */
 } edd_repro_scale;
 
 /* The settings of scale `name` (smoke, quick or paper); EDD_ERR_ARG for

@@ -1,5 +1,6 @@
 /* csv.c - the figure CSVs (one row per attack point, REPRO_CSV_HEADER),
- * security.csv (REPRO_SEC_HEADER) and the Wilson interval their tables use. */
+ * security.csv (REPRO_SEC_HEADER), baselines.csv and ablation.csv
+ * (REPRO_BASE_HEADER), and the Wilson interval their tables use. */
 #include "repro.h"
 
 #include <errno.h>
@@ -105,6 +106,28 @@ static int parse_sec_row(char *line, void *row)
     return ok && num[0][0] && !*end && !*f;
 }
 
+/* One baselines.csv or ablation.csv row (REPRO_BASE_HEADER); 0 if malformed. */
+static int parse_base_row(char *line, void *row)
+{
+    repro_base_row *w = row;
+    char num[64], *f = line, *end;
+    memset(w, 0, sizeof *w);
+    int ok = field(&f, w->model, sizeof w->model) && field(&f, w->attack, sizeof w->attack) &&
+             field(&f, w->setting, sizeof w->setting) && field(&f, num, sizeof num) && num[0];
+    w->value = ok ? strtod(num, &end) : 0.0;
+    ok = ok && !*end && field(&f, num, sizeof num) && num[0];
+    w->n = ok ? strtoull(num, &end, 10) : 0;
+    ok = ok && !*end;
+    double *rates[7] = {&w->clean_accuracy, &w->false_positives, &w->recovered, &w->detected,
+                        &w->misclassified, &w->lo, &w->hi};
+    for (int i = 0; ok && i < 7; i++) {
+        ok = field(&f, num, sizeof num) && num[0];
+        *rates[i] = ok ? strtod(num, &end) : 0.0;
+        ok = ok && !*end;
+    }
+    return ok && !*f;
+}
+
 /* Read out_dir/rel, whose first line must be header, parsing each further
  * line into the next of *rows (elements of elsize bytes, malloc'd). */
 static edd_status read_csv(const repro *r, const char *rel, const char *header, size_t elsize,
@@ -166,4 +189,21 @@ edd_status repro_sec_read(const repro *r, const char *rel, repro_sec_row **rows,
     edd_status st = read_csv(r, rel, REPRO_SEC_HEADER, sizeof **rows, parse_sec_row, &v, n);
     *rows = v;
     return st;
+}
+
+edd_status repro_base_read(const repro *r, const char *rel, repro_base_row **rows, int *n)
+{
+    void *v;
+    edd_status st = read_csv(r, rel, REPRO_BASE_HEADER, sizeof **rows, parse_base_row, &v, n);
+    *rows = v;
+    return st;
+}
+
+const repro_base_row *repro_base_find(const repro_base_row *rows, int n, const char *model, const char *attack,
+                                      double value)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].model, model) && !strcmp(rows[i].attack, attack) && fabs(rows[i].value - value) < 1e-6)
+            return &rows[i];
+    return NULL;
 }

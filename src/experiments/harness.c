@@ -76,10 +76,11 @@ edd_status repro_train_plain(repro *r, uint64_t base, edd_cnn *m)
 }
 
 /* The distilled model (K=11) on the first n training images, labelled by
- * Eq. 2 from the teacher's sigma (n floats) and trained with the paper's
- * Eq. 3 penalty: edd_distill without the uncertainty passes. */
+ * Eq. 2 from the teacher's sigma (n floats) and trained with the Eq. 3
+ * penalty of pen (NULL: edd_distill's): edd_distill without the uncertainty
+ * passes. */
 edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, float alpha, int epochs, uint64_t base,
-                                    edd_cnn *out)
+                                    const repro_ablation_model *pen, edd_cnn *out)
 {
     const uint64_t seed = repro_seed(r, base);
     edd_distill_opts d = edd_distill_defaults();
@@ -95,6 +96,10 @@ edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, floa
     t.seed = seed;
     t.targets = labels;
     t.loss.outlier = 10;
+    if (pen) {
+        t.loss.penalty = pen->penalty;
+        t.loss.kappa = pen->kappa;
+    }
     t.quiet = r->o->quiet;
     if (!st)
         st = edd_train(r->ctx, out, &view, &t, NULL);
@@ -164,6 +169,40 @@ edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, cons
     free(adv);
     free(ok);
     free(target);
+    return st;
+}
+
+edd_status repro_pgd_margin(repro *r, const edd_cnn *m, float eps, size_t n, edd_attack_scores *s)
+{
+    edd_status st = repro_need_data(r, 0);
+    if (st)
+        return st;
+    if (n > r->test.n)
+        n = r->test.n;
+    float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float) + 1);
+    if (!adv)
+        return edd_fail(r->ctx, EDD_ERR_NOMEM, "pgd: out of memory for %zu images", n);
+    edd_pgd_opts o = edd_pgd_defaults();
+    o.eps = eps;
+    o.steps = r->sc->pgd_steps;
+    o.restarts = r->sc->pgd_restarts;
+    o.loss = EDD_LOSS_MARGIN;
+    o.seed = repro_seed(r, SEED_PGD);
+    o.quiet = 1;
+    o.early_stop = 1;
+    const edd_attack_goal goal = {.target = NULL, .kappa = 0.0f};
+    double t0 = edd_now();
+    st = edd_pgd(r->ctx, m, r->test.x, r->test.y, n, &o, adv);
+    double secs = edd_now() - t0;
+    if (!st)
+        st = edd_attack_eval(r->ctx, m, m, r->test.x, r->test.y, n, adv, &goal, s);
+    if (!st) {
+        s->seconds = secs;
+        if (!r->o->quiet)
+            fprintf(stderr, "reproduce:   pgd-margin eps=%g on %zu: recovered %.3f detected %.3f misclassified %.3f "
+                    "(%.1f s)\n", (double)eps, n, s->recovered, s->detected, s->misclassified, secs);
+    }
+    free(adv);
     return st;
 }
 

@@ -386,18 +386,30 @@ static void sec_block(edd_buf *s, const char *name, const repro_sec_row *w, int 
     edd_buf_printf(s, "EOD\n");
 }
 
+/* Write the script s as plots/STEM.gp, run gnuplot on it into
+ * plots/STEM.png, and register both. */
+static edd_status draw(repro *r, const char *stem, const edd_buf *s)
+{
+    char gp_rel[64], png_rel[64], gp[EDD_PATH_MAX], png[EDD_PATH_MAX];
+    snprintf(gp_rel, sizeof gp_rel, "plots/%s.gp", stem);
+    snprintf(png_rel, sizeof png_rel, "plots/%s.png", stem);
+    edd_status st = repro_path(r, gp_rel, gp);
+    if (!st)
+        st = repro_path(r, png_rel, png);
+    if (!st && strpbrk(png, "'\"\\$`"))
+        st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
+    if (!st)
+        st = repro_write_text(r, gp_rel, s);
+    if (!st)
+        st = run_gnuplot(r, stem, gp, png);
+    return st ? st : repro_output(r, png_rel);
+}
+
 edd_status repro_plot_security(repro *r)
 {
-    char gp[EDD_PATH_MAX], png[EDD_PATH_MAX];
     repro_sec_row *w = NULL;
     int n = 0;
     edd_status st = repro_sec_read(r, "security.csv", &w, &n);
-    if (!st)
-        st = repro_path(r, "plots/security.gp", gp);
-    if (!st)
-        st = repro_path(r, "plots/security.png", png);
-    if (!st && strpbrk(png, "'\"\\$`"))
-        st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
     edd_buf s = {0};
     if (!st) {
         edd_buf_printf(&s, "# security - drawn by edd reproduce from security.csv; re-render with: gnuplot security.gp\n"
@@ -415,12 +427,62 @@ edd_status repro_plot_security(repro *r)
                            "$bp u 1:2 w lp dt 2 pt 6 lc rgb '#4d4d4d' t 'baseline, PGD margin alone', "
                            "$dp u 1:2 w lp dt 2 pt 4 lc rgb '#b2182b' t 'distilled, PGD margin alone'\n",
                        n ? w[0].n : (size_t)0);
-        st = repro_write_text(r, "plots/security.gp", &s);
+        st = draw(r, "security", &s);
     }
-    if (!st)
-        st = run_gnuplot(r, "security", gp, png);
-    if (!st)
-        st = repro_output(r, "plots/security.png");
+    edd_buf_free(&s);
+    free(w);
+    return st;
+}
+
+/* The data block $bK of model's misclassified rate under PGD with the
+ * margin loss (eps, rate, lo, hi) from baselines.csv's rows w; at eps 0 the
+ * clean images' misclassified rate, on the images PGD attacks. */
+static void base_block(edd_buf *s, int k, const repro_base_row *w, int n, const char *model)
+{
+    edd_buf_printf(s, "$b%d << EOD\n", k);
+    int first = 1;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(w[i].model, model) || strcmp(w[i].attack, "pgd-margin"))
+            continue;
+        if (first) {
+            double p = fmax(0.0, 1.0 - w[i].clean_accuracy - w[i].false_positives), lo, hi;
+            repro_wilson(p, w[i].n, &lo, &hi);
+            edd_buf_printf(s, "0 %g %g %g\n", p, lo, hi);
+            first = 0;
+        }
+        edd_buf_printf(s, "%g %g %g %g\n", w[i].value, w[i].misclassified, w[i].lo, w[i].hi);
+    }
+    edd_buf_printf(s, "EOD\n");
+}
+
+edd_status repro_plot_baselines(repro *r)
+{
+    static const char *const colour[REPRO_BASE_NMODELS] = {"#4d4d4d", "#e08214", "#b2182b", "#2166ac", "#1b7837"};
+    static const int pt[REPRO_BASE_NMODELS] = {7, 9, 5, 11, 13};
+    repro_base_row *w = NULL;
+    int n = 0;
+    edd_status st = repro_base_read(r, "baselines.csv", &w, &n);
+    size_t images = 0;
+    for (int i = 0; !st && i < n && !images; i++)
+        images = !strcmp(w[i].attack, "pgd-margin") ? w[i].n : 0;
+    edd_buf s = {0};
+    if (!st) {
+        edd_buf_printf(&s, "# baselines - drawn by edd reproduce from baselines.csv; re-render with: gnuplot "
+                           "baselines.gp\nif (!exists(\"outfile\")) outfile = 'baselines.png'\n"
+                           "set terminal pngcairo size 760,560 font ',10'\nset output outfile\n");
+        for (int k = 0; k < REPRO_BASE_NMODELS; k++)
+            base_block(&s, k, w, n, repro_base_models[k]);
+        edd_buf_printf(&s, "set title 'White-box PGD with the margin loss, %d steps x %d restart%s (n = %zu; eps 0: "
+                           "clean)'\nset xlabel 'L-inf eps'\nset ylabel 'misclassified (95%% Wilson interval)'\n"
+                           "set yrange [0:1]\nset xrange [-0.01:*]\nset grid\nset key below horizontal maxrows 3\n"
+                           "plot ",
+                       r->sc->pgd_steps, r->sc->pgd_restarts, r->sc->pgd_restarts > 1 ? "s" : "", images);
+        for (int k = 0; k < REPRO_BASE_NMODELS; k++)
+            edd_buf_printf(&s, "%s$b%d u 1:2:3:4 w yerrorlines pt %d lc rgb '%s' t '%s'", k ? ", " : "", k, pt[k],
+                           colour[k], repro_base_labels[k]);
+        edd_buf_printf(&s, "\n");
+        st = draw(r, "baselines", &s);
+    }
     edd_buf_free(&s);
     free(w);
     return st;

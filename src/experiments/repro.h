@@ -13,6 +13,7 @@
  *   report.c   report.md
  *   harness.c  data, models and the attack-and-score step every stage uses
  *   security.c the worst case per image over the adaptive attacks
+ *   baselines.c the five defenses and the Eq. 3 ablation under attack
  *   stages.c   the stage bodies and the stage table
  *   manifest.c the stage manifests (edd_manifest_*, in experiments.h)
  *   runner.c   edd_reproduce: folders, lock, manifests, skip or redo */
@@ -25,7 +26,7 @@
 #include "edd/experiments.h"
 #include "edd/nn.h"
 
-#define REPRO_MAX_OUTPUTS 24
+#define REPRO_MAX_OUTPUTS 32
 
 /* Dropout of every model the stages train (docs/DESIGN.md section 2). */
 #define REPRO_P_INPUT 0.2f
@@ -33,7 +34,12 @@
 
 /* Seeds (docs/REPRODUCING.md). */
 enum { SEED_BASELINE = 1, SEED_TEACHER = 2, SEED_DISTILLED = 3, SEED_SURR_U = 4, SEED_SURR_D_TEACHER = 5,
-       SEED_SURR_D = 6, SEED_TARGETS = 7, SEED_PGD = 8 };
+       SEED_SURR_D = 6, SEED_TARGETS = 7, SEED_PGD = 8, SEED_TEMP_TEACHER = 9, SEED_TEMP = 10, SEED_ADV = 11,
+       SEED_ADV_DISTILLED = 12 };
+
+/* T of the temperature-distilled baseline, teacher and student (Papernot
+ * et al. 2016's MNIST setting; docs/DEFENSE.md). */
+#define REPRO_TEMPERATURE 100.0f
 
 /* The three attacks, their CSV names and the name of their setting. */
 typedef enum { ATT_FGM, ATT_JSMA, ATT_CW, ATT_COUNT } att_kind;
@@ -68,7 +74,9 @@ enum {
     G_CW = 128,
     G_CW_BUDGET = 256, /* Fig. 2c's budget variant: its iterations and binary-search steps */
     G_SEC = 512,   /* the security curve: its images, eps, PGD steps and restarts */
-    G_ALL = 1023
+    G_ADV = 1024,  /* the adversarial training of the adv and adv_distilled models: method, eps, steps */
+    G_BASE = 2048, /* the baselines' and the Eq. 3 ablation's JSMA gammas */
+    G_ALL = 4095
 };
 
 typedef struct repro repro;
@@ -124,8 +132,31 @@ typedef struct {
     "clean_accuracy,false_positives"
 #define REPRO_HEADLINE_HEADER "metric,model,attack,setting,n,paper,ours"
 #define REPRO_SEC_HEADER "model,eps,attack,n,broken,only,robust_accuracy,lo,hi"
+#define REPRO_BASE_HEADER \
+    "model,attack,setting,value,n,clean_accuracy,false_positives,recovered,detected,misclassified,lo,hi"
 
 /* ---- scale.c ---- */
+
+/* The models of the baselines stage, in baselines.csv's order: undefended,
+ * temperature distillation, extended distillation, adversarial training,
+ * and adversarial training with extended distillation. */
+#define REPRO_BASE_NMODELS 5
+extern const char *const repro_base_models[REPRO_BASE_NMODELS];
+extern const char *const repro_base_labels[REPRO_BASE_NMODELS]; /* how the plot and the report name them */
+
+/* One model of the Eq. 3 ablation: the distilled model of the `distilled`
+ * stage's recipe and seed, with another reading of the penalty. */
+typedef struct {
+    const char *model;   /* its file stem under models/ */
+    const char *label;   /* how the report names it */
+    edd_penalty penalty;
+    float kappa;
+} repro_ablation_model;
+
+/* The ablation's models, in ablation.csv's order: penalty none, literal,
+ * hinge at kappa 10, 40 (the distilled model itself) and 100. */
+#define REPRO_ABLATION_NMODELS 5
+extern const repro_ablation_model repro_ablation[REPRO_ABLATION_NMODELS];
 
 /* A number the paper reports (Section 4.2), in percent as it prints it.
  * attack < 0: a clean-data metric; otherwise the undefended model's
@@ -193,6 +224,17 @@ typedef struct {
     double robust, lo, hi;
 } repro_sec_row;
 
+/* One row of baselines.csv or ablation.csv (REPRO_BASE_HEADER): a model
+ * under one attack at one setting (attack "clean": the clean test images),
+ * the rates over its n images, and the 95% Wilson interval [lo, hi] of the
+ * misclassified rate. */
+typedef struct {
+    char model[32], attack[16], setting[12];
+    double value;
+    size_t n;
+    double clean_accuracy, false_positives, recovered, detected, misclassified, lo, hi;
+} repro_base_row;
+
 /* ---- csv.c ---- */
 
 /* seeds.csv (seeds.c): one row per figure point (or security row) and
@@ -206,6 +248,14 @@ edd_status repro_rows_write(repro *r, const char *rel, const repro_row *rows, in
 
 /* Read out_dir/rel, a security.csv; *rows is malloc'd (caller frees). */
 edd_status repro_sec_read(const repro *r, const char *rel, repro_sec_row **rows, int *n);
+
+/* Read out_dir/rel, a baselines.csv or ablation.csv; *rows is malloc'd
+ * (caller frees). */
+edd_status repro_base_read(const repro *r, const char *rel, repro_base_row **rows, int *n);
+
+/* The row of rows[0..n) for model, attack and setting value (to 1e-6), or NULL. */
+const repro_base_row *repro_base_find(const repro_base_row *rows, int n, const char *model, const char *attack,
+                                      double value);
 
 /* The Wilson score interval at 95% of a rate p over n images, as
  * fractions in [0, 1]. */
@@ -238,6 +288,11 @@ typedef struct {
 edd_status repro_plot_bands(repro *r, const char *name, const char *title, const char *xlabel, const char *ylabel,
                             const repro_band *b, int n);
 
+/* Draw plots/baselines.png (the script beside it), both registered, from
+ * baselines.csv: the misclassified rate under PGD with the margin loss
+ * against eps, with Wilson intervals, for the five models. */
+edd_status repro_plot_baselines(repro *r);
+
 /* ---- report.c ---- */
 
 /* Write out_dir/report.md from the CSVs and the stage manifests. */
@@ -266,15 +321,22 @@ edd_status repro_save_model(repro *r, const char *stem, const edd_cnn *m, uint64
 edd_status repro_train_plain(repro *r, uint64_t seed, edd_cnn *m);
 
 /* The distilled model (K=11) on the first n training images, labelled by
- * Eq. 2 from the teacher's sigma (n floats) and trained with the paper's
- * Eq. 3 penalty: edd_distill without the uncertainty passes. */
+ * Eq. 2 from the teacher's sigma (n floats) and trained with the Eq. 3
+ * penalty of pen (its reading and kappa; NULL: edd_distill's, the hinge at
+ * kappa 40) and edd_distill's gamma: edd_distill without the uncertainty
+ * passes. */
 edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, float alpha, int epochs, uint64_t seed,
-                                    edd_cnn *out);
+                                    const repro_ablation_model *pen, edd_cnn *out);
 
 /* Attack the first n test images on src at setting value, run as variant v,
  * and score the adversarial examples on tgt. */
 edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, const edd_cnn *src, const edd_cnn *tgt,
                         size_t n, edd_attack_scores *s);
+
+/* White-box PGD with the margin loss on m at L-inf eps (the scale's steps
+ * and restarts, early stop, seed SEED_PGD), on the first n test images,
+ * scored on m. */
+edd_status repro_pgd_margin(repro *r, const edd_cnn *m, float eps, size_t n, edd_attack_scores *s);
 
 /* The CSV row of one attack point. */
 void repro_fill_row(repro_row *w, const char *fig, const char *src, const char *tgt, att_kind a, const char *setting,
@@ -294,6 +356,20 @@ extern const char *const repro_sec_names[REPRO_SEC_NATTACKS];
  * baseline and the distilled model at each eps of the scale; writes
  * security.csv (REPRO_SEC_HEADER). */
 edd_status repro_st_security(repro *r, const repro_stage *s);
+
+/* ---- baselines.c ---- */
+
+/* The "baselines" stage: the REPRO_BASE_NMODELS models under white-box FGM
+ * with both losses at each eps, JSMA (cleverhans' float32 Jacobian) at each
+ * base_gamma, CW-L2 at kappa 0 with the paper's budget, and PGD with the
+ * margin loss at each eps; writes baselines.csv (REPRO_BASE_HEADER). */
+edd_status repro_st_baselines(repro *r, const repro_stage *s);
+
+/* The "ablation_attacks" stage: the REPRO_ABLATION_NMODELS models under FGM
+ * (the paper's loss) and PGD with the margin loss at each eps and JSMA
+ * (cleverhans' and the exact gradient) at each base_gamma; writes
+ * ablation.csv (REPRO_BASE_HEADER). */
+edd_status repro_st_ablation_attacks(repro *r, const repro_stage *s);
 
 /* ---- stages.c ---- */
 

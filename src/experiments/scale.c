@@ -9,11 +9,12 @@
 
 static const edd_repro_scale scales[] = {
     {.name = "smoke", .train_n = 2000, .epochs = 1, .study_n = 1000, .study_epochs = 1, .test_n = 1000,
-     .fgm_n = 100, .jsma_n = 10, .cw_n = 5, .passes = 20, .alpha = 0.9f,
+     .fgm_n = 100, .jsma_n = 10, .cw_n = 5, .passes = 5, .alpha = 0.9f,
      .n_eps = 2, .eps = {0.1f, 0.3f}, .n_gamma = 2, .gamma = {0.05f, 0.1f}, .n_kappa = 2, .kappa = {0.0f, 2.0f},
-     .n_alpha = 3, .alphas = {0.0f, 0.9f, 1.25f}, .n_passes = 3, .passes_list = {1, 5, 20},
+     .n_alpha = 3, .alphas = {0.0f, 0.9f, 1.25f}, .n_passes = 3, .passes_list = {1, 2, 5},
      .study_eps = 0.3f, .cw_iterations = 20, .cw_bsearch = 2, .cw_big_iterations = 100, .cw_big_bsearch = 3,
-     .sec_n = 50, .n_sec_eps = 2, .sec_eps = {0.1f, 0.3f}, .pgd_steps = 5, .pgd_restarts = 1},
+     .sec_n = 50, .n_sec_eps = 2, .sec_eps = {0.1f, 0.3f}, .pgd_steps = 5, .pgd_restarts = 1,
+     .adv_method = EDD_ADV_FGM_RS, .adv_eps = 0.3f, .adv_steps = 5, .n_base_gamma = 1, .base_gamma = {0.05f}},
     {.name = "quick", .train_n = 20000, .epochs = 5, .study_n = 5000, .study_epochs = 2, .test_n = 0,
      .fgm_n = 1000, .jsma_n = 100, .cw_n = 50, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
@@ -23,7 +24,8 @@ static const edd_repro_scale scales[] = {
      .n_passes = 7, .passes_list = {1, 2, 5, 10, 20, 35, 50},
      .study_eps = 0.3f, .cw_iterations = 100, .cw_bsearch = 3, .cw_big_iterations = 500, .cw_big_bsearch = 4,
      .sec_n = 500, .n_sec_eps = 6, .sec_eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f}, .pgd_steps = 40,
-     .pgd_restarts = 1},
+     .pgd_restarts = 1, .adv_method = EDD_ADV_FGM_RS, .adv_eps = 0.3f, .adv_steps = 40,
+     .n_base_gamma = 5, .base_gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f}},
     {.name = "paper", .train_n = 0, .epochs = 10, .study_n = 0, .study_epochs = 10, .test_n = 0,
      .fgm_n = 10000, .jsma_n = 500, .cw_n = 100, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
@@ -33,7 +35,8 @@ static const edd_repro_scale scales[] = {
      .n_passes = 7, .passes_list = {1, 2, 5, 10, 20, 35, 50},
      .study_eps = 0.3f, .cw_iterations = 200, .cw_bsearch = 4, .cw_big_iterations = 1000, .cw_big_bsearch = 9,
      .sec_n = 500, .n_sec_eps = 6, .sec_eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f}, .pgd_steps = 100,
-     .pgd_restarts = 5},
+     .pgd_restarts = 5, .adv_method = EDD_ADV_FGM_RS, .adv_eps = 0.3f, .adv_steps = 40,
+     .n_base_gamma = 5, .base_gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f}},
 };
 
 edd_status edd_repro_scale_get(edd_ctx *ctx, const char *name, edd_repro_scale *out)
@@ -49,6 +52,22 @@ edd_status edd_repro_scale_get(edd_ctx *ctx, const char *name, edd_repro_scale *
 const char *const repro_att_names[ATT_COUNT] = {"fgm", "jsma", "cw"};
 const char *const repro_att_settings[ATT_COUNT] = {"eps", "gamma", "kappa"};
 const char *const repro_variant_names[VAR_COUNT] = {"paper", "adaptive", "budget"};
+
+const char *const repro_base_models[REPRO_BASE_NMODELS] = {"baseline", "temperature", "distilled", "adv",
+                                                           "adv_distilled"};
+const char *const repro_base_labels[REPRO_BASE_NMODELS] = {
+    "undefended", "temperature distillation at T = 100", "extended distillation (this paper)",
+    "adversarial training", "adversarial training + extended distillation"};
+
+/* kappa 40 is edd_distill_defaults' (the `distilled` model); the literal
+ * reading keeps it as printed, -gamma max(margin, kappa). */
+const repro_ablation_model repro_ablation[REPRO_ABLATION_NMODELS] = {
+    {"ablation_none", "none", EDD_PENALTY_NONE, 0.0f},
+    {"ablation_literal", "literal, kappa 40", EDD_PENALTY_LITERAL, 40.0f},
+    {"ablation_hinge10", "hinge, kappa 10", EDD_PENALTY_HINGE, 10.0f},
+    {"distilled", "hinge, kappa 40 (the distilled model)", EDD_PENALTY_HINGE, 40.0f},
+    {"ablation_hinge100", "hinge, kappa 100", EDD_PENALTY_HINGE, 100.0f},
+};
 
 /* Section 4.2. The paper names no eps, gamma or kappa for its undefended
  * rates; the settings here are our reading (docs/REPRODUCING.md). */
@@ -112,6 +131,13 @@ edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, uint32_t dat
         edd_buf_printf(&b, " sec %zu %d %d", sc->sec_n, sc->pgd_steps, sc->pgd_restarts);
         for (int i = 0; i < sc->n_sec_eps; i++)
             edd_buf_printf(&b, " %a", (double)sc->sec_eps[i]);
+    }
+    if (uses & G_ADV)
+        edd_buf_printf(&b, " adv %d %a %d", (int)sc->adv_method, (double)sc->adv_eps, sc->adv_steps);
+    if (uses & G_BASE) {
+        edd_buf_printf(&b, " base");
+        for (int i = 0; i < sc->n_base_gamma; i++)
+            edd_buf_printf(&b, " %a", (double)sc->base_gamma[i]);
     }
     edd_status st = edd_buf_status(ctx, &b, "scale tag");
     if (!st)

@@ -1,6 +1,7 @@
 /* stages.c - the paper's experiments as a table of named stages: what
  * each stage computes, what it depends on and which settings it reads
  * (docs/REPRODUCING.md). runner.c runs the table. */
+#include "edd/advtrain.h"
 #include "edd/defense.h"
 #include "edd/io.h"
 #include "edd/progress.h"
@@ -139,7 +140,8 @@ static edd_status st_distilled(repro *r, const repro_stage *s)
     if (!st)
         st = read_sigma(r, "sigma/sigma.npy", r->train.n, &sig);
     if (!st)
-        st = repro_distill_from_sigma(r, sig.data, r->train.n, r->sc->alpha, r->sc->epochs, SEED_DISTILLED, &m);
+        st = repro_distill_from_sigma(r, sig.data, r->train.n, r->sc->alpha, r->sc->epochs, SEED_DISTILLED, NULL,
+                                      &m);
     if (!st)
         st = repro_save_model(r, s->name, &m, SEED_DISTILLED, r->train.n, r->sc->epochs);
     edd_npy_free(&sig);
@@ -169,6 +171,136 @@ static edd_status st_surrogate_d(repro *r, const repro_stage *s)
         st = repro_save_model(r, s->name, &m, SEED_SURR_D, r->train.n, r->sc->epochs);
     edd_cnn_free(&t);
     edd_cnn_free(&m);
+    return st;
+}
+
+/* Temperature distillation, the defense the paper extends (Papernot et al.
+ * 2016; docs/DEFENSE.md): a teacher trained at T = REPRO_TEMPERATURE (seed
+ * 9), the training set labelled with its softmax(z/T), and a K = 10 model
+ * trained on them at T (seed 10), used at T = 1. */
+static edd_status st_temperature(repro *r, const repro_stage *s)
+{
+    const edd_repro_scale *sc = r->sc;
+    edd_cnn t = {0}, m = {0};
+    edd_train_opts o = edd_train_defaults();
+    o.epochs = sc->epochs;
+    o.seed = repro_seed(r, SEED_TEMP_TEACHER);
+    o.quiet = r->o->quiet;
+    o.loss.temperature = REPRO_TEMPERATURE;
+    edd_status st = repro_need_data(r, 1);
+    if (!st)
+        st = edd_cnn_init(r->ctx, &t, 10, REPRO_P_INPUT, REPRO_P_HIDDEN, repro_seed(r, SEED_TEMP_TEACHER));
+    if (!st)
+        st = edd_train(r->ctx, &t, &r->train, &o, NULL);
+    if (!st)
+        st = repro_save_model(r, "temperature_teacher", &t, SEED_TEMP_TEACHER, r->train.n, sc->epochs);
+    edd_distill_opts d = edd_distill_defaults();
+    d.method = EDD_DISTILL_TEMPERATURE;
+    d.temperature = REPRO_TEMPERATURE;
+    d.train.epochs = sc->epochs;
+    d.train.seed = repro_seed(r, SEED_TEMP);
+    d.train.quiet = r->o->quiet;
+    if (!st)
+        st = edd_distill(r->ctx, &t, &r->train, &d, &m, NULL, NULL, NULL);
+    if (!st)
+        st = repro_save_model(r, s->name, &m, SEED_TEMP, r->train.n, sc->epochs);
+    edd_cnn_free(&t);
+    edd_cnn_free(&m);
+    return st;
+}
+
+/* The scale's adversarial training (G_ADV: method, L-inf eps, PGD steps),
+ * its random starts keyed by seed. */
+static edd_adv_opts adv_opts(const repro *r, uint64_t seed)
+{
+    edd_adv_opts a = edd_adv_defaults();
+    a.kind = r->sc->adv_method;
+    a.eps = r->sc->adv_eps;
+    a.steps = r->sc->adv_steps;
+    a.seed = repro_seed(r, seed);
+    return a;
+}
+
+/* An undefended K = 10 model adversarially trained (docs/DEFENSE.md), seed
+ * 11: each batch replaced by FGM-RS or PGD examples of the model as it
+ * stands. */
+static edd_status st_adv(repro *r, const repro_stage *s)
+{
+    const edd_repro_scale *sc = r->sc;
+    edd_cnn m = {0};
+    edd_adv_opts a = adv_opts(r, SEED_ADV);
+    edd_train_opts o = edd_train_defaults();
+    o.epochs = sc->epochs;
+    o.seed = repro_seed(r, SEED_ADV);
+    o.quiet = r->o->quiet;
+    edd_status st = repro_need_data(r, 1);
+    if (!st)
+        st = edd_cnn_init(r->ctx, &m, 10, REPRO_P_INPUT, REPRO_P_HIDDEN, repro_seed(r, SEED_ADV));
+    if (!st)
+        st = edd_adv_attach(r->ctx, &a, &o);
+    if (!st)
+        st = edd_train(r->ctx, &m, &r->train, &o, NULL);
+    if (!st)
+        st = repro_save_model(r, s->name, &m, SEED_ADV, r->train.n, sc->epochs);
+    edd_cnn_free(&m);
+    return st;
+}
+
+/* The two defenses combined: the adversarially trained model (which has
+ * dropout) as the teacher, its sigma (Eq. 1, its own N passes), the labels
+ * of Eq. 2 and the Eq. 3 loss, with the same adversarial training during
+ * distillation (edd_distill, seed 12). */
+static edd_status st_adv_distilled(repro *r, const repro_stage *s)
+{
+    const edd_repro_scale *sc = r->sc;
+    edd_cnn t = {0}, m = {0};
+    edd_adv_opts a = adv_opts(r, SEED_ADV_DISTILLED);
+    edd_distill_opts d = edd_distill_defaults();
+    d.mc.passes = sc->passes;
+    d.mc.seed = repro_seed(r, SEED_ADV_DISTILLED);
+    d.mc.quiet = r->o->quiet;
+    d.alpha = sc->alpha;
+    d.train.epochs = sc->epochs;
+    d.train.seed = repro_seed(r, SEED_ADV_DISTILLED);
+    d.train.quiet = r->o->quiet;
+    edd_status st = repro_need_data(r, 1);
+    if (!st)
+        st = repro_load_model(r, "adv", &t);
+    if (!st)
+        st = edd_adv_attach(r->ctx, &a, &d.train);
+    if (!st)
+        st = edd_distill(r->ctx, &t, &r->train, &d, &m, NULL, NULL, NULL);
+    if (!st)
+        st = repro_save_model(r, s->name, &m, SEED_ADV_DISTILLED, r->train.n, sc->epochs);
+    edd_cnn_free(&t);
+    edd_cnn_free(&m);
+    return st;
+}
+
+/* The Eq. 3 ablation's models: the distilled model's recipe (the teacher's
+ * sigma, alpha, seed 3, so that only the penalty differs) with each other
+ * reading of repro_ablation; hinge at kappa 40 is the distilled model
+ * itself and is not trained again. */
+static edd_status st_ablation(repro *r, const repro_stage *s)
+{
+    (void)s;
+    edd_npy sig = {0};
+    edd_status st = repro_need_data(r, 1);
+    if (!st)
+        st = read_sigma(r, "sigma/sigma.npy", r->train.n, &sig);
+    for (int i = 0; !st && i < REPRO_ABLATION_NMODELS; i++) {
+        const repro_ablation_model *v = &repro_ablation[i];
+        if (!strcmp(v->model, "distilled"))
+            continue;
+        if (!r->o->quiet)
+            fprintf(stderr, "reproduce: ablation model %s (penalty %s)\n", v->model, v->label);
+        edd_cnn m = {0};
+        st = repro_distill_from_sigma(r, sig.data, r->train.n, r->sc->alpha, r->sc->epochs, SEED_DISTILLED, v, &m);
+        if (!st)
+            st = repro_save_model(r, v->model, &m, SEED_DISTILLED, r->train.n, r->sc->epochs);
+        edd_cnn_free(&m);
+    }
+    edd_npy_free(&sig);
     return st;
 }
 
@@ -243,7 +375,7 @@ static edd_status st_study(repro *r, const repro_stage *s, int by_passes)
             st = repro_load_model(r, "distilled", &m);
         else
             st = repro_distill_from_sigma(r, (const float *)sig.data + (size_t)(N - 1) * ns, ns, alpha, sc->study_epochs,
-                                    SEED_DISTILLED, &m);
+                                          SEED_DISTILLED, NULL, &m);
         for (int l = 0; !st && l < 2; l++) {
             edd_attack_scores sco;
             const repro_variant v = l ? VAR_ADAPTIVE : VAR_PAPER;
@@ -341,7 +473,9 @@ static edd_status st_plots(repro *r, const repro_stage *s)
     for (size_t i = 0; !st && i < sizeof plot_figs / sizeof plot_figs[0]; i++)
         if (repro_have(r, plot_figs[i][1]))
             st = repro_plot(r, plot_figs[i][0], plot_figs[i][1]);
-    return st || !repro_have(r, "security.csv") ? st : repro_plot_security(r);
+    if (!st && repro_have(r, "security.csv"))
+        st = repro_plot_security(r);
+    return st || !repro_have(r, "baselines.csv") ? st : repro_plot_baselines(r);
 }
 
 static edd_status st_report(repro *r, const repro_stage *s)
@@ -353,11 +487,12 @@ static edd_status st_report(repro *r, const repro_stage *s)
 /* Run order: the parameter studies, which train one model per point, come
  * after every other figure. */
 enum { S_BASELINE, S_TEACHER, S_SIGMA, S_DISTILLED, S_SURR_U, S_SURR_D, S_FIG2A, S_FIG2B, S_FIG2C, S_FIG3A,
-       S_FIG3B, S_FIG3C, S_FIG3D, S_FIG3E, S_FIG3F, S_HEADLINE, S_FIG2D, S_FIG2E, S_SECURITY, S_PLOTS, S_REPORT,
-       S_COUNT };
+       S_FIG3B, S_FIG3C, S_FIG3D, S_FIG3E, S_FIG3F, S_HEADLINE, S_FIG2D, S_FIG2E, S_SECURITY, S_TEMPERATURE, S_ADV,
+       S_ADV_DISTILLED, S_ABLATION, S_BASELINES, S_ABLATION_ATTACKS, S_PLOTS, S_REPORT, S_COUNT };
 _Static_assert(S_COUNT <= 32, "a stage's deps are a 32-bit mask");
 _Static_assert(S_COUNT <= EDD_REPRO_MAX_STAGES, "edd_repro_log holds EDD_REPRO_MAX_STAGES stages");
 #define B(i) (1u << (i))
+#define BASE_MODELS (B(S_BASELINE) | B(S_TEMPERATURE) | B(S_DISTILLED) | B(S_ADV) | B(S_ADV_DISTILLED))
 #define ALL_FIGS (B(S_FIG2A) | B(S_FIG2B) | B(S_FIG2C) | B(S_FIG2D) | B(S_FIG2E) | B(S_FIG3A) | B(S_FIG3B) | \
                   B(S_FIG3C) | B(S_FIG3D) | B(S_FIG3E) | B(S_FIG3F))
 
@@ -394,9 +529,22 @@ const repro_stage repro_stages[S_COUNT] = {
     [S_FIG2E] = {"fig2e", st_fig2e, B(S_SIGMA) | B(S_DISTILLED), G_TRAIN | G_N | G_ALPHA | G_SIGMA | G_STUDY, {0}, "FGM against N"},
     [S_SECURITY] = {"security", repro_st_security, B(S_BASELINE) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D),
                     G_TRAIN | G_SEC, {0}, "the worst case per image over FGM, PGD and transfer (security curve)"},
-    [S_PLOTS] = {"plots", st_plots, ALL_FIGS | B(S_SECURITY), G_ALL, {0}, "PNG plots (gnuplot)"},
+    [S_TEMPERATURE] = {"temperature", st_temperature, 0, G_TRAIN, {0},
+                       "temperature distillation at T = 100 (2016): teacher seed 9, distilled K=10 seed 10"},
+    [S_ADV] = {"adv", st_adv, 0, G_TRAIN | G_ADV, {0}, "adversarially trained model, K=10, seed 11"},
+    [S_ADV_DISTILLED] = {"adv_distilled", st_adv_distilled, B(S_ADV), G_TRAIN | G_N | G_ALPHA | G_ADV, {0},
+                         "extended distillation of the adv model with adversarial training (Eqs. 1-3), seed 12"},
+    [S_ABLATION] = {"ablation", st_ablation, B(S_SIGMA), G_TRAIN | G_N | G_ALPHA, {0},
+                    "Eq. 3 ablation: distilled models with penalty none, literal, hinge kappa 10 and 100, seed 3"},
+    [S_BASELINES] = {"baselines", repro_st_baselines, BASE_MODELS, G_TRAIN | G_FGM | G_JSMA | G_CW | G_SEC | G_BASE,
+                     {0}, "the five models under FGM, JSMA, CW and PGD-margin"},
+    [S_ABLATION_ATTACKS] = {"ablation_attacks", repro_st_ablation_attacks, B(S_DISTILLED) | B(S_ABLATION),
+                            G_TRAIN | G_FGM | G_JSMA | G_SEC | G_BASE, {0},
+                            "the Eq. 3 ablation's models under FGM, JSMA and PGD-margin"},
+    [S_PLOTS] = {"plots", st_plots, ALL_FIGS | B(S_SECURITY) | B(S_BASELINES), G_ALL, {0}, "PNG plots (gnuplot)"},
     [S_REPORT] = {"report", st_report, ALL_FIGS | B(S_HEADLINE) | B(S_SECURITY) | B(S_PLOTS) | B(S_BASELINE) | B(S_TEACHER) |
-                  B(S_SIGMA) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D), G_ALL, {0}, "report.md"},
+                  B(S_SIGMA) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D) | BASE_MODELS | B(S_ABLATION) |
+                  B(S_BASELINES) | B(S_ABLATION_ATTACKS), G_ALL, {0}, "report.md"},
 };
 
 int edd_repro_stage_count(void) { return S_COUNT; }

@@ -1,0 +1,162 @@
+/* baselines.c - the defenses side by side (issue 13): the undefended
+ * model, temperature distillation (2016), extended distillation (the
+ * paper), adversarial training, and adversarial training with extended
+ * distillation, each under the paper's attacks and under the strongest
+ * adaptive attack edd has, PGD with the detector-aware margin loss; and the
+ * Eq. 3 ablation's distilled models under the attacks that tell gradient
+ * masking apart from robustness.
+ *
+ * Both stages write one CSV of REPRO_BASE_HEADER rows: per model a "clean"
+ * row (the clean test images), then one row per attack and setting, scored
+ * by edd_attack_eval (the one scoring rule, docs/ATTACKS.md) with the 95%
+ * Wilson interval of the misclassified rate. The attack column:
+ *   fgm-all     FGM, ord inf, cross-entropy over all K outputs (the paper's)
+ *   fgm-real    FGM over the 10 real classes (the adaptive loss)
+ *   jsma        JSMA with cleverhans' float32 Jacobian (the paper's)
+ *   jsma-exact  JSMA with the exact one-gradient saliency
+ *   cw          CW-L2, AdaDelta, the scale's paper budget, targeted
+ *   pgd-margin  white-box PGD with the margin loss, early stop */
+#include "repro.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One attack of a suite: how it runs (kind < 0: PGD with the margin loss)
+ * and its CSV name. */
+typedef struct {
+    const char *name;
+    int kind; /* an att_kind, or -1 for PGD */
+    repro_variant variant;
+} base_attack;
+
+static const base_attack base_suite[] = {
+    {"fgm-all", ATT_FGM, VAR_PAPER},
+    {"fgm-real", ATT_FGM, VAR_ADAPTIVE},
+    {"jsma", ATT_JSMA, VAR_PAPER},
+    {"cw", ATT_CW, VAR_PAPER},
+    {"pgd-margin", -1, VAR_PAPER},
+};
+
+static const base_attack ablation_suite[] = {
+    {"fgm-all", ATT_FGM, VAR_PAPER},
+    {"jsma", ATT_JSMA, VAR_PAPER},
+    {"jsma-exact", ATT_JSMA, VAR_ADAPTIVE},
+    {"pgd-margin", -1, VAR_PAPER},
+};
+
+/* One CSV row of s, the attack's rates on its n images, without its
+ * leading model field. */
+static void base_row(edd_buf *t, const char *attack, const char *setting, double value, const edd_attack_scores *s)
+{
+    double lo, hi;
+    repro_wilson(s->misclassified, s->n, &lo, &hi);
+    edd_buf_printf(t, "%s,%s,%g,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", attack, setting, value, s->n,
+                   s->clean_accuracy, s->clean_false_positives, s->recovered, s->detected, s->misclassified, lo, hi);
+}
+
+/* Model m under every attack of suite (na of them), at each of its
+ * settings: FGM and PGD at the scale's eps on the first fgm_n and sec_n
+ * test images, JSMA at base_gamma on jsma_n, CW at the paper's kappa 0 on
+ * cw_n. Its rows (without the model field) go to t, the clean row first. */
+static edd_status run_suite(repro *r, const char *stem, const edd_cnn *m, const base_attack *suite, int na, edd_buf *t)
+{
+    const edd_repro_scale *sc = r->sc;
+    const float cw_kappa = (float)repro_paper_attack(ATT_CW)->setting;
+    edd_eval_result ev;
+    edd_status st = repro_need_data(r, 0);
+    if (!st)
+        st = edd_evaluate(r->ctx, m, &r->test, 256, NULL, &ev);
+    if (!st) {
+        edd_attack_scores c = {.n = ev.n, .k = m->k, .clean_accuracy = ev.accuracy,
+                               .clean_false_positives = ev.false_positives, .recovered = ev.accuracy,
+                               .detected = ev.false_positives,
+                               .misclassified = fmax(0.0, 1.0 - ev.accuracy - ev.false_positives)};
+        base_row(t, "clean", "none", 0.0, &c);
+        if (!r->o->quiet)
+            fprintf(stderr, "reproduce:   %s: clean accuracy %.4f, false positives %.4f\n", stem, ev.accuracy,
+                    ev.false_positives);
+    }
+    for (int a = 0; !st && a < na; a++) {
+        const base_attack *b = &suite[a];
+        const float *vals = b->kind == ATT_JSMA ? sc->base_gamma : b->kind == ATT_CW ? &cw_kappa : sc->eps;
+        const int nv = b->kind == ATT_JSMA ? sc->n_base_gamma : b->kind == ATT_CW ? 1 : sc->n_eps;
+        const size_t n = b->kind == ATT_FGM ? sc->fgm_n : b->kind == ATT_JSMA ? sc->jsma_n
+                       : b->kind == ATT_CW  ? sc->cw_n  : sc->sec_n;
+        for (int i = 0; !st && i < nv; i++) {
+            edd_attack_scores s;
+            if (b->kind < 0)
+                st = repro_pgd_margin(r, m, vals[i], n, &s);
+            else
+                st = repro_attack(r, (att_kind)b->kind, vals[i], b->variant, m, m, n, &s);
+            if (!st)
+                base_row(t, b->name, b->kind < 0 ? "eps" : repro_att_settings[b->kind], vals[i], &s);
+        }
+    }
+    return st;
+}
+
+/* The most models a stage attacks. */
+#define MAX_MODELS 5
+_Static_assert(REPRO_BASE_NMODELS <= MAX_MODELS && REPRO_ABLATION_NMODELS <= MAX_MODELS,
+               "run_models holds every model of a stage at once");
+
+/* The nm (<= MAX_MODELS) models models/STEM.edd under suite, into out_dir/csv. Every pass
+ * is deterministic at a given thread count, so a model with the same K and
+ * parameters as an earlier one (the literal reading of Eq. 3 trains the
+ * no-penalty model bit for bit wherever its max is kappa) takes that one's
+ * rows instead of being attacked again. */
+static edd_status run_models(repro *r, const char *const *stems, int nm, const base_attack *suite, int na,
+                             const char *csv)
+{
+    edd_cnn m[MAX_MODELS] = {{0}};
+    edd_buf rows[MAX_MODELS] = {{0}}, t = {0};
+    edd_status st = EDD_OK;
+    edd_buf_printf(&t, "%s\n", REPRO_BASE_HEADER);
+    for (int k = 0; !st && k < nm; k++) {
+        st = repro_load_model(r, stems[k], &m[k]);
+        int same = -1;
+        for (int j = 0; !st && j < k && same < 0; j++)
+            if (m[j].k == m[k].k && m[j].nparams == m[k].nparams &&
+                !memcmp(m[j].params, m[k].params, m[k].nparams * sizeof(float)))
+                same = j;
+        if (!st && !r->o->quiet)
+            fprintf(stderr, "reproduce:   model %s%s%s\n", stems[k], same < 0 ? "" : ": the parameters of ",
+                    same < 0 ? "" : stems[same]);
+        if (!st && same < 0)
+            st = run_suite(r, stems[k], &m[k], suite, na, &rows[k]);
+        const edd_buf *b = same < 0 ? &rows[k] : &rows[same];
+        t.err |= b->err;
+        for (size_t i = 0; !st && i < b->len;) {
+            size_t e = i + strcspn(b->s + i, "\n");
+            edd_buf_printf(&t, "%s,%.*s\n", stems[k], (int)(e - i), b->s + i);
+            i = e + 1;
+        }
+    }
+    if (!st)
+        st = repro_write_text(r, csv, &t);
+    edd_buf_free(&t);
+    for (int k = 0; k < nm; k++) {
+        edd_buf_free(&rows[k]);
+        edd_cnn_free(&m[k]);
+    }
+    return st;
+}
+
+edd_status repro_st_baselines(repro *r, const repro_stage *s)
+{
+    (void)s;
+    return run_models(r, repro_base_models, REPRO_BASE_NMODELS, base_suite,
+                      (int)(sizeof base_suite / sizeof base_suite[0]), "baselines.csv");
+}
+
+edd_status repro_st_ablation_attacks(repro *r, const repro_stage *s)
+{
+    (void)s;
+    const char *stems[REPRO_ABLATION_NMODELS];
+    for (int k = 0; k < REPRO_ABLATION_NMODELS; k++)
+        stems[k] = repro_ablation[k].model;
+    return run_models(r, stems, REPRO_ABLATION_NMODELS, ablation_suite,
+                      (int)(sizeof ablation_suite / sizeof ablation_suite[0]), "ablation.csv");
+}
