@@ -316,6 +316,10 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
                          name, takes ? " " : "", takes ? v : "");
                 rc = edd_run(out, sizeof out, args);
             }
+            if (rc == 2 && strstr(out, "only with --dry-run")) { /* --times: it says what it needs */
+                strncat(args, " --dry-run", sizeof args - strlen(args) - 1);
+                rc = edd_run(out, sizeof out, args);
+            }
             cr_assert(rc != 2 && !strstr(out, "unknown option"), "edd %s: the parser refuses an option its help lists: %s",
                       args, out);
             tried++;

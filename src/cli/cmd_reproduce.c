@@ -13,7 +13,7 @@
 
 #ifdef EDD_MPI
 #define MPI_HELP "This edd is built with MPI: `mpirun -np P edd reproduce ...` spreads the stages over P\n" \
-                 "ranks, each with --threads OpenMP threads (docs/REPRODUCING.md, \"More than one machine\").\n"
+                 "ranks, each with --threads N OpenMP threads (docs/REPRODUCING.md, \"More than one machine\").\n"
 #else
 #define MPI_HELP "This edd is built without MPI (make MPI=1 builds it with).\n"
 #endif
@@ -29,13 +29,13 @@ static const char *help_text(char *buf, size_t n)
           "Figs. 2d-e, the black-box Figs. 3a-f, the headline numbers, the PNG plots (gnuplot)\n"
           "and report.md. A stage whose outputs exist and match DIR/stages/STAGE.done (sizes\n"
           "and CRC32s) is skipped, so an interrupted run resumes; a corrupted output is redone.\n"
-          "With --data fashion every stage runs on Fashion-MNIST, where the paper has no numbers.\n\n"
-          "  --scale NAME           smoke (< 2 min), quick (about 30 min), paper (full MNIST); default quick\n"
-          "  --out DIR              results folder (default results, or results-fashion with\n"
-          "                         --data fashion); a folder holds one dataset's results\n"
-          "  --only A,B,...         run only these stages and those they depend on (e.g. --only\n"
-          "                         security: the models it attacks, then the security curve);\n"
-          "                         a later run without --only resumes from them\n"
+          "Every stage runs on the dataset of --data mnist|fashion; the paper has no numbers on Fashion-MNIST.\n\n"
+          "  --scale NAME           smoke (< 2 min), quick (about 50 min), paper (full MNIST); default quick\n"
+          "  --out DIR              results folder (default results, or results-fashion on\n"
+          "                         Fashion-MNIST); a folder holds one dataset's results\n"
+          "  --only A,B,...         run only these stages and those they depend on (e.g. security:\n"
+          "                         the models it attacks, then the security curve); plots and\n"
+          "                         report draw what exists; a later run resumes from them\n"
           "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change)\n"
           "  --seeds S              S independent pipelines (default 1), seed K's in DIR/seed-K\n"
           "                         (seed 1 is the single-seed run), then DIR/report.md, seeds.csv\n"
