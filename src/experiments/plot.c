@@ -491,16 +491,6 @@ edd_status repro_plot_baselines(repro *r)
 edd_status repro_plot_bands(repro *r, const char *name, const char *title, const char *xlabel, const char *ylabel,
                             const repro_band *b, int n)
 {
-    char gp_rel[256], png_rel[256], gp[EDD_PATH_MAX], png[EDD_PATH_MAX];
-    snprintf(gp_rel, sizeof gp_rel, "plots/%s.gp", name);
-    snprintf(png_rel, sizeof png_rel, "plots/%s.png", name);
-    edd_status st = repro_path(r, gp_rel, gp);
-    if (!st)
-        st = repro_path(r, png_rel, png);
-    if (!st && strpbrk(png, "'\"\\$`"))
-        st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
-    if (st)
-        return st;
     edd_buf s = {0}, cmd = {0};
     edd_buf_printf(&s, "# %s - drawn by edd reproduce --seeds from seeds.csv; re-render with: gnuplot %s.gp\n"
                        "if (!exists(\"outfile\")) outfile = '%s.png'\n"
@@ -526,11 +516,7 @@ edd_status repro_plot_bands(repro *r, const char *name, const char *title, const
     edd_buf_printf(&s, "set title '%s'\nset xlabel '%s'\nset ylabel '%s'\nset yrange [0:1]\nset grid\n"
                        "set key below horizontal font ',8'\n%s\n",
                    title, xlabel, ylabel, nseries ? cmd.s : "unset key\nplot 2 notitle");
-    st = repro_write_text(r, gp_rel, &s);
-    if (!st)
-        st = run_gnuplot(r, name, gp, png);
-    if (!st)
-        st = repro_output(r, png_rel);
+    edd_status st = draw(r, name, &s);
     edd_buf_free(&s);
     edd_buf_free(&cmd);
     return st;

@@ -164,6 +164,17 @@ static seed_stat sec_stat(const seeds_run *w, int i, double *wlo, double *whi)
     return t;
 }
 
+/* The indices (at most max) of seed 1's security.csv rows of the worst
+ * case, every model and eps; their number. */
+static int worst_case_rows(const seeds_run *w, int *idx, int max)
+{
+    int n = 0;
+    for (int i = 0; i < w->nsec && n < max; i++)
+        if (!strcmp(w->sec[0][i].attack, "worst-case"))
+            idx[n++] = i;
+    return n;
+}
+
 /* seeds.csv: one row per point and rate. */
 static edd_status write_seeds_csv(seeds_run *w, repro *top)
 {
@@ -394,12 +405,11 @@ static edd_status write_report(seeds_run *w, repro *top)
         edd_buf_printf(&t, "## Security curve across seeds\n\nRobust accuracy under the worst case per image "
                            "(docs/ATTACKS.md), %%.\n\n| model | eps | mean | 95%% across seeds (t) | pooled Wilson |\n"
                            "|---|---:|---:|---:|---:|\n");
-        for (int i = 0; i < w->nsec; i++) {
-            const repro_sec_row *p = &w->sec[0][i];
-            if (strcmp(p->attack, "worst-case"))
-                continue;
+        int idx[EDD_REPRO_MAX_POINTS * 4], nw = worst_case_rows(w, idx, (int)(sizeof idx / sizeof idx[0]));
+        for (int j = 0; j < nw; j++) {
+            const repro_sec_row *p = &w->sec[0][idx[j]];
             double lo, hi;
-            seed_stat s = sec_stat(w, i, &lo, &hi);
+            seed_stat s = sec_stat(w, idx[j], &lo, &hi);
             edd_buf_printf(&t, "| %s | %g | %.1f | %.1f-%.1f | %.1f-%.1f |\n", p->model, p->eps, 100 * s.mean,
                            100 * s.lo, 100 * s.hi, 100 * lo, 100 * hi);
         }
@@ -460,26 +470,20 @@ static edd_status write_plots(seeds_run *w, repro *top)
     }
     if (st || !w->nsec)
         return st;
-    repro_band *b = calloc((size_t)w->nsec, sizeof *b);
-    int n = 0;
-    if (!b)
-        return edd_fail(w->ctx, EDD_ERR_NOMEM, "seeds: out of memory for the security plot");
-    for (int i = 0; i < w->nsec; i++) {
-        const repro_sec_row *p = &w->sec[0][i];
-        if (strcmp(p->attack, "worst-case"))
-            continue;
+    int idx[EDD_REPRO_MAX_POINTS * 4], n = worst_case_rows(w, idx, (int)(sizeof idx / sizeof idx[0]));
+    repro_band b[EDD_REPRO_MAX_POINTS * 4];
+    for (int j = 0; j < n; j++) {
+        const repro_sec_row *p = &w->sec[0][idx[j]];
         double lo, hi;
-        seed_stat s = sec_stat(w, i, &lo, &hi);
-        snprintf(b[n].series, sizeof b[n].series, "%s, worst case", p->model);
-        b[n].x = p->eps;
-        b[n].mean = s.mean, b[n].lo = s.lo, b[n].hi = s.hi;
-        n++;
+        seed_stat s = sec_stat(w, idx[j], &lo, &hi);
+        snprintf(b[j].series, sizeof b[j].series, "%s, worst case", p->model);
+        b[j].x = p->eps;
+        b[j].mean = s.mean, b[j].lo = s.lo, b[j].hi = s.hi;
     }
     char title[128];
     snprintf(title, sizeof title, "security curve: robust accuracy, mean of %d seeds, 95%% t interval", w->s);
     top->nout = 0;
     st = repro_plot_bands(top, "security", title, "eps", "robust accuracy", b, n);
-    free(b);
     return st;
 }
 
