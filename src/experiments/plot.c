@@ -514,6 +514,7 @@ edd_status repro_plot_bands(repro *r, const char *name, const char *title, const
         nseries++;
     }
     edd_buf_printf(&s, "set title '%s'\nset xlabel '%s'\nset ylabel '%s'\nset yrange [0:1]\nset grid\n"
+                       "set offsets graph 0.05, graph 0.05, 0, 0\n"
                        "set key below horizontal font ',8'\n%s\n",
                    title, xlabel, ylabel, nseries ? cmd.s : "unset key\nplot 2 notitle");
     edd_status st = draw(r, name, &s);

@@ -142,14 +142,22 @@ static edd_status seeds_load(seeds_run *w)
     return st;
 }
 
-/* The across-seed statistics of figure f's row i for rate (and the pooled
- * Wilson interval, over s n images). */
+/* A rate's t interval, clipped to [0, 1] where a rate lives. */
+static seed_stat clip_rate(seed_stat s)
+{
+    s.lo = fmax(0.0, s.lo);
+    s.hi = fmin(1.0, s.hi);
+    return s;
+}
+
+/* The across-seed statistics of figure f's row i for rate, its t interval
+ * clipped to [0, 1] (and the pooled Wilson interval, over s n images). */
 static seed_stat fig_stat(const seeds_run *w, size_t f, int i, int rate, double *wlo, double *whi)
 {
     double v[EDD_REPRO_MAX_SEEDS];
     for (int k = 0; k < w->s; k++)
         v[k] = rate_of(&w->fig[f][k][i], rate);
-    seed_stat t = stat_t(v, w->s);
+    seed_stat t = clip_rate(stat_t(v, w->s));
     repro_wilson(fmin(1.0, fmax(0.0, t.mean)), w->fig[f][0][i].n * (size_t)w->s, wlo, whi);
     return t;
 }
@@ -159,7 +167,7 @@ static seed_stat sec_stat(const seeds_run *w, int i, double *wlo, double *whi)
     double v[EDD_REPRO_MAX_SEEDS];
     for (int k = 0; k < w->s; k++)
         v[k] = w->sec[k][i].robust;
-    seed_stat t = stat_t(v, w->s);
+    seed_stat t = clip_rate(stat_t(v, w->s));
     repro_wilson(fmin(1.0, fmax(0.0, t.mean)), w->sec[0][i].n * (size_t)w->s, wlo, whi);
     return t;
 }
@@ -387,10 +395,11 @@ static edd_status write_report(seeds_run *w, repro *top)
                        "K is a whole pipeline in `seed-K/`, with its own report.md: every model, the attack targets "
                        "and the PGD starts are seeded from K (seed 1 is the single-seed run, bit for bit); the test "
                        "images are the same. Every rate below is the mean over the seeds, with two intervals: **t**, "
-                       "95%% across seeds (Student t, %d degrees of freedom: the spread of training runs), and the "
+                       "95%% across seeds (Student t, %d degree%s of freedom: the spread of training runs, clipped to "
+                       "0-100%%), and the "
                        "**pooled Wilson** interval over all attacked images of every seed (the spread of test images "
                        "alone). Where the two differ, the training run is what moves the result.\n\n",
-                   w->s, repro_data_title(top), top->sc->name, w->s, w->s - 1);
+                   w->s, repro_data_title(top), top->sc->name, w->s, w->s - 1, w->s > 2 ? "s" : "");
     edd_status st = repro_have(&w->r[0], "headline.csv") ? headline_table(w, &t) : EDD_OK;
     if (!st) {
         edd_buf_printf(&t, "## Which conclusions hold across seeds\n\nEach single-seed claim below is tested on its "
