@@ -262,7 +262,7 @@ Test(reproduce, only_selects_stages_and_their_deps)
     char path[256];
     snprintf(path, sizeof path, "%s/report.md", dir);
     char *md = read_all(path, NULL);
-    cr_assert(strstr(md, "absent are `headline.csv`, `security.csv`, `fig2a_fgm.csv`"), "%s", md);
+    cr_assert(strstr(md, "absent are `headline.csv`, `security.csv`, `baselines.csv`, `ablation.csv`, `fig2a_fgm.csv`"), "%s", md);
     cr_assert(strstr(md, "| teacher | ") && strstr(md, "| baseline | (not run in this folder) |"), "%s", md);
     cr_assert_null(strstr(md, "## Headline"), "no headline section without headline.csv");
     free(md);

@@ -86,11 +86,11 @@ static edd_status open_folder(edd_ctx *ctx, const char *out_dir, int quiet, int 
     return st;
 }
 
-/* The folder's dataset, in stages/dataset: written by its first run, and
- * a run on another dataset refused, so that a folder never mixes the two
- * (the manifests' data CRC32 would redo every stage, overwriting the other
- * dataset's results in place). */
-static edd_status check_dataset(edd_ctx *ctx, const edd_repro_opts *o)
+/* The folder's dataset, in stages/dataset: written before the folder's
+ * first stage runs (mark = 1), and a run on another dataset refused, so
+ * that a folder never mixes the two (the manifests' data CRC32 would redo
+ * every stage, overwriting the other dataset's results in place). */
+static edd_status check_dataset(edd_ctx *ctx, const edd_repro_opts *o, int mark)
 {
     const char *name = o->data_name ? o->data_name : "mnist";
     if (strcmp(name, "mnist") && strcmp(name, "fashion"))
@@ -111,6 +111,8 @@ static edd_status check_dataset(edd_ctx *ctx, const edd_repro_opts *o)
                         "%s: the folder holds the results of dataset '%s', expected '%s': give another --out",
                         path, held, name);
     }
+    if (!mark)
+        return EDD_OK;
     size_t n = strlen(name);
     char line[64];
     snprintf(line, sizeof line, "%s\n", name);
@@ -153,6 +155,9 @@ static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uin
     if (st)
         return st;
     remove(done);
+    st = check_dataset(r->ctx, r->o, 1);
+    if (st)
+        return st;
     double ts = edd_now();
     r->nout = 0;
     st = s->run(r, s);
@@ -231,7 +236,7 @@ static edd_status start_run(edd_ctx *ctx, const edd_repro_opts *o, run_start *rs
         st = open_folder(ctx, o->out_dir, o->quiet, &rs->lockfd);
     if (st)
         return st;
-    st = check_dataset(ctx, o);
+    st = check_dataset(ctx, o, 0);
     if (!st)
         st = edd_dataset_fingerprint(ctx, o->data_dir, &rs->data_crc);
     if (st) {
