@@ -527,20 +527,28 @@ static double json_num(const char *json, const char *name)
     return strtod(p + strlen(k), NULL);
 }
 
+/* Run `edd attack` with args on data into out (n bytes): its JSON line;
+ * the command must succeed. */
+static void attack_json(const char *data, int threads, const char *args, char *out, size_t n)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s attack --data-dir %s --threads %d --quiet %s 2>&1", edd_bin_or_skip(), data,
+             threads, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t len = fread(out, 1, n - 1, p);
+    out[len] = 0;
+    cr_assert_eq(pclose(p), 0, "%s: %s", cmd, out);
+}
+
 /* Issue 12: `edd attack` on the models of the finished smoke run in dir
  * gives the numbers of the reproduce CSV's matching row (the one scoring
  * rule, docs/ATTACKS.md). */
 static void attack_matches_csv(const char *dir, const char *data, int threads, const char *csv, const char *key,
                                const char *args)
 {
-    char cmd[8192], out[4096], path[512];
-    snprintf(cmd, sizeof cmd, "%s attack --data-dir %s --threads %d --quiet %s 2>&1", edd_bin_or_skip(), data,
-             threads, args);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = 0;
-    cr_assert_eq(pclose(p), 0, "%s: %s", cmd, out);
+    char out[4096], path[512];
+    attack_json(data, threads, args, out, sizeof out);
     double v[8];
     snprintf(path, sizeof path, "%s/%s", dir, csv);
     csv_row(path, key, v);
@@ -594,14 +602,8 @@ static void base_rows(const char *path, const char *const *models, int nm, int *
 static void attack_matches_base(const char *dir, const char *data, int threads, const char *csv, const char *key,
                                 const char *args)
 {
-    char cmd[8192], out[4096], path[512];
-    snprintf(cmd, sizeof cmd, "%s attack --data-dir %s --threads %d --quiet %s 2>&1", edd_bin_or_skip(), data,
-             threads, args);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = 0;
-    cr_assert_eq(pclose(p), 0, "%s: %s", cmd, out);
+    char out[4096], path[512];
+    attack_json(data, threads, args, out, sizeof out);
     snprintf(path, sizeof path, "%s/%s", dir, csv);
     char *text = read_all(path, NULL);
     cr_assert_not_null(text, "%s", path);
