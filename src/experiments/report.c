@@ -743,7 +743,7 @@ void repro_base_judge(const repro_base_row *w, int n, double eps, repro_base_ver
         else if (p->misclassified - f->misclassified < REPRO_MASK_GAP || f->hi >= p->lo)
             v->mask[k] = REPRO_MASK_NONE;
         else
-            v->mask[k] = !b || k == 0 || p->lo <= b->hi ? REPRO_MASK_ONLY : REPRO_MASK_KEEPS;
+            v->mask[k] = !b || k == 0 || p->hi >= b->lo ? REPRO_MASK_ONLY : REPRO_MASK_KEEPS;
     }
 }
 
