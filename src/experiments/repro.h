@@ -237,9 +237,9 @@ typedef struct {
 
 /* ---- csv.c ---- */
 
-/* seeds.csv (seeds.c): one row per figure point (or security row) and
- * rate: the mean over the seeds, the 95% t interval across seeds, and the
- * pooled Wilson interval. */
+/* seeds.csv (seeds.c): one row per figure point (or security.csv,
+ * baselines.csv or ablation.csv row) and rate: the mean over the seeds,
+ * the 95% t interval across seeds, and the pooled Wilson interval. */
 #define REPRO_SEEDS_HEADER                                                                                     \
     "figure,source,target,attack,setting,value,variant,seeds,n,rate,mean,t_lo,t_hi,pooled_lo,pooled_hi"
 

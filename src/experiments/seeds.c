@@ -55,6 +55,7 @@ static seed_stat stat_t(const double *v, int s)
 enum { R_MIS, R_REC, R_DET, R_ACC, R_FP, R_COUNT };
 static const char *const rate_names[R_COUNT] = {"misclassified", "recovered", "detected", "clean_accuracy",
                                                 "false_positives"};
+/* How the report's tables name them. */
 static const char *const rate_words[R_COUNT] = {"misclassified", "recovered", "detected", "clean accuracy",
                                                 "false positives"};
 
@@ -81,6 +82,7 @@ enum { B_BASELINES, B_ABLATION, N_BASE };
 static const char *const base_csvs[N_BASE] = {"baselines.csv", "ablation.csv"};
 static const char *const base_figs[N_BASE] = {"baselines", "ablation"};
 
+/* The rate of a baselines.csv or ablation.csv row, as rate_of's. */
 static double base_rate_of(const repro_base_row *w, int rate)
 {
     switch (rate) {
