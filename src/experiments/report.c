@@ -365,6 +365,35 @@ static void stage_times(repro *r, edd_buf *t)
                       "(a resumed run keeps the times of the stages it skipped).\n\n", total);
 }
 
+/* The settings' seed line: every SEED_* base as this pipeline seeds it
+ * (repro_seed), and for seed K > 1 of `--seeds` how they were derived. */
+static void seeds_line(const repro *r, edd_buf *t)
+{
+    static const struct {
+        uint64_t base;
+        const char *what, *note;
+    } seeds[] = {{SEED_BASELINE, "baseline", ""},
+                 {SEED_TEACHER, "teacher", ""},
+                 {SEED_DISTILLED, "distilled", " (its MC-dropout masks too, the study models and the ablation's models)"},
+                 {SEED_SURR_U, "undefended surrogate", ""},
+                 {SEED_SURR_D_TEACHER, "defended surrogate's own teacher", ""},
+                 {SEED_SURR_D, "the defended surrogate", ""},
+                 {SEED_TARGETS, "attack targets", ""},
+                 {SEED_PGD, "PGD starts", ""},
+                 {SEED_TEMP_TEACHER, "temperature teacher", ""},
+                 {SEED_TEMP, "its distilled model", ""},
+                 {SEED_ADV, "adversarially trained model", ""},
+                 {SEED_ADV_DISTILLED, "its distilled model", ""}};
+    const size_t n = sizeof seeds / sizeof seeds[0];
+    for (size_t i = 0; i < n; i++)
+        edd_buf_printf(t, "%s%s %llu%s", i ? ", " : "", seeds[i].what, (unsigned long long)repro_seed(r, seeds[i].base),
+                       seeds[i].note);
+    if (r->o->seed > 1)
+        edd_buf_printf(t, ". This is seed %d of `--seeds`: each is the stage table's base seed plus 100 x %d "
+                          "(base + 100 (K - 1), docs/REPRODUCING.md)", r->o->seed, r->o->seed - 1);
+    edd_buf_printf(t, ".\n\n");
+}
+
 static void settings(repro *r, edd_buf *t)
 {
     const edd_repro_scale *sc = r->sc;
@@ -411,10 +440,7 @@ static void settings(repro *r, edd_buf *t)
                       "that model (K = 11, adversarial training again while distilling); the Eq. 3 ablation's models "
                       "(penalty none, literal, hinge at kappa 10 and 100) from the teacher's sigma; JSMA of both at "
                       "gamma in {%s}, PGD-margin on the first %zu test images.\n"
-                      "- Seeds: baseline 1, teacher 2, distilled 3 (its MC-dropout masks too, and the ablation's "
-                      "models), undefended surrogate 4, defended surrogate's own teacher 5 and the surrogate 6, attack "
-                      "targets 7, PGD starts 8, temperature teacher 9 and its distilled model 10, adversarially "
-                      "trained model 11, its distilled model 12.\n\n",
+                      "- Seeds: ",
                       sc->name, tn, sc->epochs, (double)tr.opt.lr, tr.batch, (double)REPRO_P_INPUT, (double)REPRO_P_HIDDEN,
                       sc->passes, (double)sc->alpha, (double)di.train.loss.gamma, (double)di.train.loss.kappa, sn, sc->study_epochs, (double)sc->study_eps, list[3].s, sc->passes, list[4].s,
                       (double)sc->alpha, sc->fgm_n, list[0].s, sc->jsma_n, list[1].s, (double)cw.learning_rate, (double)cw.rho,
@@ -422,6 +448,7 @@ static void settings(repro *r, edd_buf *t)
                       list[2].s, (double)REPRO_CW_BUDGET_LR, sc->cw_big_iterations, sc->cw_big_bsearch,
                       (double)REPRO_TEMPERATURE, sc->adv_method == EDD_ADV_PGD ? "PGD" : "FGM-RS", (double)sc->adv_eps,
                       adv_steps.s, list[5].s, sc->sec_n);
+    seeds_line(r, t);
     for (int k = 0; k < 6; k++)
         edd_buf_free(&list[k]);
     edd_buf_free(&adv_steps);
@@ -637,9 +664,7 @@ static edd_status masking_section(repro *r, edd_buf *t)
     return EDD_OK;
 }
 
-/* The setting of base_gamma the tables show: the paper's JSMA gamma (0.1)
- * when the list has it, else its largest. */
-static double base_gamma(const edd_repro_scale *sc)
+double repro_base_gamma(const edd_repro_scale *sc)
 {
     double g = 0.0, paper = repro_paper_attack(ATT_JSMA)->setting;
     for (int i = 0; i < sc->n_base_gamma; i++) {
@@ -650,8 +675,7 @@ static double base_gamma(const edd_repro_scale *sc)
     return g;
 }
 
-/* The largest FGM eps of the scale, where the baselines are compared. */
-static double largest_eps(const edd_repro_scale *sc)
+double repro_base_eps(const edd_repro_scale *sc)
 {
     double e = 0.0;
     for (int i = 0; i < sc->n_eps; i++)
@@ -681,18 +705,52 @@ static void clean_cells(edd_buf *t, const repro_base_row *c)
                    100 * c->false_positives);
 }
 
-/* How far the paper's FGM may fall below PGD-margin before a model counts
- * as masking gradients (docs/REPRODUCING.md, "Holds or masks"). */
-#define REPRO_MASK_GAP 0.25
-
-/* The share of the undefended model's clean accuracy a defense must keep
- * to be said to hold (docs/REPRODUCING.md, "Holds or masks"): a model that
- * flags or misclassifies every clean image resists every attack too. */
-#define REPRO_HOLD_CLEAN 0.9
+void repro_base_judge(const repro_base_row *w, int n, double eps, repro_base_verdicts *v)
+{
+    memset(v, 0, sizeof *v);
+    for (int k = 0; k < REPRO_BASE_NMODELS; k++) {
+        const char *m = repro_base_models[k];
+        v->clean[k] = repro_base_find(w, n, m, "clean", 0.0);
+        v->fgm[k] = repro_base_find(w, n, m, "fgm-all", eps);
+        v->pgd[k] = repro_base_find(w, n, m, "pgd-margin", eps);
+    }
+    /* which defense holds: among the defenses that keep REPRO_HOLD_CLEAN of
+     * the undefended model's clean accuracy, those whose PGD-margin rate is
+     * below the undefended model's beyond both intervals; the best is the
+     * lowest rate among those kept (with one n for every PGD row, the only
+     * one that can hold if any does) */
+    const repro_base_row *b = v->pgd[0], *c0 = v->clean[0];
+    v->best = -1;
+    for (int k = 1; k < REPRO_BASE_NMODELS; k++) {
+        const repro_base_row *c = v->clean[k], *p = v->pgd[k];
+        if (c && c0 && c->clean_accuracy < REPRO_HOLD_CLEAN * c0->clean_accuracy)
+            v->hold[k] = REPRO_HOLD_LEFT_OUT;
+        else if (!p || !b)
+            v->hold[k] = REPRO_HOLD_NO_ROWS;
+        else
+            v->hold[k] = p->hi < b->lo ? REPRO_HOLD_YES : REPRO_HOLD_NOT;
+        if ((v->hold[k] == REPRO_HOLD_YES || v->hold[k] == REPRO_HOLD_NOT) &&
+            (v->best < 0 || p->misclassified < v->pgd[v->best]->misclassified))
+            v->best = k;
+    }
+    /* which mask: the paper's FGM far below PGD-margin on the same model;
+     * "only" when PGD-margin does not beat the undefended model's rate
+     * beyond both intervals */
+    for (int k = 0; k < REPRO_BASE_NMODELS; k++) {
+        const repro_base_row *f = v->fgm[k], *p = v->pgd[k];
+        if (!f || !p)
+            v->mask[k] = REPRO_MASK_NO_ROWS;
+        else if (p->misclassified - f->misclassified < REPRO_MASK_GAP || f->hi >= p->lo)
+            v->mask[k] = REPRO_MASK_NONE;
+        else
+            v->mask[k] = !b || k == 0 || p->hi >= b->lo ? REPRO_MASK_ONLY : REPRO_MASK_KEEPS;
+    }
+}
 
 /* "Baselines": the five models' table at the largest eps, gamma 0.1 and
- * kappa 0, then the two sentences of docs/REPRODUCING.md's rule: which
- * defense holds under PGD-margin, and which only masks gradients. */
+ * kappa 0, then the two sentences of docs/REPRODUCING.md's rule
+ * (repro_base_judge): which defense holds under PGD-margin, and which only
+ * masks gradients. */
 static edd_status baselines_section(repro *r, edd_buf *t)
 {
     const edd_repro_scale *sc = r->sc;
@@ -701,7 +759,9 @@ static edd_status baselines_section(repro *r, edd_buf *t)
     edd_status st = repro_base_read(r, "baselines.csv", &w, &n);
     if (st)
         return st;
-    const double eps = largest_eps(sc), gamma = base_gamma(sc), kappa = repro_paper_attack(ATT_CW)->setting;
+    const double eps = repro_base_eps(sc), gamma = repro_base_gamma(sc), kappa = repro_paper_attack(ATT_CW)->setting;
+    repro_base_verdicts v;
+    repro_base_judge(w, n, eps, &v);
     edd_buf_printf(t, "## Baselines: five models under the paper's attacks and PGD\n\n"
                       "`baselines.csv` (every eps and gamma), plot `plots/baselines.png` (PGD-margin against eps). "
                       "Each model is attacked white box and scored by the one rule of docs/ATTACKS.md: FGM with the "
@@ -717,51 +777,39 @@ static edd_status baselines_section(repro *r, edd_buf *t)
                    sc->pgd_restarts, sc->pgd_restarts > 1 ? "s" : "", sc->sec_n,
                    sc->adv_method == EDD_ADV_PGD ? "PGD" : "FGM-RS", (double)sc->adv_eps, eps, eps, gamma, kappa,
                    eps);
-    const repro_base_row *pgd[REPRO_BASE_NMODELS], *fgm[REPRO_BASE_NMODELS];
     for (int k = 0; k < REPRO_BASE_NMODELS; k++) {
         const char *m = repro_base_models[k];
-        pgd[k] = repro_base_find(w, n, m, "pgd-margin", eps);
-        fgm[k] = repro_base_find(w, n, m, "fgm-all", eps);
         edd_buf_printf(t, "| %s (`%s`) |", repro_base_labels[k], m);
-        clean_cells(t, repro_base_find(w, n, m, "clean", 0.0));
-        base_cell(t, fgm[k]);
+        clean_cells(t, v.clean[k]);
+        base_cell(t, v.fgm[k]);
         base_cell(t, repro_base_find(w, n, m, "fgm-real", eps));
         base_cell(t, repro_base_find(w, n, m, "jsma", gamma));
         base_cell(t, repro_base_find(w, n, m, "cw", kappa));
-        base_cell(t, pgd[k]);
+        base_cell(t, v.pgd[k]);
         edd_buf_printf(t, "\n");
     }
-    /* which defense holds: among the defenses that keep REPRO_HOLD_CLEAN of
-     * the undefended model's clean accuracy, the lowest PGD-margin rate,
-     * below the undefended model's beyond both intervals */
-    const repro_base_row *b = pgd[0], *c0 = repro_base_find(w, n, repro_base_models[0], "clean", 0.0);
-    int best = -1, left_out = 0;
+    const repro_base_row *b = v.pgd[0], *c0 = v.clean[0];
+    int left_out = 0;
     edd_buf out = {0};
     edd_buf_append(&out, "", 0);
-    for (int k = 1; k < REPRO_BASE_NMODELS; k++) {
-        const repro_base_row *c = repro_base_find(w, n, repro_base_models[k], "clean", 0.0);
-        if (c && c0 && c->clean_accuracy < REPRO_HOLD_CLEAN * c0->clean_accuracy) {
+    for (int k = 1; k < REPRO_BASE_NMODELS; k++)
+        if (v.hold[k] == REPRO_HOLD_LEFT_OUT)
             edd_buf_printf(&out, "%s%s (%.1f%%)", left_out++ ? ", " : "", repro_base_labels[k],
-                           100 * c->clean_accuracy);
-            continue;
-        }
-        if (pgd[k] && (best < 0 || pgd[k]->misclassified < pgd[best]->misclassified))
-            best = k;
-    }
+                           100 * v.clean[k]->clean_accuracy);
     t->err |= out.err;
     edd_buf_printf(t, "\n");
-    if (best >= 0 && b) {
-        const repro_base_row *d = pgd[best];
-        if (d->hi < b->lo)
+    if (v.best >= 0) {
+        const repro_base_row *d = v.pgd[v.best];
+        if (v.hold[v.best] == REPRO_HOLD_YES)
             edd_buf_printf(t, "Under PGD with the margin loss at eps %g, %s holds best: %.1f%% misclassified "
                               "(%.1f-%.1f) against %.1f%% (%.1f-%.1f) for the undefended model",
-                           eps, repro_base_labels[best], 100 * d->misclassified, 100 * d->lo, 100 * d->hi,
+                           eps, repro_base_labels[v.best], 100 * d->misclassified, 100 * d->lo, 100 * d->hi,
                            100 * b->misclassified, 100 * b->lo, 100 * b->hi);
         else
             edd_buf_printf(t, "No defense holds under PGD with the margin loss at eps %g: the lowest misclassified "
                               "rate, %.1f%% (%.1f-%.1f) for %s, is not below the undefended model's %.1f%% "
                               "(%.1f-%.1f) beyond both intervals",
-                           eps, 100 * d->misclassified, 100 * d->lo, 100 * d->hi, repro_base_labels[best],
+                           eps, 100 * d->misclassified, 100 * d->lo, 100 * d->hi, repro_base_labels[v.best],
                            100 * b->misclassified, 100 * b->lo, 100 * b->hi);
     } else {
         edd_buf_printf(t, "No defense holds under PGD with the margin loss at eps %g: none keeps %.0f%% of the "
@@ -771,20 +819,16 @@ static edd_status baselines_section(repro *r, edd_buf *t)
         edd_buf_printf(t, " (left out, their clean accuracy below %.0f%% of the undefended model's %.1f%%: %s)",
                        100 * REPRO_HOLD_CLEAN, c0 ? 100 * c0->clean_accuracy : 0.0, out.s);
     edd_buf_free(&out);
-    /* which mask: the paper's FGM far below PGD-margin on the same model;
-     * "only" when PGD-margin does not beat the undefended model's rate
-     * beyond both intervals */
     int masks = 0;
     edd_buf_printf(t, ". Gradient masking (the paper's FGM at least %.0f points below PGD-margin at eps %g, beyond "
                       "both intervals): ", 100 * REPRO_MASK_GAP, eps);
     for (int k = 0; k < REPRO_BASE_NMODELS; k++) {
-        const repro_base_row *f = fgm[k], *p = pgd[k];
-        if (!f || !p || p->misclassified - f->misclassified < REPRO_MASK_GAP || f->hi >= p->lo)
+        if (v.mask[k] != REPRO_MASK_ONLY && v.mask[k] != REPRO_MASK_KEEPS)
             continue;
-        const int only = !b || k == 0 || p->lo <= b->hi;
         edd_buf_printf(t, "%s%s %s (FGM %.1f%%, PGD-margin %.1f%%)", masks ? "; " : "", repro_base_labels[k],
-                       only ? "only masks gradients" : "masks gradients but keeps some robustness under PGD",
-                       100 * f->misclassified, 100 * p->misclassified);
+                       v.mask[k] == REPRO_MASK_ONLY ? "only masks gradients"
+                                                    : "masks gradients but keeps some robustness under PGD",
+                       100 * v.fgm[k]->misclassified, 100 * v.pgd[k]->misclassified);
         masks++;
     }
     edd_buf_printf(t, "%s.\n\n", masks ? "" : "none, on every model the paper's FGM comes within that of PGD-margin");
@@ -792,14 +836,39 @@ static edd_status baselines_section(repro *r, edd_buf *t)
     return EDD_OK;
 }
 
+void repro_ablation_judge(const repro_base_row *w, int n, double gamma, repro_ablation_verdicts *v)
+{
+    memset(v, 0, sizeof *v);
+    v->hinge40 = v->none = v->literal = -1;
+    for (int k = 0; k < REPRO_ABLATION_NMODELS; k++) {
+        const repro_ablation_model *m = &repro_ablation[k];
+        v->jsma[k] = repro_base_find(w, n, m->model, "jsma", gamma);
+        v->exact[k] = repro_base_find(w, n, m->model, "jsma-exact", gamma);
+        if (m->penalty == EDD_PENALTY_NONE)
+            v->none = k;
+        else if (m->penalty == EDD_PENALTY_LITERAL)
+            v->literal = k;
+        else if (!strcmp(m->model, "distilled"))
+            v->hinge40 = k;
+    }
+    const repro_base_row *h = v->hinge40 >= 0 ? v->jsma[v->hinge40] : NULL, *a = v->none >= 0 ? v->jsma[v->none] : NULL,
+                         *l = v->literal >= 0 ? v->jsma[v->literal] : NULL;
+    const repro_base_row *hx = v->hinge40 >= 0 ? v->exact[v->hinge40] : NULL;
+    if (h && hx && h->hi >= hx->lo)
+        v->verdict = REPRO_ABL_NO_MASKING;
+    else if (!h || !a || !l)
+        v->verdict = REPRO_ABL_NO_ROWS;
+    else if (h->hi < a->lo && h->hi < l->lo)
+        v->verdict = REPRO_ABL_HINGE;
+    else if (a->misclassified <= h->misclassified)
+        v->verdict = REPRO_ABL_NOT_HINGE;
+    else
+        v->verdict = REPRO_ABL_UNRESOLVED;
+}
+
 /* "Eq. 3 ablation": the distilled model with each reading of the penalty,
- * and whether JSMA's gradient masking comes from the hinge. There is
- * masking to attribute when, on the hinge-kappa-40 model, the paper's JSMA
- * misclassifies less than the exact-gradient one beyond both intervals;
- * then it comes from the hinge when the models without it (none, literal)
- * are misclassified more than the hinge-kappa-40 one, beyond both
- * intervals, and it is not the hinge's when the no-penalty model is
- * misclassified no more often. */
+ * and whether JSMA's gradient masking comes from the hinge
+ * (repro_ablation_judge). */
 static edd_status ablation_section(repro *r, edd_buf *t)
 {
     const edd_repro_scale *sc = r->sc;
@@ -808,10 +877,12 @@ static edd_status ablation_section(repro *r, edd_buf *t)
     edd_status st = repro_base_read(r, "ablation.csv", &w, &n);
     if (st)
         return st;
-    const double eps = largest_eps(sc), gamma = base_gamma(sc);
+    const double eps = repro_base_eps(sc), gamma = repro_base_gamma(sc);
+    repro_ablation_verdicts v;
+    repro_ablation_judge(w, n, gamma, &v);
     edd_buf_printf(t, "## Eq. 3 ablation\n\n"
-                      "`ablation.csv`. The distilled model's recipe (the teacher's sigma, alpha %g, seed 3, so that only "
-                      "the penalty differs) with Eq. 3 read as nothing, as printed (literal), and as the hinge at "
+                      "`ablation.csv`. The distilled model's recipe (the teacher's sigma, alpha %g, seed %llu, so that "
+                      "only the penalty differs) with Eq. 3 read as nothing, as printed (literal), and as the hinge at "
                       "kappa 10, 40 (the distilled model) and 100. docs/ATTACKS.md found the paper's JSMA masked on the "
                       "distilled model and put it down to the hinge saturating the softmax, which turns cleverhans' "
                       "float32 Jacobian into noise; the exact-gradient JSMA beside it is the control. The paper runs no such ablation, so "
@@ -819,42 +890,32 @@ static edd_status ablation_section(repro *r, edd_buf *t)
                       "| Eq. 3 | model | clean accuracy (95%% interval) | false positives | misclassified: FGM all, "
                       "eps %g | JSMA (cleverhans), gamma %g | JSMA (exact), gamma %g | PGD-margin, eps %g |\n"
                       "|---|---|---|---:|---|---|---|---|\n",
-                   (double)sc->alpha, eps, gamma, gamma, eps);
-    const repro_base_row *jsma[REPRO_ABLATION_NMODELS], *exact[REPRO_ABLATION_NMODELS];
-    int hinge40 = -1, none = -1, literal = -1;
+                   (double)sc->alpha, (unsigned long long)repro_seed(r, SEED_DISTILLED), eps, gamma, gamma, eps);
     for (int k = 0; k < REPRO_ABLATION_NMODELS; k++) {
-        const repro_ablation_model *v = &repro_ablation[k];
-        jsma[k] = repro_base_find(w, n, v->model, "jsma", gamma);
-        exact[k] = repro_base_find(w, n, v->model, "jsma-exact", gamma);
-        if (v->penalty == EDD_PENALTY_NONE)
-            none = k;
-        else if (v->penalty == EDD_PENALTY_LITERAL)
-            literal = k;
-        else if (!strcmp(v->model, "distilled"))
-            hinge40 = k;
-        edd_buf_printf(t, "| %s | `%s` |", v->label, v->model);
-        clean_cells(t, repro_base_find(w, n, v->model, "clean", 0.0));
-        base_cell(t, repro_base_find(w, n, v->model, "fgm-all", eps));
-        base_cell(t, jsma[k]);
-        base_cell(t, exact[k]);
-        base_cell(t, repro_base_find(w, n, v->model, "pgd-margin", eps));
+        const repro_ablation_model *m = &repro_ablation[k];
+        edd_buf_printf(t, "| %s | `%s` |", m->label, m->model);
+        clean_cells(t, repro_base_find(w, n, m->model, "clean", 0.0));
+        base_cell(t, repro_base_find(w, n, m->model, "fgm-all", eps));
+        base_cell(t, v.jsma[k]);
+        base_cell(t, v.exact[k]);
+        base_cell(t, repro_base_find(w, n, m->model, "pgd-margin", eps));
         edd_buf_printf(t, "\n");
     }
-    const repro_base_row *h = hinge40 >= 0 ? jsma[hinge40] : NULL, *a = none >= 0 ? jsma[none] : NULL,
-                         *l = literal >= 0 ? jsma[literal] : NULL;
-    const repro_base_row *hx = hinge40 >= 0 ? exact[hinge40] : NULL;
-    if (h && hx && h->hi >= hx->lo) {
+    const repro_base_row *h = v.hinge40 >= 0 ? v.jsma[v.hinge40] : NULL, *a = v.none >= 0 ? v.jsma[v.none] : NULL,
+                         *l = v.literal >= 0 ? v.jsma[v.literal] : NULL;
+    const repro_base_row *hx = v.hinge40 >= 0 ? v.exact[v.hinge40] : NULL;
+    if (v.verdict == REPRO_ABL_NO_MASKING) {
         edd_buf_printf(t, "\nNo JSMA masking to attribute at this scale: on the hinge-kappa-40 model cleverhans' JSMA at "
                           "gamma %g misclassifies %.1f%% and the exact-gradient one %.1f%%, not apart beyond both 95%% "
                           "intervals.\n", gamma, 100 * h->misclassified, 100 * hx->misclassified);
-    } else if (h && a && l) {
+    } else if (v.verdict != REPRO_ABL_NO_ROWS) {
         edd_buf_printf(t, "\n");
-        if (h->hi < a->lo && h->hi < l->lo)
+        if (v.verdict == REPRO_ABL_HINGE)
             edd_buf_printf(t, "JSMA's gradient masking comes from the hinge: with cleverhans' Jacobian, JSMA at gamma "
                               "%g misclassifies %.1f%% of the hinge-kappa-40 model's images, against %.1f%% without a "
                               "penalty and %.1f%% with the literal reading, beyond both 95%% intervals",
                            gamma, 100 * h->misclassified, 100 * a->misclassified, 100 * l->misclassified);
-        else if (a->misclassified <= h->misclassified)
+        else if (v.verdict == REPRO_ABL_NOT_HINGE)
             edd_buf_printf(t, "JSMA's gradient masking is not the hinge's: without any penalty the distilled model "
                               "resists cleverhans' JSMA at gamma %g as well (%.1f%% misclassified, against %.1f%% with "
                               "the hinge at kappa 40)",
@@ -864,14 +925,47 @@ static edd_status ablation_section(repro *r, edd_buf *t)
                               "hinge (%.1f%% with no penalty, %.1f%% literal) than with it at kappa 40 (%.1f%%), but "
                               "within the 95%% intervals",
                            gamma, 100 * a->misclassified, 100 * l->misclassified, 100 * h->misclassified);
-        if (hx && exact[none])
+        if (hx && v.exact[v.none])
             edd_buf_printf(t, "; the exact-gradient JSMA misclassifies %.1f%% (hinge, kappa 40) and %.1f%% (no "
-                              "penalty)", 100 * hx->misclassified, 100 * exact[none]->misclassified);
+                              "penalty)", 100 * hx->misclassified, 100 * v.exact[v.none]->misclassified);
         edd_buf_printf(t, ".\n");
     }
     edd_buf_printf(t, "\n");
     free(w);
     return EDD_OK;
+}
+
+/* The figure CSVs, in report order, and their sections' titles. */
+static const char *const figs[][2] = {
+    {"fig2a_fgm.csv", "Fig. 2a: white-box FGM (paper's loss and adaptive)"},
+    {"fig2b_jsma.csv", "Fig. 2b: white-box JSMA (the paper's and exact-gradient)"},
+    {"fig2c_cw.csv", "Fig. 2c: white-box CW-L2 (the paper's budget and a larger one)"},
+    {"fig2d_alpha.csv", "Fig. 2d: alpha (FGM)"},
+    {"fig2e_passes.csv", "Fig. 2e: N passes (FGM)"},
+    {"fig3a_fgm.csv", "Fig. 3a: black-box FGM, defended surrogate"},
+    {"fig3b_fgm.csv", "Fig. 3b: black-box FGM, undefended surrogate"},
+    {"fig3c_jsma.csv", "Fig. 3c: black-box JSMA, defended surrogate (the paper's and exact-gradient)"},
+    {"fig3d_jsma.csv", "Fig. 3d: black-box JSMA, undefended surrogate"},
+    {"fig3e_cw.csv", "Fig. 3e: black-box CW-L2, defended surrogate"},
+    {"fig3f_cw.csv", "Fig. 3f: black-box CW-L2, undefended surrogate"},
+};
+#define NFIGS (sizeof figs / sizeof figs[0])
+
+void repro_absent(const repro *r, const char *who, edd_buf *t)
+{
+    static const char *const inputs[] = {"headline.csv", "security.csv", "baselines.csv", "ablation.csv"};
+    const size_t ninputs = sizeof inputs / sizeof inputs[0];
+    int missing = 0;
+    for (size_t i = 0; i < ninputs + NFIGS; i++) {
+        const char *csv = i < ninputs ? inputs[i] : figs[i - ninputs][0];
+        if (!repro_have(r, csv)) {
+            if (!missing++)
+                edd_buf_printf(t, "%s holds part of a run (`--only`): absent are ", who);
+            edd_buf_printf(t, "%s`%s`", missing > 1 ? ", " : "", csv);
+        }
+    }
+    if (missing)
+        edd_buf_printf(t, ". Their sections are left out; `edd reproduce` without `--only` makes them.\n\n");
 }
 
 edd_status repro_report(repro *r)
@@ -884,30 +978,7 @@ edd_status repro_report(repro *r)
                        repro_data_title(r), r->sc->name, repro_on_mnist(r) ? "" : " --data fashion",
                        repro_on_mnist(r) ? "The paper's numbers are beside ours. "
                                          : "The paper reports nothing on this dataset: its column is empty. ");
-    static const char *const figs[][2] = {
-        {"fig2a_fgm.csv", "Fig. 2a: white-box FGM (paper's loss and adaptive)"},
-        {"fig2b_jsma.csv", "Fig. 2b: white-box JSMA (the paper's and exact-gradient)"},
-        {"fig2c_cw.csv", "Fig. 2c: white-box CW-L2 (the paper's budget and a larger one)"},
-        {"fig2d_alpha.csv", "Fig. 2d: alpha (FGM)"},
-        {"fig2e_passes.csv", "Fig. 2e: N passes (FGM)"},
-        {"fig3a_fgm.csv", "Fig. 3a: black-box FGM, defended surrogate"},
-        {"fig3b_fgm.csv", "Fig. 3b: black-box FGM, undefended surrogate"},
-        {"fig3c_jsma.csv", "Fig. 3c: black-box JSMA, defended surrogate (the paper's and exact-gradient)"},
-        {"fig3d_jsma.csv", "Fig. 3d: black-box JSMA, undefended surrogate"},
-        {"fig3e_cw.csv", "Fig. 3e: black-box CW-L2, defended surrogate"},
-        {"fig3f_cw.csv", "Fig. 3f: black-box CW-L2, undefended surrogate"},
-    };
-    static const char *const inputs[] = {"headline.csv", "security.csv", "baselines.csv", "ablation.csv"};
-    const size_t ninputs = sizeof inputs / sizeof inputs[0];
-    int missing = 0;
-    for (size_t i = 0; i < ninputs + sizeof figs / sizeof figs[0]; i++) {
-        const char *csv = i < ninputs ? inputs[i] : figs[i - ninputs][0];
-        if (!repro_have(r, csv))
-            edd_buf_printf(&t, "%s`%s`", missing++ ? ", " : "This folder holds part of a run (`--only`): absent are ",
-                           csv);
-    }
-    if (missing)
-        edd_buf_printf(&t, ". Their sections are left out; `edd reproduce` without `--only` makes them.\n\n");
+    repro_absent(r, "This folder", &t);
     edd_status st = repro_have(r, "headline.csv") ? headline(r, &t) : EDD_OK;
     if (!st && repro_have(r, "fig2a_fgm.csv") && repro_have(r, "fig2b_jsma.csv") && repro_have(r, "fig2c_cw.csv"))
         st = adaptive(r, &t);
@@ -924,7 +995,7 @@ edd_status repro_report(repro *r)
                            "mean L2 is over the misclassified ones, the paper's x-axis (the CW plots put kappa on the x-axis "
                            "and the mean L2 on the right one). The white-box figures also hold the undefended baseline "
                            "(model `baseline`: the same attack made and scored on it), drawn dashed.\n\n");
-    for (size_t i = 0; !st && i < sizeof figs / sizeof figs[0]; i++) {
+    for (size_t i = 0; !st && i < NFIGS; i++) {
         if (!repro_have(r, figs[i][0]))
             continue;
         st = figure_table(r, &t, figs[i][0], figs[i][1]);

@@ -237,9 +237,9 @@ typedef struct {
 
 /* ---- csv.c ---- */
 
-/* seeds.csv (seeds.c): one row per figure point (or security row) and
- * rate: the mean over the seeds, the 95% t interval across seeds, and the
- * pooled Wilson interval. */
+/* seeds.csv (seeds.c): one row per figure point (or security.csv,
+ * baselines.csv or ablation.csv row) and rate: the mean over the seeds,
+ * the 95% t interval across seeds, and the pooled Wilson interval. */
 #define REPRO_SEEDS_HEADER                                                                                     \
     "figure,source,target,attack,setting,value,variant,seeds,n,rate,mean,t_lo,t_hi,pooled_lo,pooled_hi"
 
@@ -301,6 +301,68 @@ edd_status repro_report(repro *r);
 /* The row of rows[0..n) scored on target, of that variant, at setting
  * value (to 1e-6), or NULL. */
 const repro_row *repro_find_row(const repro_row *rows, int n, const char *target, const char *variant, double value);
+
+/* The listing of the report's inputs (headline.csv, security.csv,
+ * baselines.csv, ablation.csv, the figure CSVs) absent from r's folder,
+ * as a sentence that begins with who (e.g. "This folder"); nothing when
+ * every one is there. */
+void repro_absent(const repro *r, const char *who, edd_buf *t);
+
+/* The settings the baselines' and the ablation's tables and rules read:
+ * the scale's largest FGM eps, and its baseline JSMA gamma (the paper's
+ * 0.1 when base_gamma has it, else the largest). */
+double repro_base_eps(const edd_repro_scale *sc);
+double repro_base_gamma(const edd_repro_scale *sc);
+
+/* How far the paper's FGM may fall below PGD-margin before a model counts
+ * as masking gradients (docs/REPRODUCING.md, "Holds or masks"). */
+#define REPRO_MASK_GAP 0.25
+
+/* The share of the undefended model's clean accuracy a defense must keep
+ * to be said to hold (docs/REPRODUCING.md, "Holds or masks"): a model that
+ * flags or misclassifies every clean image resists every attack too. */
+#define REPRO_HOLD_CLEAN 0.9
+
+/* Rule 1 of "Holds or masks", per defense: left out by the clean-accuracy
+ * rule, its rows or the undefended model's missing, or whether its
+ * PGD-margin rate lies below the undefended model's beyond both intervals. */
+typedef enum { REPRO_HOLD_NO_ROWS, REPRO_HOLD_LEFT_OUT, REPRO_HOLD_NOT, REPRO_HOLD_YES } repro_hold;
+
+/* Rule 2, per model: its rows missing, no masking, masks gradients but
+ * keeps some robustness under PGD, or only masks gradients. */
+typedef enum { REPRO_MASK_NO_ROWS, REPRO_MASK_NONE, REPRO_MASK_KEEPS, REPRO_MASK_ONLY } repro_mask;
+
+/* The verdicts of one baselines.csv, per model of repro_base_models, and
+ * the rows they rest on (NULL where absent). */
+typedef struct {
+    const repro_base_row *clean[REPRO_BASE_NMODELS], *fgm[REPRO_BASE_NMODELS], *pgd[REPRO_BASE_NMODELS];
+    repro_hold hold[REPRO_BASE_NMODELS]; /* [0], the undefended model: REPRO_HOLD_NO_ROWS */
+    repro_mask mask[REPRO_BASE_NMODELS];
+    int best; /* the defense rule 1 names (lowest PGD-margin rate of those judged), or -1 */
+} repro_base_verdicts;
+
+/* docs/REPRODUCING.md's "Holds or masks" on the rows w[0..n) of a
+ * baselines.csv at eps (repro_base_eps): the one rule code of the
+ * single-seed report and of the across-seed summary. */
+void repro_base_judge(const repro_base_row *w, int n, double eps, repro_base_verdicts *v);
+
+/* "Does JSMA's masking come from the hinge?": no row to judge by, no
+ * masking to attribute, from the hinge, not the hinge's, not resolved. */
+typedef enum { REPRO_ABL_NO_ROWS, REPRO_ABL_NO_MASKING, REPRO_ABL_HINGE, REPRO_ABL_NOT_HINGE,
+               REPRO_ABL_UNRESOLVED } repro_abl_verdict;
+
+/* The verdict of one ablation.csv, the JSMA rows it rests on per model of
+ * repro_ablation (NULL where absent), and the indices there of the
+ * hinge-kappa-40 (distilled), no-penalty and literal models (-1: none). */
+typedef struct {
+    const repro_base_row *jsma[REPRO_ABLATION_NMODELS], *exact[REPRO_ABLATION_NMODELS];
+    int hinge40, none, literal;
+    repro_abl_verdict verdict;
+} repro_ablation_verdicts;
+
+/* docs/REPRODUCING.md's "Does JSMA's masking come from the hinge?" on the
+ * rows w[0..n) of an ablation.csv at gamma (repro_base_gamma). */
+void repro_ablation_judge(const repro_base_row *w, int n, double gamma, repro_ablation_verdicts *v);
 
 /* ---- harness.c ---- */
 

@@ -12,7 +12,10 @@
  *   the pooled Wilson interval of all S n attacked images (the spread of
  *   the test images alone), beside it.
  * A conclusion holds across seeds when the t interval of its per-seed
- * difference excludes zero on its side. */
+ * difference excludes zero on its side. The baselines' and the Eq. 3
+ * ablation's conclusions are verdicts of rules (report.c's
+ * repro_base_judge and repro_ablation_judge): the summary applies the same
+ * rules to each seed's CSV and says whether they agree in every seed. */
 #include "repro.h"
 
 #include <errno.h>
@@ -52,6 +55,9 @@ static seed_stat stat_t(const double *v, int s)
 enum { R_MIS, R_REC, R_DET, R_ACC, R_FP, R_COUNT };
 static const char *const rate_names[R_COUNT] = {"misclassified", "recovered", "detected", "clean_accuracy",
                                                 "false_positives"};
+/* How the report's tables name them. */
+static const char *const rate_words[R_COUNT] = {"misclassified", "recovered", "detected", "clean accuracy",
+                                                "false positives"};
 
 static double rate_of(const repro_row *w, int rate)
 {
@@ -70,9 +76,27 @@ static const char *const fig_csvs[] = {"fig2a_fgm.csv", "fig2b_jsma.csv", "fig2c
                                        "fig3d_jsma.csv", "fig3e_cw.csv", "fig3f_cw.csv"};
 #define N_FIGS (sizeof fig_csvs / sizeof fig_csvs[0])
 
+/* The CSVs of REPRO_BASE_HEADER rows a seed folder may hold, and the
+ * `figure` column of their rows in seeds.csv. */
+enum { B_BASELINES, B_ABLATION, N_BASE };
+static const char *const base_csvs[N_BASE] = {"baselines.csv", "ablation.csv"};
+static const char *const base_figs[N_BASE] = {"baselines", "ablation"};
+
+/* The rate of a baselines.csv or ablation.csv row, as rate_of's. */
+static double base_rate_of(const repro_base_row *w, int rate)
+{
+    switch (rate) {
+    case R_MIS: return w->misclassified;
+    case R_REC: return w->recovered;
+    case R_DET: return w->detected;
+    case R_ACC: return w->clean_accuracy;
+    default: return w->false_positives;
+    }
+}
+
 /* What the summary reads: each seed's run state (for its folder), and per
- * seed the rows of every figure CSV present in seed 1's folder and of its
- * security.csv. */
+ * seed the rows of every figure CSV present in seed 1's folder, of its
+ * security.csv, baselines.csv and ablation.csv. */
 typedef struct {
     edd_ctx *ctx;
     int s;
@@ -83,6 +107,8 @@ typedef struct {
     int nfig[N_FIGS];
     repro_sec_row *sec[EDD_REPRO_MAX_SEEDS];
     int nsec;
+    repro_base_row *base[N_BASE][EDD_REPRO_MAX_SEEDS];
+    int nbase[N_BASE];
 } seeds_run;
 
 edd_status edd_repro_seed_dir(edd_ctx *ctx, const char *out_dir, int k, char *dir)
@@ -98,6 +124,30 @@ static int same_point(const repro_row *a, const repro_row *b)
     return !strcmp(a->figure, b->figure) && !strcmp(a->source, b->source) && !strcmp(a->target, b->target) &&
            !strcmp(a->attack, b->attack) && !strcmp(a->setting, b->setting) && a->value == b->value &&
            !strcmp(a->variant, b->variant) && a->n == b->n;
+}
+
+/* Load every seed's rows of base_csvs[c]; the seeds must hold the same
+ * points (model, attack, setting, n) in the same order. */
+static edd_status base_load(seeds_run *w, int c)
+{
+    edd_status st = EDD_OK;
+    for (int k = 0; !st && k < w->s; k++) {
+        int n = 0;
+        st = repro_base_read(&w->r[k], base_csvs[c], &w->base[c][k], &n);
+        if (!st && k == 0)
+            w->nbase[c] = n;
+        if (!st && n != w->nbase[c])
+            st = edd_fail(w->ctx, EDD_ERR_FORMAT, "%s/%s: %d rows, expected %d as in seed 1's", w->dir[k],
+                          base_csvs[c], n, w->nbase[c]);
+        for (int i = 0; !st && k > 0 && i < n; i++) {
+            const repro_base_row *a = &w->base[c][k][i], *b = &w->base[c][0][i];
+            if (strcmp(a->model, b->model) || strcmp(a->attack, b->attack) || strcmp(a->setting, b->setting) ||
+                a->value != b->value || a->n != b->n)
+                st = edd_fail(w->ctx, EDD_ERR_FORMAT, "%s/%s row %d: not seed 1's point (%s %s %s=%g, n %zu)",
+                              w->dir[k], base_csvs[c], i + 1, b->model, b->attack, b->setting, b->value, b->n);
+        }
+    }
+    return st;
 }
 
 /* Load every seed's rows of the CSVs present in seed 1's folder; the
@@ -123,6 +173,9 @@ static edd_status seeds_load(seeds_run *w)
                                   w->fig[f][0][i].setting, w->fig[f][0][i].value, w->fig[f][0][i].variant);
         }
     }
+    for (int c = 0; !st && c < N_BASE; c++)
+        if (repro_have(&w->r[0], base_csvs[c]))
+            st = base_load(w, c);
     if (st || !repro_have(&w->r[0], "security.csv"))
         return st;
     for (int k = 0; !st && k < w->s; k++) {
@@ -172,6 +225,18 @@ static seed_stat sec_stat(const seeds_run *w, int i, double *wlo, double *whi)
     return t;
 }
 
+/* The across-seed statistics of row i of base_csvs[c] for rate, as
+ * fig_stat's. */
+static seed_stat base_stat(const seeds_run *w, int c, int i, int rate, double *wlo, double *whi)
+{
+    double v[EDD_REPRO_MAX_SEEDS];
+    for (int k = 0; k < w->s; k++)
+        v[k] = base_rate_of(&w->base[c][k][i], rate);
+    seed_stat t = clip_rate(stat_t(v, w->s));
+    repro_wilson(fmin(1.0, fmax(0.0, t.mean)), w->base[c][0][i].n * (size_t)w->s, wlo, whi);
+    return t;
+}
+
 /* The indices (at most max) of seed 1's security.csv rows of the worst
  * case, every model and eps; their number. */
 static int worst_case_rows(const seeds_run *w, int *idx, int max)
@@ -206,6 +271,17 @@ static edd_status write_seeds_csv(seeds_run *w, repro *top)
         edd_buf_printf(&t, "security,%s,%s,%s,eps,%g,-,%d,%zu,robust_accuracy,%.6f,%.6f,%.6f,%.6f,%.6f\n", p->model,
                        p->model, p->attack, p->eps, w->s, p->n, s.mean, s.lo, s.hi, lo, hi);
     }
+    for (int c = 0; c < N_BASE; c++)
+        for (int i = 0; i < w->nbase[c]; i++) {
+            const repro_base_row *p = &w->base[c][0][i];
+            for (int rate = 0; rate < R_COUNT; rate++) {
+                double lo, hi;
+                seed_stat s = base_stat(w, c, i, rate, &lo, &hi);
+                edd_buf_printf(&t, "%s,%s,%s,%s,%s,%g,-,%d,%zu,%s,%.6f,%.6f,%.6f,%.6f,%.6f\n", base_figs[c], p->model,
+                               p->model, p->attack, p->setting, p->value, w->s, p->n, rate_names[rate], s.mean, s.lo,
+                               s.hi, lo, hi);
+            }
+        }
     top->nout = 0; /* the summary has no manifest: nothing to register */
     edd_status st = repro_write_text(top, "seeds.csv", &t);
     edd_buf_free(&t);
@@ -312,6 +388,155 @@ static void security_claims(const seeds_run *w, edd_buf *t)
     }
 }
 
+/* The kinds of verdict the baselines' and the ablation's rules give. */
+enum { V_HOLD, V_BEST, V_MASK, V_ABL };
+
+/* Verdict v of kind, in words. */
+static const char *verdict_words(int kind, int v)
+{
+    switch (kind) {
+    case V_HOLD:
+        return v == REPRO_HOLD_YES ? "holds" : v == REPRO_HOLD_NOT ? "does not hold"
+             : v == REPRO_HOLD_LEFT_OUT ? "left out, its clean accuracy too low" : "no rows to judge by";
+    case V_BEST:
+        return v < 0 ? "no defense holds" : repro_base_labels[v];
+    case V_MASK:
+        return v == REPRO_MASK_ONLY ? "only masks gradients" : v == REPRO_MASK_KEEPS
+             ? "masks gradients but keeps some robustness" : v == REPRO_MASK_NONE ? "no masking" : "no rows to judge by";
+    default:
+        return v == REPRO_ABL_HINGE ? "comes from the hinge" : v == REPRO_ABL_NOT_HINGE ? "is not the hinge's"
+             : v == REPRO_ABL_UNRESOLVED ? "not resolved" : v == REPRO_ABL_NO_MASKING ? "no JSMA masking to attribute"
+             : "no rows to judge by";
+    }
+}
+
+/* Whether the per-seed verdicts v[0..s) of kind agree, in words: "**the
+ * same in every seed** (X)", or "**not the same in every seed** (seed 1:
+ * X; seed 2: Y; ...)". */
+static void verdict_seeds(edd_buf *t, int s, int kind, const int *v)
+{
+    int same = 1;
+    for (int k = 1; k < s; k++)
+        same &= v[k] == v[0];
+    if (same) {
+        edd_buf_printf(t, "**the same in every seed** (%s)", verdict_words(kind, v[0]));
+        return;
+    }
+    edd_buf_printf(t, "**not the same in every seed** (");
+    for (int k = 0; k < s; k++)
+        edd_buf_printf(t, "%sseed %d: %s", k ? "; " : "", k + 1, verdict_words(kind, v[k]));
+    edd_buf_printf(t, ")");
+}
+
+/* The baselines' verdicts (docs/REPRODUCING.md, "Holds or masks") by the
+ * single-seed report's rule, repro_base_judge, on each seed's
+ * baselines.csv: which defense holds best, and per model whether it holds
+ * and whether it masks gradients. */
+static void base_claims(const seeds_run *w, edd_buf *t)
+{
+    const double eps = repro_base_eps(w->r[0].sc);
+    int best[EDD_REPRO_MAX_SEEDS], hold[REPRO_BASE_NMODELS][EDD_REPRO_MAX_SEEDS],
+        mask[REPRO_BASE_NMODELS][EDD_REPRO_MAX_SEEDS];
+    for (int k = 0; k < w->s; k++) {
+        repro_base_verdicts v;
+        repro_base_judge(w->base[B_BASELINES][k], w->nbase[B_BASELINES], eps, &v);
+        best[k] = v.best >= 0 && v.hold[v.best] == REPRO_HOLD_YES ? v.best : -1;
+        for (int m = 0; m < REPRO_BASE_NMODELS; m++) {
+            hold[m][k] = v.hold[m];
+            mask[m][k] = v.mask[m];
+        }
+    }
+    edd_buf_printf(t, "- the defense that holds best under PGD with the margin loss at eps %g: ", eps);
+    verdict_seeds(t, w->s, V_BEST, best);
+    edd_buf_printf(t, ".\n");
+    for (int m = 0; m < REPRO_BASE_NMODELS; m++) {
+        edd_buf_printf(t, "- %s (`%s`): ", repro_base_labels[m], repro_base_models[m]);
+        if (m > 0) {
+            edd_buf_printf(t, "holds under PGD-margin: ");
+            verdict_seeds(t, w->s, V_HOLD, hold[m]);
+            edd_buf_printf(t, "; ");
+        }
+        edd_buf_printf(t, "gradient masking: ");
+        verdict_seeds(t, w->s, V_MASK, mask[m]);
+        edd_buf_printf(t, ".\n");
+    }
+}
+
+/* The Eq. 3 ablation's verdict by the single-seed report's rule,
+ * repro_ablation_judge, on each seed's ablation.csv. */
+static void ablation_claims(const seeds_run *w, edd_buf *t)
+{
+    const double gamma = repro_base_gamma(w->r[0].sc);
+    int v[EDD_REPRO_MAX_SEEDS];
+    for (int k = 0; k < w->s; k++) {
+        repro_ablation_verdicts a;
+        repro_ablation_judge(w->base[B_ABLATION][k], w->nbase[B_ABLATION], gamma, &a);
+        v[k] = a.verdict;
+    }
+    edd_buf_printf(t, "- the Eq. 3 ablation, cleverhans' JSMA at gamma %g: does JSMA's gradient masking come from the "
+                      "hinge? ", gamma);
+    verdict_seeds(t, w->s, V_ABL, v);
+    edd_buf_printf(t, ".\n");
+}
+
+/* The label of model among base_csvs[c]'s models, or model itself. */
+static const char *base_label(int c, const char *model)
+{
+    for (int m = 0; c == B_BASELINES && m < REPRO_BASE_NMODELS; m++)
+        if (!strcmp(model, repro_base_models[m]))
+            return repro_base_labels[m];
+    for (int m = 0; c == B_ABLATION && m < REPRO_ABLATION_NMODELS; m++)
+        if (!strcmp(model, repro_ablation[m].model))
+            return repro_ablation[m].label;
+    return model;
+}
+
+/* "Baselines" or "Eq. 3 ablation" across seeds: the rows of base_csvs[c]
+ * at the single-seed report's settings (the clean rows' clean accuracy and
+ * false positives, the attacks' misclassified rate), mean and both
+ * intervals. */
+static void base_table(const seeds_run *w, int c, int plot, edd_buf *t)
+{
+    const edd_repro_scale *sc = w->r[0].sc;
+    const double eps = repro_base_eps(sc), gamma = repro_base_gamma(sc), kappa = repro_paper_attack(ATT_CW)->setting;
+    edd_buf_printf(t, "## %s across seeds\n\n`%s` of every seed, at the single-seed report's settings (eps %g, gamma "
+                      "%g, kappa %g; every eps and gamma is in `seeds.csv`): the clean rows' clean accuracy and false "
+                      "positives, and each attack's misclassified rate, %%.%s\n\n"
+                      "| model | attack | setting | rate | mean | 95%% across seeds (t) | pooled Wilson |\n"
+                      "|---|---|---|---|---:|---:|---:|\n",
+                   c == B_BASELINES ? "Baselines" : "Eq. 3 ablation", base_csvs[c], eps, gamma, kappa,
+                   plot ? "\n\n![baselines across seeds](plots/baselines.png)" : "");
+    for (int i = 0; i < w->nbase[c]; i++) {
+        const repro_base_row *p = &w->base[c][0][i];
+        const int clean = !strcmp(p->attack, "clean");
+        const double at = !strcmp(p->setting, "eps") ? eps : !strcmp(p->setting, "gamma") ? gamma
+                        : !strcmp(p->setting, "kappa") ? kappa : NAN;
+        if (!clean && !(fabs(p->value - at) < 1e-6))
+            continue;
+        static const int clean_rates[] = {R_ACC, R_FP}, attack_rates[] = {R_MIS};
+        const int *rates = clean ? clean_rates : attack_rates, nr = clean ? 2 : 1;
+        for (int j = 0; j < nr; j++) {
+            double lo, hi;
+            seed_stat st = base_stat(w, c, i, rates[j], &lo, &hi);
+            edd_buf_printf(t, "| %s (`%s`) | %s | ", base_label(c, p->model), p->model, p->attack);
+            if (clean)
+                edd_buf_printf(t, "- |");
+            else
+                edd_buf_printf(t, "%s %g |", p->setting, p->value);
+            edd_buf_printf(t, " %s | %.1f | %.1f-%.1f | %.1f-%.1f |\n", rate_words[rates[j]], 100 * st.mean,
+                           100 * st.lo, 100 * st.hi, 100 * lo, 100 * hi);
+        }
+    }
+    edd_buf_printf(t, "\n");
+}
+
+/* Whether the summary draws plots/baselines.png: where seed 1 has the
+ * single-seed one. */
+static int base_plotted(const seeds_run *w)
+{
+    return w->nbase[B_BASELINES] && repro_have(&w->r[0], "plots/baselines.png");
+}
+
 /* Split a headline.csv line (newline removed) at its commas into fld;
  * the number of fields. */
 static int split_fields(char *line, char **fld, int max)
@@ -400,14 +625,25 @@ static edd_status write_report(seeds_run *w, repro *top)
                        "**pooled Wilson** interval over all attacked images of every seed (the spread of test images "
                        "alone). Where the two differ, the training run is what moves the result.\n\n",
                    w->s, repro_data_title(top), top->sc->name, w->s, w->s - 1, w->s > 2 ? "s" : "");
+    repro_absent(&w->r[0], "Seed 1's folder", &t);
     edd_status st = repro_have(&w->r[0], "headline.csv") ? headline_table(w, &t) : EDD_OK;
     if (!st) {
         edd_buf_printf(&t, "## Which conclusions hold across seeds\n\nEach single-seed claim below is tested on its "
                            "per-seed difference: it holds across seeds when the difference's 95%% t interval excludes "
                            "zero on its side.\n\n");
+        const size_t claims_at = t.len;
         for (size_t c = 0; c < sizeof claims / sizeof claims[0]; c++)
             claim_line(w, &t, &claims[c]);
         security_claims(w, &t);
+        if (w->nbase[B_BASELINES] || w->nbase[B_ABLATION])
+            edd_buf_printf(&t, "%sThe baselines' and the Eq. 3 ablation's conclusions are verdicts of rules "
+                               "(docs/REPRODUCING.md, \"Baselines and the Eq. 3 ablation\"): each below is the "
+                               "single-seed report's rule applied to each seed's CSV, and says whether its verdict "
+                               "is the same in every seed.\n\n", t.len > claims_at ? "\n" : "");
+        if (w->nbase[B_BASELINES])
+            base_claims(w, &t);
+        if (w->nbase[B_ABLATION])
+            ablation_claims(w, &t);
         edd_buf_printf(&t, "\n");
     }
     if (!st && w->nsec) {
@@ -424,6 +660,9 @@ static edd_status write_report(seeds_run *w, repro *top)
         }
         edd_buf_printf(&t, "\n![security curve across seeds](plots/security.png)\n\n");
     }
+    for (int c = 0; !st && c < N_BASE; c++)
+        if (w->nbase[c])
+            base_table(w, c, c == B_BASELINES && base_plotted(w), &t);
     for (size_t f = 0; !st && f < N_FIGS; f++) {
         if (!w->nfig[f])
             continue;
@@ -496,6 +735,51 @@ static edd_status write_plots(seeds_run *w, repro *top)
     return st;
 }
 
+/* plots/baselines.png across seeds, where base_plotted: per model the
+ * mean misclassified rate under PGD with the margin loss against eps, with
+ * its t interval as error bars; at eps 0 the clean misclassified rate on
+ * the images PGD attacks, as the single-seed plot (repro_plot_baselines). */
+static edd_status base_plot(seeds_run *w, repro *top)
+{
+    const int c = B_BASELINES, n = w->nbase[c];
+    if (!base_plotted(w))
+        return EDD_OK;
+    repro_band *b = calloc((size_t)n + REPRO_BASE_NMODELS, sizeof *b);
+    if (!b)
+        return edd_fail(w->ctx, EDD_ERR_NOMEM, "seeds: out of memory for the plot of %s", base_csvs[c]);
+    int nb = 0;
+    for (int m = 0; m < REPRO_BASE_NMODELS; m++)
+        for (int i = 0, first = 1; i < n; i++) {
+            const repro_base_row *p = &w->base[c][0][i];
+            if (strcmp(p->model, repro_base_models[m]) || strcmp(p->attack, "pgd-margin"))
+                continue;
+            if (first) {
+                double v[EDD_REPRO_MAX_SEEDS];
+                for (int k = 0; k < w->s; k++)
+                    v[k] = fmax(0.0, 1.0 - w->base[c][k][i].clean_accuracy - w->base[c][k][i].false_positives);
+                seed_stat s0 = clip_rate(stat_t(v, w->s));
+                snprintf(b[nb].series, sizeof b[nb].series, "%s", repro_base_labels[m]);
+                b[nb].x = 0.0;
+                b[nb].mean = s0.mean, b[nb].lo = s0.lo, b[nb].hi = s0.hi;
+                nb++;
+                first = 0;
+            }
+            double lo, hi;
+            seed_stat s = base_stat(w, c, i, R_MIS, &lo, &hi);
+            snprintf(b[nb].series, sizeof b[nb].series, "%s", repro_base_labels[m]);
+            b[nb].x = p->value;
+            b[nb].mean = s.mean, b[nb].lo = s.lo, b[nb].hi = s.hi;
+            nb++;
+        }
+    char title[160];
+    snprintf(title, sizeof title, "baselines: misclassified under PGD-margin, mean of %d seeds, 95%% t interval "
+                                  "(eps 0: clean)", w->s);
+    top->nout = 0;
+    edd_status st = repro_plot_bands(top, "baselines", title, "L-inf eps", "misclassified", b, nb);
+    free(b);
+    return st;
+}
+
 edd_status edd_repro_seeds_summary(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int s)
 {
     if (s < 2 || s > EDD_REPRO_MAX_SEEDS)
@@ -526,10 +810,14 @@ edd_status edd_repro_seeds_summary(edd_ctx *ctx, const edd_repro_scale *sc, cons
         st = write_report(w, &top);
     if (!st)
         st = write_plots(w, &top);
+    if (!st)
+        st = base_plot(w, &top);
     for (int k = 0; k < s; k++) {
         for (size_t f = 0; f < N_FIGS; f++)
             free(w->fig[f][k]);
         free(w->sec[k]);
+        for (int c = 0; c < N_BASE; c++)
+            free(w->base[c][k]);
     }
     free(w);
     return st;
