@@ -1,7 +1,8 @@
 /* test_defense.c - the paper's Section 3 (include/edd/defense.h): the
  * MC-dropout uncertainty of Eq. 1 against a direct computation from the
  * recorded passes, its independence from the threading shape and the thread
- * count, the soft labels of Eq. 2, and a small end-to-end distillation. */
+ * count, parts over image ranges that join to the whole call bit for bit, the
+ * soft labels of Eq. 2, and a small end-to-end distillation. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <omp.h>
