@@ -1,7 +1,8 @@
 /* test_defense.c - the paper's Section 3 (include/edd/defense.h): the
  * MC-dropout uncertainty of Eq. 1 against a direct computation from the
  * recorded passes, its independence from the threading shape and the thread
- * count, the soft labels of Eq. 2, and a small end-to-end distillation. */
+ * count, parts over image ranges that join to the whole call bit for bit, the
+ * soft labels of Eq. 2, and a small end-to-end distillation. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <omp.h>
@@ -120,6 +121,74 @@ Test(defense, sigma_same_across_shapes_and_threads)
     omp_set_num_threads(1);
     free(ref);
     free(s);
+    edd_dataset_free(&ds);
+}
+
+/* A part of the set given by its first index draws the whole call's masks
+ * and, its bounds on chunk boundaries, makes the same oneDNN calls: the
+ * parts' sigma and logits, concatenated, are the whole call's bit for bit,
+ * in both shapes, at 1 and 2 threads, with a partial last chunk. Without
+ * the first index the masks are the set's first images'. An unaligned
+ * first is refused. */
+Test(defense, sigma_over_image_ranges_joins_to_the_whole_call)
+{
+    const size_t n = 75;
+    edd_dataset ds = noise_set(n, 14);
+    float *whole = malloc(n * sizeof(float)), *part = malloc(n * sizeof(float));
+    const int N = 5, K = 10;
+    float *zw = malloc((size_t)N * n * K * sizeof(float)), *zp = malloc((size_t)N * n * K * sizeof(float));
+    for (int run = 0; run < 4; run++) {
+        const int threads = run % 2 ? 2 : 1;
+        omp_set_num_threads(threads);
+        edd_ctx ctx = ctx_new(threads);
+        edd_cnn m;
+        cr_assert_eq(edd_cnn_init(&ctx, &m, K, 0.2f, 0.5f, 7), EDD_OK);
+        edd_mc_opts o = edd_mc_defaults();
+        o.passes = N;
+        o.quiet = 1;
+        o.shape = run < 2 ? EDD_MC_THREADS : EDD_MC_FOLDED;
+        o.rows = o.shape == EDD_MC_THREADS ? 16 : 45; /* chunks of 16 and of 9 examples */
+        const size_t c = edd_mc_chunk(&o);
+        cr_assert_eq(c, o.shape == EDD_MC_THREADS ? 16u : 9u);
+        cr_assert_neq(n % c, 0, "the last chunk is partial");
+        cr_assert_eq(edd_uncertainty(&ctx, &m, &ds, &o, whole, zw), EDD_OK, "%s", ctx.err);
+        /* ranges of 2 chunks, 1 chunk, and the rest (ending on the partial one) */
+        const size_t bound[4] = {0, 2 * c, 3 * c, n};
+        for (int k = 0; k < 3; k++) {
+            const size_t a = bound[k], nb = bound[k + 1] - a;
+            edd_dataset view = ds;
+            view.x += a * EDD_IMG_SIZE;
+            view.y += a;
+            view.n = nb;
+            o.first = a;
+            float *z = malloc((size_t)N * nb * K * sizeof(float));
+            cr_assert_eq(edd_uncertainty(&ctx, &m, &view, &o, part + a, z), EDD_OK, "%s", ctx.err);
+            for (int p = 0; p < N; p++)
+                memcpy(zp + ((size_t)p * n + a) * K, z + (size_t)p * nb * K, nb * K * sizeof(float));
+            free(z);
+        }
+        cr_assert(!memcmp(part, whole, n * sizeof(float)), "run %d (shape %d, %d threads): sigma of the parts differs",
+                  run, o.shape, threads);
+        cr_assert(!memcmp(zp, zw, (size_t)N * n * K * sizeof(float)), "run %d: logits of the parts differ", run);
+        /* the second range with first 0 draws the first images' masks */
+        edd_dataset view = ds;
+        view.x += 2 * c * EDD_IMG_SIZE;
+        view.y += 2 * c;
+        view.n = c;
+        o.first = 0;
+        cr_assert_eq(edd_uncertainty(&ctx, &m, &view, &o, part, NULL), EDD_OK, "%s", ctx.err);
+        cr_assert(memcmp(part, whole + 2 * c, c * sizeof(float)), "run %d: first 0 gives the same sigma", run);
+        o.first = c + 1;
+        cr_assert_eq(edd_uncertainty(&ctx, &m, &view, &o, part, NULL), EDD_ERR_ARG);
+        cr_assert(strstr(ctx.err, "first example") && strstr(ctx.err, "multiple of the chunk"), "%s", ctx.err);
+        edd_cnn_free(&m);
+        edd_ctx_free(&ctx);
+    }
+    omp_set_num_threads(1);
+    free(whole);
+    free(part);
+    free(zw);
+    free(zp);
     edd_dataset_free(&ds);
 }
 

@@ -1,11 +1,13 @@
 /* test_reproduce.c - edd reproduce: the stage manifests (valid, missing,
- * corrupted), and the smoke scale end to end into a temporary folder, then
- * resumed after deleting, corrupting and forcing outputs. */
+ * corrupted), the sigma stage's parts joined into the unsplit arrays, and
+ * the smoke scale end to end into a temporary folder, then resumed after
+ * deleting, corrupting and forcing outputs. */
 #include <criterion/criterion.h>
 
 #include "edd.h"
 #include "edd/experiments.h"
 #include "edd/internal/manifest.h"
+#include "edd/internal/simd.h"
 #include "testutil.h"
 
 #include <dirent.h>
@@ -139,7 +141,13 @@ Test(reproduce, scales_and_stage_names)
             cr_assert(in, "%s: the baselines' JSMA gamma %g is one of the scale's", names[k], (double)sc.base_gamma[i]);
         }
     }
-    cr_assert_eq(edd_repro_stage_find("distilled"), 3);
+    /* the teacher, sigma's parts, the join, then the distilled model */
+    static const char *const early[] = {"teacher", "sigma_1", "sigma_2", "sigma_3", "sigma_4", "sigma", "distilled"};
+    _Static_assert(EDD_REPRO_SIGMA_PARTS == 4, "the list above names every part");
+    cr_assert_eq(edd_repro_stage_find("teacher"), 1);
+    for (size_t i = 1; i < sizeof early / sizeof early[0]; i++)
+        cr_assert_eq(edd_repro_stage_find(early[i]), edd_repro_stage_find(early[i - 1]) + 1, "%s follows %s",
+                     early[i], early[i - 1]);
     /* the baselines and the ablation come after the paper's stages, before the plots */
     static const char *const late[] = {"security", "temperature", "adv", "adv_distilled", "ablation", "baselines",
                                        "ablation_attacks", "plots"};
@@ -225,12 +233,21 @@ Test(reproduce, only_selects_stages_and_their_deps)
               sigma = edd_repro_stage_find("sigma"), distilled = edd_repro_stage_find("distilled"),
               su = edd_repro_stage_find("surrogate_u"), sd = edd_repro_stage_find("surrogate_d"),
               sec = edd_repro_stage_find("security"), fig2a = edd_repro_stage_find("fig2a");
+    uint32_t parts = 0;
+    for (int k = 1; k <= EDD_REPRO_SIGMA_PARTS; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "sigma_%d", k);
+        cr_assert_geq(edd_repro_stage_find(name), 0, "%s is a stage", name);
+        parts |= 1u << edd_repro_stage_find(name);
+    }
     cr_assert_eq(edd_repro_select(&ctx, "security", &mask), EDD_OK, "%s", ctx.err);
-    const uint32_t want = 1u << base | 1u << teacher | 1u << sigma | 1u << distilled | 1u << su | 1u << sd |
+    const uint32_t want = 1u << base | 1u << teacher | parts | 1u << sigma | 1u << distilled | 1u << su | 1u << sd |
                           1u << sec;
     cr_assert_eq(mask, want, "--only security selects %08x, expected %08x", mask, want);
     cr_assert_eq(edd_repro_select(&ctx, "fig2a,teacher", &mask), EDD_OK, "%s", ctx.err);
-    cr_assert_eq(mask, 1u << base | 1u << teacher | 1u << sigma | 1u << distilled | 1u << fig2a);
+    cr_assert_eq(mask, 1u << base | 1u << teacher | parts | 1u << sigma | 1u << distilled | 1u << fig2a);
+    cr_assert_eq(edd_repro_select(&ctx, "sigma_2", &mask), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(mask, 1u << teacher | 1u << edd_repro_stage_find("sigma_2"), "a part reads the teacher alone");
     cr_assert_eq(edd_repro_select(&ctx, NULL, &mask), EDD_OK);
     cr_assert_eq(mask, (1u << edd_repro_stage_count()) - 1u);
     static const char *const bad[] = {"", "security,", "fig2a,nope", "teacher teacher"};
@@ -251,8 +268,9 @@ Test(reproduce, only_selects_stages_and_their_deps)
     cr_assert(ran(&log, "teacher"));
     o.only = "sigma";
     cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
-    cr_assert_eq(log.n, 2);
-    cr_assert(!ran(&log, "teacher") && ran(&log, "sigma"), "teacher up to date, sigma run");
+    cr_assert_eq(log.n, 2 + EDD_REPRO_SIGMA_PARTS, "the teacher, the parts of sigma and sigma");
+    cr_assert(!ran(&log, "teacher") && ran(&log, "sigma") && ran(&log, "sigma_1") && ran(&log, "sigma_4"),
+              "teacher up to date, sigma and its parts run");
     /* the report summarises what exists, and pulls in nothing */
     cr_assert_eq(edd_repro_select(&ctx, "report", &mask), EDD_OK);
     cr_assert_eq(mask, 1u << edd_repro_stage_find("report"));
@@ -273,6 +291,136 @@ Test(reproduce, only_selects_stages_and_their_deps)
 /* Issue 13: --data fashion runs the stages on Fashion-MNIST. The folder
  * records its dataset and refuses the other one before any stage; the
  * headline table leaves the paper's column empty there. */
+/* The sigma arrays as the stage made them before its split: one
+ * edd_uncertainty call of np passes over the first rows_n training images
+ * (every image when np is the main N or the studies use every image, the
+ * study images otherwise), sigma for each N by the variance of its first N
+ * passes, and in the second case a call of N passes over every image for
+ * sigma.npy. */
+static void unsplit_sigma(edd_ctx *ctx, const edd_cnn *t, const edd_dataset *tr, size_t ns, int np, int N,
+                          float *main_sig, float *study)
+{
+    const size_t n = tr->n;
+    const int one = np == N || ns == n;
+    for (int call = 0; call < (one ? 1 : 2); call++) {
+        edd_dataset view = *tr;
+        view.n = one || call ? n : ns;
+        const int passes = call ? N : np;
+        edd_mc_opts o = edd_mc_defaults();
+        o.passes = passes;
+        o.seed = 3; /* the distilled model's, SEED_DISTILLED */
+        o.quiet = 1;
+        float *z = malloc((size_t)passes * view.n * 10 * sizeof(float)), *s = malloc(view.n * sizeof(float));
+        float *rows = malloc((size_t)passes * view.n * sizeof(float));
+        cr_assert(z && s && rows);
+        cr_assert_eq(edd_uncertainty(ctx, t, &view, &o, s, z), EDD_OK, "%s", ctx->err);
+        for (int p = 1; p <= passes; p++)
+            edd_logit_variance_f32(ctx->simd, z, (size_t)p, view.n, 10, rows + (size_t)(p - 1) * view.n);
+        if (call == 0)
+            for (int p = 0; p < np; p++)
+                memcpy(study + (size_t)p * ns, rows + (size_t)p * view.n, ns * sizeof(float));
+        if (one || call)
+            memcpy(main_sig, rows + (size_t)(N - 1) * n, n * sizeof(float));
+        free(z);
+        free(s);
+        free(rows);
+    }
+}
+
+/* Read dir/rel, a float32 array of count values. */
+static float *read_f32(edd_ctx *ctx, const char *dir, const char *rel, size_t count)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    edd_npy a;
+    cr_assert_eq(edd_npy_read(ctx, path, &a), EDD_OK, "%s", ctx->err);
+    cr_assert(a.dtype == EDD_NPY_F32 && a.count == count, "%s: %zu values, expected %zu", path, a.count, count);
+    return a.data;
+}
+
+/* The sigma stage runs as parts over ranges of the training images, joined
+ * by `sigma`: the joined arrays are those of the unsplit stage bit for bit,
+ * in each of its three layouts (smoke's, quick's and paper's, at 1,000
+ * images: chunks of 128 and a partial last one, a part whose range crosses
+ * the end of the study images, parts without study images). The parts obey
+ * the manifests like any stage: a deleted part file redoes that part alone,
+ * and the join only if the part's bytes changed. */
+Test(reproduce, sigma_parts_join_to_the_unsplit_arrays)
+{
+    char data[4096], dir[64];
+    mnist_dir_or_skip(data, sizeof data);
+    edd_ctx ctx;
+    ctx_make(&ctx);
+    make_tmpdir(dir);
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    sc.train_n = 1000;
+    sc.passes = 3;
+    static const struct {
+        const char *what;
+        size_t study_n;
+        int n_passes, passes[3];
+    } layout[] = {
+        {"smoke: the largest N is the main one", 300, 2, {1, 3}},
+        {"quick: more passes for the studies, on fewer images", 300, 3, {1, 3, 5}},
+        {"paper: the studies on every image", 0, 3, {1, 3, 5}},
+    };
+    edd_dataset tr;
+    cr_assert_eq(edd_dataset_load(&ctx, data, 1, sc.train_n, &tr), EDD_OK, "%s", ctx.err);
+    edd_repro_log log;
+    edd_repro_opts o = {.out_dir = dir, .data_dir = data, .only = "sigma", .quiet = 1};
+    for (size_t l = 0; l < sizeof layout / sizeof layout[0]; l++) {
+        sc.study_n = layout[l].study_n;
+        sc.n_passes = layout[l].n_passes;
+        memcpy(sc.passes_list, layout[l].passes, sizeof layout[l].passes);
+        const size_t n = tr.n, ns = sc.study_n ? sc.study_n : n;
+        const int np = layout[l].passes[layout[l].n_passes - 1];
+        cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s: %s", layout[l].what, ctx.err);
+        cr_assert(ran(&log, "sigma") && ran(&log, "sigma_3"), "%s: sigma and its parts run", layout[l].what);
+        edd_cnn t = {0};
+        char path[512];
+        snprintf(path, sizeof path, "%s/models/teacher.edd", dir);
+        cr_assert_eq(edd_cnn_load(&ctx, &t, path), EDD_OK, "%s", ctx.err);
+        float *main_sig = malloc(n * sizeof(float)), *study = malloc((size_t)np * ns * sizeof(float));
+        unsplit_sigma(&ctx, &t, &tr, ns, np, sc.passes, main_sig, study);
+        float *got = read_f32(&ctx, dir, "sigma/sigma.npy", n);
+        cr_assert(!memcmp(got, main_sig, n * sizeof(float)), "%s: sigma.npy differs from the unsplit one",
+                  layout[l].what);
+        free(got);
+        got = read_f32(&ctx, dir, "sigma/sigma_study.npy", (size_t)np * ns);
+        cr_assert(!memcmp(got, study, (size_t)np * ns * sizeof(float)),
+                  "%s: sigma_study.npy differs from the unsplit one", layout[l].what);
+        free(got);
+        /* the parts cover the images once, in order, each on a chunk
+         * boundary of 128 */
+        size_t at = 0;
+        for (int k = 1; k <= EDD_REPRO_SIGMA_PARTS; k++) {
+            char rel[64];
+            snprintf(rel, sizeof rel, "sigma/sigma_%d.npy", k);
+            snprintf(path, sizeof path, "%s/%s", dir, rel);
+            edd_npy a;
+            cr_assert_eq(edd_npy_read(&ctx, path, &a), EDD_OK, "%s", ctx.err);
+            cr_assert(at % 128 == 0 && !memcmp(a.data, main_sig + at, a.count * sizeof(float)),
+                      "%s: part %d at image %zu", layout[l].what, k, at);
+            at += a.count;
+            edd_npy_free(&a);
+        }
+        cr_assert_eq(at, n, "%s: the parts cover the %zu images", layout[l].what, n);
+        free(main_sig);
+        free(study);
+        edd_cnn_free(&t);
+    }
+    /* a deleted part file: that part alone is redone, to the same bytes */
+    char path[512];
+    snprintf(path, sizeof path, "%s/sigma/sigma_study_2.npy", dir);
+    cr_assert_eq(remove(path), 0);
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
+    cr_assert(ran(&log, "sigma_2") && nran(&log) == 1, "only sigma_2 is redone, and sigma not: %d ran", nran(&log));
+    edd_dataset_free(&tr);
+    edd_ctx_free(&ctx);
+    rm_rf(dir);
+}
+
 Test(reproduce, fashion_has_its_own_folder_and_no_paper_column)
 {
     edd_ctx ctx;

@@ -196,10 +196,20 @@ Test(schedule, costs_from_times_file_manifest_and_estimate)
             cr_assert_eq(g.cost[k], edd_repro_estimate(&sc, name));
         }
     }
-    /* --only sigma: its graph is teacher > sigma */
+    /* --only sigma: its graph is the teacher, the parts that read it, and
+     * sigma, which joins them */
     cr_assert_eq(edd_repro_select(&ctx, "sigma", &want), EDD_OK);
     cr_assert_eq(edd_repro_graph(&ctx, &sc, dir, path, want, &g, stage, src), EDD_OK, "%s", ctx.err);
-    cr_assert(g.n == 2 && g.deps[0] == 0 && g.deps[1] == B(0), "--only sigma: teacher, then sigma");
+    const int P = EDD_REPRO_SIGMA_PARTS;
+    cr_assert_eq(g.n, P + 2, "--only sigma: teacher, %d parts, sigma", P);
+    cr_assert(g.deps[0] == 0 && !strcmp(edd_repro_stage_name(stage[0]), "teacher"));
+    for (int k = 1; k <= P; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "sigma_%d", k);
+        cr_assert(g.deps[k] == B(0) && !strcmp(edd_repro_stage_name(stage[k]), name), "%s reads the teacher", name);
+    }
+    cr_assert(g.deps[P + 1] == B(P + 1) - B(1) && !strcmp(edd_repro_stage_name(stage[P + 1]), "sigma"),
+              "sigma reads every part and nothing else");
     const char *bad = "teacher -5\n";
     file_put(path, bad, strlen(bad));
     cr_assert_eq(edd_repro_graph(&ctx, &sc, dir, path, want, &g, stage, src), EDD_ERR_FORMAT);
@@ -207,6 +217,57 @@ Test(schedule, costs_from_times_file_manifest_and_estimate)
     snprintf(path, sizeof path, "%s/none", dir);
     cr_assert_eq(edd_repro_graph(&ctx, &sc, dir, path, want, &g, stage, src), EDD_ERR_IO);
     cr_assert(strstr(ctx.err, "cannot open"), "%s", ctx.err);
+    tmpdir_remove(dir);
+}
+
+/* The sigma stage's time from before its split (a times file or manifests
+ * with `sigma` and none of its parts) is spread over the parts, the join
+ * 0 s; once a part has a time of its own, each stage keeps its own. */
+Test(schedule, unsplit_sigma_time_spreads_over_its_parts)
+{
+    edd_ctx ctx = {0};
+    char dir[64], path[256];
+    tmpdir_make(dir, sizeof dir, "spread");
+    snprintf(path, sizeof path, "%s/stages", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    file_put(path, "x\n", 2);
+    const char *files[1] = {"a.csv"};
+    cr_assert_eq(edd_manifest_write(&ctx, dir, "sigma", "smoke-00000001", 20.0, 0, files, 1), EDD_OK, "%s", ctx.err);
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    uint32_t want;
+    cr_assert_eq(edd_repro_select(&ctx, "sigma", &want), EDD_OK);
+    edd_sched_graph g;
+    int stage[EDD_REPRO_MAX_STAGES];
+    edd_cost_source src[EDD_REPRO_MAX_STAGES];
+    const int P = EDD_REPRO_SIGMA_PARTS;
+    /* three sources in turn: the manifest alone, a times file (a report's
+     * table) with sigma alone, and one that times a part too */
+    snprintf(path, sizeof path, "%s/times", dir);
+    static const char *const times[3] = {NULL, "| sigma | 400.0 |\n", "sigma 400\nsigma_2 30\n"};
+    for (int t = 0; t < 3; t++) {
+        if (times[t])
+            file_put(path, times[t], strlen(times[t]));
+        cr_assert_eq(edd_repro_graph(&ctx, &sc, dir, times[t] ? path : NULL, want, &g, stage, src), EDD_OK, "%s",
+                     ctx.err);
+        cr_assert_eq(g.n, P + 2);
+        const double whole = t ? 400.0 : 20.0;
+        const edd_cost_source from = t ? EDD_COST_TIMES : EDD_COST_MANIFEST;
+        for (int k = 1; k <= P; k++) {
+            const char *name = edd_repro_stage_name(stage[k]);
+            if (t == 2 && k == 2)
+                cr_assert(src[k] == EDD_COST_TIMES && g.cost[k] == 30.0, "%s: its own time, %g s from source %d",
+                          name, g.cost[k], src[k]);
+            else if (t == 2) /* the file times a part: the manifests' spread comes next */
+                cr_assert(src[k] == EDD_COST_MANIFEST && g.cost[k] == 20.0 / P, "%s: %g s from source %d", name,
+                          g.cost[k], src[k]);
+            else
+                cr_assert(src[k] == from && g.cost[k] == whole / P, "%s: %g s from source %d, expected %g from %d",
+                          name, g.cost[k], src[k], whole / P, from);
+        }
+        cr_assert(src[P + 1] == from && g.cost[P + 1] == (t == 2 ? 400.0 : 0.0), "sigma: %g s", g.cost[P + 1]);
+    }
     tmpdir_remove(dir);
 }
 
@@ -222,8 +283,14 @@ Test(schedule, dry_run_prints_the_schedule_and_runs_nothing)
     snprintf(args, sizeof args, "reproduce --scale paper --out %s/out --dry-run --times %s", dir, path);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     cr_assert(strstr(out, "critical path") && strstr(out, "{\"dry_run\":true,\"scale\":\"paper\""), "%s", out);
-    cr_assert(strstr(out, "teacher > sigma > distilled > fig2d > plots > report"),
-              "the teacher's chain is the critical path: %s", out);
+    cr_assert(strstr(out, "teacher > sigma_1 > sigma > distilled > fig2d > plots > report"),
+              "the teacher's chain, through a part of sigma, is the critical path: %s", out);
+    const char *line = strstr(out, "\nsigma_4 ");
+    double secs = 0.0;
+    char from[16] = "";
+    cr_assert(line && sscanf(line, " sigma_4 %lf %15s", &secs, from) == 2 && secs == 1000.0 / EDD_REPRO_SIGMA_PARTS &&
+                  !strcmp(from, "--times"),
+              "sigma's 1000 s spread over its parts: %s", out);
     cr_assert(strstr(out, "From 4 ranks on, the critical path caps the speed-up"), "%s", out);
     cr_assert(access(path, F_OK) == 0 && access(args, F_OK), "nothing written");
     snprintf(path, sizeof path, "%s/out", dir);

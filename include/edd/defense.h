@@ -24,16 +24,32 @@ typedef struct {
     uint64_t seed;      /* dropout masks of pass m are stream m under this seed */
     edd_mc_shape shape; /* default: the faster one measured by bench/mc */
     int rows;           /* rows per oneDNN call (FOLDED: chunk*N, best 320; THREADS: batch, default 128) */
+    size_t first;       /* dataset index of ds's first example (default 0): its dropout masks are those of
+                         * example first + i of the whole set, so that a part of the set draws the masks the
+                         * whole call draws for it; a multiple of edd_mc_chunk(o) */
     int quiet;
 } edd_mc_opts;
 
-/* Defaults: N=20, seed 1, THREADS with batch 128 (the faster shape in bench/mc). */
+/* Defaults: N=20, seed 1, THREADS with batch 128 (the faster shape in bench/mc), first 0. */
 edd_mc_opts edd_mc_defaults(void);
+
+/* The examples per chunk that edd_uncertainty processes at a time: one
+ * oneDNN call of each pass (THREADS: o->rows) or one call of all N passes
+ * (FOLDED: o->rows / N, at least 1). */
+size_t edd_mc_chunk(const edd_mc_opts *o);
 
 /* Eq. 1: sigma[i] = (1/N) sum_m ||z^m(x_i) - zbar(x_i)||^2 over N passes of
  * m with dropout on. Writes sigma (ds->n floats) and, if logits is not
  * NULL, every pass's logits as [N][n][K]. The result does not depend on
- * the shape or the thread count (up to reduction order inside oneDNN). */
+ * the shape or the thread count (up to reduction order inside oneDNN).
+ *
+ * Parts (docs/DESIGN.md section 5): over the examples [a, b) of a set of n,
+ * given as ds (a view of b - a examples) with o->first = a, the result is
+ * that of the whole call's rows a..b-1 bit for bit at the same options and
+ * thread count, when a and b are multiples of edd_mc_chunk(o) (b may be n):
+ * then every oneDNN call of the part has the size and the rows of one of
+ * the whole call's. A first that is not such a multiple is refused
+ * (EDD_ERR_ARG); the caller keeps b on a chunk boundary. */
 edd_status edd_uncertainty(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o, float *sigma,
                            float *logits);
 

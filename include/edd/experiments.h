@@ -25,6 +25,10 @@
 
 #define EDD_REPRO_MAX_POINTS 10
 #define EDD_REPRO_MAX_STAGES 32
+/* The sigma stage's MC-dropout passes run as this many stages sigma_1..,
+ * each over a range of the training images, which the stage `sigma` joins
+ * (docs/REPRODUCING.md, "More than one machine"). */
+#define EDD_REPRO_SIGMA_PARTS 4
 
 /* Everything that differs between the scales. */
 typedef struct {
@@ -187,6 +191,9 @@ typedef enum { EDD_COST_ESTIMATE, EDD_COST_MANIFEST, EDD_COST_TIMES } edd_cost_s
  * seconds of out_dir/stages/NAME.done (may be NULL) when that manifest is
  * of scale sc, else a default estimate (costs.c, edd_repro_estimate).
  * Lines of times_file that are not a stage name and a number are ignored.
+ * A time for `sigma` with none for its parts sigma_1.. (a times file, a
+ * report.md or manifests from a run before sigma was split) is the time of
+ * the unsplit stage: each part gets an equal share of it, the join 0 s.
  * stage[k] (EDD_REPRO_MAX_STAGES) gets the table index of graph stage k,
  * source[k] (may be NULL) where its cost came from. EDD_ERR_IO if
  * times_file cannot be read, EDD_ERR_FORMAT if it gives a stage a

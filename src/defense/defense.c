@@ -17,17 +17,24 @@
  * FOLDED at its best row count (320); docs/DEFENSE.md has the table. */
 edd_mc_opts edd_mc_defaults(void)
 {
-    edd_mc_opts o = {.passes = 20, .seed = 1, .shape = EDD_MC_THREADS, .rows = 128};
+    edd_mc_opts o = {.passes = 20, .seed = 1, .shape = EDD_MC_THREADS, .rows = 128, .first = 0};
     return o;
 }
 
+size_t edd_mc_chunk(const edd_mc_opts *o)
+{
+    if (o->shape == EDD_MC_THREADS)
+        return o->rows > 0 ? (size_t)o->rows : 1;
+    return o->passes > 0 && o->rows / o->passes > 0 ? (size_t)(o->rows / o->passes) : 1;
+}
+
 /* FOLDED: chunks of c examples; row m*c+i of one call is pass m of example
- * i, its dropout stream m. zc receives [N][c][K]. */
+ * i, its dropout stream m and index o->first + i. zc receives [N][c][K]. */
 static edd_status mc_folded(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o, float *sigma,
                             float *logits, edd_progress *bar)
 {
     int N = o->passes, K = m->k;
-    int c = o->rows / N > 0 ? o->rows / N : 1;
+    int c = (int)edd_mc_chunk(o);
     size_t n = ds->n;
     edd_plan_cache plans; /* full chunks and the last, partial one */
     edd_plan_cache_init(&plans, EDD_PLAN_INFER, 0, 0);
@@ -47,7 +54,7 @@ static edd_status mc_folded(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *d
             for (int i = 0; i < b; i++) {
                 size_t r = (size_t)p * b + i;
                 memcpy(xr + r * EDD_IMG_SIZE, ds->x + (s + i) * EDD_IMG_SIZE, EDD_IMG_SIZE * sizeof(float));
-                idx[r] = s + (size_t)i;
+                idx[r] = o->first + s + (size_t)i;
                 streams[r] = (uint64_t)p;
             }
         edd_dropout dr = {.on = 1, .seed = o->seed, .idx = idx, .streams = streams};
@@ -98,7 +105,7 @@ static edd_status mc_threads(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *
             edd_dropout dr = {.on = 1, .seed = o->seed, .stream = (uint64_t)p};
             uint64_t idx[c];
             for (int i = 0; i < b; i++)
-                idx[i] = s + (size_t)i;
+                idx[i] = o->first + s + (size_t)i;
             dr.idx = idx;
             edd_plan *pl;
             edd_status e = edd_plan_cache_get(&tctx, &plans[t], m, b, &pl);
@@ -131,6 +138,10 @@ edd_status edd_uncertainty(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds
     if (o->passes < 1 || o->passes > 10000 || o->rows < 1 || ds->n == 0)
         return edd_fail(ctx, EDD_ERR_ARG, "uncertainty: %d passes, %d rows, %zu examples: expected 1..10000 passes, rows >= 1 and data",
                         o->passes, o->rows, ds->n);
+    if (o->first % edd_mc_chunk(o))
+        return edd_fail(ctx, EDD_ERR_ARG, "uncertainty: first example %zu, expected a multiple of the chunk of %zu "
+                        "examples (%s), so that the part's oneDNN calls are the whole call's", o->first,
+                        edd_mc_chunk(o), o->shape == EDD_MC_THREADS ? "THREADS: rows" : "FOLDED: rows / passes");
     if (m->p_input <= 0 && m->p_hidden <= 0)
         return edd_fail(ctx, EDD_ERR_ARG, "uncertainty: the model has no dropout (rates %g, %g): every pass would agree",
                         m->p_input, m->p_hidden);

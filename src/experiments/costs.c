@@ -12,8 +12,13 @@
 #include <string.h>
 
 /* Paper-scale seconds per stage. Measured: the run of docs/results-paper
- * (report.md, "Wall time per stage"; 2 cores, 1 OpenMP thread). Two stages
- * have changed since or are new, and take an upper bound instead:
+ * (report.md, "Wall time per stage"; 2 cores, 1 OpenMP thread). Its sigma
+ * stage (341.2 s) has been split since into EDD_REPRO_SIGMA_PARTS parts by
+ * image range, each taken at an equal share of it, and the `sigma` stage
+ * that joins them, taken at 0.5 s (an estimate: loading the 60,000
+ * training images took 0.26 s here, and it reads and writes about 12 MB of
+ * arrays). Two stages have changed since or are new, and take an upper
+ * bound instead:
  * - fig2c: 185.5 s measured, plus its `budget` rows (added after that run):
  *   at most 9,000 iterations per image at 0.3 ms per image and iteration,
  *   100 images x 8 kappas x 2 models = 4,320 s (docs/REPRODUCING.md);
@@ -23,11 +28,15 @@
  *   image, README) = 2,700 s; early stop ends most images sooner.
  * The report stage only reads and writes text: 1 s. A stage not listed
  * (one added to the table since) is taken at 60 s. */
+#define SIGMA_PAPER 341.2
+_Static_assert(EDD_REPRO_SIGMA_PARTS == 4, "one line per part of sigma below");
 static const struct {
     const char *name;
     double seconds;
 } paper_seconds[] = {
-    {"baseline", 527.0}, {"teacher", 360.5}, {"sigma", 341.2},  {"distilled", 456.3}, {"surrogate_u", 360.7},
+    {"baseline", 527.0}, {"teacher", 360.5}, {"sigma_1", SIGMA_PAPER / EDD_REPRO_SIGMA_PARTS},
+    {"sigma_2", SIGMA_PAPER / EDD_REPRO_SIGMA_PARTS}, {"sigma_3", SIGMA_PAPER / EDD_REPRO_SIGMA_PARTS},
+    {"sigma_4", SIGMA_PAPER / EDD_REPRO_SIGMA_PARTS}, {"sigma", 0.5}, {"distilled", 456.3}, {"surrogate_u", 360.7},
     {"surrogate_d", 748.3}, {"fig2a", 82.2}, {"fig2b", 71.0},   {"fig2c", 185.5 + 4320.0}, {"fig3a", 83.0},
     {"fig3b", 43.0},     {"fig3c", 67.3},   {"fig3d", 64.0},    {"fig3e", 182.5},    {"fig3f", 174.1},
     {"headline", 42.8},  {"fig2d", 1901.8}, {"fig2e", 1870.4},  {"security", 2700.0}, {"plots", 1.1},
@@ -81,17 +90,59 @@ static edd_status read_times(edd_ctx *ctx, const char *times_file, double *secs)
     return st;
 }
 
+/* The stages of the table that stage j joins (the parts of a split), as
+ * bits. */
+static uint32_t parts_of(int j)
+{
+    uint32_t m = 0;
+    for (int i = 0; i < edd_repro_stage_count(); i++)
+        if ((repro_stages[j].deps & (1u << i)) && repro_stages[i].part)
+            m |= 1u << i;
+    return m;
+}
+
+/* secs[] (-1: none) by table index from one source: a joining stage with a
+ * time and none of its parts with one took that time unsplit (a run before
+ * the split): each part gets an equal share and the join 0 s. */
+static void spread_unsplit(double *secs)
+{
+    for (int j = 0; j < edd_repro_stage_count(); j++) {
+        const uint32_t parts = parts_of(j);
+        int nparts = 0, timed = 0;
+        for (int i = 0; parts && i < edd_repro_stage_count(); i++)
+            if (parts & (1u << i)) {
+                nparts++;
+                timed += secs[i] >= 0;
+            }
+        if (!nparts || timed || secs[j] < 0)
+            continue;
+        for (int i = 0; i < edd_repro_stage_count(); i++)
+            if (parts & (1u << i))
+                secs[i] = secs[j] / nparts;
+        secs[j] = 0.0;
+    }
+}
+
 edd_status edd_repro_graph(edd_ctx *ctx, const edd_repro_scale *sc, const char *out_dir, const char *times_file,
                            uint32_t want, edd_sched_graph *g, int *stage, edd_cost_source *source)
 {
     const int nstages = edd_repro_stage_count();
-    double given[EDD_REPRO_MAX_STAGES];
+    double given[EDD_REPRO_MAX_STAGES], made[EDD_REPRO_MAX_STAGES];
     int graph_of[EDD_REPRO_MAX_STAGES];
-    for (int i = 0; i < nstages; i++)
-        given[i] = -1.0;
+    const size_t nl = strlen(sc->name);
+    for (int i = 0; i < nstages; i++) {
+        char tag[64];
+        double secs;
+        given[i] = made[i] = -1.0;
+        if (out_dir && edd_manifest_seconds(out_dir, repro_stages[i].name, tag, sizeof tag, &secs) &&
+            !strncmp(tag, sc->name, nl) && tag[nl] == '-')
+            made[i] = secs;
+    }
     edd_status st = times_file ? read_times(ctx, times_file, given) : EDD_OK;
     if (st)
         return st;
+    spread_unsplit(given);
+    spread_unsplit(made);
     memset(g, 0, sizeof *g);
     for (int i = 0; i < nstages; i++) {
         graph_of[i] = -1;
@@ -105,16 +156,12 @@ edd_status edd_repro_graph(edd_ctx *ctx, const edd_repro_scale *sc, const char *
         for (int j = 0; j < i; j++)
             if ((repro_stages[i].deps & (1u << j)) && graph_of[j] >= 0)
                 g->deps[k] |= (uint64_t)1 << graph_of[j];
-        char tag[64];
-        double secs;
-        size_t nl = strlen(sc->name);
         edd_cost_source from = EDD_COST_ESTIMATE;
         if (given[i] >= 0) {
             g->cost[k] = given[i];
             from = EDD_COST_TIMES;
-        } else if (out_dir && edd_manifest_seconds(out_dir, repro_stages[i].name, tag, sizeof tag, &secs) &&
-                   !strncmp(tag, sc->name, nl) && tag[nl] == '-') {
-            g->cost[k] = secs;
+        } else if (made[i] >= 0) {
+            g->cost[k] = made[i];
             from = EDD_COST_MANIFEST;
         } else {
             g->cost[k] = edd_repro_estimate(sc, repro_stages[i].name);

@@ -102,6 +102,8 @@ struct repro_stage {
     repro_fig_spec fig;
     const char *what;
     uint64_t seed; /* the model stages that train from scratch */
+    int part;      /* a part of a split stage: its number 1..EDD_REPRO_SIGMA_PARTS (the range of images it
+                    * takes); 0 for every other stage. The stage joining the parts reads each of them. */
 };
 
 /* One run of edd_reproduce: the scale, the options, the stage table, the
