@@ -48,11 +48,12 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* Every output of ref that a smoke run makes deterministically (the CSVs,
- * models/ and sigma/; not report.md and the plots, which hold times) is in
- * dir with the same bytes; returns how many files were compared. */
+ * models/, sigma/ and points/; not report.md and the plots, which hold
+ * times) is in dir with the same bytes; returns how many files were
+ * compared. */
 static int same_outputs(const char *ref, const char *dir)
 {
-    static const char *const sub[] = {".", "models", "sigma"};
+    static const char *const sub[] = {".", "models", "sigma", "points"};
     int n = 0;
     for (size_t s = 0; s < sizeof sub / sizeof sub[0]; s++) {
         char path[512];
@@ -81,7 +82,7 @@ static int same_outputs(const char *ref, const char *dir)
 /* Files under dir (and its usual subfolders) with ".tmp." in the name. */
 static int tmp_left(const char *dir)
 {
-    static const char *const sub[] = {".", "stages", "models", "sigma", "plots"};
+    static const char *const sub[] = {".", "stages", "models", "sigma", "points", "plots"};
     int n = 0;
     for (size_t s = 0; s < sizeof sub / sizeof sub[0]; s++) {
         char path[512];
@@ -368,11 +369,13 @@ Test(mpi, mpirun_smoke_equals_serial_and_a_killed_rank_resumes)
     free(json);
 
     /* 3 ranks again, rank 1 killed while it runs a stage (at least two
-     * stages done by then), then a rerun on 3 ranks; sigma, which joins its
-     * parts in well under a second, and its parts are too short to kill
-     * mid-stage */
+     * stages done by then), then a rerun on 3 ranks; sigma, fig2d and
+     * fig2e, which join their parts in well under a second, and sigma's
+     * parts are too short to kill mid-stage; each study point that smoke
+     * scale has (3 a study) trains a model, as `distilled` does */
     static const char *const long_stages[] = {"baseline", "teacher", "surrogate_u", "surrogate_d", "distilled",
-                                              "fig2b", "fig2c", "fig2d", "fig2e", "security"};
+                                              "fig2b",    "fig2c",   "fig2d_1",     "fig2d_2",     "fig2d_3",
+                                              "fig2e_1",  "fig2e_2", "fig2e_3",     "security"};
     pid_t run = start_edd(bin, 3, dk, data, NULL, NULL);
     snprintf(path, sizeof path, "%s.err", dk);
     char stage[64] = "";

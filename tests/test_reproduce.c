@@ -1,7 +1,8 @@
 /* test_reproduce.c - edd reproduce: the stage manifests (valid, missing,
- * corrupted), the sigma stage's parts joined into the unsplit arrays, and
- * the smoke scale end to end into a temporary folder, then resumed after
- * deleting, corrupting and forcing outputs. */
+ * corrupted), the sigma stage's parts joined into the unsplit arrays, the
+ * parameter studies' points joined into the unsplit CSVs, and the smoke
+ * scale end to end into a temporary folder, then resumed after deleting,
+ * corrupting and forcing outputs. */
 #include <criterion/criterion.h>
 
 #include "edd.h"
@@ -23,6 +24,8 @@
 #include <unistd.h>
 
 TestSuite(reproduce, .timeout = 900);
+
+#define B(i) ((uint64_t)1 << (i))
 
 #define CSV_HEADER                                                                                           \
     "figure,source,target,attack,setting,value,variant,n,recovered,detected,misclassified,mean_l2,source_success," \
@@ -134,6 +137,8 @@ Test(reproduce, scales_and_stage_names)
         for (int i = 0; i < sc.n_passes; i++)
             n20 |= sc.passes_list[i] == sc.passes;
         cr_assert(e && g && c && n20, "%s has the headline settings and N in its pass list", names[k]);
+        cr_assert(sc.n_alpha <= EDD_REPRO_STUDY_POINTS && sc.n_passes <= EDD_REPRO_STUDY_POINTS,
+                  "%s: a stage for each of its %d alphas and %d Ns", names[k], sc.n_alpha, sc.n_passes);
         for (int i = 0; i < sc.n_base_gamma; i++) {
             int in = 0;
             for (int j = 0; j < sc.n_gamma; j++)
@@ -148,6 +153,19 @@ Test(reproduce, scales_and_stage_names)
     for (size_t i = 1; i < sizeof early / sizeof early[0]; i++)
         cr_assert_eq(edd_repro_stage_find(early[i]), edd_repro_stage_find(early[i - 1]) + 1, "%s follows %s",
                      early[i], early[i - 1]);
+    /* after the headline, each study's points, then the stage joining them */
+    char study[2 + 2 * (EDD_REPRO_STUDY_POINTS + 1)][16];
+    int ns = 0;
+    snprintf(study[ns++], sizeof study[0], "headline");
+    for (int f = 0; f < 2; f++) {
+        for (int k = 1; k <= EDD_REPRO_STUDY_POINTS; k++)
+            snprintf(study[ns++], sizeof study[0], "fig2%c_%d", "de"[f], k);
+        snprintf(study[ns++], sizeof study[0], "fig2%c", "de"[f]);
+    }
+    snprintf(study[ns++], sizeof study[0], "security");
+    for (int i = 1; i < ns; i++)
+        cr_assert_eq(edd_repro_stage_find(study[i]), edd_repro_stage_find(study[i - 1]) + 1, "%s follows %s",
+                     study[i], study[i - 1]);
     /* the baselines and the ablation come after the paper's stages, before the plots */
     static const char *const late[] = {"security", "temperature", "adv", "adv_distilled", "ablation", "baselines",
                                        "ablation_attacks", "plots"};
@@ -228,28 +246,42 @@ Test(reproduce, only_selects_stages_and_their_deps)
 {
     edd_ctx ctx;
     ctx_make(&ctx);
-    uint32_t mask;
+    uint64_t mask;
     const int base = edd_repro_stage_find("baseline"), teacher = edd_repro_stage_find("teacher"),
               sigma = edd_repro_stage_find("sigma"), distilled = edd_repro_stage_find("distilled"),
               su = edd_repro_stage_find("surrogate_u"), sd = edd_repro_stage_find("surrogate_d"),
               sec = edd_repro_stage_find("security"), fig2a = edd_repro_stage_find("fig2a");
-    uint32_t parts = 0;
+    uint64_t parts = 0, points = 0;
     for (int k = 1; k <= EDD_REPRO_SIGMA_PARTS; k++) {
         char name[16];
         snprintf(name, sizeof name, "sigma_%d", k);
         cr_assert_geq(edd_repro_stage_find(name), 0, "%s is a stage", name);
-        parts |= 1u << edd_repro_stage_find(name);
+        parts |= B(edd_repro_stage_find(name));
+    }
+    for (int k = 1; k <= EDD_REPRO_STUDY_POINTS; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "fig2e_%d", k);
+        cr_assert_geq(edd_repro_stage_find(name), 0, "%s is a stage", name);
+        points |= B(edd_repro_stage_find(name));
     }
     cr_assert_eq(edd_repro_select(&ctx, "security", &mask), EDD_OK, "%s", ctx.err);
-    const uint32_t want = 1u << base | 1u << teacher | parts | 1u << sigma | 1u << distilled | 1u << su | 1u << sd |
-                          1u << sec;
-    cr_assert_eq(mask, want, "--only security selects %08x, expected %08x", mask, want);
+    const uint64_t want = B(base) | B(teacher) | parts | B(sigma) | B(distilled) | B(su) | B(sd) | B(sec);
+    cr_assert_eq(mask, want, "--only security selects %016llx, expected %016llx", (unsigned long long)mask,
+                 (unsigned long long)want);
     cr_assert_eq(edd_repro_select(&ctx, "fig2a,teacher", &mask), EDD_OK, "%s", ctx.err);
-    cr_assert_eq(mask, 1u << base | 1u << teacher | parts | 1u << sigma | 1u << distilled | 1u << fig2a);
+    cr_assert_eq(mask, B(base) | B(teacher) | parts | B(sigma) | B(distilled) | B(fig2a));
     cr_assert_eq(edd_repro_select(&ctx, "sigma_2", &mask), EDD_OK, "%s", ctx.err);
-    cr_assert_eq(mask, 1u << teacher | 1u << edd_repro_stage_find("sigma_2"), "a part reads the teacher alone");
+    cr_assert_eq(mask, B(teacher) | B(edd_repro_stage_find("sigma_2")), "a part reads the teacher alone");
+    /* a study's join reads its points, each point sigma and the distilled
+     * model, past bit 31 of the mask */
+    const int fig2e = edd_repro_stage_find("fig2e");
+    cr_assert_gt(fig2e, 31, "the table holds more stages than a 32-bit mask");
+    cr_assert_eq(edd_repro_select(&ctx, "fig2e", &mask), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(mask, B(teacher) | parts | B(sigma) | B(distilled) | points | B(fig2e));
+    cr_assert_eq(edd_repro_select(&ctx, "fig2e_4", &mask), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(mask, B(teacher) | parts | B(sigma) | B(distilled) | B(edd_repro_stage_find("fig2e_4")));
     cr_assert_eq(edd_repro_select(&ctx, NULL, &mask), EDD_OK);
-    cr_assert_eq(mask, (1u << edd_repro_stage_count()) - 1u);
+    cr_assert_eq(mask, B(edd_repro_stage_count()) - 1);
     static const char *const bad[] = {"", "security,", "fig2a,nope", "teacher teacher"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cr_assert_eq(edd_repro_select(&ctx, bad[i], &mask), EDD_ERR_ARG, "'%s' accepted", bad[i]);
@@ -273,7 +305,7 @@ Test(reproduce, only_selects_stages_and_their_deps)
               "teacher up to date, sigma and its parts run");
     /* the report summarises what exists, and pulls in nothing */
     cr_assert_eq(edd_repro_select(&ctx, "report", &mask), EDD_OK);
-    cr_assert_eq(mask, 1u << edd_repro_stage_find("report"));
+    cr_assert_eq(mask, B(edd_repro_stage_find("report")));
     o.only = "report";
     cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
     cr_assert_eq(log.n, 1);
@@ -288,9 +320,6 @@ Test(reproduce, only_selects_stages_and_their_deps)
     edd_ctx_free(&ctx);
 }
 
-/* Issue 13: --data fashion runs the stages on Fashion-MNIST. The folder
- * records its dataset and refuses the other one before any stage; the
- * headline table leaves the paper's column empty there. */
 /* The sigma arrays as the stage made them before its split: one
  * edd_uncertainty call of np passes over the first rows_n training images
  * (every image when np is the main N or the studies use every image, the
@@ -421,6 +450,127 @@ Test(reproduce, sigma_parts_join_to_the_unsplit_arrays)
     rm_rf(dir);
 }
 
+/* One point of a parameter study as the stage made it before its split,
+ * its two rows appended to csv (cap bytes): the distilled model (K = 11,
+ * dropout 0.2 and 0.5, seed 3) trained for the study's epochs on the first
+ * ns training images, labelled by Eq. 2 at alpha from sigma (the study
+ * sigma's row of the point's N), then FGM at study_eps on the first fgm_n
+ * test images with the paper's loss and the adaptive one, each scored on
+ * the model itself. */
+static void unsplit_point(edd_ctx *ctx, const edd_repro_scale *sc, const edd_dataset *tr, const edd_dataset *te,
+                          const float *sigma, size_t ns, const char *fig, const char *setting, float alpha,
+                          double value, char *csv, size_t cap)
+{
+    edd_dataset view = *tr;
+    view.n = ns;
+    float *labels = malloc(ns * 11 * sizeof(float));
+    cr_assert_not_null(labels);
+    edd_soft_labels(sigma, view.y, ns, 10, alpha, labels);
+    edd_cnn m = {0};
+    cr_assert_eq(edd_cnn_init(ctx, &m, 11, 0.2f, 0.5f, 3), EDD_OK, "%s", ctx->err);
+    edd_train_opts t = edd_distill_defaults().train;
+    t.epochs = sc->study_epochs;
+    t.seed = 3;
+    t.targets = labels;
+    t.loss.outlier = 10;
+    t.quiet = 1;
+    cr_assert_eq(edd_train(ctx, &m, &view, &t, NULL), EDD_OK, "%s", ctx->err);
+    const size_t n = sc->fgm_n < te->n ? sc->fgm_n : te->n;
+    float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float));
+    cr_assert_not_null(adv);
+    for (int l = 0; l < 2; l++) {
+        edd_fgm_opts o = edd_fgm_defaults();
+        o.eps = sc->study_eps;
+        o.loss = l ? EDD_LOSS_REAL : EDD_LOSS_ALL;
+        cr_assert_eq(edd_fgm(ctx, &m, te->x, te->y, n, &o, adv), EDD_OK, "%s", ctx->err);
+        const edd_attack_goal goal = {.target = NULL, .kappa = 0.0f};
+        edd_attack_scores s;
+        cr_assert_eq(edd_attack_eval(ctx, &m, &m, te->x, te->y, n, adv, &goal, &s), EDD_OK, "%s", ctx->err);
+        const size_t len = strlen(csv);
+        snprintf(csv + len, cap - len, "%s,distilled,distilled,fgm,%s,%g,%s,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n",
+                 fig, setting, value, l ? "adaptive" : "paper", s.n, s.recovered, s.detected, s.misclassified,
+                 s.mean_l2, s.source_success, s.clean_accuracy, s.clean_false_positives);
+    }
+    free(adv);
+    free(labels);
+    edd_cnn_free(&m);
+}
+
+/* The parameter studies run as a stage per point, joined by `fig2d` and
+ * `fig2e`: at smoke scale (3 alphas, 3 Ns) the joined CSVs are those of the
+ * unsplit stage byte for byte, each point recomputed here as that stage
+ * computed it. The point stages past the scale's list run, write nothing,
+ * and keep a manifest that lists no file and is valid; a deleted point
+ * file redoes that point alone, and not the join, whose inputs come back
+ * the same. */
+Test(reproduce, study_points_join_to_the_unsplit_csvs)
+{
+    char data[4096], dir[64], path[512];
+    mnist_dir_or_skip(data, sizeof data);
+    edd_ctx ctx;
+    ctx_make(&ctx);
+    make_tmpdir(dir);
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    edd_repro_log log;
+    edd_repro_opts o = {.out_dir = dir, .data_dir = data, .only = "fig2d,fig2e", .quiet = 1};
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
+    cr_assert(log.n > 2 * (EDD_REPRO_STUDY_POINTS + 1) && nran(&log) == log.n, "every stage runs on an empty folder");
+    edd_dataset tr, te;
+    cr_assert_eq(edd_dataset_load(&ctx, data, 1, sc.train_n, &tr), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(edd_dataset_load(&ctx, data, 0, sc.test_n, &te), EDD_OK, "%s", ctx.err);
+    const size_t ns = sc.study_n;
+    cr_assert(ns < tr.n, "smoke's studies train on fewer images than the distilled model: no point reuses it");
+    int np = sc.passes;
+    for (int i = 0; i < sc.n_passes; i++)
+        np = sc.passes_list[i] > np ? sc.passes_list[i] : np;
+    float *study = read_f32(&ctx, dir, "sigma/sigma_study.npy", (size_t)np * ns);
+    for (int f = 0; f < 2; f++) {
+        const int npts = f ? sc.n_passes : sc.n_alpha;
+        const char *fig = f ? "fig2e" : "fig2d";
+        cr_assert(npts < EDD_REPRO_STUDY_POINTS, "smoke has point stages past its list");
+        char want[8192] = CSV_HEADER;
+        for (int i = 0; i < npts; i++) {
+            const int N = f ? sc.passes_list[i] : sc.passes;
+            const float alpha = f ? sc.alpha : sc.alphas[i];
+            unsplit_point(&ctx, &sc, &tr, &te, study + (size_t)(N - 1) * ns, ns, fig, f ? "passes" : "alpha", alpha,
+                          f ? (double)N : (double)alpha, want, sizeof want);
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, f ? "fig2e_passes.csv" : "fig2d_alpha.csv");
+        char *got = read_all(path, NULL);
+        cr_assert(got && !strcmp(got, want), "%s differs from the unsplit stage's:\n%s\nexpected\n%s", path, got,
+                  want);
+        free(got);
+        for (int k = 1; k <= EDD_REPRO_STUDY_POINTS; k++) {
+            snprintf(path, sizeof path, "%s/points/%s_%d.csv", dir, fig, k);
+            cr_assert_eq(access(path, F_OK) == 0, k <= npts, "%s: written iff point %d is on the list of %d", path, k,
+                         npts);
+            snprintf(path, sizeof path, "%s/stages/%s_%d.done", dir, fig, k);
+            char *man = read_all(path, NULL);
+            cr_assert_not_null(man, "%s: every point stage has a manifest", path);
+            cr_assert_eq(strstr(man, "\nfile ") != NULL, k <= npts, "%s lists a file iff its point is on the list",
+                         path);
+            free(man);
+        }
+    }
+    /* a second run finds every stage up to date, the empty points too */
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(nran(&log), 0, "a manifest that lists no file is valid");
+    /* a deleted point file: that point alone is redone, to the same bytes */
+    snprintf(path, sizeof path, "%s/points/fig2e_2.csv", dir);
+    cr_assert_eq(remove(path), 0);
+    cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);
+    cr_assert(ran(&log, "fig2e_2") && nran(&log) == 1, "only fig2e_2 is redone, and fig2e not: %d ran", nran(&log));
+    free(study);
+    edd_dataset_free(&tr);
+    edd_dataset_free(&te);
+    edd_ctx_free(&ctx);
+    rm_rf(dir);
+}
+
+/* Issue 13: --data fashion runs the stages on Fashion-MNIST. The folder
+ * records its dataset and refuses the other one before any stage; the
+ * headline table leaves the paper's column empty there. */
 Test(reproduce, fashion_has_its_own_folder_and_no_paper_column)
 {
     edd_ctx ctx;
@@ -539,7 +689,7 @@ static void redo_alone(edd_ctx *ctx, const edd_repro_scale *sc, const char *dir,
  * ".tmp." in it; with pid > 0, assert that each is that pid's. */
 static int tmp_files(const char *dir, long pid)
 {
-    static const char *const sub[] = {".", "stages", "models", "sigma", "plots"};
+    static const char *const sub[] = {".", "stages", "models", "sigma", "points", "plots"};
     char path[512], mine[32];
     snprintf(mine, sizeof mine, ".tmp.%ld", pid);
     int n = 0;

@@ -1,8 +1,8 @@
 /* test_schedule.c - the schedule of the stage graph (schedule.c): levels,
  * priority order, critical path and list scheduling on a hand-made graph
  * worked out by hand, the list-scheduling bounds on the real stage table,
- * splits, bad graphs refused; the stage costs from a times file and from
- * manifests (costs.c). */
+ * bad graphs refused; the stage costs from a times file and from manifests
+ * (costs.c), an unsplit stage's time spread over its parts. */
 #include <criterion/criterion.h>
 
 #include "edd/experiments.h"
@@ -78,20 +78,6 @@ Test(schedule, hand_made_graph_list_schedule)
     /* three ranks reach the critical path; more cannot do better */
     cr_assert_eq(edd_sched_simulate(&g, &p, 3, NULL, NULL), 7.0);
     cr_assert_eq(edd_sched_simulate(&g, &p, 16, NULL, NULL), 7.0);
-    /* splitting C (on the critical path) in two: the parts run at 2 and 3
-     * on ranks 0 and 1, F reads both and ends at 6 */
-    edd_sched_graph s;
-    cr_assert_eq(edd_sched_split(&ctx, &g, 2, 2, &s), EDD_OK, "%s", ctx.err);
-    cr_assert_eq(s.n, 7);
-    cr_assert(s.cost[2] == 2.0 && s.cost[6] == 2.0 && s.deps[6] == B(0), "two halves of C, each reading A");
-    cr_assert_eq(s.deps[5], B(2) | B(3) | B(6), "F reads both halves");
-    edd_sched_plan ps;
-    cr_assert_eq(edd_sched_plan_make(&ctx, &s, &ps), EDD_OK, "%s", ctx.err);
-    cr_assert_eq(ps.work, 16.0, "a split keeps the work");
-    cr_assert_eq(ps.critical, 5.0);
-    cr_assert_eq(edd_sched_simulate(&s, &ps, 3, rank, start), 6.0);
-    cr_assert(start[2] == 2.0 && start[6] == 3.0 && start[5] == 5.0, "C at %g, its half at %g, F at %g", start[2],
-              start[6], start[5]);
 }
 
 /* Graham's bound for list scheduling: max(work/P, critical path) <=
@@ -103,7 +89,7 @@ Test(schedule, stage_table_within_list_scheduling_bounds)
     static const char *const scales[] = {"smoke", "quick", "paper"};
     for (int k = 0; k < 3; k++) {
         edd_repro_scale sc;
-        uint32_t want;
+        uint64_t want;
         edd_sched_graph g;
         edd_sched_plan p;
         int stage[EDD_REPRO_MAX_STAGES];
@@ -151,10 +137,9 @@ Test(schedule, bad_graphs_are_refused)
     g.cost[4] = NAN;
     cr_assert_eq(edd_sched_plan_make(&ctx, &g, &p), EDD_ERR_ARG);
     g = hand_graph();
-    edd_sched_graph s;
-    cr_assert_eq(edd_sched_split(&ctx, &g, 6, 2, &s), EDD_ERR_ARG);
-    cr_assert_eq(edd_sched_split(&ctx, &g, 0, EDD_SCHED_MAX, &s), EDD_ERR_ARG);
-    cr_assert(strstr(ctx.err, "expected at most 64"), "%s", ctx.err);
+    g.n = EDD_SCHED_MAX + 1;
+    cr_assert_eq(edd_sched_plan_make(&ctx, &g, &p), EDD_ERR_ARG);
+    cr_assert(strstr(ctx.err, "expected 0..64"), "%s", ctx.err);
 }
 
 /* A stage's cost: its line in --times (a report.md's table row, or
@@ -178,7 +163,7 @@ Test(schedule, costs_from_times_file_manifest_and_estimate)
     file_put(path, times, strlen(times));
     edd_repro_scale sc;
     cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
-    uint32_t want;
+    uint64_t want;
     cr_assert_eq(edd_repro_select(&ctx, NULL, &want), EDD_OK);
     edd_sched_graph g;
     int stage[EDD_REPRO_MAX_STAGES];
@@ -236,7 +221,7 @@ Test(schedule, unsplit_sigma_time_spreads_over_its_parts)
     cr_assert_eq(edd_manifest_write(&ctx, dir, "sigma", "smoke-00000001", 20.0, 0, files, 1), EDD_OK, "%s", ctx.err);
     edd_repro_scale sc;
     cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
-    uint32_t want;
+    uint64_t want;
     cr_assert_eq(edd_repro_select(&ctx, "sigma", &want), EDD_OK);
     edd_sched_graph g;
     int stage[EDD_REPRO_MAX_STAGES];
@@ -271,6 +256,89 @@ Test(schedule, unsplit_sigma_time_spreads_over_its_parts)
     tmpdir_remove(dir);
 }
 
+/* A study's time from before its split (a times file or manifests with
+ * `fig2d` and none of its points) is spread over the points the scale's
+ * list has, the points past it and the join 0 s; once a point has a time
+ * of its own, each stage keeps its own. */
+Test(schedule, unsplit_study_time_spreads_over_its_points)
+{
+    edd_ctx ctx = {0};
+    char dir[64], path[256];
+    tmpdir_make(dir, sizeof dir, "spread2d");
+    snprintf(path, sizeof path, "%s/stages", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    file_put(path, "x\n", 2);
+    const char *files[1] = {"a.csv"};
+    cr_assert_eq(edd_manifest_write(&ctx, dir, "fig2d", "smoke-00000001", 30.0, 0, files, 1), EDD_OK, "%s", ctx.err);
+    static const char *const scales[2] = {"smoke", "quick"};
+    for (int c = 0; c < 2; c++) {
+        edd_repro_scale sc;
+        cr_assert_eq(edd_repro_scale_get(&ctx, scales[c], &sc), EDD_OK);
+        const int npts = sc.n_alpha;
+        cr_assert(npts >= 2 && npts <= EDD_REPRO_STUDY_POINTS);
+        uint64_t want;
+        cr_assert_eq(edd_repro_select(&ctx, "fig2d", &want), EDD_OK);
+        edd_sched_graph g;
+        int stage[EDD_REPRO_MAX_STAGES];
+        edd_cost_source src[EDD_REPRO_MAX_STAGES];
+        /* three sources in turn: the (smoke) manifest alone, a times file
+         * (a report's table) with fig2d alone, and one that times a point
+         * too */
+        snprintf(path, sizeof path, "%s/times", dir);
+        static const char *const times[3] = {NULL, "| fig2d | 1400.0 |\n", "fig2d 1400\nfig2d_2 30\n"};
+        for (int t = 0; t < 3; t++) {
+            if (times[t])
+                file_put(path, times[t], strlen(times[t]));
+            cr_assert_eq(edd_repro_graph(&ctx, &sc, dir, times[t] ? path : NULL, want, &g, stage, src), EDD_OK, "%s",
+                         ctx.err);
+            int k0 = -1, join = -1;
+            for (int k = 0; k < g.n; k++) {
+                k0 = k0 < 0 && !strcmp(edd_repro_stage_name(stage[k]), "fig2d_1") ? k : k0;
+                join = !strcmp(edd_repro_stage_name(stage[k]), "fig2d") ? k : join;
+            }
+            cr_assert(k0 >= 0 && join == k0 + EDD_REPRO_STUDY_POINTS && join == g.n - 1,
+                      "--only fig2d: the points, then the join last");
+            cr_assert_eq(g.deps[join], B(join) - B(k0), "fig2d reads its points and nothing else");
+            /* a manifest of another scale is no time: the estimates */
+            const int manifest = c == 0;
+            for (int k = 1; k <= EDD_REPRO_STUDY_POINTS; k++) {
+                const int i = k0 + k - 1;
+                const char *name = edd_repro_stage_name(stage[i]);
+                double secs;
+                edd_cost_source from;
+                if (t == 2 && k == 2)
+                    secs = 30.0, from = EDD_COST_TIMES;
+                else if (t == 1)
+                    secs = k <= npts ? 1400.0 / npts : 0.0, from = EDD_COST_TIMES;
+                else if (manifest) /* the file times a point: the manifest's spread comes next */
+                    secs = k <= npts ? 30.0 / npts : 0.0, from = EDD_COST_MANIFEST;
+                else
+                    secs = edd_repro_estimate(&sc, name), from = EDD_COST_ESTIMATE;
+                cr_assert(src[i] == from && g.cost[i] == secs, "%s at %s, source %d: %g s from source %d, expected "
+                          "%g from %d", name, scales[c], t, g.cost[i], src[i], secs, from);
+            }
+            const double jsecs = t == 2 ? 1400.0 : t == 1 || manifest ? 0.0 : edd_repro_estimate(&sc, "fig2d");
+            cr_assert(g.cost[join] == jsecs, "fig2d at %s, source %d: %g s, expected %g", scales[c], t, g.cost[join],
+                      jsecs);
+        }
+    }
+    /* the estimates share the unsplit study's time out the same way */
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    double sum = 0.0;
+    for (int k = 1; k <= EDD_REPRO_STUDY_POINTS; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "fig2e_%d", k);
+        const double e = edd_repro_estimate(&sc, name);
+        cr_assert(k <= sc.n_passes ? e == edd_repro_estimate(&sc, "fig2e_1") && e > 0 : e == 0.0,
+                  "%s: %g s, an equal share of the points on the list", name, e);
+        sum += e;
+    }
+    cr_assert(sum > 100 * edd_repro_estimate(&sc, "fig2e"), "the join costs next to nothing beside its points");
+    tmpdir_remove(dir);
+}
+
 /* `edd reproduce --dry-run` runs nothing: it prints the schedule of the
  * stage graph from --times, then one JSON line. */
 Test(schedule, dry_run_prints_the_schedule_and_runs_nothing)
@@ -278,20 +346,35 @@ Test(schedule, dry_run_prints_the_schedule_and_runs_nothing)
     char dir[64], path[256], args[512], out[16384];
     tmpdir_make(dir, sizeof dir, "dry");
     snprintf(path, sizeof path, "%s/times", dir);
-    const char *times = "teacher 1000\nsigma 1000\ndistilled 1000\nfig2d 5000\nfig2e 100\n";
+    /* Fig. 2d's 14,000 s (unsplit) over paper scale's 7 points: 2,000 s
+     * each, longer than every stage beside them; fig2c and security,
+     * which would otherwise be longer, at 100 s */
+    const char *times = "teacher 1000\nsigma 1000\ndistilled 1000\nfig2d 14000\nfig2e 100\nfig2c 100\nsecurity 100\n";
     file_put(path, times, strlen(times));
     snprintf(args, sizeof args, "reproduce --scale paper --out %s/out --dry-run --times %s", dir, path);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     cr_assert(strstr(out, "critical path") && strstr(out, "{\"dry_run\":true,\"scale\":\"paper\""), "%s", out);
-    cr_assert(strstr(out, "teacher > sigma_1 > sigma > distilled > fig2d > plots > report"),
-              "the teacher's chain, through a part of sigma, is the critical path: %s", out);
-    const char *line = strstr(out, "\nsigma_4 ");
-    double secs = 0.0;
-    char from[16] = "";
-    cr_assert(line && sscanf(line, " sigma_4 %lf %15s", &secs, from) == 2 && secs == 1000.0 / EDD_REPRO_SIGMA_PARTS &&
-                  !strcmp(from, "--times"),
-              "sigma's 1000 s spread over its parts: %s", out);
-    cr_assert(strstr(out, "From 4 ranks on, the critical path caps the speed-up"), "%s", out);
+    cr_assert(strstr(out, "teacher > sigma_1 > sigma > distilled > fig2d_1 > fig2d > plots > report"),
+              "the teacher's chain, through a part of sigma and a point of Fig. 2d, is the critical path: %s", out);
+    static const struct {
+        const char *stage;
+        double secs;
+    } spread[] = {{"sigma_4", 1000.0 / EDD_REPRO_SIGMA_PARTS}, {"fig2d_7", 14000.0 / 7}, {"fig2d", 0.0}};
+    for (size_t k = 0; k < sizeof spread / sizeof spread[0]; k++) {
+        char key[32], fmt[32];
+        snprintf(key, sizeof key, "\n%s ", spread[k].stage);
+        snprintf(fmt, sizeof fmt, " %s %%lf %%15s", spread[k].stage);
+        const char *line = strstr(out, key);
+        double secs = -1.0;
+        char from[16] = "";
+        cr_assert(line && sscanf(line, fmt, &secs, from) == 2 && secs == spread[k].secs && !strcmp(from, "--times"),
+                  "%s: %g s from %s, expected %g from --times (the unsplit time spread over the parts): %s",
+                  spread[k].stage, secs, from, spread[k].secs, out);
+    }
+    /* the seven points, ready together when the distilled model is done,
+     * need seven ranks at once for the run to end with its critical path */
+    cr_assert(strstr(out, "From 8 ranks on, the critical path caps the speed-up"), "%s", out);
+    cr_assert_null(strstr(out, "were split"), "the split is in the graph, no longer a prediction: %s", out);
     cr_assert(access(path, F_OK) == 0 && access(args, F_OK), "nothing written");
     snprintf(path, sizeof path, "%s/out", dir);
     cr_assert(access(path, F_OK), "--dry-run makes no results folder");

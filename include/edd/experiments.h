@@ -24,11 +24,16 @@
 #include "edd/core.h"
 
 #define EDD_REPRO_MAX_POINTS 10
-#define EDD_REPRO_MAX_STAGES 32
+#define EDD_REPRO_MAX_STAGES 64
 /* The sigma stage's MC-dropout passes run as this many stages sigma_1..,
  * each over a range of the training images, which the stage `sigma` joins
  * (docs/REPRODUCING.md, "More than one machine"). */
 #define EDD_REPRO_SIGMA_PARTS 4
+/* The parameter studies (Figs. 2d-e) run as this many stages each,
+ * fig2d_1.. and fig2e_1.., one per point of the scale's alpha or N list
+ * (at most this many points), which the stages `fig2d` and `fig2e` join; a
+ * point stage past the scale's list does nothing. */
+#define EDD_REPRO_STUDY_POINTS 7
 
 /* Everything that differs between the scales. */
 typedef struct {
@@ -119,7 +124,7 @@ int edd_repro_stage_find(const char *name);
 /* The stages that o_only ("a,b,...", or NULL for all) selects, with every
  * stage they depend on, directly or not, as bits (bit i: stage i) in
  * *mask; EDD_ERR_ARG naming any word that is not a stage. */
-edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint32_t *mask);
+edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint64_t *mask);
 
 /* Run every stage of scale sc that is not valid (and o->force), in order,
  * into o->out_dir, from the MNIST files in o->data_dir. log (may be NULL)
@@ -174,13 +179,6 @@ int edd_sched_next(const edd_sched_plan *p, uint64_t ready);
  * ranks take stages in rank order. */
 double edd_sched_simulate(const edd_sched_graph *g, const edd_sched_plan *p, int ranks, int *rank, double *start);
 
-/* g with stage s split into k equal parts (k >= 1) that read what s
- * reads, each of cost cost[s]/k, into *out: part 0 keeps index s, parts
- * 1..k-1 take indices g->n .. g->n+k-2, and every stage that read s reads
- * every part. EDD_ERR_ARG if s is not a stage or the result would exceed
- * EDD_SCHED_MAX stages. */
-edd_status edd_sched_split(edd_ctx *ctx, const edd_sched_graph *g, int s, int k, edd_sched_graph *out);
-
 /* Where the cost of a stage of edd_repro_graph comes from. */
 typedef enum { EDD_COST_ESTIMATE, EDD_COST_MANIFEST, EDD_COST_TIMES } edd_cost_source;
 
@@ -191,19 +189,23 @@ typedef enum { EDD_COST_ESTIMATE, EDD_COST_MANIFEST, EDD_COST_TIMES } edd_cost_s
  * seconds of out_dir/stages/NAME.done (may be NULL) when that manifest is
  * of scale sc, else a default estimate (costs.c, edd_repro_estimate).
  * Lines of times_file that are not a stage name and a number are ignored.
- * A time for `sigma` with none for its parts sigma_1.. (a times file, a
- * report.md or manifests from a run before sigma was split) is the time of
- * the unsplit stage: each part gets an equal share of it, the join 0 s.
+ * A time for a stage that joins parts (`sigma`, `fig2d`, `fig2e`) with none
+ * for its parts (a times file, a report.md or manifests from a run before
+ * the split) is the time of the unsplit stage: each part that does work at
+ * scale sc gets an equal share of it (every part of sigma; the points of
+ * the scale's alpha or N list), the other parts and the join 0 s.
  * stage[k] (EDD_REPRO_MAX_STAGES) gets the table index of graph stage k,
  * source[k] (may be NULL) where its cost came from. EDD_ERR_IO if
  * times_file cannot be read, EDD_ERR_FORMAT if it gives a stage a
  * negative or infinite time. */
 edd_status edd_repro_graph(edd_ctx *ctx, const edd_repro_scale *sc, const char *out_dir, const char *times_file,
-                           uint32_t want, edd_sched_graph *g, int *stage, edd_cost_source *source);
+                           uint64_t want, edd_sched_graph *g, int *stage, edd_cost_source *source);
 
 /* The default estimate of stage `name`'s seconds at scale sc: its time in
  * the paper-scale run of docs/results-paper (or, for a stage that run did
- * not have, the figure costs.c states), times the scale's training
+ * not have, the figure costs.c states; a part of a split stage, an equal
+ * share of the unsplit stage's time among the parts that do work at sc,
+ * and 0 s for a point past the scale's list), times the scale's training
  * images x epochs over the paper's 600,000. */
 double edd_repro_estimate(const edd_repro_scale *sc, const char *name);
 

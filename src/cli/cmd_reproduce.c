@@ -85,30 +85,6 @@ static int on_opt(void *user, int c, const char *arg)
 static const int dry_ranks[] = {1, 2, 4, 8, 16};
 #define DRY_NRANKS (int)(sizeof dry_ranks / sizeof dry_ranks[0])
 
-/* The makespan on p ranks of g with graph stages s2, s3 (-1: none) split
- * into n2 and n3 parts; < 0 on an error (said on stderr). */
-static double split_makespan(const char *cmd, edd_ctx *ctx, const edd_sched_graph *g, int p, int s2, int n2, int s3,
-                             int n3)
-{
-    edd_sched_graph a = *g, b;
-    edd_sched_plan plan;
-    const int who[2] = {s2, s3}, parts[2] = {n2, n3};
-    for (int k = 0; k < 2; k++) {
-        if (who[k] < 0 || parts[k] < 2)
-            continue;
-        if (edd_sched_split(ctx, &a, who[k], parts[k], &b)) {
-            cli_fail(cmd, ctx);
-            return -1.0;
-        }
-        a = b;
-    }
-    if (edd_sched_plan_make(ctx, &a, &plan)) {
-        cli_fail(cmd, ctx);
-        return -1.0;
-    }
-    return edd_sched_simulate(&a, &plan, p, NULL, NULL);
-}
-
 /* --dry-run: the stage graph's schedule on 1..16 ranks, from the stage
  * times (--times, the folder's manifests, or estimates), as a table and
  * then one JSON line. Runs and writes nothing. */
@@ -116,7 +92,7 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
                    const char *times)
 {
     static const char *const from[] = {"estimate", "manifest", "--times"};
-    uint32_t want;
+    uint64_t want;
     edd_sched_graph g;
     edd_sched_plan p;
     int stage[EDD_REPRO_MAX_STAGES];
@@ -124,12 +100,6 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
     if (edd_repro_select(ctx, o->only, &want) || edd_repro_graph(ctx, sc, o->out_dir, times, want, &g, stage, src) ||
         edd_sched_plan_make(ctx, &g, &p))
         return cli_fail(cmd, ctx);
-    int fig2d = -1, fig2e = -1;
-    for (int k = 0; k < g.n; k++) {
-        const char *name = edd_repro_stage_name(stage[k]);
-        fig2d = !strcmp(name, "fig2d") ? k : fig2d;
-        fig2e = !strcmp(name, "fig2e") ? k : fig2e;
-    }
     int rank[EDD_SCHED_MAX];
     double start[EDD_SCHED_MAX];
     edd_sched_simulate(&g, &p, 4, rank, start);
@@ -146,36 +116,31 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
         printf("%s%s", j ? " > " : " ", edd_repro_stage_name(stage[p.crit[j]]));
     const double cap = p.critical > 0 ? p.work / p.critical : 1.0;
     printf("\nthe best speed-up any number of ranks can give: work / critical path = %.2f\n\n", cap);
-    printf("%5s %10s %9s   %s\n", "ranks", "makespan", "speed-up", "if Figs. 2d-e were split by point:");
-    double ms[DRY_NRANKS], ms_all[DRY_NRANKS];
+    printf("%5s %10s %9s\n", "ranks", "makespan", "speed-up");
+    double ms[DRY_NRANKS];
     int capped = 0;
     for (int r = 0; r < DRY_NRANKS; r++) {
         const int n = dry_ranks[r];
         ms[r] = edd_sched_simulate(&g, &p, n, NULL, NULL);
-        ms_all[r] = split_makespan(cmd, ctx, &g, n, fig2d, sc->n_alpha, fig2e, sc->n_passes);
-        if (ms_all[r] < 0)
-            return EXIT_RUNTIME;
         capped = !capped && ms[r] <= p.critical * (1 + 1e-9) ? n : capped;
-        printf("%5d %10.1f %9.2f   %10.1f s, speed-up %5.2f\n", n, ms[r], ms[r] > 0 ? p.work / ms[r] : 1.0,
-               ms_all[r], ms_all[r] > 0 ? p.work / ms_all[r] : 1.0);
+        printf("%5d %10.1f %9.2f\n", n, ms[r], ms[r] > 0 ? p.work / ms[r] : 1.0);
     }
     if (capped)
         printf("\nFrom %d ranks on, the critical path caps the speed-up: each of its stages waits for the one "
                "before it, so the run takes at least %.1f s however many ranks it has; only splitting a stage of that "
                "path shortens it.\n", capped, p.critical);
-    printf("The sigma stage's MC passes run as %d stages over ranges of the training images, joined by `sigma`. The "
-           "right-hand column is what the schedule predicts if the studies' points (Figs. 2d-e) ran as stages of "
-           "their own (predicted, not made: a stage per point would take the stage table from %d to %d stages, "
-           "past the %d its masks hold).\n", EDD_REPRO_SIGMA_PARTS, edd_repro_stage_count(),
-           edd_repro_stage_count() + sc->n_alpha + sc->n_passes - 2, EDD_REPRO_MAX_STAGES);
+    printf("The sigma stage's MC passes run as %d stages over ranges of the training images, joined by `sigma`; the "
+           "parameter studies (Figs. 2d-e) as %d stages each, one per point of the scale's list (here %d alphas and "
+           "%d Ns; a stage past its list does nothing), joined by `fig2d` and `fig2e`.\n", EDD_REPRO_SIGMA_PARTS,
+           EDD_REPRO_STUDY_POINTS, sc->n_alpha, sc->n_passes);
     printf("{\"dry_run\":true,\"scale\":\"%s\",\"work\":%.1f,\"critical_path\":%.1f,\"critical\":[", sc->name, p.work,
            p.critical);
     for (int j = 0; j < p.ncrit; j++)
         printf("%s\"%s\"", j ? "," : "", edd_repro_stage_name(stage[p.crit[j]]));
     printf("],\"ranks\":[");
     for (int r = 0; r < DRY_NRANKS; r++)
-        printf("%s{\"p\":%d,\"makespan\":%.1f,\"speedup\":%.3f,\"studies_split\":%.1f}", r ? "," : "",
-               dry_ranks[r], ms[r], ms[r] > 0 ? p.work / ms[r] : 1.0, ms_all[r]);
+        printf("%s{\"p\":%d,\"makespan\":%.1f,\"speedup\":%.3f}", r ? "," : "", dry_ranks[r], ms[r],
+               ms[r] > 0 ? p.work / ms[r] : 1.0);
     printf("]}\n");
     return 0;
 }

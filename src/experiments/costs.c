@@ -12,13 +12,18 @@
 #include <string.h>
 
 /* Paper-scale seconds per stage. Measured: the run of docs/results-paper
- * (report.md, "Wall time per stage"; 2 cores, 1 OpenMP thread). Its sigma
- * stage (341.2 s) has been split since into EDD_REPRO_SIGMA_PARTS parts by
- * image range, each taken at an equal share of it, and the `sigma` stage
- * that joins them, taken at 0.5 s (an estimate: loading the 60,000
- * training images took 0.26 s here, and it reads and writes about 12 MB of
- * arrays). Two stages have changed since or are new, and take an upper
- * bound instead:
+ * (report.md, "Wall time per stage"; 2 cores, 1 OpenMP thread). Three of
+ * its stages have been split since, and are listed below by that run's
+ * time of the whole (split_seconds): the sigma stage (341.2 s), into
+ * EDD_REPRO_SIGMA_PARTS parts by image range, and the parameter studies,
+ * Figs. 2d (1,901.8 s) and 2e (1,870.4 s), into a stage per point. Each
+ * part that does work at the scale takes an equal share of the whole (a
+ * point past the scale's list, 0 s); the stages that join the parts take
+ * their own time: `sigma` 0.5 s (an estimate: loading the 60,000 training
+ * images took 0.26 s here, and it reads and writes about 12 MB of arrays),
+ * `fig2d` and `fig2e` 0.1 s (they read seven CSVs of two rows and write
+ * one). Two stages have changed since or are new, and take an upper bound
+ * instead:
  * - fig2c: 185.5 s measured, plus its `budget` rows (added after that run):
  *   at most 9,000 iterations per image at 0.3 ms per image and iteration,
  *   100 images x 8 kappas x 2 models = 4,320 s (docs/REPRODUCING.md);
@@ -28,28 +33,61 @@
  *   image, README) = 2,700 s; early stop ends most images sooner.
  * The report stage only reads and writes text: 1 s. A stage not listed
  * (one added to the table since) is taken at 60 s. */
-#define SIGMA_PAPER 341.2
-_Static_assert(EDD_REPRO_SIGMA_PARTS == 4, "one line per part of sigma below");
-static const struct {
+typedef struct {
     const char *name;
     double seconds;
-} paper_seconds[] = {
-    {"baseline", 527.0}, {"teacher", 360.5}, {"sigma_1", SIGMA_PAPER / EDD_REPRO_SIGMA_PARTS},
-    {"sigma_2", SIGMA_PAPER / EDD_REPRO_SIGMA_PARTS}, {"sigma_3", SIGMA_PAPER / EDD_REPRO_SIGMA_PARTS},
-    {"sigma_4", SIGMA_PAPER / EDD_REPRO_SIGMA_PARTS}, {"sigma", 0.5}, {"distilled", 456.3}, {"surrogate_u", 360.7},
-    {"surrogate_d", 748.3}, {"fig2a", 82.2}, {"fig2b", 71.0},   {"fig2c", 185.5 + 4320.0}, {"fig3a", 83.0},
-    {"fig3b", 43.0},     {"fig3c", 67.3},   {"fig3d", 64.0},    {"fig3e", 182.5},    {"fig3f", 174.1},
-    {"headline", 42.8},  {"fig2d", 1901.8}, {"fig2e", 1870.4},  {"security", 2700.0}, {"plots", 1.1},
+} stage_seconds;
+static const stage_seconds paper_seconds[] = {
+    {"baseline", 527.0},    {"teacher", 360.5},        {"sigma", 0.5},     {"distilled", 456.3},
+    {"surrogate_u", 360.7}, {"surrogate_d", 748.3},    {"fig2a", 82.2},    {"fig2b", 71.0},
+    {"fig2c", 185.5 + 4320.0}, {"fig3a", 83.0},        {"fig3b", 43.0},    {"fig3c", 67.3},
+    {"fig3d", 64.0},        {"fig3e", 182.5},          {"fig3f", 174.1},   {"headline", 42.8},
+    {"fig2d", 0.1},         {"fig2e", 0.1},            {"security", 2700.0}, {"plots", 1.1},
     {"report", 1.0},
 };
+/* The whole of each split stage, by the name of the stage that joins its
+ * parts. */
+static const stage_seconds split_seconds[] = {{"sigma", 341.2}, {"fig2d", 1901.8}, {"fig2e", 1870.4}};
 #define UNLISTED_SECONDS 60.0
+
+/* name's seconds in list[0..n), or UNLISTED_SECONDS. */
+static double listed(const stage_seconds *list, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i].name, name))
+            return list[i].seconds;
+    return UNLISTED_SECONDS;
+}
+
+/* The stages of the table that stage j joins (the parts of a split), as
+ * bits. */
+static uint64_t parts_of(int j)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < edd_repro_stage_count(); i++)
+        if ((repro_stages[j].deps & REPRO_BIT(i)) && repro_stages[i].part)
+            m |= REPRO_BIT(i);
+    return m;
+}
+
+/* The parts of `parts` (bits) that do work at scale sc. */
+static int working(const edd_repro_scale *sc, uint64_t parts)
+{
+    int n = 0;
+    for (int i = 0; i < edd_repro_stage_count(); i++)
+        n += (parts & REPRO_BIT(i)) && repro_part_works(sc, i);
+    return n;
+}
 
 double edd_repro_estimate(const edd_repro_scale *sc, const char *name)
 {
-    double s = UNLISTED_SECONDS;
-    for (size_t i = 0; i < sizeof paper_seconds / sizeof paper_seconds[0]; i++)
-        if (!strcmp(paper_seconds[i].name, name))
-            s = paper_seconds[i].seconds;
+    const int i = edd_repro_stage_find(name);
+    double s = listed(paper_seconds, sizeof paper_seconds / sizeof paper_seconds[0], name);
+    for (int j = 0; i >= 0 && repro_stages[i].part && j < edd_repro_stage_count(); j++)
+        if (repro_stages[j].deps & REPRO_BIT(i)) /* the stage joining part i: the one stage that reads it */
+            s = repro_part_works(sc, i) ? listed(split_seconds, sizeof split_seconds / sizeof split_seconds[0],
+                                                 repro_stages[j].name) / working(sc, parts_of(j))
+                                        : 0.0;
     const double train = sc->train_n ? (double)sc->train_n : 60000.0;
     return s * train * sc->epochs / (60000.0 * 10);
 }
@@ -90,41 +128,29 @@ static edd_status read_times(edd_ctx *ctx, const char *times_file, double *secs)
     return st;
 }
 
-/* The stages of the table that stage j joins (the parts of a split), as
- * bits. */
-static uint32_t parts_of(int j)
-{
-    uint32_t m = 0;
-    for (int i = 0; i < edd_repro_stage_count(); i++)
-        if ((repro_stages[j].deps & (1u << i)) && repro_stages[i].part)
-            m |= 1u << i;
-    return m;
-}
-
 /* secs[] (-1: none) by table index from one source: a joining stage with a
  * time and none of its parts with one took that time unsplit (a run before
- * the split): each part gets an equal share and the join 0 s. */
-static void spread_unsplit(double *secs)
+ * the split): each part that does work at scale sc gets an equal share, the
+ * other parts and the join 0 s. */
+static void spread_unsplit(const edd_repro_scale *sc, double *secs)
 {
     for (int j = 0; j < edd_repro_stage_count(); j++) {
-        const uint32_t parts = parts_of(j);
-        int nparts = 0, timed = 0;
+        const uint64_t parts = parts_of(j);
+        int timed = 0;
         for (int i = 0; parts && i < edd_repro_stage_count(); i++)
-            if (parts & (1u << i)) {
-                nparts++;
-                timed += secs[i] >= 0;
-            }
-        if (!nparts || timed || secs[j] < 0)
+            timed += (parts & REPRO_BIT(i)) && secs[i] >= 0;
+        const int nwork = working(sc, parts);
+        if (!parts || timed || secs[j] < 0)
             continue;
         for (int i = 0; i < edd_repro_stage_count(); i++)
-            if (parts & (1u << i))
-                secs[i] = secs[j] / nparts;
+            if (parts & REPRO_BIT(i))
+                secs[i] = repro_part_works(sc, i) ? secs[j] / nwork : 0.0;
         secs[j] = 0.0;
     }
 }
 
 edd_status edd_repro_graph(edd_ctx *ctx, const edd_repro_scale *sc, const char *out_dir, const char *times_file,
-                           uint32_t want, edd_sched_graph *g, int *stage, edd_cost_source *source)
+                           uint64_t want, edd_sched_graph *g, int *stage, edd_cost_source *source)
 {
     const int nstages = edd_repro_stage_count();
     double given[EDD_REPRO_MAX_STAGES], made[EDD_REPRO_MAX_STAGES];
@@ -141,12 +167,12 @@ edd_status edd_repro_graph(edd_ctx *ctx, const edd_repro_scale *sc, const char *
     edd_status st = times_file ? read_times(ctx, times_file, given) : EDD_OK;
     if (st)
         return st;
-    spread_unsplit(given);
-    spread_unsplit(made);
+    spread_unsplit(sc, given);
+    spread_unsplit(sc, made);
     memset(g, 0, sizeof *g);
     for (int i = 0; i < nstages; i++) {
         graph_of[i] = -1;
-        if (!(want & (1u << i)))
+        if (!(want & REPRO_BIT(i)))
             continue;
         const int k = g->n++;
         graph_of[i] = k;
@@ -154,7 +180,7 @@ edd_status edd_repro_graph(edd_ctx *ctx, const edd_repro_scale *sc, const char *
         /* the table lists a stage after those it reads, and want is closed
          * under them: each is already in the graph */
         for (int j = 0; j < i; j++)
-            if ((repro_stages[i].deps & (1u << j)) && graph_of[j] >= 0)
+            if ((repro_stages[i].deps & REPRO_BIT(j)) && graph_of[j] >= 0)
                 g->deps[k] |= (uint64_t)1 << graph_of[j];
         edd_cost_source from = EDD_COST_ESTIMATE;
         if (given[i] >= 0) {

@@ -93,17 +93,22 @@ typedef struct {
     repro_variant also; /* a variant beside VAR_PAPER, or VAR_PAPER for none */
 } repro_fig_spec;
 
+/* Bit i of a stage mask (a stage's deps, a selection): stage i. */
+#define REPRO_BIT(i) ((uint64_t)1 << (i))
+
 /* One row of the stage table (stages.c). */
 struct repro_stage {
     const char *name;
     repro_stage_fn run;
-    uint32_t deps; /* bit i: depends on stage i */
+    uint64_t deps; /* REPRO_BIT(i): depends on stage i */
     unsigned uses; /* the setting groups it reads (G_*), for its manifest's tag */
     repro_fig_spec fig;
     const char *what;
     uint64_t seed; /* the model stages that train from scratch */
-    int part;      /* a part of a split stage: its number 1..EDD_REPRO_SIGMA_PARTS (the range of images it
-                    * takes); 0 for every other stage. The stage joining the parts reads each of them. */
+    int part;      /* a part of a split stage: its number, 1..EDD_REPRO_SIGMA_PARTS for sigma's (the range of
+                    * images it takes), 1..EDD_REPRO_STUDY_POINTS for a study's (the point of the scale's list);
+                    * 0 for every other stage. The stage joining the parts reads each of them, and no other
+                    * stage reads a part. */
 };
 
 /* One run of edd_reproduce: the scale, the options, the stage table, the
@@ -439,5 +444,11 @@ edd_status repro_st_ablation_attacks(repro *r, const repro_stage *s);
 
 /* The stage table, in run order (edd_repro_stage_count rows). */
 extern const repro_stage repro_stages[];
+
+/* 1 when stage i is a part of a split stage (repro_stage.part) that does
+ * work at scale sc: every part of sigma, and point K of Fig. 2d or 2e when
+ * the scale's alpha or N list has K points; 0 for a point past the list
+ * (it writes nothing) and for every stage that is no part. */
+int repro_part_works(const edd_repro_scale *sc, int i);
 
 #endif

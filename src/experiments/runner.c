@@ -45,7 +45,7 @@ static edd_status mkdir_p(edd_ctx *ctx, const char *dir)
 }
 
 /* The results folder itself, then its subfolders. */
-static const char *const folder_sub[] = {".", "stages", "models", "sigma", "plots"};
+static const char *const folder_sub[] = {".", "stages", "models", "sigma", "points", "plots"};
 #define FOLDER_NSUB (sizeof folder_sub / sizeof folder_sub[0])
 
 /* The results folder and its subfolders, then its lock, held by *lockfd:
@@ -175,10 +175,10 @@ static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uin
     return st;
 }
 
-edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint32_t *mask)
+edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint64_t *mask)
 {
     const int nstages = edd_repro_stage_count();
-    *mask = nstages >= 32 ? UINT32_MAX : (1u << nstages) - 1u;
+    *mask = nstages >= 64 ? UINT64_MAX : REPRO_BIT(nstages) - 1;
     if (!only)
         return EDD_OK;
     *mask = 0;
@@ -194,7 +194,7 @@ edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint32_t *mask)
         if (i < 0)
             return edd_fail(ctx, EDD_ERR_ARG, "--only '%s': '%.*s' is not a stage name (edd reproduce --help lists them)",
                             only, (int)len, p);
-        *mask |= 1u << i;
+        *mask |= REPRO_BIT(i);
         if (!p[len])
             break;
         p += len + 1;
@@ -203,7 +203,7 @@ edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint32_t *mask)
      * end closes the set; a summary stage (the plots, the report) draws
      * what exists, so it pulls in nothing */
     for (int i = nstages - 1; i >= 0; i--)
-        if ((*mask & (1u << i)) && !repro_stage_summary(i))
+        if ((*mask & REPRO_BIT(i)) && !repro_stage_summary(i))
             *mask |= repro_stages[i].deps;
     return EDD_OK;
 }
@@ -212,7 +212,7 @@ edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint32_t *mask)
  * the stages selected, the folder's lock and the data's CRC32. */
 typedef struct {
     int force;
-    uint32_t want;
+    uint64_t want;
     int lockfd;
     uint32_t data_crc;
 } run_start;
@@ -252,7 +252,7 @@ static uint32_t deps_sig(int i, const uint32_t *sig)
 {
     uLong c = crc32(0L, Z_NULL, 0);
     for (int j = 0; j < edd_repro_stage_count(); j++)
-        if (repro_stages[i].deps & (1u << j))
+        if (repro_stages[i].deps & REPRO_BIT(j))
             c = crc32(c, (const unsigned char *)&sig[j], sizeof sig[j]);
     return (uint32_t)c;
 }
@@ -292,7 +292,7 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         st = repro_scale_tag(ctx, sc, rs.data_crc, s->uses, tag, sizeof tag);
         if (st)
             break;
-        if (!(rs.want & (1u << i))) {
+        if (!(rs.want & REPRO_BIT(i))) {
             /* not selected: only its signature, for the selected stages
              * that read it (a summary stage reads what exists) */
             edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], NULL, NULL, 0);
@@ -395,7 +395,7 @@ edd_status edd_reproduce_spread(edd_ctx *ctx, const edd_repro_scale *sc, const e
      * serial run does, for the summary stages that read what exists */
     for (int i = 0; !st && i < edd_repro_stage_count(); i++) {
         char tag[128];
-        if (rs.want & (1u << i))
+        if (rs.want & REPRO_BIT(i))
             continue;
         st = repro_scale_tag(ctx, sc, rs.data_crc, repro_stages[i].uses, tag, sizeof tag);
         if (!st)

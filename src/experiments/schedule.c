@@ -138,28 +138,3 @@ double edd_sched_simulate(const edd_sched_graph *g, const edd_sched_plan *p, int
     }
     return makespan;
 }
-
-edd_status edd_sched_split(edd_ctx *ctx, const edd_sched_graph *g, int s, int k, edd_sched_graph *out)
-{
-    if (s < 0 || s >= g->n || k < 1)
-        return edd_fail(ctx, EDD_ERR_ARG, "schedule: split stage %d into %d parts, expected a stage of 0..%d and "
-                        "at least one part", s, k, g->n - 1);
-    if (g->n + k - 1 > EDD_SCHED_MAX)
-        return edd_fail(ctx, EDD_ERR_ARG, "schedule: splitting stage %d into %d parts makes %d stages, expected at "
-                        "most %d", s, k, g->n + k - 1, EDD_SCHED_MAX);
-    edd_sched_graph o = *g;
-    uint64_t parts = BIT(s);
-    for (int j = 1; j < k; j++)
-        parts |= BIT(g->n + j - 1);
-    o.cost[s] = g->cost[s] / k;
-    for (int j = 1; j < k; j++) {
-        o.deps[g->n + j - 1] = g->deps[s];
-        o.cost[g->n + j - 1] = o.cost[s];
-    }
-    o.n = g->n + k - 1;
-    for (int i = 0; i < o.n; i++)
-        if (o.deps[i] & BIT(s))
-            o.deps[i] |= parts;
-    *out = o;
-    return EDD_OK;
-}

@@ -479,53 +479,112 @@ static edd_status st_attack_fig(repro *r, const repro_stage *s)
     return st;
 }
 
-/* Figures 2d (alpha) and 2e (N): one distilled model per point, trained
- * from the teacher's sigma on the study images, attacked with FGM at
- * study_eps with both losses. The point at the main setting reuses the
- * distilled model when the studies train at the main scale (paper). */
-static edd_status st_study(repro *r, const repro_stage *s, int by_passes)
+/* The parameter studies: Fig. 2d (alpha) and Fig. 2e (by_passes: N). */
+static const char *study_fig(int by_passes) { return by_passes ? "fig2e" : "fig2d"; }
+
+static int study_points(const edd_repro_scale *sc, int by_passes) { return by_passes ? sc->n_passes : sc->n_alpha; }
+
+/* Point k's rows (1..EDD_REPRO_STUDY_POINTS): points/fig2d_K.csv or
+ * points/fig2e_K.csv, named after its stage. */
+static void point_name(int by_passes, int k, char *rel, size_t n)
+{
+    snprintf(rel, n, "points/%s_%d.csv", study_fig(by_passes), k);
+}
+
+/* fig2d_K, fig2e_K: point K of the study's list, one distilled model
+ * trained from the teacher's sigma on the study images, attacked with FGM
+ * at study_eps with both losses; its two rows (figure fig2d or fig2e) go to
+ * its part CSV. The point at the main setting reuses the distilled model
+ * when the studies train at the main scale (paper). A stage past the
+ * scale's list (smoke has 3 points) does nothing and writes nothing: its
+ * manifest lists no file. */
+static edd_status st_study_point(repro *r, const repro_stage *s, int by_passes)
 {
     const edd_repro_scale *sc = r->sc;
-    edd_npy sig = {0};
-    edd_status st = repro_need_data(r, 1);
-    size_t ns = study_n(r);
-    int np = max_passes(sc), npts = by_passes ? sc->n_passes : sc->n_alpha;
-    if (!st)
-        st = read_sigma(r, "sigma/sigma_study.npy", (size_t)np * ns, &sig);
-    repro_row rows[2 * EDD_REPRO_MAX_POINTS];
-    int nr = 0;
-    for (int i = 0; !st && i < npts; i++) {
-        int N = by_passes ? sc->passes_list[i] : sc->passes;
-        float alpha = by_passes ? sc->alpha : sc->alphas[i];
-        double value = by_passes ? (double)N : (double)alpha;
-        edd_cnn m = {0};
+    const int npts = study_points(sc, by_passes), i = s->part - 1;
+    if (s->part > npts) {
         if (!r->o->quiet)
-            fprintf(stderr, "reproduce: %s point %s=%g\n", s->name, by_passes ? "N" : "alpha", value);
-        /* the main setting, at the main model's scale, is the distilled
-         * model itself: the same sigma, seed and epochs give the same model */
-        if (N == sc->passes && alpha == sc->alpha && ns == r->train.n && sc->study_epochs == sc->epochs)
-            st = repro_load_model(r, "distilled", &m);
-        else
-            st = repro_distill_from_sigma(r, (const float *)sig.data + (size_t)(N - 1) * ns, ns, alpha, sc->study_epochs,
-                                          SEED_DISTILLED, NULL, &m);
-        for (int l = 0; !st && l < 2; l++) {
-            edd_attack_scores sco;
-            const repro_variant v = l ? VAR_ADAPTIVE : VAR_PAPER;
-            st = repro_attack(r, ATT_FGM, sc->study_eps, v, &m, &m, sc->fgm_n, &sco);
-            if (!st)
-                repro_fill_row(&rows[nr++], s->name, "distilled", "distilled", ATT_FGM, by_passes ? "passes" : "alpha",
-                         value, v, &sco);
-        }
-        edd_cnn_free(&m);
+            fprintf(stderr, "reproduce: %s: the scale has %d points, nothing to do\n", s->name, npts);
+        return EDD_OK;
     }
+    const int N = by_passes ? sc->passes_list[i] : sc->passes;
+    const float alpha = by_passes ? sc->alpha : sc->alphas[i];
+    const double value = by_passes ? (double)N : (double)alpha;
+    edd_npy sig = {0};
+    edd_cnn m = {0};
+    edd_status st = repro_need_data(r, 1);
+    const size_t ns = study_n(r);
+    if (!st && !r->o->quiet)
+        fprintf(stderr, "reproduce: %s point %s=%g\n", study_fig(by_passes), by_passes ? "N" : "alpha", value);
+    /* the main setting, at the main model's scale, is the distilled model
+     * itself: the same sigma, seed and epochs give the same model */
+    if (!st && N == sc->passes && alpha == sc->alpha && ns == r->train.n && sc->study_epochs == sc->epochs) {
+        st = repro_load_model(r, "distilled", &m);
+    } else if (!st) {
+        st = read_sigma(r, "sigma/sigma_study.npy", (size_t)max_passes(sc) * ns, &sig);
+        if (!st)
+            st = repro_distill_from_sigma(r, (const float *)sig.data + (size_t)(N - 1) * ns, ns, alpha,
+                                          sc->study_epochs, SEED_DISTILLED, NULL, &m);
+    }
+    repro_row rows[2];
+    for (int l = 0; !st && l < 2; l++) {
+        edd_attack_scores sco;
+        const repro_variant v = l ? VAR_ADAPTIVE : VAR_PAPER;
+        st = repro_attack(r, ATT_FGM, sc->study_eps, v, &m, &m, sc->fgm_n, &sco);
+        if (!st)
+            repro_fill_row(&rows[l], study_fig(by_passes), "distilled", "distilled", ATT_FGM,
+                           by_passes ? "passes" : "alpha", value, v, &sco);
+    }
+    char rel[64];
+    point_name(by_passes, s->part, rel, sizeof rel);
     if (!st)
-        st = repro_rows_write(r, by_passes ? "fig2e_passes.csv" : "fig2d_alpha.csv", rows, nr);
+        st = repro_rows_write(r, rel, rows, 2);
+    edd_cnn_free(&m);
     edd_npy_free(&sig);
     return st;
 }
 
-static edd_status st_fig2d(repro *r, const repro_stage *s) { return st_study(r, s, 0); }
-static edd_status st_fig2e(repro *r, const repro_stage *s) { return st_study(r, s, 1); }
+static edd_status st_fig2d_point(repro *r, const repro_stage *s) { return st_study_point(r, s, 0); }
+static edd_status st_fig2e_point(repro *r, const repro_stage *s) { return st_study_point(r, s, 1); }
+
+/* fig2d, fig2e: the rows of the scale's points joined, in point order,
+ * into fig2d_alpha.csv or fig2e_passes.csv, the CSV the unsplit stage
+ * wrote (the rows' text reads back to the same numbers, so the bytes are
+ * the same). Each part must hold its point's two rows. */
+static edd_status st_study_join(repro *r, const repro_stage *s, int by_passes)
+{
+    const edd_repro_scale *sc = r->sc;
+    const int npts = study_points(sc, by_passes);
+    repro_row rows[2 * EDD_REPRO_STUDY_POINTS];
+    int nr = 0;
+    edd_status st = npts > EDD_REPRO_STUDY_POINTS
+                        ? edd_fail(r->ctx, EDD_ERR_ARG, "%s: scale %s has %d %s points, expected at most %d (one "
+                                   "stage per point)", s->name, sc->name, npts, by_passes ? "N" : "alpha",
+                                   EDD_REPRO_STUDY_POINTS)
+                        : EDD_OK;
+    for (int k = 1; !st && k <= npts; k++) {
+        const double value = by_passes ? (double)sc->passes_list[k - 1] : (double)sc->alphas[k - 1];
+        char rel[64];
+        point_name(by_passes, k, rel, sizeof rel);
+        repro_row *part = NULL;
+        int n = 0;
+        st = repro_rows_read(r, rel, &part, &n);
+        if (!st && (n != 2 || fabs(part[0].value - value) > 1e-6 || fabs(part[1].value - value) > 1e-6))
+            st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: %d rows, expected the two of %s=%g (point %d of scale %s)",
+                          rel, n, by_passes ? "N" : "alpha", value, k, sc->name);
+        if (!st) {
+            memcpy(rows + nr, part, 2 * sizeof *part);
+            nr += 2;
+        }
+        free(part);
+    }
+    if (!st)
+        st = repro_rows_write(r, by_passes ? "fig2e_passes.csv" : "fig2d_alpha.csv", rows, nr);
+    return st;
+}
+
+static edd_status st_fig2d(repro *r, const repro_stage *s) { return st_study_join(r, s, 0); }
+static edd_status st_fig2e(repro *r, const repro_stage *s) { return st_study_join(r, s, 1); }
 
 /* Section 4.2's numbers, one line per value in repro_paper (scale.c):
  * both models' accuracies and the distilled false positives on the clean
@@ -618,19 +677,33 @@ static edd_status st_report(repro *r, const repro_stage *s)
 
 /* Run order: the parts of sigma, each over a range of the training images,
  * before the sigma stage that joins them; the parameter studies, which
- * train one model per point, after every other figure. */
+ * train one model per point, after every other figure, each point a stage
+ * of its own before the stage that joins the study's points. */
 enum { S_BASELINE, S_TEACHER, S_SIGMA_1, S_SIGMA_2, S_SIGMA_3, S_SIGMA_4, S_SIGMA, S_DISTILLED, S_SURR_U, S_SURR_D,
-       S_FIG2A, S_FIG2B, S_FIG2C, S_FIG3A, S_FIG3B, S_FIG3C, S_FIG3D, S_FIG3E, S_FIG3F, S_HEADLINE, S_FIG2D, S_FIG2E,
+       S_FIG2A, S_FIG2B, S_FIG2C, S_FIG3A, S_FIG3B, S_FIG3C, S_FIG3D, S_FIG3E, S_FIG3F, S_HEADLINE,
+       S_FIG2D_1, S_FIG2D_2, S_FIG2D_3, S_FIG2D_4, S_FIG2D_5, S_FIG2D_6, S_FIG2D_7, S_FIG2D,
+       S_FIG2E_1, S_FIG2E_2, S_FIG2E_3, S_FIG2E_4, S_FIG2E_5, S_FIG2E_6, S_FIG2E_7, S_FIG2E,
        S_SECURITY, S_TEMPERATURE, S_ADV, S_ADV_DISTILLED, S_ABLATION, S_BASELINES, S_ABLATION_ATTACKS, S_PLOTS,
        S_REPORT, S_COUNT };
-_Static_assert(S_COUNT <= 32, "a stage's deps are a 32-bit mask");
+_Static_assert(S_COUNT <= 64, "a stage's deps are a 64-bit mask");
 _Static_assert(S_COUNT <= EDD_REPRO_MAX_STAGES, "edd_repro_log holds EDD_REPRO_MAX_STAGES stages");
+_Static_assert(S_COUNT <= EDD_SCHED_MAX, "the schedule's graph holds every stage");
 _Static_assert(S_SIGMA - S_SIGMA_1 == EDD_REPRO_SIGMA_PARTS, "one stage per part of sigma, just before it");
-#define B(i) (1u << (i))
+_Static_assert(S_FIG2D - S_FIG2D_1 == EDD_REPRO_STUDY_POINTS && S_FIG2E - S_FIG2E_1 == EDD_REPRO_STUDY_POINTS,
+               "one stage per point of a study, just before the stage that joins them");
+#define B(i) REPRO_BIT(i)
 #define SIGMA_PARTS (B(S_SIGMA_1) | B(S_SIGMA_2) | B(S_SIGMA_3) | B(S_SIGMA_4))
 #define SIGMA_PART(k)                                                                                              \
     {"sigma_" #k, st_sigma_part, B(S_TEACHER), G_TRAIN | G_N | G_SIGMA, {0},                                       \
      "teacher's MC-dropout passes (Eq. 1) over part " #k " of the training images", 0, k}
+/* The points of a study: the EDD_REPRO_STUDY_POINTS stages from `first`. */
+#define POINTS(first) ((B(EDD_REPRO_STUDY_POINTS) - 1) << (first))
+#define STUDY_USES (G_TRAIN | G_N | G_ALPHA | G_SIGMA | G_STUDY)
+#define STUDY_POINT(fig, fn, k, what)                                                                             \
+    {fig "_" #k, fn, B(S_SIGMA) | B(S_DISTILLED), STUDY_USES, {0},                                                 \
+     what ", point " #k " of the scale's list (none past its end)", 0, k}
+#define FIG2D_POINT(k) STUDY_POINT("fig2d", st_fig2d_point, k, "FGM against alpha")
+#define FIG2E_POINT(k) STUDY_POINT("fig2e", st_fig2e_point, k, "FGM against N")
 #define BASE_MODELS (B(S_BASELINE) | B(S_TEMPERATURE) | B(S_DISTILLED) | B(S_ADV) | B(S_ADV_DISTILLED))
 #define ALL_FIGS (B(S_FIG2A) | B(S_FIG2B) | B(S_FIG2C) | B(S_FIG2D) | B(S_FIG2E) | B(S_FIG3A) | B(S_FIG3B) | \
                   B(S_FIG3C) | B(S_FIG3D) | B(S_FIG3E) | B(S_FIG3F))
@@ -668,8 +741,22 @@ const repro_stage repro_stages[S_COUNT] = {
                  {ATT_CW, "surrogate_u", VAR_PAPER}, "black-box CW, U"},
     [S_HEADLINE] = {"headline", st_headline, B(S_BASELINE) | B(S_DISTILLED) | B(S_FIG2A) | B(S_FIG2B) | B(S_FIG2C),
                     G_TRAIN | G_FGM | G_JSMA | G_CW | G_CW_BUDGET, {0}, "Section 4.2's numbers"},
-    [S_FIG2D] = {"fig2d", st_fig2d, B(S_SIGMA) | B(S_DISTILLED), G_TRAIN | G_N | G_ALPHA | G_SIGMA | G_STUDY, {0}, "FGM against alpha"},
-    [S_FIG2E] = {"fig2e", st_fig2e, B(S_SIGMA) | B(S_DISTILLED), G_TRAIN | G_N | G_ALPHA | G_SIGMA | G_STUDY, {0}, "FGM against N"},
+    [S_FIG2D_1] = FIG2D_POINT(1),
+    [S_FIG2D_2] = FIG2D_POINT(2),
+    [S_FIG2D_3] = FIG2D_POINT(3),
+    [S_FIG2D_4] = FIG2D_POINT(4),
+    [S_FIG2D_5] = FIG2D_POINT(5),
+    [S_FIG2D_6] = FIG2D_POINT(6),
+    [S_FIG2D_7] = FIG2D_POINT(7),
+    [S_FIG2D] = {"fig2d", st_fig2d, POINTS(S_FIG2D_1), STUDY_USES, {0}, "FGM against alpha, its points joined"},
+    [S_FIG2E_1] = FIG2E_POINT(1),
+    [S_FIG2E_2] = FIG2E_POINT(2),
+    [S_FIG2E_3] = FIG2E_POINT(3),
+    [S_FIG2E_4] = FIG2E_POINT(4),
+    [S_FIG2E_5] = FIG2E_POINT(5),
+    [S_FIG2E_6] = FIG2E_POINT(6),
+    [S_FIG2E_7] = FIG2E_POINT(7),
+    [S_FIG2E] = {"fig2e", st_fig2e, POINTS(S_FIG2E_1), STUDY_USES, {0}, "FGM against N, its points joined"},
     [S_SECURITY] = {"security", repro_st_security, B(S_BASELINE) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D),
                     G_TRAIN | G_SEC, {0}, "the worst case per image over FGM, PGD and transfer (security curve)"},
     [S_TEMPERATURE] = {"temperature", st_temperature, 0, G_TRAIN, {0},
@@ -693,6 +780,15 @@ const repro_stage repro_stages[S_COUNT] = {
 int edd_repro_stage_count(void) { return S_COUNT; }
 
 int repro_stage_summary(int i) { return i == S_PLOTS || i == S_REPORT; }
+
+int repro_part_works(const edd_repro_scale *sc, int i)
+{
+    if (i >= S_FIG2D_1 && i < S_FIG2D)
+        return repro_stages[i].part <= study_points(sc, 0);
+    if (i >= S_FIG2E_1 && i < S_FIG2E)
+        return repro_stages[i].part <= study_points(sc, 1);
+    return i >= 0 && i < S_COUNT && repro_stages[i].part > 0;
+}
 
 const char *edd_repro_stage_name(int i) { return i >= 0 && i < S_COUNT ? repro_stages[i].name : NULL; }
 

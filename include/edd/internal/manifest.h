@@ -21,8 +21,9 @@ edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, 
                               uint32_t deps_sig, const char *const *files, int nfiles);
 
 /* 1 iff dir/stages/stage.done exists, parses, names scale (the tag) and deps_sig, and
- * every file it lists matches; *sig (may be NULL) then gets the CRC32 of
- * its file lines and *seconds (may be NULL) its wall time. 0 otherwise,
+ * every file it lists matches (a manifest may list none: a stage that wrote
+ * nothing); *sig (may be NULL) then gets the CRC32 of its file lines and
+ * *seconds (may be NULL) its wall time. 0 otherwise,
  * and why (may be NULL) gets the first mismatch: the file, what it has and
  * what was expected. */
 int edd_manifest_valid(const char *dir, const char *stage, const char *scale, uint32_t deps_sig, uint32_t *sig,
