@@ -59,15 +59,21 @@ static const char *const rate_names[R_COUNT] = {"misclassified", "recovered", "d
 static const char *const rate_words[R_COUNT] = {"misclassified", "recovered", "detected", "clean accuracy",
                                                 "false positives"};
 
-static double rate_of(const repro_row *w, int rate)
+/* The rate numbered `rate` (R_*) among a row's five. */
+static double rate_pick(int rate, double mis, double rec, double det, double acc, double fp)
 {
     switch (rate) {
-    case R_MIS: return w->misclassified;
-    case R_REC: return w->recovered;
-    case R_DET: return w->detected;
-    case R_ACC: return w->clean_accuracy;
-    default: return w->false_positives;
+    case R_MIS: return mis;
+    case R_REC: return rec;
+    case R_DET: return det;
+    case R_ACC: return acc;
+    default: return fp;
     }
+}
+
+static double rate_of(const repro_row *w, int rate)
+{
+    return rate_pick(rate, w->misclassified, w->recovered, w->detected, w->clean_accuracy, w->false_positives);
 }
 
 /* The figure CSVs a seed folder may hold, in report order. */
@@ -85,13 +91,7 @@ static const char *const base_figs[N_BASE] = {"baselines", "ablation"};
 /* The rate of a baselines.csv or ablation.csv row, as rate_of's. */
 static double base_rate_of(const repro_base_row *w, int rate)
 {
-    switch (rate) {
-    case R_MIS: return w->misclassified;
-    case R_REC: return w->recovered;
-    case R_DET: return w->detected;
-    case R_ACC: return w->clean_accuracy;
-    default: return w->false_positives;
-    }
+    return rate_pick(rate, w->misclassified, w->recovered, w->detected, w->clean_accuracy, w->false_positives);
 }
 
 /* What the summary reads: each seed's run state (for its folder), and per
