@@ -205,6 +205,22 @@ Test(schedule, costs_from_times_file_manifest_and_estimate)
     tmpdir_remove(dir);
 }
 
+/* A folder dir (named after what) holding one output, a.csv, and the
+ * manifest of a smoke-scale run of `stage` that made it in `secs` s: a
+ * stage time from before a split, for the spreading tests below. */
+static void folder_with_old_time(char *dir, size_t n, const char *what, const char *stage, double secs)
+{
+    edd_ctx ctx = {0};
+    char path[256];
+    tmpdir_make(dir, n, what);
+    snprintf(path, sizeof path, "%s/stages", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    file_put(path, "x\n", 2);
+    const char *files[1] = {"a.csv"};
+    cr_assert_eq(edd_manifest_write(&ctx, dir, stage, "smoke-00000001", secs, 0, files, 1), EDD_OK, "%s", ctx.err);
+}
+
 /* The sigma stage's time from before its split (a times file or manifests
  * with `sigma` and none of its parts) is spread over the parts, the join
  * 0 s; once a part has a time of its own, each stage keeps its own. */
@@ -212,13 +228,7 @@ Test(schedule, unsplit_sigma_time_spreads_over_its_parts)
 {
     edd_ctx ctx = {0};
     char dir[64], path[256];
-    tmpdir_make(dir, sizeof dir, "spread");
-    snprintf(path, sizeof path, "%s/stages", dir);
-    cr_assert_eq(mkdir(path, 0777), 0);
-    snprintf(path, sizeof path, "%s/a.csv", dir);
-    file_put(path, "x\n", 2);
-    const char *files[1] = {"a.csv"};
-    cr_assert_eq(edd_manifest_write(&ctx, dir, "sigma", "smoke-00000001", 20.0, 0, files, 1), EDD_OK, "%s", ctx.err);
+    folder_with_old_time(dir, sizeof dir, "spread", "sigma", 20.0);
     edd_repro_scale sc;
     cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
     uint64_t want;
@@ -264,13 +274,7 @@ Test(schedule, unsplit_study_time_spreads_over_its_points)
 {
     edd_ctx ctx = {0};
     char dir[64], path[256];
-    tmpdir_make(dir, sizeof dir, "spread2d");
-    snprintf(path, sizeof path, "%s/stages", dir);
-    cr_assert_eq(mkdir(path, 0777), 0);
-    snprintf(path, sizeof path, "%s/a.csv", dir);
-    file_put(path, "x\n", 2);
-    const char *files[1] = {"a.csv"};
-    cr_assert_eq(edd_manifest_write(&ctx, dir, "fig2d", "smoke-00000001", 30.0, 0, files, 1), EDD_OK, "%s", ctx.err);
+    folder_with_old_time(dir, sizeof dir, "spread2d", "fig2d", 30.0);
     static const char *const scales[2] = {"smoke", "quick"};
     for (int c = 0; c < 2; c++) {
         edd_repro_scale sc;
