@@ -103,7 +103,7 @@ struct repro_stage {
     uint64_t deps; /* REPRO_BIT(i): depends on stage i */
     unsigned uses; /* the setting groups it reads (G_*), for its manifest's tag */
     repro_fig_spec fig;
-    const char *what;
+    const char *what; /* for the progress line; no seed in it: a pipeline's seeds are repro_seed's (the report lists them) */
     uint64_t seed; /* the model stages that train from scratch */
     int part;      /* a part of a split stage: its number, 1..EDD_REPRO_SIGMA_PARTS for sigma's (the range of
                     * images it takes), 1..EDD_REPRO_STUDY_POINTS for a study's (the point of the scale's list);
