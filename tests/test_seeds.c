@@ -328,6 +328,29 @@ Test(seeds, baselines_and_ablation_across_hand_made_seeds)
     cr_assert_null(strstr(csv, "\nablation,"), "seeds.csv holds ablation rows without ablation.csv");
     free(csv);
 
+    /* the headline table: the mean of the seeds' rates, and a t interval
+     * that would pass 100% clipped to it, as every rate's is */
+    static const char *const ours[3] = {"96.70", "99.90", "100.00"};
+    for (int k = 1; k <= 3; k++) {
+        char row[256];
+        int n = snprintf(row, sizeof row, "metric,model,attack,setting,n,paper,ours\n"
+                                          "misclassified,baseline,fgm,eps=0.3,1000,90.8,%s\n", ours[k - 1]);
+        snprintf(path, sizeof path, "%s/seed-%d/headline.csv", dir, k);
+        file_put(path, row, (size_t)n);
+    }
+    cr_assert_eq(edd_repro_seeds_summary(&ctx, &sc, &o, 3), EDD_OK, "%s", ctx.err);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    md = slurp(path, NULL);
+    const char *head = "| misclassified | baseline | fgm | eps=0.3 | 1000 | 3 | 90.8 | 98.87 | ";
+    const char *at_head = strstr(md, head);
+    double tlo, thi, wlo, whi;
+    cr_assert(at_head && sscanf(at_head + strlen(head), "%lf-%lf | %lf-%lf |", &tlo, &thi, &wlo, &whi) == 4,
+              "report.md lacks the headline row\n%s\n---\n%s", head, md);
+    cr_assert(fabs(tlo - 94.20) < 0.01 && thi == 100.0 && wlo > 98.0 && whi < 99.5,
+              "headline intervals t %.2f-%.2f, Wilson %.2f-%.2f: expected t 94.20-100.00 (clipped), Wilson around "
+              "98.87 over 3000 images", tlo, thi, wlo, whi);
+    free(md);
+
     /* a seed whose rows are not seed 1's points is refused */
     snprintf(path, sizeof path, "%s/seed-2/baselines.csv", dir);
     char *b = slurp(path, NULL), *at = strstr(b, "adv,pgd-margin,eps,0.3,50,");

@@ -596,7 +596,7 @@ static edd_status headline_table(seeds_run *w, edd_buf *t)
                           "every seed", row, got, w->s);
         if (st || !got)
             break;
-        seed_stat s = stat_t(v, w->s);
+        seed_stat s = clip_rate(stat_t(v, w->s));
         double lo, hi;
         repro_wilson(fmin(1.0, fmax(0.0, s.mean)), strtoull(fld[0][4], NULL, 10) * (size_t)w->s, &lo, &hi);
         edd_buf_printf(t, "| %s | %s | %s | %s | %s | %d | %s | %.2f | %.2f-%.2f | %.2f-%.2f |\n", fld[0][0],
