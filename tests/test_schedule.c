@@ -351,9 +351,12 @@ Test(schedule, dry_run_prints_the_schedule_and_runs_nothing)
     tmpdir_make(dir, sizeof dir, "dry");
     snprintf(path, sizeof path, "%s/times", dir);
     /* Fig. 2d's 14,000 s (unsplit) over paper scale's 7 points: 2,000 s
-     * each, longer than every stage beside them; fig2c and security,
-     * which would otherwise be longer, at 100 s */
-    const char *times = "teacher 1000\nsigma 1000\ndistilled 1000\nfig2d 14000\nfig2e 100\nfig2c 100\nsecurity 100\n";
+     * each, longer than every stage beside them; fig2c, security and the
+     * stages of the baselines and the ablation, which would otherwise be
+     * longer or keep the ranks busy, at 100 s */
+    const char *times = "teacher 1000\nsigma 1000\ndistilled 1000\nfig2d 14000\nfig2e 100\nfig2c 100\nsecurity 100\n"
+                        "adv 100\nadv_distilled 100\ntemperature 100\nablation 100\nbaselines 100\n"
+                        "ablation_attacks 100\n";
     file_put(path, times, strlen(times));
     snprintf(args, sizeof args, "reproduce --scale paper --out %s/out --dry-run --times %s", dir, path);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);

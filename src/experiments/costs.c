@@ -31,6 +31,19 @@
  *   restarts x 500 images, plus the two transferred PGDs (1 restart) and PGD
  *   at eps 1, about 10.7 million image-steps at 0.25 ms (FGM's cost per
  *   image, README) = 2,700 s; early stop ends most images sooner.
+ * The six stages of the baselines and the Eq. 3 ablation (issue 13) came
+ * after that run, and are estimated from its stages:
+ * - temperature: two trainings (teacher and student at T = 100), each the
+ *   baseline's 527.0 s;
+ * - adv: the baseline's 527.0 s times the cost of the scale's adversarial
+ *   training against plain training (adv_factor);
+ * - adv_distilled: its own sigma passes (341.2 s) and the distilled model's
+ *   training (456.3 s) times the same factor;
+ * - ablation: four distilled models' trainings, 4 x 456.3 s;
+ * - baselines and ablation_attacks: their quick-scale times (298.0 s and
+ *   142.6 s, docs/results-quick-seeds3, seed 2) times 5, the ratio of
+ *   paper to quick for the attack stages both runs measured (security
+ *   1,270.6 / 260.6 s, fig2a 82.2 / 16.0 s).
  * The report stage only reads and writes text: 1 s. A stage not listed
  * (one added to the table since) is taken at 60 s. */
 typedef struct {
@@ -43,8 +56,15 @@ static const stage_seconds paper_seconds[] = {
     {"fig2c", 185.5 + 4320.0}, {"fig3a", 83.0},        {"fig3b", 43.0},    {"fig3c", 67.3},
     {"fig3d", 64.0},        {"fig3e", 182.5},          {"fig3f", 174.1},   {"headline", 42.8},
     {"fig2d", 0.1},         {"fig2e", 0.1},            {"security", 2700.0}, {"plots", 1.1},
-    {"report", 1.0},
+    {"report", 1.0},        {"temperature", 2 * 527.0}, {"ablation", 4 * 456.3}, {"baselines", 5 * 298.0},
+    {"ablation_attacks", 5 * 142.6},
 };
+/* The stages that train adversarially: the plain training's time, which
+ * adv_factor multiplies, and the time of what else they do. */
+static const struct {
+    const char *name;
+    double training, other;
+} adv_stages[] = {{"adv", 527.0, 0.0}, {"adv_distilled", 456.3, 341.2}};
 /* The whole of each split stage, by the name of the stage that joins its
  * parts. */
 static const stage_seconds split_seconds[] = {{"sigma", 341.2}, {"fig2d", 1901.8}, {"fig2e", 1870.4}};
@@ -79,10 +99,22 @@ static int working(const edd_repro_scale *sc, uint64_t parts)
     return n;
 }
 
+/* The cost of the scale's adversarial training against plain training,
+ * measured (docs/DEFENSE.md, "Cost, measured"): FGM-RS 1.6-1.9x; PGD with S
+ * steps 4.2-5.4x at 5, 7-9x at 10 (the full-MNIST run), 23-25x at 40,
+ * i.e. about 1 + 0.6 S. */
+static double adv_factor(const edd_repro_scale *sc)
+{
+    return sc->adv_method == EDD_ADV_PGD ? 1.0 + 0.6 * sc->adv_steps : 1.75;
+}
+
 double edd_repro_estimate(const edd_repro_scale *sc, const char *name)
 {
     const int i = edd_repro_stage_find(name);
     double s = listed(paper_seconds, sizeof paper_seconds / sizeof paper_seconds[0], name);
+    for (size_t k = 0; k < sizeof adv_stages / sizeof adv_stages[0]; k++)
+        if (!strcmp(name, adv_stages[k].name))
+            s = adv_stages[k].training * adv_factor(sc) + adv_stages[k].other;
     for (int j = 0; i >= 0 && repro_stages[i].part && j < edd_repro_stage_count(); j++)
         if (repro_stages[j].deps & REPRO_BIT(i)) /* the stage joining part i: the one stage that reads it */
             s = repro_part_works(sc, i) ? listed(split_seconds, sizeof split_seconds / sizeof split_seconds[0],
