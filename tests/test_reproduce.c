@@ -166,12 +166,32 @@ Test(reproduce, scales_and_stage_names)
     for (int i = 1; i < ns; i++)
         cr_assert_eq(edd_repro_stage_find(study[i]), edd_repro_stage_find(study[i - 1]) + 1, "%s follows %s",
                      study[i], study[i - 1]);
-    /* the baselines and the ablation come after the paper's stages, before the plots */
-    static const char *const late[] = {"security", "temperature", "adv", "adv_distilled", "ablation", "baselines",
+    /* the baselines and the ablation come after the paper's stages, before the plots; the baselines' parts,
+     * one per model, just before their join */
+    static const char *const late[] = {"security", "temperature", "adv", "adv_distilled", "ablation", "baselines_1",
+                                       "baselines_2", "baselines_3", "baselines_4", "baselines_5", "baselines",
                                        "ablation_attacks", "plots"};
     for (size_t i = 1; i < sizeof late / sizeof late[0]; i++)
         cr_assert_eq(edd_repro_stage_find(late[i]), edd_repro_stage_find(late[i - 1]) + 1, "%s follows %s", late[i],
                      late[i - 1]);
+    /* part K reads the stage that trains model K of the baselines, and only the join reads the parts */
+    static const char *const base_models[] = {"baseline", "temperature", "distilled", "adv", "adv_distilled"};
+    edd_sched_graph g;
+    int stage[EDD_REPRO_MAX_STAGES];
+    const uint64_t all = edd_repro_stage_count() == 64 ? ~0ull : (1ull << edd_repro_stage_count()) - 1;
+    cr_assert_eq(edd_repro_graph(&ctx, &sc, NULL, NULL, all, &g, stage, NULL), EDD_OK, "%s", ctx.err);
+    for (int k = 0; k < g.n; k++)
+        cr_assert_eq(stage[k], k, "the whole table is the graph, in table order");
+    for (int k = 1; k <= 5; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "baselines_%d", k);
+        const int part = edd_repro_stage_find(name), model = edd_repro_stage_find(base_models[k - 1]);
+        cr_assert(part >= 0 && model >= 0 && g.deps[part] == (1ull << model), "%s reads %s alone", name,
+                  base_models[k - 1]);
+        for (int i = 0; i < g.n; i++)
+            cr_assert(!(g.deps[i] & (1ull << part)) || !strcmp(edd_repro_stage_name(i), "baselines"),
+                      "%s reads %s", edd_repro_stage_name(i), name);
+    }
     cr_assert_eq(edd_repro_stage_find("nope"), -1);
     cr_assert_str_eq(edd_repro_stage_name(edd_repro_stage_count() - 1), "report");
     edd_repro_opts o = {.out_dir = "/tmp", .data_dir = "/tmp", .force = "nope"};
@@ -1028,6 +1048,21 @@ Test(reproduce, smoke_end_to_end_then_resume)
     base_rows(path, base_models, 5, nrows);
     for (int k = 0; k < 5; k++) /* clean, FGM with 2 losses and PGD at each eps, JSMA at each gamma, CW at kappa 0 */
         cr_assert_eq(nrows[k], 1 + 3 * sc.n_eps + sc.n_base_gamma + 1, "baselines.csv rows of %s", base_models[k]);
+    {   /* baselines.csv is the header, then the parts' rows, one part per model, in model order */
+        char *whole = read_all(path, NULL), want[65536];
+        size_t len = (size_t)snprintf(want, sizeof want, "%s", BASE_HEADER);
+        for (int k = 1; k <= 5; k++) {
+            char part[512];
+            snprintf(part, sizeof part, "%s/points/baselines_%d.csv", dir, k);
+            char *rows = read_all(part, NULL);
+            cr_assert(rows && !strncmp(rows, base_models[k - 1], strlen(base_models[k - 1])) &&
+                          len + strlen(rows) < sizeof want, "%s holds the rows of %s", part, base_models[k - 1]);
+            len += (size_t)snprintf(want + len, sizeof want - len, "%s", rows);
+            free(rows);
+        }
+        cr_assert(whole && !strcmp(whole, want), "%s is not its parts joined:\n%s\nexpected\n%s", path, whole, want);
+        free(whole);
+    }
     snprintf(path, sizeof path, "%s/ablation.csv", dir);
     base_rows(path, abl_models, 5, nrows);
     for (int k = 0; k < 5; k++) /* clean, FGM and PGD at each eps, both JSMAs at each gamma */
@@ -1172,10 +1207,12 @@ Test(reproduce, smoke_end_to_end_then_resume)
      * figures */
     sc.cw_n--;
     run(&ctx, &sc, dir, data, NULL, &log);
-    static const char *const redone[] = {"fig2c", "fig3e", "fig3f", "headline", "baselines", "plots", "report"};
+    static const char *const redone[] = {"fig2c",       "fig3e",       "fig3f",       "headline",    "baselines_1",
+                                         "baselines_2", "baselines_3", "baselines_4", "baselines_5", "baselines",
+                                         "plots",       "report"};
     for (size_t i = 0; i < sizeof redone / sizeof redone[0]; i++)
         cr_assert(ran(&log, redone[i]), "a new CW subset redoes %s", redone[i]);
-    cr_assert_eq(nran(&log), 7, "and nothing else");
+    cr_assert_eq(nran(&log), 12, "and nothing else");
     snprintf(path, sizeof path, "%s/fig2c_cw.csv", dir);
     h = read_all(path, NULL);
     cr_assert(h && strchr(h, '\n'));
@@ -1198,10 +1235,11 @@ Test(reproduce, smoke_end_to_end_then_resume)
      * what reads them, no model (here: no JSMA point at all, the cheapest) */
     sc.n_base_gamma = 0;
     run(&ctx, &sc, dir, data, NULL, &log);
-    static const char *const rebase[] = {"baselines", "ablation_attacks", "plots", "report"};
+    static const char *const rebase[] = {"baselines_1", "baselines_2",      "baselines_3", "baselines_4", "baselines_5",
+                                         "baselines",   "ablation_attacks", "plots",       "report"};
     for (size_t i = 0; i < sizeof rebase / sizeof rebase[0]; i++)
         cr_assert(ran(&log, rebase[i]), "new baseline gammas redo %s", rebase[i]);
-    cr_assert_eq(nran(&log), 4, "and nothing else");
+    cr_assert_eq(nran(&log), 9, "and nothing else");
 
     edd_ctx_free(&ctx);
     rm_rf(dir);

@@ -189,7 +189,7 @@ typedef enum { EDD_COST_ESTIMATE, EDD_COST_MANIFEST, EDD_COST_TIMES } edd_cost_s
  * seconds of out_dir/stages/NAME.done (may be NULL) when that manifest is
  * of scale sc, else a default estimate (costs.c, edd_repro_estimate).
  * Lines of times_file that are not a stage name and a number are ignored.
- * A time for a stage that joins parts (`sigma`, `fig2d`, `fig2e`) with none
+ * A time for a stage that joins parts (`sigma`, `fig2d`, `fig2e`, `baselines`) with none
  * for its parts (a times file, a report.md or manifests from a run before
  * the split) is the time of the unsplit stage: each part that does work at
  * scale sc gets an equal share of it (every part of sigma; the points of

@@ -131,8 +131,9 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
                "path shortens it.\n", capped, p.critical);
     printf("The sigma stage's MC passes run as %d stages over ranges of the training images, joined by `sigma`; the "
            "parameter studies (Figs. 2d-e) as %d stages each, one per point of the scale's list (here %d alphas and "
-           "%d Ns; a stage past its list does nothing), joined by `fig2d` and `fig2e`.\n", EDD_REPRO_SIGMA_PARTS,
-           EDD_REPRO_STUDY_POINTS, sc->n_alpha, sc->n_passes);
+           "%d Ns; a stage past its list does nothing), joined by `fig2d` and `fig2e`; the baselines' attacks as a "
+           "stage per model, joined by `baselines`.\n", EDD_REPRO_SIGMA_PARTS, EDD_REPRO_STUDY_POINTS, sc->n_alpha,
+           sc->n_passes);
     printf("{\"dry_run\":true,\"scale\":\"%s\",\"work\":%.1f,\"critical_path\":%.1f,\"critical\":[", sc->name, p.work,
            p.critical);
     for (int j = 0; j < p.ncrit; j++)

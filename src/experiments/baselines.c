@@ -6,7 +6,7 @@
  * Eq. 3 ablation's distilled models under the attacks that tell gradient
  * masking apart from robustness.
  *
- * Both stages write one CSV of REPRO_BASE_HEADER rows: per model a "clean"
+ * Both write one CSV of REPRO_BASE_HEADER rows: per model a "clean"
  * row (the clean test images), then one row per attack and setting, scored
  * by edd_attack_eval (the one scoring rule, docs/ATTACKS.md) with the 95%
  * Wilson interval of the misclassified rate. The attack column:
@@ -15,7 +15,12 @@
  *   jsma        JSMA with cleverhans' float32 Jacobian (the paper's)
  *   jsma-exact  JSMA with the exact one-gradient saliency
  *   cw          CW-L2, AdaDelta, the scale's paper budget, targeted
- *   pgd-margin  white-box PGD with the margin loss, early stop */
+ *   pgd-margin  white-box PGD with the margin loss, early stop
+ * The baselines run as one stage per model (baselines_1 .. baselines_5, so
+ * that a model is attacked as soon as it is trained, on any rank), each
+ * writing its rows to points/baselines_K.csv, and `baselines` joins them in
+ * model order into baselines.csv, the bytes of one stage attacking all five. */
+#include "edd/io.h"
 #include "repro.h"
 
 #include <math.h>
@@ -97,6 +102,17 @@ static edd_status run_suite(repro *r, const char *stem, const edd_cnn *m, const 
     return st;
 }
 
+/* Append b's lines to t, each led by the model field stem. */
+static void rows_with_model(edd_buf *t, const char *stem, const edd_buf *b)
+{
+    t->err |= b->err;
+    for (size_t i = 0; i < b->len;) {
+        size_t e = i + strcspn(b->s + i, "\n");
+        edd_buf_printf(t, "%s,%.*s\n", stem, (int)(e - i), b->s + i);
+        i = e + 1;
+    }
+}
+
 /* The most models a stage attacks. */
 #define MAX_MODELS 5
 _Static_assert(REPRO_BASE_NMODELS <= MAX_MODELS && REPRO_ABLATION_NMODELS <= MAX_MODELS,
@@ -126,13 +142,8 @@ static edd_status run_models(repro *r, const char *const *stems, int nm, const b
                     same < 0 ? "" : stems[same]);
         if (!st && same < 0)
             st = run_suite(r, stems[k], &m[k], suite, na, &rows[k]);
-        const edd_buf *b = same < 0 ? &rows[k] : &rows[same];
-        t.err |= b->err;
-        for (size_t i = 0; !st && i < b->len;) {
-            size_t e = i + strcspn(b->s + i, "\n");
-            edd_buf_printf(&t, "%s,%.*s\n", stems[k], (int)(e - i), b->s + i);
-            i = e + 1;
-        }
+        if (!st)
+            rows_with_model(&t, stems[k], same < 0 ? &rows[k] : &rows[same]);
     }
     if (!st)
         st = repro_write_text(r, csv, &t);
@@ -144,11 +155,76 @@ static edd_status run_models(repro *r, const char *const *stems, int nm, const b
     return st;
 }
 
+/* Part k's rows (1..REPRO_BASE_NMODELS): points/baselines_K.csv. */
+static void base_part_name(int k, char *rel, size_t n)
+{
+    snprintf(rel, n, "points/baselines_%d.csv", k);
+}
+
+edd_status repro_st_baselines_part(repro *r, const repro_stage *s)
+{
+    const char *stem = repro_base_models[s->part - 1];
+    char rel[64];
+    edd_cnn m = {0};
+    edd_buf rows = {0}, t = {0};
+    edd_status st = repro_load_model(r, stem, &m);
+    if (!st && !r->o->quiet)
+        fprintf(stderr, "reproduce:   model %s\n", stem);
+    if (!st)
+        st = run_suite(r, stem, &m, base_suite, (int)(sizeof base_suite / sizeof base_suite[0]), &rows);
+    if (!st) {
+        rows_with_model(&t, stem, &rows);
+        base_part_name(s->part, rel, sizeof rel);
+        st = repro_write_text(r, rel, &t);
+    }
+    edd_buf_free(&rows);
+    edd_buf_free(&t);
+    edd_cnn_free(&m);
+    return st;
+}
+
+/* Append the part file rel, whose every line must start with "stem,", to
+ * t. */
+static edd_status read_base_part(repro *r, const char *rel, const char *stem, edd_buf *t)
+{
+    char path[EDD_PATH_MAX], line[1024];
+    FILE *f = NULL;
+    edd_status st = repro_path(r, rel, path);
+    if (!st)
+        st = edd_file_fopen_regular(r->ctx, path, "the part's rows of the baselines", &f);
+    const size_t ls = strlen(stem);
+    int n = 0;
+    while (!st && fgets(line, sizeof line, f)) {
+        const size_t len = strlen(line);
+        if (!len || line[len - 1] != '\n' || strncmp(line, stem, ls) || line[ls] != ',')
+            st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s:%d: '%.40s', expected a whole row of model %s", path, n + 1,
+                          line, stem);
+        else
+            edd_buf_append(t, line, len);
+        n++;
+    }
+    if (!st && n == 0)
+        st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: empty, expected the rows of model %s", path, stem);
+    if (f)
+        fclose(f);
+    return st;
+}
+
 edd_status repro_st_baselines(repro *r, const repro_stage *s)
 {
     (void)s;
-    return run_models(r, repro_base_models, REPRO_BASE_NMODELS, base_suite,
-                      (int)(sizeof base_suite / sizeof base_suite[0]), "baselines.csv");
+    edd_buf t = {0};
+    edd_buf_printf(&t, "%s\n", REPRO_BASE_HEADER);
+    edd_status st = EDD_OK;
+    for (int k = 1; !st && k <= REPRO_BASE_NMODELS; k++) {
+        char rel[64];
+        base_part_name(k, rel, sizeof rel);
+        st = read_base_part(r, rel, repro_base_models[k - 1], &t);
+    }
+    if (!st)
+        st = repro_write_text(r, "baselines.csv", &t);
+    edd_buf_free(&t);
+    return st;
 }
 
 edd_status repro_st_ablation_attacks(repro *r, const repro_stage *s)

@@ -106,7 +106,8 @@ struct repro_stage {
     const char *what; /* for the progress line; no seed in it: a pipeline's seeds are repro_seed's (the report lists them) */
     uint64_t seed; /* the model stages that train from scratch */
     int part;      /* a part of a split stage: its number, 1..EDD_REPRO_SIGMA_PARTS for sigma's (the range of
-                    * images it takes), 1..EDD_REPRO_STUDY_POINTS for a study's (the point of the scale's list);
+                    * images it takes), 1..EDD_REPRO_STUDY_POINTS for a study's (the point of the scale's list),
+                    * 1..REPRO_BASE_NMODELS for the baselines' (the model of repro_base_models);
                     * 0 for every other stage. The stage joining the parts reads each of them, and no other
                     * stage reads a part. */
 };
@@ -428,10 +429,15 @@ edd_status repro_st_security(repro *r, const repro_stage *s);
 
 /* ---- baselines.c ---- */
 
-/* The "baselines" stage: the REPRO_BASE_NMODELS models under white-box FGM
- * with both losses at each eps, JSMA (cleverhans' float32 Jacobian) at each
- * base_gamma, CW-L2 at kappa 0 with the paper's budget, and PGD with the
- * margin loss at each eps; writes baselines.csv (REPRO_BASE_HEADER). */
+/* A "baselines_K" stage: model K (s->part) of repro_base_models under
+ * white-box FGM with both losses at each eps, JSMA (cleverhans' float32
+ * Jacobian) at each base_gamma, CW-L2 at kappa 0 with the paper's budget,
+ * and PGD with the margin loss at each eps; writes its REPRO_BASE_HEADER
+ * rows, without the header, to points/baselines_K.csv. */
+edd_status repro_st_baselines_part(repro *r, const repro_stage *s);
+
+/* The "baselines" stage: the parts' rows in model order under the header;
+ * writes baselines.csv. A part whose rows are not its model's is refused. */
 edd_status repro_st_baselines(repro *r, const repro_stage *s);
 
 /* The "ablation_attacks" stage: the REPRO_ABLATION_NMODELS models under FGM

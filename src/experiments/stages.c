@@ -683,14 +683,16 @@ enum { S_BASELINE, S_TEACHER, S_SIGMA_1, S_SIGMA_2, S_SIGMA_3, S_SIGMA_4, S_SIGM
        S_FIG2A, S_FIG2B, S_FIG2C, S_FIG3A, S_FIG3B, S_FIG3C, S_FIG3D, S_FIG3E, S_FIG3F, S_HEADLINE,
        S_FIG2D_1, S_FIG2D_2, S_FIG2D_3, S_FIG2D_4, S_FIG2D_5, S_FIG2D_6, S_FIG2D_7, S_FIG2D,
        S_FIG2E_1, S_FIG2E_2, S_FIG2E_3, S_FIG2E_4, S_FIG2E_5, S_FIG2E_6, S_FIG2E_7, S_FIG2E,
-       S_SECURITY, S_TEMPERATURE, S_ADV, S_ADV_DISTILLED, S_ABLATION, S_BASELINES, S_ABLATION_ATTACKS, S_PLOTS,
-       S_REPORT, S_COUNT };
+       S_SECURITY, S_TEMPERATURE, S_ADV, S_ADV_DISTILLED, S_ABLATION, S_BASELINES_1, S_BASELINES_2, S_BASELINES_3,
+       S_BASELINES_4, S_BASELINES_5, S_BASELINES, S_ABLATION_ATTACKS, S_PLOTS, S_REPORT, S_COUNT };
 _Static_assert(S_COUNT <= 64, "a stage's deps are a 64-bit mask");
 _Static_assert(S_COUNT <= EDD_REPRO_MAX_STAGES, "edd_repro_log holds EDD_REPRO_MAX_STAGES stages");
 _Static_assert(S_COUNT <= EDD_SCHED_MAX, "the schedule's graph holds every stage");
 _Static_assert(S_SIGMA - S_SIGMA_1 == EDD_REPRO_SIGMA_PARTS, "one stage per part of sigma, just before it");
 _Static_assert(S_FIG2D - S_FIG2D_1 == EDD_REPRO_STUDY_POINTS && S_FIG2E - S_FIG2E_1 == EDD_REPRO_STUDY_POINTS,
                "one stage per point of a study, just before the stage that joins them");
+_Static_assert(S_BASELINES - S_BASELINES_1 == REPRO_BASE_NMODELS,
+               "one stage per model of the baselines, just before the stage that joins them");
 #define B(i) REPRO_BIT(i)
 #define SIGMA_PARTS (B(S_SIGMA_1) | B(S_SIGMA_2) | B(S_SIGMA_3) | B(S_SIGMA_4))
 #define SIGMA_PART(k)                                                                                              \
@@ -705,6 +707,12 @@ _Static_assert(S_FIG2D - S_FIG2D_1 == EDD_REPRO_STUDY_POINTS && S_FIG2E - S_FIG2
 #define FIG2D_POINT(k) STUDY_POINT("fig2d", st_fig2d_point, k, "FGM against alpha")
 #define FIG2E_POINT(k) STUDY_POINT("fig2e", st_fig2e_point, k, "FGM against N")
 #define BASE_MODELS (B(S_BASELINE) | B(S_TEMPERATURE) | B(S_DISTILLED) | B(S_ADV) | B(S_ADV_DISTILLED))
+#define BASE_USES (G_TRAIN | G_FGM | G_JSMA | G_CW | G_SEC | G_BASE)
+/* Part k of the baselines: the attacks on model k of repro_base_models,
+ * the stage that trains it. */
+#define BASE_PART(k, model)                                                                                       \
+    {"baselines_" #k, repro_st_baselines_part, B(model), BASE_USES, {0},                                          \
+     "the baselines' FGM, JSMA, CW and PGD-margin on model " #k " of 5", 0, k}
 #define ALL_FIGS (B(S_FIG2A) | B(S_FIG2B) | B(S_FIG2C) | B(S_FIG2D) | B(S_FIG2E) | B(S_FIG3A) | B(S_FIG3B) | \
                   B(S_FIG3C) | B(S_FIG3D) | B(S_FIG3E) | B(S_FIG3F))
 
@@ -766,8 +774,13 @@ const repro_stage repro_stages[S_COUNT] = {
                          "extended distillation of the adv model with adversarial training (Eqs. 1-3)"},
     [S_ABLATION] = {"ablation", st_ablation, B(S_SIGMA), G_TRAIN | G_N | G_ALPHA, {0},
                     "Eq. 3 ablation: distilled models with penalty none, literal, hinge kappa 10 and 100"},
-    [S_BASELINES] = {"baselines", repro_st_baselines, BASE_MODELS, G_TRAIN | G_FGM | G_JSMA | G_CW | G_SEC | G_BASE,
-                     {0}, "the five models under FGM, JSMA, CW and PGD-margin"},
+    [S_BASELINES_1] = BASE_PART(1, S_BASELINE),
+    [S_BASELINES_2] = BASE_PART(2, S_TEMPERATURE),
+    [S_BASELINES_3] = BASE_PART(3, S_DISTILLED),
+    [S_BASELINES_4] = BASE_PART(4, S_ADV),
+    [S_BASELINES_5] = BASE_PART(5, S_ADV_DISTILLED),
+    [S_BASELINES] = {"baselines", repro_st_baselines, (B(REPRO_BASE_NMODELS) - 1) << S_BASELINES_1, BASE_USES, {0},
+                     "the five models under FGM, JSMA, CW and PGD-margin, their parts joined"},
     [S_ABLATION_ATTACKS] = {"ablation_attacks", repro_st_ablation_attacks, B(S_DISTILLED) | B(S_ABLATION),
                             G_TRAIN | G_FGM | G_JSMA | G_SEC | G_BASE, {0},
                             "the Eq. 3 ablation's models under FGM, JSMA and PGD-margin"},
