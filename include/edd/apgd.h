@@ -1,0 +1,64 @@
+/* edd/apgd.h - Auto-PGD (Croce & Hein 2020, "Reliable evaluation of
+ * adversarial robustness with an ensemble of diverse parameter-free
+ * attacks"), untargeted (APGD) and targeted (APGD-T), in L-inf and L2, on
+ * losses that know the outlier class (docs/ATTACKS.md, "APGD").
+ *
+ * Owns: edd_apgd_opts, edd_apgd, the step-size schedule with its
+ * checkpoints and momentum.
+ * May call: core, nn, attacks (edd_gradder, the losses of objective.c),
+ * train (edd_evaluate), progress.
+ *
+ * Success is the scoring rule's (edd_misclassified): a real class other
+ * than the label, not the outlier class. Images are NCHW float32 rows of
+ * EDD_IMG_SIZE values in [clip_min, clip_max]. */
+#ifndef EDD_APGD_H
+#define EDD_APGD_H
+
+#include "edd/attacks.h"
+
+typedef enum {
+    EDD_APGD_CE = 0, /* cross-entropy over the n_real real classes (AutoAttack's APGD-CE, the outlier ignored) */
+    EDD_APGD_DLR = 1 /* detector-aware DLR: m / (z_pi1 - z_pi3 + 1e-12), m the margin of objective.h;
+                        targeted: (z_t - max(z_l, z_n)) / (z_pi1 - (z_pi3 + z_pi4) / 2 + 1e-12) */
+} edd_apgd_loss;
+
+typedef struct {
+    float eps;            /* 0.3 */
+    int ord;              /* 0 = L-inf, 2 = L2 */
+    int steps;            /* iterations per run (AutoAttack's n_iter); 100 */
+    int restarts;         /* random restarts per run (n_restarts); 1 */
+    edd_apgd_loss loss;   /* EDD_APGD_CE; APGD-T always uses the targeted DLR */
+    int targeted;         /* 0: APGD; 1: APGD-T, one run per target class (below) */
+    int n_target_classes; /* APGD-T: the top classes other than the label, by clean logit; 9 */
+    float rho;            /* checkpoint condition 1: fraction of steps that raised the loss; 0.75 */
+    float momentum;       /* alpha of the update z -> x: 0.75 */
+    int n_real;           /* EDD_N_REAL */
+    float clip_min, clip_max; /* 0, 1 */
+    uint64_t seed;        /* random starts (counter RNG keyed by (seed, restart, image)); 1 */
+    int max_rows;         /* rows per oneDNN call (<= 0: 256) */
+    int quiet;            /* no progress on stderr */
+} edd_apgd_opts;
+
+/* eps 0.3, L-inf, 100 steps, 1 restart, EDD_APGD_CE, untargeted, 9 target
+ * classes, rho 0.75, momentum 0.75, n_real 10, clip [0,1], seed 1, 256 rows,
+ * progress on. */
+edd_apgd_opts edd_apgd_defaults(void);
+
+/* APGD of n images x (n x 784, labels y[i] < n_real) into adv (n x 784, not
+ * overlapping x). Per run: a random start in the eps-ball, a first step of
+ * 2 eps along the gradient (sign for L-inf, normalised for L2), then the
+ * momentum update of the paper, with the step halved at each checkpoint
+ * w_j = ceil(p_j steps), p_0 = 0, p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06),
+ * where fewer than rho of the steps since the last checkpoint raised the
+ * loss, or the step and the best loss are both unchanged since it; a
+ * halving restarts from the best point. Every image leaves the attack at
+ * its first success and sits out later restarts and targets. Untargeted:
+ * `restarts` runs on the loss o->loss. Targeted: for each of the
+ * n_target_classes real classes other than the label with the largest
+ * clean logits, in order, `restarts` runs of the targeted DLR. adv
+ * receives, per image, its first successful point, else the point of
+ * largest detector-aware margin seen. Deterministic at one thread count. */
+edd_status edd_apgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
+                    const edd_apgd_opts *o, float *adv);
+
+#endif
