@@ -1,9 +1,11 @@
 /* test_advtrain.c - adversarial training (edd/advtrain.h; docs/DEFENSE.md,
  * "Adversarial training"): edd_train's per-batch hook, --adv none equal to
  * plain training bit for bit, the examples inside the eps-ball and [0,1]
- * (FGM-RS and PGD, plain training and distillation), the option checks of
- * the library and the CLI, and the effect: an adversarially trained model
- * holds better under PGD than a plainly trained one. The MNIST tests need
+ * (FGM-RS and PGD, plain training and distillation), the eps warm-up (its
+ * schedule, the examples inside the current ball, no ramp past its end),
+ * the option checks of the library and the CLI, the chance verdict, and
+ * the effect: an adversarially trained model holds better under PGD than
+ * a plainly trained one. The MNIST tests need
  * MNIST ($EDD_DATA_DIR/mnist or data/mnist) and skip without it. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -42,6 +44,7 @@ typedef struct {
     edd_adv_opts *adv;  /* NULL: record only, leave the batch as it is */
     const edd_dataset *ds;
     size_t calls, moved, pixels;
+    float reach;           /* the largest |adv - clean| over a call's pixels, as a fraction of its eps (0 at eps 0) */
     const edd_cnn *last_m; /* the model of the previous call, and its version then */
     uint64_t last_version;
     int epochs_seen;
@@ -50,8 +53,9 @@ typedef struct {
 /* A hook that checks what edd_train hands it (rows, indices, labels and
  * images of the dataset, the model one step on from the previous call),
  * then, with rec->adv, runs edd_adv_batch and checks every pixel of the
- * result against its clean value: within [x - eps, x + eps] and [0,1]
- * exactly as float compares them, and the model untouched. */
+ * result against its clean value: within [x - e, x + e], e the eps of the
+ * batch (edd_adv_eps_at: the ramp's), and [0,1] exactly as float compares
+ * them, and the model untouched. */
 static edd_status record(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_train_batch *bt)
 {
     recorder *r = user;
@@ -80,7 +84,8 @@ static edd_status record(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_t
     cr_assert(!memcmp(before, m->params, m->nparams * sizeof(float)) && m->version == version,
               "making the examples changed the model");
     free(before);
-    const float eps = r->adv->eps;
+    const float eps = edd_adv_eps_at(r->adv, bt->epoch, bt->batch, NULL);
+    float far = 0.0f;
     for (size_t i = 0; i < n; i++) {
         const float *c = r->ds->x + bt->idx[i] * D, *a = bt->x + i * D;
         for (size_t j = 0; j < D; j++) {
@@ -88,8 +93,11 @@ static edd_status record(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_t
                       a[j], c[j], eps);
             cr_assert(a[j] >= 0.0f && a[j] <= 1.0f, "row %zu pixel %zu: %.9g outside [0,1]", i, j, a[j]);
             r->moved += a[j] != c[j];
+            far = fmaxf(far, fabsf(a[j] - c[j]));
         }
     }
+    r->reach = eps > 0.0f ? fminf(r->reach, far / eps) : r->reach;
+    cr_assert(eps > 0.0f || far == 0.0f, "a batch at eps 0 moved by %g", far);
     r->pixels += n * D;
     return EDD_OK;
 }
@@ -112,7 +120,7 @@ Test(advtrain, none_is_plain_training_bit_for_bit)
 
     edd_adv_opts adv = edd_adv_defaults();
     edd_train_opts on = o;
-    cr_assert_eq(edd_adv_attach(&ctx, &adv, &on), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(edd_adv_attach(&ctx, &adv, &on, ds.n), EDD_OK, "%s", ctx.err);
     cr_assert(on.on_batch == NULL && on.on_batch_user == NULL, "--adv none attached a hook");
     cr_assert_eq(edd_cnn_init(&ctx, &none, 10, 0.2f, 0.5f, 3), EDD_OK);
     cr_assert_eq(edd_train(&ctx, &none, &ds, &on, NULL), EDD_OK, "%s", ctx.err);
@@ -152,11 +160,12 @@ Test(advtrain, examples_lie_in_the_eps_ball_and_the_box)
         adv.kind = kinds[c % 2];
         adv.eps = epss[c / 2];
         adv.steps = 3;
-        recorder rec = {.adv = &adv, .ds = &ds};
+        adv.eps_ramp = 0.0f;
+        recorder rec = {.adv = &adv, .ds = &ds, .reach = 1.0f};
         edd_train_opts o = edd_train_defaults();
         o.epochs = 1;
         o.quiet = 1;
-        cr_assert_eq(edd_adv_attach(&ctx, &adv, &o), EDD_OK, "%s", ctx.err);
+        cr_assert_eq(edd_adv_attach(&ctx, &adv, &o, ds.n), EDD_OK, "%s", ctx.err);
         cr_assert(o.on_batch == edd_adv_batch && o.on_batch_user == &adv);
         o.on_batch = record;
         o.on_batch_user = &rec;
@@ -195,6 +204,82 @@ Test(advtrain, examples_lie_in_the_eps_ball_and_the_box)
     edd_ctx_free(&ctx);
 }
 
+/* The eps warm-up's schedule (edd_adv_eps_at): a ramp of 1.5 epochs over
+ * 4 batches per epoch gives eps 0 at the first batch, then eps t / 1.5 at
+ * t = epoch + batch / 4, exactly eps from t = 1.5 on, the step with it
+ * (PGD's and FGM-RS's); no ramp, eps and the step at once. The chance
+ * verdict: usable only above 15%, not a constant guess (MNIST: 11.35%). */
+Test(advtrain, eps_ramp_schedule_and_the_chance_verdict)
+{
+    cr_assert(!edd_adv_usable(0.1135, 10) && !edd_adv_usable(0.15, 10) && !edd_adv_usable(0.9, 0));
+    cr_assert(edd_adv_usable(0.151, 10) && edd_adv_usable(0.99, 10));
+    edd_adv_opts o = edd_adv_defaults();
+    o.batches = 4;
+    for (int k = 0; k < 2; k++) {
+        o.kind = k ? EDD_ADV_FGM_RS : EDD_ADV_PGD;
+        o.eps_ramp = 1.5f;
+        float step, full = edd_adv_step(&o);
+        for (int e = 0; e < 3; e++)
+            for (size_t b = 0; b < 4; b++) {
+                const double t = e + b / 4.0;
+                const float eps = edd_adv_eps_at(&o, e, b, &step);
+                if (t >= 1.5)
+                    cr_assert(eps == o.eps && step == full, "t %g: eps %g step %g", t, eps, step);
+                else
+                    cr_assert(fabs(eps - 0.3 * t / 1.5) < 1e-7 && fabs(step - full * t / 1.5) < 1e-7 && eps < o.eps,
+                              "t %g: eps %.9g, step %.9g", t, eps, step);
+            }
+        cr_assert(edd_adv_eps_at(&o, 0, 0, &step) == 0.0f && step == 0.0f);
+        o.eps_ramp = 0.0f;
+        cr_assert(edd_adv_eps_at(&o, 0, 0, &step) == o.eps && step == full, "no ramp: eps %g", o.eps);
+    }
+}
+
+/* With a ramp of 1.5 epochs over the 3 batches of 300 images, 2 epochs,
+ * FGM-RS and PGD: every example lies in the ball of its batch's eps (the
+ * recording hook), the first batch stays clean, and every other batch
+ * reaches that eps (the ball's edge, not a smaller ball). Past the ramp,
+ * the hook gives the bytes it gives with no ramp; inside one, others. */
+Test(advtrain, eps_ramp_examples_lie_in_the_current_ball)
+{
+    edd_ctx ctx = ctx_threads_new(1);
+    edd_dataset ds = box_set(300, 4);
+    for (int k = 0; k < 2; k++) {
+        edd_adv_opts adv = edd_adv_defaults();
+        adv.kind = k ? EDD_ADV_FGM_RS : EDD_ADV_PGD;
+        adv.steps = 3;
+        adv.eps_ramp = 1.5f;
+        recorder rec = {.adv = &adv, .ds = &ds, .reach = 1.0f};
+        edd_train_opts o = edd_train_defaults();
+        o.epochs = 2;
+        o.quiet = 1;
+        cr_assert(!edd_adv_attach(&ctx, &adv, &o, ds.n) && adv.batches == 3, "%s", ctx.err);
+        o.on_batch = record;
+        o.on_batch_user = &rec;
+        edd_cnn m;
+        cr_assert_eq(edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 1), EDD_OK);
+        cr_assert(!edd_train(&ctx, &m, &ds, &o, NULL) && rec.calls == 6, "%s", ctx.err);
+        cr_assert_gt(rec.reach, 0.999f, "kind %d: a batch reached only %g of its eps", adv.kind, rec.reach);
+        edd_adv_opts v[3] = {adv, adv, adv}; /* at t = 2.33: no ramp, past the ramp, inside a ramp of 3 */
+        v[0].eps_ramp = 0.0f;
+        v[2].eps_ramp = 3.0f;
+        const size_t n = 100 * EDD_IMG_SIZE, bytes = n * sizeof(float);
+        float *x = malloc(3 * bytes);
+        const uint64_t idx[100] = {0};
+        for (int i = 0; i < 3; i++) {
+            memcpy(x + i * n, ds.x, bytes);
+            edd_train_batch bt = {.x = x + i * n, .y = ds.y, .idx = idx, .b = 100, .epoch = 2, .batch = 1};
+            cr_assert_eq(edd_adv_batch(&ctx, &v[i], &m, &bt), EDD_OK, "%s", ctx.err);
+        }
+        cr_assert(!memcmp(x, x + n, bytes), "kind %d: past the ramp differs", adv.kind);
+        cr_assert(memcmp(x, x + 2 * n, bytes), "kind %d: inside the ramp as past it", adv.kind);
+        free(x);
+        edd_cnn_free(&m);
+    }
+    edd_dataset_free(&ds);
+    edd_ctx_free(&ctx);
+}
+
 /* The library's checks, each fault named with its value; a refused hook
  * leaves the batch and the training options alone. */
 Test(advtrain, bad_options_are_refused_by_the_library)
@@ -207,6 +292,8 @@ Test(advtrain, bad_options_are_refused_by_the_library)
     } cases[] = {
         {0, -0.1f, "eps -0.1"}, {0, NAN, "eps nan"}, {0, 0.0f, "eps 0"}, {0, 1.5f, "eps 1.5"}, {0, INFINITY, "eps inf"},
         {1, 0, "0 PGD steps"}, {2, NAN, "step size nan"}, {3, 7, "kind 7"}, {4, 9, "loss 9"},
+        {5, -1.0f, "eps ramp -1 epochs, expected a finite number >= 0"}, {5, NAN, "eps ramp nan"},
+        {5, INFINITY, "eps ramp inf"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         edd_adv_opts a = edd_adv_defaults();
@@ -216,15 +303,17 @@ Test(advtrain, bad_options_are_refused_by_the_library)
         case 1: a.steps = (int)cases[i].v; break;
         case 2: a.step_size = cases[i].v; break;
         case 3: a.kind = (edd_adv_kind)cases[i].v; break;
-        default: a.loss = (edd_attack_loss)cases[i].v; break;
+        case 4: a.loss = (edd_attack_loss)cases[i].v; break;
+        default: a.eps_ramp = cases[i].v; break;
         }
         edd_train_opts t = edd_train_defaults();
-        cr_assert_eq(edd_adv_attach(&ctx, &a, &t), EDD_ERR_ARG, "case %zu accepted", i);
+        cr_assert_eq(edd_adv_attach(&ctx, &a, &t, 1000), EDD_ERR_ARG, "case %zu accepted", i);
         cr_assert(strstr(ctx.err, cases[i].want), "case %zu: '%s' does not say '%s'", i, ctx.err, cases[i].want);
         cr_assert(t.on_batch == NULL, "a refused option attached the hook");
     }
     edd_adv_opts a = edd_adv_defaults();
     a.kind = EDD_ADV_FGM_RS;
+    a.batches = 10; /* edd_adv_attach's clock for the default ramp */
     a.steps = 0; /* not a PGD option: FGM-RS takes one step whatever it says */
     cr_assert_eq(edd_adv_check(&ctx, &a), EDD_OK, "%s", ctx.err);
     cr_assert_float_eq(edd_adv_step(&a), 1.25f * 0.3f, 1e-7f);
@@ -233,6 +322,11 @@ Test(advtrain, bad_options_are_refused_by_the_library)
     cr_assert_float_eq(edd_adv_step(&a), 0.01f, 1e-7f, "Madry's step at eps 0.3 and 40 steps: %g", edd_adv_step(&a));
     a.step_size = 0.02f;
     cr_assert_eq(edd_adv_step(&a), 0.02f);
+    a.batches = 0; /* a ramp without its clock: the hook called alone, never attached */
+    cr_assert_eq(edd_adv_check(&ctx, &a), EDD_ERR_ARG);
+    cr_assert(strstr(ctx.err, "eps ramp 1 epochs over 0 batches per epoch"), "%s", ctx.err);
+    a.eps_ramp = 0.0f;
+    cr_assert_eq(edd_adv_check(&ctx, &a), EDD_OK, "%s", ctx.err);
     edd_ctx_free(&ctx);
 }
 
@@ -261,6 +355,11 @@ Test(advtrain, bad_options_exit_2_naming_the_option)
         {"distill --teacher t.edd --out d.edd --adv pgd --adv-steps 0", "--adv-steps '0'"},
         {"distill --teacher t.edd --out d.edd --adv fgsm", "--adv 'fgsm': expected none, fgm-rs or pgd"},
         {"distill --teacher t.edd --out d.edd --adv-steps 3", "--adv-steps does not apply to --adv none"},
+        {"train --out m.edd --adv pgd --eps-ramp -1", "--eps-ramp '-1': expected a number in [0, 10000]"},
+        {"train --out m.edd --adv pgd --eps-ramp nan", "--eps-ramp 'nan'"},
+        {"train --out m.edd --eps-ramp 1", "--eps-ramp does not apply to --adv none"},
+        {"distill --teacher t.edd --out d.edd --adv fgm-rs --eps-ramp inf", "--eps-ramp 'inf'"},
+        {"distill --teacher t.edd --out d.edd --eps-ramp 0", "--eps-ramp does not apply to --adv none"},
     };
     char out[8192], args[1024];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -287,8 +386,11 @@ static int same_bytes(const char *a, const char *b)
 
 /* The command line end to end on 256 MNIST images: `edd train --adv none`
  * writes the bytes of `edd train`, --adv pgd another model and says so in
- * its JSON line, and `edd distill --adv pgd` from that adversarially
- * trained teacher runs and says so too. */
+ * its JSON line (with the default eps ramp), and `edd distill --adv fgm-rs`
+ * from that adversarially trained teacher runs and says so too (its ramp
+ * given). Each line ends with the test accuracy and the verdict: usable
+ * for the plain model (30% here), not for the untrained one (--epochs 0),
+ * which is also warned about on stderr. */
 Test(advtrain, cli_none_is_plain_and_pgd_runs_through_train_and_distill)
 {
     char data[4096], tmp[64], args[8192], out[8192];
@@ -297,14 +399,20 @@ Test(advtrain, cli_none_is_plain_and_pgd_runs_through_train_and_distill)
     const char *common = "--train-limit 256 --epochs 1 --threads 1 --quiet";
     snprintf(args, sizeof args, "train --data-dir %s %s --out %s/plain.edd", data, common, tmp);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
-    cr_assert(!strstr(out, "\"adv\""), "plain training's JSON names adversarial training: %s", out);
+    cr_assert(!strstr(out, "\"adv\"") && !strstr(out, "eps_ramp"), "plain training names adversarial training: %s", out);
+    cr_assert(strstr(out, ",\"test_accuracy\":0.") && strstr(out, "\"usable\":true}") && !strstr(out, "warning"),
+              "%s", out);
+    snprintf(args, sizeof args, "train --data-dir %s %s --epochs 0 --out %s/zero.edd", data, common, tmp);
+    cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
+    cr_assert(strstr(out, "\"usable\":false}") && strstr(out, "warning: test accuracy") && strstr(out, "at chance"),
+              "%s", out);
     snprintf(args, sizeof args, "train --data-dir %s %s --adv none --out %s/none.edd", data, common, tmp);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     snprintf(args, sizeof args, "train --data-dir %s %s --adv pgd --eps 0.2 --adv-steps 2 --out %s/pgd.edd", data,
              common, tmp);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     cr_assert(strstr(out, "\"adv\":\"pgd\",\"eps\":0.2,\"adv_steps\":2,\"adv_step_size\":0.133333,"
-                          "\"adv_rand_start\":1,\"adv_loss\":\"real\""), "%s", out);
+                          "\"adv_rand_start\":1,\"adv_loss\":\"real\",\"eps_ramp\":1,\"test_accuracy\":"), "%s", out);
     char a[128], b[128], c[128];
     snprintf(a, sizeof a, "%s/plain.edd", tmp);
     snprintf(b, sizeof b, "%s/none.edd", tmp);
@@ -312,9 +420,10 @@ Test(advtrain, cli_none_is_plain_and_pgd_runs_through_train_and_distill)
     cr_assert(same_bytes(a, b), "edd train --adv none differs from edd train");
     cr_assert(!same_bytes(a, c), "edd train --adv pgd wrote the plain model");
     snprintf(args, sizeof args, "distill --data-dir %s %s --passes 2 --adv fgm-rs --eps 0.1 --teacher %s "
-             "--out %s/dist.edd", data, common, c, tmp);
+             "--eps-ramp 0.5 --out %s/dist.edd", data, common, c, tmp);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
-    cr_assert(strstr(out, "\"adv\":\"fgm-rs\",\"eps\":0.1,\"adv_step_size\":0.125,\"adv_loss\":\"real\""), "%s", out);
+    cr_assert(strstr(out, "\"adv\":\"fgm-rs\",\"eps\":0.1,\"adv_step_size\":0.125,\"adv_loss\":\"real\","
+                          "\"eps_ramp\":0.5,\"test_accuracy\":"), "%s", out);
     tmpdir_remove(tmp);
 }
 
@@ -338,7 +447,8 @@ static double pgd_accuracy(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *te
 }
 
 /* A model trained (seed 1, 2 epochs) on tr with adversarial training kind
- * (EDD_ADV_NONE: plainly) at eps, PGD with 5 steps. */
+ * (EDD_ADV_NONE: plainly) at eps, PGD with 5 steps, no eps ramp (the
+ * setting measured below). */
 static void train_adv(edd_ctx *ctx, const edd_dataset *tr, edd_adv_kind kind, float eps, edd_cnn *m)
 {
     edd_train_opts o = edd_train_defaults();
@@ -348,7 +458,8 @@ static void train_adv(edd_ctx *ctx, const edd_dataset *tr, edd_adv_kind kind, fl
     adv.kind = kind;
     adv.eps = eps;
     adv.steps = 5;
-    cr_assert_eq(edd_adv_attach(ctx, &adv, &o), EDD_OK, "%s", ctx->err);
+    adv.eps_ramp = 0.0f;
+    cr_assert_eq(edd_adv_attach(ctx, &adv, &o, tr->n), EDD_OK, "%s", ctx->err);
     cr_assert_eq(edd_cnn_init(ctx, m, 10, 0.2f, 0.5f, o.seed), EDD_OK, "%s", ctx->err);
     cr_assert_eq(edd_train(ctx, m, tr, &o, NULL), EDD_OK, "%s", ctx->err);
 }

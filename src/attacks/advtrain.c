@@ -4,7 +4,8 @@
  * through edd_pgd and edd_fgm. Both attacks build their input-gradient
  * plans from the model as it is at the call (m->version: the parameters of
  * the last step), run them without dropout on the training context, and
- * free them before the step, so the training plans never see them. */
+ * free them before the step, so the training plans never see them. The eps
+ * warm-up scales eps and the step by the fraction of the ramp done. */
 #include "edd/advtrain.h"
 
 #include <math.h>
@@ -17,7 +18,8 @@
 edd_adv_opts edd_adv_defaults(void)
 {
     return (edd_adv_opts){.kind = EDD_ADV_NONE, .eps = 0.3f, .steps = 40, .step_size = 0.0f, .rand_start = 1,
-                          .loss = EDD_LOSS_REAL, .seed = 1, .max_rows = 0};
+                          .loss = EDD_LOSS_REAL, .seed = 1, .max_rows = 0, .eps_ramp = EDD_ADV_RAMP,
+                          .batches = 0};
 }
 
 float edd_adv_step(const edd_adv_opts *o)
@@ -29,6 +31,22 @@ float edd_adv_step(const edd_adv_opts *o)
     case EDD_ADV_FGM_RS: return 1.25f * o->eps;
     default: return 0.0f;
     }
+}
+
+float edd_adv_eps_at(const edd_adv_opts *o, int epoch, size_t batch, float *step)
+{
+    const float full = edd_adv_step(o);
+    double f = 1.0;
+    if (o->eps_ramp > 0.0f && o->batches > 0)
+        f = ((double)epoch + (double)batch / (double)o->batches) / (double)o->eps_ramp;
+    if (step)
+        *step = f >= 1.0 ? full : (float)(full * f);
+    return f >= 1.0 ? o->eps : (float)(o->eps * f);
+}
+
+int edd_adv_usable(double accuracy, int n_real)
+{
+    return n_real > 0 && accuracy > EDD_USABLE_FACTOR / n_real;
 }
 
 edd_status edd_adv_check(edd_ctx *ctx, const edd_adv_opts *o)
@@ -45,11 +63,18 @@ edd_status edd_adv_check(edd_ctx *ctx, const edd_adv_opts *o)
                         o->step_size);
     if (o->loss != EDD_LOSS_ALL && o->loss != EDD_LOSS_REAL && o->loss != EDD_LOSS_MARGIN)
         return edd_fail(ctx, EDD_ERR_ARG, "advtrain: loss %d, expected 0 (all), 1 (real) or 2 (margin)", (int)o->loss);
+    if (!(o->eps_ramp >= 0.0f && isfinite(o->eps_ramp)))
+        return edd_fail(ctx, EDD_ERR_ARG, "advtrain: eps ramp %g epochs, expected a finite number >= 0 (0: no ramp)",
+                        o->eps_ramp);
+    if (o->eps_ramp > 0.0f && o->batches < 1)
+        return edd_fail(ctx, EDD_ERR_ARG, "advtrain: eps ramp %g epochs over %zu batches per epoch, expected >= 1 "
+                        "batch (edd_adv_attach sets them)", o->eps_ramp, o->batches);
     return EDD_OK;
 }
 
-edd_status edd_adv_attach(edd_ctx *ctx, edd_adv_opts *o, edd_train_opts *t)
+edd_status edd_adv_attach(edd_ctx *ctx, edd_adv_opts *o, edd_train_opts *t, size_t n)
 {
+    o->batches = t->batch > 0 ? (n + (size_t)t->batch - 1) / (size_t)t->batch : 0;
     edd_status st = edd_adv_check(ctx, o);
     if (st || o->kind == EDD_ADV_NONE)
         return st;
@@ -60,14 +85,14 @@ edd_status edd_adv_attach(edd_ctx *ctx, edd_adv_opts *o, edd_train_opts *t)
 
 static float clip(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-/* PGD of the batch into adv, then over x. */
-static edd_status adv_pgd(edd_ctx *ctx, const edd_adv_opts *o, const edd_cnn *m, const edd_train_batch *bt,
-                          float *adv)
+/* PGD of the batch at eps and step into adv, then over x. */
+static edd_status adv_pgd(edd_ctx *ctx, const edd_adv_opts *o, float eps, float step, const edd_cnn *m,
+                          const edd_train_batch *bt, float *adv)
 {
     edd_pgd_opts p = edd_pgd_defaults();
-    p.eps = o->eps;
+    p.eps = eps;
     p.steps = o->steps;
-    p.step_size = edd_adv_step(o);
+    p.step_size = step;
     p.rand_start = o->rand_start;
     p.loss = o->loss;
     p.seed = edd_rng_key(o->seed, ADV_STREAM + (uint64_t)bt->epoch, bt->batch);
@@ -79,12 +104,12 @@ static edd_status adv_pgd(edd_ctx *ctx, const edd_adv_opts *o, const edd_cnn *m,
     return st;
 }
 
-/* FGM-RS: the start into x0, FGM of x0 into adv, the projection over x. */
-static edd_status adv_fgm_rs(edd_ctx *ctx, const edd_adv_opts *o, const edd_cnn *m, const edd_train_batch *bt,
-                             float *x0, float *adv)
+/* FGM-RS at eps and step: the start into x0, FGM of x0 into adv, the
+ * projection over x. */
+static edd_status adv_fgm_rs(edd_ctx *ctx, const edd_adv_opts *o, float eps, float step, const edd_cnn *m,
+                             const edd_train_batch *bt, float *x0, float *adv)
 {
     const size_t n = (size_t)bt->b;
-    const float eps = o->eps;
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
         const uint64_t key = edd_rng_key(o->seed, ADV_STREAM + (uint64_t)bt->epoch, bt->idx[i]);
@@ -93,7 +118,7 @@ static edd_status adv_fgm_rs(edd_ctx *ctx, const edd_adv_opts *o, const edd_cnn 
             x0[i * D + j] = clip(xi[j] + eps * (2.0f * edd_rng_uniform(key, (uint32_t)j) - 1.0f), 0.0f, 1.0f);
     }
     edd_fgm_opts f = edd_fgm_defaults();
-    f.eps = edd_adv_step(o);
+    f.eps = step;
     f.loss = o->loss;
     f.max_rows = o->max_rows;
     edd_status st = edd_fgm(ctx, m, x0, bt->y, n, &f, adv);
@@ -115,11 +140,16 @@ edd_status edd_adv_batch(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_t
     edd_status st = edd_adv_check(ctx, o);
     if (st || o->kind == EDD_ADV_NONE || bt->b <= 0)
         return st;
+    float step;
+    const float eps = edd_adv_eps_at(o, bt->epoch, bt->batch, &step);
+    if (eps <= 0.0f) /* the ramp's first batch: the ball is the clean image */
+        return EDD_OK;
     const size_t n = (size_t)bt->b;
     float *buf = malloc(2 * n * D * sizeof(float));
     if (!buf)
         return edd_fail(ctx, EDD_ERR_NOMEM, "advtrain: out of memory for a batch of %zu images", n);
-    st = o->kind == EDD_ADV_PGD ? adv_pgd(ctx, o, m, bt, buf) : adv_fgm_rs(ctx, o, m, bt, buf, buf + n * D);
+    st = o->kind == EDD_ADV_PGD ? adv_pgd(ctx, o, eps, step, m, bt, buf)
+                                : adv_fgm_rs(ctx, o, eps, step, m, bt, buf, buf + n * D);
     free(buf);
     return st;
 }

@@ -4,7 +4,9 @@
  * distillation as first published (labels softmax(z/T), trained at T);
  * either adversarially (--adv fgm-rs|pgd, edd/advtrain.h): the distilled
  * model trained on adversarial examples of itself, each labelled as its
- * clean image. */
+ * clean image (with the eps warm-up --eps-ramp). Then the distilled
+ * model's test accuracy, and a warning when it is at chance
+ * (edd_adv_usable). */
 #include "cli.h"
 #include "edd/defense.h"
 #include "edd/io.h"
@@ -25,7 +27,9 @@ static const char *help =
     "train the teacher at T with edd train), trains the distilled model (K = n) on\n"
     "them with the loss softmax cross-entropy of softmax(z/T), and saves it for use\n"
     "at T = 1 (its plain logits). The options marked with one method are refused\n"
-    "with the other.\n\n"
+    "with the other. The JSON line ends with the distilled model's accuracy on the\n"
+    "whole test split (test_accuracy) and \"usable\":false, with a warning on stderr,\n"
+    "when that is at most 1.5 x chance (15% over 10 classes): it learned nothing.\n\n"
     "  --teacher PATH         the teacher (extended: trained with dropout)\n"
     "  --out PATH             distilled model file\n"
     "  --method extended|temperature  the defense (default extended)\n"
@@ -42,7 +46,10 @@ static const char *help =
     "  --seed N               initialisation, shuffling, dropout (default 1)\n"
     "  --labels-out PATH      write the labels, examples x K (.npy)\n"
     "  --train-limit N        first N training images (default all)\n"
-    "  --quiet                no progress on stderr\n" CLI_ADV_HELP CLI_DATA_HELP;
+    "  --quiet                no progress on stderr\n" CLI_ADV_HELP
+    "  --eps-ramp EPOCHS      fgm-rs, pgd: the eps warm-up: eps grows linearly from 0\n"
+    "                         to its value over the first EPOCHS epochs (per batch;\n"
+    "                         the step with it); 0: none (default 1, docs/DEFENSE.md)\n" CLI_DATA_HELP;
 
 typedef struct {
     const char *teacher, *out, *sout, *lout;
@@ -53,7 +60,7 @@ typedef struct {
 } distill_args;
 
 enum { O_TEACHER = 1, O_OUT, O_PASSES, O_ALPHA, O_GAMMA, O_KAPPA, O_PENALTY, O_EPOCHS, O_BATCH, O_SEED,
-       O_SIGMA, O_LABELS, O_LIMIT, O_QUIET, O_METHOD, O_TEMP, O_HARD };
+       O_SIGMA, O_LABELS, O_LIMIT, O_QUIET, O_METHOD, O_TEMP, O_HARD, O_RAMP };
 
 static const char *const method_name[] = {[EDD_DISTILL_EXTENDED] = "extended",
                                           [EDD_DISTILL_TEMPERATURE] = "temperature"};
@@ -107,8 +114,87 @@ static int on_opt(void *user, int c, const char *arg)
     case O_SEED: if (cli_u64(cmd, "seed", arg, &o->train.seed)) return EXIT_USAGE; o->mc.seed = o->train.seed; break;
     case O_LIMIT: if (cli_long(cmd, "train-limit", arg, 1, 1L << 30, &a->limit)) return EXIT_USAGE; break;
     case O_QUIET: o->train.quiet = o->mc.quiet = 1; break;
+    case O_RAMP: if (cli_float(cmd, "eps-ramp", arg, 0, 10000, &a->adv.o.eps_ramp)) return EXIT_USAGE; break;
     }
     return 0;
+}
+
+/* The checks after parsing: no option of the other method, the required
+ * paths, the adversarial options (--eps-ramp, too, needs --adv). */
+static int check_args(const char *cmd, distill_args *a)
+{
+    const edd_distill_method meth = a->o.method;
+    for (size_t i = 0; i < sizeof method_only / sizeof method_only[0]; i++)
+        if (a->given & (1u << method_only[i].opt) && method_only[i].method != meth)
+            return cli_usage(cmd, "--%s does not apply to --method %s (it is an option of --method %s)",
+                             method_only[i].name, method_name[meth], method_name[method_only[i].method]);
+    if (!a->teacher || !a->out)
+        return cli_usage(cmd, "--teacher and --out are required");
+    int rc = cli_adv_finish(cmd, &a->adv, a->o.train.seed);
+    if (!rc && a->given & (1u << O_RAMP) && a->adv.o.kind == EDD_ADV_NONE)
+        rc = cli_usage(cmd, "--eps-ramp does not apply to --adv none (it is an option of --adv fgm-rs and pgd)");
+    return rc;
+}
+
+/* The teacher t (from path) as the method needs it: 10 outputs, and
+ * dropout for the extended method's MC passes. */
+static int check_teacher(const char *cmd, edd_ctx *ctx, const edd_cnn *t, const char *path, int temp)
+{
+    if (!temp && t->p_input <= 0 && t->p_hidden <= 0)
+        edd_fail(ctx, EDD_ERR_ARG, "%s: the teacher has no dropout (rates 0 and 0), expected a model trained with "
+                 "dropout: MC dropout (Eq. 1) needs it", path);
+    else if (t->k != 10)
+        edd_fail(ctx, EDD_ERR_ARG, "%s: the teacher has K=%d outputs, expected 10 (the real classes)", path, t->k);
+    else
+        return 0;
+    return cli_fail(cmd, ctx);
+}
+
+/* The whole test split of d into te, for the check after training. */
+static int open_test(const char *cmd, const cli_data_opts *d, edd_ctx *ctx, edd_dataset *te)
+{
+    char buf[4096];
+    const char *dir = d->data_dir ? d->data_dir : edd_data_default_dir(d->data, buf, sizeof buf);
+    return edd_dataset_load(ctx, dir, 0, 0, te) ? cli_fail(cmd, ctx) : 0;
+}
+
+/* Judge m on te (edd_adv_usable over 10 real classes: a K = 11 model's
+ * outlier answers count as wrong), warn on stderr when it is at chance,
+ * and write the JSON fields to json: the adversarial training with its eps
+ * ramp, the test accuracy and the verdict. */
+static int judge(const char *cmd, edd_ctx *ctx, const edd_cnn *m, const edd_dataset *te, const cli_adv *adv,
+                 char *json, size_t n)
+{
+    edd_eval_result ev;
+    if (edd_evaluate(ctx, m, te, 256, NULL, &ev))
+        return cli_fail(cmd, ctx);
+    const int ok = edd_adv_usable(ev.accuracy, 10);
+    if (!ok)
+        fprintf(stderr, "edd %s: warning: test accuracy %.2f%% is at chance (at most %.0f%%, %g x 1/10), expected "
+                "well above it: the model learned nothing (with --adv: try a longer --eps-ramp, more --epochs or more "
+                "images)\n", cmd, 100.0 * ev.accuracy, 100.0 * EDD_USABLE_FACTOR / 10, EDD_USABLE_FACTOR);
+    char a[256], ramp[64] = "";
+    cli_adv_json(adv, a, sizeof a);
+    if (adv->o.kind != EDD_ADV_NONE)
+        snprintf(ramp, sizeof ramp, ",\"eps_ramp\":%g", adv->o.eps_ramp);
+    snprintf(json, n, "%s%s,\"test_accuracy\":%.6f,\"usable\":%s", a, ramp, ev.accuracy, ok ? "true" : "false");
+    return 0;
+}
+
+/* The JSON line of a distillation that took `seconds`; tail: judge's. */
+static void print_json(const distill_args *a, const edd_distill_opts *o, size_t n, double loss, double seconds,
+                       const char *tail)
+{
+    if (o->method == EDD_DISTILL_TEMPERATURE)
+        printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"method\":\"temperature\",\"examples\":%zu,"
+               "\"temperature\":%g,\"hard_labels\":%s,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f%s}\n",
+               a->out, a->teacher, n, o->temperature, o->hard_labels ? "true" : "false", o->train.epochs,
+               (unsigned long long)o->train.seed, loss, seconds, tail);
+    else
+        printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"examples\":%zu,\"passes\":%d,\"alpha\":%g,\"gamma\":%g,"
+               "\"kappa\":%g,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f%s}\n",
+               a->out, a->teacher, n, o->mc.passes, o->alpha, o->train.loss.gamma, o->train.loss.kappa,
+               o->train.epochs, (unsigned long long)o->train.seed, loss, seconds, tail);
 }
 
 int cmd_distill(int argc, char **argv)
@@ -122,51 +208,41 @@ int cmd_distill(int argc, char **argv)
         {"sigma-out", required_argument, 0, O_SIGMA}, {"labels-out", required_argument, 0, O_LABELS},
         {"train-limit", required_argument, 0, O_LIMIT}, {"quiet", no_argument, 0, O_QUIET},
         {"method", required_argument, 0, O_METHOD}, {"temperature", required_argument, 0, O_TEMP},
-        {"hard-labels", no_argument, 0, O_HARD}, CLI_ADV_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+        {"hard-labels", no_argument, 0, O_HARD}, {"eps-ramp", required_argument, 0, O_RAMP}, CLI_ADV_LONGOPTS,
+        CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "distill";
     cli_data_opts d = {.data = "mnist"};
     distill_args a = {.o = edd_distill_defaults(), .adv = {.o = edd_adv_defaults()}};
     int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
     if (rc >= 0)
         return rc;
+    if ((rc = check_args(cmd, &a)))
+        return rc;
     const char *teacher = a.teacher, *out = a.out, *sout = a.sout, *lout = a.lout;
     edd_distill_opts o = a.o;
     int temp = o.method == EDD_DISTILL_TEMPERATURE;
-    for (size_t i = 0; i < sizeof method_only / sizeof method_only[0]; i++)
-        if (a.given & (1u << method_only[i].opt) && method_only[i].method != o.method)
-            return cli_usage(cmd, "--%s does not apply to --method %s (it is an option of --method %s)",
-                             method_only[i].name, method_name[o.method], method_name[method_only[i].method]);
-    if (!teacher || !out)
-        return cli_usage(cmd, "--teacher and --out are required");
-    if ((rc = cli_adv_finish(cmd, &a.adv, o.train.seed)))
-        return rc;
     const cli_path ins[] = {{"teacher", teacher}};
     const cli_path outs[] = {{"out", out}, {"sigma-out", sout}, {"labels-out", lout}};
     if ((rc = cli_check_outputs(cmd, ins, 1, outs, 3)))
         return rc;
     edd_ctx ctx;
-    edd_dataset ds = {0};
+    edd_dataset ds = {0}, te = {0};
     edd_cnn t = {0}, m = {0};
     edd_train_stats s;
     float *sigma = NULL, *labels = NULL;
     rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
+    if (!rc)
+        rc = open_test(cmd, &d, &ctx, &te);
     if (!rc && edd_cnn_load(&ctx, &t, teacher))
         rc = cli_fail(cmd, &ctx);
-    if (!rc && !temp && t.p_input <= 0 && t.p_hidden <= 0) {
-        edd_fail(&ctx, EDD_ERR_ARG, "%s: the teacher has no dropout (rates 0 and 0), expected a model trained with "
-                 "dropout: MC dropout (Eq. 1) needs it", teacher);
-        rc = cli_fail(cmd, &ctx);
-    }
-    if (!rc && t.k != 10) {
-        edd_fail(&ctx, EDD_ERR_ARG, "%s: the teacher has K=%d outputs, expected 10 (the real classes)", teacher, t.k);
-        rc = cli_fail(cmd, &ctx);
-    }
+    if (!rc)
+        rc = check_teacher(cmd, &ctx, &t, teacher, temp);
     size_t K = (size_t)t.k + !temp;
     if (!rc && ((!temp && !(sigma = malloc(ds.n * sizeof(float)))) || !(labels = malloc(ds.n * K * sizeof(float))))) {
         edd_fail(&ctx, EDD_ERR_NOMEM, "out of memory for %zu labels", ds.n);
         rc = cli_fail(cmd, &ctx);
     }
-    if (!rc && edd_adv_attach(&ctx, &a.adv.o, &o.train))
+    if (!rc && edd_adv_attach(&ctx, &a.adv.o, &o.train, ds.n))
         rc = cli_fail(cmd, &ctx);
     double t0 = edd_now();
     if (!rc && edd_distill(&ctx, &t, &ds, &o, &m, sigma, labels, &s))
@@ -180,23 +256,16 @@ int cmd_distill(int argc, char **argv)
         rc = cli_fail(cmd, &ctx);
     if (!rc && edd_cnn_save(&ctx, &m, out)) /* the model last: a failed write above leaves no new model */
         rc = cli_fail(cmd, &ctx);
-    char adv[256];
-    cli_adv_json(&a.adv, adv, sizeof adv);
-    if (!rc && temp)
-        printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"method\":\"temperature\",\"examples\":%zu,"
-               "\"temperature\":%g,\"hard_labels\":%s,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f%s}\n",
-               out, teacher, ds.n, o.temperature, o.hard_labels ? "true" : "false", o.train.epochs,
-               (unsigned long long)o.train.seed, s.loss, edd_now() - t0, adv);
-    else if (!rc)
-        printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"examples\":%zu,\"passes\":%d,\"alpha\":%g,\"gamma\":%g,"
-               "\"kappa\":%g,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f%s}\n",
-               out, teacher, ds.n, o.mc.passes, o.alpha, o.train.loss.gamma, o.train.loss.kappa, o.train.epochs,
-               (unsigned long long)o.train.seed, s.loss, edd_now() - t0, adv);
+    const double seconds = edd_now() - t0; /* training and the writes, as before the test-split check */
+    char tail[512];
+    if (!rc && !(rc = judge(cmd, &ctx, &m, &te, &a.adv, tail, sizeof tail)))
+        print_json(&a, &o, ds.n, s.loss, seconds, tail);
     free(sigma);
     free(labels);
     edd_cnn_free(&t);
     edd_cnn_free(&m);
     edd_dataset_free(&ds);
+    edd_dataset_free(&te);
     edd_ctx_free(&ctx);
     return rc;
 }

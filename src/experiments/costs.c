@@ -106,7 +106,8 @@ static int working(const edd_repro_scale *sc, uint64_t parts)
 /* The cost of the scale's adversarial training against plain training,
  * measured (docs/DEFENSE.md, "Cost, measured"): FGM-RS 1.6-1.9x; PGD with S
  * steps 4.2-5.4x at 5, 7-9x at 10 (the full-MNIST run), 23-25x at 40,
- * i.e. about 1 + 0.6 S. */
+ * i.e. about 1 + 0.6 S. The eps warm-up leaves it so: only the ramp's first
+ * batch (eps 0) skips the attack. */
 static double adv_factor(const edd_repro_scale *sc)
 {
     return sc->adv_method == EDD_ADV_PGD ? 1.0 + 0.6 * sc->adv_steps : 1.75;

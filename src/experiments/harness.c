@@ -1,6 +1,7 @@
 /* harness.c - what every stage uses: the data (loaded once per run), the
  * models in the results folder, training from scratch or from sigma, and
  * the attack-and-score step that makes one point of a figure. */
+#include "edd/advtrain.h"
 #include "edd/attacks.h"
 #include "edd/cw.h"
 #include "edd/defense.h"
@@ -46,15 +47,21 @@ edd_status repro_save_model(repro *r, const char *stem, const edd_cnn *m, uint64
         st = edd_evaluate(r->ctx, m, &r->test, 256, NULL, &ev);
     if (st)
         return st;
+    const int usable = edd_adv_usable(ev.accuracy, 10); /* at chance: the training collapsed */
     edd_buf json = {0};
     edd_buf_printf(&json,
                    "{\"model\":\"%s\",\"k\":%d,\"seed\":%llu,\"train_images\":%zu,\"epochs\":%d,"
-                   "\"test_images\":%zu,\"accuracy\":%.6f,\"false_positives\":%.6f}\n",
-                   stem, m->k, (unsigned long long)repro_seed(r, seed), train_n, epochs, ev.n, ev.accuracy, ev.false_positives);
+                   "\"test_images\":%zu,\"accuracy\":%.6f,\"false_positives\":%.6f,\"usable\":%s}\n",
+                   stem, m->k, (unsigned long long)repro_seed(r, seed), train_n, epochs, ev.n, ev.accuracy, ev.false_positives,
+                   usable ? "true" : "false");
     snprintf(rel, sizeof rel, "models/%s.json", stem);
     if (!r->o->quiet)
         fprintf(stderr, "reproduce: %s: test accuracy %.4f, false positives %.4f\n", stem, ev.accuracy,
                 ev.false_positives);
+    if (!usable)
+        fprintf(stderr, "reproduce: warning: %s is unusable: test accuracy %.2f%% is at chance (at most %.0f%%), "
+                "expected well above it (models/%s.json says \"usable\":false)\n", stem, 100.0 * ev.accuracy,
+                100.0 * EDD_USABLE_FACTOR / 10, stem);
     st = repro_write_text(r, rel, &json);
     edd_buf_free(&json);
     return st;

@@ -369,7 +369,7 @@ static edd_status st_adv(repro *r, const repro_stage *s)
     if (!st)
         st = edd_cnn_init(r->ctx, &m, 10, REPRO_P_INPUT, REPRO_P_HIDDEN, repro_seed(r, SEED_ADV));
     if (!st)
-        st = edd_adv_attach(r->ctx, &a, &o);
+        st = edd_adv_attach(r->ctx, &a, &o, r->train.n);
     if (!st)
         st = edd_train(r->ctx, &m, &r->train, &o, NULL);
     if (!st)
@@ -399,7 +399,7 @@ static edd_status st_adv_distilled(repro *r, const repro_stage *s)
     if (!st)
         st = repro_load_model(r, "adv", &t);
     if (!st)
-        st = edd_adv_attach(r->ctx, &a, &d.train);
+        st = edd_adv_attach(r->ctx, &a, &d.train, r->train.n);
     if (!st)
         st = edd_distill(r->ctx, &t, &r->train, &d, &m, NULL, NULL, NULL);
     if (!st)
