@@ -34,7 +34,7 @@ typedef struct {
     float momentum;       /* alpha of the update z -> x: 0.75 */
     int n_real;           /* EDD_N_REAL */
     float clip_min, clip_max; /* 0, 1 */
-    uint64_t seed;        /* random starts (counter RNG keyed by (seed, restart, image)); 1 */
+    uint64_t seed;        /* random starts (counter RNG keyed by (seed, restart and target, image)); 1 */
     int max_rows;         /* rows per oneDNN call (<= 0: 256) */
     int quiet;            /* no progress on stderr */
 } edd_apgd_opts;
@@ -45,19 +45,33 @@ typedef struct {
 edd_apgd_opts edd_apgd_defaults(void);
 
 /* APGD of n images x (n x 784, labels y[i] < n_real) into adv (n x 784, not
- * overlapping x). Per run: a random start in the eps-ball, a first step of
- * 2 eps along the gradient (sign for L-inf, normalised for L2), then the
- * momentum update of the paper, with the step halved at each checkpoint
- * w_j = ceil(p_j steps), p_0 = 0, p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06),
+ * overlapping x). A forward pass scores the clean images first: an image
+ * the model already gets wrong (margin > EDD_PGD_STOP_MARGIN) keeps adv = x
+ * and is never attacked, as in AutoAttack. Per run: AutoAttack's random
+ * start x + eps t / ||t|| (counter RNG keyed by (seed, stream, image), stream
+ * = restart * (number of targets) + target number, so that restart 0 of
+ * each target starts as a 1-restart attack does), a first step of 2 eps along the
+ * gradient (sign for L-inf, normalised for L2), then the momentum update
+ *   z = P(x_k + eta dir(g)),  x_{k+1} = P(x_k + alpha (z - x_k) + (1 - alpha)(x_k - x_{k-1}))
+ * (P: the eps-ball, then the box), the step eta halved at each checkpoint,
+ * the first after h_1 = max(floor(0.22 steps), 1) steps and each next
+ * after h_{j+1} = max(h_j - max(floor(0.03 steps), 1), max(floor(0.06 steps), 1))
+ * more (AutoAttack's integer form of p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06)),
  * where fewer than rho of the steps since the last checkpoint raised the
- * loss, or the step and the best loss are both unchanged since it; a
- * halving restarts from the best point. Every image leaves the attack at
- * its first success and sits out later restarts and targets. Untargeted:
- * `restarts` runs on the loss o->loss. Targeted: for each of the
- * n_target_classes real classes other than the label with the largest
- * clean logits, in order, `restarts` runs of the targeted DLR. adv
- * receives, per image, its first successful point, else the point of
- * largest detector-aware margin seen. Deterministic at one thread count. */
+ * loss (condition 1), or the step was not halved at the last checkpoint
+ * and the best loss has not risen since it (condition 2; so not at the
+ * first checkpoint, as in AutoAttack); a halving moves the image back to
+ * its best point of the run. Every image leaves the attack at its first
+ * success (margin > EDD_PGD_STOP_MARGIN) and sits out later restarts and
+ * targets. Untargeted: `restarts` runs on the loss o->loss. Targeted: for
+ * each of the n_target_classes real classes other than the label with
+ * the largest clean logits, in order, `restarts` runs of the targeted
+ * DLR. adv receives, per image, its first successful point, else the
+ * point of largest detector-aware margin seen (the earliest on ties).
+ * Every option is checked (n_target_classes only when targeted; the DLR
+ * losses need K >= 3, the targeted one K >= 4). Images are independent
+ * (up to oneDNN's rounding at other batch sizes); deterministic at one
+ * thread count. */
 edd_status edd_apgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                     const edd_apgd_opts *o, float *adv);
 

@@ -1,7 +1,7 @@
-/* objective.c - the losses FGM, PGD and the untargeted CW-L2 work on, and
- * their gradients with respect to the logits, side by side
+/* objective.c - the losses FGM, PGD, the untargeted CW-L2 and APGD work
+ * on, and their gradients with respect to the logits, side by side
  * (edd/internal/objective.h; docs/ATTACKS.md, "Losses that know the
- * defense"). */
+ * defense" and "APGD"). May call: core, nn (edd_softmax_f64). */
 #include "edd/internal/objective.h"
 
 #include <math.h>
@@ -84,4 +84,48 @@ edd_status edd_objective_check(edd_ctx *ctx, const char *who, const edd_objectiv
             return edd_fail(ctx, EDD_ERR_ARG, "%s: label %d of image %zu, expected a real class < %d", who, o->y[i],
                             i, o->n_real);
     return EDD_OK;
+}
+
+/* The indices of the min(k, 4) largest of z into top, largest first, the
+ * lower index first on ties. */
+static void objective_top4(const float *z, int k, int top[4])
+{
+    int n = 0;
+    for (int j = 0; j < k; j++) {
+        int p = n;
+        while (p > 0 && z[j] > z[top[p - 1]])
+            p--;
+        if (p >= 4)
+            continue;
+        for (int q = n < 4 ? n : 3; q > p; q--)
+            top[q] = top[q - 1];
+        top[p] = j;
+        n += n < 4;
+    }
+}
+
+double edd_dlr(const float *z, int k, int n_real, int y, int target, float *dz)
+{
+    int top[4], oth, g;
+    edd_margin(z, k, n_real, y, &oth, &g);
+    if (target >= 0)
+        oth = target;
+    objective_top4(z, k, top);
+    const int p4 = target < 0 ? top[2] : top[3]; /* untargeted: pi4 unused (weight 0) */
+    const double w3 = target < 0 ? 1.0 : 0.5, w4 = target < 0 ? 0.0 : 0.5;
+    const double num = (double)z[oth] - z[g];
+    const double den = (double)z[top[0]] - (w3 * z[top[2]] + w4 * z[p4]) + 1e-12;
+    if (dz) {
+        /* each output's derivative in full, so that an output playing two
+         * parts (the best other class is often pi1) sums them in double */
+        const int at[5] = {oth, g, top[0], top[2], p4};
+        const double q = num / (den * den);
+        memset(dz, 0, (size_t)k * sizeof(float));
+        for (int a = 0; a < 5; a++) {
+            const int j = at[a];
+            dz[j] = (float)(((j == oth) - (j == g)) / den -
+                            q * ((j == top[0]) - w3 * (j == top[2]) - w4 * (j == p4)));
+        }
+    }
+    return num / den;
 }

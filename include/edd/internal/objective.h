@@ -1,6 +1,6 @@
 /* edd/internal/objective.h - the losses the gradient attacks ascend
- * (src/attacks/objective.c), shared by FGM, PGD and the untargeted CW-L2;
- * not installed. docs/ATTACKS.md, "Losses that know the defense".
+ * (src/attacks/objective.c), shared by FGM, PGD, the untargeted CW-L2 and
+ * APGD (the DLR losses); not installed. docs/ATTACKS.md, "Losses that know the defense".
  *
  * Outputs 0 .. n_real-1 are real classes; outputs n_real .. K-1 (the
  * outlier class of a K = 11 model) are not. For true label l, the GUARDS
@@ -52,5 +52,18 @@ void edd_objective_dz_fn(void *user, size_t row0, int rows, int k, const float *
  * loss is one of the three, n_real in 2..k, kappa > 0 (not NaN). who names
  * the attack in the message. */
 edd_status edd_objective_check(edd_ctx *ctx, const char *who, const edd_objective *o, int k, size_t n);
+
+/* The detector-aware DLR loss of Croce & Hein 2020 of one row of logits z
+ * (k outputs, label y < n_real <= k), the value APGD maximises, in double.
+ * With pi the outputs sorted by logit over all k, largest first (the lower
+ * index first on ties), and the guards g of the margin above:
+ *   untargeted (target < 0):  N / D, N = m, D = z_pi1 - z_pi3 + 1e-12;
+ *   targeted (a real class target != y):
+ *     N = z_target - max_{j in guards} z_j,  D = z_pi1 - (z_pi3 + z_pi4) / 2 + 1e-12.
+ * On a K = n_real model these are AutoAttack's DLR and targeted DLR. dz
+ * (k floats), if not NULL, receives dL/dz = dN/dz / D - N dD/dz / D^2,
+ * the derivative autograd takes through the sort (pi held fixed). Needs
+ * k >= 3 (untargeted) or k >= 4 (targeted). */
+double edd_dlr(const float *z, int k, int n_real, int y, int target, float *dz);
 
 #endif
