@@ -64,6 +64,21 @@ typedef struct {
     int adv_steps;              /* its PGD steps (EDD_ADV_PGD only) */
     int n_base_gamma;
     float base_gamma[EDD_REPRO_MAX_POINTS]; /* JSMA of the baselines and the Eq. 3 ablation (of the gamma list) */
+    /* The standard suite (edd/suite.h) on the five models of the baselines
+     * (stages standard_1..5, docs/REPRODUCING.md): */
+    size_t std_n;               /* its images: the first std_n / 2 and the last std_n - std_n / 2 of the test set */
+    int n_std_linf, n_std_l2;
+    float std_linf[EDD_REPRO_MAX_POINTS]; /* its L-inf eps, ascending */
+    float std_l2[EDD_REPRO_MAX_POINTS];   /* its L2 eps, ascending (the paper's claim: 4) */
+    int std_steps;              /* APGD steps per run (AutoAttack: 100); also the PGD-L2 of the minimal-L2 pass */
+    int std_targets;            /* APGD-T's target classes (9) */
+    int std_fmn_steps;          /* FMN's steps, in the suite and in the minimal-L2 pass (1000) */
+    int std_queries;            /* Square's queries (5000) */
+    int std_cw_iterations, std_cw_bsearch; /* the untargeted CW-L2 (Adam) of the minimal-L2 pass */
+    int std_pgd_losses;         /* the PGD-L2 losses of that pass: 1 the margin alone, 3 margin, real and all */
+    int n_conv_steps, n_conv_restarts;     /* the convergence check: APGD-CE on the distilled model at */
+    int conv_steps[EDD_REPRO_MAX_POINTS];  /* L-inf eps 0.1 with each of these steps ... */
+    int conv_restarts[EDD_REPRO_MAX_POINTS]; /* ... and each of these restarts (both ascending) */
 } edd_repro_scale;
 
 /* The settings of scale `name` (smoke, quick or paper); EDD_ERR_ARG for

@@ -17,7 +17,7 @@ static const struct {
     {"export", cmd_export, "write every parameter as .npy in PyTorch layout"},
     {"uncertainty", cmd_uncertainty, "MC-dropout uncertainty sigma of the training set (Eq. 1)"},
     {"distill", cmd_distill, "train the distilled model with the outlier class (Eqs. 1-3)"},
-    {"attack", cmd_attack, "FGM, JSMA or CW-L2, white-box or transfer, scored by the paper's rates"},
+    {"attack", cmd_attack, "FGM, PGD, JSMA, CW-L2, APGD, Square, FMN or the standard suite, scored by the paper's rates"},
     {"reproduce", cmd_reproduce, "every experiment of the paper: tables, figures, report"},
     {"info", cmd_info, "versions, ISA, threads and every oneDNN primitive edd runs, as JSON"},
 };

@@ -1,7 +1,9 @@
 /* csv.c - the figure CSVs (one row per attack point, REPRO_CSV_HEADER),
  * security.csv (REPRO_SEC_HEADER), baselines.csv and ablation.csv
- * (REPRO_BASE_HEADER), and the Wilson interval their tables use. */
+ * (REPRO_BASE_HEADER), standard.csv (REPRO_STD_HEADER, standard.h), and
+ * the Wilson interval their tables use. */
 #include "repro.h"
+#include "standard.h"
 
 #include <errno.h>
 #include <math.h>
@@ -206,4 +208,46 @@ const repro_base_row *repro_base_find(const repro_base_row *rows, int n, const c
         if (!strcmp(rows[i].model, model) && !strcmp(rows[i].attack, attack) && fabs(rows[i].value - value) < 1e-6)
             return &rows[i];
     return NULL;
+}
+
+/* One standard.csv row (REPRO_STD_HEADER, standard.h): a security.csv row
+ * with the norm after the model. */
+typedef struct {
+    repro_sec_row row;
+    int ord;
+} std_row;
+
+static int parse_std_row(char *line, void *row)
+{
+    std_row *w = row;
+    char model[sizeof w->row.model], norm[8], rest[1024];
+    char *f = line;
+    if (!field(&f, model, sizeof model) || !field(&f, norm, sizeof norm))
+        return 0;
+    w->ord = !strcmp(norm, "inf") ? 0 : !strcmp(norm, "2") ? 2 : -1;
+    if (w->ord < 0 || (size_t)snprintf(rest, sizeof rest, "%s,%s", model, f) >= sizeof rest)
+        return 0;
+    return parse_sec_row(rest, &w->row);
+}
+
+edd_status repro_std_read(const repro *r, const char *rel, repro_sec_row **rows, int **ord, int *n)
+{
+    void *v;
+    *rows = NULL;
+    *ord = NULL;
+    edd_status st = read_csv(r, rel, REPRO_STD_HEADER, sizeof(std_row), parse_std_row, &v, n);
+    if (st)
+        return st;
+    std_row *w = v;
+    *rows = malloc((size_t)(*n ? *n : 1) * sizeof **rows);
+    *ord = malloc((size_t)(*n ? *n : 1) * sizeof **ord);
+    if (!*rows || !*ord) {
+        free(*rows), free(*ord), free(v);
+        *rows = NULL, *ord = NULL, *n = 0;
+        return edd_fail(r->ctx, EDD_ERR_NOMEM, "%s: out of memory", rel);
+    }
+    for (int i = 0; i < *n; i++)
+        (*rows)[i] = w[i].row, (*ord)[i] = w[i].ord;
+    free(v);
+    return EDD_OK;
 }

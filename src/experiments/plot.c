@@ -369,26 +369,9 @@ edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
     return st;
 }
 
-/* The data block $NAME of model's curve for attack (eps, robust, lo, hi;
- * the clean accuracy at eps 0 first), from security.csv's rows w. */
-static void sec_block(edd_buf *s, const char *name, const repro_sec_row *w, int n, const char *model,
-                      const char *attack)
-{
-    edd_buf_printf(s, "$%s << EOD\n", name);
-    for (int i = 0; i < n; i++)
-        if (!strcmp(w[i].model, model) && !strcmp(w[i].attack, "clean")) {
-            edd_buf_printf(s, "0 %g %g %g\n", w[i].robust, w[i].lo, w[i].hi);
-            break;
-        }
-    for (int i = 0; i < n; i++)
-        if (!strcmp(w[i].model, model) && !strcmp(w[i].attack, attack) && w[i].eps < 1.0)
-            edd_buf_printf(s, "%g %g %g %g\n", w[i].eps, w[i].robust, w[i].lo, w[i].hi);
-    edd_buf_printf(s, "EOD\n");
-}
-
 /* Write the script s as plots/STEM.gp, run gnuplot on it into
  * plots/STEM.png, and register both. */
-static edd_status draw(repro *r, const char *stem, const edd_buf *s)
+edd_status repro_plot_draw(repro *r, const char *stem, const edd_buf *s)
 {
     char gp_rel[64], png_rel[64], gp[EDD_PATH_MAX], png[EDD_PATH_MAX];
     snprintf(gp_rel, sizeof gp_rel, "plots/%s.gp", stem);
@@ -403,89 +386,6 @@ static edd_status draw(repro *r, const char *stem, const edd_buf *s)
     if (!st)
         st = run_gnuplot(r, stem, gp, png);
     return st ? st : repro_output(r, png_rel);
-}
-
-edd_status repro_plot_security(repro *r)
-{
-    repro_sec_row *w = NULL;
-    int n = 0;
-    edd_status st = repro_sec_read(r, "security.csv", &w, &n);
-    edd_buf s = {0};
-    if (!st) {
-        edd_buf_printf(&s, "# security - drawn by edd reproduce from security.csv; re-render with: gnuplot security.gp\n"
-                           "if (!exists(\"outfile\")) outfile = 'security.png'\n"
-                           "set terminal pngcairo size 760,520 font ',10'\nset output outfile\n");
-        sec_block(&s, "bw", w, n, "baseline", "worst-case");
-        sec_block(&s, "dw", w, n, "distilled", "worst-case");
-        sec_block(&s, "bp", w, n, "baseline", "pgd-margin");
-        sec_block(&s, "dp", w, n, "distilled", "pgd-margin");
-        edd_buf_printf(&s, "set title 'Security curve: robust accuracy under the worst case per image (n = %zu)'\n"
-                           "set xlabel 'L-inf eps'\nset ylabel 'robust accuracy (95%% Wilson interval)'\n"
-                           "set yrange [0:1]\nset xrange [-0.01:*]\nset grid\nset key below horizontal\n"
-                           "plot $bw u 1:2:3:4 w yerrorlines pt 7 lc rgb '#4d4d4d' t 'undefended baseline, worst case', "
-                           "$dw u 1:2:3:4 w yerrorlines pt 5 lc rgb '#b2182b' t 'distilled, worst case', "
-                           "$bp u 1:2 w lp dt 2 pt 6 lc rgb '#4d4d4d' t 'baseline, PGD margin alone', "
-                           "$dp u 1:2 w lp dt 2 pt 4 lc rgb '#b2182b' t 'distilled, PGD margin alone'\n",
-                       n ? w[0].n : (size_t)0);
-        st = draw(r, "security", &s);
-    }
-    edd_buf_free(&s);
-    free(w);
-    return st;
-}
-
-/* The data block $bK of model's misclassified rate under PGD with the
- * margin loss (eps, rate, lo, hi) from baselines.csv's rows w; at eps 0 the
- * clean images' misclassified rate, on the images PGD attacks. */
-static void base_block(edd_buf *s, int k, const repro_base_row *w, int n, const char *model)
-{
-    edd_buf_printf(s, "$b%d << EOD\n", k);
-    int first = 1;
-    for (int i = 0; i < n; i++) {
-        if (strcmp(w[i].model, model) || strcmp(w[i].attack, "pgd-margin"))
-            continue;
-        if (first) {
-            double p = fmax(0.0, 1.0 - w[i].clean_accuracy - w[i].false_positives), lo, hi;
-            repro_wilson(p, w[i].n, &lo, &hi);
-            edd_buf_printf(s, "0 %g %g %g\n", p, lo, hi);
-            first = 0;
-        }
-        edd_buf_printf(s, "%g %g %g %g\n", w[i].value, w[i].misclassified, w[i].lo, w[i].hi);
-    }
-    edd_buf_printf(s, "EOD\n");
-}
-
-edd_status repro_plot_baselines(repro *r)
-{
-    static const char *const colour[REPRO_BASE_NMODELS] = {"#4d4d4d", "#e08214", "#b2182b", "#2166ac", "#1b7837"};
-    static const int pt[REPRO_BASE_NMODELS] = {7, 9, 5, 11, 13};
-    repro_base_row *w = NULL;
-    int n = 0;
-    edd_status st = repro_base_read(r, "baselines.csv", &w, &n);
-    size_t images = 0;
-    for (int i = 0; !st && i < n && !images; i++)
-        images = !strcmp(w[i].attack, "pgd-margin") ? w[i].n : 0;
-    edd_buf s = {0};
-    if (!st) {
-        edd_buf_printf(&s, "# baselines - drawn by edd reproduce from baselines.csv; re-render with: gnuplot "
-                           "baselines.gp\nif (!exists(\"outfile\")) outfile = 'baselines.png'\n"
-                           "set terminal pngcairo size 760,560 font ',10'\nset output outfile\n");
-        for (int k = 0; k < REPRO_BASE_NMODELS; k++)
-            base_block(&s, k, w, n, repro_base_models[k]);
-        edd_buf_printf(&s, "set title 'White-box PGD with the margin loss, %d steps x %d restart%s (n = %zu; eps 0: "
-                           "clean)'\nset xlabel 'L-inf eps'\nset ylabel 'misclassified (95%% Wilson interval)'\n"
-                           "set yrange [0:1]\nset xrange [-0.01:*]\nset grid\nset key below horizontal maxrows 3\n"
-                           "plot ",
-                       r->sc->pgd_steps, r->sc->pgd_restarts, r->sc->pgd_restarts > 1 ? "s" : "", images);
-        for (int k = 0; k < REPRO_BASE_NMODELS; k++)
-            edd_buf_printf(&s, "%s$b%d u 1:2:3:4 w yerrorlines pt %d lc rgb '%s' t '%s'", k ? ", " : "", k, pt[k],
-                           colour[k], repro_base_labels[k]);
-        edd_buf_printf(&s, "\n");
-        st = draw(r, "baselines", &s);
-    }
-    edd_buf_free(&s);
-    free(w);
-    return st;
 }
 
 edd_status repro_plot_bands(repro *r, const char *name, const char *title, const char *xlabel, const char *ylabel,
@@ -517,7 +417,7 @@ edd_status repro_plot_bands(repro *r, const char *name, const char *title, const
                        "set offsets graph 0.05, graph 0.05, 0, 0\n"
                        "set key below horizontal font ',8'\n%s\n",
                    title, xlabel, ylabel, nseries ? cmd.s : "unset key\nplot 2 notitle");
-    edd_status st = draw(r, name, &s);
+    edd_status st = repro_plot_draw(r, name, &s);
     edd_buf_free(&s);
     edd_buf_free(&cmd);
     return st;

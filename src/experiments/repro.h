@@ -9,11 +9,14 @@
  *              a stage's scale tag
  *   out.c      paths in the results folder, atomic text outputs
  *   csv.c      the figure CSVs
- *   plot.c     the gnuplot scripts and PNGs
- *   report.c   report.md
+ *   plot.c     the gnuplot scripts and PNGs of the figures
+ *   plot_standard.c the security, baselines and standard-suite plots
+ *   report.c   report.md (report_standard.c: its standard-suite section)
  *   harness.c  data, models and the attack-and-score step every stage uses
  *   security.c the worst case per image over the adaptive attacks
  *   baselines.c the five defenses and the Eq. 3 ablation under attack
+ *   standard.c, standard_l2.c the five models under the standard suite
+ *              (their declarations: standard.h)
  *   stages.c   the stage bodies and the stage table
  *   manifest.c the stage manifests (edd_manifest_*, in experiments.h)
  *   runner.c   edd_reproduce: folders, lock, manifests, skip or redo */
@@ -76,7 +79,8 @@ enum {
     G_SEC = 512,   /* the security curve: its images, eps, PGD steps and restarts */
     G_ADV = 1024,  /* the adversarial training of the adv and adv_distilled models: method, eps, steps */
     G_BASE = 2048, /* the baselines' and the Eq. 3 ablation's JSMA gammas */
-    G_ALL = 4095
+    G_STD = 4096,  /* the standard suite: its images, eps, budgets and the convergence grid (std_*, conv_*) */
+    G_ALL = 8191
 };
 
 typedef struct repro repro;
@@ -279,10 +283,10 @@ edd_status repro_rows_read(const repro *r, const char *rel, repro_row **rows, in
  * out_dir/plots/FIG.png (the script beside it), both registered. */
 edd_status repro_plot(repro *r, const char *fig, const char *csv_rel);
 
-/* Draw the security curve from security.csv into plots/security.png (the
- * script beside it), both registered: robust accuracy under the worst case
- * against eps, with intervals, for the baseline and the distilled model. */
-edd_status repro_plot_security(repro *r);
+/* Write the script s as plots/STEM.gp, run gnuplot on it into
+ * plots/STEM.png, and register both. The script must hold only numbers
+ * and fixed strings: no text read from a CSV (issue 24). */
+edd_status repro_plot_draw(repro *r, const char *stem, const edd_buf *s);
 
 /* One point of an across-seed plot: series name, x, and the mean with its
  * interval. */
@@ -295,6 +299,13 @@ typedef struct {
  * b (n points, a series' points in x order), y in [0, 1]. */
 edd_status repro_plot_bands(repro *r, const char *name, const char *title, const char *xlabel, const char *ylabel,
                             const repro_band *b, int n);
+
+/* ---- plot_standard.c ---- */
+
+/* Draw the security curve from security.csv into plots/security.png (the
+ * script beside it), both registered: robust accuracy under the worst case
+ * against eps, with intervals, for the baseline and the distilled model. */
+edd_status repro_plot_security(repro *r);
 
 /* Draw plots/baselines.png (the script beside it), both registered, from
  * baselines.csv: the misclassified rate under PGD with the margin loss

@@ -15,6 +15,28 @@
  * overfits catastrophically on full MNIST (0.0% under PGD-40 x 5). Paper
  * scale takes 10 steps (84.4% under PGD-40 x 5 after 10 epochs), quick
  * scale too, smoke scale 5. */
+
+/* The standard suite's settings (stages standard_1..5). Paper: AutoAttack's
+ * standard budgets (100 APGD steps, 9 target classes, FMN 1000 steps, Square
+ * 5000 queries) on the first and last 1,000 test images, the convergence
+ * grid up to 1000 steps and 20 restarts. Quick and smoke: budgets cut so
+ * that the five models take about 10 minutes and 1 minute on 2 cores
+ * (docs/REPRODUCING.md, "The standard suite", measured). */
+#define STD_L2 .n_std_l2 = 6, .std_l2 = {0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f}
+#define PAPER_STD                                                                                                 \
+    .std_n = 2000, .n_std_linf = 2, .std_linf = {0.1f, 0.3f}, STD_L2, .std_steps = 100, .std_targets = 9,         \
+    .std_fmn_steps = 1000, .std_queries = 5000, .std_cw_iterations = 1000, .std_cw_bsearch = 9,                   \
+    .std_pgd_losses = 3, .n_conv_steps = 3, .conv_steps = {10, 100, 1000}, .n_conv_restarts = 3,                  \
+    .conv_restarts = {1, 5, 20}
+#define QUICK_STD                                                                                                 \
+    .std_n = 200, .n_std_linf = 2, .std_linf = {0.1f, 0.3f}, STD_L2, .std_steps = 50, .std_targets = 3,           \
+    .std_fmn_steps = 200, .std_queries = 1000, .std_cw_iterations = 200, .std_cw_bsearch = 4,                     \
+    .std_pgd_losses = 1, .n_conv_steps = 2, .conv_steps = {10, 100}, .n_conv_restarts = 2, .conv_restarts = {1, 5}
+#define SMOKE_STD                                                                                                 \
+    .std_n = 20, .n_std_linf = 1, .std_linf = {0.3f}, STD_L2, .std_steps = 10, .std_targets = 2,                  \
+    .std_fmn_steps = 50, .std_queries = 100, .std_cw_iterations = 50, .std_cw_bsearch = 2, .std_pgd_losses = 1,   \
+    .n_conv_steps = 2, .conv_steps = {5, 10}, .n_conv_restarts = 2, .conv_restarts = {1, 2}
+
 static const edd_repro_scale scales[] = {
     {.name = "smoke", .train_n = 2000, .epochs = 1, .study_n = 1000, .study_epochs = 1, .test_n = 1000,
      .fgm_n = 100, .jsma_n = 10, .cw_n = 5, .passes = 5, .alpha = 0.9f,
@@ -22,7 +44,8 @@ static const edd_repro_scale scales[] = {
      .n_alpha = 3, .alphas = {0.0f, 0.9f, 1.25f}, .n_passes = 3, .passes_list = {1, 2, 5},
      .study_eps = 0.3f, .cw_iterations = 20, .cw_bsearch = 2, .cw_big_iterations = 100, .cw_big_bsearch = 3,
      .sec_n = 50, .n_sec_eps = 2, .sec_eps = {0.1f, 0.3f}, .pgd_steps = 5, .pgd_restarts = 1,
-     .adv_method = EDD_ADV_PGD, .adv_eps = 0.3f, .adv_steps = 5, .n_base_gamma = 1, .base_gamma = {0.05f}},
+     .adv_method = EDD_ADV_PGD, .adv_eps = 0.3f, .adv_steps = 5, .n_base_gamma = 1, .base_gamma = {0.05f},
+     SMOKE_STD},
     {.name = "quick", .train_n = 20000, .epochs = 5, .study_n = 5000, .study_epochs = 2, .test_n = 0,
      .fgm_n = 1000, .jsma_n = 100, .cw_n = 50, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
@@ -33,7 +56,7 @@ static const edd_repro_scale scales[] = {
      .study_eps = 0.3f, .cw_iterations = 100, .cw_bsearch = 3, .cw_big_iterations = 500, .cw_big_bsearch = 4,
      .sec_n = 500, .n_sec_eps = 6, .sec_eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f}, .pgd_steps = 40,
      .pgd_restarts = 1, .adv_method = EDD_ADV_PGD, .adv_eps = 0.3f, .adv_steps = 10,
-     .n_base_gamma = 5, .base_gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f}},
+     .n_base_gamma = 5, .base_gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f}, QUICK_STD},
     {.name = "paper", .train_n = 0, .epochs = 10, .study_n = 0, .study_epochs = 10, .test_n = 0,
      .fgm_n = 10000, .jsma_n = 500, .cw_n = 100, .passes = 20, .alpha = 0.9f,
      .n_eps = 6, .eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f},
@@ -44,7 +67,7 @@ static const edd_repro_scale scales[] = {
      .study_eps = 0.3f, .cw_iterations = 200, .cw_bsearch = 4, .cw_big_iterations = 1000, .cw_big_bsearch = 9,
      .sec_n = 500, .n_sec_eps = 6, .sec_eps = {0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f}, .pgd_steps = 100,
      .pgd_restarts = 5, .adv_method = EDD_ADV_PGD, .adv_eps = 0.3f, .adv_steps = 10,
-     .n_base_gamma = 5, .base_gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f}},
+     .n_base_gamma = 5, .base_gamma = {0.025f, 0.05f, 0.075f, 0.1f, 0.15f}, PAPER_STD},
 };
 
 edd_status edd_repro_scale_get(edd_ctx *ctx, const char *name, edd_repro_scale *out)
@@ -147,6 +170,21 @@ edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, uint32_t dat
         edd_buf_printf(&b, " base");
         for (int i = 0; i < sc->n_base_gamma; i++)
             edd_buf_printf(&b, " %a", (double)sc->base_gamma[i]);
+    }
+    if (uses & G_STD) {
+        edd_buf_printf(&b, " std %zu %d %d %d %d %d %d %d", sc->std_n, sc->std_steps, sc->std_targets,
+                       sc->std_fmn_steps, sc->std_queries, sc->std_cw_iterations, sc->std_cw_bsearch,
+                       sc->std_pgd_losses);
+        for (int i = 0; i < sc->n_std_linf; i++)
+            edd_buf_printf(&b, " %a", (double)sc->std_linf[i]);
+        edd_buf_printf(&b, " l2");
+        for (int i = 0; i < sc->n_std_l2; i++)
+            edd_buf_printf(&b, " %a", (double)sc->std_l2[i]);
+        edd_buf_printf(&b, " conv");
+        for (int i = 0; i < sc->n_conv_steps; i++)
+            edd_buf_printf(&b, " %d", sc->conv_steps[i]);
+        for (int i = 0; i < sc->n_conv_restarts; i++)
+            edd_buf_printf(&b, " r%d", sc->conv_restarts[i]);
     }
     edd_status st = edd_buf_status(ctx, &b, "scale tag");
     if (!st)

@@ -7,6 +7,7 @@
 #include "edd/progress.h"
 #include "edd/internal/simd.h"
 #include "repro.h"
+#include "standard.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -666,7 +667,9 @@ static edd_status st_plots(repro *r, const repro_stage *s)
             st = repro_plot(r, plot_figs[i][0], plot_figs[i][1]);
     if (!st && repro_have(r, "security.csv"))
         st = repro_plot_security(r);
-    return st || !repro_have(r, "baselines.csv") ? st : repro_plot_baselines(r);
+    if (!st && repro_have(r, "baselines.csv"))
+        st = repro_plot_baselines(r);
+    return st ? st : repro_plot_standard(r);
 }
 
 static edd_status st_report(repro *r, const repro_stage *s)
@@ -684,7 +687,8 @@ enum { S_BASELINE, S_TEACHER, S_SIGMA_1, S_SIGMA_2, S_SIGMA_3, S_SIGMA_4, S_SIGM
        S_FIG2D_1, S_FIG2D_2, S_FIG2D_3, S_FIG2D_4, S_FIG2D_5, S_FIG2D_6, S_FIG2D_7, S_FIG2D,
        S_FIG2E_1, S_FIG2E_2, S_FIG2E_3, S_FIG2E_4, S_FIG2E_5, S_FIG2E_6, S_FIG2E_7, S_FIG2E,
        S_SECURITY, S_TEMPERATURE, S_ADV, S_ADV_DISTILLED, S_ABLATION, S_BASELINES_1, S_BASELINES_2, S_BASELINES_3,
-       S_BASELINES_4, S_BASELINES_5, S_BASELINES, S_ABLATION_ATTACKS, S_PLOTS, S_REPORT, S_COUNT };
+       S_BASELINES_4, S_BASELINES_5, S_BASELINES, S_ABLATION_ATTACKS, S_STANDARD_1, S_STANDARD_2, S_STANDARD_3,
+       S_STANDARD_4, S_STANDARD_5, S_STANDARD, S_PLOTS, S_REPORT, S_COUNT };
 _Static_assert(S_COUNT <= 64, "a stage's deps are a 64-bit mask");
 _Static_assert(S_COUNT <= EDD_REPRO_MAX_STAGES, "edd_repro_log holds EDD_REPRO_MAX_STAGES stages");
 _Static_assert(S_COUNT <= EDD_SCHED_MAX, "the schedule's graph holds every stage");
@@ -693,6 +697,8 @@ _Static_assert(S_FIG2D - S_FIG2D_1 == EDD_REPRO_STUDY_POINTS && S_FIG2E - S_FIG2
                "one stage per point of a study, just before the stage that joins them");
 _Static_assert(S_BASELINES - S_BASELINES_1 == REPRO_BASE_NMODELS,
                "one stage per model of the baselines, just before the stage that joins them");
+_Static_assert(S_STANDARD - S_STANDARD_1 == REPRO_BASE_NMODELS,
+               "one stage per model of the standard suite, just before the stage that joins them");
 #define B(i) REPRO_BIT(i)
 #define SIGMA_PARTS (B(S_SIGMA_1) | B(S_SIGMA_2) | B(S_SIGMA_3) | B(S_SIGMA_4))
 #define SIGMA_PART(k)                                                                                              \
@@ -713,6 +719,11 @@ _Static_assert(S_BASELINES - S_BASELINES_1 == REPRO_BASE_NMODELS,
 #define BASE_PART(k, model)                                                                                       \
     {"baselines_" #k, repro_st_baselines_part, B(model), BASE_USES, {0},                                          \
      "the baselines' FGM, JSMA, CW and PGD-margin on model " #k " of 5", 0, k}
+/* Part k of the standard suite: model k of repro_base_models, after the
+ * stage that trains it. */
+#define STANDARD_PART(k, model)                                                                                   \
+    {"standard_" #k, repro_st_standard_part, B(model), G_TRAIN | G_STD, {0},                                      \
+     "the standard suite (APGD, APGD-T, FMN, Square) and the minimal L2 on model " #k " of 5", 0, k}
 #define ALL_FIGS (B(S_FIG2A) | B(S_FIG2B) | B(S_FIG2C) | B(S_FIG2D) | B(S_FIG2E) | B(S_FIG3A) | B(S_FIG3B) | \
                   B(S_FIG3C) | B(S_FIG3D) | B(S_FIG3E) | B(S_FIG3F))
 
@@ -784,10 +795,18 @@ const repro_stage repro_stages[S_COUNT] = {
     [S_ABLATION_ATTACKS] = {"ablation_attacks", repro_st_ablation_attacks, B(S_DISTILLED) | B(S_ABLATION),
                             G_TRAIN | G_FGM | G_JSMA | G_SEC | G_BASE, {0},
                             "the Eq. 3 ablation's models under FGM, JSMA and PGD-margin"},
-    [S_PLOTS] = {"plots", st_plots, ALL_FIGS | B(S_SECURITY) | B(S_BASELINES), G_ALL, {0}, "PNG plots (gnuplot)"},
+    [S_STANDARD_1] = STANDARD_PART(1, S_BASELINE),
+    [S_STANDARD_2] = STANDARD_PART(2, S_TEMPERATURE),
+    [S_STANDARD_3] = STANDARD_PART(3, S_DISTILLED),
+    [S_STANDARD_4] = STANDARD_PART(4, S_ADV),
+    [S_STANDARD_5] = STANDARD_PART(5, S_ADV_DISTILLED),
+    [S_STANDARD] = {"standard", repro_st_standard, (B(REPRO_BASE_NMODELS) - 1) << S_STANDARD_1, G_TRAIN | G_STD, {0},
+                    "the five models under the standard suite, their parts joined"},
+    [S_PLOTS] = {"plots", st_plots, ALL_FIGS | B(S_SECURITY) | B(S_BASELINES) | B(S_STANDARD), G_ALL, {0},
+                 "PNG plots (gnuplot)"},
     [S_REPORT] = {"report", st_report, ALL_FIGS | B(S_HEADLINE) | B(S_SECURITY) | B(S_PLOTS) | B(S_BASELINE) | B(S_TEACHER) |
                   B(S_SIGMA) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D) | BASE_MODELS | B(S_ABLATION) |
-                  B(S_BASELINES) | B(S_ABLATION_ATTACKS), G_ALL, {0}, "report.md"},
+                  B(S_BASELINES) | B(S_ABLATION_ATTACKS) | B(S_STANDARD), G_ALL, {0}, "report.md"},
 };
 
 int edd_repro_stage_count(void) { return S_COUNT; }
