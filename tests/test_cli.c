@@ -49,7 +49,8 @@ Test(cli, usage_errors_name_the_option_and_exit_2)
     cr_assert_eq(edd_run(out, sizeof out, "distill --teacher t.edd --out d.edd --alpha -1"), 2);
     cr_assert(strstr(out, "--alpha '-1'"), "%s", out);
     cr_assert_eq(edd_run(out, sizeof out, "attack --model m.edd"), 2);
-    cr_assert(strstr(out, "--attack is required"), "%s", out);
+    cr_assert(strstr(out, "--attack (fgm, pgd, jsma, cw, apgd, apgd-t, square or fmn) or --suite standard is required"),
+              "%s", out);
     cr_assert_eq(edd_run(out, sizeof out, "eval --model m.edd --bogus"), 2);
     cr_assert(strstr(out, "'--bogus'"), "%s", out);
     cr_assert_eq(edd_run(out, sizeof out, "export --model m.edd --dir d stray"), 2);
@@ -238,8 +239,8 @@ static void value_for(const char *name, const char *w, const char *tmp, const ch
         snprintf(v, n, "%.*s", (int)(bar - w), w);
     else if (w[0] >= '0' && w[0] <= '9')
         snprintf(v, n, "%s", w);
-    else if (!strcmp(name, "k"))
-        snprintf(v, n, "10");
+    else if (!strcmp(name, "k") || !strcmp(name, "suite"))
+        snprintf(v, n, "%s", name[0] == 'k' ? "10" : w);
     else if (!strcmp(w, "PATH") || strstr(w, ".edd") || strstr(w, ".npy"))
         snprintf(v, n, "%s/%s.x", tmp, name); /* a fresh file: missing as an input, writable as an output */
     else if (!strcmp(w, "DIR"))
@@ -260,7 +261,9 @@ static void value_for(const char *name, const char *w, const char *tmp, const ch
  * option of one of distill's methods, refused with the default one ("does
  * not apply to --method"), must be accepted with the base alt, which names
  * the other. The bases of train and distill choose --adv pgd, so that every
- * adversarial-training option applies (the default --adv none refuses them). */
+ * adversarial-training option applies (the default --adv none refuses them).
+ * attack's alt runs APGD, whose --loss values FGM refuses, and then the
+ * suite (no --attack), which --suite needs. */
 Test(cli, every_option_in_help_is_accepted, .timeout = 300)
 {
     static const struct {
@@ -273,7 +276,7 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
         {"uncertainty", "--teacher {T}/none.edd --out {T}/base.npy", NULL},
         {"distill", "--adv pgd --teacher {T}/none.edd --out {T}/base.edd",
          "--adv pgd --method temperature --teacher {T}/none.edd --out {T}/base.edd"},
-        {"attack", "--attack fgm --model {T}/none.edd", NULL},
+        {"attack", "--attack fgm --model {T}/none.edd", "--attack apgd --model {T}/none.edd"},
         {"reproduce", "--scale smoke --out {T}/repro", NULL},
         {"info", "", NULL},
     };
@@ -301,7 +304,7 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
             word[0] = 0;
             if (*p == ' ')
                 sscanf(p, " %63[^] ,\n]", word);
-            int takes = word[0] && (strchr(word, '|') || (word[0] >= 'A' && word[0] <= 'Z') ||
+            int takes = word[0] && (strchr(word, '|') || !strcmp(name, "suite") || (word[0] >= 'A' && word[0] <= 'Z') ||
                                     (word[0] >= '0' && word[0] <= '9')); /* "[--k 10,11]": an example value */
             if (takes)
                 value_for(name, word, tmp, stage, v, sizeof v);
@@ -311,9 +314,14 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
                 snprintf(args, sizeof args, "%s %s --%s%s%s", cmds[c].cmd, base, name, takes ? " " : "",
                          takes ? v : "");
             int rc = edd_run(out, sizeof out, args);
-            if (rc == 2 && cmds[c].alt && strstr(out, "does not apply to --method")) {
+            if (rc == 2 && cmds[c].alt && (strstr(out, "does not apply to --method") || strstr(out, "' with --attack"))) {
                 snprintf(args, sizeof args, "%s %s --data-dir %s/nodata --threads 1 --%s%s%s", cmds[c].cmd, alt, tmp,
                          name, takes ? " " : "", takes ? v : "");
+                rc = edd_run(out, sizeof out, args);
+            }
+            if (rc == 2 && strstr(out, "give one of them")) { /* --suite standard replaces --attack */
+                snprintf(args, sizeof args, "attack --model %s/none.edd --data-dir %s/nodata --threads 1 --suite %s", tmp,
+                         tmp, v);
                 rc = edd_run(out, sizeof out, args);
             }
             if (rc == 2 && strstr(out, "only with --dry-run")) { /* --times: it says what it needs */
@@ -348,7 +356,7 @@ Test(cli, numbers_out_of_range_exit_2)
         {"attack --attack pgd --model m.edd --step-size nan", "--step-size 'nan': expected a number in [0, "},
         {"attack --attack pgd --model m.edd --kappa 0", "--kappa '0': expected a number in (0, "},
         {"attack --attack pgd --model m.edd --rand-start 2", "--rand-start '2': expected an integer in 0..1"},
-        {"attack --attack pgd --model m.edd --loss hinge", "--loss 'hinge': expected all, real or margin"},
+        {"attack --attack pgd --model m.edd --loss hinge", "--loss 'hinge' with --attack pgd: expected all, real or margin"},
         {"attack --attack cw --model m.edd --cw-goal away", "--cw-goal 'away': expected targeted or untargeted"},
         {"distill --teacher t.edd --out d.edd --alpha -0.5", "--alpha '-0.5': expected a number in [0, 100]"},
         {"train --out m.edd --epochs -1", "--epochs '-1'"},

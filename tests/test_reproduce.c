@@ -166,11 +166,12 @@ Test(reproduce, scales_and_stage_names)
     for (int i = 1; i < ns; i++)
         cr_assert_eq(edd_repro_stage_find(study[i]), edd_repro_stage_find(study[i - 1]) + 1, "%s follows %s",
                      study[i], study[i - 1]);
-    /* the baselines and the ablation come after the paper's stages, before the plots; the baselines' parts,
-     * one per model, just before their join */
+    /* the baselines, the ablation and the standard suite come after the paper's stages, before the plots; the
+     * parts of the baselines and of the standard suite, one per model, just before their join */
     static const char *const late[] = {"security", "temperature", "adv", "adv_distilled", "ablation", "baselines_1",
                                        "baselines_2", "baselines_3", "baselines_4", "baselines_5", "baselines",
-                                       "ablation_attacks", "plots"};
+                                       "ablation_attacks", "standard_1", "standard_2", "standard_3", "standard_4",
+                                       "standard_5", "standard", "plots"};
     for (size_t i = 1; i < sizeof late / sizeof late[0]; i++)
         cr_assert_eq(edd_repro_stage_find(late[i]), edd_repro_stage_find(late[i - 1]) + 1, "%s follows %s", late[i],
                      late[i - 1]);
@@ -332,7 +333,7 @@ Test(reproduce, only_selects_stages_and_their_deps)
     char path[256];
     snprintf(path, sizeof path, "%s/report.md", dir);
     char *md = read_all(path, NULL);
-    cr_assert(strstr(md, "absent are `headline.csv`, `security.csv`, `baselines.csv`, `ablation.csv`, `fig2a_fgm.csv`"), "%s", md);
+    cr_assert(strstr(md, "absent are `headline.csv`, `security.csv`, `baselines.csv`, `ablation.csv`, `standard.csv`, `fig2a_fgm.csv`"), "%s", md);
     cr_assert(strstr(md, "| teacher | ") && strstr(md, "| baseline | (not run in this folder) |"), "%s", md);
     cr_assert_null(strstr(md, "## Headline"), "no headline section without headline.csv");
     free(md);

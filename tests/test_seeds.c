@@ -281,7 +281,7 @@ Test(seeds, baselines_and_ablation_across_hand_made_seeds)
     snprintf(path, sizeof path, "%s/report.md", dir);
     char *md = slurp(path, NULL);
     static const char *const want[] = {
-        "Seed 1's folder holds part of a run (`--only`): absent are `headline.csv`, `security.csv`, `fig2a_fgm.csv`",
+        "Seed 1's folder holds part of a run (`--only`): absent are `headline.csv`, `security.csv`, `standard.csv`, `fig2a_fgm.csv`",
         "## Baselines across seeds",
         "| adversarial training (`adv`) | pgd-margin | eps 0.3 | misclassified | 42.7 | 0.0-100.0 |",
         "| undefended (`baseline`) | clean | - | clean accuracy | 96.0 | 93.5-98.5 |",
@@ -318,7 +318,7 @@ Test(seeds, baselines_and_ablation_across_hand_made_seeds)
     cr_assert_eq(edd_repro_seeds_summary(&ctx, &sc, &o, 3), EDD_OK, "%s", ctx.err);
     snprintf(path, sizeof path, "%s/report.md", dir);
     md = slurp(path, NULL);
-    cr_assert(strstr(md, "absent are `headline.csv`, `security.csv`, `ablation.csv`, `fig2a_fgm.csv`") &&
+    cr_assert(strstr(md, "absent are `headline.csv`, `security.csv`, `ablation.csv`, `standard.csv`, `fig2a_fgm.csv`") &&
                   strstr(md, "## Baselines across seeds") && !strstr(md, "## Eq. 3 ablation across seeds") &&
                   !strstr(md, "the Eq. 3 ablation, cleverhans'"),
               "%s", md);
