@@ -172,6 +172,9 @@ static void base_line(FILE *f, const char *model, const char *attack, const char
  *   distilled      .95              .10      .86            only masks
  *   adv            .95              .15      .20 .88 .20    holds, not, holds
  *   adv_distilled  .95              .10      .24            holds
+ * The pairs of equal work repeat these: FGM-margin is PGD-margin's value on
+ * PGD's 50 images, PGD-all FGM-all's on FGM's 100, so that each pair alone
+ * gives the verdict in the last column.
  * Ablation, cleverhans' JSMA at gamma 0.05 on 100 images: none and literal
  * .95 .95 .10, hinge 10 .60, hinge 40 (distilled) and 100 .05; the exact
  * JSMA .97 on every model: the masking comes from the hinge in seeds 1 and
@@ -202,8 +205,12 @@ static void hand_made_seeds(const char *dir)
                 base_line(f, hm_models[m], "fgm-all", "eps", e / 10.0, 100, a, fp, hm_fgm[m] * e / 3);
             for (int e = 1; e <= 3; e += 2)
                 base_line(f, hm_models[m], "fgm-real", "eps", e / 10.0, 100, a, fp, (hm_fgm[m] + .1) * e / 3);
+            for (int e = 1; e <= 3; e += 2)
+                base_line(f, hm_models[m], "fgm-margin", "eps", e / 10.0, 50, a, fp, hm_pgd[m][k] * e / 3);
             base_line(f, hm_models[m], "jsma", "gamma", 0.05, 10, a, fp, .5);
             base_line(f, hm_models[m], "cw", "kappa", 0, 5, a, fp, .6);
+            for (int e = 1; e <= 3; e += 2)
+                base_line(f, hm_models[m], "pgd-all", "eps", e / 10.0, 100, a, fp, hm_fgm[m] * e / 3);
             for (int e = 1; e <= 3; e += 2)
                 base_line(f, hm_models[m], "pgd-margin", "eps", e / 10.0, 50, a, fp, hm_pgd[m][k] * e / 3);
         }
@@ -259,14 +266,15 @@ Test(seeds, baselines_and_ablation_across_hand_made_seeds)
     edd_repro_opts o = {.out_dir = dir, .quiet = 1};
     cr_assert_eq(edd_repro_seeds_summary(&ctx, &sc, &o, 3), EDD_OK, "%s", ctx.err);
 
-    /* seeds.csv: five rates of every row of both CSVs, the numbers of a
-     * clean row, of rows that differ and of one that does not */
+    /* seeds.csv: five rates of every row of both CSVs (13 per model in
+     * baselines.csv, 7 in ablation.csv), the numbers of a clean row, of
+     * rows that differ and of one that does not */
     snprintf(path, sizeof path, "%s/seeds.csv", dir);
     char *csv = slurp(path, NULL);
     int rows = 0;
     for (const char *p = strchr(csv, '\n'); p && p[1]; p = strchr(p + 1, '\n'))
         rows++;
-    cr_assert_eq(rows, 5 * (5 * 9 + 5 * 7), "seeds.csv: %d rows, expected 5 rates x 80 points", rows);
+    cr_assert_eq(rows, 5 * (5 * 13 + 5 * 7), "seeds.csv: %d rows, expected 5 rates x 100 points", rows);
     const double acc[3] = {.95, .96, .97}, adv[3] = {.20, .88, .20}, none[3] = {.95, .95, .10},
                  dist[3] = {.05, .05, .05}, tacc[3] = {.95, .95, .50};
     check_seeds_row(csv, "baselines,baseline,baseline,clean,none,0,-,3,1000,clean_accuracy,", acc, 1000);

@@ -14,8 +14,12 @@
  *   fgm-real    FGM over the 10 real classes (the adaptive loss)
  *   jsma        JSMA with cleverhans' float32 Jacobian (the paper's)
  *   jsma-exact  JSMA with the exact one-gradient saliency
+ *   fgm-margin  FGM on the detector-aware margin loss (one step, as fgm-all)
  *   cw          CW-L2, AdaDelta, the scale's paper budget, targeted
+ *   pgd-all     white-box PGD on the paper's loss (all K outputs), early stop
  *   pgd-margin  white-box PGD with the margin loss, early stop
+ * fgm-margin and pgd-all make the masking rule compare attacks of equal
+ * work: one step against one step, PGD against PGD (report.c).
  * The baselines run as one stage per model (baselines_1 .. baselines_5, so
  * that a model is attacked as soon as it is trained, on any rank), each
  * writing its rows to points/baselines_K.csv, and `baselines` joins them in
@@ -28,27 +32,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One attack of a suite: how it runs (kind < 0: PGD with the margin loss)
- * and its CSV name. */
+/* One attack of a suite: how it runs and its CSV name. kind GRAD: an
+ * untargeted FGM (pgd 0) or PGD (pgd 1) on one loss (repro_grad_attack);
+ * otherwise an att_kind run by repro_attack in its variant. */
+#define GRAD (-1)
 typedef struct {
     const char *name;
-    int kind; /* an att_kind, or -1 for PGD */
+    int kind;
     repro_variant variant;
+    int pgd;
+    edd_attack_loss loss;
 } base_attack;
 
 static const base_attack base_suite[] = {
-    {"fgm-all", ATT_FGM, VAR_PAPER},
-    {"fgm-real", ATT_FGM, VAR_ADAPTIVE},
-    {"jsma", ATT_JSMA, VAR_PAPER},
-    {"cw", ATT_CW, VAR_PAPER},
-    {"pgd-margin", -1, VAR_PAPER},
+    {"fgm-all", ATT_FGM, VAR_PAPER, 0, EDD_LOSS_ALL},
+    {"fgm-real", ATT_FGM, VAR_ADAPTIVE, 0, EDD_LOSS_REAL},
+    {"fgm-margin", GRAD, VAR_PAPER, 0, EDD_LOSS_MARGIN},
+    {"jsma", ATT_JSMA, VAR_PAPER, 0, EDD_LOSS_ALL},
+    {"cw", ATT_CW, VAR_PAPER, 0, EDD_LOSS_ALL},
+    {"pgd-all", GRAD, VAR_PAPER, 1, EDD_LOSS_ALL},
+    {"pgd-margin", GRAD, VAR_PAPER, 1, EDD_LOSS_MARGIN},
 };
 
 static const base_attack ablation_suite[] = {
-    {"fgm-all", ATT_FGM, VAR_PAPER},
-    {"jsma", ATT_JSMA, VAR_PAPER},
-    {"jsma-exact", ATT_JSMA, VAR_ADAPTIVE},
-    {"pgd-margin", -1, VAR_PAPER},
+    {"fgm-all", ATT_FGM, VAR_PAPER, 0, EDD_LOSS_ALL},
+    {"jsma", ATT_JSMA, VAR_PAPER, 0, EDD_LOSS_ALL},
+    {"jsma-exact", ATT_JSMA, VAR_ADAPTIVE, 0, EDD_LOSS_ALL},
+    {"pgd-margin", GRAD, VAR_PAPER, 1, EDD_LOSS_MARGIN},
 };
 
 /* One CSV row of s, the attack's rates on its n images, without its
@@ -87,16 +97,16 @@ static edd_status run_suite(repro *r, const char *stem, const edd_cnn *m, const 
         const base_attack *b = &suite[a];
         const float *vals = b->kind == ATT_JSMA ? sc->base_gamma : b->kind == ATT_CW ? &cw_kappa : sc->eps;
         const int nv = b->kind == ATT_JSMA ? sc->n_base_gamma : b->kind == ATT_CW ? 1 : sc->n_eps;
-        const size_t n = b->kind == ATT_FGM ? sc->fgm_n : b->kind == ATT_JSMA ? sc->jsma_n
-                       : b->kind == ATT_CW  ? sc->cw_n  : sc->sec_n;
+        const size_t n = b->kind == ATT_JSMA ? sc->jsma_n : b->kind == ATT_CW ? sc->cw_n
+                       : b->pgd                ? sc->sec_n  : sc->fgm_n;
         for (int i = 0; !st && i < nv; i++) {
             edd_attack_scores s;
-            if (b->kind < 0)
-                st = repro_pgd_margin(r, m, vals[i], n, &s);
+            if (b->kind == GRAD)
+                st = repro_grad_attack(r, m, b->pgd, b->loss, vals[i], n, &s);
             else
                 st = repro_attack(r, (att_kind)b->kind, vals[i], b->variant, m, m, n, &s);
             if (!st)
-                base_row(t, b->name, b->kind < 0 ? "eps" : repro_att_settings[b->kind], vals[i], &s);
+                base_row(t, b->name, b->kind == GRAD ? "eps" : repro_att_settings[b->kind], vals[i], &s);
         }
     }
     return st;

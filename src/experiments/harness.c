@@ -179,7 +179,10 @@ edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, cons
     return st;
 }
 
-edd_status repro_pgd_margin(repro *r, const edd_cnn *m, float eps, size_t n, edd_attack_scores *s)
+static const char *const grad_loss_names[3] = {"all", "real", "margin"};
+
+edd_status repro_grad_attack(repro *r, const edd_cnn *m, int pgd, edd_attack_loss loss, float eps, size_t n,
+                             edd_attack_scores *s)
 {
     edd_status st = repro_need_data(r, 0);
     if (st)
@@ -188,26 +191,34 @@ edd_status repro_pgd_margin(repro *r, const edd_cnn *m, float eps, size_t n, edd
         n = r->test.n;
     float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float) + 1);
     if (!adv)
-        return edd_fail(r->ctx, EDD_ERR_NOMEM, "pgd: out of memory for %zu images", n);
-    edd_pgd_opts o = edd_pgd_defaults();
-    o.eps = eps;
-    o.steps = r->sc->pgd_steps;
-    o.restarts = r->sc->pgd_restarts;
-    o.loss = EDD_LOSS_MARGIN;
-    o.seed = repro_seed(r, SEED_PGD);
-    o.quiet = 1;
-    o.early_stop = 1;
-    const edd_attack_goal goal = {.target = NULL, .kappa = 0.0f};
+        return edd_fail(r->ctx, EDD_ERR_NOMEM, "%s: out of memory for %zu images", pgd ? "pgd" : "fgm", n);
     double t0 = edd_now();
-    st = edd_pgd(r->ctx, m, r->test.x, r->test.y, n, &o, adv);
+    if (pgd) {
+        edd_pgd_opts o = edd_pgd_defaults();
+        o.eps = eps;
+        o.steps = r->sc->pgd_steps;
+        o.restarts = r->sc->pgd_restarts;
+        o.loss = loss;
+        o.seed = repro_seed(r, SEED_PGD);
+        o.quiet = 1;
+        o.early_stop = 1;
+        st = edd_pgd(r->ctx, m, r->test.x, r->test.y, n, &o, adv);
+    } else {
+        edd_fgm_opts o = edd_fgm_defaults();
+        o.eps = eps;
+        o.loss = loss;
+        st = edd_fgm(r->ctx, m, r->test.x, r->test.y, n, &o, adv);
+    }
     double secs = edd_now() - t0;
+    const edd_attack_goal goal = {.target = NULL, .kappa = 0.0f};
     if (!st)
         st = edd_attack_eval(r->ctx, m, m, r->test.x, r->test.y, n, adv, &goal, s);
     if (!st) {
         s->seconds = secs;
         if (!r->o->quiet)
-            fprintf(stderr, "reproduce:   pgd-margin eps=%g on %zu: recovered %.3f detected %.3f misclassified %.3f "
-                    "(%.1f s)\n", (double)eps, n, s->recovered, s->detected, s->misclassified, secs);
+            fprintf(stderr, "reproduce:   %s-%s eps=%g on %zu: recovered %.3f detected %.3f misclassified %.3f "
+                    "(%.1f s)\n", pgd ? "pgd" : "fgm", grad_loss_names[loss], (double)eps, n, s->recovered,
+                    s->detected, s->misclassified, secs);
     }
     free(adv);
     return st;

@@ -333,8 +333,10 @@ void repro_absent(const repro *r, const char *who, edd_buf *t);
 double repro_base_eps(const edd_repro_scale *sc);
 double repro_base_gamma(const edd_repro_scale *sc);
 
-/* How far the paper's FGM may fall below PGD-margin before a model counts
- * as masking gradients (docs/REPRODUCING.md, "Holds or masks"). */
+/* How far an attack on the paper's loss may fall below the same attack on
+ * the margin loss, at equal work (FGM against FGM-margin, PGD against
+ * PGD-margin), before a model counts as masking gradients
+ * (docs/REPRODUCING.md, "Holds or masks"). */
 #define REPRO_MASK_GAP 0.25
 
 /* The share of the undefended model's clean accuracy a defense must keep
@@ -348,15 +350,20 @@ double repro_base_gamma(const edd_repro_scale *sc);
 typedef enum { REPRO_HOLD_NO_ROWS, REPRO_HOLD_LEFT_OUT, REPRO_HOLD_NOT, REPRO_HOLD_YES } repro_hold;
 
 /* Rule 2, per model: its rows missing, no masking, masks gradients but
- * keeps some robustness under PGD, or only masks gradients. */
+ * keeps some robustness under PGD, or only masks gradients. A model masks
+ * when either pair of equal work (one step: fgm-all against fgm-margin;
+ * PGD: pgd-all against pgd-margin) differs by REPRO_MASK_GAP beyond both
+ * intervals; masked_fgm and masked_pgd say which did. */
 typedef enum { REPRO_MASK_NO_ROWS, REPRO_MASK_NONE, REPRO_MASK_KEEPS, REPRO_MASK_ONLY } repro_mask;
 
 /* The verdicts of one baselines.csv, per model of repro_base_models, and
  * the rows they rest on (NULL where absent). */
 typedef struct {
     const repro_base_row *clean[REPRO_BASE_NMODELS], *fgm[REPRO_BASE_NMODELS], *pgd[REPRO_BASE_NMODELS];
+    const repro_base_row *fgm_margin[REPRO_BASE_NMODELS], *pgd_all[REPRO_BASE_NMODELS];
     repro_hold hold[REPRO_BASE_NMODELS]; /* [0], the undefended model: REPRO_HOLD_NO_ROWS */
     repro_mask mask[REPRO_BASE_NMODELS];
+    int masked_fgm[REPRO_BASE_NMODELS], masked_pgd[REPRO_BASE_NMODELS];
     int best; /* the defense rule 1 names (lowest PGD-margin rate of those judged), or -1 */
 } repro_base_verdicts;
 
@@ -414,10 +421,11 @@ edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, floa
 edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, const edd_cnn *src, const edd_cnn *tgt,
                         size_t n, edd_attack_scores *s);
 
-/* White-box PGD with the margin loss on m at L-inf eps (the scale's steps
- * and restarts, early stop, seed SEED_PGD), on the first n test images,
- * scored on m. */
-edd_status repro_pgd_margin(repro *r, const edd_cnn *m, float eps, size_t n, edd_attack_scores *s);
+/* White-box untargeted FGM (pgd 0) or PGD (pgd 1: the scale's steps and
+ * restarts, early stop, seed SEED_PGD) on m at L-inf eps with loss, on the
+ * first n test images, scored on m. */
+edd_status repro_grad_attack(repro *r, const edd_cnn *m, int pgd, edd_attack_loss loss, float eps, size_t n,
+                             edd_attack_scores *s);
 
 /* The CSV row of one attack point. */
 void repro_fill_row(repro_row *w, const char *fig, const char *src, const char *tgt, att_kind a, const char *setting,
