@@ -44,6 +44,29 @@ static inline void file_put(const char *path, const void *b, size_t n)
     cr_assert_eq(fclose(f), 0);
 }
 
+/* The whole of path, NUL-terminated (the caller frees it), its length in
+ * *n when n is not NULL; NULL when it cannot be read. */
+static inline char *file_read_text(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *b = NULL;
+    long len = fseek(f, 0, SEEK_END) ? -1 : ftell(f);
+    if (len >= 0 && !fseek(f, 0, SEEK_SET) && (b = malloc((size_t)len + 1))) {
+        if (fread(b, 1, (size_t)len, f) != (size_t)len) {
+            free(b);
+            b = NULL;
+        } else {
+            b[len] = 0;
+            if (n)
+                *n = (size_t)len;
+        }
+    }
+    fclose(f);
+    return b;
+}
+
 /* Deterministic uniform in [lo, hi) from the engine's counter RNG. */
 static inline float urand(uint64_t key, uint32_t ctr, float lo, float hi)
 {
