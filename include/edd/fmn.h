@@ -44,8 +44,9 @@ edd_fmn_opts edd_fmn_defaults(void);
  * components that point out of the box: the norm constraint eps shrinks
  * to min(eps (1 - gamma), the run's best norm) where l calls the point
  * adversarial; otherwise it grows to eps (1 + gamma) once the run has
- * found one, or jumps to the linear estimate of the boundary
- * ||delta|| + |l| / ||g||_dual before; never above the largest norm the
+ * found one, or jumps to the linear estimate of where l reaches the
+ * threshold, ||delta|| + (EDD_PGD_STOP_MARGIN - l) / ||g||_dual, before
+ * (the reference aims at l = 0); never above the largest norm the
  * box allows. delta then moves by alpha along g / ||g||_2 (in L-inf too,
  * as the reference does) and is projected onto the eps-ball and the box.
  * alpha and gamma are cosine-annealed over each run. Every point a pass
