@@ -105,9 +105,11 @@ build/bench/%: bench/%.c build/libedd.a
 # `make test` does the whole set-up (deps, data, build) first, so that it is
 # one of the README's two commands on a fresh machine. Then the engine
 # against PyTorch on the same weights (K=10 and K=11), the unit tests of
-# scripts/bench-compare and of scripts/worst-case.py, an install into a
-# temporary DESTDIR with the examples built against it, and last the
-# Criterion suite, whose synthesis line ends the output.
+# scripts/bench-compare and of scripts/worst-case.py, APGD, APGD-T and
+# Square against their PyTorch reference (tests/attack_reference_test.py,
+# about 90 s), an install into a temporary DESTDIR with the examples built
+# against it, and last the Criterion suite, whose synthesis line ends the
+# output.
 test:
 	@$(MAKE) --no-print-directory deps data
 	@$(MAKE) --no-print-directory build/edd_tests edd
@@ -121,6 +123,7 @@ check: build/edd_tests edd
 	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/d.edd build/ref/d
 	/usr/bin/python3 -m unittest discover -q -s tests -p bench_compare_test.py
 	OMP_NUM_THREADS=2 EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p worst_case_test.py
+	OMP_NUM_THREADS=2 EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p attack_reference_test.py
 	bash tests/install_test.sh
 	OMP_NUM_THREADS=$(TEST_THREADS) EDD_DATA_DIR=$(CURDIR)/data build/edd_tests --jobs $(TEST_JOBS)
 
