@@ -19,8 +19,8 @@ a 2-point bound on independent draws would fail about one run in five; Square L-
 
 Settings, to keep the whole test near 90 s on 2 cores: models of 2 epochs on 2000 training images
 (the distilled one 3 MC passes, 2 epochs); APGD 30-40 steps, APGD-T 3 target classes x 20 steps,
-Square 300 queries; each eps puts robust accuracy away from 0 and 100% where the attacks are
-compared. The jobs (one edd run and one reference run per case) go to 2 workers of 1 thread each.
+Square 300 queries; each eps leaves a robust accuracy of 8-48%, where a weaker or broken attack
+shows. The jobs (one edd run and one reference run per case) go to 2 workers of 1 thread each.
 Run by `make check`: EDD_DATA_DIR=data /usr/bin/python3 -m unittest discover -s tests -p attack_reference_test.py"""
 import concurrent.futures
 import json
