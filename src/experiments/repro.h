@@ -372,6 +372,22 @@ typedef struct {
  * single-seed report and of the across-seed summary. */
 void repro_base_judge(const repro_base_row *w, int n, double eps, repro_base_verdicts *v);
 
+/* report.md's sections "Baselines" and "Eq. 3 ablation" from baselines.csv
+ * and ablation.csv, appended to t (report_baselines.c). */
+edd_status repro_report_baselines(repro *r, edd_buf *t);
+edd_status repro_report_ablation(repro *r, edd_buf *t);
+
+/* report.md's sections "Does the defense hold?" (security.csv) and
+ * "Gradient-masking diagnostics", appended to t (report_security.c). */
+edd_status repro_report_security(repro *r, edd_buf *t);
+edd_status repro_report_masking(repro *r, edd_buf *t);
+
+/* report.md's figure sections (report_figures.c): the table of one figure
+ * CSV under title, Fig. 2c's CW cliff, and the adaptive attacker's glance. */
+edd_status repro_report_figure(repro *r, edd_buf *t, const char *csv, const char *title);
+edd_status repro_report_cw_cliff(repro *r, edd_buf *t);
+edd_status repro_report_adaptive(repro *r, edd_buf *t);
+
 /* "Does JSMA's masking come from the hinge?": no row to judge by, no
  * masking to attribute, from the hinge, not the hinge's, not resolved. */
 typedef enum { REPRO_ABL_NO_ROWS, REPRO_ABL_NO_MASKING, REPRO_ABL_HINGE, REPRO_ABL_NOT_HINGE,
