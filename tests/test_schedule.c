@@ -343,6 +343,26 @@ Test(schedule, unsplit_study_time_spreads_over_its_points)
     tmpdir_remove(dir);
 }
 
+/* The standard suite's estimate follows the scale's images and budgets:
+ * at quick scale it gives back the quick run's measured 129.3-233.6 s a
+ * model (docs/results/quick-standard); the distilled model's part, which
+ * also runs the convergence grid, costs more; paper scale costs more than
+ * quick by more than its 10x images; the join next to nothing. */
+Test(schedule, standard_suite_estimate_follows_the_scale)
+{
+    edd_ctx ctx = {0};
+    edd_repro_scale q, p;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "quick", &q), EDD_OK);
+    cr_assert_eq(edd_repro_scale_get(&ctx, "paper", &p), EDD_OK);
+    const double q1 = edd_repro_estimate(&q, "standard_1"), q3 = edd_repro_estimate(&q, "standard_3");
+    const double p1 = edd_repro_estimate(&p, "standard_1"), p3 = edd_repro_estimate(&p, "standard_3");
+    cr_assert(q1 > 129.3 && q1 < 233.6, "quick standard_1 %.1f s, expected within the measured 129.3-233.6", q1);
+    cr_assert(q3 > q1 && p3 > p1, "the convergence grid costs: quick %.1f vs %.1f, paper %.1f vs %.1f", q3, q1, p3,
+              p1);
+    cr_assert(p1 > 10 * q1, "paper %.1f s vs quick %.1f s: 10x the images and larger budgets", p1, q1);
+    cr_assert(edd_repro_estimate(&p, "standard") < 1.0);
+}
+
 /* `edd reproduce --dry-run` runs nothing: it prints the schedule of the
  * stage graph from --times, then one JSON line. */
 Test(schedule, dry_run_prints_the_schedule_and_runs_nothing)
@@ -352,11 +372,12 @@ Test(schedule, dry_run_prints_the_schedule_and_runs_nothing)
     snprintf(path, sizeof path, "%s/times", dir);
     /* Fig. 2d's 14,000 s (unsplit) over paper scale's 7 points: 2,000 s
      * each, longer than every stage beside them; fig2c, security and the
-     * stages of the baselines and the ablation, which would otherwise be
-     * longer or keep the ranks busy, at 100 s */
+     * stages of the baselines, the ablation and the standard suite, which
+     * would otherwise be longer or keep the ranks busy, at 100 s */
     const char *times = "teacher 1000\nsigma 1000\ndistilled 1000\nfig2d 14000\nfig2e 100\nfig2c 100\nsecurity 100\n"
                         "adv 100\nadv_distilled 100\ntemperature 100\nablation 100\nbaselines 100\n"
-                        "ablation_attacks 100\n";
+                        "ablation_attacks 100\nstandard_1 100\nstandard_2 100\nstandard_3 100\nstandard_4 100\n"
+                        "standard_5 100\n";
     file_put(path, times, strlen(times));
     snprintf(args, sizeof args, "reproduce --scale paper --out %s/out --dry-run --times %s", dir, path);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);

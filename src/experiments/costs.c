@@ -47,8 +47,9 @@
  *   The baselines now run a stage per model, listed like the other split
  *   stages by the whole, and joined by `baselines` at 0.1 s (it reads five
  *   CSVs and writes one).
- * The report stage only reads and writes text: 1 s. A stage not listed
- * (one added to the table since) is taken at 60 s. */
+ * The report stage only reads and writes text: 1 s. The standard suite's
+ * stages (issue 23) take std_seconds below. A stage not listed (one added
+ * to the table since) is taken at 60 s. */
 typedef struct {
     const char *name;
     double seconds;
@@ -113,9 +114,55 @@ static double adv_factor(const edd_repro_scale *sc)
     return sc->adv_method == EDD_ADV_PGD ? 1.0 + 0.6 * sc->adv_steps : 1.75;
 }
 
+/* The standard suite's budget per image, in gradient evaluations: at each
+ * eps APGD-CE (steps), APGD-T (targets x steps), FMN (its steps) and Square
+ * (queries, each a forward pass, a third of a gradient), plus at each L2 eps
+ * the PGD-L2 losses (x steps); then the minimal-L2 pass, FMN and CW-L2
+ * (iterations x binary-search steps). Early stop ends most images sooner,
+ * alike at every scale: STD_SECONDS_PER_STEP is measured, not this bound. */
+static double std_budget(const edd_repro_scale *sc)
+{
+    const double suite = sc->std_steps * (1.0 + sc->std_targets) + sc->std_fmn_steps + sc->std_queries / 3.0;
+    return sc->n_std_linf * suite + sc->n_std_l2 * (suite + (double)sc->std_pgd_losses * sc->std_steps) +
+           sc->std_fmn_steps + (double)sc->std_cw_iterations * sc->std_cw_bsearch;
+}
+
+/* The convergence grid of part 3 (the distilled model): APGD-CE with each
+ * steps x restarts, per image. */
+static double std_conv_budget(const edd_repro_scale *sc)
+{
+    double steps = 0, restarts = 0;
+    for (int a = 0; a < sc->n_conv_steps; a++)
+        steps += sc->conv_steps[a];
+    for (int b = 0; b < sc->n_conv_restarts; b++)
+        restarts += sc->conv_restarts[b];
+    return steps * restarts;
+}
+
+/* Seconds per image and budget step of the standard stages, measured: the
+ * quick run of docs/results/quick-standard (RUN.txt; 2-core AVX-512 EPYC,
+ * idle), whose standard_2..5 took 129.3 + 164.2 + 228.0 + 233.6 = 755.1 s
+ * for 200 images x (4 x 7,166.7 + 660) budget steps. standard_1 ran on a
+ * loaded machine and is left out. */
+#define STD_SECONDS_PER_STEP (755.1 / (200.0 * (4 * 7166.7 + 660.0)))
+
+/* Part `part` (1..5, the model of repro_base_models) of the standard suite
+ * at scale sc: its images x its budget x the measured seconds per step. At
+ * paper scale, about 10,600 s a model and 7,400 s more for the distilled
+ * model's convergence grid (1,000 steps x 20 restarts at its top). */
+static double std_seconds(const edd_repro_scale *sc, int part)
+{
+    const double conv = !strcmp(repro_base_models[part - 1], "distilled") ? std_conv_budget(sc) : 0.0;
+    return (double)sc->std_n * (std_budget(sc) + conv) * STD_SECONDS_PER_STEP;
+}
+
 double edd_repro_estimate(const edd_repro_scale *sc, const char *name)
 {
     const int i = edd_repro_stage_find(name);
+    if (i >= 0 && repro_stages[i].part && !strncmp(name, "standard_", 9))
+        return std_seconds(sc, repro_stages[i].part);
+    if (!strcmp(name, "standard"))
+        return 0.1; /* the join: reads ten CSVs, writes five */
     double s = listed(paper_seconds, sizeof paper_seconds / sizeof paper_seconds[0], name);
     for (size_t k = 0; k < sizeof adv_stages / sizeof adv_stages[0]; k++)
         if (!strcmp(name, adv_stages[k].name))
