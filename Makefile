@@ -244,7 +244,8 @@ fail=0; for t in $(FUZZ_TARGETS); do \
 		cp "$$c" tests/fuzz/corpus/$$t/; echo "fuzz_$$t: finding kept as tests/fuzz/corpus/$$t/$$(basename $$c)"; fail=1; done; \
 	[ $$rc -eq 0 ] || { echo "fuzz_$$t: exit $$rc, see build/fuzz/$$t.log"; fail=1; }; \
 	echo "fuzz_$$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$$t.log) executions," \
-		"corpus $$(ls build/fuzz/corpus/$$t | wc -l) new inputs, $$found findings, exit $$rc" >>build/fuzz/summary.txt; \
+		"$$(ls build/fuzz/corpus/$$t | wc -l) inputs in build/fuzz/corpus/$$t, $$found findings, exit $$rc" \
+		>>build/fuzz/summary.txt; \
 done; tail -n $$(( $(words $(FUZZ_TARGETS)) + 1 )) build/fuzz/summary.txt; exit $$fail
 endef
 
