@@ -211,7 +211,7 @@ FUZZ_TARGETS := idx npy model manifest cli
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_CORE    := src/core/core.c
 build/fuzz/fuzz_idx: $(FUZZ_CORE) src/core/io.c src/data/idx.c
-build/fuzz/fuzz_npy: $(FUZZ_CORE) src/core/io.c
+build/fuzz/fuzz_npy: $(FUZZ_CORE) src/core/io.c src/core/npy.c
 build/fuzz/fuzz_model: $(FUZZ_CORE) src/core/io.c src/core/model_file.c src/nn/cnn.c
 build/fuzz/fuzz_manifest: $(FUZZ_CORE) src/core/io.c src/core/buf.c src/experiments/manifest.c
 build/fuzz/fuzz_cli: $(filter-out %_avx2.c,$(LIB_SRC) $(SIMD_SRC)) $(filter-out src/cli/main.c,$(CLI_SRC)) \
