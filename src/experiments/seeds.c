@@ -697,9 +697,14 @@ static edd_status write_plots(seeds_run *w, repro *top)
     for (size_t f = 0; !st && f < N_FIGS; f++) {
         if (!w->nfig[f])
             continue;
-        repro_band *b = calloc((size_t)w->nfig[f], sizeof *b);
-        if (!b)
+        char fig[16];
+        snprintf(fig, sizeof fig, "%.*s", (int)strcspn(fig_csvs[f], "_"), fig_csvs[f]);
+        st = repro_rows_check(&w->r[0], fig_csvs[f], fig, w->fig[f][0], w->nfig[f]);
+        repro_band *b = st ? NULL : calloc((size_t)w->nfig[f], sizeof *b);
+        if (!st && !b)
             return edd_fail(w->ctx, EDD_ERR_NOMEM, "seeds: out of memory for the plot of %s", fig_csvs[f]);
+        if (st)
+            break;
         for (int i = 0; i < w->nfig[f]; i++) {
             const repro_row *p = &w->fig[f][0][i];
             double lo, hi;
@@ -709,13 +714,13 @@ static edd_status write_plots(seeds_run *w, repro *top)
             b[i].mean = s.mean, b[i].lo = s.lo, b[i].hi = s.hi;
         }
         char title[128];
-        snprintf(title, sizeof title, "%s: misclassified, mean of %d seeds, 95%% t interval", w->fig[f][0][0].figure,
-                 w->s);
+        snprintf(title, sizeof title, "%s: misclassified, mean of %d seeds, 95%% t interval", fig, w->s);
         top->nout = 0;
-        st = repro_plot_bands(top, w->fig[f][0][0].figure, title, w->fig[f][0][0].setting, "misclassified", b,
-                              w->nfig[f]);
+        st = repro_plot_bands(top, fig, title, w->fig[f][0][0].setting, "misclassified", b, w->nfig[f]);
         free(b);
     }
+    if (!st && w->nsec)
+        st = repro_sec_check(&w->r[0], "security.csv", w->sec[0], w->nsec, 0);
     if (st || !w->nsec)
         return st;
     int idx[EDD_REPRO_MAX_POINTS * 4], n = worst_case_rows(w, idx, (int)(sizeof idx / sizeof idx[0]));
