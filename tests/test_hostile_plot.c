@@ -170,11 +170,11 @@ static int pwned_hits;
 static int pwned_visit(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb, (void)flag;
-    pwned_hits += !!strstr(p + ftw->base, "PWNED");
+    pwned_hits += !strcmp(p + ftw->base, "PWNED");
     return 0;
 }
 
-/* Files named *PWNED* under dir. */
+/* Files named PWNED under dir. */
 static int pwned_under(const char *dir)
 {
     pwned_hits = 0;
@@ -263,4 +263,65 @@ Test(hostile_plot, csv_cells_never_reach_gnuplot)
             }
     }
     cr_assert_gt(cases, 300);
+}
+
+Test(hostile_plot, links_in_plots_are_never_followed)
+{
+    char base[256], top[64], R[128], cwd[128], victim[128], link[256], log[8192];
+    static const char precious[] = "the victim's bytes\n";
+    smoke_base(base, sizeof base);
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        tmpdir_make(top, sizeof top, "hostile_plot");
+        snprintf(R, sizeof R, "%s/R", top);
+        snprintf(cwd, sizeof cwd, "%s/cwd", top);
+        snprintf(victim, sizeof victim, "%s/victim", top);
+        snprintf(link, sizeof link, "%s/%s", R, links[i].link);
+        cr_assert_eq(mkdir(cwd, 0777), 0);
+        copy_base(base, R, "fig2a_fgm.csv");
+        file_put(victim, precious, sizeof precious - 1);
+        unlink(link);
+        cr_assert_eq(symlink(victim, link), 0, "%s: %s", link, strerror(errno));
+        int st = run_plots(cwd, R, links[i].path, log, sizeof log);
+        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == links[i].exit, "%s: status %#x, expected exit %d: %s",
+                  links[i].name, st, links[i].exit, log);
+        char *v = file_read_text(victim, NULL);
+        cr_expect(v && !strcmp(v, precious), "%s: the victim now holds '%s'", links[i].name, v ? v : "(gone)");
+        free(v);
+        struct stat sb;
+        cr_expect(lstat(link, &sb) ? errno == ENOENT : S_ISREG(sb.st_mode), "%s: %s is still a link",
+                  links[i].name, link);
+        if (links[i].exit)
+            cr_expect(strstr(log, "gnuplot") && strstr(log, links[i].link), "%s: %s", links[i].name, log);
+        tmpdir_remove(top);
+    }
+}
+
+Test(hostile_plot, out_path_with_quotes_and_shell_characters)
+{
+    char base[256], top[64], R[256], cwd[128], hand[128], log[8192];
+    smoke_base(base, sizeof base);
+    for (size_t i = 0; i < sizeof out_paths / sizeof out_paths[0]; i++) {
+        tmpdir_make(top, sizeof top, "hostile_plot");
+        snprintf(R, sizeof R, "%s/%s", top, out_paths[i].dir);
+        snprintf(cwd, sizeof cwd, "%s/cwd", top);
+        snprintf(hand, sizeof hand, "%s/hand", top);
+        cr_assert(!mkdir(cwd, 0777) && !mkdir(hand, 0777));
+        copy_base(base, R, NULL);
+        int st = run_plots(cwd, R, NULL, log, sizeof log);
+        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "--out '%s': status %#x, expected exit 0: %s", R, st, log);
+        /* each script re-renders, by hand, the PNG the stage wrote */
+        pid_t pid = fork();
+        if (pid == 0) {
+            execl("/bin/sh", "sh", "-c",
+                  "cd \"$1\" && for f in \"$0\"/plots/*.gp; do n=${f##*/}; gnuplot \"$f\" 2>/dev/null && "
+                  "cmp -s \"${n%.gp}.png\" \"$0/plots/${n%.gp}.png\" || exit 1; done",
+                  R, hand, (char *)NULL);
+            _exit(127);
+        }
+        cr_assert(pid > 0 && waitpid(pid, &st, 0) == pid);
+        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "--out '%s': a script of plots/ does not re-render its PNG",
+                  R);
+        cr_expect_eq(pwned_under(top), 0, "--out '%s': a PWNED file", R);
+        tmpdir_remove(top);
+    }
 }
