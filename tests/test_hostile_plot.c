@@ -12,7 +12,10 @@
  *   links       a symlink in plots/ to a victim outside R: the victim keeps
  *               its bytes whether the stage passes or gnuplot fails;
  *   out_paths   --out with quotes and shell characters: the stage passes
- *               and each script re-renders its PNG by hand. */
+ *               and each script re-renders its PNG by hand;
+ *   seed_cells  the summary of --seeds (edd_repro_seeds_summary), whose
+ *               plots name series by their source, target and model: a
+ *               cell in both seeds' CSVs is refused the same way. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "edd/experiments.h"
 #include "testutil.h"
 
 TestSuite(hostile_plot, .timeout = 2400);
@@ -65,6 +69,17 @@ static const struct {
     {"gnuplot log, gnuplot missing", "plots/fig2a.png.gnuplot.log", "/nonexistent", 1},
     {"PNG, stage passes", "plots/fig2a.png", NULL, 0},
     {"script, stage passes", "plots/fig2a.gp", NULL, 0},
+};
+
+static const struct {
+    const char *csv;
+    int col;
+    const char *value;
+} seed_cells[] = {
+    {"fig2a_fgm.csv", 1, "'.system(\"touch PWNED\").'"}, /* a series' source */
+    {"fig2c_cw.csv", 6, "'`>PWNED`'"},                  /* a series' variant */
+    {"fig2b_jsma.csv", 0, "../../PWNED"},                /* the plot's file name */
+    {"security.csv", 0, "'.system(\"touch PWNED\").'"},  /* a series' model */
 };
 
 static const struct {
@@ -170,11 +185,11 @@ static int pwned_hits;
 static int pwned_visit(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb, (void)flag;
-    pwned_hits += !strcmp(p + ftw->base, "PWNED");
+    pwned_hits += !strncmp(p + ftw->base, "PWNED", 5);
     return 0;
 }
 
-/* Files named PWNED under dir. */
+/* Files named PWNED* under dir. */
 static int pwned_under(const char *dir)
 {
     pwned_hits = 0;
@@ -323,5 +338,35 @@ Test(hostile_plot, out_path_with_quotes_and_shell_characters)
                   R);
         cr_expect_eq(pwned_under(top), 0, "--out '%s': a PWNED file", R);
         tmpdir_remove(top);
+    }
+}
+
+Test(hostile_plot, seeds_summary_refuses_the_same_cells)
+{
+    char base[256], top[64], D[128], seed[160], cwd[128], csv[256];
+    smoke_base(base, sizeof base);
+    edd_ctx ctx;
+    ctx_make(&ctx);
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    for (size_t i = 0; i < sizeof seed_cells / sizeof seed_cells[0]; i++) {
+        tmpdir_make(top, sizeof top, "hostile_plot");
+        snprintf(D, sizeof D, "%s/D", top);
+        snprintf(cwd, sizeof cwd, "%s/cwd", top);
+        cr_assert(!mkdir(D, 0777) && !mkdir(cwd, 0777) && !chdir(cwd));
+        for (int k = 1; k <= 2; k++) {
+            snprintf(seed, sizeof seed, "%s/seed-%d", D, k);
+            copy_base(base, seed, NULL);
+            snprintf(csv, sizeof csv, "%s/%s", seed, seed_cells[i].csv);
+            poison(csv, seed_cells[i].col, seed_cells[i].value);
+        }
+        edd_repro_opts o = {.out_dir = D, .quiet = 1};
+        edd_status st = edd_repro_seeds_summary(&ctx, &sc, &o, 2);
+        cr_expect(st == EDD_ERR_FORMAT && strstr(ctx.err, seed_cells[i].csv), "%s column %d: status %d, expected a "
+                  "format error naming the CSV: %s", seed_cells[i].csv, seed_cells[i].col, st, ctx.err);
+        cr_expect_eq(pwned_under(top), 0, "%s column %d: a PWNED file in %s", seed_cells[i].csv, seed_cells[i].col,
+                     top);
+        if (st && !pwned_under(top))
+            tmpdir_remove(top);
     }
 }
