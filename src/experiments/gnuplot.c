@@ -23,7 +23,6 @@
 
 #include "edd/io.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -97,25 +96,53 @@ static int data_line_ok(const char *p, size_t len)
     return 1;
 }
 
-/* Why the command line p (len bytes) may not go to gnuplot, or NULL. */
+/* gnuplot's commands that run a program, read a script, or write a file
+ * other than the plot's output: none of them is in a script edd writes. */
+static const char *const gp_banned[] = {"system", "load", "call", "shell", "save", "cd", "print", "table", "exit",
+                                        "quit", "reread", "pause", "import", "eval", "evaluate", "history", "fit",
+                                        "update", "pipe"};
+
+/* Whether the unquoted word w (n bytes) is one of gp_banned. */
+static int banned(const char *w, size_t n)
+{
+    for (size_t i = 0; i < sizeof gp_banned / sizeof gp_banned[0]; i++)
+        if (strlen(gp_banned[i]) == n && !memcmp(gp_banned[i], w, n))
+            return 1;
+    return 0;
+}
+
+/* Why the command line p (len bytes) may not go to gnuplot, or NULL; *at
+ * the offset of the cause. Its comment (from a # outside quotes) is held
+ * to the same quotes, not to the words. */
 static const char *command_line_bad(const char *p, size_t len, size_t *at)
 {
+    const int output = len > 11 && !memcmp(p, "set output ", 11);
+    int comment = 0;
+    size_t w = 0;
     for (size_t i = 0; i < len; i++) {
-        if (p[i] == '`' || p[i] == '"') {
-            *at = i;
-            return "a backquote or double quote outside a data block";
+        *at = i;
+        if (p[i] == '`' || p[i] == '"' || (p[i] == '!' && !comment))
+            return "a backquote, a double quote or a ! outside a data block";
+        int alpha = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') || p[i] == '_';
+        if (!comment && !alpha && i > w && banned(p + w, i - w)) {
+            *at = w;
+            return "a command that runs a program or writes a file";
         }
+        comment |= p[i] == '#';
+        w = alpha ? w : i + 1;
         if (p[i] != '\'')
             continue;
         const char *q = memchr(p + i + 1, '\'', len - i - 1);
-        *at = i;
         if (!q)
             return "an unbalanced single quote";
-        if (!repro_gp_text_ok(p + i + 1, (size_t)(q - p - i - 1)))
-            return "a quoted string with a character outside [A-Za-z0-9 _.,:=()+-/%]";
+        const size_t n = (size_t)(q - p - i - 1);
+        if (!repro_gp_text_ok(p + i + 1, n) || (output && memchr(p + i + 1, '/', n)))
+            return "a quoted string with a character outside [A-Za-z0-9 _.,:=()+-/%] (no / in an output name)";
         i = (size_t)(q - p);
+        w = i + 1;
     }
-    return NULL;
+    *at = w;
+    return !comment && w < len && banned(p + w, len - w) ? "a command that runs a program or writes a file" : NULL;
 }
 
 edd_status repro_gp_check(edd_ctx *ctx, const char *name, const char *s)
@@ -233,18 +260,16 @@ static edd_status spawn(edd_ctx *ctx, int dfd, int logfd, const char *dir, int *
     return EDD_OK;
 }
 
-/* Remove every entry of the directory dfd (dir), then dir itself. */
-static void remove_dir(int dfd, const char *dir)
+/* Remove what run_gnuplot made in the directory dfd (dir): the script,
+ * the log and stem's PNG, then dir itself. Anything else (gnuplot writes
+ * nothing else) stays, and dir with it, for someone to look at. */
+static void remove_dir(int dfd, const char *dir, const char *stem)
 {
-    int d2 = dup(dfd);
-    DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlinkat(dfd, e->d_name, 0);
-    if (d)
-        closedir(d);
-    else if (d2 >= 0)
-        close(d2);
+    char png[128];
+    snprintf(png, sizeof png, "%s.png", stem);
+    unlinkat(dfd, "plot.gp", 0);
+    unlinkat(dfd, "gnuplot.log", 0);
+    unlinkat(dfd, png, 0);
     close(dfd);
     rmdir(dir);
 }
@@ -312,7 +337,7 @@ static edd_status run_gnuplot(repro *r, const char *stem, const char *s, const c
         close(logfd);
     if (!st)
         st = collect(r, stem, dir, status, png, log);
-    remove_dir(dfd, dir);
+    remove_dir(dfd, dir, stem);
     return st;
 }
 
