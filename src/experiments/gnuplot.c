@@ -6,19 +6,21 @@
  *   repro_plot_draw  checks a script (repro_gp_check), writes it as
  *                    plots/STEM.gp and runs gnuplot on it.
  * The script check is the one place every script passes: outside its data
- * blocks no backquote and no double quote (gnuplot substitutes commands in
- * both), single quotes balanced on each line, and each quoted string only
- * of REPRO_GP_CHARS; inside a data block only numbers. gnuplot runs from an
- * argument vector (fork and execvp, no shell) in a fresh private directory
- * made with mkdtemp under plots/: the script, gnuplot's log (O_EXCL |
- * O_NOFOLLOW, 0600) and the PNG it draws live there, so that no name in
- * the results folder is opened by gnuplot or followed; the PNG is read back
- * and written with edd_file_write_atomic, the log kept beside the PNG only
- * on failure, and the directory removed.
+ * blocks no backquote, double quote or ! (gnuplot substitutes commands in
+ * the first two and runs a shell on the third), none of the commands that
+ * run a program or write a file (gp_banned), single quotes balanced on
+ * each line, and each quoted string only of REPRO_GP_CHARS; inside a data
+ * block only numbers. gnuplot runs from an argument vector (fork and
+ * execvp, no shell) in a fresh private directory made with mkdtemp under
+ * plots/: the script, gnuplot's log (O_EXCL | O_NOFOLLOW, 0600) and the PNG
+ * it draws live there, so that no name in the results folder is opened by
+ * gnuplot or followed; the PNG is read back (edd_file_fopen_regular) and
+ * written with edd_file_write_atomic, the log kept beside the PNG only on
+ * failure (written the same way), and the directory removed.
  *
  * Declared in gnuplot.h. May call: repro.h (repro_path, repro_output,
- * repro_write_text),
- * edd/io.h, POSIX (mkdtemp, openat, fork, execvp, waitpid). */
+ * repro_write_text), edd/io.h, POSIX (mkdtemp, openat, fork, execvp,
+ * waitpid). */
 #include "gnuplot.h"
 
 #include "edd/io.h"
@@ -283,10 +285,12 @@ static edd_status collect(repro *r, const char *stem, const char *dir, int statu
     char name[128];
     snprintf(name, sizeof name, "%s.png", stem);
     edd_status st = EDD_OK;
-    if (!WIFEXITED(status) || WEXITSTATUS(status))
-        st = edd_fail(r->ctx, EDD_ERR_IO, "plot %s: gnuplot failed or is missing (%s %d; its output in %s): install "
-                      "gnuplot (Debian: apt-get install gnuplot-nox) and rerun; the CSVs are already in %s", stem,
-                      WIFEXITED(status) ? "exit status" : "signal",
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        st = edd_fail(r->ctx, EDD_ERR_IO, "plot %s: gnuplot is missing (its output in %s): install gnuplot (Debian: "
+                      "apt-get install gnuplot-nox) and rerun; the CSVs are already in %s", stem, log, r->o->out_dir);
+    else if (!WIFEXITED(status) || WEXITSTATUS(status))
+        st = edd_fail(r->ctx, EDD_ERR_IO, "plot %s: gnuplot failed (%s %d; its output in %s), expected it to draw "
+                      "the PNG; the CSVs are already in %s", stem, WIFEXITED(status) ? "exit status" : "signal",
                       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), log, r->o->out_dir);
     if (!st)
         st = slurp(r->ctx, dir, name, "the PNG gnuplot drew", &b, &len);
