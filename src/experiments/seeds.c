@@ -690,7 +690,9 @@ static edd_status write_report(seeds_run *w, repro *top)
 
 /* The across-seed plots: per figure, the mean misclassified rate against
  * its setting with the t interval as error bars, one line per source,
- * target and variant; the security curve likewise. */
+ * target and variant; the security curve likewise. Seed 1's text cells,
+ * which name the series, are checked first (repro_rows_check,
+ * repro_sec_check: issue 24), and a plot is named by its CSV, not by them. */
 static edd_status write_plots(seeds_run *w, repro *top)
 {
     edd_status st = EDD_OK;
@@ -700,11 +702,11 @@ static edd_status write_plots(seeds_run *w, repro *top)
         char fig[16];
         snprintf(fig, sizeof fig, "%.*s", (int)strcspn(fig_csvs[f], "_"), fig_csvs[f]);
         st = repro_rows_check(&w->r[0], fig_csvs[f], fig, w->fig[f][0], w->nfig[f]);
-        repro_band *b = st ? NULL : calloc((size_t)w->nfig[f], sizeof *b);
-        if (!st && !b)
-            return edd_fail(w->ctx, EDD_ERR_NOMEM, "seeds: out of memory for the plot of %s", fig_csvs[f]);
         if (st)
             break;
+        repro_band *b = calloc((size_t)w->nfig[f], sizeof *b);
+        if (!b)
+            return edd_fail(w->ctx, EDD_ERR_NOMEM, "seeds: out of memory for the plot of %s", fig_csvs[f]);
         for (int i = 0; i < w->nfig[f]; i++) {
             const repro_row *p = &w->fig[f][0][i];
             double lo, hi;
