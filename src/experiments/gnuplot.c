@@ -12,14 +12,14 @@
  * each line, and each quoted string only of REPRO_GP_CHARS; inside a data
  * block only numbers. gnuplot runs from an argument vector (fork and
  * execvp, no shell) in a fresh private directory made with mkdtemp under
- * plots/: the script, gnuplot's log (O_EXCL | O_NOFOLLOW, 0600) and the PNG
+ * plots/: the script, gnuplot's log (edd_file_create: O_EXCL | O_NOFOLLOW) and the PNG
  * it draws live there, so that no name in the results folder is opened by
  * gnuplot or followed; the PNG is read back (edd_file_fopen_regular) and
  * written with edd_file_write_atomic, the log kept beside the PNG only on
  * failure (written the same way), and the directory removed.
  *
  * Declared in gnuplot.h. May call: repro.h (repro_path, repro_output,
- * repro_write_text), edd/io.h, POSIX (mkdtemp, openat, fork, execvp,
+ * repro_write_text), edd/io.h, POSIX (mkdtemp, fork, execvp,
  * waitpid). */
 #include "gnuplot.h"
 
@@ -177,7 +177,7 @@ edd_status repro_gp_check(edd_ctx *ctx, const char *name, const char *s)
 static edd_status slurp(edd_ctx *ctx, const char *dir, const char *name, const char *what, unsigned char **b,
                         size_t *len)
 {
-    char path[EDD_PATH_MAX];
+    char path[EDD_PATH_MAX + 160];
     FILE *f = NULL;
     *b = NULL, *len = 0;
     edd_status st = edd_path_join(ctx, path, sizeof path, dir, name);
@@ -210,37 +210,35 @@ static edd_status slurp(edd_ctx *ctx, const char *dir, const char *name, const c
     return st;
 }
 
-/* Create name in the directory dfd (O_EXCL | O_NOFOLLOW, 0600) and, when
- * text is not NULL, write it there; the descriptor into *fd when fd is not
- * NULL, else closed. */
-static edd_status create_in(edd_ctx *ctx, int dfd, const char *dir, const char *name, const char *text, int *fd)
+/* Create dir/name (edd_file_create: O_EXCL, never through a link) and,
+ * when text is not NULL, write it there; the descriptor into *fd when fd
+ * is not NULL, else closed. */
+static edd_status create_in(edd_ctx *ctx, const char *dir, const char *name, const char *text, int *fd)
 {
-    int f = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (f < 0)
-        return edd_fail(ctx, EDD_ERR_IO, "%s/%s: cannot create (%s), expected a new file in edd's own directory",
-                        dir, name, strerror(errno));
-    size_t n = text ? strlen(text) : 0, done = 0;
-    while (done < n) {
+    char path[EDD_PATH_MAX + 160];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int f;
+    edd_status st = edd_file_create(ctx, path, "file in edd's own gnuplot directory", &f);
+    size_t n = text && !st ? strlen(text) : 0, done = 0;
+    while (!st && done < n) {
         ssize_t w = write(f, text + done, n - done);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0) {
-            int err = errno;
-            close(f);
-            return edd_fail(ctx, EDD_ERR_IO, "%s/%s: cannot write (%s)", dir, name, strerror(err));
-        }
-        done += (size_t)w;
+        if (w <= 0)
+            st = edd_fail(ctx, EDD_ERR_IO, "%s: cannot write (%s)", path, strerror(errno));
+        else
+            done += (size_t)w;
     }
-    if (fd)
+    if (!st && fd)
         *fd = f;
-    else
+    else if (f >= 0)
         close(f);
-    return EDD_OK;
+    return st;
 }
 
-/* Run `gnuplot plot.gp` in the directory dfd, its stdout and stderr into
- * logfd, stdin from /dev/null; its wait status into *status. */
-static edd_status spawn(edd_ctx *ctx, int dfd, int logfd, const char *dir, int *status)
+/* Run `gnuplot plot.gp` in dir, its stdout and stderr into logfd, stdin
+ * from infd; its wait status into *status. */
+static edd_status spawn(edd_ctx *ctx, const char *dir, int infd, int logfd, int *status)
 {
     char *const argv[] = {"gnuplot", "plot.gp", NULL};
     fflush(NULL);
@@ -248,8 +246,7 @@ static edd_status spawn(edd_ctx *ctx, int dfd, int logfd, const char *dir, int *
     if (pid < 0)
         return edd_fail(ctx, EDD_ERR_IO, "plot: cannot start gnuplot in %s (fork: %s)", dir, strerror(errno));
     if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        if (fchdir(dfd) == 0 && in >= 0 && dup2(in, 0) == 0 && dup2(logfd, 1) == 1 && dup2(logfd, 2) == 2)
+        if (chdir(dir) == 0 && dup2(infd, 0) == 0 && dup2(logfd, 1) == 1 && dup2(logfd, 2) == 2)
             execvp(argv[0], argv);
         static const char msg[] = "edd: cannot run gnuplot (not installed, or not on PATH)\n";
         ssize_t w = write(logfd, msg, sizeof msg - 1);
@@ -262,17 +259,19 @@ static edd_status spawn(edd_ctx *ctx, int dfd, int logfd, const char *dir, int *
     return EDD_OK;
 }
 
-/* Remove what run_gnuplot made in the directory dfd (dir): the script,
- * the log and stem's PNG, then dir itself. Anything else (gnuplot writes
- * nothing else) stays, and dir with it, for someone to look at. */
-static void remove_dir(int dfd, const char *dir, const char *stem)
+/* Remove what run_gnuplot made in dir: the script, the log and stem's
+ * PNG, then dir itself. Anything else (gnuplot writes nothing else) stays,
+ * and dir with it, for someone to look at. */
+static void remove_dir(const char *dir, const char *stem)
 {
-    char png[128];
-    snprintf(png, sizeof png, "%s.png", stem);
-    unlinkat(dfd, "plot.gp", 0);
-    unlinkat(dfd, "gnuplot.log", 0);
-    unlinkat(dfd, png, 0);
-    close(dfd);
+    char path[EDD_PATH_MAX + 160];
+    static const char *const names[] = {"plot.gp", "gnuplot.log"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/%s.png", dir, stem);
+    unlink(path);
     rmdir(dir);
 }
 
@@ -326,22 +325,23 @@ static edd_status run_gnuplot(repro *r, const char *stem, const char *s, const c
         return st;
     if (!mkdtemp(dir))
         return edd_fail(r->ctx, EDD_ERR_IO, "%s: cannot create gnuplot's directory (%s)", dir, strerror(errno));
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), logfd = -1, status = 0;
-    if (dfd < 0) {
-        st = edd_fail(r->ctx, EDD_ERR_IO, "%s: cannot open gnuplot's directory (%s)", dir, strerror(errno));
-        rmdir(dir);
-        return st;
-    }
-    st = create_in(r->ctx, dfd, dir, "plot.gp", s, NULL);
+    char gp[EDD_PATH_MAX + 16];
+    snprintf(gp, sizeof gp, "%s/plot.gp", dir);
+    int infd = -1, logfd = -1, status = 0;
+    st = create_in(r->ctx, dir, "plot.gp", s, NULL);
     if (!st)
-        st = create_in(r->ctx, dfd, dir, "gnuplot.log", NULL, &logfd);
+        st = edd_file_open_regular(r->ctx, gp, "gnuplot's script", &infd);
     if (!st)
-        st = spawn(r->ctx, dfd, logfd, dir, &status);
+        st = create_in(r->ctx, dir, "gnuplot.log", NULL, &logfd);
+    if (!st)
+        st = spawn(r->ctx, dir, infd, logfd, &status);
+    if (infd >= 0)
+        close(infd);
     if (logfd >= 0)
         close(logfd);
     if (!st)
         st = collect(r, stem, dir, status, png, log);
-    remove_dir(dfd, dir, stem);
+    remove_dir(dir, stem);
     return st;
 }
 
