@@ -297,6 +297,6 @@ int attack_args_parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
         return rc;
     finish(a);
     const cli_path ins[] = {{"model", a->model}, {"source", a->source}}, outs[] = {{"adv-out", a->adv_out}};
-    int bad = cli_check_outputs(cmd, ins, 2, outs, 1);
+    int bad = cli_check_outputs(cmd, d, ins, 2, outs, 1);
     return bad ? bad : -1;
 }

@@ -128,11 +128,27 @@ typedef struct {
 /* Check, before any work starts, every output that was given: not empty,
  * not a folder, not the same file as any input or another output (device
  * and inode when both exist, else the same path with its folder resolved),
+ * with d (may be NULL) the IDX files of its data folder counted as inputs,
  * and in a folder that exists and is writable. Then removes what a killed
  * run left for each output (PATH.tmp.<pid> of a dead pid, edd_tmp_sweep).
  * Returns 0, or EXIT_USAGE after a message naming the option and the
  * path. */
-int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_path *out, int nout);
+int cli_check_outputs(const char *cmd, const cli_data_opts *d, const cli_path *in, int nin, const cli_path *out,
+                      int nout);
+
+/* The IDX files cli_check_outputs counts as inputs when given the data
+ * options: each of the four plain and gzipped. */
+enum { CLI_DATA_FILES = 8 };
+
+/* Bytes that hold any path or message as a JSON string (at most six
+ * bytes per input byte, the quotes and the NUL). */
+#define CLI_JSON_MAX (6 * 4096 + 3)
+
+/* s as a JSON string, quotes included (RFC 8259: '"' and '\\' escaped,
+ * control characters as \u00XX, a byte that is not UTF-8 as \ufffd),
+ * into buf (n >= 3 bytes); cut at a whole character when it does not
+ * fit. Returns buf. Every JSON line edd prints writes its strings with it. */
+const char *cli_json(char *buf, size_t n, const char *s);
 
 /* The subcommands. */
 int cmd_train(int argc, char **argv);

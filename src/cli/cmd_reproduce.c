@@ -231,7 +231,8 @@ int cmd_reproduce(int argc, char **argv)
     if (st && root)
         rc = cli_fail(cmd, &ctx);
     if (!rc && !a.dry_run && root) {
-        printf("{\"scale\":\"%s\",\"out\":\"%s\",", scale, o.out_dir);
+        char jo[CLI_JSON_MAX];
+        printf("{\"scale\":\"%s\",\"out\":%s,", scale, cli_json(jo, sizeof jo, o.out_dir));
         if (seeds > 1)
             printf("\"seeds\":%d,\"runs\":[", seeds);
         for (int k = 0; k < seeds; k++)

@@ -123,7 +123,7 @@ int cmd_train(int argc, char **argv)
     if (a.ramp_given && a.adv.o.kind == EDD_ADV_NONE)
         return cli_usage(cmd, "--eps-ramp does not apply to --adv none (it is an option of --adv fgm-rs and pgd)");
     const cli_path outs[] = {{"out", a.out}};
-    if ((rc = cli_check_outputs(cmd, NULL, 0, outs, 1)))
+    if ((rc = cli_check_outputs(cmd, &d, NULL, 0, outs, 1)))
         return rc;
     edd_train_opts o = a.o;
     const char *out = a.out;
@@ -147,14 +147,14 @@ int cmd_train(int argc, char **argv)
         rc = cli_finite(cmd, "the training loss", s.loss);
     if (!rc && edd_cnn_save(&ctx, &m, out))
         rc = cli_fail(cmd, &ctx);
-    char adv[256], judged[128];
+    char adv[256], judged[128], jo[CLI_JSON_MAX];
     cli_adv_json(&a.adv, adv, sizeof adv);
     if (!rc)
         rc = judge(cmd, &ctx, &m, &te, &a.adv, judged, sizeof judged);
     if (!rc)
-        printf("{\"model\":\"%s\",\"data\":\"%s\",\"examples\":%zu,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,"
+        printf("{\"model\":%s,\"data\":\"%s\",\"examples\":%zu,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,"
                "\"seconds\":%.2f,\"images_per_s\":%.1f%s%s}\n",
-               out, d.data, ds.n, o.epochs, (unsigned long long)o.seed, s.loss, s.seconds, s.images_per_s, adv, judged);
+               cli_json(jo, sizeof jo, out), d.data, ds.n, o.epochs, (unsigned long long)o.seed, s.loss, s.seconds, s.images_per_s, adv, judged);
     edd_cnn_free(&m);
     edd_dataset_free(&ds);
     edd_dataset_free(&te);
