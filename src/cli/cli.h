@@ -119,6 +119,12 @@ int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, s
  * or infinity) and return EXIT_RUNTIME. */
 int cli_finite(const char *cmd, const char *name, double v);
 
+/* The temperatures train and distill take: below 1e-3, softmax(z/T) is
+ * one-hot to float precision, and below about 1e-38 T rounded to 0, which
+ * the library reads as "T = 1". */
+#define CLI_T_MIN 1e-3
+#define CLI_T_MAX 1e6
+
 /* A path given to an option, e.g. {"out", "d.edd"}; path NULL: not given. */
 typedef struct {
     const char *opt;

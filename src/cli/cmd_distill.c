@@ -39,7 +39,8 @@ static const char *help =
     "  --kappa X              extended: penalty constant (default 40)\n"
     "  --penalty hinge|literal|none  extended: Eq. 3's reading (default hinge; see docs)\n"
     "  --sigma-out PATH       extended: write sigma (.npy)\n"
-    "  --temperature T        temperature: T > 0 (default 100, the 2016 paper's MNIST)\n"
+    "  --temperature T        temperature: T in [0.001, 1e6] (default 100, the 2016\n"
+    "                         paper's MNIST)\n"
     "  --hard-labels          temperature: the teacher's argmax as one-hot labels\n"
     "  --epochs N             (default 10)\n"
     "  --batch N              (default 128)\n"
@@ -94,7 +95,7 @@ static int on_opt(void *user, int c, const char *arg)
         else if (!strcmp(arg, "temperature")) o->method = EDD_DISTILL_TEMPERATURE;
         else return cli_usage(cmd, "--method '%s': expected extended or temperature", arg);
         break;
-    case O_TEMP: if (cli_float_pos(cmd, "temperature", arg, 1e6, &o->temperature)) return EXIT_USAGE; break;
+    case O_TEMP: if (cli_float(cmd, "temperature", arg, CLI_T_MIN, CLI_T_MAX, &o->temperature)) return EXIT_USAGE; break;
     case O_HARD: o->hard_labels = 1; break;
     case O_OUT: a->out = arg; break;
     case O_SIGMA: a->sout = arg; break;

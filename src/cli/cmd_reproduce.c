@@ -36,7 +36,8 @@ static const char *help_text(char *buf, size_t n)
           "  --only A,B,...         run only these stages and those they depend on (e.g. security:\n"
           "                         the models it attacks, then the security curve); plots and\n"
           "                         report draw what exists; a later run resumes from them\n"
-          "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change)\n"
+          "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change);\n"
+          "                         with --only, STAGE must be one the selection runs\n"
           "  --seeds S              S independent pipelines (default 1), seed K's in DIR/seed-K\n"
           "                         (seed 1 is the single-seed run), then DIR/report.md, seeds.csv\n"
           "                         and plots/ with the mean and a 95% interval across seeds\n"
@@ -188,8 +189,11 @@ int cmd_reproduce(int argc, char **argv)
     edd_repro_opts o = a.o;
     if (strcmp(scale, "smoke") && strcmp(scale, "quick") && strcmp(scale, "paper"))
         return cli_usage(cmd, "--scale '%s': expected smoke, quick or paper", scale);
-    if (o.force && edd_repro_stage_find(o.force) < 0)
-        return cli_usage(cmd, "--force '%s': not a stage name", o.force);
+    edd_ctx sel = {0}; /* a bad --only or --force is a usage error, before any folder is made */
+    uint64_t want;
+    int forced;
+    if (edd_repro_force(&sel, o.only, o.force, &want, &forced))
+        return cli_usage(cmd, "%s", sel.err);
     if (o.out_dir && !*o.out_dir)
         return cli_usage(cmd, "--out: expected a folder name");
     if (!o.out_dir)

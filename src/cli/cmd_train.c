@@ -23,7 +23,7 @@ static const char *help =
     "  --seed N               initialisation, shuffling and dropout (default 1)\n"
     "  --train-limit N        use the first N training images (default all)\n"
     "  --no-dropout           train without dropout\n"
-    "  --temperature T        train on softmax(z/T), T > 0 (default 1): the teacher of\n"
+    "  --temperature T        train on softmax(z/T), T in [0.001, 1e6] (default 1): the teacher of\n"
     "                         temperature distillation (edd distill), e.g. T = 100\n"
     "  --quiet                no progress on stderr\n" CLI_ADV_HELP
     "  --eps-ramp EPOCHS      fgm-rs, pgd: the eps warm-up: eps grows linearly from 0\n"
@@ -62,7 +62,7 @@ static int on_opt(void *user, int c, const char *arg)
     case O_SEED: if (cli_u64(cmd, "seed", arg, &a->o.seed)) return EXIT_USAGE; break;
     case O_LIMIT: if (cli_long(cmd, "train-limit", arg, 1, 1L << 30, &a->limit)) return EXIT_USAGE; break;
     case O_NODROP: a->o.dropout = 0; break;
-    case O_TEMP: if (cli_float_pos(cmd, "temperature", arg, 1e6, &a->o.loss.temperature)) return EXIT_USAGE; break;
+    case O_TEMP: if (cli_float(cmd, "temperature", arg, CLI_T_MIN, CLI_T_MAX, &a->o.loss.temperature)) return EXIT_USAGE; break;
     case O_QUIET: a->o.quiet = 1; break;
     case O_RAMP:
         if (cli_float(cmd, "eps-ramp", arg, 0, 10000, &a->adv.o.eps_ramp)) return EXIT_USAGE;
