@@ -183,8 +183,8 @@ typedef struct {
 
 /* The levels, priority order, work and critical path of g into *p;
  * EDD_ERR_ARG for more than EDD_SCHED_MAX stages, a dependency on a stage
- * outside the graph or on itself, a cycle, or a cost that is negative or
- * not finite. */
+ * outside the graph or on itself, a cycle, a cost that is negative or not
+ * finite, or costs whose sum is not finite. */
 edd_status edd_sched_plan_make(edd_ctx *ctx, const edd_sched_graph *g, edd_sched_plan *p);
 
 /* The stages of g neither done nor started whose dependencies are all in

@@ -88,7 +88,8 @@ static const int dry_ranks[] = {1, 2, 4, 8, 16};
 
 /* --dry-run: the stage graph's schedule on 1..16 ranks, from the stage
  * times (--times, the folder's manifests, or estimates), as a table and
- * then one JSON line. Runs and writes nothing. */
+ * then one JSON line. Runs and writes nothing. Returns 0, 2 on a stage
+ * time that is not a number a schedule can hold, or 1. */
 static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o,
                    const char *times)
 {
@@ -98,9 +99,11 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
     edd_sched_plan p;
     int stage[EDD_REPRO_MAX_STAGES];
     edd_cost_source src[EDD_REPRO_MAX_STAGES];
-    if (edd_repro_select(ctx, o->only, &want) || edd_repro_graph(ctx, sc, o->out_dir, times, want, &g, stage, src) ||
-        edd_sched_plan_make(ctx, &g, &p))
-        return cli_fail(cmd, ctx);
+    edd_status st = edd_repro_select(ctx, o->only, &want);
+    st = st ? st : edd_repro_graph(ctx, sc, o->out_dir, times, want, &g, stage, src);
+    st = st ? st : edd_sched_plan_make(ctx, &g, &p);
+    if (st) /* a bad --times or manifest time is bad input: exit 2 */
+        return cli_fail(cmd, ctx) && (st == EDD_ERR_ARG || st == EDD_ERR_FORMAT) ? EXIT_USAGE : EXIT_RUNTIME;
     int rank[EDD_SCHED_MAX];
     double start[EDD_SCHED_MAX];
     edd_sched_simulate(&g, &p, 4, rank, start);
