@@ -215,10 +215,10 @@ static hostile_case cases[] = {
     {"cw_initial_const_1e-50_refused", fake_data, "attack --attack cw --model @/m.edd " FAKE " --initial-const 1e-50",
      2, "--initial-const '1e-50'", NULL, NULL},
     {"train_temperature_1e-50_refused", fake_data, "train " FAKE " --out @/o.edd --temperature 1e-50", 2,
-     "--temperature '1e-50': expected a number in [0.001, 1e+06]", NULL, NULL},
+     "--temperature '1e-50': expected a number in (0, 1e+06], at least 0.001", NULL, NULL},
     {"distill_temperature_1e-50_refused", fake_data,
      "distill --method temperature --teacher @/m.edd " FAKE " --out @/o.edd --temperature 1e-50", 2,
-     "--temperature '1e-50': expected a number in [0.001, 1e+06]", NULL, NULL},
+     "--temperature '1e-50': expected a number in (0, 1e+06], at least 0.001", NULL, NULL},
     {"force_outside_only_refused", fake_data, "reproduce --scale smoke " FAKE " --out @/r --only plots --force baseline",
      2, "--force 'baseline': not among the stages --only 'plots' selects", NULL, NULL},
     /* item 9: clear ends, in the same words for --only and --force */

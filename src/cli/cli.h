@@ -125,6 +125,11 @@ int cli_finite(const char *cmd, const char *name, double v);
 #define CLI_T_MIN 1e-3
 #define CLI_T_MAX 1e6
 
+/* Parse --temperature strictly into *out: a number in [CLI_T_MIN,
+ * CLI_T_MAX]; else print a usage error naming the value and the range and
+ * return -1. */
+int cli_temperature(const char *cmd, const char *s, float *out);
+
 /* A path given to an option, e.g. {"out", "d.edd"}; path NULL: not given. */
 typedef struct {
     const char *opt;

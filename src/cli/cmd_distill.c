@@ -95,7 +95,7 @@ static int on_opt(void *user, int c, const char *arg)
         else if (!strcmp(arg, "temperature")) o->method = EDD_DISTILL_TEMPERATURE;
         else return cli_usage(cmd, "--method '%s': expected extended or temperature", arg);
         break;
-    case O_TEMP: if (cli_float(cmd, "temperature", arg, CLI_T_MIN, CLI_T_MAX, &o->temperature)) return EXIT_USAGE; break;
+    case O_TEMP: if (cli_temperature(cmd, arg, &o->temperature)) return EXIT_USAGE; break;
     case O_HARD: o->hard_labels = 1; break;
     case O_OUT: a->out = arg; break;
     case O_SIGMA: a->sout = arg; break;

@@ -37,7 +37,7 @@ static const char *help_text(char *buf, size_t n)
           "                         the models it attacks, then the security curve); plots and\n"
           "                         report draw what exists; a later run resumes from them\n"
           "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change);\n"
-          "                         with --only, STAGE must be one the selection runs\n"
+          "                         STAGE must be among the stages selected (a bad STAGE exits 2)\n"
           "  --seeds S              S independent pipelines (default 1), seed K's in DIR/seed-K\n"
           "                         (seed 1 is the single-seed run), then DIR/report.md, seeds.csv\n"
           "                         and plots/ with the mean and a 95% interval across seeds\n"

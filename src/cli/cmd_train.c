@@ -62,7 +62,7 @@ static int on_opt(void *user, int c, const char *arg)
     case O_SEED: if (cli_u64(cmd, "seed", arg, &a->o.seed)) return EXIT_USAGE; break;
     case O_LIMIT: if (cli_long(cmd, "train-limit", arg, 1, 1L << 30, &a->limit)) return EXIT_USAGE; break;
     case O_NODROP: a->o.dropout = 0; break;
-    case O_TEMP: if (cli_float(cmd, "temperature", arg, CLI_T_MIN, CLI_T_MAX, &a->o.loss.temperature)) return EXIT_USAGE; break;
+    case O_TEMP: if (cli_temperature(cmd, arg, &a->o.loss.temperature)) return EXIT_USAGE; break;
     case O_QUIET: a->o.quiet = 1; break;
     case O_RAMP:
         if (cli_float(cmd, "eps-ramp", arg, 0, 10000, &a->adv.o.eps_ramp)) return EXIT_USAGE;

@@ -70,6 +70,20 @@ int cli_float_pos(const char *cmd, const char *opt, const char *s, double hi, fl
     return 0;
 }
 
+int cli_temperature(const char *cmd, const char *s, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < CLI_T_MIN || v > CLI_T_MAX) {
+        cli_usage(cmd, "--temperature '%s': expected a number in (0, %g], at least %g (below it softmax(z/T) is "
+                  "one-hot to float precision)", s, CLI_T_MAX, CLI_T_MIN);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
 int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
 {
     char *end;
