@@ -119,6 +119,25 @@ static void trained_model(const char *dir)
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
 }
 
+/* fake_data and @/r/stages (a results folder's) with what kind (a FIFO,
+ * or a link to @/victim, which does not exist) at name. */
+static void stages_entry(const char *dir, const char *name, int fifo)
+{
+    char path[4200], target[4200];
+    fake_data(dir);
+    snprintf(path, sizeof path, "%s/r", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/r/stages", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/r/stages/%s", dir, name);
+    snprintf(target, sizeof target, "%s/victim", dir);
+    cr_assert_eq(fifo ? mkfifo(path, 0666) : symlink(target, path), 0);
+}
+
+static void dataset_fifo(const char *dir) { stages_entry(dir, "dataset", 1); }
+static void lock_fifo(const char *dir) { stages_entry(dir, "lock", 1); }
+static void lock_link(const char *dir) { stages_entry(dir, "lock", 0); }
+
 static void huge_times(const char *dir) { put_text(dir, "times", "baseline 1e308\nteacher 1e308\n"); }
 
 /* real_data and a 1 MiB tmpfs at dir/fs, or a skip where this process may
@@ -168,6 +187,14 @@ static void json_field_is_weird(const char *dir, const char *out, const char *ke
 
 static void json_dir(const char *dir, const char *out) { json_field_is_weird(dir, out, "dir", ""); }
 static void json_logits(const char *dir, const char *out) { json_field_is_weird(dir, out, "logits", "/l.npy"); }
+
+/* The lock's link was not followed: no @/victim. */
+static void no_victim(const char *dir, const char *out)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/victim", dir);
+    cr_expect(access(path, F_OK), "the lock's link was followed to %s: %s", path, out);
+}
 
 /* The attack succeeded on at least one image. */
 static void some_success(const char *dir, const char *out)
@@ -221,6 +248,14 @@ static hostile_case cases[] = {
      "--temperature '1e-50': expected a number in (0, 1e+06], at least 0.001", NULL, NULL},
     {"force_outside_only_refused", fake_data, "reproduce --scale smoke " FAKE " --out @/r --only plots --force baseline",
      2, "--force 'baseline': not among the stages --only 'plots' selects", NULL, NULL},
+    /* reproduce's own files in the results folder (timeout: a hang fails) */
+    {"stages_dataset_fifo_refused", dataset_fifo,
+     "timeout 60 \"$HC_BIN\" reproduce --scale smoke " FAKE " --out @/r --only baseline", 1,
+     "@/r/stages/dataset: found a FIFO, expected", NULL, NULL},
+    {"stages_lock_fifo_refused", lock_fifo, "timeout 60 \"$HC_BIN\" reproduce --scale smoke " FAKE " --out @/r", 1,
+     "@/r/stages/lock: the lock is not a regular file", NULL, NULL},
+    {"stages_lock_link_not_followed", lock_link, "reproduce --scale smoke " FAKE " --out @/r", 1,
+     "@/r/stages/lock: cannot open the lock file", NULL, no_victim},
     /* item 9: clear ends, in the same words for --only and --force */
     {"bad_only_exits_2", fake_data, "reproduce --scale smoke " FAKE " --out @/r --only plots,zz", 2,
      "--only 'plots,zz': 'zz' is not a stage name (edd reproduce --help lists them)", NULL, NULL},
