@@ -31,14 +31,15 @@ static edd_status mkdir_p(edd_ctx *ctx, const char *dir)
                         dir);
     memcpy(buf, dir, n + 1);
     for (char *p = buf + 1;; p++) {
-        if (*p != '/' && *p)
-            continue;
-        const char c = *p;
-        *p = 0;
-        if (mkdir(buf, 0777) && errno != EEXIST)
-            return edd_fail(ctx, EDD_ERR_IO, "%s: cannot create the folder (%s)", buf, strerror(errno));
-        if (!(*p = c))
-            break;
+        if (*p == '/' || !*p) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(buf, 0777) && errno != EEXIST)
+                return edd_fail(ctx, EDD_ERR_IO, "%s: cannot create the folder (%s)", buf, strerror(errno));
+            *p = c;
+            if (!c)
+                break;
+        }
     }
     return EDD_OK;
 }
@@ -174,7 +175,8 @@ static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uin
     const char *files[REPRO_MAX_OUTPUTS];
     for (int k = 0; k < r->nout; k++)
         files[k] = r->out[k];
-    st = st ? st : edd_manifest_write(r->ctx, dir, s->name, tag, *secs, dsig, files, r->nout);
+    if (!st)
+        st = edd_manifest_write(r->ctx, dir, s->name, tag, *secs, dsig, files, r->nout);
     if (!st && !edd_manifest_valid(dir, s->name, tag, dsig, sig, NULL, why, sizeof why))
         st = edd_fail(r->ctx, EDD_ERR_IO, "stage %s: its manifest does not match the files just written: %s", s->name,
                       why);
@@ -293,10 +295,15 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
 
 int edd_repro_launched(int *size)
 {
-    const char *n = getenv("OMPI_COMM_WORLD_SIZE") ? getenv("OMPI_COMM_WORLD_SIZE") : getenv("PMI_SIZE");
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"};
+    const char *v = NULL;
+    for (size_t k = 0; k < sizeof vars / sizeof vars[0] && !v; k++)
+        v = getenv(vars[k]);
     if (size)
-        *size = n ? atoi(n) : 0;
-    return n || getenv("PMIX_RANK");
+        *size = getenv("OMPI_COMM_WORLD_SIZE") ? atoi(getenv("OMPI_COMM_WORLD_SIZE"))
+                : getenv("PMI_SIZE")           ? atoi(getenv("PMI_SIZE"))
+                                               : 0;
+    return v != NULL;
 }
 
 struct edd_repro_worker {
