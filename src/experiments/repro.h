@@ -20,6 +20,7 @@
  *              (their declarations: standard.h)
  *   stages.c   the stage bodies and the stage table
  *   manifest.c the stage manifests (edd_manifest_*, in experiments.h)
+ *   select.c   the stages --only selects and the --force stage in them
  *   runner.c   edd_reproduce: folders, lock, manifests, skip or redo */
 #ifndef EDD_REPRO_H
 #define EDD_REPRO_H
