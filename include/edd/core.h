@@ -2,7 +2,8 @@
  *
  * Owns: struct edd_ctx (the only mutable state edd keeps: oneDNN engine and
  * stream, thread count, SIMD level, the last error message).
- * May call: libc, OpenMP, oneDNN (engine and stream creation only).
+ * May call: libc, OpenMP, oneDNN (engine and stream creation only). Writes
+ * to stderr only the warning of edd_threads_limit.
  *
  * Every library function that can fail returns an edd_status and leaves a
  * message in ctx->err; only the CLI prints it. */
@@ -40,8 +41,24 @@ typedef struct edd_ctx {
     char err[1024];
 } edd_ctx;
 
-/* Create the oneDNN CPU engine and stream. nthreads <= 0 keeps OpenMP's
- * default; EDD_SIMD=scalar in the environment forces the scalar twins. */
+/* Threads per CPU online that edd_threads_limit allows. */
+#define EDD_THREADS_PER_CPU 4
+
+/* The most OpenMP threads edd runs: EDD_THREADS_PER_CPU x the CPUs online
+ * (libgomp segfaults starting a region of 100,000 threads). */
+int edd_threads_cap(void);
+
+/* The thread count to use, nthreads (--threads) or, when nthreads <= 0,
+ * OpenMP's default (OMP_NUM_THREADS), kept in 1..edd_threads_cap(), and
+ * made OpenMP's default for later regions. Says once on stderr, naming
+ * the value and the cap, when it had to change it. libgomp reads
+ * OMP_NUM_THREADS at startup but allocates a team only when a region
+ * starts, so calling this before the first parallel region is enough. */
+int edd_threads_limit(int nthreads);
+
+/* Create the oneDNN CPU engine and stream, with ctx->nthreads from
+ * edd_threads_limit(nthreads) (nthreads <= 0: OpenMP's default, capped);
+ * EDD_SIMD=scalar in the environment forces the scalar twins. */
 edd_status edd_ctx_init(edd_ctx *ctx, int nthreads);
 
 /* Release the engine and stream. Safe on a zeroed or half-built context. */

@@ -1,4 +1,4 @@
-/* core.c - context, errors, random numbers. See include/edd/core.h. */
+/* core.c - context, errors, the thread cap, random numbers. See include/edd/core.h. */
 #include "edd/core.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
 {
@@ -36,12 +37,28 @@ edd_simd edd_simd_detect(void)
     return EDD_SIMD_SCALAR;
 }
 
+int edd_threads_cap(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return (int)((cpus > 0 && cpus < 4096 ? cpus : 1) * EDD_THREADS_PER_CPU);
+}
+
+int edd_threads_limit(int nthreads)
+{
+    int want = nthreads > 0 ? nthreads : omp_get_max_threads(), cap = edd_threads_cap();
+    int use = want < 1 ? 1 : want > cap ? cap : want;
+    if (use != want)
+        fprintf(stderr, "edd: warning: %s %d is outside 1..%d (%d x the CPUs online); using %d threads\n",
+                nthreads > 0 ? "--threads" : "OMP_NUM_THREADS", want, cap, EDD_THREADS_PER_CPU, use);
+    if (use != omp_get_max_threads())
+        omp_set_num_threads(use);
+    return use;
+}
+
 edd_status edd_ctx_init(edd_ctx *ctx, int nthreads)
 {
     memset(ctx, 0, sizeof *ctx);
-    if (nthreads > 0)
-        omp_set_num_threads(nthreads);
-    ctx->nthreads = omp_get_max_threads();
+    ctx->nthreads = edd_threads_limit(nthreads);
     ctx->simd = edd_simd_detect();
     const char *force = getenv("EDD_SIMD");
     if (force && strcmp(force, "scalar") == 0)
