@@ -2,7 +2,8 @@
  *
  * Owns: struct edd_ctx (the only mutable state edd keeps: oneDNN engine and
  * stream, thread count, SIMD level, the last error message).
- * May call: libc, OpenMP, oneDNN (engine and stream creation only). Writes
+ * May call: libc, OpenMP, oneDNN (engine and stream creation only), io
+ * (edd_mem_available, for the out-of-memory message). Writes
  * to stderr only the warning of edd_threads_limit.
  *
  * Every library function that can fail returns an edd_status and leaves a
@@ -70,7 +71,8 @@ edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Turn a oneDNN status (a dnnl_status_t) into an edd_status with a message
- * naming `what`. */
+ * naming `what`: dnnl_out_of_memory is EDD_ERR_NOMEM, "out of memory: need
+ * more than the N MB ... available", any other failure EDD_ERR_DNNL. */
 edd_status edd_dnnl_check(edd_ctx *ctx, int s, const char *what);
 
 /* The best SIMD level this CPU supports (AVX2 needs AVX2 and FMA). */

@@ -1,5 +1,6 @@
 /* core.c - context, errors, the thread cap, random numbers. See include/edd/core.h. */
 #include "edd/core.h"
+#include "edd/io.h"
 
 #include <oneapi/dnnl/dnnl.h>
 
@@ -26,6 +27,12 @@ edd_status edd_dnnl_check(edd_ctx *ctx, int s, const char *what)
 {
     if (s == dnnl_success)
         return EDD_OK;
+    if (s == dnnl_out_of_memory) {
+        size_t avail = edd_mem_available();
+        return edd_fail(ctx, EDD_ERR_NOMEM, "out of memory: need more than the %.1f MB of memory available "
+                        "(MemAvailable and free swap, RLIMIT_AS, RLIMIT_DATA): oneDNN: %s failed", avail / 1048576.0,
+                        what);
+    }
     return edd_fail(ctx, EDD_ERR_DNNL, "oneDNN: %s failed with status %d", what, (int)s);
 }
 

@@ -38,10 +38,33 @@
  * per context on stderr, naming the primitive and its shape. */
 #include "plan_internal.h"
 #include "edd/internal/simd.h"
+#include "edd/io.h"
 
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* An upper bound of the address space a plan of b rows takes while it is
+ * built and run: its activations (one image's: x, a1, a2, h twice, z) times
+ * 3 for INFER (the space-to-depth input, a1 in conv2's layout, the
+ * scratchpad), 4 for INPUT_GRAD (the gradients) and 5 for TRAIN (the
+ * gradients in both layouts); a fixed part for oneDNN's primitive
+ * descriptors, jit code and primitive cache (measured: a TRAIN plan of 128
+ * rows maps 31 MB, an INFER plan of 256 rows 28 MB, AVX2, one thread), the
+ * input-gradient chunk buffers, and a stack for each OpenMP thread but
+ * the first. oneDNN dies by a signal, not a status, when it cannot map its
+ * jit code, so edd_plan_create checks this before any oneDNN call. */
+static size_t plan_bytes_bound(const edd_ctx *ctx, int b, int kind, int k)
+{
+    const size_t mb = (size_t)1 << 20;
+    size_t act = EDD_IMG_SIZE + (size_t)C1->out_c * C1->out_hw * C1->out_hw +
+                 (size_t)C2->out_c * C2->out_hw * C2->out_hw + 2 * EDD_HIDDEN + (size_t)k;
+    size_t times = kind == EDD_PLAN_INFER ? 3 : kind == EDD_PLAN_INPUT_GRAD ? 4 : 5;
+    size_t fixed = 16 * mb + (kind == EDD_PLAN_INPUT_GRAD ? 16 * mb : 0);
+    size_t stacks = ctx->nthreads > 1 ? (size_t)(ctx->nthreads - 1) * 8 * mb : 0;
+    return act * sizeof(float) * times * (size_t)b + fixed + stacks;
+}
 
 edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
 {
@@ -50,6 +73,11 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
         return edd_fail(ctx, EDD_ERR_ARG, "plan: batch size %d, expected 1..%d", b, 1 << 20);
     if (kind != EDD_PLAN_INFER && kind != EDD_PLAN_TRAIN && kind != EDD_PLAN_INPUT_GRAD)
         return edd_fail(ctx, EDD_ERR_ARG, "plan: kind %d, expected INFER, TRAIN or INPUT_GRAD", kind);
+    char what[128];
+    snprintf(what, sizeof what, "the oneDNN primitives and buffers of a %s plan of %d rows",
+             kind == EDD_PLAN_INFER ? "forward" : kind == EDD_PLAN_TRAIN ? "training" : "input-gradient", b);
+    if (edd_mem_check(ctx, what, plan_bytes_bound(ctx, b, kind, m->k)))
+        return EDD_ERR_NOMEM;
     edd_plan *p = calloc(1, sizeof *p);
     if (!p)
         return edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory");
