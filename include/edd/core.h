@@ -70,6 +70,10 @@ void edd_ctx_free(edd_ctx *ctx);
 edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* EDD_ERR_NOMEM with "out of memory: need N MB (bytes) for WHAT, M MB of
+ * memory available (...)", WHAT from fmt: for an allocation that failed. */
+edd_status edd_nomem(edd_ctx *ctx, size_t bytes, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Turn a oneDNN status (a dnnl_status_t) into an edd_status with a message
  * naming `what`: dnnl_out_of_memory is EDD_ERR_NOMEM, "out of memory: need
  * more than the N MB ... available", any other failure EDD_ERR_DNNL. */

@@ -23,6 +23,19 @@ edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
     return st;
 }
 
+edd_status edd_nomem(edd_ctx *ctx, size_t bytes, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    size_t avail = edd_mem_available();
+    return edd_fail(ctx, EDD_ERR_NOMEM, "out of memory: need %.1f MB (%zu bytes) for %s, %.1f MB of memory available "
+                    "(MemAvailable and free swap, RLIMIT_AS, RLIMIT_DATA)", bytes / 1048576.0, bytes, what,
+                    avail / 1048576.0);
+}
+
 edd_status edd_dnnl_check(edd_ctx *ctx, int s, const char *what)
 {
     if (s == dnnl_success)

@@ -44,7 +44,8 @@ static edd_status mc_folded(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *d
     edd_ws_entry ws[] = {EDD_WS(xr, rows * EDD_IMG_SIZE), EDD_WS(zc, rows * K), EDD_WS(idx, rows),
                          EDD_WS(streams, rows)};
     void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
-    edd_status st = mem ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory for %zu rows", rows);
+    edd_status st = mem ? EDD_OK : edd_nomem(ctx, rows * ((EDD_IMG_SIZE + (size_t)K) * sizeof(float) + 16),
+                                             "uncertainty: %zu rows", rows);
     for (size_t s = 0; !st && s < n; s += (size_t)c) {
         int b = (int)(n - s < (size_t)c ? n - s : (size_t)c);
         edd_plan *pl;
@@ -86,7 +87,8 @@ static edd_status mc_threads(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *
     edd_plan_cache *plans;
     edd_ws_entry ws[] = {EDD_WS(zc, (size_t)N * c * K), EDD_WS(idx, (size_t)c), EDD_WS(plans, T)};
     void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
-    edd_status st = mem ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory for %d threads", T);
+    edd_status st = mem ? EDD_OK : edd_nomem(ctx, (size_t)N * c * K * sizeof(float) + (size_t)c * 8 +
+                                             (size_t)T * sizeof *plans, "uncertainty: %d threads, %d rows", T, c);
     /* Every plan a thread will use, built here: chunks of c examples (all
      * n when n < o->rows) and the last, shorter chunk. */
     const int whole = c, last = (int)(n % (size_t)c);
@@ -209,7 +211,7 @@ static edd_status distill_temperature(edd_ctx *ctx, const edd_cnn *teacher, cons
     if (!(T > 0.0f && isfinite(T)))
         return edd_fail(ctx, EDD_ERR_ARG, "distill: temperature %g, expected a finite T > 0", T);
     float *lb = labels ? labels : malloc(ds->n * (size_t)K * sizeof(float));
-    edd_status st = lb ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "distill: out of memory for %zu labels", ds->n);
+    edd_status st = lb ? EDD_OK : edd_nomem(ctx, ds->n * (size_t)K * sizeof(float), "distill: %zu labels", ds->n);
     edd_eval_result r;
     if (!st)
         st = edd_evaluate(ctx, teacher, ds, o->train.batch, lb, &r);
@@ -241,7 +243,8 @@ edd_status edd_distill(edd_ctx *ctx, const edd_cnn *teacher, const edd_dataset *
         return edd_fail(ctx, EDD_ERR_ARG, "distill: alpha %g, expected 0..100", o->alpha);
     float *sg = sigma ? sigma : malloc(ds->n * sizeof(float));
     float *lb = labels ? labels : malloc(ds->n * (size_t)K * sizeof(float));
-    edd_status st = (!sg || !lb) ? edd_fail(ctx, EDD_ERR_NOMEM, "distill: out of memory for %zu labels", ds->n) : EDD_OK;
+    edd_status st = (!sg || !lb) ? edd_nomem(ctx, ds->n * (K + 1) * sizeof(float), "distill: %zu labels", ds->n)
+                                 : EDD_OK;
     if (!st)
         st = edd_uncertainty(ctx, teacher, ds, &o->mc, sg, NULL);
     if (!st) {

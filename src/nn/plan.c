@@ -80,7 +80,7 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
         return EDD_ERR_NOMEM;
     edd_plan *p = calloc(1, sizeof *p);
     if (!p)
-        return edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory");
+        return edd_nomem(ctx, sizeof *p, "a plan");
     p->b = b;
     p->k = m->k;
     p->kind = kind;
@@ -128,17 +128,19 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
         p->mask_in = malloc((size_t)b * EDD_IMG_SIZE * sizeof(float));
         p->mask_h = malloc((size_t)b * EDD_HIDDEN * sizeof(float));
         if (!p->mask_in || !p->mask_h) {
-            st = edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for dropout masks (batch %d)", b);
+            st = edd_nomem(ctx, (size_t)b * (EDD_IMG_SIZE + EDD_HIDDEN) * sizeof(float),
+                           "a plan's dropout masks (batch %d)", b);
             goto fail;
         }
     }
     if (p->s2d && (!(p->xflat = malloc((size_t)b * EDD_IMG_SIZE * sizeof(float))) ||
                    !(p->w1s2d = malloc((size_t)C1->out_c * S2D_C * S2D_K * S2D_K * sizeof(float))))) {
-        st = edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for the space-to-depth input (batch %d)", b);
+        st = edd_nomem(ctx, ((size_t)b * EDD_IMG_SIZE + (size_t)C1->out_c * S2D_C * S2D_K * S2D_K) * sizeof(float),
+                       "a plan's space-to-depth input (batch %d)", b);
         goto fail;
     }
     if (p->scratch_size && !(p->scratch = aligned_alloc(64, (p->scratch_size + 63) / 64 * 64))) {
-        st = edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for a %zu-byte scratchpad", p->scratch_size);
+        st = edd_nomem(ctx, p->scratch_size, "a plan's oneDNN scratchpad (batch %d)", b);
         goto fail;
     }
     plan_warn_ref(ctx, p);
