@@ -66,9 +66,11 @@ static size_t plan_bytes_bound(const edd_ctx *ctx, int b, int kind, int k)
     return act * sizeof(float) * times * (size_t)b + fixed + stacks;
 }
 
-edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
+/* EDD_ERR_ARG for a batch size or a kind outside the contract; else
+ * EDD_ERR_NOMEM, "out of memory: need N MB for ... a KIND plan of b rows",
+ * unless plan_bytes_bound fits in the memory available. */
+static edd_status plan_args_check(edd_ctx *ctx, int b, int kind, int k)
 {
-    *out = NULL;
     if (b <= 0 || b > (1 << 20))
         return edd_fail(ctx, EDD_ERR_ARG, "plan: batch size %d, expected 1..%d", b, 1 << 20);
     if (kind != EDD_PLAN_INFER && kind != EDD_PLAN_TRAIN && kind != EDD_PLAN_INPUT_GRAD)
@@ -76,8 +78,15 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
     char what[128];
     snprintf(what, sizeof what, "the oneDNN primitives and buffers of a %s plan of %d rows",
              kind == EDD_PLAN_INFER ? "forward" : kind == EDD_PLAN_TRAIN ? "training" : "input-gradient", b);
-    if (edd_mem_check(ctx, what, plan_bytes_bound(ctx, b, kind, m->k)))
-        return EDD_ERR_NOMEM;
+    return edd_mem_check(ctx, what, plan_bytes_bound(ctx, b, kind, k));
+}
+
+edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
+{
+    *out = NULL;
+    edd_status st = plan_args_check(ctx, b, kind, m->k);
+    if (st)
+        return st;
     edd_plan *p = calloc(1, sizeof *p);
     if (!p)
         return edd_nomem(ctx, sizeof *p, "a plan");
@@ -86,7 +95,6 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
     p->kind = kind;
     p->s2d = kind != EDD_PLAN_TRAIN;
     p->stream = ctx->stream;
-    edd_status st = EDD_OK;
     if (own_stream) {
         p->own_stream = 1;
         if ((st = edd_dnnl_check(ctx, dnnl_stream_create(&p->stream, ctx->engine, dnnl_stream_default_flags), "stream create")))
