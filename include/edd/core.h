@@ -58,8 +58,12 @@ int edd_threads_cap(void);
 int edd_threads_limit(int nthreads);
 
 /* Create the oneDNN CPU engine and stream, with ctx->nthreads from
- * edd_threads_limit(nthreads) (nthreads <= 0: OpenMP's default, capped);
- * EDD_SIMD=scalar in the environment forces the scalar twins. */
+ * edd_threads_limit(nthreads) (nthreads <= 0: OpenMP's default, capped),
+ * and start that team of OpenMP threads (their stacks mapped now:
+ * EDD_ERR_NOMEM, "out of memory: need N MB ...", when they do not fit).
+ * Under a finite RLIMIT_AS it sets glibc's M_ARENA_MAX to 1 for the
+ * process, so that no thread's malloc arena reserves 64 MB after a memory
+ * check. EDD_SIMD=scalar in the environment forces the scalar twins. */
 edd_status edd_ctx_init(edd_ctx *ctx, int nthreads);
 
 /* Release the engine and stream. Safe on a zeroed or half-built context. */

@@ -4,12 +4,14 @@
 
 #include <oneapi/dnnl/dnnl.h>
 
+#include <malloc.h>
 #include <math.h>
 #include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
@@ -75,15 +77,43 @@ int edd_threads_limit(int nthreads)
     return use;
 }
 
+/* Start the team of n OpenMP threads now, each with its stack, so that
+ * what they map is in the address space before any plan's memory check,
+ * not taken later inside a oneDNN call; refused with "out of memory" when
+ * the stacks do not fit (libgomp would exit). Under a finite RLIMIT_AS,
+ * every thread allocates from glibc's main arena: another thread's arena
+ * reserves 64 MB of address space per heap, at moments no check can
+ * foresee (oneDNN died by a signal when one came after a plan's check). */
+static edd_status team_start(edd_ctx *ctx, int n)
+{
+    struct rlimit rl;
+    if (!getrlimit(RLIMIT_AS, &rl) && rl.rlim_cur != RLIM_INFINITY)
+        mallopt(M_ARENA_MAX, 1);
+    size_t stack = getrlimit(RLIMIT_STACK, &rl) || rl.rlim_cur == RLIM_INFINITY ? (size_t)8 << 20 : rl.rlim_cur;
+    char what[64];
+    snprintf(what, sizeof what, "the stacks of %d OpenMP threads", n);
+    edd_status st = n > 1 ? edd_mem_check(ctx, what, (size_t)(n - 1) * stack) : EDD_OK;
+    if (!st) {
+        /* empty: libgomp creates the threads and keeps them for later regions */
+        #pragma omp parallel num_threads(n)
+        {
+        }
+    }
+    return st;
+}
+
 edd_status edd_ctx_init(edd_ctx *ctx, int nthreads)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->nthreads = edd_threads_limit(nthreads);
+    edd_status st = team_start(ctx, ctx->nthreads);
+    if (st)
+        return st;
     ctx->simd = edd_simd_detect();
     const char *force = getenv("EDD_SIMD");
     if (force && strcmp(force, "scalar") == 0)
         ctx->simd = EDD_SIMD_SCALAR;
-    edd_status st = edd_dnnl_check(ctx, dnnl_engine_create(&ctx->engine, dnnl_cpu, 0), "engine create");
+    st = edd_dnnl_check(ctx, dnnl_engine_create(&ctx->engine, dnnl_cpu, 0), "engine create");
     if (st)
         return st;
     return edd_dnnl_check(ctx, dnnl_stream_create(&ctx->stream, ctx->engine, dnnl_stream_default_flags),

@@ -52,18 +52,17 @@
  * gradients in both layouts); a fixed part for oneDNN's primitive
  * descriptors, jit code and primitive cache (measured: a TRAIN plan of 128
  * rows maps 31 MB, an INFER plan of 256 rows 28 MB, AVX2, one thread), the
- * input-gradient chunk buffers, and a stack for each OpenMP thread but
- * the first. oneDNN dies by a signal, not a status, when it cannot map its
+ * input-gradient chunk buffers (the OpenMP threads' stacks and arenas are
+ * mapped by edd_ctx_init, before any plan). oneDNN dies by a signal, not a status, when it cannot map its
  * jit code, so edd_plan_create checks this before any oneDNN call. */
-static size_t plan_bytes_bound(const edd_ctx *ctx, int b, int kind, int k)
+static size_t plan_bytes_bound(int b, int kind, int k)
 {
     const size_t mb = (size_t)1 << 20;
     size_t act = EDD_IMG_SIZE + (size_t)C1->out_c * C1->out_hw * C1->out_hw +
                  (size_t)C2->out_c * C2->out_hw * C2->out_hw + 2 * EDD_HIDDEN + (size_t)k;
     size_t times = kind == EDD_PLAN_INFER ? 3 : kind == EDD_PLAN_INPUT_GRAD ? 4 : 5;
     size_t fixed = 16 * mb + (kind == EDD_PLAN_INPUT_GRAD ? 16 * mb : 0);
-    size_t stacks = ctx->nthreads > 1 ? (size_t)(ctx->nthreads - 1) * 8 * mb : 0;
-    return act * sizeof(float) * times * (size_t)b + fixed + stacks;
+    return act * sizeof(float) * times * (size_t)b + fixed;
 }
 
 /* EDD_ERR_ARG for a batch size or a kind outside the contract; else
@@ -78,7 +77,7 @@ static edd_status plan_args_check(edd_ctx *ctx, int b, int kind, int k)
     char what[128];
     snprintf(what, sizeof what, "the oneDNN primitives and buffers of a %s plan of %d rows",
              kind == EDD_PLAN_INFER ? "forward" : kind == EDD_PLAN_TRAIN ? "training" : "input-gradient", b);
-    return edd_mem_check(ctx, what, plan_bytes_bound(ctx, b, kind, k));
+    return edd_mem_check(ctx, what, plan_bytes_bound(b, kind, k));
 }
 
 edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
