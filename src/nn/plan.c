@@ -52,9 +52,10 @@
  * gradients in both layouts); a fixed part for oneDNN's primitive
  * descriptors, jit code and primitive cache (measured: a TRAIN plan of 128
  * rows maps 31 MB, an INFER plan of 256 rows 28 MB, AVX2, one thread), the
- * input-gradient chunk buffers (the OpenMP threads' stacks and arenas are
- * mapped by edd_ctx_init, before any plan). oneDNN dies by a signal, not a status, when it cannot map its
- * jit code, so edd_plan_create checks this before any oneDNN call. */
+ * input-gradient chunk buffers (the OpenMP threads' stacks are mapped by
+ * edd_ctx_init, before any plan). oneDNN dies by a signal, not a status,
+ * when it cannot map its jit code, so edd_plan_create checks this before
+ * any oneDNN call. */
 static size_t plan_bytes_bound(int b, int kind, int k)
 {
     const size_t mb = (size_t)1 << 20;
