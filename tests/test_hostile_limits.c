@@ -170,7 +170,8 @@ static const struct {
     {"threads_1024", setup_model, "OMP_NUM_THREADS=1", 0, "eval --data-dir @M --model @D/m.edd --test-limit 200 "
      "--threads 1024", 0, "warning: --threads 1024 is outside 1.."},
     {"rows_beyond_the_images_threads", setup_model, "OMP_NUM_THREADS=2", 1L << 20, "uncertainty --data-dir @M "
-     "--teacher @D/m.edd --train-limit 50 --rows 1048576 --out @D/s.npy --quiet", 0, "--rows 1048576 is beyond the 50 "},
+     "--teacher @D/m.edd --train-limit 50 --rows 1048576 --out @D/s.npy --quiet", 0,
+     "--rows 1048576 is beyond the 50 rows"},
     {"rows_beyond_the_images_folded", setup_model, "OMP_NUM_THREADS=2", 1L << 20, "uncertainty --data-dir @M "
      "--teacher @D/m.edd --train-limit 50 --rows 1048576 --shape folded --out @D/s.npy --quiet", 0,
      "--rows 1048576 is beyond the 1000 rows"},
