@@ -91,8 +91,9 @@ static edd_status team_start(edd_ctx *ctx, int n)
         mallopt(M_ARENA_MAX, 1);
     size_t stack = getrlimit(RLIMIT_STACK, &rl) || rl.rlim_cur == RLIM_INFINITY ? (size_t)8 << 20 : rl.rlim_cur;
     char what[64];
-    snprintf(what, sizeof what, "the stacks of %d OpenMP threads", n);
-    edd_status st = n > 1 ? edd_mem_check(ctx, what, (size_t)(n - 1) * stack) : EDD_OK;
+    snprintf(what, sizeof what, "a team of %d OpenMP threads (their stacks)", n);
+    /* 16 MB beyond the stacks: libgomp's team, static TLS, the first allocations of each thread */
+    edd_status st = n > 1 ? edd_mem_check(ctx, what, (size_t)(n - 1) * stack + ((size_t)16 << 20)) : EDD_OK;
     if (!st) {
         /* empty: libgomp creates the threads and keeps them for later regions */
         #pragma omp parallel num_threads(n)
