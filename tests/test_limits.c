@@ -1,7 +1,9 @@
 /* test_limits.c - issue 11: resource limits. A file that declares more
  * than the memory this process can take is refused before the allocation;
  * a full disk (a small tmpfs) fails a write with a message and no file,
- * and `edd reproduce` checks the free space before a stage. */
+ * and `edd reproduce` checks the free space before a stage. Issue 24: the
+ * thread count is capped, and a plan that does not fit is refused before
+ * oneDNN is called. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "edd/io.h"
+#include "edd/nn.h"
 #include "testutil.h"
 
 TestSuite(limits, .timeout = 120);
@@ -54,8 +57,8 @@ Test(limits, npy_claiming_more_than_the_machine_has)
     edd_ctx ctx = {0};
     edd_npy a;
     cr_assert_eq(edd_npy_read(&ctx, path, &a), EDD_ERR_NOMEM, "%s", ctx.err);
-    cr_assert(strstr(ctx.err, path) && strstr(ctx.err, "memory available") && strstr(ctx.err, "needs"), "%s",
-              ctx.err);
+    cr_assert(strstr(ctx.err, path) && strstr(ctx.err, "memory available") && strstr(ctx.err, "out of memory: need "),
+              "%s", ctx.err);
     cr_assert_null(a.data);
     tmpdir_remove(dir);
 }
@@ -157,4 +160,68 @@ Test(limits, full_disk_fails_cleanly)
     cr_assert_eq(nfiles, 0, "no file is left behind on the full disk");
     cr_assert_eq(umount(mnt), 0, "%s", strerror(errno));
     tmpdir_remove(dir);
+}
+
+/* Issue 24: the thread count is kept in 1..4 x the CPUs online, whatever
+ * --threads or OMP_NUM_THREADS ask (libgomp segfaulted starting a team of
+ * 100,000), and the cap becomes OpenMP's default. */
+Test(limits, thread_count_is_capped)
+{
+    int cap = edd_threads_cap();
+    cr_assert(cap >= EDD_THREADS_PER_CPU && cap % EDD_THREADS_PER_CPU == 0, "cap %d", cap);
+    cr_assert_eq(edd_threads_limit(100000), cap);
+    cr_assert_eq(omp_get_max_threads(), cap);
+    cr_assert_eq(edd_threads_limit(1), 1);
+    cr_assert_eq(omp_get_max_threads(), 1);
+    omp_set_num_threads(1 << 30);
+    edd_ctx ctx;
+    cr_assert_eq(edd_ctx_init(&ctx, 0), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(ctx.nthreads, cap, "OpenMP's default of 2^30 threads capped at %d", cap);
+    edd_ctx_free(&ctx);
+}
+
+/* In a child capped by RLIMIT_AS at what it maps now plus 8 MiB, a plan of
+ * 4096 rows is refused before any oneDNN call with "out of memory: need N
+ * MB", not by a signal inside oneDNN's jit code. */
+Test(limits, plan_beyond_rlimit_as_is_refused_before_onednn)
+{
+#ifdef __SANITIZE_ADDRESS__
+    cr_skip_test("RLIMIT_AS cannot be set under AddressSanitizer (make sanitize); `make test` runs this");
+#endif
+    edd_ctx ctx;
+    edd_cnn m;
+    cr_assert_eq(edd_ctx_init(&ctx, 1), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(edd_cnn_init(&ctx, &m, 11, 0.2f, 0.5f, 1), EDD_OK, "%s", ctx.err);
+    int pfd[2];
+    cr_assert_eq(pipe(pfd), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        close(pfd[0]);
+        unsigned long long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (!f || fscanf(f, "%llu", &pages) != 1)
+            _exit(3);
+        fclose(f);
+        struct rlimit rl;
+        rl.rlim_cur = rl.rlim_max = pages * (unsigned long long)sysconf(_SC_PAGESIZE) + (8u << 20);
+        if (setrlimit(RLIMIT_AS, &rl))
+            _exit(4);
+        edd_plan *p;
+        edd_status st = edd_plan_create(&ctx, &m, 4096, EDD_PLAN_TRAIN, 0, &p);
+        if (write(pfd[1], ctx.err, strlen(ctx.err) + 1) < 0)
+            _exit(5);
+        _exit(st == EDD_ERR_NOMEM && !p ? 0 : 6);
+    }
+    close(pfd[1]);
+    char msg[1100] = {0};
+    ssize_t got = read(pfd[0], msg, sizeof msg - 1);
+    close(pfd[0]);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(got > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x: %s", status, msg);
+    cr_assert(strstr(msg, "out of memory: need ") && strstr(msg, "training plan of 4096 rows") &&
+              strstr(msg, "RLIMIT_AS"), "%s", msg);
+    edd_cnn_free(&m);
+    edd_ctx_free(&ctx);
 }

@@ -2,7 +2,9 @@
  *
  * Owns: struct edd_ctx (the only mutable state edd keeps: oneDNN engine and
  * stream, thread count, SIMD level, the last error message).
- * May call: libc, OpenMP, oneDNN (engine and stream creation only).
+ * May call: libc, OpenMP, oneDNN (engine and stream creation only), io
+ * (edd_mem_available, for the out-of-memory message). Writes
+ * to stderr only the warning of edd_threads_limit.
  *
  * Every library function that can fail returns an edd_status and leaves a
  * message in ctx->err; only the CLI prints it. */
@@ -40,8 +42,28 @@ typedef struct edd_ctx {
     char err[1024];
 } edd_ctx;
 
-/* Create the oneDNN CPU engine and stream. nthreads <= 0 keeps OpenMP's
- * default; EDD_SIMD=scalar in the environment forces the scalar twins. */
+/* Threads per CPU online that edd_threads_limit allows. */
+#define EDD_THREADS_PER_CPU 4
+
+/* The most OpenMP threads edd runs: EDD_THREADS_PER_CPU x the CPUs online
+ * (libgomp segfaults starting a region of 100,000 threads). */
+int edd_threads_cap(void);
+
+/* The thread count to use, nthreads (--threads) or, when nthreads <= 0,
+ * OpenMP's default (OMP_NUM_THREADS), kept in 1..edd_threads_cap(), and
+ * made OpenMP's default for later regions. Says once on stderr, naming
+ * the value and the cap, when it had to change it. libgomp reads
+ * OMP_NUM_THREADS at startup but allocates a team only when a region
+ * starts, so calling this before the first parallel region is enough. */
+int edd_threads_limit(int nthreads);
+
+/* Create the oneDNN CPU engine and stream, with ctx->nthreads from
+ * edd_threads_limit(nthreads) (nthreads <= 0: OpenMP's default, capped),
+ * and start that team of OpenMP threads (their stacks mapped now:
+ * EDD_ERR_NOMEM, "out of memory: need N MB ...", when they do not fit).
+ * Under a finite RLIMIT_AS it sets glibc's M_ARENA_MAX to 1 for the
+ * process, so that no thread's malloc arena reserves 64 MB after a memory
+ * check. EDD_SIMD=scalar in the environment forces the scalar twins. */
 edd_status edd_ctx_init(edd_ctx *ctx, int nthreads);
 
 /* Release the engine and stream. Safe on a zeroed or half-built context. */
@@ -52,8 +74,13 @@ void edd_ctx_free(edd_ctx *ctx);
 edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* EDD_ERR_NOMEM with "out of memory: need N MB (bytes) for WHAT, M MB of
+ * memory available (...)", WHAT from fmt: for an allocation that failed. */
+edd_status edd_nomem(edd_ctx *ctx, size_t bytes, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Turn a oneDNN status (a dnnl_status_t) into an edd_status with a message
- * naming `what`. */
+ * naming `what`: dnnl_out_of_memory is EDD_ERR_NOMEM, "out of memory: need
+ * more than the N MB ... available", any other failure EDD_ERR_DNNL. */
 edd_status edd_dnnl_check(edd_ctx *ctx, int s, const char *what);
 
 /* The best SIMD level this CPU supports (AVX2 needs AVX2 and FMA). */

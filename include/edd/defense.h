@@ -23,7 +23,8 @@ typedef struct {
     int passes;         /* N, default 20 */
     uint64_t seed;      /* dropout masks of pass m are stream m under this seed */
     edd_mc_shape shape; /* default: the faster one measured by bench/mc */
-    int rows;           /* rows per oneDNN call (FOLDED: chunk*N, best 320; THREADS: batch, default 128) */
+    int rows;           /* rows per oneDNN call (FOLDED: chunk*N, best 320; THREADS: batch, default 128); a
+                         * chunk beyond the data is cut to it: buffers are sized by ds->n, not by rows */
     size_t first;       /* dataset index of ds's first example (default 0): its dropout masks are those of
                          * example first + i of the whole set, so that a part of the set draws the masks the
                          * whole call draws for it; a multiple of edd_mc_chunk(o) */

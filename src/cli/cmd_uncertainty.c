@@ -87,6 +87,11 @@ int cmd_uncertainty(int argc, char **argv)
                  "dropout: MC dropout (Eq. 1) needs it", teacher);
         rc = cli_fail(cmd, &ctx);
     }
+    size_t most = o.shape == EDD_MC_THREADS ? ds.n : ds.n * (size_t)o.passes; /* rows of one call over all */
+    if (!rc && (size_t)o.rows > most)
+        fprintf(stderr, "edd %s: --rows %d is beyond the %zu rows of one call over all %zu images (%s); using %zu\n",
+                cmd, o.rows, most, ds.n, o.shape == EDD_MC_THREADS ? "threads: images" : "folded: images x passes",
+                most);
     if (!rc) {
         sigma = malloc(ds.n * sizeof(float));
         logits = lout ? malloc((size_t)o.passes * ds.n * (size_t)m.k * sizeof(float)) : NULL;

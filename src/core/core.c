@@ -1,14 +1,18 @@
-/* core.c - context, errors, random numbers. See include/edd/core.h. */
+/* core.c - context, errors, the thread cap, random numbers. See include/edd/core.h. */
 #include "edd/core.h"
+#include "edd/io.h"
 
 #include <oneapi/dnnl/dnnl.h>
 
+#include <malloc.h>
 #include <math.h>
 #include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
 {
@@ -21,10 +25,29 @@ edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
     return st;
 }
 
+edd_status edd_nomem(edd_ctx *ctx, size_t bytes, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    size_t avail = edd_mem_available();
+    return edd_fail(ctx, EDD_ERR_NOMEM, "out of memory: need %.1f MB (%zu bytes) for %s, %.1f MB of memory available "
+                    "(MemAvailable and free swap, RLIMIT_AS, RLIMIT_DATA)", bytes / 1048576.0, bytes, what,
+                    avail / 1048576.0);
+}
+
 edd_status edd_dnnl_check(edd_ctx *ctx, int s, const char *what)
 {
     if (s == dnnl_success)
         return EDD_OK;
+    if (s == dnnl_out_of_memory) {
+        size_t avail = edd_mem_available();
+        return edd_fail(ctx, EDD_ERR_NOMEM, "out of memory: need more than the %.1f MB of memory available "
+                        "(MemAvailable and free swap, RLIMIT_AS, RLIMIT_DATA): oneDNN: %s failed", avail / 1048576.0,
+                        what);
+    }
     return edd_fail(ctx, EDD_ERR_DNNL, "oneDNN: %s failed with status %d", what, (int)s);
 }
 
@@ -36,17 +59,62 @@ edd_simd edd_simd_detect(void)
     return EDD_SIMD_SCALAR;
 }
 
+int edd_threads_cap(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return (int)((cpus > 0 && cpus < 4096 ? cpus : 1) * EDD_THREADS_PER_CPU);
+}
+
+int edd_threads_limit(int nthreads)
+{
+    int want = nthreads > 0 ? nthreads : omp_get_max_threads(), cap = edd_threads_cap();
+    int use = want < 1 ? 1 : want > cap ? cap : want;
+    if (use != want)
+        fprintf(stderr, "edd: warning: %s %d is outside 1..%d (%d x the CPUs online); using %d threads\n",
+                nthreads > 0 ? "--threads" : "OMP_NUM_THREADS", want, cap, EDD_THREADS_PER_CPU, use);
+    if (use != omp_get_max_threads())
+        omp_set_num_threads(use);
+    return use;
+}
+
+/* Start the team of n OpenMP threads now, each with its stack, so that
+ * what they map is in the address space before any plan's memory check,
+ * not taken later inside a oneDNN call; refused with "out of memory" when
+ * the stacks do not fit (libgomp would exit). Under a finite RLIMIT_AS,
+ * every thread allocates from glibc's main arena: another thread's arena
+ * reserves 64 MB of address space per heap, at moments no check can
+ * foresee (oneDNN died by a signal when one came after a plan's check). */
+static edd_status team_start(edd_ctx *ctx, int n)
+{
+    struct rlimit rl;
+    if (!getrlimit(RLIMIT_AS, &rl) && rl.rlim_cur != RLIM_INFINITY)
+        mallopt(M_ARENA_MAX, 1);
+    size_t stack = getrlimit(RLIMIT_STACK, &rl) || rl.rlim_cur == RLIM_INFINITY ? (size_t)8 << 20 : rl.rlim_cur;
+    char what[64];
+    snprintf(what, sizeof what, "a team of %d OpenMP threads (their stacks)", n);
+    /* 16 MB beyond the stacks: libgomp's team, static TLS, the first allocations of each thread */
+    edd_status st = n > 1 ? edd_mem_check(ctx, what, (size_t)(n - 1) * stack + ((size_t)16 << 20)) : EDD_OK;
+    if (!st) {
+        /* empty: libgomp creates the threads and keeps them for later regions */
+        #pragma omp parallel num_threads(n)
+        {
+        }
+    }
+    return st;
+}
+
 edd_status edd_ctx_init(edd_ctx *ctx, int nthreads)
 {
     memset(ctx, 0, sizeof *ctx);
-    if (nthreads > 0)
-        omp_set_num_threads(nthreads);
-    ctx->nthreads = omp_get_max_threads();
+    ctx->nthreads = edd_threads_limit(nthreads);
+    edd_status st = team_start(ctx, ctx->nthreads);
+    if (st)
+        return st;
     ctx->simd = edd_simd_detect();
     const char *force = getenv("EDD_SIMD");
     if (force && strcmp(force, "scalar") == 0)
         ctx->simd = EDD_SIMD_SCALAR;
-    edd_status st = edd_dnnl_check(ctx, dnnl_engine_create(&ctx->engine, dnnl_cpu, 0), "engine create");
+    st = edd_dnnl_check(ctx, dnnl_engine_create(&ctx->engine, dnnl_cpu, 0), "engine create");
     if (st)
         return st;
     return edd_dnnl_check(ctx, dnnl_stream_create(&ctx->stream, ctx->engine, dnnl_stream_default_flags),

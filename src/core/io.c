@@ -324,9 +324,9 @@ edd_status edd_mem_check(edd_ctx *ctx, const char *what, size_t bytes)
     if (bytes <= avail)
         return EDD_OK;
     return edd_fail(ctx, EDD_ERR_NOMEM,
-                    "%s: needs %zu bytes (%.1f MiB), expected at most the %zu bytes (%.1f MiB) of memory available "
-                    "(MemAvailable and free swap, RLIMIT_AS, RLIMIT_DATA)",
-                    what, bytes, bytes / 1048576.0, avail, avail / 1048576.0);
+                    "out of memory: need %.1f MB (%zu bytes) for %s, expected at most the %.1f MB (%zu bytes) of "
+                    "memory available (MemAvailable and free swap, RLIMIT_AS, RLIMIT_DATA)",
+                    bytes / 1048576.0, bytes, what, avail / 1048576.0, avail);
 }
 
 edd_status edd_disk_free(edd_ctx *ctx, const char *dir, uint64_t *bytes)

@@ -34,8 +34,8 @@ static edd_status mc_folded(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *d
                             float *logits, edd_progress *bar)
 {
     int N = o->passes, K = m->k;
-    int c = (int)edd_mc_chunk(o);
     size_t n = ds->n;
+    int c = (int)(edd_mc_chunk(o) < n ? edd_mc_chunk(o) : n); /* buffers sized by the data, not by o->rows */
     edd_plan_cache plans; /* full chunks and the last, partial one */
     edd_plan_cache_init(&plans, EDD_PLAN_INFER, 0, 0);
     size_t rows = (size_t)c * N;
@@ -44,7 +44,8 @@ static edd_status mc_folded(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *d
     edd_ws_entry ws[] = {EDD_WS(xr, rows * EDD_IMG_SIZE), EDD_WS(zc, rows * K), EDD_WS(idx, rows),
                          EDD_WS(streams, rows)};
     void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
-    edd_status st = mem ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory for %zu rows", rows);
+    edd_status st = mem ? EDD_OK : edd_nomem(ctx, rows * ((EDD_IMG_SIZE + (size_t)K) * sizeof(float) + 16),
+                                             "uncertainty: %zu rows", rows);
     for (size_t s = 0; !st && s < n; s += (size_t)c) {
         int b = (int)(n - s < (size_t)c ? n - s : (size_t)c);
         edd_plan *pl;
@@ -78,16 +79,19 @@ static edd_status mc_folded(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *d
 static edd_status mc_threads(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o, float *sigma,
                              float *logits, edd_progress *bar)
 {
-    int N = o->passes, K = m->k, c = o->rows, T = ctx->nthreads;
+    int N = o->passes, K = m->k, T = ctx->nthreads;
     size_t n = ds->n;
+    int c = (size_t)o->rows < n ? o->rows : (int)n; /* buffers sized by the data, not by o->rows */
     float *zc;
+    uint64_t *idx; /* the chunk's dataset indices, shared read-only by every pass */
     edd_plan_cache *plans;
-    edd_ws_entry ws[] = {EDD_WS(zc, (size_t)N * c * K), EDD_WS(plans, T)};
+    edd_ws_entry ws[] = {EDD_WS(zc, (size_t)N * c * K), EDD_WS(idx, (size_t)c), EDD_WS(plans, T)};
     void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
-    edd_status st = mem ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "uncertainty: out of memory for %d threads", T);
-    /* Every plan a thread will use, built here: chunks of c examples (or
-     * of all n when n < c) and the last, shorter chunk. */
-    const int whole = n < (size_t)c ? (int)n : c, last = (int)(n % (size_t)c);
+    edd_status st = mem ? EDD_OK : edd_nomem(ctx, (size_t)N * c * K * sizeof(float) + (size_t)c * 8 +
+                                             (size_t)T * sizeof *plans, "uncertainty: %d threads, %d rows", T, c);
+    /* Every plan a thread will use, built here: chunks of c examples (all
+     * n when n < o->rows) and the last, shorter chunk. */
+    const int whole = c, last = (int)(n % (size_t)c);
     for (int t = 0; !st && t < T; t++) {
         edd_plan *unused;
         edd_plan_cache_init(&plans[t], EDD_PLAN_INFER, 1, 0);
@@ -98,15 +102,13 @@ static edd_status mc_threads(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *
     for (size_t s = 0; !st && s < n; s += (size_t)c) {
         int b = (int)(n - s < (size_t)c ? n - s : (size_t)c);
         edd_status err = EDD_OK;
+        for (int i = 0; i < b; i++)
+            idx[i] = o->first + s + (size_t)i;
         #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
         for (int p = 0; p < N; p++) {
             int t = omp_get_thread_num();
             edd_ctx tctx = *ctx; /* a private error buffer per thread */
-            edd_dropout dr = {.on = 1, .seed = o->seed, .stream = (uint64_t)p};
-            uint64_t idx[c];
-            for (int i = 0; i < b; i++)
-                idx[i] = o->first + s + (size_t)i;
-            dr.idx = idx;
+            edd_dropout dr = {.on = 1, .seed = o->seed, .stream = (uint64_t)p, .idx = idx};
             edd_plan *pl;
             edd_status e = edd_plan_cache_get(&tctx, &plans[t], m, b, &pl);
             if (!e)
@@ -209,7 +211,7 @@ static edd_status distill_temperature(edd_ctx *ctx, const edd_cnn *teacher, cons
     if (!(T > 0.0f && isfinite(T)))
         return edd_fail(ctx, EDD_ERR_ARG, "distill: temperature %g, expected a finite T > 0", T);
     float *lb = labels ? labels : malloc(ds->n * (size_t)K * sizeof(float));
-    edd_status st = lb ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "distill: out of memory for %zu labels", ds->n);
+    edd_status st = lb ? EDD_OK : edd_nomem(ctx, ds->n * (size_t)K * sizeof(float), "distill: %zu labels", ds->n);
     edd_eval_result r;
     if (!st)
         st = edd_evaluate(ctx, teacher, ds, o->train.batch, lb, &r);
@@ -241,7 +243,8 @@ edd_status edd_distill(edd_ctx *ctx, const edd_cnn *teacher, const edd_dataset *
         return edd_fail(ctx, EDD_ERR_ARG, "distill: alpha %g, expected 0..100", o->alpha);
     float *sg = sigma ? sigma : malloc(ds->n * sizeof(float));
     float *lb = labels ? labels : malloc(ds->n * (size_t)K * sizeof(float));
-    edd_status st = (!sg || !lb) ? edd_fail(ctx, EDD_ERR_NOMEM, "distill: out of memory for %zu labels", ds->n) : EDD_OK;
+    edd_status st = (!sg || !lb) ? edd_nomem(ctx, ds->n * (K + 1) * sizeof(float), "distill: %zu labels", ds->n)
+                                 : EDD_OK;
     if (!st)
         st = edd_uncertainty(ctx, teacher, ds, &o->mc, sg, NULL);
     if (!st) {

@@ -38,27 +38,63 @@
  * per context on stderr, naming the primitive and its shape. */
 #include "plan_internal.h"
 #include "edd/internal/simd.h"
+#include "edd/io.h"
 
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
+/* An upper bound of the address space a plan of b rows takes while it is
+ * built and run: its activations (one image's: x, a1, a2, h twice, z) times
+ * 3 for INFER (the space-to-depth input, a1 in conv2's layout, the
+ * scratchpad), 4 for INPUT_GRAD (the gradients) and 5 for TRAIN (the
+ * gradients in both layouts); a fixed part for oneDNN's primitive
+ * descriptors, jit code and primitive cache (measured: a TRAIN plan of 128
+ * rows maps 31 MB, an INFER plan of 256 rows 28 MB, AVX2, one thread), the
+ * input-gradient chunk buffers (the OpenMP threads' stacks are mapped by
+ * edd_ctx_init, before any plan). oneDNN dies by a signal, not a status,
+ * when it cannot map its jit code, so edd_plan_create checks this before
+ * any oneDNN call. */
+static size_t plan_bytes_bound(int b, int kind, int k)
 {
-    *out = NULL;
+    const size_t mb = (size_t)1 << 20;
+    size_t act = EDD_IMG_SIZE + (size_t)C1->out_c * C1->out_hw * C1->out_hw +
+                 (size_t)C2->out_c * C2->out_hw * C2->out_hw + 2 * EDD_HIDDEN + (size_t)k;
+    size_t times = kind == EDD_PLAN_INFER ? 3 : kind == EDD_PLAN_INPUT_GRAD ? 4 : 5;
+    size_t fixed = 16 * mb + (kind == EDD_PLAN_INPUT_GRAD ? 16 * mb : 0);
+    return act * sizeof(float) * times * (size_t)b + fixed;
+}
+
+/* EDD_ERR_ARG for a batch size or a kind outside the contract; else
+ * EDD_ERR_NOMEM, "out of memory: need N MB for ... a KIND plan of b rows",
+ * unless plan_bytes_bound fits in the memory available. */
+static edd_status plan_args_check(edd_ctx *ctx, int b, int kind, int k)
+{
     if (b <= 0 || b > (1 << 20))
         return edd_fail(ctx, EDD_ERR_ARG, "plan: batch size %d, expected 1..%d", b, 1 << 20);
     if (kind != EDD_PLAN_INFER && kind != EDD_PLAN_TRAIN && kind != EDD_PLAN_INPUT_GRAD)
         return edd_fail(ctx, EDD_ERR_ARG, "plan: kind %d, expected INFER, TRAIN or INPUT_GRAD", kind);
+    char what[128];
+    snprintf(what, sizeof what, "the oneDNN primitives and buffers of a %s plan of %d rows",
+             kind == EDD_PLAN_INFER ? "forward" : kind == EDD_PLAN_TRAIN ? "training" : "input-gradient", b);
+    return edd_mem_check(ctx, what, plan_bytes_bound(b, kind, k));
+}
+
+edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
+{
+    *out = NULL;
+    edd_status st = plan_args_check(ctx, b, kind, m->k);
+    if (st)
+        return st;
     edd_plan *p = calloc(1, sizeof *p);
     if (!p)
-        return edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory");
+        return edd_nomem(ctx, sizeof *p, "a plan");
     p->b = b;
     p->k = m->k;
     p->kind = kind;
     p->s2d = kind != EDD_PLAN_TRAIN;
     p->stream = ctx->stream;
-    edd_status st = EDD_OK;
     if (own_stream) {
         p->own_stream = 1;
         if ((st = edd_dnnl_check(ctx, dnnl_stream_create(&p->stream, ctx->engine, dnnl_stream_default_flags), "stream create")))
@@ -100,17 +136,19 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
         p->mask_in = malloc((size_t)b * EDD_IMG_SIZE * sizeof(float));
         p->mask_h = malloc((size_t)b * EDD_HIDDEN * sizeof(float));
         if (!p->mask_in || !p->mask_h) {
-            st = edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for dropout masks (batch %d)", b);
+            st = edd_nomem(ctx, (size_t)b * (EDD_IMG_SIZE + EDD_HIDDEN) * sizeof(float),
+                           "a plan's dropout masks (batch %d)", b);
             goto fail;
         }
     }
     if (p->s2d && (!(p->xflat = malloc((size_t)b * EDD_IMG_SIZE * sizeof(float))) ||
                    !(p->w1s2d = malloc((size_t)C1->out_c * S2D_C * S2D_K * S2D_K * sizeof(float))))) {
-        st = edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for the space-to-depth input (batch %d)", b);
+        st = edd_nomem(ctx, ((size_t)b * EDD_IMG_SIZE + (size_t)C1->out_c * S2D_C * S2D_K * S2D_K) * sizeof(float),
+                       "a plan's space-to-depth input (batch %d)", b);
         goto fail;
     }
     if (p->scratch_size && !(p->scratch = aligned_alloc(64, (p->scratch_size + 63) / 64 * 64))) {
-        st = edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for a %zu-byte scratchpad", p->scratch_size);
+        st = edd_nomem(ctx, p->scratch_size, "a plan's oneDNN scratchpad (batch %d)", b);
         goto fail;
     }
     plan_warn_ref(ctx, p);

@@ -85,7 +85,8 @@ edd_status plan_input_grad_build(edd_ctx *ctx, edd_plan *p)
         !(p->col2 = malloc(chunk * hw2 * C2_TAPS * sizeof(float))) ||
         !(p->da1n = malloc(chunk * hw1 * C1->out_c * sizeof(float))) ||
         !(p->col1 = malloc(chunk * hw1 * C1_TAPS * sizeof(float))))
-        return edd_fail(ctx, EDD_ERR_NOMEM, "plan: out of memory for the input-gradient columns (batch %d)", p->b);
+        return edd_nomem(ctx, ((size_t)C2->out_c * C2_TAPS + chunk * (hw2 * C2_TAPS + hw1 * (C1->out_c + C1_TAPS))) *
+                                  sizeof(float), "a plan's input-gradient columns (batch %d)", p->b);
     return EDD_OK;
 }
 

@@ -9,7 +9,8 @@
  *   plan_grad.c  the input gradient below conv3 as matmuls and gathers
  *   plan_info.c  the implementation oneDNN chose for each primitive
  *
- * May call: core, simd (dropout), oneDNN. */
+ * May call: core, io (edd_mem_check before a plan is built), simd (dropout),
+ * oneDNN. */
 #ifndef EDD_PLAN_INTERNAL_H
 #define EDD_PLAN_INTERNAL_H
 
