@@ -229,7 +229,7 @@ int cmd_reproduce(int argc, char **argv)
     else if (!st)
         st = edd_reproduce(&ctx, &sc, &o, logs);
     if (st && root)
-        rc = cli_fail(cmd, &ctx);
+        rc = st == EDD_ERR_ARG ? (cli_fail(cmd, &ctx), EXIT_USAGE) : cli_fail(cmd, &ctx);
     if (!rc && !a.dry_run && root) {
         printf("{\"scale\":\"%s\",\"out\":\"%s\",", scale, o.out_dir);
         if (seeds > 1)
