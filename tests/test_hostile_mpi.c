@@ -86,10 +86,11 @@ Test(hostile_mpi, sha256_speed)
     const size_t n = 64u << 20;
     unsigned char *big = calloc(n, 1), d[EDD_SHA256_BYTES];
     cr_assert(big);
-    double t0 = now();
+    const clock_t c0 = clock();
     edd_sha256_bytes(big, n, d);
-    const double secs = now() - t0;
-    fprintf(stderr, "hostile_mpi: SHA-256 of 64 MiB in %.3f s (%.0f MB/s)\n", secs, n / secs / 1e6);
+    const double secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    fprintf(stderr, "hostile_mpi: SHA-256 of 64 MiB in %.3f s of CPU time (%.0f MB/s)\n", secs, n / secs / 1e6);
+    double t0;
     free(big);
     static const char *const files[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                                         "t10k-labels-idx1-ubyte"};

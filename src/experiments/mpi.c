@@ -307,7 +307,7 @@ static void describe(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_op
     snprintf(d->val[D_DATA], EDD_PATH_MAX, "%s", o->data_name ? o->data_name : "mnist");
     real_path(o->data_dir, d->val[D_DATA_DIR]);
     real_path(o->out_dir, d->val[D_OUT]);
-    snprintf(d->val[D_SEEDS], EDD_PATH_MAX, "%d (seed %d)", seeds, o->seed);
+    snprintf(d->val[D_SEEDS], EDD_PATH_MAX, "%d", seeds);
     snprintf(d->val[D_ONLY], EDD_PATH_MAX, "%s", o->only ? o->only : "(every stage)");
     snprintf(d->val[D_FORCE], EDD_PATH_MAX, "%s", o->force ? o->force : "(none)");
     snprintf(d->val[D_THREADS], EDD_PATH_MAX, "%d", ctx->nthreads);
