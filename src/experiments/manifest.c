@@ -14,13 +14,17 @@
  *   stage NAME
  *   scale SCALE
  *   seconds S
- *   deps HEX      (CRC32 of the file lines of the manifests it depends on,
- *                  which carry the SHA-256 of each of the stage's inputs)
+ *   deps HEX      (CRC32 of the file lines of the manifests it depends on)
+ *   input STAGE SIZE CRCHEX TAILHEX SHA256HEX RELPATH  (a file the stage
+ *                  read: STAGE's file line for it when the stage ran)
+ *   ...
  *   file SIZE CRCHEX TAILHEX SHA256HEX RELPATH  (TAILHEX: the last
  *                  min(4, SIZE) bytes, big-endian; SHA256HEX: 64 digits)
  *   ...
  * A stage with nothing to write at its scale (a study's point past the
  * scale's list) lists no file; its manifest is valid like any other. An
+ * input line is checked against its stage's manifest, as text: that
+ * manifest checks the file's bytes, once for every stage that reads it. An
  * edd-stage 2 manifest (an older edd's: no SHA-256) is not valid, with a
  * reason that says so: its stage reruns once and records them.
  *
@@ -88,13 +92,75 @@ edd_status edd_file_crc32(edd_ctx *ctx, const char *path, uint32_t *crc, uint32_
     return st;
 }
 
-edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, const char *scale, double seconds,
-                              uint32_t deps_sig, const char *const *files, int nfiles)
+/* Say why a manifest is not valid, when the caller asked. */
+#define WHY(...) (why ? (void)snprintf(why, whylen, __VA_ARGS__) : (void)0)
+
+/* Open dir/stages/stage.done (its path into path) without blocking on a
+ * FIFO: the stream, or NULL with why set. */
+static FILE *manifest_open(const char *dir, const char *stage, char *path, char *why, size_t whylen)
+{
+    char rel[256];
+    edd_ctx quiet = {0};
+    FILE *f = NULL;
+    struct stat sb;
+    snprintf(rel, sizeof rel, "stages/%s.done", stage);
+    if (edd_path_join(&quiet, path, EDD_PATH_MAX, dir, rel))
+        WHY("%s", quiet.err);
+    else if (stat(path, &sb) && errno == ENOENT)
+        WHY("%s: not there (a stage not run, or interrupted)", path);
+    else if (edd_file_fopen_regular(&quiet, path, "a stage manifest", &f))
+        WHY("%s", quiet.err);
+    return f;
+}
+
+/* Call fn(line, arg) for each 'file' line (newline included) of
+ * dir/stages/dep.done, a current manifest; stop at the first nonzero
+ * return and give it. 0 when the manifest is absent or of another
+ * format. */
+static int each_file_line(const char *dir, const char *dep, int (*fn)(const char *line, void *arg), void *arg)
+{
+    char path[EDD_PATH_MAX], line[1400];
+    FILE *f = manifest_open(dir, dep, path, NULL, 0);
+    if (!f)
+        return 0;
+    int r = 0;
+    if (fgets(line, sizeof line, f) && !strcmp(line, MANIFEST_MAGIC))
+        while (!r && fgets(line, sizeof line, f))
+            if (!strncmp(line, "file ", 5))
+                r = fn(line, arg);
+    fclose(f);
+    return r;
+}
+
+typedef struct {
+    edd_buf *t;
+    const char *dep;
+} input_sink;
+
+static int put_input(const char *line, void *arg)
+{
+    const input_sink *k = arg;
+    edd_buf_printf(k->t, "input %s %s", k->dep, line + 5);
+    return 0;
+}
+
+static int same_file_line(const char *line, void *arg)
+{
+    return !strcmp(line + 5, (const char *)arg);
+}
+
+edd_status edd_manifest_write_inputs(edd_ctx *ctx, const char *dir, const char *stage, const char *scale,
+                                     double seconds, uint32_t deps_sig, const char *const *deps, int ndeps,
+                                     const char *const *files, int nfiles)
 {
     char path[EDD_PATH_MAX], rel[256], hex[EDD_SHA256_HEX];
     edd_buf t = {0};
     edd_buf_printf(&t, MANIFEST_MAGIC "stage %s\nscale %s\nseconds %.3f\ndeps %08x\n", stage, scale, seconds,
                    deps_sig);
+    for (int i = 0; i < ndeps; i++) {
+        input_sink k = {&t, deps[i]};
+        each_file_line(dir, deps[i], put_input, &k);
+    }
     edd_status st = EDD_OK;
     for (int i = 0; !st && i < nfiles; i++) {
         edd_digest d;
@@ -123,25 +189,30 @@ edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, 
     return st;
 }
 
-/* Say why a manifest is not valid, when the caller asked. */
-#define WHY(...) (why ? (void)snprintf(why, whylen, __VA_ARGS__) : (void)0)
-
-/* Open dir/stages/stage.done (its path into path) without blocking on a
- * FIFO: the stream, or NULL with why set. */
-static FILE *manifest_open(const char *dir, const char *stage, char *path, char *why, size_t whylen)
+edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, const char *scale, double seconds,
+                              uint32_t deps_sig, const char *const *files, int nfiles)
 {
-    char rel[256];
-    edd_ctx quiet = {0};
-    FILE *f = NULL;
-    struct stat sb;
-    snprintf(rel, sizeof rel, "stages/%s.done", stage);
-    if (edd_path_join(&quiet, path, EDD_PATH_MAX, dir, rel))
-        WHY("%s", quiet.err);
-    else if (stat(path, &sb) && errno == ENOENT)
-        WHY("%s: not there (a stage not run, or interrupted)", path);
-    else if (edd_file_fopen_regular(&quiet, path, "a stage manifest", &f))
-        WHY("%s", quiet.err);
-    return f;
+    return edd_manifest_write_inputs(ctx, dir, stage, scale, seconds, deps_sig, NULL, 0, files, nfiles);
+}
+
+/* 1 iff the manifest line (an 'input' record, newline-terminated) names a
+ * stage whose manifest lists that file with that size, CRC32, tail and
+ * SHA-256 now; else 0 with why set. The file itself is checked by that
+ * stage's own manifest. */
+static int input_line_valid(const char *dir, const char *path, const char *line, char *why, size_t whylen)
+{
+    char dep[64] = "";
+    int off = 0;
+    if (sscanf(line, "input %63[a-z0-9_] %n", dep, &off) != 1 || !off) {
+        WHY("%s: line '%.60s' is not 'input STAGE SIZE CRC TAIL SHA256 PATH'", path, line);
+        return 0;
+    }
+    if (!each_file_line(dir, dep, same_file_line, (void *)(line + off))) {
+        WHY("%s: input '%.*s' of stage %s is not what the stage's manifest lists now", path,
+            (int)strcspn(line + off, "\n"), line + off, dep);
+        return 0;
+    }
+    return 1;
 }
 
 /* 1 iff the manifest line (a 'file' record, newline-terminated, its
@@ -182,7 +253,7 @@ static int file_line_valid(const char *dir, const char *path, char *line, size_t
 int edd_manifest_valid(const char *dir, const char *stage, const char *scale, uint32_t deps_sig, uint32_t *sig,
                        double *seconds, char *why, size_t whylen)
 {
-    char path[EDD_PATH_MAX], line[1200], name[128] = "", sc[64] = "";
+    char path[EDD_PATH_MAX], line[1400], name[128] = "", sc[64] = "";
     FILE *f = manifest_open(dir, stage, path, why, whylen);
     if (!f)
         return 0;
@@ -206,6 +277,10 @@ int edd_manifest_valid(const char *dir, const char *stage, const char *scale, ui
     uLong c = crc32(0L, Z_NULL, 0);
     while (ok && fgets(line, sizeof line, f)) {
         size_t ll = strlen(line);
+        if (!strncmp(line, "input ", 6)) {
+            ok = input_line_valid(dir, path, line, why, whylen);
+            continue;
+        }
         c = crc32(c, (const unsigned char *)line, (uInt)ll);
         ok = file_line_valid(dir, path, line, ll, why, whylen);
     }

@@ -162,11 +162,15 @@ static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uin
     r->nout = 0;
     st = s->run(r, s);
     *secs = edd_now() - ts;
-    const char *files[REPRO_MAX_OUTPUTS];
+    const char *files[REPRO_MAX_OUTPUTS], *deps[EDD_REPRO_MAX_STAGES];
+    int ndeps = 0;
     for (int k = 0; k < r->nout; k++)
         files[k] = r->out[k];
+    for (int j = 0; j < r->nstages; j++)
+        if (s->deps & REPRO_BIT(j))
+            deps[ndeps++] = r->stages[j].name;
     if (!st)
-        st = edd_manifest_write(r->ctx, dir, s->name, tag, *secs, dsig, files, r->nout);
+        st = edd_manifest_write_inputs(r->ctx, dir, s->name, tag, *secs, dsig, deps, ndeps, files, r->nout);
     if (!st && !edd_manifest_valid(dir, s->name, tag, dsig, sig, NULL, why, sizeof why))
         st = edd_fail(r->ctx, EDD_ERR_IO, "stage %s: its manifest does not match the files just written: %s", s->name,
                       why);

@@ -29,15 +29,24 @@ edd_status edd_file_digest(edd_ctx *ctx, const char *path, edd_digest *d);
 edd_status edd_file_crc32(edd_ctx *ctx, const char *path, uint32_t *crc, uint32_t *tail, uint64_t *size);
 
 /* Write dir/stages/stage.done atomically: the scale tag, seconds, the deps
- * signature and, for each of the nfiles paths (relative to dir), its size,
+ * signature; an 'input' line for each file that the manifests of the
+ * ndeps stages deps (the stages it read) list now, with its size, CRC32,
+ * tail and SHA-256 as they list it (a stage without a manifest gives
+ * none); and for each of the nfiles paths (relative to dir), its size,
  * CRC32, tail and SHA-256 (edd_file_digest). */
+edd_status edd_manifest_write_inputs(edd_ctx *ctx, const char *dir, const char *stage, const char *scale,
+                                     double seconds, uint32_t deps_sig, const char *const *deps, int ndeps,
+                                     const char *const *files, int nfiles);
+
+/* edd_manifest_write_inputs with no input: a stage that reads no stage. */
 edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, const char *scale, double seconds,
                               uint32_t deps_sig, const char *const *files, int nfiles);
 
 /* 1 iff dir/stages/stage.done exists, parses, names scale (the tag) and deps_sig, and
  * every file it lists matches, SHA-256 included (a manifest may list none:
  * a stage that wrote nothing; an older edd's manifest, without SHA-256s,
- * is not valid and why says so); *sig (may be NULL) then gets the CRC32 of its file lines and
+ * is not valid and why says so), and every input it lists is listed the
+ * same by its stage's manifest now; *sig (may be NULL) then gets the CRC32 of its file lines and
  * *seconds (may be NULL) its wall time. 0 otherwise,
  * and why (may be NULL) gets the first mismatch: the file, what it has and
  * what was expected. */
