@@ -59,7 +59,7 @@ build/mpi.stamp: FORCE
 	@mkdir -p $(@D)
 	@echo "$(MPI) $(MPI_CFLAGS)" | cmp -s - $@ || echo "$(MPI) $(MPI_CFLAGS)" > $@
 
-.PHONY: all test check sanitize bench bench-check bench-save reproduce deps data install clean fuzz FORCE
+.PHONY: all test check sanitize bench bench-check bench-save reproduce deps data install clean fuzz fuzz-long FORCE
 all: edd build/libedd.a $(SHLIB) build/libedd.so build/edd.1
 
 build/%_avx2.o: %_avx2.c
@@ -198,45 +198,63 @@ bench-save: $(BENCH_BIN) $(BENCH_MODEL) data
 	EDD_DATA_DIR=$(CURDIR)/data EDD_BENCH_MODEL=$(BENCH_MODEL) /usr/bin/python3 scripts/bench-check.py build --save $(BENCH_SAVE) --repeats $(BENCH_REPEATS)
 
 # libFuzzer targets (tests/fuzz/README.md) for every reader of outside
-# bytes, built with clang and ASan+UBSan: each binary compiles the sources
-# it needs itself, so the library's own objects stay gcc's. `make fuzz` runs
-# each for FUZZ_SECONDS from its seed corpus (read-only: new inputs go to
+# bytes, built with clang and ASan+UBSan: the library's and the CLI's
+# sources are compiled once more into build/fuzz/libedd-fuzz.a (with
+# coverage for libFuzzer), so the library's own objects stay gcc's, and each
+# target links what it calls from that archive. `make fuzz` runs each for
+# FUZZ_SECONDS from its seed corpus (read-only: new inputs go to
 # build/fuzz/corpus/); an input that crashes is kept in
 # tests/fuzz/corpus/TARGET/ as a regression case and the target fails.
+# `make fuzz-long` is the same at FUZZ_LONG_SECONDS each (10 minutes; not in
+# CI). Each run's counts per target are in build/fuzz/summary.txt.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_LONG_SECONDS ?= 600
 FUZZ_FLAGS   = -std=c11 -D_GNU_SOURCE -fopenmp -g -O1 -fno-omit-frame-pointer -Wno-pass-failed \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -Isimd
-FUZZ_TARGETS := idx npy model manifest cli
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Iinclude -Isimd
+FUZZ_TARGETS := idx npy model manifest cli csv times report
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
-FUZZ_CORE    := src/core/core.c
-build/fuzz/fuzz_idx: $(FUZZ_CORE) src/core/io.c src/data/idx.c
-build/fuzz/fuzz_npy: $(FUZZ_CORE) src/core/io.c
-build/fuzz/fuzz_model: $(FUZZ_CORE) src/core/io.c src/core/model_file.c src/nn/cnn.c
-build/fuzz/fuzz_manifest: $(FUZZ_CORE) src/core/io.c src/core/buf.c src/experiments/manifest.c
-build/fuzz/fuzz_cli: $(filter-out %_avx2.c,$(LIB_SRC) $(SIMD_SRC)) $(filter-out src/cli/main.c,$(CLI_SRC)) \
-	build/fuzz/avx2.o
-# The AVX2 twins need -mavx2 -mfma: compiled on their own, as the library does.
-build/fuzz/avx2.o: $(filter %_avx2.c,$(LIB_SRC) $(SIMD_SRC))
+FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC) $(SIMD_SRC) $(filter-out src/cli/main.c,$(CLI_SRC)))
+build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
-	cd $(@D) && $(FUZZ_CC) $(filter-out -fsanitize=fuzzer%,$(FUZZ_FLAGS)) -fsanitize=fuzzer-no-link,address,undefined \
-		-I$(CURDIR)/include -I$(CURDIR)/simd -mavx2 -mfma -c $(addprefix $(CURDIR)/,$^) && ld -r -o avx2.o $(notdir $(^:.c=.o))
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+# The AVX2 twins need -mavx2 -mfma, as in the library.
+build/fuzz/%_avx2.o: %_avx2.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -mavx2 -mfma -MMD -MP -c $< -o $@
+build/fuzz/libedd-fuzz.a: $(FUZZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+# The targets of src/experiments' readers include its internal repro.h.
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libedd-fuzz.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Isrc/experiments -o $@ $< build/fuzz/libedd-fuzz.a $(LDLIBS)
+
+# $(call fuzz_run,SECONDS): each of FUZZ_TARGETS for SECONDS from its
+# corpus; its executions, corpus size and findings appended to
+# build/fuzz/summary.txt; fails when any target found something.
+define fuzz_run
+@mkdir -p build/fuzz; echo "== fuzz run of $$(date -u '+%Y-%m-%d %H:%M UTC'), $(1) s each" >>build/fuzz/summary.txt; \
+fail=0; for t in $(FUZZ_TARGETS); do \
+	rm -rf build/fuzz/crash/$$t; mkdir -p build/fuzz/corpus/$$t build/fuzz/crash/$$t; \
+	echo "== fuzz_$$t for $(1) s"; \
+	OMP_NUM_THREADS=1 build/fuzz/fuzz_$$t -max_total_time=$(1) -timeout=10 -rss_limit_mb=4096 \
+		-close_fd_mask=2 -print_final_stats=1 -artifact_prefix=build/fuzz/crash/$$t/ \
+		build/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>build/fuzz/$$t.log; rc=$$?; \
+	grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' build/fuzz/$$t.log; \
+	found=0; for c in build/fuzz/crash/$$t/*; do [ -f "$$c" ] || continue; found=$$((found + 1)); \
+		cp "$$c" tests/fuzz/corpus/$$t/; echo "fuzz_$$t: finding kept as tests/fuzz/corpus/$$t/$$(basename $$c)"; fail=1; done; \
+	[ $$rc -eq 0 ] || { echo "fuzz_$$t: exit $$rc, see build/fuzz/$$t.log"; fail=1; }; \
+	echo "fuzz_$$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$$t.log) executions," \
+		"$$(ls build/fuzz/corpus/$$t | wc -l) inputs in build/fuzz/corpus/$$t, $$found findings, exit $$rc" \
+		>>build/fuzz/summary.txt; \
+done; tail -n $$(( $(words $(FUZZ_TARGETS)) + 1 )) build/fuzz/summary.txt; exit $$fail
+endef
 
 fuzz: $(FUZZ_BIN)
-	@fail=0; for t in $(FUZZ_TARGETS); do \
-		rm -rf build/fuzz/crash/$$t; mkdir -p build/fuzz/corpus/$$t build/fuzz/crash/$$t; \
-		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
-		OMP_NUM_THREADS=1 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
-			-close_fd_mask=2 -print_final_stats=1 -artifact_prefix=build/fuzz/crash/$$t/ \
-			build/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>build/fuzz/$$t.log; rc=$$?; \
-		grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' build/fuzz/$$t.log; \
-		for c in build/fuzz/crash/$$t/*; do [ -f "$$c" ] || continue; \
-			cp "$$c" tests/fuzz/corpus/$$t/; echo "fuzz_$$t: finding kept as tests/fuzz/corpus/$$t/$$(basename $$c)"; fail=1; done; \
-		[ $$rc -eq 0 ] || { echo "fuzz_$$t: exit $$rc, see build/fuzz/$$t.log"; fail=1; }; \
-	done; exit $$fail
+	$(call fuzz_run,$(FUZZ_SECONDS))
+
+# Not in CI: about 80 minutes with eight targets.
+fuzz-long: $(FUZZ_BIN)
+	$(call fuzz_run,$(FUZZ_LONG_SECONDS))
 
 deps:
 	@bash scripts/deps.sh
@@ -270,3 +288,4 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(MPI_OBJ:.o=.d)
 -include $(SAN_LIB_OBJ:.o=.d) $(SAN_CLI_OBJ:.o=.d) $(SAN_TEST_OBJ:.o=.d)
+-include $(FUZZ_OBJ:.o=.d)

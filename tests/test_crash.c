@@ -124,14 +124,14 @@ static int same_bytes(const unsigned char *a, size_t na, const unsigned char *b,
     return a && b && na == nb && !memcmp(a, b, na);
 }
 
-/* How many files in dir have a name with ".tmp." in it. */
+/* How many files in dir have a name with EDD_TMP_INFIX in it. */
 static int count_tmp(const char *dir)
 {
     DIR *d = opendir(dir);
     cr_assert_not_null(d, "%s", dir);
     int n = 0;
     for (struct dirent *e; (e = readdir(d));)
-        n += strstr(e->d_name, ".tmp.") != NULL;
+        n += strstr(e->d_name, EDD_TMP_INFIX) != NULL;
     closedir(d);
     return n;
 }
@@ -218,9 +218,9 @@ static void crash_case(const char *name, const char *dir, const char *tmpl, cons
         /* anything temporary in dir is the killed run's own */
         DIR *d = opendir(dir);
         char mine[32];
-        snprintf(mine, sizeof mine, ".tmp.%ld", (long)pid);
+        snprintf(mine, sizeof mine, ".edd-tmp.%ld", (long)pid);
         for (struct dirent *e; (e = readdir(d));) {
-            char *t5 = strstr(e->d_name, ".tmp.");
+            char *t5 = strstr(e->d_name, EDD_TMP_INFIX);
             if (t5) {
                 cr_assert_str_eq(t5, mine, "%s: %s is no temporary file of the run just killed", name, e->d_name);
                 tmp_left++;
@@ -275,10 +275,10 @@ Test(crash, train_distill_uncertainty_killed_at_every_delay)
     tmpdir_remove(dir);
 }
 
-/* A killed writer's path.tmp.<pid> goes at the next write of path, and at
- * a sweep of its folder; one with the writer's own pid (a dead process's
+/* A killed writer's path.edd-tmp.<pid> goes at the next write of path, and
+ * at a sweep of its folder; one with the writer's own pid (a dead process's
  * that had it) is replaced; a live process's, and names that only look
- * similar, stay. */
+ * similar (a user's notes.tmp.<dead pid> among them), stay. */
 Test(crash, stale_temporary_files_are_swept)
 {
     char dir[64], path[1024];
@@ -293,12 +293,12 @@ Test(crash, stale_temporary_files_are_swept)
         int who;         /* 0: the dead child, 1: the live parent, 2: this process */
         int after_write, after_sweep;
     } f[] = {
-        {"a.npy.tmp.%ld", 0, 0, 0},     {"a.npy.tmp.%ld", 1, 1, 1},     {"a.npy.tmp.%ld", 2, 0, 0},
-        {"b.edd.tmp.%ld", 0, 1, 0},     {"a.npy.tmp.x%ld", 0, 1, 1},    {"a.npy.tmp.%ld.bak", 0, 1, 1},
-        {"notes.txt", 0, 1, 1},
+        {"a.npy.edd-tmp.%ld", 0, 0, 0}, {"a.npy.edd-tmp.%ld", 1, 1, 1},  {"a.npy.edd-tmp.%ld", 2, 0, 0},
+        {"b.edd.edd-tmp.%ld", 0, 1, 0}, {"a.npy.edd-tmp.x%ld", 0, 1, 1}, {"a.npy.edd-tmp.%ld.bak", 0, 1, 1},
+        {"notes.txt", 0, 1, 1},         {"a.npy.tmp.%ld", 0, 1, 1},      {"notes.tmp.%ld", 0, 1, 1},
     };
     size_t nf = sizeof f / sizeof f[0];
-    char names[8][64];
+    char names[9][64];
     for (size_t i = 0; i < nf; i++) {
         long pid = f[i].who == 2 ? (long)getpid() : f[i].who == 1 ? (long)getppid() : (long)dead;
         snprintf(names[i], sizeof names[i], f[i].fmt, pid);

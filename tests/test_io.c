@@ -86,7 +86,7 @@ Test(atomic_write, failure_keeps_the_existing_file)
     size_t sizes[1] = {11};
 
     /* the temporary path is taken by a directory: creation fails */
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    snprintf(tmp, sizeof tmp, "%s.edd-tmp.%ld", path, (long)getpid());
     cr_assert_eq(mkdir(tmp, 0700), 0);
     cr_assert_eq(edd_file_write_atomic(&ctx, path, chunks, sizes, 1), EDD_ERR_IO);
     assert_msg(&ctx, path);
@@ -528,7 +528,7 @@ Test(modelfile, failed_write_keeps_the_good_file)
     edd_ctx ctx = {0};
     float other[MODEL_N] = {0};
     edd_model_header h = {.k = 10, .p_input = 0.0f, .p_hidden = 0.0f, .nparams = MODEL_N};
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    snprintf(tmp, sizeof tmp, "%s.edd-tmp.%ld", path, (long)getpid());
     cr_assert_eq(mkdir(tmp, 0700), 0);
     cr_assert_eq(edd_model_file_write(&ctx, path, &h, other), EDD_ERR_IO);
     assert_msg(&ctx, path);

@@ -79,7 +79,7 @@ static int same_outputs(const char *ref, const char *dir)
     return n;
 }
 
-/* Files under dir (and its usual subfolders) with ".tmp." in the name. */
+/* Files under dir (and its usual subfolders) with ".edd-tmp." in the name. */
 static int tmp_left(const char *dir)
 {
     static const char *const sub[] = {".", "stages", "models", "sigma", "points", "plots"};
@@ -89,7 +89,7 @@ static int tmp_left(const char *dir)
         snprintf(path, sizeof path, "%s/%s", dir, sub[s]);
         DIR *d = opendir(path);
         for (struct dirent *e; d && (e = readdir(d));)
-            n += strstr(e->d_name, ".tmp.") != NULL;
+            n += strstr(e->d_name, ".edd-tmp.") != NULL;
         if (d)
             closedir(d);
     }

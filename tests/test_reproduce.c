@@ -707,18 +707,18 @@ static void redo_alone(edd_ctx *ctx, const edd_repro_scale *sc, const char *dir,
 }
 
 /* The number of files under dir (one level of subfolders) whose name has
- * ".tmp." in it; with pid > 0, assert that each is that pid's. */
+ * ".edd-tmp." in it; with pid > 0, assert that each is that pid's. */
 static int tmp_files(const char *dir, long pid)
 {
     static const char *const sub[] = {".", "stages", "models", "sigma", "points", "plots"};
     char path[512], mine[32];
-    snprintf(mine, sizeof mine, ".tmp.%ld", pid);
+    snprintf(mine, sizeof mine, ".edd-tmp.%ld", pid);
     int n = 0;
     for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
         DIR *d = opendir(path);
         for (struct dirent *e; d && (e = readdir(d));) {
-            const char *t = strstr(e->d_name, ".tmp.");
+            const char *t = strstr(e->d_name, ".edd-tmp.");
             if (!t)
                 continue;
             n++;

@@ -203,7 +203,8 @@ typedef enum { EDD_COST_ESTIMATE, EDD_COST_MANIFEST, EDD_COST_TIMES } edd_cost_s
  * SECONDS" or a report.md's table rows "| NAME | SECONDS |"), else the
  * seconds of out_dir/stages/NAME.done (may be NULL) when that manifest is
  * of scale sc, else a default estimate (costs.c, edd_repro_estimate).
- * Lines of times_file that are not a stage name and a number are ignored.
+ * Lines of times_file that do not start with a stage name and a number,
+ * and table rows of more than two cells, are ignored.
  * A time for a stage that joins parts (`sigma`, `fig2d`, `fig2e`, `baselines`) with none
  * for its parts (a times file, a report.md or manifests from a run before
  * the split) is the time of the unsplit stage: each part that does work at
@@ -211,8 +212,10 @@ typedef enum { EDD_COST_ESTIMATE, EDD_COST_MANIFEST, EDD_COST_TIMES } edd_cost_s
  * the scale's alpha or N list), the other parts and the join 0 s.
  * stage[k] (EDD_REPRO_MAX_STAGES) gets the table index of graph stage k,
  * source[k] (may be NULL) where its cost came from. EDD_ERR_IO if
- * times_file cannot be read, EDD_ERR_FORMAT if it gives a stage a
- * negative or infinite time. */
+ * times_file cannot be read or is no regular file (a FIFO, a device, a
+ * folder: refused without blocking), EDD_ERR_FORMAT if it is over 1 MiB
+ * or 10,000 lines, names a stage twice, gives a stage a negative or
+ * infinite time, or follows a time with text (`fig2a 3abc`). */
 edd_status edd_repro_graph(edd_ctx *ctx, const edd_repro_scale *sc, const char *out_dir, const char *times_file,
                            uint64_t want, edd_sched_graph *g, int *stage, edd_cost_source *source);
 

@@ -1,12 +1,17 @@
-/* edd/io.h - files edd writes and reads back: atomic writes, NumPy .npy
- * arrays and the model file.
+/* edd/io.h - how edd opens files, the files it writes and reads back:
+ * atomic writes, NumPy .npy arrays and the model file.
  *
- * Owns: the byte layout of .npy files (the subset below) and of the model
- * file (docs/FORMATS.md), and the write-to-temp-then-rename rule.
+ * Owns: every open of a file (src/core/io.c; a test fails on an fopen or
+ * open anywhere else), the byte layout of .npy files (the subset below)
+ * and of the model file (docs/FORMATS.md), and the write-to-temp-then-
+ * rename rule with its temporary files' names (PATH.edd-tmp.<pid>).
  * May call: core (edd_fail), libc, POSIX (open, fsync, rename), zlib (crc32).
  *
- * Every writer is atomic: a failed write removes its temporary file and
- * leaves any existing file at the target path untouched. */
+ * A reader refuses anything but a regular file without blocking (a FIFO,
+ * a device, a folder, a socket). A writer never follows a symlink it did
+ * not create. Every writer of a result is atomic: a failed write removes
+ * its temporary file and leaves any existing file at the target path
+ * untouched. */
 #ifndef EDD_IO_H
 #define EDD_IO_H
 
@@ -23,10 +28,20 @@
 #define EDD_MODEL_HEADER_BYTES 32
 #define EDD_MODEL_CRC_BYTES 4
 
+/* The infix of edd's temporary files, PATH EDD_TMP_INFIX <pid>: a name no
+ * user file has by accident, so that edd_tmp_sweep removes only edd's. */
+#define EDD_TMP_INFIX ".edd-tmp."
+
+/* PATH.edd-tmp.<this process's pid> into buf (n bytes); nonzero if it does
+ * not fit. Any writer that renames a temporary file into place names it so. */
+int edd_tmp_path(const char *path, char *buf, size_t n);
+
 /* Write nchunks buffers (chunks[i] of sizes[i] bytes), one after the other,
- * to path.tmp.<pid>, fsync it, and rename it over path. On any failure the
- * temporary file is removed and an existing file at path is left as it was.
- * A chunk of size 0 may be NULL. */
+ * to path.edd-tmp.<pid> (created with O_CREAT | O_EXCL | O_NOFOLLOW), fsync
+ * it, and rename it over path (which replaces a symlink or FIFO there, and
+ * never writes through it). On any failure the temporary file is removed
+ * and an existing file at path is left as it was. A chunk of size 0 may be
+ * NULL. */
 edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *const *chunks, const size_t *sizes,
                                  int nchunks);
 
@@ -37,8 +52,29 @@ edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *con
 edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *expected, int *fd);
 
 /* edd_file_open_regular, then a stdio stream on it ("rb") in *f, which the
- * caller fcloses. */
+ * caller fcloses. *f is NULL on error. */
 edd_status edd_file_fopen_regular(edd_ctx *ctx, const char *path, const char *expected, FILE **f);
+
+/* edd_file_open_regular, then the whole file into *text (malloc'd, with a
+ * NUL after its *len bytes; the caller frees it). A file of more than max
+ * bytes fails with EDD_ERR_FORMAT after reading max + 1 of them, so that a
+ * huge file is never read to its end. Reads to EOF, not to st_size, so
+ * /proc files work. On error *text is NULL. */
+edd_status edd_file_read_text(edd_ctx *ctx, const char *path, const char *expected, size_t max, char **text,
+                              size_t *len);
+
+/* Create path as a new file for writing, what (e.g. "gnuplot log") naming
+ * it in messages: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode 0666 less
+ * the umask. Anything already at path, a symlink or a FIFO included, fails
+ * (EDD_ERR_IO, naming path and what is there): remove it, or create under
+ * edd_tmp_path and rename into place. *fd gets the descriptor. */
+edd_status edd_file_create(edd_ctx *ctx, const char *path, const char *what, int *fd);
+
+/* Open path for reading and writing, creating it if absent (a lock file):
+ * O_RDWR | O_CREAT | O_NOFOLLOW without blocking; refuses a symlink and
+ * anything but a regular file as edd_file_open_regular does. *fd gets the
+ * descriptor, which the caller closes. */
+edd_status edd_file_open_rdwr(edd_ctx *ctx, const char *path, const char *expected, int *fd);
 
 /* EDD_OK iff the n floats of v are all finite; else fails with st, naming
  * what (a file, or an array and its source), the first index that is NaN or
@@ -46,8 +82,9 @@ edd_status edd_file_fopen_regular(edd_ctx *ctx, const char *path, const char *ex
 edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const float *v, size_t n);
 
 /* Remove what writers killed before their rename left in dir: files named
- * PREFIX*.tmp.<pid> (any name when prefix is NULL) whose pid is no longer a
- * process on this machine. A live process's file, or one that cannot be
+ * PREFIX*.edd-tmp.<pid> (any name when prefix is NULL) whose pid is no
+ * longer a process on this machine; other names, a user's notes.tmp.123
+ * among them, stay. A live process's file, or one that cannot be
  * removed, stays. *removed (may be NULL) gets the count. Fails only when
  * dir cannot be listed; ctx may be NULL where no message is wanted.
  * edd_file_write_atomic sweeps its own target's before it writes. */

@@ -129,7 +129,7 @@ typedef struct {
  * not a folder, not the same file as any input or another output (device
  * and inode when both exist, else the same path with its folder resolved),
  * and in a folder that exists and is writable. Then removes what a killed
- * run left for each output (PATH.tmp.<pid> of a dead pid, edd_tmp_sweep).
+ * run left for each output (PATH.edd-tmp.<pid> of a dead pid, edd_tmp_sweep).
  * Returns 0, or EXIT_USAGE after a message naming the option and the
  * path. */
 int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_path *out, int nout);

@@ -3,6 +3,7 @@
  * oneDNN dispatches to, the CPU, the OpenMP threads, and the
  * implementation oneDNN chose for every primitive of every plan kind. */
 #include "cli.h"
+#include "edd/io.h"
 #include "edd/nn.h"
 #include "edd/internal/simd.h"
 
@@ -68,8 +69,8 @@ static int on_opt(void *user, int c, const char *arg)
 static void cpu_name(char *out, size_t n)
 {
     snprintf(out, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
+    FILE *f;
+    if (edd_file_fopen_regular(NULL, "/proc/cpuinfo", "/proc/cpuinfo", &f))
         return;
     char line[512];
     while (fgets(line, sizeof line, f)) {

@@ -98,8 +98,12 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
     edd_sched_plan p;
     int stage[EDD_REPRO_MAX_STAGES];
     edd_cost_source src[EDD_REPRO_MAX_STAGES];
-    if (edd_repro_select(ctx, o->only, &want) || edd_repro_graph(ctx, sc, o->out_dir, times, want, &g, stage, src) ||
-        edd_sched_plan_make(ctx, &g, &p))
+    if (edd_repro_select(ctx, o->only, &want))
+        return cli_fail(cmd, ctx);
+    /* the graph fails only on a --times FILE that cannot be read or is not one */
+    if (edd_repro_graph(ctx, sc, o->out_dir, times, want, &g, stage, src))
+        return cli_usage(cmd, "%s", ctx->err);
+    if (edd_sched_plan_make(ctx, &g, &p))
         return cli_fail(cmd, ctx);
     int rank[EDD_SCHED_MAX];
     double start[EDD_SCHED_MAX];

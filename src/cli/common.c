@@ -309,7 +309,7 @@ int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_pa
             return cli_usage(cmd, "--%s '%s': folder '%s' is not writable (%s)", o, p, dir, strerror(errno));
         /* what a killed run of this command left for this output goes now */
         char prefix[4200];
-        snprintf(prefix, sizeof prefix, "%s.tmp.", slash ? slash + 1 : p);
+        snprintf(prefix, sizeof prefix, "%s" EDD_TMP_INFIX, slash ? slash + 1 : p);
         edd_tmp_sweep(NULL, dir, prefix, NULL);
     }
     return 0;

@@ -1,5 +1,13 @@
-/* io.c - atomic writes and .npy arrays. The model file is in model_file.c.
- * See include/edd/io.h and docs/FORMATS.md. */
+/* io.c - the one place edd opens files: reads that refuse anything but a
+ * regular file without blocking (edd_file_open_regular, _fopen_regular,
+ * _read_text), new files that never follow a symlink (edd_file_create,
+ * edd_file_open_rdwr), atomic writes through PATH.edd-tmp.<pid> and the
+ * sweep of those a killed run left; the memory and disk checks. .npy is
+ * in npy.c, the model file in model_file.c; both open files through here.
+ * See include/edd/io.h and docs/FORMATS.md.
+ *
+ * May call: core (edd_fail), libc, POSIX. tests/test_hostile_open.c fails
+ * on an open call anywhere else in src/. */
 #include "edd/io.h"
 #include "io_internal.h"
 
@@ -17,14 +25,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-
-/* .npy payloads are copied as they lie in memory. */
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "edd's file formats assume a little-endian host");
-
-#define NPY_MAGIC "\x93NUMPY"
-#define NPY_MAGIC_LEN 6
-#define NPY_ALIGN 64
-#define NPY_MAX_HEADER ((size_t)1 << 20)
 
 void edd_io_printable(const unsigned char *b, size_t n, char *out)
 {
@@ -77,15 +77,26 @@ static void io_sync_dir(const char *path)
 static const char *file_kind(mode_t m)
 {
     return S_ISDIR(m) ? "a folder" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
-         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "no regular file";
+         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : S_ISLNK(m) ? "a symbolic link"
+         : "no regular file";
 }
 
-edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *expected, int *fd)
+/* The message for an open(path) that failed with errno e: what is there
+ * when it is no regular file (a socket cannot be opened at all, a symlink
+ * not with O_NOFOLLOW), else strerror. */
+static edd_status open_failed(edd_ctx *ctx, const char *path, const char *expected, int e, int nofollow)
 {
-    *fd = -1;
-    int d = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (d < 0)
-        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if ((nofollow ? lstat(path, &sb) : stat(path, &sb)) == 0 && !S_ISREG(sb.st_mode))
+        return edd_fail(ctx, EDD_ERR_IO, "%s: found %s, expected %s (a regular file)", path, file_kind(sb.st_mode),
+                        expected);
+    return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open (%s), expected %s", path, strerror(e), expected);
+}
+
+/* Keep d, opened on path with O_NONBLOCK, if it is a regular file: clear
+ * O_NONBLOCK and return EDD_OK; else close it and fail naming what it is. */
+static edd_status keep_regular(edd_ctx *ctx, int d, const char *path, const char *expected)
+{
     struct stat sb;
     if (fstat(d, &sb)) {
         int e = errno;
@@ -103,13 +114,25 @@ edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *exp
         close(d);
         return edd_fail(ctx, EDD_ERR_IO, "%s: cannot make it blocking: %s", path, strerror(e));
     }
-    *fd = d;
     return EDD_OK;
+}
+
+edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *expected, int *fd)
+{
+    *fd = -1;
+    int d = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (d < 0)
+        return open_failed(ctx, path, expected, errno, 0);
+    edd_status st = keep_regular(ctx, d, path, expected);
+    if (!st)
+        *fd = d;
+    return st;
 }
 
 edd_status edd_file_fopen_regular(edd_ctx *ctx, const char *path, const char *expected, FILE **f)
 {
     int fd;
+    *f = NULL;
     edd_status st = edd_file_open_regular(ctx, path, expected, &fd);
     if (st)
         return st;
@@ -119,6 +142,79 @@ edd_status edd_file_fopen_regular(edd_ctx *ctx, const char *path, const char *ex
         return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open: %s", path, strerror(e));
     }
     return EDD_OK;
+}
+
+edd_status edd_file_read_text(edd_ctx *ctx, const char *path, const char *expected, size_t max, char **text,
+                              size_t *len)
+{
+    *text = NULL;
+    *len = 0;
+    int fd;
+    edd_status st = edd_file_open_regular(ctx, path, expected, &fd);
+    if (st)
+        return st;
+    size_t cap = 0, n = 0;
+    char *b = NULL;
+    for (;;) {
+        if (n == cap) {
+            if (cap > max) {
+                st = edd_fail(ctx, EDD_ERR_FORMAT, "%s: more than %zu bytes, expected %s of at most %zu bytes", path,
+                              max, expected, max);
+                break;
+            }
+            size_t want = !cap ? (max < 4096 ? max + 1 : 4096) : cap > max / 2 ? max + 1 : 2 * cap;
+            char *g = realloc(b, want + 1);
+            if (!g) {
+                st = edd_fail(ctx, EDD_ERR_NOMEM, "%s: out of memory for %zu bytes", path, want + 1);
+                break;
+            }
+            b = g;
+            cap = want;
+        }
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            st = edd_fail(ctx, EDD_ERR_IO, "%s: read failed: %s", path, strerror(errno));
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (st) {
+        free(b);
+        return st;
+    }
+    b[n] = '\0';
+    *text = b;
+    *len = n;
+    return EDD_OK;
+}
+
+edd_status edd_file_create(edd_ctx *ctx, const char *path, const char *what, int *fd)
+{
+    *fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+    if (*fd < 0) {
+        int e = errno;
+        struct stat sb;
+        if (e == EEXIST && lstat(path, &sb) == 0)
+            return edd_fail(ctx, EDD_ERR_IO, "%s: %s is already there (%s), expected no file at the path of a new %s",
+                            path, S_ISREG(sb.st_mode) ? "a file" : file_kind(sb.st_mode), strerror(e), what);
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot create the %s: %s", path, what, strerror(e));
+    }
+    return EDD_OK;
+}
+
+edd_status edd_file_open_rdwr(edd_ctx *ctx, const char *path, const char *expected, int *fd)
+{
+    *fd = -1;
+    int d = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0666);
+    if (d < 0)
+        return open_failed(ctx, path, expected, errno, 1);
+    edd_status st = keep_regular(ctx, d, path, expected);
+    if (!st)
+        *fd = d;
+    return st;
 }
 
 edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const float *v, size_t n)
@@ -131,15 +227,17 @@ edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const
 
 /* ---- what killed runs leave, and what the machine has left ---- */
 
-/* The pid of a name ending in ".tmp.<digits>", or 0 for any other name. */
+/* The pid of a name ending in EDD_TMP_INFIX "<digits>", or 0 for any other
+ * name. */
 static pid_t tmp_owner(const char *name)
 {
-    const char *t = strstr(name, ".tmp.");
+    const size_t il = strlen(EDD_TMP_INFIX);
+    const char *t = strstr(name, EDD_TMP_INFIX);
     for (const char *n; t; t = n) {
-        n = strstr(t + 1, ".tmp.");
+        n = strstr(t + 1, EDD_TMP_INFIX);
         if (n)
             continue;
-        const char *d = t + 5;
+        const char *d = t + il;
         char *end;
         errno = 0;
         long pid = strtol(d, &end, 10);
@@ -148,6 +246,12 @@ static pid_t tmp_owner(const char *name)
         return (pid_t)pid;
     }
     return 0;
+}
+
+int edd_tmp_path(const char *path, char *buf, size_t n)
+{
+    int len = snprintf(buf, n, "%s" EDD_TMP_INFIX "%ld", path, (long)getpid());
+    return len < 0 || (size_t)len >= n;
 }
 
 edd_status edd_tmp_sweep(edd_ctx *ctx, const char *dir, const char *prefix, int *removed)
@@ -185,24 +289,19 @@ static uint64_t meminfo_bytes(const char *text, const char *key)
 size_t edd_mem_available(void)
 {
     uint64_t avail = UINT64_MAX;
-    char text[4096];
-    int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, text, sizeof text - 1);
-        close(fd);
-        if (n > 0) {
-            text[n] = 0;
-            if (strstr(text, "MemAvailable:"))
-                avail = meminfo_bytes(text, "MemAvailable:") + meminfo_bytes(text, "SwapFree:");
-        }
+    char *text;
+    size_t n;
+    if (!edd_file_read_text(NULL, "/proc/meminfo", "/proc/meminfo", 1 << 16, &text, &n)) {
+        if (strstr(text, "MemAvailable:"))
+            avail = meminfo_bytes(text, "MemAvailable:") + meminfo_bytes(text, "SwapFree:");
+        free(text);
     }
     /* /proc/self/statm: total and data+stack pages mapped now */
     unsigned long long vm = 0, data = 0, page = (unsigned long long)sysconf(_SC_PAGESIZE);
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%llu %*u %*u %*u %*u %llu", &vm, &data) != 2)
+    if (!edd_file_read_text(NULL, "/proc/self/statm", "/proc/self/statm", 4096, &text, &n)) {
+        if (sscanf(text, "%llu %*u %*u %*u %*u %llu", &vm, &data) != 2)
             vm = data = 0;
-        fclose(f);
+        free(text);
     }
     const struct {
         int resource;
@@ -264,17 +363,17 @@ edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *con
         if (sizes[i] > 0 && !chunks[i])
             return edd_fail(ctx, EDD_ERR_ARG, "%s: chunk %d is NULL with %zu bytes, expected data", path, i, sizes[i]);
 
-    char tmp[PATH_MAX], dir[PATH_MAX], base[PATH_MAX + 8];
-    int len = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (len < 0 || (size_t)len >= sizeof tmp || path_split(path, dir, base))
+    char tmp[PATH_MAX], dir[PATH_MAX], base[PATH_MAX + 16];
+    if (edd_tmp_path(path, tmp, sizeof tmp) || path_split(path, dir, base))
         return edd_fail(ctx, EDD_ERR_ARG, "%s: path is too long, expected under %d bytes", path, PATH_MAX - 32);
     /* a run killed before its rename left its temporary file; it goes now.
      * Best effort: a folder that cannot be listed fails at open below. */
-    strcat(base, ".tmp.");
+    strcat(base, EDD_TMP_INFIX);
     edd_tmp_sweep(NULL, dir, base, NULL);
-    /* one of this pid can only be a dead process's that had the same pid */
+    /* one of this pid can only be a dead process's that had the same pid;
+     * unlink removes a symlink there, never its target */
     unlink(tmp);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
     if (fd < 0)
         return edd_fail(ctx, EDD_ERR_IO, "%s: cannot create the temporary file %s: %s", path, tmp, strerror(errno));
 
@@ -296,311 +395,4 @@ edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *con
     }
     io_sync_dir(path);
     return EDD_OK;
-}
-
-/* ---- .npy ---- */
-
-static const char *const npy_descr[] = {"<f4", "|u1", "<i4"};
-
-size_t edd_npy_elsize(edd_npy_dtype dtype)
-{
-    switch (dtype) {
-    case EDD_NPY_F32: return 4;
-    case EDD_NPY_U8: return 1;
-    case EDD_NPY_I32: return 4;
-    }
-    return 0;
-}
-
-/* Element count and byte count of a shape; nonzero on overflow. */
-static int npy_sizes(int rank, const size_t *shape, size_t elsize, size_t *count, size_t *nbytes)
-{
-    size_t c = 1;
-    for (int i = 0; i < rank; i++)
-        if (__builtin_mul_overflow(c, shape[i], &c))
-            return 1;
-    *count = c;
-    return __builtin_mul_overflow(c, elsize, nbytes);
-}
-
-/* NumPy's repr of a shape tuple: "()", "(3,)", "(3, 4)". */
-static void npy_shape_str(int rank, const size_t *shape, char *buf, size_t n)
-{
-    size_t used = (size_t)snprintf(buf, n, "(");
-    for (int i = 0; i < rank && used < n; i++)
-        used += (size_t)snprintf(buf + used, n - used, i ? ", %zu" : "%zu", shape[i]);
-    if (used < n)
-        snprintf(buf + used, n - used, rank == 1 ? ",)" : ")");
-}
-
-edd_status edd_npy_write(edd_ctx *ctx, const char *path, edd_npy_dtype dtype, int rank, const size_t *shape,
-                         const void *data)
-{
-    size_t elsize = edd_npy_elsize(dtype);
-    if (!elsize)
-        return edd_fail(ctx, EDD_ERR_ARG, "%s: npy dtype is %d, expected EDD_NPY_F32, _U8 or _I32", path, (int)dtype);
-    if (rank < 0 || rank > EDD_NPY_MAX_RANK || (rank > 0 && !shape))
-        return edd_fail(ctx, EDD_ERR_ARG, "%s: npy rank is %d, expected 0 to %d with a shape", path, rank,
-                        EDD_NPY_MAX_RANK);
-    size_t count, nbytes;
-    if (npy_sizes(rank, shape, elsize, &count, &nbytes))
-        return edd_fail(ctx, EDD_ERR_NOMEM, "%s: npy shape overflows a size_t", path);
-    if (nbytes > 0 && !data)
-        return edd_fail(ctx, EDD_ERR_ARG, "%s: npy data is NULL, expected %zu bytes", path, nbytes);
-
-    char shp[160];
-    npy_shape_str(rank, shape, shp, sizeof shp);
-    char head[256];
-    int len = snprintf(head + NPY_MAGIC_LEN + 4, sizeof head - NPY_MAGIC_LEN - 4,
-                       "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", npy_descr[dtype], shp);
-    size_t total = NPY_MAGIC_LEN + 4 + (size_t)len + 1;
-    size_t padded = (total + NPY_ALIGN - 1) / NPY_ALIGN * NPY_ALIGN;
-    memset(head + total - 1, ' ', padded - total);
-    head[padded - 1] = '\n';
-    size_t hlen = padded - NPY_MAGIC_LEN - 4;
-    memcpy(head, NPY_MAGIC, NPY_MAGIC_LEN);
-    head[6] = 1;
-    head[7] = 0;
-    head[8] = (char)(hlen & 0xff);
-    head[9] = (char)(hlen >> 8);
-
-    const void *chunks[2] = {head, data};
-    size_t sizes[2] = {padded, nbytes};
-    return edd_file_write_atomic(ctx, path, chunks, sizes, 2);
-}
-
-/* A cursor over the header dict, with the reason parsing stopped. */
-typedef struct {
-    const char *s;
-    size_t i, n;
-    char why[160];
-} npy_parser;
-
-static int npy_bad(npy_parser *p, const char *expected)
-{
-    snprintf(p->why, sizeof p->why, "expected %s at offset %zu, found '%.16s'", expected, p->i, p->s + p->i);
-    return -1;
-}
-
-static void npy_ws(npy_parser *p)
-{
-    while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r'))
-        p->i++;
-}
-
-static int npy_eat(npy_parser *p, char c)
-{
-    npy_ws(p);
-    if (p->i < p->n && p->s[p->i] == c) {
-        p->i++;
-        return 1;
-    }
-    return 0;
-}
-
-/* A quoted Python string without escapes, into buf. */
-static int npy_string(npy_parser *p, char *buf, size_t n)
-{
-    npy_ws(p);
-    if (p->i >= p->n || (p->s[p->i] != '\'' && p->s[p->i] != '"'))
-        return npy_bad(p, "a quoted string");
-    char q = p->s[p->i];
-    size_t start = ++p->i;
-    while (p->i < p->n && p->s[p->i] != q && p->s[p->i] != '\\')
-        p->i++;
-    if (p->i >= p->n || p->s[p->i] != q || p->i - start >= n)
-        return npy_bad(p, "a short string without escapes");
-    memcpy(buf, p->s + start, p->i - start);
-    buf[p->i - start] = '\0';
-    p->i++;
-    return 0;
-}
-
-static int npy_bool(npy_parser *p, int *v)
-{
-    npy_ws(p);
-    if (p->n - p->i >= 4 && memcmp(p->s + p->i, "True", 4) == 0) {
-        p->i += 4;
-        *v = 1;
-        return 0;
-    }
-    if (p->n - p->i >= 5 && memcmp(p->s + p->i, "False", 5) == 0) {
-        p->i += 5;
-        *v = 0;
-        return 0;
-    }
-    return npy_bad(p, "True or False");
-}
-
-static int npy_shape(npy_parser *p, int *rank, size_t *shape)
-{
-    if (!npy_eat(p, '('))
-        return npy_bad(p, "'(' opening the shape tuple");
-    *rank = 0;
-    for (;;) {
-        if (npy_eat(p, ')'))
-            return 0;
-        npy_ws(p);
-        if (p->i >= p->n || p->s[p->i] < '0' || p->s[p->i] > '9')
-            return npy_bad(p, "a dimension (non-negative integer)");
-        size_t v = 0;
-        while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9') {
-            if (__builtin_mul_overflow(v, (size_t)10, &v) || __builtin_add_overflow(v, (size_t)(p->s[p->i] - '0'), &v))
-                return npy_bad(p, "a dimension that fits a size_t");
-            p->i++;
-        }
-        if (*rank == EDD_NPY_MAX_RANK)
-            return npy_bad(p, "at most 4 dimensions");
-        shape[(*rank)++] = v;
-        if (npy_eat(p, ')'))
-            return *rank == 1 ? npy_bad(p, "a comma after the only dimension, as in (3,)") : 0;
-        if (!npy_eat(p, ','))
-            return npy_bad(p, "',' or ')' in the shape tuple");
-    }
-}
-
-/* Parse the header dict into dtype, rank and shape. */
-static int npy_parse_header(npy_parser *p, edd_npy *out)
-{
-    int seen_descr = 0, seen_fortran = 0, seen_shape = 0, fortran = 0;
-    char descr[16], key[32];
-    if (!npy_eat(p, '{'))
-        return npy_bad(p, "'{' opening the header dict");
-    while (!npy_eat(p, '}')) {
-        if (npy_string(p, key, sizeof key))
-            return -1;
-        if (!npy_eat(p, ':'))
-            return npy_bad(p, "':' after a key");
-        if (strcmp(key, "descr") == 0 && !seen_descr++) {
-            if (npy_string(p, descr, sizeof descr))
-                return -1;
-        } else if (strcmp(key, "fortran_order") == 0 && !seen_fortran++) {
-            if (npy_bool(p, &fortran))
-                return -1;
-        } else if (strcmp(key, "shape") == 0 && !seen_shape++) {
-            if (npy_shape(p, &out->rank, out->shape))
-                return -1;
-        } else {
-            snprintf(p->why, sizeof p->why, "key '%s' is unknown or repeated, expected descr, fortran_order, shape",
-                     key);
-            return -1;
-        }
-        if (!npy_eat(p, ',')) {
-            if (!npy_eat(p, '}'))
-                return npy_bad(p, "',' or '}' after a value");
-            break;
-        }
-    }
-    npy_ws(p);
-    if (p->i != p->n)
-        return npy_bad(p, "only spaces and a newline after the dict");
-    if (!seen_descr || !seen_fortran || !seen_shape) {
-        snprintf(p->why, sizeof p->why, "the dict lacks %s, expected descr, fortran_order and shape",
-                 !seen_descr ? "descr" : !seen_fortran ? "fortran_order" : "shape");
-        return -1;
-    }
-    if (fortran) {
-        snprintf(p->why, sizeof p->why, "fortran_order is True, expected False (C order)");
-        return -1;
-    }
-    if (strcmp(descr, "<f4") == 0)
-        out->dtype = EDD_NPY_F32;
-    else if (strcmp(descr, "|u1") == 0 || strcmp(descr, "<u1") == 0)
-        out->dtype = EDD_NPY_U8;
-    else if (strcmp(descr, "<i4") == 0)
-        out->dtype = EDD_NPY_I32;
-    else {
-        snprintf(p->why, sizeof p->why, "descr is '%s', expected '<f4', '|u1' or '<i4'", descr);
-        return -1;
-    }
-    return 0;
-}
-
-static edd_status npy_read_file(edd_ctx *ctx, const char *path, FILE *f, edd_npy *out)
-{
-    struct stat sb;
-    if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode))
-        return edd_fail(ctx, EDD_ERR_IO, "%s: found no regular file, expected a .npy file", path);
-    size_t fsize = (size_t)sb.st_size;
-    unsigned char pre[12];
-    if (fsize < 10 || fread(pre, 1, 10, f) != 10)
-        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %zu bytes, expected at least 10 for a .npy preamble", path,
-                        fsize);
-    if (memcmp(pre, NPY_MAGIC, NPY_MAGIC_LEN) != 0) {
-        char magic[NPY_MAGIC_LEN + 1];
-        edd_io_printable(pre, NPY_MAGIC_LEN, magic);
-        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: magic is \"%s\", expected \"\\x93NUMPY\": not a .npy file", path,
-                        magic);
-    }
-    int major = pre[6], minor = pre[7];
-    if (major < 1 || major > 3 || minor != 0)
-        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: .npy version is %d.%d, expected 1.0, 2.0 or 3.0", path, major,
-                        minor);
-    size_t hlen = (size_t)pre[8] | (size_t)pre[9] << 8, pos = 10;
-    if (major > 1) {
-        if (fread(pre + 10, 1, 2, f) != 2)
-            return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %zu bytes, expected at least 12 for a .npy v%d preamble",
-                            path, fsize, major);
-        hlen |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
-        pos = 12;
-    }
-    if (hlen > NPY_MAX_HEADER || hlen > fsize - pos)
-        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: .npy header length is %zu, expected at most %zu (file has %zu bytes)",
-                        path, hlen, fsize - pos < NPY_MAX_HEADER ? fsize - pos : NPY_MAX_HEADER, fsize);
-    char *hdr = malloc(hlen + 1);
-    if (!hdr)
-        return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the .npy header", path, hlen);
-    if (fread(hdr, 1, hlen, f) != hlen) {
-        free(hdr);
-        return edd_fail(ctx, EDD_ERR_IO, "%s: read of the .npy header failed", path);
-    }
-    hdr[hlen] = '\0';
-    npy_parser p = {.s = hdr, .i = 0, .n = strlen(hdr)};
-    int bad = p.n != hlen ? npy_bad(&p, "no NUL byte in the header") : npy_parse_header(&p, out);
-    free(hdr);
-    if (bad)
-        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: .npy header: %s", path, p.why);
-    for (int i = out->rank; i < EDD_NPY_MAX_RANK; i++)
-        out->shape[i] = 1;
-
-    char shp[160];
-    npy_shape_str(out->rank, out->shape, shp, sizeof shp);
-    if (npy_sizes(out->rank, out->shape, edd_npy_elsize(out->dtype), &out->count, &out->nbytes))
-        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: .npy shape %s overflows a size_t", path, shp);
-    size_t payload = fsize - pos - hlen;
-    if (payload != out->nbytes)
-        return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %zu payload bytes, expected %zu for shape %s of '%s': %s",
-                        path, payload, out->nbytes, shp, npy_descr[out->dtype],
-                        payload < out->nbytes ? "the file is truncated" : "trailing bytes");
-    char what[PATH_MAX + 200];
-    snprintf(what, sizeof what, "%s: the .npy payload of shape %s", path, shp);
-    edd_status st = edd_mem_check(ctx, what, out->nbytes);
-    if (st)
-        return st;
-    out->data = malloc(out->nbytes ? out->nbytes : 1);
-    if (!out->data)
-        return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the .npy payload", path, out->nbytes);
-    if (fread(out->data, 1, out->nbytes, f) != out->nbytes)
-        return edd_fail(ctx, EDD_ERR_IO, "%s: read of %zu payload bytes failed", path, out->nbytes);
-    return EDD_OK;
-}
-
-edd_status edd_npy_read(edd_ctx *ctx, const char *path, edd_npy *out)
-{
-    memset(out, 0, sizeof *out);
-    FILE *f;
-    edd_status st = edd_file_fopen_regular(ctx, path, "a .npy file", &f);
-    if (st)
-        return st;
-    st = npy_read_file(ctx, path, f, out);
-    fclose(f);
-    if (st)
-        edd_npy_free(out);
-    return st;
-}
-
-void edd_npy_free(edd_npy *a)
-{
-    free(a->data);
-    memset(a, 0, sizeof *a);
 }

@@ -2,10 +2,10 @@
  * seconds a times file or the stage's manifest gives, else an estimate
  * stated here; and the stage table as a graph for edd_sched_plan_make. */
 #include "edd/internal/manifest.h"
+#include "edd/io.h"
 #include "repro.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,39 +176,98 @@ double edd_repro_estimate(const edd_repro_scale *sc, const char *name)
     return s * train * sc->epochs / (60000.0 * 10);
 }
 
+/* A --times file is read whole, and refused past these: a times file or a
+ * report.md is a few kB (docs/results-paper/report.md: 19 kB, 275 lines). */
+#define TIMES_MAX_BYTES ((size_t)1 << 20)
+#define TIMES_MAX_LINES 10000
+
+/* 1 if p (at a '|' or the end of a line) ends a table row: only spaces,
+ * at most one '|' and spaces. A row is a times row only with two cells,
+ * `| STAGE | SECONDS |`; other tables' rows that start with a stage name
+ * (report.md's "| distilled | 197 | 197 | 1.33 |") are no times. */
+static int row_ends(const char *p)
+{
+    p += strspn(p, " \t\r");
+    if (*p == '|')
+        p += 1 + strspn(p + 1, " \t\r");
+    return !*p;
+}
+
+/* One line (NUL-terminated, no newline) of --times: `STAGE SECONDS` or a
+ * two-cell table row. A line that does not start with a stage name, or
+ * whose name no number follows, is skipped; a number with anything after
+ * it (`3abc`), a second line for a stage (at[] holds each stage's line) or
+ * a time that is not a finite number >= 0 is an error. */
+static edd_status times_line(edd_ctx *ctx, const char *file, int ln, char *line, double *secs, int *at)
+{
+    char *p = line, name[64];
+    const int row = *p == '|';
+    while (*p == '|' || isspace((unsigned char)*p))
+        p++;
+    size_t len = 0;
+    while (len < sizeof name - 1 && (isalnum((unsigned char)p[len]) || p[len] == '_'))
+        name[len] = p[len], len++;
+    name[len] = 0;
+    const int i = edd_repro_stage_find(name);
+    if (i < 0)
+        return EDD_OK;
+    p += len;
+    while (*p == '|' || isspace((unsigned char)*p))
+        p++;
+    char *end;
+    const double v = strtod(p, &end);
+    if (end == p)
+        return EDD_OK;
+    /* the rest of the number's cell (of the line, outside a table) */
+    const size_t cell = row ? strcspn(end, "|") : strlen(end);
+    if (strspn(end, " \t\r") < cell) {
+        end[cell] = 0;
+        for (size_t n = strlen(p); n && isspace((unsigned char)p[n - 1]);)
+            p[--n] = 0;
+        return edd_fail(ctx, EDD_ERR_FORMAT, "--times %s, line %d: stage %s's seconds are '%s', expected a number "
+                        "alone (text follows it)", file, ln, name, p);
+    }
+    if (row && end[cell] && !row_ends(end + cell))
+        return EDD_OK;
+    if (!isfinite(v) || v < 0)
+        return edd_fail(ctx, EDD_ERR_FORMAT, "--times %s, line %d: stage %s takes %g s, expected a finite number "
+                        ">= 0", file, ln, name, v);
+    if (at[i])
+        return edd_fail(ctx, EDD_ERR_FORMAT, "--times %s: stage %s is named on line %d and again on line %d, "
+                        "expected one time per stage", file, name, at[i], ln);
+    at[i] = ln;
+    secs[i] = v;
+    return EDD_OK;
+}
+
 /* Read times_file into secs[] (-1: not given) by table index. */
 static edd_status read_times(edd_ctx *ctx, const char *times_file, double *secs)
 {
-    FILE *f = fopen(times_file, "r");
-    if (!f)
-        return edd_fail(ctx, EDD_ERR_IO, "--times %s: cannot open (%s), expected a file of 'STAGE SECONDS' lines "
-                        "or a report.md", times_file, strerror(errno));
-    char line[1024];
-    edd_status st = EDD_OK;
-    for (int ln = 1; !st && fgets(line, sizeof line, f); ln++) {
-        char *p = line, name[64];
-        while (*p == '|' || isspace((unsigned char)*p))
-            p++;
-        size_t len = 0;
-        while (len < sizeof name - 1 && (isalnum((unsigned char)p[len]) || p[len] == '_'))
-            name[len] = p[len], len++;
-        name[len] = 0;
-        int i = edd_repro_stage_find(name);
-        if (i < 0)
-            continue;
-        p += len;
-        while (*p == '|' || isspace((unsigned char)*p))
-            p++;
-        char *end;
-        double v = strtod(p, &end);
-        if (end == p)
-            continue;
-        if (!isfinite(v) || v < 0)
-            st = edd_fail(ctx, EDD_ERR_FORMAT, "--times %s, line %d: stage %s takes %g s, expected a finite "
-                          "number >= 0", times_file, ln, name, v);
-        secs[i] = v;
+    char msg[sizeof ctx->err + 16], *text;
+    size_t len;
+    edd_status st = edd_file_read_text(ctx, times_file, "a file of 'STAGE SECONDS' lines or a report.md",
+                                       TIMES_MAX_BYTES, &text, &len);
+    if (st) {
+        snprintf(msg, sizeof msg, "--times %s", ctx->err);
+        return edd_fail(ctx, st, "%s", msg);
     }
-    fclose(f);
+    int at[EDD_REPRO_MAX_STAGES] = {0}, ln = len && text[len - 1] != '\n';
+    for (const char *c = text; *c; c++)
+        ln += *c == '\n';
+    if (strlen(text) != len)
+        st = edd_fail(ctx, EDD_ERR_FORMAT, "--times %s: a NUL byte at offset %zu, expected text", times_file,
+                      strlen(text));
+    else if (ln > TIMES_MAX_LINES)
+        st = edd_fail(ctx, EDD_ERR_FORMAT, "--times %s: more than %d lines, expected a times file or a report.md "
+                      "of at most %d", times_file, TIMES_MAX_LINES, TIMES_MAX_LINES);
+    ln = 0;
+    for (char *line = text, *nl; !st && line; line = nl) {
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl++ = 0;
+        st = times_line(ctx, times_file, ++ln, line, secs, at);
+    }
+    free(text);
     return st;
 }
 

@@ -2,6 +2,7 @@
  * security.csv (REPRO_SEC_HEADER), baselines.csv and ablation.csv
  * (REPRO_BASE_HEADER), standard.csv (REPRO_STD_HEADER, standard.h), and
  * the Wilson interval their tables use. */
+#include "edd/io.h"
 #include "repro.h"
 #include "standard.h"
 
@@ -142,9 +143,10 @@ static edd_status read_csv(const repro *r, const char *rel, const char *header, 
     edd_status st = repro_path(r, rel, path);
     if (st)
         return st;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
+    FILE *f;
+    st = edd_file_fopen_regular(ctx, path, "a CSV of the results folder", &f);
+    if (st)
+        return st;
     char line[1024];
     int cap = 0, lineno = 1;
     if (!fgets(line, sizeof line, f) || strncmp(line, header, strlen(header)) || strcmp(line + strlen(header), "\n"))

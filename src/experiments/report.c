@@ -10,6 +10,7 @@
 
 #include "edd/cw.h"
 #include "edd/defense.h"
+#include "edd/io.h"
 
 #include <math.h>
 #include <oneapi/dnnl/dnnl.h>
@@ -22,8 +23,10 @@
 static void cpu_model(char *out, size_t n)
 {
     snprintf(out, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
+    FILE *f;
     char line[512];
+    if (edd_file_fopen_regular(NULL, "/proc/cpuinfo", "/proc/cpuinfo", &f))
+        return;
     while (f && fgets(line, sizeof line, f))
         if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
             const char *v = strchr(line, ':') + 1;
@@ -61,9 +64,10 @@ static edd_status headline(repro *r, edd_buf *t)
     edd_status st = repro_path(r, "headline.csv", path);
     if (st)
         return st;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return edd_fail(r->ctx, EDD_ERR_IO, "%s: cannot open, expected the headline stage's output", path);
+    FILE *f;
+    st = edd_file_fopen_regular(r->ctx, path, "the headline stage's output", &f);
+    if (st)
+        return st;
     int ok = fgets(line, sizeof line, f) && !strcmp(line, REPRO_HEADLINE_HEADER "\n");
     edd_buf_printf(t, "## Headline (Section 4.2)\n\n| metric | model | attack | setting | n | seeds | paper (%%) | ours (%%) "
                       "|\n|---|---|---|---|---:|---:|---:|---:|\n");
@@ -110,7 +114,9 @@ static void stage_times(repro *r, edd_buf *t)
         char rel[128], path[EDD_PATH_MAX], line[256];
         double s = -1.0;
         snprintf(rel, sizeof rel, "stages/%s.done", name);
-        FILE *f = repro_path(r, rel, path) ? NULL : fopen(path, "r");
+        FILE *f = NULL;
+        if (!repro_path(r, rel, path))
+            edd_file_fopen_regular(NULL, path, "a stage's manifest", &f);
         while (f && fgets(line, sizeof line, f))
             if (sscanf(line, "seconds %lf", &s) == 1)
                 break;

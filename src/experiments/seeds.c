@@ -16,6 +16,7 @@
  * ablation's conclusions are verdicts of rules (report.c's
  * repro_base_judge and repro_ablation_judge): the summary applies the same
  * rules to each seed's CSV and says whether they agree in every seed. */
+#include "edd/io.h"
 #include "repro.h"
 
 #include <errno.h>
@@ -561,8 +562,8 @@ static edd_status headline_table(seeds_run *w, edd_buf *t)
     edd_status st = EDD_OK;
     for (int k = 0; !st && k < w->s; k++) {
         st = repro_path(&w->r[k], "headline.csv", path);
-        if (!st && !(f[k] = fopen(path, "r")))
-            st = edd_fail(w->ctx, EDD_ERR_IO, "%s: cannot open, expected the headline stage's output", path);
+        if (!st)
+            st = edd_file_fopen_regular(w->ctx, path, "the headline stage's output", &f[k]);
         if (!st && (!fgets(line[k], sizeof line[k], f[k]) || strcmp(line[k], REPRO_HEADLINE_HEADER "\n")))
             st = edd_fail(w->ctx, EDD_ERR_FORMAT, "%s: first line is not '%s'", path, REPRO_HEADLINE_HEADER);
     }

@@ -1,4 +1,4 @@
-/* fuzz_npy.c - edd_npy_read (src/core/io.c) on any bytes. */
+/* fuzz_npy.c - edd_npy_read (src/core/npy.c) on any bytes. */
 #include "edd/io.h"
 #include "fuzz.h"
 

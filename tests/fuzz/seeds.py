@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Write the seed corpus of the fuzz targets into tests/fuzz/corpus/TARGET/:
 small valid inputs and the damaged cases the unit tests build
-(tests/test_idx.c, tests/test_io.c). Run from the repository's root:
+(tests/test_idx.c, tests/test_io.c); for the results folder's readers
+(csv, times, report), the committed runs' files (docs/results-paper,
+docs/results/quick-standard) and damaged copies. Run from the repository's root:
 `python3 tests/fuzz/seeds.py`. Deterministic; files found by fuzzing
 (crash-*, timeout-*, ...) are kept beside the seeds."""
 import gzip
@@ -10,6 +12,7 @@ import struct
 import zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs")
 
 
 def put(target, name, data):
@@ -160,9 +163,120 @@ def cli_seeds():
     cli("train-stray", "stray", "--", "--help")
 
 
+def doc(rel):
+    with open(os.path.join(DOCS, rel), "rb") as f:
+        return f.read()
+
+
+PAPER_FIGS = ["fig2a_fgm.csv", "fig2b_jsma.csv", "fig2c_cw.csv", "fig2d_alpha.csv", "fig2e_passes.csv",
+              "fig3a_fgm.csv", "fig3b_fgm.csv", "fig3c_jsma.csv", "fig3d_jsma.csv", "fig3e_cw.csv", "fig3f_cw.csv"]
+BASE_HEADER = b"model,attack,setting,value,n,clean_accuracy,false_positives,recovered,detected,misclassified,lo,hi\n"
+
+
+def base_csv(models, attacks):
+    """A baselines.csv or ablation.csv (no committed run has one): each
+    model under each (attack, setting) at quick scale's eps 0.3 and gamma
+    0.1, with rates that sum to one."""
+    rows = [BASE_HEADER]
+    for i, m in enumerate(models):
+        for j, (a, v) in enumerate(attacks):
+            mis = 0.0 if a == "clean" else round(0.1 + 0.17 * ((i + j) % 5), 6)
+            rows.append(("%s,%s,%s,%g,200,0.985,0.005,%.6f,0.01,%.6f,%.6f,%.6f\n" % (
+                m, a, {"clean": "none", "jsma": "gamma", "jsma-exact": "gamma", "cw": "kappa"}.get(a, "eps"), v,
+                0.99 - mis, mis, max(0.0, mis - 0.05), min(1.0, mis + 0.05))).encode())
+    return b"".join(rows)
+
+
+BASELINES = base_csv(["baseline", "temperature", "distilled", "adv", "adv_distilled"],
+                     [("clean", 0), ("fgm-all", 0.3), ("fgm-margin", 0.3), ("fgm-real", 0.3), ("pgd-margin", 0.3),
+                      ("pgd-all", 0.3), ("jsma", 0.1), ("cw", 0)])
+ABLATION = base_csv(["ablation_none", "ablation_literal", "ablation_hinge10", "distilled", "ablation_hinge100"],
+                    [("clean", 0), ("fgm-all", 0.3), ("pgd-margin", 0.3), ("jsma", 0.1), ("jsma-exact", 0.1)])
+
+
+def damaged(text):
+    """Damaged copies of a CSV: the ways tests and hostile folders break one."""
+    head, _, body = text.partition(b"\n")
+    first = body.split(b"\n")[0]
+    return {
+        "header-only": head + b"\n",
+        "no-header": body,
+        "crlf": text.replace(b"\n", b"\r\n"),
+        "no-final-newline": text.rstrip(b"\n"),
+        "truncated": text[: len(text) // 2],
+        "long-line": head + b"\n" + first + b"x" * 1500 + b"\n" + first + b"\n",
+        "long-cell": head + b"\n" + b"y" * 200 + b"," + first + b"\n",
+        "extra-field": head + b"\n" + first + b",1\n",
+        "missing-field": head + b"\n" + first.rsplit(b",", 1)[0] + b"\n",
+        "nul": head + b"\n" + first.replace(b",", b"\0", 1) + b"\n",
+        "numbers": head + b"\n" + first.replace(b"0.", b"1e308", 2).replace(b",1", b",nan", 1) + b"\n",
+        "backquote": head + b"\n" + first.replace(first.split(b",")[0], b"`touch P`", 1) + b"\n",
+        "empty-cells": head + b"\n" + b"," * first.count(b",") + b"\n",
+    }
+
+
+def csv_seeds():
+    # The first byte picks the reader of fuzz_csv.c: 0 figure, 1 security,
+    # 2 baselines/ablation, 3 standard.
+    readers = [(0, "fig", [doc("results-paper/" + f) for f in PAPER_FIGS]),
+               (1, "security", [doc("results-paper/security-run/security.csv")]),
+               (2, "base", [BASELINES, ABLATION]),
+               (3, "standard", [doc("results/quick-standard/standard.csv")])]
+    for sel, name, texts in readers:
+        for k, text in enumerate(texts):
+            put("csv", "%s-%d.csv" % (name, k), bytes([sel]) + text)
+        for what, text in damaged(texts[0]).items():
+            put("csv", "%s-%s.csv" % (name, what), bytes([sel]) + text)
+    put("csv", "empty", b"\0")
+
+
+def times_seeds():
+    # The first byte picks the scale of fuzz_times.c: 0 smoke, 1 quick, 2 paper.
+    put("times", "paper-report.md", b"\2" + doc("results-paper/report.md"))
+    put("times", "quick-report.md", b"\1" + doc("results/quick-standard/report.md"))
+    lines = b"baseline 527\nteacher 360.5\nsigma 0.5\nsigma_1 85\nfig2d 1901.8\nbaselines_1 60\nreport 1\n"
+    put("times", "lines.txt", b"\0" + lines)
+    put("times", "table-rows.txt", b"\1| baseline | 527.0 |\n| fig2c | 4505.5 |\n|standard_3|12|\n")
+    put("times", "duplicate.txt", b"\2baseline 1\nbaseline 2\n")
+    put("times", "trailing-text.txt", b"\2baseline 3abc\n")
+    put("times", "huge.txt", b"\2baseline 1e308\nteacher 1e308\ndistilled 1e308\n")
+    put("times", "not-finite.txt", b"\2baseline inf\nteacher nan\nsigma -1\nfig2a 0x1p1023\n")
+    put("times", "long-name.txt", b"\1" + b"a" * 100 + b" 5\n" + b"baseline " + b"9" * 400 + b"\n")
+    put("times", "long-line.txt", b"\1baseline " + b" " * 1100 + b"5\nteacher 2\n")
+    put("times", "nul.txt", b"\1baseline\0 5\nteacher 2")
+    put("times", "empty", b"\0")
+
+
+# fuzz_report.c's files[], in order: the first byte's low 7 bits pick one,
+# bit 7 the across-seed summary.
+REPORT_FILES = ["headline.csv", "security.csv", "baselines.csv", "ablation.csv", "standard.csv",
+                "min_l2_summary.csv", "min_l2.csv", "convergence.csv"] + PAPER_FIGS
+
+
+def report_seeds():
+    text = {f: doc("results-paper/" + f) for f in PAPER_FIGS}
+    text["headline.csv"] = doc("results-paper/headline.csv")
+    text["security.csv"] = doc("results-paper/security-run/security.csv")
+    text["baselines.csv"] = BASELINES
+    text["ablation.csv"] = ABLATION
+    for f in ["standard.csv", "min_l2_summary.csv", "min_l2.csv", "convergence.csv"]:
+        text[f] = doc("results/quick-standard/" + f)
+    for i, f in enumerate(REPORT_FILES):
+        put("report", f, bytes([i]) + text[f])
+        put("report", f + ".header-only", bytes([i]) + damaged(text[f])["header-only"])
+        put("report", f + ".missing-field", bytes([i]) + damaged(text[f])["missing-field"])
+    for f in ["headline.csv", "security.csv", "baselines.csv", "ablation.csv", "fig2a_fgm.csv", "fig3c_jsma.csv"]:
+        i = REPORT_FILES.index(f)
+        put("report", "seeds-" + f, bytes([0x80 | i]) + text[f])
+        put("report", "seeds-" + f + ".extra-field", bytes([0x80 | i]) + damaged(text[f])["extra-field"])
+
+
 if __name__ == "__main__":
     idx_seeds()
     npy_seeds()
     model_seeds()
     manifest_seeds()
     cli_seeds()
+    csv_seeds()
+    times_seeds()
+    report_seeds()
