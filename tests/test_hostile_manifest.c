@@ -7,6 +7,7 @@
  * hostile input is one more row. */
 #include <criterion/criterion.h>
 
+#include "edd/experiments.h"
 #include "edd/internal/manifest.h"
 #include "edd/internal/sha256.h"
 #include "edd/io.h"
@@ -279,8 +280,11 @@ Test(hostile_manifest, manifest_catches_what_crc32_misses, .timeout = 60)
 
 /* ---- manifests: the inputs of a stage ---- */
 
-/* dir with stages/, parent's output p.csv and child's c.csv, each stage's
- * manifest, child's naming parent as the stage it read. */
+/* The stage the child reads: a name of the stage table. */
+#define PARENT "baseline"
+
+/* dir with stages/, PARENT's output p.csv and child's c.csv, each stage's
+ * manifest, child's naming PARENT as the stage it read. */
 static void two_stages(const char *dir, const char *pcsv)
 {
     char path[256];
@@ -291,9 +295,10 @@ static void two_stages(const char *dir, const char *pcsv)
     file_put(path, pcsv, strlen(pcsv));
     snprintf(path, sizeof path, "%s/c.csv", dir);
     file_put(path, "c\n", 2);
-    const char *pf[1] = {"p.csv"}, *cf[1] = {"c.csv"}, *deps[1] = {"parent"};
-    cr_assert_eq(edd_manifest_write(&ctx, dir, "parent", "smoke-0", 1.0, 0, pf, 1), EDD_OK, "%s", ctx.err);
-    cr_assert_eq(edd_manifest_write_inputs(&ctx, dir, "child", "smoke-0", 1.0, 0, deps, 1, cf, 1), EDD_OK, "%s",
+    const char *pf[1] = {"p.csv"}, *cf[1] = {"c.csv"};
+    cr_assert_eq(edd_manifest_write(&ctx, dir, PARENT, "smoke-0", 1.0, 0, pf, 1), EDD_OK, "%s", ctx.err);
+    const uint64_t deps = (uint64_t)1 << edd_repro_stage_find(PARENT);
+    cr_assert_eq(edd_manifest_write_inputs(&ctx, dir, "child", "smoke-0", 1.0, 0, deps, cf, 1), EDD_OK, "%s",
                  ctx.err);
 }
 
@@ -308,13 +313,13 @@ static void i_parent_redone(const char *dir)
     snprintf(path, sizeof path, "%s/p.csv", dir);
     file_put(path, "P\n", 2);
     const char *pf[1] = {"p.csv"};
-    cr_assert_eq(edd_manifest_write(&ctx, dir, "parent", "smoke-0", 1.0, 0, pf, 1), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(edd_manifest_write(&ctx, dir, PARENT, "smoke-0", 1.0, 0, pf, 1), EDD_OK, "%s", ctx.err);
 }
 
 static void i_parent_gone(const char *dir)
 {
     char path[256];
-    snprintf(path, sizeof path, "%s/stages/parent.done", dir);
+    snprintf(path, sizeof path, "%s/stages/" PARENT ".done", dir);
     cr_assert_eq(remove(path), 0);
 }
 
@@ -323,11 +328,12 @@ static void i_input_escapes(const char *dir)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/stages/child.done", dir);
-    char *t = file_read_text(path, NULL), *in = t ? strstr(t, "\ninput parent ") : NULL;
+    static const char key[] = "\ninput " PARENT;
+    char *t = file_read_text(path, NULL), *in = t ? strstr(t, key) : NULL;
     cr_assert(in, "child's manifest lists its input: %s", t);
-    size_t head = (size_t)(in - t) + 7;
+    const size_t head = (size_t)(in - t) + strlen("\ninput ");
     char out[4096];
-    int n = snprintf(out, sizeof out, "%.*s../../x%s", (int)head, t, in + 13);
+    int n = snprintf(out, sizeof out, "%.*s../../x%s", (int)head, t, in + strlen(key));
     file_put(path, out, (size_t)n);
     free(t);
 }
@@ -342,8 +348,8 @@ Test(hostile_manifest, manifest_inputs_carry_their_sha256, .timeout = 30)
     } rows[] = {
         {"untouched", i_nothing, 1, NULL},
         {"the parent's output changed and its manifest redone", i_parent_redone, 0,
-         "input '2 00000000 0000700a fd6641673e7f3bf6e80e4bc5401fcb2821a1e117206c8e1c65cef23a58dc37ff p.csv' of stage parent"},
-        {"the parent's manifest removed", i_parent_gone, 0, "of stage parent is not what the stage's manifest lists"},
+         "input '2 00000000 0000700a fd6641673e7f3bf6e80e4bc5401fcb2821a1e117206c8e1c65cef23a58dc37ff p.csv' of stage " PARENT},
+        {"the parent's manifest removed", i_parent_gone, 0, "of stage " PARENT " is not what the stage's manifest lists"},
         {"an input naming a path outside stages/", i_input_escapes, 0, "is not 'input STAGE SIZE CRC TAIL SHA256"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -352,7 +358,7 @@ Test(hostile_manifest, manifest_inputs_carry_their_sha256, .timeout = 30)
         two_stages(dir, "p\n");
         snprintf(path, sizeof path, "%s/stages/child.done", dir);
         char *t = file_read_text(path, NULL);
-        cr_assert(t && strstr(t, "\ninput parent 2 ") && strstr(t, " p.csv\nfile 2 "),
+        cr_assert(t && strstr(t, "\ninput " PARENT " 2 ") && strstr(t, " p.csv\nfile 2 "),
                   "child's manifest lists p.csv with its SHA-256, before its own file: %s", t);
         free(t);
         rows[i].setup(dir);
@@ -381,4 +387,40 @@ Test(hostile_manifest, reproduce_redoes_a_model_altered_behind_its_crc, .timeout
                   strstr(out, "{\"stage\":\"baseline\",\"ran\":true"),
               "the altered model's stage is redone, naming the file and its SHA-256: %s", out);
     tmpdir_remove(dir);
+}
+
+/* What stands where a manifest goes: before its stage runs, the runner
+ * removes only a regular file (or finds nothing), and names anything else,
+ * which stays. */
+Test(hostile_manifest, a_manifest_path_that_is_no_file_is_named, .timeout = 30)
+{
+    static const struct {
+        const char *name;
+        int kind; /* 0 absent, 1 regular, 2 FIFO, 3 symlink, 4 folder */
+        const char *says;
+    } rows[] = {
+        {"absent", 0, NULL},     {"a regular file", 1, NULL},       {"a FIFO", 2, "found a FIFO, expected stage st's"},
+        {"a symlink", 3, "found a symlink"}, {"a folder", 4, "found a folder"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char dir[64], path[128];
+        tmpdir_make(dir, sizeof dir, "hostile_done_kind");
+        snprintf(path, sizeof path, "%s/stages", dir);
+        cr_assert_eq(mkdir(path, 0777), 0);
+        snprintf(path, sizeof path, "%s/stages/st.done", dir);
+        if (rows[i].kind == 1)
+            file_put(path, "x\n", 2);
+        cr_assert(rows[i].kind != 2 || mkfifo(path, 0666) == 0);
+        cr_assert(rows[i].kind != 3 || symlink("/etc/passwd", path) == 0);
+        cr_assert(rows[i].kind != 4 || mkdir(path, 0777) == 0);
+        edd_ctx ctx = {0};
+        const edd_status st = edd_manifest_remove(&ctx, dir, "st");
+        struct stat sb;
+        cr_expect_eq(st, rows[i].says ? EDD_ERR_IO : EDD_OK, "%s: status %d (%s)", rows[i].name, st, ctx.err);
+        cr_expect_eq(lstat(path, &sb) == 0, rows[i].says != NULL, "%s: removed only when absent or a file",
+                     rows[i].name);
+        if (rows[i].says)
+            cr_expect(strstr(ctx.err, rows[i].says) && strstr(ctx.err, path), "%s: %s", rows[i].name, ctx.err);
+        tmpdir_remove(dir);
+    }
 }

@@ -150,16 +150,17 @@ static int same_file_line(const char *line, void *arg)
 }
 
 edd_status edd_manifest_write_inputs(edd_ctx *ctx, const char *dir, const char *stage, const char *scale,
-                                     double seconds, uint32_t deps_sig, const char *const *deps, int ndeps,
-                                     const char *const *files, int nfiles)
+                                     double seconds, uint32_t deps_sig, uint64_t deps, const char *const *files,
+                                     int nfiles)
 {
     char path[EDD_PATH_MAX], rel[256], hex[EDD_SHA256_HEX];
     edd_buf t = {0};
     edd_buf_printf(&t, MANIFEST_MAGIC "stage %s\nscale %s\nseconds %.3f\ndeps %08x\n", stage, scale, seconds,
                    deps_sig);
-    for (int i = 0; i < ndeps; i++) {
-        input_sink k = {&t, deps[i]};
-        each_file_line(dir, deps[i], put_input, &k);
+    for (int j = 0; j < edd_repro_stage_count() && j < 64; j++) {
+        input_sink k = {&t, edd_repro_stage_name(j)};
+        if (deps >> j & 1)
+            each_file_line(dir, k.dep, put_input, &k);
     }
     edd_status st = EDD_OK;
     for (int i = 0; !st && i < nfiles; i++) {
@@ -189,10 +190,27 @@ edd_status edd_manifest_write_inputs(edd_ctx *ctx, const char *dir, const char *
     return st;
 }
 
+edd_status edd_manifest_remove(edd_ctx *ctx, const char *dir, const char *stage)
+{
+    char path[EDD_PATH_MAX], rel[256];
+    struct stat sb;
+    snprintf(rel, sizeof rel, "stages/%s.done", stage);
+    edd_status st = edd_path_join(ctx, path, sizeof path, dir, rel);
+    if (st || lstat(path, &sb))
+        return st;
+    if (!S_ISREG(sb.st_mode))
+        return edd_fail(ctx, EDD_ERR_IO, "%s: found %s, expected stage %s's manifest (a regular file): remove it and "
+                        "rerun", path, S_ISDIR(sb.st_mode) ? "a folder" : S_ISFIFO(sb.st_mode) ? "a FIFO"
+                        : S_ISLNK(sb.st_mode) ? "a symlink" : S_ISSOCK(sb.st_mode) ? "a socket" : "a device", stage);
+    if (remove(path))
+        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot remove it before stage %s runs: %s", path, stage, strerror(errno));
+    return EDD_OK;
+}
+
 edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, const char *scale, double seconds,
                               uint32_t deps_sig, const char *const *files, int nfiles)
 {
-    return edd_manifest_write_inputs(ctx, dir, stage, scale, seconds, deps_sig, NULL, 0, files, nfiles);
+    return edd_manifest_write_inputs(ctx, dir, stage, scale, seconds, deps_sig, 0, files, nfiles);
 }
 
 /* 1 iff the manifest line (an 'input' record, newline-terminated) names a

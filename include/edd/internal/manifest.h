@@ -30,17 +30,24 @@ edd_status edd_file_crc32(edd_ctx *ctx, const char *path, uint32_t *crc, uint32_
 
 /* Write dir/stages/stage.done atomically: the scale tag, seconds, the deps
  * signature; an 'input' line for each file that the manifests of the
- * ndeps stages deps (the stages it read) list now, with its size, CRC32,
- * tail and SHA-256 as they list it (a stage without a manifest gives
- * none); and for each of the nfiles paths (relative to dir), its size,
- * CRC32, tail and SHA-256 (edd_file_digest). */
+ * stages in deps (bit j: stage j of the table, edd_repro_stage_name; the
+ * stages it read) list now, with its size, CRC32, tail and SHA-256 as they
+ * list it (a stage without a manifest gives none); and for each of the
+ * nfiles paths (relative to dir), its size, CRC32, tail and SHA-256
+ * (edd_file_digest). */
 edd_status edd_manifest_write_inputs(edd_ctx *ctx, const char *dir, const char *stage, const char *scale,
-                                     double seconds, uint32_t deps_sig, const char *const *deps, int ndeps,
-                                     const char *const *files, int nfiles);
+                                     double seconds, uint32_t deps_sig, uint64_t deps, const char *const *files,
+                                     int nfiles);
 
 /* edd_manifest_write_inputs with no input: a stage that reads no stage. */
 edd_status edd_manifest_write(edd_ctx *ctx, const char *dir, const char *stage, const char *scale, double seconds,
                               uint32_t deps_sig, const char *const *files, int nfiles);
+
+/* Remove dir/stages/stage.done before its stage runs: EDD_OK when it was
+ * absent or a regular file (now gone); else EDD_ERR_IO naming it and what
+ * it is (a FIFO, a symlink, a folder...), left as it is: the runner
+ * replaces only what a run of edd could have written. */
+edd_status edd_manifest_remove(edd_ctx *ctx, const char *dir, const char *stage);
 
 /* 1 iff dir/stages/stage.done exists, parses, names scale (the tag) and deps_sig, and
  * every file it lists matches, SHA-256 included (a manifest may list none:
