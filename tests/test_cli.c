@@ -249,7 +249,7 @@ static void value_for(const char *name, const char *w, const char *tmp, const ch
         snprintf(v, n, "docs/results-paper/report.md");
     else if (!strcmp(w, "NAME"))
         snprintf(v, n, "smoke");
-    else if (!strcmp(w, "STAGE"))
+    else if (!strcmp(w, "STAGE") || !strcmp(name, "only")) /* a bad --only stage list is exit 2 */
         snprintf(v, n, "%s", stage);
     else if (!strcmp(w, "N") || !strcmp(w, "S") || !strcmp(w, "LIST"))
         snprintf(v, n, "2");

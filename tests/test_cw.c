@@ -226,21 +226,22 @@ Test(cw, adam_first_step)
 Test(cw, bsearch_hand_cases)
 {
     double c = 1.0, lo = 0.0, up = 1e10;
-    edd_cw_bsearch_update(0, &c, &lo, &up); /* no upper bound yet: c *= 10 */
+    int b = 0; /* no upper bound yet */
+    edd_cw_bsearch_update(0, &c, &lo, &up, &b); /* no upper bound yet: c *= 10 */
     cr_assert(c == 10.0 && lo == 1.0 && up == 1e10, "c %g lo %g up %g", c, lo, up);
-    edd_cw_bsearch_update(0, &c, &lo, &up);
+    edd_cw_bsearch_update(0, &c, &lo, &up, &b);
     cr_assert(c == 100.0 && lo == 10.0 && up == 1e10, "c %g lo %g up %g", c, lo, up);
-    edd_cw_bsearch_update(1, &c, &lo, &up); /* success: bisect */
+    edd_cw_bsearch_update(1, &c, &lo, &up, &b); /* success: bisect */
     cr_assert(c == 55.0 && lo == 10.0 && up == 100.0, "c %g lo %g up %g", c, lo, up);
-    edd_cw_bsearch_update(0, &c, &lo, &up);
+    edd_cw_bsearch_update(0, &c, &lo, &up, &b);
     cr_assert(c == 77.5 && lo == 55.0 && up == 100.0, "c %g lo %g up %g", c, lo, up);
-    edd_cw_bsearch_update(1, &c, &lo, &up);
+    edd_cw_bsearch_update(1, &c, &lo, &up, &b);
     cr_assert(c == 66.25 && lo == 55.0 && up == 77.5, "c %g lo %g up %g", c, lo, up);
-    c = 1.0; lo = 0.0; up = 1e10; /* success at the start */
-    edd_cw_bsearch_update(1, &c, &lo, &up);
+    c = 1.0; lo = 0.0; up = 1e10; b = 0; /* success at the start */
+    edd_cw_bsearch_update(1, &c, &lo, &up, &b);
     cr_assert(c == 0.5 && lo == 0.0 && up == 1.0, "c %g lo %g up %g", c, lo, up);
-    c = 8.0; lo = 2.0; up = 4.0; /* a success never raises the upper bound */
-    edd_cw_bsearch_update(1, &c, &lo, &up);
+    c = 8.0; lo = 2.0; up = 4.0; b = 1; /* a success never raises the upper bound */
+    edd_cw_bsearch_update(1, &c, &lo, &up, &b);
     cr_assert(c == 3.0 && lo == 2.0 && up == 4.0, "c %g lo %g up %g", c, lo, up);
 }
 

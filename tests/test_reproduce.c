@@ -197,7 +197,7 @@ Test(reproduce, scales_and_stage_names)
     cr_assert_str_eq(edd_repro_stage_name(edd_repro_stage_count() - 1), "report");
     edd_repro_opts o = {.out_dir = "/tmp", .data_dir = "/tmp", .force = "nope"};
     cr_assert_eq(edd_reproduce(&ctx, &sc, &o, NULL), EDD_ERR_ARG);
-    cr_assert(strstr(ctx.err, "'nope': not a stage name"), "%s", ctx.err);
+    cr_assert(strstr(ctx.err, "--force 'nope': 'nope' is not a stage name"), "%s", ctx.err);
     o.force = NULL;
     o.data_dir = NULL;
     cr_assert_eq(edd_reproduce(&ctx, &sc, &o, NULL), EDD_ERR_ARG);

@@ -141,6 +141,12 @@ int edd_repro_stage_find(const char *name);
  * *mask; EDD_ERR_ARG naming any word that is not a stage. */
 edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint64_t *mask);
 
+/* edd_repro_select, then the stage force names (NULL: none) in *forced
+ * (-1: none): EDD_ERR_ARG when it is not a stage, in the same words as a
+ * bad --only word, or when it is outside the selection (the rule: --force
+ * reruns a stage the run would run; it never widens --only). */
+edd_status edd_repro_force(edd_ctx *ctx, const char *only, const char *force, uint64_t *mask, int *forced);
+
 /* Run every stage of scale sc that is not valid (and o->force), in order,
  * into o->out_dir, from the MNIST files in o->data_dir. log (may be NULL)
  * records what ran. A folder holds the results of one dataset: its first
@@ -177,8 +183,8 @@ typedef struct {
 
 /* The levels, priority order, work and critical path of g into *p;
  * EDD_ERR_ARG for more than EDD_SCHED_MAX stages, a dependency on a stage
- * outside the graph or on itself, a cycle, or a cost that is negative or
- * not finite. */
+ * outside the graph or on itself, a cycle, a cost that is negative or not
+ * finite, or costs whose sum is not finite. */
 edd_status edd_sched_plan_make(edd_ctx *ctx, const edd_sched_graph *g, edd_sched_plan *p);
 
 /* The stages of g neither done nor started whose dependencies are all in

@@ -119,18 +119,15 @@ void edd_cw_adam_step(float *w, const float *g, float *m, float *v, size_t n, lo
     }
 }
 
-void edd_cw_bsearch_update(int success, double *c, double *lower, double *upper)
+void edd_cw_bsearch_update(int success, double *c, double *lower, double *upper, int *bounded)
 {
     if (success) {
-        *upper = fmin(*upper, *c);
-        if (*upper < 1e9)
-            *c = (*lower + *upper) / 2.0;
+        *upper = *bounded ? fmin(*upper, *c) : *c;
+        *bounded = 1;
+        *c = (*lower + *upper) / 2.0;
     } else {
         *lower = fmax(*lower, *c);
-        if (*upper < 1e9)
-            *c = (*lower + *upper) / 2.0;
-        else
-            *c *= 10.0;
+        *c = *bounded ? (*lower + *upper) / 2.0 : *c * 10.0;
     }
 }
 
@@ -173,6 +170,7 @@ typedef struct {
     size_t *img;          /* image in the slot, or SIZE_MAX when idle */
     int *step, *it;
     double *c, *lo, *up, *prev, *o_best;
+    int *bounded;         /* a success has set up: the binary search bisects */
     uint8_t *hit, *ended;
     /* the gathered batch */
     int *act;
@@ -201,7 +199,7 @@ static int sched_alloc(cw_sched *S, int b, int k)
     edd_plan_cache_init(&S->plans, EDD_PLAN_INPUT_GRAD, 0, 0);
     edd_ws_entry ws[] = {
         EDD_WS(S->w0, px), EDD_WS(S->x0, px), EDD_WS(S->w, px), EDD_WS(S->s1, px), EDD_WS(S->s2, px),
-        EDD_WS(S->img, b), EDD_WS(S->step, b), EDD_WS(S->it, b),
+        EDD_WS(S->img, b), EDD_WS(S->step, b), EDD_WS(S->it, b), EDD_WS(S->bounded, b),
         EDD_WS(S->c, b), EDD_WS(S->lo, b), EDD_WS(S->up, b), EDD_WS(S->prev, b), EDD_WS(S->o_best, b),
         EDD_WS(S->hit, b), EDD_WS(S->ended, b), EDD_WS(S->act, b),
         EDD_WS(S->pw, px), EDD_WS(S->px0, px), EDD_WS(S->pxadv, px), EDD_WS(S->pgrad, px),
@@ -225,14 +223,17 @@ static edd_status sched_plan(edd_ctx *ctx, cw_sched *S, const edd_cnn *m, int na
 static void slot_start_step(cw_sched *S, int s, const edd_cw_opts *o)
 {
     const size_t off = (size_t)s * EDD_IMG_SIZE;
-    /* cleverhans repeats the last of 10 or more steps at the upper bound. */
+    /* cleverhans repeats the last of 10 or more steps at the upper bound
+     * (its 1e10 when none was found, or c when that is larger) */
     if (o->binary_search_steps >= 10 && S->step[s] == o->binary_search_steps - 1)
-        S->c[s] = S->up[s];
+        S->c[s] = S->bounded[s] ? S->up[s] : fmax(S->c[s], NO_L2);
     memcpy(S->w + off, S->w0 + off, EDD_IMG_SIZE * sizeof(float));
     memset(S->s1 + off, 0, EDD_IMG_SIZE * sizeof(float));
     memset(S->s2 + off, 0, EDD_IMG_SIZE * sizeof(float));
     S->it[s] = 0;
-    S->prev[s] = 1e6;
+    /* no loss yet: cleverhans' 1e6 here ended at once every step whose
+     * first loss is above it (an initial constant of 1e6 or more) */
+    S->prev[s] = HUGE_VAL;
     S->hit[s] = 0;
     S->ended[s] = 0;
 }
@@ -258,6 +259,7 @@ static void slot_load(cw_sched *S, int s, size_t i, size_t n, const float *x, co
     S->c[s] = o->initial_const;
     S->lo[s] = 0.0;
     S->up[s] = NO_L2;
+    S->bounded[s] = 0;
     S->o_best[s] = NO_L2;
     slot_start_step(S, s, o);
 }
@@ -334,7 +336,7 @@ static edd_status cw_run(edd_ctx *ctx, cw_sched *S, const edd_cnn *m, const floa
             int s = S->act[r];
             if (!S->ended[s])
                 continue;
-            edd_cw_bsearch_update(S->hit[s], &S->c[s], &S->lo[s], &S->up[s]);
+            edd_cw_bsearch_update(S->hit[s], &S->c[s], &S->lo[s], &S->up[s], &S->bounded[s]);
             done++;
             finished = 1;
             if (++S->step[s] < o->binary_search_steps)

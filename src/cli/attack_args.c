@@ -179,7 +179,7 @@ static int on_classic(attack_args *a, int c, const char *arg)
         if (cli_float(cmd, "learning-rate", arg, 0, 1e6, &a->cw.learning_rate)) return EXIT_USAGE;
         a->lr_set = 1;
         break;
-    case O_C0: if (cli_float(cmd, "initial-const", arg, 0, 1e10, &a->cw.initial_const)) return EXIT_USAGE; break;
+    case O_C0: if (cli_float_pos(cmd, "initial-const", arg, 1e10, &a->cw.initial_const)) return EXIT_USAGE; break;
     case O_ABORT: if (cli_long(cmd, "abort-early", arg, 0, 1, &v)) return EXIT_USAGE; a->cw.abort_early = (int)v; break;
     case O_CWOPT:
         if ((i = pick(arg, cw_opts, 2)) < 0)
@@ -297,6 +297,6 @@ int attack_args_parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
         return rc;
     finish(a);
     const cli_path ins[] = {{"model", a->model}, {"source", a->source}}, outs[] = {{"adv-out", a->adv_out}};
-    int bad = cli_check_outputs(cmd, ins, 2, outs, 1);
+    int bad = cli_check_outputs(cmd, d, ins, 2, outs, 1);
     return bad ? bad : -1;
 }

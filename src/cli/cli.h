@@ -119,6 +119,17 @@ int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, s
  * or infinity) and return EXIT_RUNTIME. */
 int cli_finite(const char *cmd, const char *name, double v);
 
+/* The temperatures train and distill take: below 1e-3, softmax(z/T) is
+ * one-hot to float precision, and below about 1e-38 T rounded to 0, which
+ * the library reads as "T = 1". */
+#define CLI_T_MIN 1e-3
+#define CLI_T_MAX 1e6
+
+/* Parse --temperature strictly into *out: a number in [CLI_T_MIN,
+ * CLI_T_MAX]; else print a usage error naming the value and the range and
+ * return -1. */
+int cli_temperature(const char *cmd, const char *s, float *out);
+
 /* A path given to an option, e.g. {"out", "d.edd"}; path NULL: not given. */
 typedef struct {
     const char *opt;
@@ -128,11 +139,27 @@ typedef struct {
 /* Check, before any work starts, every output that was given: not empty,
  * not a folder, not the same file as any input or another output (device
  * and inode when both exist, else the same path with its folder resolved),
+ * with d (may be NULL) the IDX files of its data folder counted as inputs,
  * and in a folder that exists and is writable. Then removes what a killed
  * run left for each output (PATH.edd-tmp.<pid> of a dead pid, edd_tmp_sweep).
  * Returns 0, or EXIT_USAGE after a message naming the option and the
  * path. */
-int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_path *out, int nout);
+int cli_check_outputs(const char *cmd, const cli_data_opts *d, const cli_path *in, int nin, const cli_path *out,
+                      int nout);
+
+/* The IDX files cli_check_outputs counts as inputs when given the data
+ * options: each of the four plain and gzipped. */
+enum { CLI_DATA_FILES = 8 };
+
+/* Bytes that hold any path or message as a JSON string (at most six
+ * bytes per input byte, the quotes and the NUL). */
+#define CLI_JSON_MAX (6 * 4096 + 3)
+
+/* s as a JSON string, quotes included (RFC 8259: '"' and '\\' escaped,
+ * control characters as \u00XX, a byte that is not UTF-8 as \ufffd),
+ * into buf (n >= 3 bytes); cut at a whole character when it does not
+ * fit. Returns buf. Every JSON line edd prints writes its strings with it. */
+const char *cli_json(char *buf, size_t n, const char *s);
 
 /* The subcommands. */
 int cmd_train(int argc, char **argv);

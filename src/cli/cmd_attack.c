@@ -95,9 +95,11 @@ static void print_json_new(const attack_args *a, const attack_out *r, size_t n)
 static void print_json(const attack_args *a, const cli_data_opts *d, const edd_cnn *tgt, const edd_cnn *src,
                        const edd_attack_scores *s, const attack_out *r, int threads)
 {
-    printf("{\"attack\":\"%s\",\"model\":\"%s\",\"source\":\"%s\",\"data\":\"%s\",\"k\":%d,\"source_k\":%d,"
+    char jm[CLI_JSON_MAX], js[CLI_JSON_MAX];
+    printf("{\"attack\":\"%s\",\"model\":%s,\"source\":%s,\"data\":\"%s\",\"k\":%d,\"source_k\":%d,"
            "\"examples\":%zu,\"threads\":%d",
-           attack_names[a->attack], a->model, a->source ? a->source : a->model, d->data, tgt->k, src->k, s->n,
+           attack_names[a->attack], cli_json(jm, sizeof jm, a->model),
+           cli_json(js, sizeof js, a->source ? a->source : a->model), d->data, tgt->k, src->k, s->n,
            threads);
     if (a->attack == A_FGM)
         printf(",\"eps\":%g,\"ord\":\"%s\",\"loss\":\"%s\"", a->fgm.eps, a->fgm.ord ? "2" : "inf",

@@ -39,7 +39,8 @@ static const char *help =
     "  --kappa X              extended: penalty constant (default 40)\n"
     "  --penalty hinge|literal|none  extended: Eq. 3's reading (default hinge; see docs)\n"
     "  --sigma-out PATH       extended: write sigma (.npy)\n"
-    "  --temperature T        temperature: T > 0 (default 100, the 2016 paper's MNIST)\n"
+    "  --temperature T        temperature: T in [0.001, 1e6] (default 100, the 2016\n"
+    "                         paper's MNIST)\n"
     "  --hard-labels          temperature: the teacher's argmax as one-hot labels\n"
     "  --epochs N             (default 10)\n"
     "  --batch N              (default 128)\n"
@@ -94,7 +95,7 @@ static int on_opt(void *user, int c, const char *arg)
         else if (!strcmp(arg, "temperature")) o->method = EDD_DISTILL_TEMPERATURE;
         else return cli_usage(cmd, "--method '%s': expected extended or temperature", arg);
         break;
-    case O_TEMP: if (cli_float_pos(cmd, "temperature", arg, 1e6, &o->temperature)) return EXIT_USAGE; break;
+    case O_TEMP: if (cli_temperature(cmd, arg, &o->temperature)) return EXIT_USAGE; break;
     case O_HARD: o->hard_labels = 1; break;
     case O_OUT: a->out = arg; break;
     case O_SIGMA: a->sout = arg; break;
@@ -185,15 +186,18 @@ static int judge(const char *cmd, edd_ctx *ctx, const edd_cnn *m, const edd_data
 static void print_json(const distill_args *a, const edd_distill_opts *o, size_t n, double loss, double seconds,
                        const char *tail)
 {
+    char jo[CLI_JSON_MAX], jt[CLI_JSON_MAX];
+    cli_json(jo, sizeof jo, a->out);
+    cli_json(jt, sizeof jt, a->teacher);
     if (o->method == EDD_DISTILL_TEMPERATURE)
-        printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"method\":\"temperature\",\"examples\":%zu,"
+        printf("{\"model\":%s,\"teacher\":%s,\"method\":\"temperature\",\"examples\":%zu,"
                "\"temperature\":%g,\"hard_labels\":%s,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f%s}\n",
-               a->out, a->teacher, n, o->temperature, o->hard_labels ? "true" : "false", o->train.epochs,
+               jo, jt, n, o->temperature, o->hard_labels ? "true" : "false", o->train.epochs,
                (unsigned long long)o->train.seed, loss, seconds, tail);
     else
-        printf("{\"model\":\"%s\",\"teacher\":\"%s\",\"examples\":%zu,\"passes\":%d,\"alpha\":%g,\"gamma\":%g,"
+        printf("{\"model\":%s,\"teacher\":%s,\"examples\":%zu,\"passes\":%d,\"alpha\":%g,\"gamma\":%g,"
                "\"kappa\":%g,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,\"seconds\":%.2f%s}\n",
-               a->out, a->teacher, n, o->mc.passes, o->alpha, o->train.loss.gamma, o->train.loss.kappa,
+               jo, jt, n, o->mc.passes, o->alpha, o->train.loss.gamma, o->train.loss.kappa,
                o->train.epochs, (unsigned long long)o->train.seed, loss, seconds, tail);
 }
 
@@ -223,7 +227,7 @@ int cmd_distill(int argc, char **argv)
     int temp = o.method == EDD_DISTILL_TEMPERATURE;
     const cli_path ins[] = {{"teacher", teacher}};
     const cli_path outs[] = {{"out", out}, {"sigma-out", sout}, {"labels-out", lout}};
-    if ((rc = cli_check_outputs(cmd, ins, 1, outs, 3)))
+    if ((rc = cli_check_outputs(cmd, &d, ins, 1, outs, 3)))
         return rc;
     edd_ctx ctx;
     edd_dataset ds = {0}, te = {0};

@@ -53,8 +53,9 @@ int cmd_eval(int argc, char **argv)
     if (!rc && edd_evaluate(&ctx, &m, &ds, 256, NULL, &r))
         rc = cli_fail(cmd, &ctx);
     if (!rc) {
-        printf("{\"model\":\"%s\",\"data\":\"%s\",\"k\":%d,\"examples\":%zu,\"accuracy\":%.6f", model, d.data, m.k, r.n,
-               r.accuracy);
+        char jm[CLI_JSON_MAX];
+        printf("{\"model\":%s,\"data\":\"%s\",\"k\":%d,\"examples\":%zu,\"accuracy\":%.6f",
+               cli_json(jm, sizeof jm, model), d.data, m.k, r.n, r.accuracy);
         if (m.k == 11)
             printf(",\"false_positives\":%.6f", r.false_positives);
         printf("}\n");

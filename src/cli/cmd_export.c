@@ -32,6 +32,25 @@ static int on_opt(void *user, int c, const char *arg)
     return 0;
 }
 
+/* None of the files export writes in dir (DIR/NAME.npy, PyTorch's names)
+ * is the model: 0, or EXIT_USAGE after a message naming both. */
+static int check_outputs(const char *cmd, const char *model, const char *dir)
+{
+    char path[2 * EDD_NLAYERS][4200], opt[2 * EDD_NLAYERS][64];
+    cli_path outs[2 * EDD_NLAYERS];
+    const cli_path ins[] = {{"model", model}};
+    for (int i = 0; i < 2 * EDD_NLAYERS; i++) {
+        const edd_layer_shape *L = &EDD_CNN[i / 2];
+        snprintf(path[i], sizeof path[i], "%s/%s.npy", dir, i % 2 ? L->bias_name : L->weight_name);
+        snprintf(opt[i], sizeof opt[i], "dir (its %s.npy)", i % 2 ? L->bias_name : L->weight_name);
+        outs[i] = (cli_path){opt[i], path[i]};
+    }
+    struct stat st;
+    if (stat(dir, &st)) /* a folder export creates holds no input */
+        return 0;
+    return cli_check_outputs(cmd, NULL, ins, 1, outs, 2 * EDD_NLAYERS);
+}
+
 int cmd_export(int argc, char **argv)
 {
     static const struct option longopts[] = {{"model", required_argument, 0, O_MODEL}, {"dir", required_argument, 0, O_DIR},
@@ -46,6 +65,8 @@ int cmd_export(int argc, char **argv)
         return cli_usage(cmd, "--model and --dir are required");
     if (!*dir)
         return cli_usage(cmd, "--dir '': expected a folder name");
+    if ((rc = check_outputs(cmd, model, dir)))
+        return rc;
     edd_ctx ctx;
     edd_cnn m = {0};
     cli_data_opts d = {0};
@@ -66,8 +87,11 @@ int cmd_export(int argc, char **argv)
         if (edd_npy_write(&ctx, path, EDD_NPY_F32, t->rank, shape, t->data))
             rc = cli_fail(cmd, &ctx);
     }
-    if (!rc)
-        printf("{\"dir\":\"%s\",\"tensors\":%d,\"parameters\":%zu}\n", dir, EDD_NTENSORS, m.nparams);
+    if (!rc) {
+        char jd[CLI_JSON_MAX];
+        printf("{\"dir\":%s,\"tensors\":%d,\"parameters\":%zu}\n", cli_json(jd, sizeof jd, dir), EDD_NTENSORS,
+               m.nparams);
+    }
     edd_cnn_free(&m);
     edd_ctx_free(&ctx);
     return rc;

@@ -85,16 +85,11 @@ static void cpu_name(char *out, size_t n)
     fclose(f);
 }
 
-/* s as a JSON string body (quotes and backslashes escaped). */
+/* s as a JSON string on stdout (cli_json). */
 static void json_str(const char *s)
 {
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            putchar('\\');
-        putchar((unsigned char)*s < 0x20 ? ' ' : *s);
-    }
-    putchar('"');
+    char b[CLI_JSON_MAX];
+    fputs(cli_json(b, sizeof b, s), stdout);
 }
 
 static const char *runtime_name(unsigned r)

@@ -47,7 +47,7 @@ int cmd_predict(int argc, char **argv)
     if (!model || !out)
         return cli_usage(cmd, "--model and --logits are required");
     const cli_path ins[] = {{"model", model}}, outs[] = {{"logits", out}};
-    if ((rc = cli_check_outputs(cmd, ins, 1, outs, 1)))
+    if ((rc = cli_check_outputs(cmd, &d, ins, 1, outs, 1)))
         return rc;
     edd_ctx ctx;
     edd_dataset ds = {0};
@@ -66,8 +66,10 @@ int cmd_predict(int argc, char **argv)
     size_t shape[2] = {ds.n, (size_t)m.k};
     if (!rc && edd_npy_write(&ctx, out, EDD_NPY_F32, 2, shape, z))
         rc = cli_fail(cmd, &ctx);
+    char jo[CLI_JSON_MAX];
     if (!rc)
-        printf("{\"logits\":\"%s\",\"examples\":%zu,\"k\":%d,\"accuracy\":%.6f}\n", out, ds.n, m.k, r.accuracy);
+        printf("{\"logits\":%s,\"examples\":%zu,\"k\":%d,\"accuracy\":%.6f}\n", cli_json(jo, sizeof jo, out), ds.n,
+               m.k, r.accuracy);
     free(z);
     edd_cnn_free(&m);
     edd_dataset_free(&ds);

@@ -37,7 +37,8 @@ static const char *help_text(char *buf, size_t n)
           "  --only A,B,...         run only these stages and those they depend on (e.g. security:\n"
           "                         the models it attacks, then the security curve); plots and\n"
           "                         report draw what exists; a later run resumes from them\n"
-          "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change)\n"
+          "  --force STAGE          rerun STAGE even if valid (what reads it reruns if its outputs change);\n"
+          "                         STAGE must be among the stages selected (a bad STAGE exits 2)\n"
           "  --seeds S              S independent pipelines (default 1), seed K's in DIR/seed-K\n"
           "                         (seed 1 is the single-seed run), then DIR/report.md, seeds.csv\n"
           "                         and plots/ with the mean and a 95% interval across seeds\n"
@@ -88,7 +89,8 @@ static const int dry_ranks[] = {1, 2, 4, 8, 16};
 
 /* --dry-run: the stage graph's schedule on 1..16 ranks, from the stage
  * times (--times, the folder's manifests, or estimates), as a table and
- * then one JSON line. Runs and writes nothing. */
+ * then one JSON line. Runs and writes nothing. Returns 0, 2 on a stage
+ * time that is not a number a schedule can hold, or 1. */
 static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o,
                    const char *times)
 {
@@ -98,13 +100,13 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
     edd_sched_plan p;
     int stage[EDD_REPRO_MAX_STAGES];
     edd_cost_source src[EDD_REPRO_MAX_STAGES];
-    if (edd_repro_select(ctx, o->only, &want))
-        return cli_fail(cmd, ctx);
-    /* the graph fails only on a --times FILE that cannot be read or is not one */
-    if (edd_repro_graph(ctx, sc, o->out_dir, times, want, &g, stage, src))
+    edd_status st = edd_repro_select(ctx, o->only, &want);
+    /* the graph fails only on a --times FILE that cannot be read or is not one: bad input */
+    if (!st && edd_repro_graph(ctx, sc, o->out_dir, times, want, &g, stage, src))
         return cli_usage(cmd, "%s", ctx->err);
-    if (edd_sched_plan_make(ctx, &g, &p))
-        return cli_fail(cmd, ctx);
+    st = st ? st : edd_sched_plan_make(ctx, &g, &p);
+    if (st) /* a bad --only, or stage times whose sum is not finite: exit 2 */
+        return cli_fail(cmd, ctx) && (st == EDD_ERR_ARG || st == EDD_ERR_FORMAT) ? EXIT_USAGE : EXIT_RUNTIME;
     int rank[EDD_SCHED_MAX];
     double start[EDD_SCHED_MAX];
     edd_sched_simulate(&g, &p, 4, rank, start);
@@ -193,8 +195,11 @@ int cmd_reproduce(int argc, char **argv)
     edd_repro_opts o = a.o;
     if (strcmp(scale, "smoke") && strcmp(scale, "quick") && strcmp(scale, "paper"))
         return cli_usage(cmd, "--scale '%s': expected smoke, quick or paper", scale);
-    if (o.force && edd_repro_stage_find(o.force) < 0)
-        return cli_usage(cmd, "--force '%s': not a stage name", o.force);
+    edd_ctx sel = {0}; /* a bad --only or --force is a usage error, before any folder is made */
+    uint64_t want;
+    int forced;
+    if (edd_repro_force(&sel, o.only, o.force, &want, &forced))
+        return cli_usage(cmd, "%s", sel.err);
     if (o.out_dir && !*o.out_dir)
         return cli_usage(cmd, "--out: expected a folder name");
     if (!o.out_dir)
@@ -236,7 +241,8 @@ int cmd_reproduce(int argc, char **argv)
     if (st && root)
         rc = st == EDD_ERR_ARG ? (cli_fail(cmd, &ctx), EXIT_USAGE) : cli_fail(cmd, &ctx);
     if (!rc && !a.dry_run && root) {
-        printf("{\"scale\":\"%s\",\"out\":\"%s\",", scale, o.out_dir);
+        char jo[CLI_JSON_MAX];
+        printf("{\"scale\":\"%s\",\"out\":%s,", scale, cli_json(jo, sizeof jo, o.out_dir));
         if (seeds > 1)
             printf("\"seeds\":%d,\"runs\":[", seeds);
         for (int k = 0; k < seeds; k++)

@@ -23,7 +23,7 @@ static const char *help =
     "  --seed N               initialisation, shuffling and dropout (default 1)\n"
     "  --train-limit N        use the first N training images (default all)\n"
     "  --no-dropout           train without dropout\n"
-    "  --temperature T        train on softmax(z/T), T > 0 (default 1): the teacher of\n"
+    "  --temperature T        train on softmax(z/T), T in [0.001, 1e6] (default 1): the teacher of\n"
     "                         temperature distillation (edd distill), e.g. T = 100\n"
     "  --quiet                no progress on stderr\n" CLI_ADV_HELP
     "  --eps-ramp EPOCHS      fgm-rs, pgd: the eps warm-up: eps grows linearly from 0\n"
@@ -62,7 +62,7 @@ static int on_opt(void *user, int c, const char *arg)
     case O_SEED: if (cli_u64(cmd, "seed", arg, &a->o.seed)) return EXIT_USAGE; break;
     case O_LIMIT: if (cli_long(cmd, "train-limit", arg, 1, 1L << 30, &a->limit)) return EXIT_USAGE; break;
     case O_NODROP: a->o.dropout = 0; break;
-    case O_TEMP: if (cli_float_pos(cmd, "temperature", arg, 1e6, &a->o.loss.temperature)) return EXIT_USAGE; break;
+    case O_TEMP: if (cli_temperature(cmd, arg, &a->o.loss.temperature)) return EXIT_USAGE; break;
     case O_QUIET: a->o.quiet = 1; break;
     case O_RAMP:
         if (cli_float(cmd, "eps-ramp", arg, 0, 10000, &a->adv.o.eps_ramp)) return EXIT_USAGE;
@@ -123,7 +123,7 @@ int cmd_train(int argc, char **argv)
     if (a.ramp_given && a.adv.o.kind == EDD_ADV_NONE)
         return cli_usage(cmd, "--eps-ramp does not apply to --adv none (it is an option of --adv fgm-rs and pgd)");
     const cli_path outs[] = {{"out", a.out}};
-    if ((rc = cli_check_outputs(cmd, NULL, 0, outs, 1)))
+    if ((rc = cli_check_outputs(cmd, &d, NULL, 0, outs, 1)))
         return rc;
     edd_train_opts o = a.o;
     const char *out = a.out;
@@ -147,14 +147,14 @@ int cmd_train(int argc, char **argv)
         rc = cli_finite(cmd, "the training loss", s.loss);
     if (!rc && edd_cnn_save(&ctx, &m, out))
         rc = cli_fail(cmd, &ctx);
-    char adv[256], judged[128];
+    char adv[256], judged[128], jo[CLI_JSON_MAX];
     cli_adv_json(&a.adv, adv, sizeof adv);
     if (!rc)
         rc = judge(cmd, &ctx, &m, &te, &a.adv, judged, sizeof judged);
     if (!rc)
-        printf("{\"model\":\"%s\",\"data\":\"%s\",\"examples\":%zu,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,"
+        printf("{\"model\":%s,\"data\":\"%s\",\"examples\":%zu,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,"
                "\"seconds\":%.2f,\"images_per_s\":%.1f%s%s}\n",
-               out, d.data, ds.n, o.epochs, (unsigned long long)o.seed, s.loss, s.seconds, s.images_per_s, adv, judged);
+               cli_json(jo, sizeof jo, out), d.data, ds.n, o.epochs, (unsigned long long)o.seed, s.loss, s.seconds, s.images_per_s, adv, judged);
     edd_cnn_free(&m);
     edd_dataset_free(&ds);
     edd_dataset_free(&te);

@@ -72,7 +72,7 @@ int cmd_uncertainty(int argc, char **argv)
     if (!teacher || !out)
         return cli_usage(cmd, "--teacher and --out are required");
     const cli_path ins[] = {{"teacher", teacher}}, outs[] = {{"out", out}, {"logits-out", lout}};
-    if ((rc = cli_check_outputs(cmd, ins, 1, outs, 2)))
+    if ((rc = cli_check_outputs(cmd, &d, ins, 1, outs, 2)))
         return rc;
     o.rows = a.rows ? (int)a.rows : o.shape == EDD_MC_THREADS ? 128 : 320;
     edd_ctx ctx;
@@ -112,9 +112,10 @@ int cmd_uncertainty(int argc, char **argv)
             mean += sigma[i];
             mx = sigma[i] > mx ? sigma[i] : mx;
         }
-        printf("{\"sigma\":\"%s\",\"examples\":%zu,\"passes\":%d,\"shape\":\"%s\",\"sigma_mean\":%.6g,\"sigma_max\":%.6g,"
+        char jo[CLI_JSON_MAX];
+        printf("{\"sigma\":%s,\"examples\":%zu,\"passes\":%d,\"shape\":\"%s\",\"sigma_mean\":%.6g,\"sigma_max\":%.6g,"
                "\"seconds\":%.2f,\"image_passes_per_s\":%.1f}\n",
-               out, ds.n, o.passes, o.shape == EDD_MC_THREADS ? "threads" : "folded", mean / (double)ds.n, mx, dt,
+               cli_json(jo, sizeof jo, out), ds.n, o.passes, o.shape == EDD_MC_THREADS ? "threads" : "folded", mean / (double)ds.n, mx, dt,
                (double)ds.n * o.passes / dt);
     }
     free(sigma);

@@ -3,6 +3,7 @@
 #include "edd/io.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,8 +60,24 @@ int cli_float_pos(const char *cmd, const char *opt, const char *s, double hi, fl
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > hi) {
-        cli_usage(cmd, "--%s '%s': expected a number in (0, %g]", opt, s, hi);
+    /* a value that rounds to 0 as a float would reach the library as 0 */
+    if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > hi || (float)v == 0.0f) {
+        cli_usage(cmd, "--%s '%s': expected a number in (0, %g] that is not 0 as a float (at least %g)", opt, s, hi,
+                  (double)FLT_TRUE_MIN);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+int cli_temperature(const char *cmd, const char *s, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < CLI_T_MIN || v > CLI_T_MAX) {
+        cli_usage(cmd, "--temperature '%s': expected a number in (0, %g], at least %g (below it softmax(z/T) is "
+                  "one-hot to float precision)", s, CLI_T_MAX, CLI_T_MIN);
         return -1;
     }
     *out = (float)v;
@@ -274,7 +291,23 @@ static int same_file(const char *a, const char *b)
     return !strcmp(na, nb);
 }
 
-int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_path *out, int nout)
+/* The eight files edd_dataset_load may read from d's folder (each IDX
+ * file plain and gzipped) into in[0..8), their paths in buf. */
+static void data_inputs(const cli_data_opts *d, cli_path *in, char (*buf)[4200])
+{
+    static const char *const base[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    char def[4096];
+    const char *dir = d->data_dir ? d->data_dir : edd_data_default_dir(d->data, def, sizeof def);
+    for (int i = 0; i < CLI_DATA_FILES; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s/%s%s", dir ? dir : ".", base[i / 2], i % 2 ? ".gz" : "");
+        in[i] = (cli_path){"data-dir", buf[i]};
+    }
+}
+
+/* The outputs' own checks (not empty, not a folder, not one another, in a
+ * writable folder), with the inputs already checked by the caller. */
+static int check_each_output(const char *cmd, const cli_path *out, int nout)
 {
     for (int i = 0; i < nout; i++) {
         const char *p = out[i].path, *o = out[i].opt;
@@ -284,10 +317,6 @@ int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_pa
             return cli_usage(cmd, "--%s '': expected a file path", o);
         if (p[strlen(p) - 1] == '/')
             return cli_usage(cmd, "--%s '%s': expected a file path, not a folder", o, p);
-        for (int j = 0; j < nin; j++)
-            if (in[j].path && same_file(p, in[j].path))
-                return cli_usage(cmd, "--%s '%s': is the input --%s '%s'; write the output elsewhere", o, p,
-                                 in[j].opt, in[j].path);
         for (int j = 0; j < i; j++)
             if (out[j].path && same_file(p, out[j].path))
                 return cli_usage(cmd, "--%s '%s': is also --%s '%s'; give each output its own path", o, p,
@@ -313,4 +342,65 @@ int cli_check_outputs(const char *cmd, const cli_path *in, int nin, const cli_pa
         edd_tmp_sweep(NULL, dir, prefix, NULL);
     }
     return 0;
+}
+
+int cli_check_outputs(const char *cmd, const cli_data_opts *d, const cli_path *in, int nin, const cli_path *out,
+                      int nout)
+{
+    cli_path data[CLI_DATA_FILES];
+    char buf[CLI_DATA_FILES][4200];
+    if (d)
+        data_inputs(d, data, buf);
+    for (int i = 0; i < nout; i++) {
+        const char *p = out[i].path, *o = out[i].opt;
+        if (!p || !*p)
+            continue;
+        for (int j = 0; j < nin + (d ? CLI_DATA_FILES : 0); j++) {
+            const cli_path *x = j < nin ? &in[j] : &data[j - nin];
+            if (x->path && same_file(p, x->path))
+                return cli_usage(cmd, "--%s '%s': is the input --%s '%s'; write the output elsewhere", o, p, x->opt,
+                                 x->path);
+        }
+    }
+    return check_each_output(cmd, out, nout);
+}
+
+/* Bytes of the UTF-8 sequence at s (2..4), or 0 when s does not start
+ * one that is well formed (RFC 3629: no overlong form, no surrogate). */
+static int utf8_len(const unsigned char *s)
+{
+    const int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+const char *cli_json(char *buf, size_t n, const char *s)
+{
+    size_t len = 0;
+    buf[len++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        char esc[8];
+        int u = *p >= 0x80 ? utf8_len(p) : 1, k;
+        if (*p == '"' || *p == '\\')
+            k = snprintf(esc, sizeof esc, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            k = snprintf(esc, sizeof esc, "\\u%04x", *p);
+        else if (!u)
+            k = snprintf(esc, sizeof esc, "\\ufffd"); /* not UTF-8: the replacement character */
+        else
+            k = snprintf(esc, sizeof esc, "%.*s", u, (const char *)p);
+        if (len + (size_t)k + 2 > n)
+            break; /* cut at a whole character: still a JSON string */
+        memcpy(buf + len, esc, (size_t)k);
+        len += (size_t)k;
+        p += u ? u : 1;
+    }
+    buf[len++] = '"';
+    buf[len] = 0;
+    return buf;
 }

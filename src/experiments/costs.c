@@ -74,6 +74,9 @@ static const struct {
 static const stage_seconds split_seconds[] = {
     {"sigma", 341.2}, {"fig2d", 1901.8}, {"fig2e", 1870.4}, {"baselines", 5 * 298.0}};
 #define UNLISTED_SECONDS 60.0
+/* A stage time a --times file may give at most: larger sums of them would
+ * reach infinity in the schedule. */
+#define TIMES_MAX_SECONDS 1e9
 
 /* name's seconds in list[0..n), or UNLISTED_SECONDS. */
 static double listed(const stage_seconds *list, size_t n, const char *name)
@@ -229,9 +232,9 @@ static edd_status times_line(edd_ctx *ctx, const char *file, int ln, char *line,
     }
     if (row && end[cell] && !row_ends(end + cell))
         return EDD_OK;
-    if (!isfinite(v) || v < 0)
-        return edd_fail(ctx, EDD_ERR_FORMAT, "--times %s, line %d: stage %s takes %g s, expected a finite number "
-                        ">= 0", file, ln, name, v);
+    if (!isfinite(v) || v < 0 || v > TIMES_MAX_SECONDS)
+        return edd_fail(ctx, EDD_ERR_FORMAT, "--times %s, line %d: stage %s takes %g s, expected a number from 0 "
+                        "to %g (about 30 years)", file, ln, name, v, TIMES_MAX_SECONDS);
     if (at[i])
         return edd_fail(ctx, EDD_ERR_FORMAT, "--times %s: stage %s is named on line %d and again on line %d, "
                         "expected one time per stage", file, name, at[i], ln);

@@ -10,32 +10,19 @@
  * kappa); Figs. 2d-e against alpha or N. The undefended baseline's rows,
  * which the white-box CSVs have, are a dashed black curve on the same axes.
  * A point made from fewer than REPRO_FEW_MISCLASSIFIED misclassified images
- * is hollow, and the key says so. */
-#include "repro.h"
-
-#include "edd/io.h"
+ * is hollow, and the key says so.
+ * A results folder is untrusted input (issue 24): every text cell of a
+ * figure CSV must be a name edd writes (repro_rows_check) before a script
+ * is built, and each script passes repro_gp_check in repro_plot_draw.
+ *
+ * May call: repro.h (the CSV readers), gnuplot.h (repro_csv_word,
+ * repro_gp_head, repro_plot_draw). */
+#include "gnuplot.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-/* The whole file at path (malloc'd, *len bytes), or NULL. */
-static unsigned char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *b = NULL;
-    long n = f && !fseek(f, 0, SEEK_END) ? ftell(f) : -1;
-    if (n > 0 && !fseek(f, 0, SEEK_SET) && (b = malloc((size_t)n)) && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (f)
-        fclose(f);
-    *len = b ? (size_t)n : 0;
-    return b;
-}
 
 static int by_x(const void *a, const void *b)
 {
@@ -214,17 +201,17 @@ static void script_panel(edd_buf *s, const repro *r, const repro_row *rows, int 
     const char *sep = "plot ";
     if (kd > 0) {
         edd_buf_printf(s,
-                       "%s%s u 1:3 w filledcurves x1 lc rgb '#f4a582' t 'detected', "
-                       "%s u 1:2 w filledcurves x1 lc rgb '#92c5de' t 'recovered', "
-                       "%s u 1:3 w l lc rgb '#b2182b' notitle, %s u 1:2 w l lc rgb '#2166ac' notitle, "
-                       "%s u 1:3:6 w p pt variable ps 1.2 lc rgb '#b2182b' notitle, "
-                       "%s u 1:2:6 w p pt variable ps 1.2 lc rgb '#2166ac' notitle",
+                       "%s%s u 1:3 w filledcurves x1 lc rgb 0xf4a582 t 'detected', "
+                       "%s u 1:2 w filledcurves x1 lc rgb 0x92c5de t 'recovered', "
+                       "%s u 1:3 w l lc rgb 0xb2182b notitle, %s u 1:2 w l lc rgb 0x2166ac notitle, "
+                       "%s u 1:3:6 w p pt variable ps 1.2 lc rgb 0xb2182b notitle, "
+                       "%s u 1:2:6 w p pt variable ps 1.2 lc rgb 0x2166ac notitle",
                        sep, dn, dn, dn, dn, dn, dn);
         sep = ", ";
     }
     if (kd > 0 && cw && any_l2) {
-        edd_buf_printf(s, "%s%s u 1:5 axes x1y2 w l lc rgb '#1b7837' t 'mean L2 (right axis)', "
-                          "%s u 1:5:6 axes x1y2 w p pt variable ps 1.2 lc rgb '#1b7837' notitle", sep, dn, dn);
+        edd_buf_printf(s, "%s%s u 1:5 axes x1y2 w l lc rgb 0x1b7837 t 'mean L2 (right axis)', "
+                          "%s u 1:5:6 axes x1y2 w p pt variable ps 1.2 lc rgb 0x1b7837 notitle", sep, dn, dn);
         sep = ", ";
     }
     if (kb > 0) {
@@ -271,16 +258,13 @@ static void script(edd_buf *s, const repro *r, const char *fig, const char *csv_
     int key_rows = 5;
     for (int i = 0; axis == AX_L2 && i < n; i++)
         key_rows += first_of_setting(rows, i);
+    repro_gp_head(s, fig, csv_rel, 600 * panels, 420 + 16 * key_rows, 9);
     edd_buf_printf(s,
-                   "# %s - drawn by edd reproduce from %s; re-render with: gnuplot %s.gp\n"
-                   "if (!exists(\"outfile\")) outfile = '%s.png'\n"
-                   "set terminal pngcairo size %d,%d font ',9'\nset output outfile\n"
                    "set multiplot layout 1,%d title '%s (%s, n = %zu per point)'\n"
                    "set yrange [0:1]\nset xrange [0:*]\nset grid\n"
                    "set key below horizontal Left reverse maxcols 1 samplen 3 height 1.5\n"
                    "set ylabel 'fraction of adversarial inputs'\nset xlabel '%s'\n%s",
-                   fig, csv_rel, fig, fig, 600 * panels, 420 + 16 * key_rows, panels, fig_title(fig), rows[0].attack,
-                   rows[0].n,
+                   panels, fig_title(fig), rows[0].attack, rows[0].n,
                    study ? (!strcmp(rows[0].setting, "alpha") ? "alpha (Eq. 2)" : "N, stochastic passes (Eq. 1)")
                    : cw  ? "kappa, the confidence margin CW asks for"
                          : "mean L2 perturbation of the misclassified examples",
@@ -291,111 +275,60 @@ static void script(edd_buf *s, const repro *r, const char *fig, const char *csv_
     edd_buf_printf(s, "unset multiplot\n");
 }
 
-/* Run gnuplot on the script gp into a temporary file beside png, check it
- * wrote a PNG, and write that atomically to png. */
-static edd_status run_gnuplot(repro *r, const char *fig, const char *gp, const char *png)
+/* The sources, targets and settings a figure CSV names. */
+static const char *const fig_sources[] = {"distilled", "baseline", "surrogate_d", "surrogate_u"};
+static const char *const fig_studies[] = {"alpha", "passes"};
+
+edd_status repro_rows_check(const repro *r, const char *csv_rel, const char *fig, const repro_row *rows, int n)
 {
-    edd_buf tmp = {0}, log = {0}, cmd = {0};
-    edd_buf_printf(&tmp, "%s.gnuplot.tmp.%ld", png, (long)getpid());
-    edd_buf_printf(&log, "%s.gnuplot.log", png);
-    edd_buf_printf(&cmd, "gnuplot -e \"outfile='%s'\" '%s' >'%s' 2>&1", tmp.s, gp, log.s);
-    edd_status st = edd_buf_status(r->ctx, &cmd, "the gnuplot command");
-    if (st) {
-        edd_buf_free(&tmp);
-        edd_buf_free(&log);
-        return st;
+    char path[EDD_PATH_MAX];
+    edd_status st = repro_path(r, csv_rel, path);
+    for (int i = 0; !st && i < n; i++) {
+        const repro_row *w = &rows[i];
+        edd_ctx *c = r->ctx;
+        st = repro_csv_word(c, path, i + 2, "figure", w->figure, &fig, 1, NULL, 0);
+        if (!st)
+            st = repro_csv_word(c, path, i + 2, "source", w->source, fig_sources, 4, NULL, 0);
+        if (!st)
+            st = repro_csv_word(c, path, i + 2, "target", w->target, fig_sources, 2, NULL, 0);
+        if (!st)
+            st = repro_csv_word(c, path, i + 2, "attack", w->attack, repro_att_names, ATT_COUNT, NULL, 0);
+        if (!st)
+            st = repro_csv_word(c, path, i + 2, "setting", w->setting, repro_att_settings, ATT_COUNT, fig_studies, 2);
+        if (!st)
+            st = repro_csv_word(c, path, i + 2, "variant", w->variant, repro_variant_names, VAR_COUNT, NULL, 0);
     }
-    remove(tmp.s);
-    int rc = system(cmd.s);
-    /* gnuplot's PNG is read back and written with the fsyncs and the
-     * rename of every other output */
-    size_t plen = 0;
-    unsigned char *pngbuf = rc == 0 ? read_file(tmp.s, &plen) : NULL;
-    int okpng = pngbuf && plen > 8 && !memcmp(pngbuf, "\x89PNG\r\n\x1a\n", 8);
-    if (rc != 0)
-        st = edd_fail(r->ctx, EDD_ERR_IO,
-                      "plot %s: `gnuplot` failed or is missing (exit status %d, its output in %s): install "
-                      "gnuplot (Debian: apt-get install gnuplot-nox) and rerun; the CSVs are already in %s",
-                      fig, rc, log.s, r->o->out_dir);
-    else if (!okpng)
-        st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: gnuplot wrote no PNG (no PNG magic), expected a pngcairo image",
-                      tmp.s);
-    else {
-        const void *chunks[1] = {pngbuf};
-        size_t sizes[1] = {plen};
-        st = edd_file_write_atomic(r->ctx, png, chunks, sizes, 1);
-    }
-    free(pngbuf);
-    remove(tmp.s);
-    if (!st)
-        remove(log.s);
-    edd_buf_free(&tmp);
-    edd_buf_free(&log);
-    edd_buf_free(&cmd);
     return st;
 }
 
 edd_status repro_plot(repro *r, const char *fig, const char *csv_rel)
 {
-    char gp_rel[256], png_rel[256], gp[EDD_PATH_MAX], png[EDD_PATH_MAX];
     repro_row *rows = NULL;
     int n = 0;
-    snprintf(gp_rel, sizeof gp_rel, "plots/%s.gp", fig);
-    snprintf(png_rel, sizeof png_rel, "plots/%s.png", fig);
     edd_status st = repro_rows_read(r, csv_rel, &rows, &n);
     if (!st)
-        st = repro_path(r, gp_rel, gp);
-    if (!st)
-        st = repro_path(r, png_rel, png);
-    if (!st && strpbrk(png, "'\"\\$`"))
-        st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
+        st = repro_rows_check(r, csv_rel, fig, rows, n);
     if (!st && n == 0)
         st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: no rows, expected at least one point to plot", csv_rel);
     double *pts = st ? NULL : malloc((size_t)n * NCOL * sizeof(double));
     if (!st && !pts)
         st = edd_fail(r->ctx, EDD_ERR_NOMEM, "plot %s: out of memory for %d points", fig, n);
     edd_buf s = {0};
-    if (!st)
+    if (!st) {
         script(&s, r, fig, csv_rel, rows, n, pts);
-    if (!st)
-        st = repro_write_text(r, gp_rel, &s);
-    if (!st)
-        st = run_gnuplot(r, fig, gp, png);
-    if (!st)
-        st = repro_output(r, png_rel);
+        st = repro_plot_draw(r, fig, &s);
+    }
     edd_buf_free(&s);
     free(pts);
     free(rows);
     return st;
 }
 
-/* Write the script s as plots/STEM.gp, run gnuplot on it into
- * plots/STEM.png, and register both. */
-edd_status repro_plot_draw(repro *r, const char *stem, const edd_buf *s)
-{
-    char gp_rel[64], png_rel[64], gp[EDD_PATH_MAX], png[EDD_PATH_MAX];
-    snprintf(gp_rel, sizeof gp_rel, "plots/%s.gp", stem);
-    snprintf(png_rel, sizeof png_rel, "plots/%s.png", stem);
-    edd_status st = repro_path(r, gp_rel, gp);
-    if (!st)
-        st = repro_path(r, png_rel, png);
-    if (!st && strpbrk(png, "'\"\\$`"))
-        st = edd_fail(r->ctx, EDD_ERR_ARG, "%s: quotes or shell characters in the results path", png);
-    if (!st)
-        st = repro_write_text(r, gp_rel, s);
-    if (!st)
-        st = run_gnuplot(r, stem, gp, png);
-    return st ? st : repro_output(r, png_rel);
-}
-
 edd_status repro_plot_bands(repro *r, const char *name, const char *title, const char *xlabel, const char *ylabel,
                             const repro_band *b, int n)
 {
     edd_buf s = {0}, cmd = {0};
-    edd_buf_printf(&s, "# %s - drawn by edd reproduce --seeds from seeds.csv; re-render with: gnuplot %s.gp\n"
-                       "if (!exists(\"outfile\")) outfile = '%s.png'\n"
-                       "set terminal pngcairo size 860,560 font ',10'\nset output outfile\n",
-                   name, name, name);
+    repro_gp_head(&s, name, "seeds.csv (edd reproduce --seeds)", 860, 560, 10);
     /* one data block per series, in order of first appearance */
     int nseries = 0;
     for (int i = 0; i < n; i++) {

@@ -9,10 +9,13 @@
  *                          standard suite, L-inf and L2 (standard.csv)
  * Only numbers and fixed strings reach a script (issue 24): a model is
  * named by its label in repro_base_labels, matched against the CSV, never
- * by the CSV's text.
+ * by the CSV's text; and a CSV with a text cell that is not a name edd
+ * writes (repro_csv_word) is refused.
  *
- * May call: repro.h (the CSV readers, repro_plot_draw), standard.h. */
+ * May call: repro.h (the CSV readers), gnuplot.h (repro_plot_draw,
+ * repro_csv_word), standard.h. */
 #include "edd/io.h"
+#include "gnuplot.h"
 #include "standard.h"
 
 #include <math.h>
@@ -21,8 +24,48 @@
 #include <string.h>
 
 /* The colours and point types of the five models, in repro_base_models order. */
-static const char *const model_colour[REPRO_BASE_NMODELS] = {"#4d4d4d", "#e08214", "#b2182b", "#2166ac", "#1b7837"};
+static const char *const model_colour[REPRO_BASE_NMODELS] = {"0x4d4d4d", "0xe08214", "0xb2182b", "0x2166ac", "0x1b7837"};
 static const int model_pt[REPRO_BASE_NMODELS] = {7, 9, 5, 11, 13};
+
+/* The rows security.csv and standard.csv name beside their attacks, and
+ * baselines.csv's attacks and settings. */
+static const char *const sec_rows[] = {"clean", "worst-case", "noise"};
+static const char *const std_words[] = {"clean", "worst-case", "larger-eps", "smaller-eps", "min-norm"};
+static const char *const base_attacks[] = {"clean", "fgm-all", "fgm-real", "fgm-margin", "jsma", "cw",
+                                           "pgd-all", "pgd-margin"};
+static const char *const base_settings[] = {"none", "eps", "gamma", "kappa"};
+
+edd_status repro_sec_check(const repro *r, const char *rel, const repro_sec_row *w, int n, int std)
+{
+    char path[EDD_PATH_MAX];
+    edd_status st = repro_path(r, rel, path);
+    for (int i = 0; !st && i < n; i++) {
+        st = repro_csv_word(r->ctx, path, i + 2, "model", w[i].model, repro_base_models, REPRO_BASE_NMODELS, NULL, 0);
+        if (!st && std)
+            st = repro_csv_word(r->ctx, path, i + 2, "attack", w[i].attack, repro_std_sources, STD_NSOURCES, std_words,
+                                5);
+        else if (!st)
+            st = repro_csv_word(r->ctx, path, i + 2, "attack", w[i].attack, repro_sec_names, REPRO_SEC_NATTACKS,
+                                sec_rows, 3);
+    }
+    return st;
+}
+
+/* The model, attack and setting of each of baselines.csv's rows w[0..n)
+ * are names edd writes. */
+static edd_status base_check(const repro *r, const repro_base_row *w, int n)
+{
+    char path[EDD_PATH_MAX];
+    edd_status st = repro_path(r, "baselines.csv", path);
+    for (int i = 0; !st && i < n; i++) {
+        st = repro_csv_word(r->ctx, path, i + 2, "model", w[i].model, repro_base_models, REPRO_BASE_NMODELS, NULL, 0);
+        if (!st)
+            st = repro_csv_word(r->ctx, path, i + 2, "attack", w[i].attack, base_attacks, 8, NULL, 0);
+        if (!st)
+            st = repro_csv_word(r->ctx, path, i + 2, "setting", w[i].setting, base_settings, 4, NULL, 0);
+    }
+    return st;
+}
 
 /* The data block $NAME of model's curve for attack (eps, robust, lo, hi;
  * the clean accuracy at eps 0 first), from security.csv's rows w. */
@@ -46,11 +89,11 @@ edd_status repro_plot_security(repro *r)
     repro_sec_row *w = NULL;
     int n = 0;
     edd_status st = repro_sec_read(r, "security.csv", &w, &n);
+    if (!st)
+        st = repro_sec_check(r, "security.csv", w, n, 0);
     edd_buf s = {0};
     if (!st) {
-        edd_buf_printf(&s, "# security - drawn by edd reproduce from security.csv; re-render with: gnuplot security.gp\n"
-                           "if (!exists(\"outfile\")) outfile = 'security.png'\n"
-                           "set terminal pngcairo size 760,520 font ',10'\nset output outfile\n");
+        repro_gp_head(&s, "security", "security.csv", 760, 520, 10);
         sec_block(&s, "bw", w, n, "baseline", "worst-case");
         sec_block(&s, "dw", w, n, "distilled", "worst-case");
         sec_block(&s, "bp", w, n, "baseline", "pgd-margin");
@@ -58,10 +101,10 @@ edd_status repro_plot_security(repro *r)
         edd_buf_printf(&s, "set title 'Security curve: robust accuracy under the worst case per image (n = %zu)'\n"
                            "set xlabel 'L-inf eps'\nset ylabel 'robust accuracy (95%% Wilson interval)'\n"
                            "set yrange [0:1]\nset xrange [-0.01:*]\nset grid\nset key below horizontal\n"
-                           "plot $bw u 1:2:3:4 w yerrorlines pt 7 lc rgb '#4d4d4d' t 'undefended baseline, worst case', "
-                           "$dw u 1:2:3:4 w yerrorlines pt 5 lc rgb '#b2182b' t 'distilled, worst case', "
-                           "$bp u 1:2 w lp dt 2 pt 6 lc rgb '#4d4d4d' t 'baseline, PGD margin alone', "
-                           "$dp u 1:2 w lp dt 2 pt 4 lc rgb '#b2182b' t 'distilled, PGD margin alone'\n",
+                           "plot $bw u 1:2:3:4 w yerrorlines pt 7 lc rgb 0x4d4d4d t 'undefended baseline, worst case', "
+                           "$dw u 1:2:3:4 w yerrorlines pt 5 lc rgb 0xb2182b t 'distilled, worst case', "
+                           "$bp u 1:2 w lp dt 2 pt 6 lc rgb 0x4d4d4d t 'baseline, PGD margin alone', "
+                           "$dp u 1:2 w lp dt 2 pt 4 lc rgb 0xb2182b t 'distilled, PGD margin alone'\n",
                        n ? w[0].n : (size_t)0);
         st = repro_plot_draw(r, "security", &s);
     }
@@ -96,23 +139,23 @@ edd_status repro_plot_baselines(repro *r)
     repro_base_row *w = NULL;
     int n = 0;
     edd_status st = repro_base_read(r, "baselines.csv", &w, &n);
+    if (!st)
+        st = base_check(r, w, n);
     size_t images = 0;
     for (int i = 0; !st && i < n && !images; i++)
         images = !strcmp(w[i].attack, "pgd-margin") ? w[i].n : 0;
     edd_buf s = {0};
     if (!st) {
-        edd_buf_printf(&s, "# baselines - drawn by edd reproduce from baselines.csv; re-render with: gnuplot "
-                           "baselines.gp\nif (!exists(\"outfile\")) outfile = 'baselines.png'\n"
-                           "set terminal pngcairo size 760,560 font ',10'\nset output outfile\n");
+        repro_gp_head(&s, "baselines", "baselines.csv", 760, 560, 10);
         for (int k = 0; k < REPRO_BASE_NMODELS; k++)
             base_block(&s, k, w, n, repro_base_models[k]);
-        edd_buf_printf(&s, "set title 'White-box PGD with the margin loss, %d steps x %d restart%s (n = %zu; eps 0: "
+        edd_buf_printf(&s, "set title 'White-box PGD with the margin loss, %d steps x %d restart%s (n = %zu, eps 0: "
                            "clean)'\nset xlabel 'L-inf eps'\nset ylabel 'misclassified (95%% Wilson interval)'\n"
                            "set yrange [0:1]\nset xrange [-0.01:*]\nset grid\nset key below horizontal maxrows 3\n"
                            "plot ",
                        r->sc->pgd_steps, r->sc->pgd_restarts, r->sc->pgd_restarts > 1 ? "s" : "", images);
         for (int k = 0; k < REPRO_BASE_NMODELS; k++)
-            edd_buf_printf(&s, "%s$b%d u 1:2:3:4 w yerrorlines pt %d lc rgb '%s' t '%s'", k ? ", " : "", k,
+            edd_buf_printf(&s, "%s$b%d u 1:2:3:4 w yerrorlines pt %d lc rgb %s t '%s'", k ? ", " : "", k,
                            model_pt[k], model_colour[k], repro_base_labels[k]);
         edd_buf_printf(&s, "\n");
         st = repro_plot_draw(r, "baselines", &s);
@@ -122,6 +165,41 @@ edd_status repro_plot_baselines(repro *r)
     return st;
 }
 
+
+/* One line of min_l2.csv (its number ln, the newline removed) at path:
+ * *model the index of its model in repro_base_models, *d its minimal L2
+ * (NaN for "-", an image the model gets wrong; may be inf). Every cell is
+ * checked: the model and the attack are names edd writes, the image a
+ * count, the minimal L2 a number >= 0, inf or -. */
+static edd_status min_l2_line(const repro *r, const char *path, int ln, char *line, int *model, double *d)
+{
+    static const char *const extra[] = {"none", "-"};
+    char *fld[4], *p = line, *end;
+    int nf = 0;
+    for (; nf < 4 && p; nf++) {
+        fld[nf] = p;
+        if ((p = strchr(p, ',')))
+            *p++ = 0;
+    }
+    if (nf != 4 || p)
+        return edd_fail(r->ctx, EDD_ERR_FORMAT, "%s line %d: not 4 cells, expected '%s'", path, ln,
+                        REPRO_MINL2_HEADER);
+    edd_status st = repro_csv_word(r->ctx, path, ln, "model", fld[0], repro_base_models, REPRO_BASE_NMODELS, NULL, 0);
+    if (!st)
+        st = repro_csv_word(r->ctx, path, ln, "attack", fld[3], repro_std_sources, STD_NSOURCES, extra, 2);
+    for (*model = 0; *model < REPRO_BASE_NMODELS && strcmp(fld[0], repro_base_models[*model]); ++*model)
+        ;
+    if (!st && (!*fld[1] || strspn(fld[1], "0123456789") != strlen(fld[1])))
+        st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s line %d, column image: '%.20s', expected an image index", path, ln,
+                      fld[1]);
+    *d = strtod(fld[2], &end);
+    if (!strcmp(fld[2], "-"))
+        *d = NAN;
+    else if (!st && (end == fld[2] || *end || !(*d >= 0.0)))
+        st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s line %d, column min_l2: '%.20s', expected a number >= 0, inf or -",
+                      path, ln, fld[2]);
+    return st;
+}
 
 /* The minimal L2 of model k's images from min_l2.csv's lines: the finite
  * values into v (malloc'd, sorted), their count, and *nc, the images the
@@ -135,20 +213,23 @@ static edd_status min_l2_values(repro *r, int k, float **v, size_t *nv, size_t *
     edd_status st = repro_path(r, "min_l2.csv", path);
     if (!st)
         st = edd_file_fopen_regular(r->ctx, path, "min_l2.csv", &f);
-    const size_t ls = strlen(repro_base_models[k]);
-    for (int ln = 1; !st && fgets(line, sizeof line, f); ln++) {
-        if (ln == 1 || strncmp(line, repro_base_models[k], ls) || line[ls] != ',')
+    if (!st && (!fgets(line, sizeof line, f) || strcmp(line, REPRO_MINL2_HEADER "\n")))
+        st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: first line is not the header, expected '%s'", path,
+                      REPRO_MINL2_HEADER);
+    for (int ln = 2; !st && fgets(line, sizeof line, f); ln++) {
+        size_t ll = strcspn(line, "\n");
+        int m = -1;
+        double d = NAN;
+        if (!line[ll] && !feof(f))
+            st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s line %d: longer than %zu bytes, expected '%s'", path, ln,
+                          sizeof line - 2, REPRO_MINL2_HEADER);
+        line[ll] = 0;
+        if (!st)
+            st = min_l2_line(r, path, ln, line, &m, &d);
+        if (st || m != k || isnan(d))
             continue;
-        const char *cell = strchr(line + ls + 1, ',');
-        char *end;
-        if (!cell || cell[1] == '-')
-            continue;
-        double d = strtod(cell + 1, &end);
-        if (end == cell + 1 || *end != ',' || !(d >= 0.0))
-            st = edd_fail(r->ctx, EDD_ERR_FORMAT, "%s:%d: minimal L2 '%.20s', expected a number >= 0, inf or -",
-                          path, ln, cell + 1);
         ++*nc;
-        if (st || isinf(d))
+        if (isinf(d))
             continue;
         if (*nv == cap) {
             cap = cap ? 2 * cap : 256;
@@ -163,6 +244,10 @@ static edd_status min_l2_values(repro *r, int k, float **v, size_t *nv, size_t *
     }
     if (f)
         fclose(f);
+    if (st) {
+        free(*v);
+        *v = NULL, *nv = 0;
+    }
     for (size_t i = 1; !st && i < *nv; i++) /* insertion sort: a few thousand values */
         for (size_t j = i; j > 0 && (*v)[j - 1] > (*v)[j]; j--) {
             float t = (*v)[j];
@@ -179,9 +264,7 @@ static edd_status plot_min_l2(repro *r)
     edd_status st = EDD_OK;
     size_t images = 0;
     double xmax = 4.0;
-    edd_buf_printf(&s, "# min_l2_cdf - drawn by edd reproduce from min_l2.csv; re-render with: gnuplot "
-                       "min_l2_cdf.gp\nif (!exists(\"outfile\")) outfile = 'min_l2_cdf.png'\n"
-                       "set terminal pngcairo size 760,560 font ',10'\nset output outfile\n");
+    repro_gp_head(&s, "min_l2_cdf", "min_l2.csv", 760, 560, 10);
     for (int k = 0; !st && k < REPRO_BASE_NMODELS; k++) {
         float *v;
         size_t nv, nc;
@@ -194,7 +277,7 @@ static edd_status plot_min_l2(repro *r)
         for (size_t i = 0; i < nv; i++)
             edd_buf_printf(&s, "%.6g %.6g\n", (double)v[i], (double)(i + 1) / (double)nc);
         edd_buf_printf(&s, "EOD\n");
-        edd_buf_printf(&cmd, "%s$m%d u 1:2 w steps lw 1.5 lc rgb '%s' t '%s'", cmd.len ? ", " : "plot ", k,
+        edd_buf_printf(&cmd, "%s$m%d u 1:2 w steps lw 1.5 lc rgb %s t '%s'", cmd.len ? ", " : "plot ", k,
                        model_colour[k], repro_base_labels[k]);
         free(v);
     }
@@ -238,13 +321,13 @@ static edd_status plot_standard_curves(repro *r)
     repro_sec_row *w = NULL;
     int *ord = NULL, n = 0;
     edd_status st = repro_std_read(r, "standard.csv", &w, &ord, &n);
+    if (!st)
+        st = repro_sec_check(r, "standard.csv", w, n, 1);
     edd_buf s = {0};
     if (!st) {
-        edd_buf_printf(&s, "# standard - drawn by edd reproduce from standard.csv; re-render with: gnuplot "
-                           "standard.gp\nif (!exists(\"outfile\")) outfile = 'standard.png'\n"
-                           "set terminal pngcairo size 1200,560 font ',10'\nset output outfile\n"
-                           "set multiplot layout 1,2 title 'Robust accuracy against the standard suite, worst case "
-                           "per image (n = %zu; eps 0: clean)'\nset yrange [0:1]\nset grid\n"
+        repro_gp_head(&s, "standard", "standard.csv", 1200, 560, 10);
+        edd_buf_printf(&s, "set multiplot layout 1,2 title 'Robust accuracy against the standard suite, worst case "
+                           "per image (n = %zu, eps 0: clean)'\nset yrange [0:1]\nset grid\n"
                            "set key below horizontal maxrows 3 font ',8'\n"
                            "set ylabel 'robust accuracy (95%% Wilson interval)'\n",
                        n ? w[0].n : (size_t)0);
@@ -252,11 +335,11 @@ static edd_status plot_standard_curves(repro *r)
             edd_buf cmd = {0};
             for (int k = 0; k < REPRO_BASE_NMODELS; k++)
                 if (std_block(&s, w, ord, n, k, norm))
-                    edd_buf_printf(&cmd, "%s$s%c%d u 1:2:3:4 w yerrorlines pt %d lc rgb '%s' t '%s'",
+                    edd_buf_printf(&cmd, "%s$s%c%d u 1:2:3:4 w yerrorlines pt %d lc rgb %s t '%s'",
                                    cmd.len ? ", " : "plot ", norm ? '2' : 'i', k, model_pt[k], model_colour[k],
                                    repro_base_labels[k]);
             edd_buf_printf(&s, "set title '%s'\nset xlabel '%s eps'\nset xrange [%s:*]\n%s\n",
-                           norm ? "L2 (the paper claims L2 < 4)" : "L-inf", norm ? "L2" : "L-inf",
+                           norm ? "L2 (the paper claims L2 below 4)" : "L-inf", norm ? "L2" : "L-inf",
                            norm ? "-0.1" : "-0.01", cmd.len ? cmd.s : "unset key\nplot 2 notitle");
             s.err |= cmd.err;
             edd_buf_free(&cmd);

@@ -9,6 +9,7 @@
  *              a stage's scale tag
  *   out.c      paths in the results folder, atomic text outputs
  *   csv.c      the figure CSVs
+ *   gnuplot.c  the CSV words and script check, gnuplot run (gnuplot.h)
  *   plot.c     the gnuplot scripts and PNGs of the figures
  *   plot_standard.c the security, baselines and standard-suite plots
  *   report.c   report.md (report_standard.c: its standard-suite section)
@@ -19,6 +20,7 @@
  *              (their declarations: standard.h)
  *   stages.c   the stage bodies and the stage table
  *   manifest.c the stage manifests (edd_manifest_*, in experiments.h)
+ *   select.c   the stages --only selects and the --force stage in them
  *   runner.c   edd_reproduce: folders, lock, manifests, skip or redo */
 #ifndef EDD_REPRO_H
 #define EDD_REPRO_H
@@ -283,10 +285,9 @@ edd_status repro_rows_read(const repro *r, const char *rel, repro_row **rows, in
  * out_dir/plots/FIG.png (the script beside it), both registered. */
 edd_status repro_plot(repro *r, const char *fig, const char *csv_rel);
 
-/* Write the script s as plots/STEM.gp, run gnuplot on it into
- * plots/STEM.png, and register both. The script must hold only numbers
- * and fixed strings: no text read from a CSV (issue 24). */
-edd_status repro_plot_draw(repro *r, const char *stem, const edd_buf *s);
+/* EDD_OK iff each text cell of rows[0..n) (out_dir/csv_rel) is a name edd
+ * writes: figure fig, the sources, targets, attacks, settings, variants. */
+edd_status repro_rows_check(const repro *r, const char *csv_rel, const char *fig, const repro_row *rows, int n);
 
 /* One point of an across-seed plot: series name, x, and the mean with its
  * interval. */
@@ -311,6 +312,10 @@ edd_status repro_plot_security(repro *r);
  * baselines.csv: the misclassified rate under PGD with the margin loss
  * against eps, with Wilson intervals, for the five models. */
 edd_status repro_plot_baselines(repro *r);
+
+/* EDD_OK iff each model and attack of rows[0..n) (out_dir/rel) is a name
+ * edd writes in security.csv (std 0) or standard.csv (std 1). */
+edd_status repro_sec_check(const repro *r, const char *rel, const repro_sec_row *w, int n, int std);
 
 /* ---- report.c ---- */
 

@@ -50,7 +50,7 @@ static const char *const folder_sub[] = {".", "stages", "models", "sigma", "poin
 
 /* The results folder and its subfolders, then its lock, held by *lockfd:
  * one run at a time per folder, the lock going with the process. Holding
- * it, remove the temporary files of killed runs (*.tmp.<pid>) from every
+ * it, remove the temporary files of killed runs (*.edd-tmp.<pid>) from every
  * folder: no other writer can be at work there. */
 static edd_status open_folder(edd_ctx *ctx, const char *out_dir, int quiet, int *lockfd)
 {
@@ -65,13 +65,16 @@ static edd_status open_folder(edd_ctx *ctx, const char *out_dir, int quiet, int 
         st = edd_path_join(ctx, path, sizeof path, out_dir, "stages/lock");
     if (st)
         return st;
-    *lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (*lockfd < 0)
-        return edd_fail(ctx, EDD_ERR_IO, "%s: cannot open the lock file (%s)", path, strerror(errno));
-    if (flock(*lockfd, LOCK_EX | LOCK_NB)) {
+    /* not through a link, and never blocking on a FIFO put in its place */
+    st = edd_file_open_rdwr(ctx, path, "the folder's lock file", lockfd);
+    if (st)
+        return st;
+    if (flock(*lockfd, LOCK_EX | LOCK_NB))
+        st = edd_fail(ctx, EDD_ERR_IO, "%s: held by another `edd reproduce` on this folder, expected none", path);
+    if (st) {
         close(*lockfd);
         *lockfd = -1;
-        return edd_fail(ctx, EDD_ERR_IO, "%s: held by another `edd reproduce` on this folder, expected none", path);
+        return st;
     }
     int swept = 0;
     for (size_t i = 0; !st && i < FOLDER_NSUB; i++) {
@@ -99,7 +102,10 @@ static edd_status check_dataset(edd_ctx *ctx, const edd_repro_opts *o, int mark)
     edd_status st = edd_path_join(ctx, path, sizeof path, o->out_dir, "stages/dataset");
     if (st)
         return st;
-    FILE *f = fopen(path, "r");
+    FILE *f = NULL;
+    struct stat sb;
+    if (!(stat(path, &sb) && errno == ENOENT) && edd_file_fopen_regular(ctx, path, "the folder's dataset name", &f))
+        return EDD_ERR_IO;
     if (f) {
         if (!fgets(held, sizeof held, f))
             held[0] = 0;
@@ -173,39 +179,6 @@ static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uin
     return st;
 }
 
-edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint64_t *mask)
-{
-    const int nstages = edd_repro_stage_count();
-    *mask = nstages >= 64 ? UINT64_MAX : REPRO_BIT(nstages) - 1;
-    if (!only)
-        return EDD_OK;
-    *mask = 0;
-    for (const char *p = only;;) {
-        size_t len = strcspn(p, ",");
-        char word[64];
-        int i = -1;
-        if (len < sizeof word) {
-            memcpy(word, p, len);
-            word[len] = 0;
-            i = edd_repro_stage_find(word);
-        }
-        if (i < 0)
-            return edd_fail(ctx, EDD_ERR_ARG, "--only '%s': '%.*s' is not a stage name (edd reproduce --help lists them)",
-                            only, (int)len, p);
-        *mask |= REPRO_BIT(i);
-        if (!p[len])
-            break;
-        p += len + 1;
-    }
-    /* a stage's dependencies come before it in the table: one pass from the
-     * end closes the set; a summary stage (the plots, the report) draws
-     * what exists, so it pulls in nothing */
-    for (int i = nstages - 1; i >= 0; i--)
-        if ((*mask & REPRO_BIT(i)) && !repro_stage_summary(i))
-            *mask |= repro_stages[i].deps;
-    return EDD_OK;
-}
-
 /* What a run starts from, serial or spread: the stage to force (-1: none),
  * the stages selected, the folder's lock and the data's CRC32. */
 typedef struct {
@@ -226,10 +199,7 @@ static edd_status start_run(edd_ctx *ctx, const edd_repro_opts *o, run_start *rs
     if (!o->out_dir || !*o->out_dir || !o->data_dir)
         return edd_fail(ctx, EDD_ERR_ARG, "reproduce: out_dir '%s' and data_dir '%s': expected two folder names",
                         o->out_dir ? o->out_dir : "(null)", o->data_dir ? o->data_dir : "(null)");
-    if (o->force && (rs->force = edd_repro_stage_find(o->force)) < 0)
-        return edd_fail(ctx, EDD_ERR_ARG, "--force '%s': not a stage name (edd reproduce --help lists them)",
-                        o->force);
-    edd_status st = edd_repro_select(ctx, o->only, &rs->want);
+    edd_status st = edd_repro_force(ctx, o->only, o->force, &rs->want, &rs->force);
     if (!st)
         st = open_folder(ctx, o->out_dir, o->quiet, &rs->lockfd);
     if (st)
@@ -304,7 +274,7 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
             if (!o->quiet)
                 fprintf(stderr, "reproduce: stage %s (%s)\n  because %s\n", s->name, s->what, why);
             st = run_stage(&r, i, tag, dsig, &sig[i], &secs, 1);
-        } else if (!o->quiet) {
+        } else if (!ran && !o->quiet) { /* a stage refused for lack of room is not */
             fprintf(stderr, "reproduce: stage %s is up to date\n", s->name);
         }
         log_stage(log, i, ran, 0, secs);

@@ -62,6 +62,11 @@ edd_status edd_sched_plan_make(edd_ctx *ctx, const edd_sched_graph *g, edd_sched
         p->level[i] = g->cost[i] + best;
         p->work += g->cost[i];
     }
+    /* every level is at most the work: finite work keeps inf and nan out
+     * of the plan and of what is printed from it */
+    if (!isfinite(p->work))
+        return edd_fail(ctx, EDD_ERR_ARG, "schedule: the %d stages' seconds add up to %g, expected a finite total "
+                        "(a stage time near the largest double)", g->n, p->work);
     /* priority: level down, index up (insertion sort: at most 64 stages) */
     for (int i = 0; i < g->n; i++) {
         int k = i;

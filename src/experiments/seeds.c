@@ -691,13 +691,20 @@ static edd_status write_report(seeds_run *w, repro *top)
 
 /* The across-seed plots: per figure, the mean misclassified rate against
  * its setting with the t interval as error bars, one line per source,
- * target and variant; the security curve likewise. */
+ * target and variant; the security curve likewise. Seed 1's text cells,
+ * which name the series, are checked first (repro_rows_check,
+ * repro_sec_check: issue 24), and a plot is named by its CSV, not by them. */
 static edd_status write_plots(seeds_run *w, repro *top)
 {
     edd_status st = EDD_OK;
     for (size_t f = 0; !st && f < N_FIGS; f++) {
         if (!w->nfig[f])
             continue;
+        char fig[16];
+        snprintf(fig, sizeof fig, "%.*s", (int)strcspn(fig_csvs[f], "_"), fig_csvs[f]);
+        st = repro_rows_check(&w->r[0], fig_csvs[f], fig, w->fig[f][0], w->nfig[f]);
+        if (st)
+            break;
         repro_band *b = calloc((size_t)w->nfig[f], sizeof *b);
         if (!b)
             return edd_fail(w->ctx, EDD_ERR_NOMEM, "seeds: out of memory for the plot of %s", fig_csvs[f]);
@@ -710,13 +717,13 @@ static edd_status write_plots(seeds_run *w, repro *top)
             b[i].mean = s.mean, b[i].lo = s.lo, b[i].hi = s.hi;
         }
         char title[128];
-        snprintf(title, sizeof title, "%s: misclassified, mean of %d seeds, 95%% t interval", w->fig[f][0][0].figure,
-                 w->s);
+        snprintf(title, sizeof title, "%s: misclassified, mean of %d seeds, 95%% t interval", fig, w->s);
         top->nout = 0;
-        st = repro_plot_bands(top, w->fig[f][0][0].figure, title, w->fig[f][0][0].setting, "misclassified", b,
-                              w->nfig[f]);
+        st = repro_plot_bands(top, fig, title, w->fig[f][0][0].setting, "misclassified", b, w->nfig[f]);
         free(b);
     }
+    if (!st && w->nsec)
+        st = repro_sec_check(&w->r[0], "security.csv", w->sec[0], w->nsec, 0);
     if (st || !w->nsec)
         return st;
     int idx[EDD_REPRO_MAX_POINTS * 4], n = worst_case_rows(w, idx, (int)(sizeof idx / sizeof idx[0]));

@@ -32,10 +32,13 @@ void edd_cw_adadelta_step(float *w, const float *g, float *eg2, float *edx2, siz
  *   w -= lr sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + 1e-8). */
 void edd_cw_adam_step(float *w, const float *g, float *m, float *v, size_t n, long t, float lr);
 
-/* The binary search on c after one step for one image, as cleverhans v2:
- * success: upper = min(upper, c), then c = (lower + upper) / 2 if upper < 1e9;
- * failure: lower = max(lower, c), then c = (lower + upper) / 2 if upper < 1e9,
- * else c *= 10. Start from lower = 0, upper = 1e10, c = initial_const. */
-void edd_cw_bsearch_update(int success, double *c, double *lower, double *upper);
+/* The binary search on c after one step for one image, as cleverhans v2
+ * but with an explicit "upper bound found" flag *bounded in place of its
+ * "upper < 1e9" test (which stalled any c from 1e9 on):
+ * success: upper = min(upper, c) (c when !*bounded), *bounded = 1, then
+ * c = (lower + upper) / 2; failure: lower = max(lower, c), then
+ * c = (lower + upper) / 2 if *bounded, else c *= 10. Start from lower = 0,
+ * *bounded = 0, c = initial_const (any finite c > 0). */
+void edd_cw_bsearch_update(int success, double *c, double *lower, double *upper, int *bounded);
 
 #endif
