@@ -27,8 +27,9 @@ static const char *help_text(char *buf, size_t n)
           "Runs the paper's experiments (Section 4) as named stages into DIR: the models, the\n"
           "white-box Figs. 2a-c (with the adaptive attacker beside), the parameter studies\n"
           "Figs. 2d-e, the black-box Figs. 3a-f, the headline numbers, the PNG plots (gnuplot)\n"
-          "and report.md. A stage whose outputs exist and match DIR/stages/STAGE.done (sizes\n"
-          "and CRC32s) is skipped, so an interrupted run resumes; a corrupted output is redone.\n"
+          "and report.md. A stage whose outputs exist and match DIR/stages/STAGE.done (sizes,\n"
+          "CRC32s and SHA-256s) is skipped, so an interrupted run resumes; a corrupted or altered output\n"
+          "is redone.\n"
           "Every stage runs on the dataset of --data mnist|fashion; the paper has no numbers on Fashion-MNIST.\n\n"
           "  --scale NAME           smoke (< 2 min), quick (about 50 min), paper (full MNIST); default quick\n"
           "  --out DIR              results folder (default results, or results-fashion on\n"
@@ -238,7 +239,7 @@ int cmd_reproduce(int argc, char **argv)
     else if (!st)
         st = edd_reproduce(&ctx, &sc, &o, logs);
     if (st && root)
-        rc = cli_fail(cmd, &ctx);
+        rc = st == EDD_ERR_ARG ? (cli_fail(cmd, &ctx), EXIT_USAGE) : cli_fail(cmd, &ctx);
     if (!rc && !a.dry_run && root) {
         char jo[CLI_JSON_MAX];
         printf("{\"scale\":\"%s\",\"out\":%s,", scale, cli_json(jo, sizeof jo, o.out_dir));

@@ -11,18 +11,37 @@
  * reports back, until rank 0 says stop. All ranks share the results
  * folder; rank 0 alone holds its lock.
  *
+ * Before any stage, the ranks agree: rank 0 broadcasts a description of
+ * its run (scale and its settings' fingerprint, dataset, the data folder's
+ * real path and the SHA-256 of its four files, the results folder, seeds,
+ * --only, --force, threads and edd's version), each rank compares it with
+ * its own, and on any difference every rank stops with EDD_ERR_ARG and the
+ * same message naming the rank, the setting and both values, before any
+ * stage runs: a rank started with other settings would write results that
+ * rank 0's manifests then vouch for.
+ *
  * MPI's blocking calls spin a core while they wait, which would take the
  * core from the stage running beside them: every wait here polls
- * (MPI_Iprobe) and sleeps POLL_NS between polls instead. */
+ * (MPI_Iprobe) and sleeps POLL_NS between polls instead.
+ *
+ * May call: MPI, OpenMP, pthreads, runner.c (the worker, the coordinator),
+ * scale.c (repro_scale_tag), manifest.c (edd_file_digest), sha256, libc. */
+#include "edd/internal/manifest.h"
 #include "edd/internal/repro_parallel.h"
+#include "edd/internal/sha256.h"
+#include "repro.h"
 
+#include <limits.h>
 #include <mpi.h>
 #include <omp.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { TAG_WORK = 1, TAG_DONE = 2 };
 
@@ -220,6 +239,131 @@ static edd_status coordinate(edd_ctx *ctx, const edd_repro_scale *sc, const edd_
     return st;
 }
 
+/* ---- the ranks' agreement, before any stage ---- */
+
+/* What a rank's run is, setting by setting, as text: equal texts, equal
+ * runs. */
+enum { D_SCALE, D_SETTINGS, D_DATA, D_DATA_DIR, D_DATA_SHA, D_OUT, D_SEEDS, D_ONLY, D_FORCE, D_THREADS, D_VERSION,
+       D_COUNT };
+static const char *const desc_name[D_COUNT] = {
+    "--scale", "the scale's settings", "--data", "--data-dir (real path)", "the data's SHA-256",
+    "--out (real path)", "--seeds", "--only", "--force", "--threads", "the edd version"};
+
+typedef struct {
+    int32_t status; /* EDD_OK, or why the rank could not describe its run (in err) */
+    char val[D_COUNT][EDD_PATH_MAX];
+    char err[1024];
+} run_desc;
+
+/* path's real path into out (EDD_PATH_MAX bytes); a path that does not
+ * exist yet (the results folder before the first run) as an absolute
+ * path from the working folder. */
+static void real_path(const char *path, char *out)
+{
+    char cwd[EDD_PATH_MAX];
+    if (realpath(path, out))
+        return;
+    if (path[0] != '/' && getcwd(cwd, sizeof cwd))
+        snprintf(out, EDD_PATH_MAX, "%.2047s/%.2047s", cwd, path);
+    else
+        snprintf(out, EDD_PATH_MAX, "%s", path);
+}
+
+/* The SHA-256 (hex) of the SHA-256s of the four IDX files in dir, each
+ * the file edd_dataset_load reads: NAME, or NAME.gz where only it exists. */
+static edd_status data_sha(edd_ctx *ctx, const char *dir, char *hex)
+{
+    static const char *const base[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    edd_sha256 all;
+    edd_sha256_init(&all);
+    for (int i = 0; i < 4; i++) {
+        char path[EDD_PATH_MAX];
+        struct stat sb;
+        edd_digest d;
+        snprintf(path, sizeof path, "%.4000s/%s", dir, base[i]);
+        if (stat(path, &sb))
+            snprintf(path, sizeof path, "%.4000s/%s.gz", dir, base[i]);
+        edd_status st = edd_file_digest(ctx, path, &d);
+        if (st)
+            return st;
+        edd_sha256_update(&all, d.sha, sizeof d.sha);
+    }
+    unsigned char out[EDD_SHA256_BYTES];
+    edd_sha256_final(&all, out);
+    edd_sha256_hex(out, hex);
+    return EDD_OK;
+}
+
+/* This rank's description of its run into *d (d->status says whether it
+ * could be made). */
+static void describe(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds, run_desc *d)
+{
+    memset(d, 0, sizeof *d);
+    char tag[128] = "";
+    edd_status st = repro_scale_tag(ctx, sc, 0, G_ALL, tag, sizeof tag);
+    snprintf(d->val[D_SCALE], EDD_PATH_MAX, "%s", sc->name);
+    snprintf(d->val[D_SETTINGS], EDD_PATH_MAX, "%s", tag);
+    snprintf(d->val[D_DATA], EDD_PATH_MAX, "%s", o->data_name ? o->data_name : "mnist");
+    real_path(o->data_dir, d->val[D_DATA_DIR]);
+    real_path(o->out_dir, d->val[D_OUT]);
+    snprintf(d->val[D_SEEDS], EDD_PATH_MAX, "%d", seeds);
+    snprintf(d->val[D_ONLY], EDD_PATH_MAX, "%s", o->only ? o->only : "(every stage)");
+    snprintf(d->val[D_FORCE], EDD_PATH_MAX, "%s", o->force ? o->force : "(none)");
+    snprintf(d->val[D_THREADS], EDD_PATH_MAX, "%d", ctx->nthreads);
+    snprintf(d->val[D_VERSION], EDD_PATH_MAX, "%s", EDD_VERSION);
+    if (!st)
+        st = data_sha(ctx, d->val[D_DATA_DIR], d->val[D_DATA_SHA]);
+    d->status = (int32_t)st;
+    if (st)
+        snprintf(d->err, sizeof d->err, "%s", ctx->err);
+}
+
+/* What rank `rank` finds (its own description mine against rank 0's): ""
+ * when they agree, else every differing setting, into msg. */
+static edd_status compare(int rank, const run_desc *mine, const run_desc *root, char *msg, size_t n)
+{
+    size_t len = 0;
+    msg[0] = 0;
+    if (mine->status) {
+        snprintf(msg, n, "rank %d cannot describe its run: %s", rank, mine->err);
+        return (edd_status)mine->status;
+    }
+    if (root->status) {
+        snprintf(msg, n, "rank 0 cannot describe its run: %s", root->err);
+        return (edd_status)root->status;
+    }
+    for (int i = 0; i < D_COUNT && len < n; i++)
+        if (strcmp(mine->val[i], root->val[i]))
+            len += (size_t)snprintf(msg + len, n - len, "%srank %d: %s %s, rank 0: %s", len ? "; " : "", rank,
+                                    desc_name[i], mine->val[i], root->val[i]);
+    return len ? EDD_ERR_ARG : EDD_OK;
+}
+
+/* The agreement: rank 0's description to every rank, then the first
+ * disagreeing rank's verdict to every rank. EDD_OK when all agree; else,
+ * on every rank, that rank's status and message. */
+static edd_status agree(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds, int rank)
+{
+    run_desc mine, root;
+    struct {
+        int32_t status;
+        char msg[2048];
+    } v;
+    describe(ctx, sc, o, seeds, &mine);
+    root = mine;
+    MPI_Bcast(&root, (int)sizeof root, MPI_BYTE, 0, MPI_COMM_WORLD);
+    v.status = (int32_t)compare(rank, &mine, &root, v.msg, sizeof v.msg);
+    int bad = v.status ? rank : INT_MAX, first = INT_MAX;
+    MPI_Allreduce(&bad, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (first == INT_MAX)
+        return EDD_OK;
+    MPI_Bcast(&v, (int)sizeof v, MPI_BYTE, first, MPI_COMM_WORLD);
+    v.msg[sizeof v.msg - 1] = 0;
+    return edd_fail(ctx, (edd_status)v.status, "the ranks disagree with rank 0, so no stage runs: %s (start every "
+                    "rank with the same settings, data and edd)", v.msg);
+}
+
 edd_status edd_reproduce_mpi(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
                              edd_repro_log *logs, int *root)
 {
@@ -236,6 +380,8 @@ edd_status edd_reproduce_mpi(edd_ctx *ctx, const edd_repro_scale *sc, const edd_
                       "MPI_THREAD_FUNNELED (%d)", provided, MPI_THREAD_FUNNELED);
     else if (size == 1)
         st = seeds >= 2 ? edd_reproduce_seeds(ctx, sc, o, seeds, logs) : edd_reproduce(ctx, sc, o, logs);
+    else if ((st = agree(ctx, sc, o, seeds, rank)) != EDD_OK)
+        *root = 1; /* every rank stops, and says why */
     else {
         /* the pipelines in turn, every rank on the same one; rank 0's status
          * after each tells the others whether to go on */

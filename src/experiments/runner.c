@@ -155,12 +155,10 @@ static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uin
 {
     const repro_stage *s = &r->stages[i];
     const char *dir = r->o->out_dir;
-    char done[EDD_PATH_MAX], rel[256], why[1024];
-    snprintf(rel, sizeof rel, "stages/%s.done", s->name);
-    edd_status st = edd_path_join(r->ctx, done, sizeof done, dir, rel);
+    char why[1024];
+    edd_status st = edd_manifest_remove(r->ctx, dir, s->name);
     if (st)
         return st;
-    remove(done);
     st = check_dataset(r->ctx, r->o, 1);
     if (st)
         return st;
@@ -172,7 +170,7 @@ static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uin
     for (int k = 0; k < r->nout; k++)
         files[k] = r->out[k];
     if (!st)
-        st = edd_manifest_write(r->ctx, dir, s->name, tag, *secs, dsig, files, r->nout);
+        st = edd_manifest_write_inputs(r->ctx, dir, s->name, tag, *secs, dsig, s->deps, files, r->nout);
     if (!st && !edd_manifest_valid(dir, s->name, tag, dsig, sig, NULL, why, sizeof why))
         st = edd_fail(r->ctx, EDD_ERR_IO, "stage %s: its manifest does not match the files just written: %s", s->name,
                       why);

@@ -78,8 +78,11 @@ int edd_repro_launched(int *size);
  * runs what it is handed until rank 0 says stop. With seeds >= 2, the
  * pipelines of edd_reproduce_seeds one after the other, each spread so,
  * then rank 0 writes the summary; logs has one log per pipeline. *root
- * gets 1 on rank 0, the rank whose status and logs are the run's.
- * Initialises and finalises MPI. */
+ * gets 1 on rank 0, the rank whose status and logs are the run's. Before
+ * any stage the ranks check that they run what rank 0 runs (scale, data,
+ * folders, seeds, selection, threads, version): on a difference every
+ * rank returns EDD_ERR_ARG with *root 1 and a message naming the rank, the
+ * setting and both values. Initialises and finalises MPI. */
 edd_status edd_reproduce_mpi(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
                              edd_repro_log *logs, int *root);
 
