@@ -57,11 +57,13 @@ void edd_idx_free(edd_idx *idx);
  * On error *out is zeroed. Release with edd_dataset_free. */
 edd_status edd_dataset_load(edd_ctx *ctx, const char *dir, int train, size_t limit, edd_dataset *out);
 
-/* A CRC32 of the decoded contents (dimensions and bytes) of the four IDX
- * files in dir, the same whether they are stored plain or gzipped: what
- * `edd reproduce` records so that results made from other data are not
+/* The SHA-256 of the decoded contents (dimensions and bytes) of the four
+ * IDX files in dir, the same whether they are stored plain or gzipped, as
+ * 64 lowercase hex digits and a NUL in hex: what `edd reproduce` records so
+ * that results made from other data, by accident or on purpose, are not
  * reused. Errors as edd_dataset_load. */
-edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, uint32_t *crc);
+#define EDD_DATASET_FINGERPRINT_HEX 65
+edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, char hex[EDD_DATASET_FINGERPRINT_HEX]);
 
 /* Free the arrays and zero *ds. Safe on a zeroed struct. */
 void edd_dataset_free(edd_dataset *ds);

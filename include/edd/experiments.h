@@ -11,7 +11,8 @@
  * compiles, Open MPI and POSIX threads.
  *
  * A stage is valid, and skipped, iff its manifest exists, names the same
- * scale with the same settings (name and CRC32 of the settings), every file it lists has the listed size and CRC32, and the
+ * scale with the same settings (name and a SHA-256 of the settings and the data), every file it lists has the listed
+ * size, CRC32 and SHA-256, and the
  * manifests of the stages it depends on still list the same outputs as
  * when it ran. Otherwise it is redone, and the manifest is written last. */
 #ifndef EDD_EXPERIMENTS_H

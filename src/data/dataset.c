@@ -1,5 +1,7 @@
-/* dataset.c - MNIST-style datasets from IDX files. See include/edd/data.h. */
+/* dataset.c - MNIST-style datasets from IDX files, and their fingerprint
+ * (SHA-256). See include/edd/data.h. */
 #include "edd/data.h"
+#include "edd/internal/sha256.h"
 #include "edd/io.h"
 
 #include <limits.h>
@@ -7,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #define DATASET_CLASSES 10
 
@@ -101,11 +102,12 @@ edd_status edd_dataset_load(edd_ctx *ctx, const char *dir, int train, size_t lim
     return st;
 }
 
-edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, uint32_t *crc)
+edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, char hex[EDD_DATASET_FINGERPRINT_HEX])
 {
     static const char *const base[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                                         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
-    uLong c = crc32(0L, Z_NULL, 0);
+    edd_sha256 h;
+    edd_sha256_init(&h);
     edd_status st = EDD_OK;
     for (int i = 0; !st && i < 4; i++) {
         char path[PATH_MAX];
@@ -114,12 +116,14 @@ edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, uint32_t *crc)
         if (!st)
             st = edd_idx_read(ctx, path, &f);
         if (!st) {
-            c = crc32(c, (const unsigned char *)f.ne, sizeof f.ne);
-            c = crc32(c, f.data, (uInt)f.size); /* size <= EDD_IDX_MAX_BYTES fits a uInt */
+            edd_sha256_update(&h, f.ne, sizeof f.ne);
+            edd_sha256_update(&h, f.data, f.size);
         }
         edd_idx_free(&f);
     }
-    *crc = (uint32_t)c;
+    unsigned char d[EDD_SHA256_BYTES];
+    edd_sha256_final(&h, d);
+    edd_sha256_hex(d, hex);
     return st;
 }
 

@@ -301,7 +301,7 @@ static void describe(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_op
 {
     memset(d, 0, sizeof *d);
     char tag[128] = "";
-    edd_status st = repro_scale_tag(ctx, sc, 0, G_ALL, tag, sizeof tag);
+    edd_status st = repro_scale_tag(ctx, sc, "", G_ALL, tag, sizeof tag);
     snprintf(d->val[D_SCALE], EDD_PATH_MAX, "%s", sc->name);
     snprintf(d->val[D_SETTINGS], EDD_PATH_MAX, "%s", tag);
     snprintf(d->val[D_DATA], EDD_PATH_MAX, "%s", o->data_name ? o->data_name : "mnist");

@@ -64,8 +64,8 @@ extern const char *const repro_variant_names[VAR_COUNT]; /* "paper", "adaptive",
  * plots (hollow) and the report: its mean L2 rests on too few examples. */
 #define REPRO_FEW_MISCLASSIFIED 20
 
-/* The settings a stage reads, by group: a stage's manifest records a CRC32
- * of its groups only, so that changing, say, the CW subset redoes the CW
+/* The settings a stage reads, by group: a stage's manifest records a hash
+ * (repro_scale_tag) of its groups only, so that changing, say, the CW subset redoes the CW
  * figures and what reads them but keeps the trained models. G_TRAIN also
  * covers the data (edd_dataset_fingerprint). */
 enum {
@@ -191,9 +191,10 @@ extern const int repro_paper_count;
 /* The paper's value for attack a (its setting is the headline's). */
 const repro_paper_value *repro_paper_attack(att_kind a);
 
-/* The scale's name and a CRC32 of the settings in groups `uses` (and of
- * the data, for G_TRAIN), as "quick-1a2b3c4d". */
-edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, uint32_t data_crc, unsigned uses, char *tag,
+/* The scale's name and the first 16 hex digits of a SHA-256 of the
+ * settings in groups `uses` (and of the data's fingerprint data_sha, for
+ * G_TRAIN), as "quick-1a2b3c4d5e6f7a8b". */
+edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, const char *data_sha, unsigned uses, char *tag,
                            size_t n);
 
 /* ---- out.c ---- */

@@ -185,7 +185,7 @@ typedef struct {
     int force;
     uint64_t want;
     int lockfd;
-    uint32_t data_crc;
+    char data_sha[EDD_DATASET_FINGERPRINT_HEX];
 } run_start;
 
 /* Check the options, select the stages, open and lock the folder, check
@@ -195,7 +195,7 @@ static edd_status start_run(edd_ctx *ctx, const edd_repro_opts *o, run_start *rs
 {
     rs->force = -1;
     rs->lockfd = -1;
-    rs->data_crc = 0;
+    rs->data_sha[0] = 0;
     if (!o->out_dir || !*o->out_dir || !o->data_dir)
         return edd_fail(ctx, EDD_ERR_ARG, "reproduce: out_dir '%s' and data_dir '%s': expected two folder names",
                         o->out_dir ? o->out_dir : "(null)", o->data_dir ? o->data_dir : "(null)");
@@ -206,7 +206,7 @@ static edd_status start_run(edd_ctx *ctx, const edd_repro_opts *o, run_start *rs
         return st;
     st = check_dataset(ctx, o, 0);
     if (!st)
-        st = edd_dataset_fingerprint(ctx, o->data_dir, &rs->data_crc);
+        st = edd_dataset_fingerprint(ctx, o->data_dir, rs->data_sha);
     if (st) {
         close(rs->lockfd);
         rs->lockfd = -1;
@@ -257,7 +257,7 @@ edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repr
         uint32_t dsig = deps_sig(i, sig);
         char tag[128], why[1024] = "--force";
         double secs = 0.0;
-        st = repro_scale_tag(ctx, sc, rs.data_crc, s->uses, tag, sizeof tag);
+        st = repro_scale_tag(ctx, sc, rs.data_sha, s->uses, tag, sizeof tag);
         if (st)
             break;
         if (!(rs.want & REPRO_BIT(i))) {
@@ -365,7 +365,7 @@ edd_status edd_reproduce_spread(edd_ctx *ctx, const edd_repro_scale *sc, const e
         char tag[128];
         if (rs.want & REPRO_BIT(i))
             continue;
-        st = repro_scale_tag(ctx, sc, rs.data_crc, repro_stages[i].uses, tag, sizeof tag);
+        st = repro_scale_tag(ctx, sc, rs.data_sha, repro_stages[i].uses, tag, sizeof tag);
         if (!st)
             edd_manifest_valid(o->out_dir, repro_stages[i].name, tag, deps_sig(i, sig), &sig[i], NULL, NULL, 0);
     }
@@ -391,7 +391,7 @@ edd_status edd_reproduce_spread(edd_ctx *ctx, const edd_repro_scale *sc, const e
                 double secs = 0.0;
                 checked |= (uint64_t)1 << k;
                 job[k].dsig = deps_sig(i, sig);
-                own = repro_scale_tag(ctx, sc, rs.data_crc, s->uses, job[k].tag, sizeof job[k].tag);
+                own = repro_scale_tag(ctx, sc, rs.data_sha, s->uses, job[k].tag, sizeof job[k].tag);
                 if (own)
                     break;
                 if (i != rs.force &&

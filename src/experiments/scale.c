@@ -1,11 +1,11 @@
 /* scale.c - the scales (smoke, quick, paper), the attacks' and variants'
  * names, the numbers the paper reports, and the tag that names a stage's
  * settings in its manifest. */
+#include "edd/internal/sha256.h"
 #include "repro.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <zlib.h>
 
 /* The adversarial training of the `adv` stages is PGD at eps 0.3 at every
  * scale, with edd_adv_defaults' eps warm-up (EDD_ADV_RAMP epochs), which
@@ -120,13 +120,13 @@ const repro_paper_value *repro_paper_attack(att_kind a)
     return NULL;
 }
 
-edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, uint32_t data_crc, unsigned uses, char *tag,
+edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, const char *data_sha, unsigned uses, char *tag,
                            size_t n)
 {
     edd_buf b = {0};
     edd_buf_printf(&b, "%u", uses);
     if (uses & G_TRAIN)
-        edd_buf_printf(&b, " train %zu %d %zu %08x", sc->train_n, sc->epochs, sc->test_n, (unsigned)data_crc);
+        edd_buf_printf(&b, " train %zu %d %zu %s", sc->train_n, sc->epochs, sc->test_n, data_sha);
     if (uses & G_N)
         edd_buf_printf(&b, " N %d", sc->passes);
     if (uses & G_ALPHA)
@@ -187,8 +187,13 @@ edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, uint32_t dat
             edd_buf_printf(&b, " r%d", sc->conv_restarts[i]);
     }
     edd_status st = edd_buf_status(ctx, &b, "scale tag");
-    if (!st)
-        snprintf(tag, n, "%s-%08lx", sc->name, crc32(0L, (const unsigned char *)b.s, (uInt)b.len));
+    unsigned char d[EDD_SHA256_BYTES];
+    char hex[EDD_SHA256_HEX];
+    if (!st) {
+        edd_sha256_bytes(b.s, b.len, d);
+        edd_sha256_hex(d, hex);
+        snprintf(tag, n, "%s-%.16s", sc->name, hex);
+    }
     edd_buf_free(&b);
     return st;
 }

@@ -7,6 +7,7 @@ docs/results/quick-standard) and damaged copies. Run from the repository's root:
 `python3 tests/fuzz/seeds.py`. Deterministic; files found by fuzzing
 (crash-*, timeout-*, ...) are kept beside the seeds."""
 import gzip
+import hashlib
 import os
 import struct
 import zlib
@@ -118,23 +119,31 @@ def model_seeds():
 
 def manifest_seeds():
     # The fuzzer writes the input as DIR/stages/fuzz.done beside DIR/a.txt
-    # ("edd\n") and asks for stage fuzz, scale smoke, deps 1234abcd.
-    crc = zlib.crc32(b"edd\n")
-    head = "edd-stage 1\nstage fuzz\nscale smoke\nseconds 1.5\ndeps 1234abcd\n"
-    put("manifest", "valid.done", (head + "file 4 %08x a.txt\n" % crc).encode())
-    put("manifest", "two-files.done", (head + "file 4 %08x a.txt\nfile 4 %08x ./a.txt\n" % (crc, crc)).encode())
-    put("manifest", "bad-crc.done", (head + "file 4 00000000 a.txt\n").encode())
-    put("manifest", "bad-size.done", (head + "file 5 %08x a.txt\n" % crc).encode())
-    put("manifest", "missing-file.done", (head + "file 4 %08x b.txt\n" % crc).encode())
+    # ("edd\n") and asks for stage fuzz, scale smoke, deps 1234abcd. A file
+    # line: SIZE, the CRC32 of the bytes but the last four (none here: 0),
+    # those four big-endian, the SHA-256 of all, the path (edd-stage 3).
+    body = b"edd\n"
+    sha = hashlib.sha256(body).hexdigest()
+    fl = "file 4 00000000 %08x %s a.txt\n" % (struct.unpack(">I", body)[0], sha)
+    head = "edd-stage 3\nstage fuzz\nscale smoke\nseconds 1.5\ndeps 1234abcd\n"
+    put("manifest", "valid.done", (head + fl).encode())
+    put("manifest", "two-files.done", (head + fl + fl.replace(" a.txt", " ./a.txt")).encode())
+    put("manifest", "bad-crc.done", (head + fl.replace("00000000", "0000ffff")).encode())
+    put("manifest", "bad-sha.done", (head + fl.replace(sha, "0" * 64)).encode())
+    put("manifest", "bad-size.done", (head + fl.replace("file 4", "file 5")).encode())
+    put("manifest", "missing-file.done", (head + fl.replace(" a.txt", " b.txt")).encode())
     put("manifest", "no-files.done", head.encode())
-    put("manifest", "no-newline.done", (head + "file 4 %08x a.txt" % crc).encode())
+    put("manifest", "no-newline.done", (head + fl.rstrip("\n")).encode())
     put("manifest", "bad-line.done", (head + "fil 4 a.txt\n").encode())
+    put("manifest", "input.done", (head + "input teacher " + fl[5:] + fl).encode())
+    put("manifest", "bad-input.done", (head + "input teacher 4 zz\n" + fl).encode())
     put("manifest", "other-scale.done", head.replace("smoke", "quick").encode())
     put("manifest", "other-deps.done", head.replace("1234abcd", "0").encode())
     put("manifest", "other-stage.done", head.replace("stage fuzz", "stage other").encode())
-    put("manifest", "bad-version.done", head.replace("stage 1", "stage 2").encode())
+    put("manifest", "stage-2.done", head.replace("stage 3", "stage 2").encode())
+    put("manifest", "bad-version.done", head.replace("stage 3", "stage 9").encode())
     put("manifest", "no-seconds.done", head.replace("seconds 1.5", "secs").encode())
-    put("manifest", "long-path.done", (head + "file 4 %08x %s\n" % (crc, "a/" * 700)).encode())
+    put("manifest", "long-path.done", (head + fl.replace(" a.txt", " " + "a/" * 700)).encode())
 
 
 CMDS = ["train", "eval", "predict", "export", "uncertainty", "distill", "attack", "reproduce", "info"]

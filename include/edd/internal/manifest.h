@@ -61,7 +61,7 @@ int edd_manifest_valid(const char *dir, const char *stage, const char *scale, ui
                        double *seconds, char *why, size_t whylen);
 
 /* 1 iff dir/stages/stage.done exists and starts as a manifest of that
- * stage (an older edd's too): its scale tag (up to n bytes, e.g. "paper-1a2b3c4d") into scale
+ * stage (an older edd's too): its scale tag (up to n bytes, e.g. "paper-1a2b3c4d5e6f7a8b") into scale
  * and its wall time into *seconds, without checking its files (the times of
  * `edd reproduce --dry-run`). 0 otherwise. */
 int edd_manifest_seconds(const char *dir, const char *stage, char *scale, size_t n, double *seconds);
