@@ -99,6 +99,8 @@ static edd_status rs_read_summary(repro *r, rs_summary *s)
         int ok = rs_split(line, c, 8) == 6;
         for (int j = 0; ok && j < 5; j++)
             ok = rs_num(c[j + 1], &v[j]);
+        for (int j = 0; ok && j < 2; j++) /* the counts: whole numbers a size_t holds */
+            ok = v[j] >= 0 && v[j] <= 1e9 && v[j] == floor(v[j]);
         if (!ok) {
             st = edd_fail(r->ctx, EDD_ERR_FORMAT, "min_l2_summary.csv:%d: expected %s", ln,
                           REPRO_MINL2_SUMMARY_HEADER);
@@ -289,6 +291,11 @@ static int rs_read_conv(repro *r, rs_conv *c, int max)
         int ok = rs_split(line, x, 10) == 9;
         for (int j = 0; ok && j < 8; j++)
             ok = rs_num(x[j + 1], &v[j]);
+        /* counts as whole numbers a size_t and an int hold; rates in [0, 1] */
+        for (int j = 1; ok && j < 5; j++)
+            ok = v[j] >= 0 && v[j] <= 1e9 && v[j] == floor(v[j]);
+        for (int j = 5; ok && j < 8; j++)
+            ok = v[j] >= 0 && v[j] <= 1;
         if (ok)
             c[n++] = (rs_conv){.steps = (int)v[1], .restarts = (int)v[2], .n = (size_t)v[3], .robust = (size_t)v[4],
                                .p = v[5], .lo = v[6], .hi = v[7]};
