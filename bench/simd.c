@@ -1,4 +1,4 @@
-/* bench/simd.c - the hand-vectorised routines (include/edd/simd.h), AVX2
+/* bench/simd.c - the hand-vectorised routines (include/edd/internal/simd.h), AVX2
  * against the scalar twin in the same run, and dropout and Eq. 1 variance
  * against a memcpy of the same arrays in the same run.
  *
