@@ -21,7 +21,7 @@
  *   stages.c   the stage table (its bodies: stages.h, stages_*.c)
  *   manifest.c the stage manifests (edd_manifest_*, in experiments.h)
  *   select.c   the stages --only selects and the --force stage in them
- *   runner.c   edd_reproduce: folders, lock, manifests, skip or redo */
+ *   runner.c   edd_reproduce: manifests, skip or redo (folder.c: the folder) */
 #ifndef EDD_REPRO_H
 #define EDD_REPRO_H
 
