@@ -10,7 +10,6 @@
 #include "reproduce_util.h"
 #include "testutil.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
