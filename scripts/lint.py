@@ -46,8 +46,9 @@ def split_c(text):
     while i < n:
         c = text[i]
         if text.startswith("/*", i) or text.startswith("//", i):
-            end = text.find("*/", i + 2) + 2 if c == "/" and text[i + 1] == "*" else text.find("\n", i)
-            end = n if end < 2 or end == -1 else end
+            block = text.startswith("/*", i)
+            end = text.find("*/" if block else "\n", i + 2)
+            end = n if end < 0 else end + 2 if block else end
             body = text[i:end]
             comments.append((line, body))
             code.append(re.sub(r"[^\n]", " ", body))
