@@ -13,8 +13,9 @@
 
 A file is exempt from 1 with `lint: allow-long-file (reason)` in its first
 10 lines; a function from 2 with `lint: allow-long-function (reason)` in
-the 3 lines above it. Every exemption honoured is printed. Standard library
-only; run from the top of the tree. Exit 1 on any finding."""
+the 4 lines above its opening brace. Every exemption honoured is printed.
+Standard library only; run from the top of the tree. Exit 1 on any
+finding."""
 import fnmatch
 import glob
 import os
