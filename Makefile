@@ -59,7 +59,7 @@ build/mpi.stamp: FORCE
 	@mkdir -p $(@D)
 	@echo "$(MPI) $(MPI_CFLAGS)" | cmp -s - $@ || echo "$(MPI) $(MPI_CFLAGS)" > $@
 
-.PHONY: all test check sanitize bench bench-check bench-save reproduce deps data install clean fuzz fuzz-long FORCE
+.PHONY: all test check lint sanitize bench bench-check bench-save reproduce deps data install clean fuzz fuzz-long FORCE
 all: edd build/libedd.a $(SHLIB) build/libedd.so build/edd.1
 
 build/%_avx2.o: %_avx2.c
@@ -115,7 +115,7 @@ test:
 	@$(MAKE) --no-print-directory build/edd_tests edd
 	@$(MAKE) --no-print-directory check
 
-check: build/edd_tests edd
+check: build/edd_tests edd lint
 	@mkdir -p build/ref
 	OMP_NUM_THREADS=2 ./edd train --data mnist --out build/ref/t.edd --train-limit 512 --epochs 1 --quiet >/dev/null
 	OMP_NUM_THREADS=2 ./edd distill --teacher build/ref/t.edd --data mnist --out build/ref/d.edd --train-limit 256 --passes 3 --epochs 1 --quiet >/dev/null
@@ -126,6 +126,12 @@ check: build/edd_tests edd
 	OMP_NUM_THREADS=2 EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p attack_reference_test.py
 	bash tests/install_test.sh
 	OMP_NUM_THREADS=$(TEST_THREADS) EDD_DATA_DIR=$(CURDIR)/data build/edd_tests --jobs $(TEST_JOBS)
+
+# `make lint` (scripts/lint.py): no file over 500 lines, no function over
+# 80, no path or edd_*/repro_* symbol named in docs/ or a comment that does
+# not exist, every .c file in docs/ARCHITECTURE.md's layer table.
+lint:
+	/usr/bin/python3 scripts/lint.py
 
 # `make sanitize`: the library, ./edd and the Criterion suite again under
 # AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer, in

@@ -29,6 +29,70 @@ static void die(const edd_ctx *ctx)
     exit(1);
 }
 
+/* The accuracy of m on the first count adversarial images adv (pred: room
+ * for count predictions). */
+static double adv_accuracy(edd_ctx *ctx, const edd_cnn *m, const float *adv, const edd_dataset *te, size_t count,
+                           int *pred)
+{
+    if (edd_predict(ctx, m, adv, count, 256, pred))
+        die(ctx);
+    size_t right = 0;
+    for (size_t i = 0; i < count; i++)
+        right += pred[i] == te->y[i];
+    return (double)right / (double)count;
+}
+
+/* What the PGD half of the bench measured, and PyTorch's figures as JSON
+ * values ("null" when not measured). */
+typedef struct {
+    size_t np;
+    double us, gf, acc;
+    char torch_s[32], torch_acc[32], ratio[32];
+} pgd_result;
+
+/* PGD with the margin loss, PGD_STEPS steps, on m: timed, its accuracy
+ * after the attack, and against PyTorch on the same model and images. */
+static void bench_pgd(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *te, float *adv, int *pred, double flops,
+                      double peak, pgd_result *r)
+{
+    edd_pgd_opts po = edd_pgd_defaults();
+    po.steps = PGD_STEPS;
+    po.loss = EDD_LOSS_MARGIN;
+    po.quiet = 1;
+    const size_t np = bench_quick() ? 500 : N_PGD;
+    edd_pgd_opts warm = po;
+    warm.steps = 1;
+    if (edd_pgd(ctx, m, te->x, te->y, N_WARM, &warm, adv))
+        die(ctx);
+    double t0 = edd_now();
+    if (edd_pgd(ctx, m, te->x, te->y, np, &po, adv))
+        die(ctx);
+    double ps = edd_now() - t0, pus = 1e6 * ps / ((double)np * PGD_STEPS);
+    double pgf = flops * (double)np * (PGD_STEPS + 1) / ps / 1e9;
+    double pacc = adv_accuracy(ctx, m, adv, te, N_ACC < np ? N_ACC : np, pred);
+    printf("edd_pgd, %zu images, %d steps (margin loss): %.0f ms, %.1f us per example-step, %.1f GFLOP/s = %.1f%% "
+           "of sgemm peak (accuracy after the attack %.3f)\n", np, PGD_STEPS, 1e3 * ps, pus, pgf, 100 * pgf / peak,
+           pacc);
+    char tjson[1024];
+    snprintf(r->torch_s, sizeof r->torch_s, "null");
+    snprintf(r->torch_acc, sizeof r->torch_acc, "null");
+    snprintf(r->ratio, sizeof r->ratio, "null");
+    if (bench_torch_on(ctx, "pgd", m, te->x, te->y, np, tjson, sizeof tjson) == 0) {
+        double tus = bench_json_num(tjson, "pgd_us_per_example_step"), tacc = bench_json_num(tjson, "pgd_adv_accuracy");
+        snprintf(r->torch_s, sizeof r->torch_s, "%.1f", tus);
+        snprintf(r->torch_acc, sizeof r->torch_acc, "%.3f", tacc);
+        snprintf(r->ratio, sizeof r->ratio, "%.2f", tus / pus);
+        printf("pytorch pgd, same model and images: %.1f us per example-step (accuracy after the attack %.3f): edd "
+               "is %.2fx faster\n", tus, tacc, tus / pus);
+    } else {
+        printf("pytorch pgd: not measured\n");
+    }
+    r->np = np;
+    r->us = pus;
+    r->gf = pgf;
+    r->acc = pacc;
+}
+
 int main(void)
 {
     bench_begin("fgm", 300);
@@ -58,12 +122,7 @@ int main(void)
     if (edd_fgm(&ctx, &m, te.x, te.y, n, &o, adv))
         die(&ctx);
     double s = edd_now() - t0, us = 1e6 * s / (double)n, gf = flops * (double)n / s / 1e9;
-    if (edd_predict(&ctx, &m, adv, N_ACC, 256, pred))
-        die(&ctx);
-    int right = 0;
-    for (int i = 0; i < N_ACC; i++)
-        right += pred[i] == te.y[i];
-    double acc = (double)right / N_ACC;
+    double acc = adv_accuracy(&ctx, &m, adv, &te, N_ACC, pred);
     printf("edd_fgm, %zu images: %.0f ms, %.1f us per example, %.1f GFLOP/s = %.1f%% of sgemm peak (accuracy on "
            "the first %d after the attack %.3f)\n", n, 1e3 * s, us, gf, 100 * gf / peak, N_ACC, acc);
 
@@ -79,48 +138,16 @@ int main(void)
         printf("pytorch: not measured\n");
     }
 
-    edd_pgd_opts po = edd_pgd_defaults();
-    po.steps = PGD_STEPS;
-    po.loss = EDD_LOSS_MARGIN;
-    po.quiet = 1;
-    const size_t np = bench_quick() ? 500 : N_PGD;
-    edd_pgd_opts warm = po;
-    warm.steps = 1;
-    if (edd_pgd(&ctx, &m, te.x, te.y, N_WARM, &warm, adv))
-        die(&ctx);
-    t0 = edd_now();
-    if (edd_pgd(&ctx, &m, te.x, te.y, np, &po, adv))
-        die(&ctx);
-    double ps = edd_now() - t0, pus = 1e6 * ps / ((double)np * PGD_STEPS);
-    double pgf = flops * (double)np * (PGD_STEPS + 1) / ps / 1e9;
-    if (edd_predict(&ctx, &m, adv, N_ACC < np ? N_ACC : np, 256, pred))
-        die(&ctx);
-    right = 0;
-    for (size_t i = 0; i < (N_ACC < np ? N_ACC : np); i++)
-        right += pred[i] == te.y[i];
-    double pacc = (double)right / (double)(N_ACC < np ? N_ACC : np);
-    printf("edd_pgd, %zu images, %d steps (margin loss): %.0f ms, %.1f us per example-step, %.1f GFLOP/s = %.1f%% "
-           "of sgemm peak (accuracy after the attack %.3f)\n", np, PGD_STEPS, 1e3 * ps, pus, pgf, 100 * pgf / peak,
-           pacc);
-    char ptorch_s[32] = "null", ptorch_acc[32] = "null", pratio[32] = "null";
-    if (bench_torch_on(&ctx, "pgd", &m, te.x, te.y, np, tjson, sizeof tjson) == 0) {
-        double tus = bench_json_num(tjson, "pgd_us_per_example_step"), tacc = bench_json_num(tjson, "pgd_adv_accuracy");
-        snprintf(ptorch_s, sizeof ptorch_s, "%.1f", tus);
-        snprintf(ptorch_acc, sizeof ptorch_acc, "%.3f", tacc);
-        snprintf(pratio, sizeof pratio, "%.2f", tus / pus);
-        printf("pytorch pgd, same model and images: %.1f us per example-step (accuracy after the attack %.3f): edd "
-               "is %.2fx faster\n", tus, tacc, tus / pus);
-    } else {
-        printf("pytorch pgd: not measured\n");
-    }
+    pgd_result pr;
+    bench_pgd(&ctx, &m, &te, adv, pred, flops, peak, &pr);
     printf("{\"bench\":\"fgm\",\"threads\":%d,\"images\":%zu,\"eps\":%.2f,\"sgemm_gflops\":%.1f,\"ms\":%.1f,"
            "\"edd_us_per_example\":%.1f,\"gflops\":%.1f,\"frac_peak\":%.3f,\"adv_accuracy\":%.3f,"
            "\"torch_us_per_example\":%s,\"torch_adv_accuracy\":%s,\"torch_over_edd\":%s,"
            "\"pgd_images\":%zu,\"pgd_steps\":%d,\"pgd_us_per_example_step\":%.1f,\"pgd_gflops\":%.1f,"
            "\"pgd_frac_peak\":%.3f,\"pgd_adv_accuracy\":%.3f,\"torch_pgd_us_per_example_step\":%s,"
            "\"torch_pgd_adv_accuracy\":%s,\"torch_pgd_over_edd\":%s}\n",
-           ctx.nthreads, n, o.eps, peak, 1e3 * s, us, gf, gf / peak, acc, torch_s, torch_acc, ratio, np, PGD_STEPS,
-           pus, pgf, pgf / peak, pacc, ptorch_s, ptorch_acc, pratio);
+           ctx.nthreads, n, o.eps, peak, 1e3 * s, us, gf, gf / peak, acc, torch_s, torch_acc, ratio, pr.np, PGD_STEPS,
+           pr.us, pr.gf, pr.gf / peak, pr.acc, pr.torch_s, pr.torch_acc, pr.ratio);
     free(adv);
     free(pred);
     edd_dataset_free(&te);

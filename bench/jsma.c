@@ -91,6 +91,47 @@ static double time_search(search_kind kind, const float *al, const float *be, co
     return 1e6 * bench_median(tm, 5) / reps;
 }
 
+/* Jacobians per second of the logits on the first JAC_B images x: one
+ * pass of batch K*B (g) against one forward of B and K backward passes
+ * (jac: room for K*B images). */
+static void jacobian_rates(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, float *jac,
+                           double *jps_one, double *jps_loop)
+{
+    const int K = m->k;
+    double tj[5], tk[5];
+    for (int r = 0; r < 5; r++) {
+        double t0 = edd_now();
+        if (edd_jacobian(ctx, g, m, x, JAC_B, EDD_JAC_LOGITS, NULL, jac))
+            die(ctx);
+        tj[r] = edd_now() - t0;
+    }
+    edd_plan *p;
+    float *z = malloc((size_t)JAC_B * K * sizeof(float)), *dz = malloc((size_t)JAC_B * K * sizeof(float));
+    if (edd_plan_create(ctx, m, JAC_B, EDD_PLAN_INPUT_GRAD, 0, &p))
+        die(ctx);
+    for (int r = -1; r < 5; r++) {
+        double t0 = edd_now();
+        if (edd_plan_forward(ctx, p, m, x, NULL, z))
+            die(ctx);
+        for (int j = 0; j < K; j++) {
+            memset(dz, 0, (size_t)JAC_B * K * sizeof(float));
+            for (int i = 0; i < JAC_B; i++)
+                dz[i * K + j] = 1.0f;
+            if (edd_plan_backward(ctx, p, m, dz, NULL, jac + (size_t)j * JAC_B * EDD_IMG_SIZE))
+                die(ctx);
+        }
+        if (r >= 0)
+            tk[r] = edd_now() - t0;
+    }
+    *jps_one = JAC_B / bench_median(tj, 5);
+    *jps_loop = JAC_B / bench_median(tk, 5);
+    printf("Jacobians (K=%d, B=%d): one K*B pass %.0f/s, K backward passes %.0f/s (%.2fx)\n", K, JAC_B, *jps_one,
+           *jps_loop, *jps_one / *jps_loop);
+    edd_plan_free(p);
+    free(z);
+    free(dz);
+}
+
 int main(void)
 {
     bench_begin("jsma", 1200);
@@ -137,35 +178,8 @@ int main(void)
     printf("pair search over 784 pixels: avx2 %.1f us, scalar %.1f us (%.1fx); top-2 selection for beta = -alpha "
            "(the default path) %.2f us\n", us_avx2, us_scalar, us_avx2 > 0 ? us_scalar / us_avx2 : 0.0, us_top2);
 
-    /* Jacobians/s: one pass of batch K*B against one forward of B and K backward passes */
-    double tj[5], tk[5];
-    for (int r = 0; r < 5; r++) {
-        double t0 = edd_now();
-        if (edd_jacobian(&ctx, g, &m, te.x, JAC_B, EDD_JAC_LOGITS, NULL, jac))
-            die(&ctx);
-        tj[r] = edd_now() - t0;
-    }
-    edd_plan *p;
-    float *z = malloc((size_t)JAC_B * K * sizeof(float)), *dz = malloc((size_t)JAC_B * K * sizeof(float));
-    if (edd_plan_create(&ctx, &m, JAC_B, EDD_PLAN_INPUT_GRAD, 0, &p))
-        die(&ctx);
-    for (int r = -1; r < 5; r++) {
-        double t0 = edd_now();
-        if (edd_plan_forward(&ctx, p, &m, te.x, NULL, z))
-            die(&ctx);
-        for (int j = 0; j < K; j++) {
-            memset(dz, 0, (size_t)JAC_B * K * sizeof(float));
-            for (int i = 0; i < JAC_B; i++)
-                dz[i * K + j] = 1.0f;
-            if (edd_plan_backward(&ctx, p, &m, dz, NULL, jac + (size_t)j * JAC_B * EDD_IMG_SIZE))
-                die(&ctx);
-        }
-        if (r >= 0)
-            tk[r] = edd_now() - t0;
-    }
-    double jps_one = JAC_B / bench_median(tj, 5), jps_loop = JAC_B / bench_median(tk, 5);
-    printf("Jacobians (K=%d, B=%d): one K*B pass %.0f/s, K backward passes %.0f/s (%.2fx)\n", K, JAC_B, jps_one,
-           jps_loop, jps_one / jps_loop);
+    double jps_one, jps_loop;
+    jacobian_rates(&ctx, g, &m, te.x, jac, &jps_one, &jps_loop);
 
     /* PyTorch on the same model, images and targets. */
     char tjson[1024];
@@ -187,9 +201,8 @@ int main(void)
            "\"torch_jsma_ms_single\":%.2f,\"torch_jsma_success\":%.3f,\"vs_torch\":%.2f}\n",
            ctx.nthreads, te.n, ms1, cms1, succ, steps, msf, us_avx2, us_scalar, us_top2, jps_one, jps_loop,
            edd_gradder_plans_built(g), torch_b, torch_s, torch_succ, torch_b > 0 ? torch_b / ms1 : -1.0);
-    edd_plan_free(p);
     edd_gradder_free(g);
-    free(jac); free(z); free(dz);
+    free(jac);
     edd_dataset_free(&te);
     edd_cnn_free(&m);
     edd_ctx_free(&ctx);

@@ -1,4 +1,4 @@
-/* bench/simd.c - the hand-vectorised routines (include/edd/simd.h), AVX2
+/* bench/simd.c - the hand-vectorised routines (include/edd/internal/simd.h), AVX2
  * against the scalar twin in the same run, and dropout and Eq. 1 variance
  * against a memcpy of the same arrays in the same run.
  *
@@ -98,18 +98,12 @@ static float *alloc_floats(size_t n, unsigned seed)
     return v;
 }
 
-int main(void)
+/* Dropout on the two dropout layers' activations at batch 128: scalar,
+ * AVX2 and memcpy; its JSON appended to json at off (cap bytes). */
+static size_t bench_dropout(int avx2, char *json, size_t cap, size_t off)
 {
-    bench_begin("simd", 60);
-    const edd_simd best = edd_simd_detect();
-    const int avx2 = best == EDD_SIMD_AVX2;
-    printf("simd: this CPU %s AVX2+FMA\n", avx2 ? "has" : "lacks (AVX2 columns skipped)");
-    char json[4096];
-    size_t off = (size_t)snprintf(json, sizeof json, "{\"bench\":\"simd\",\"avx2\":%s", avx2 ? "true" : "false");
-
-    /* dropout on the two dropout layers' activations at batch 128 */
     const size_t drop_n[] = {128 * 784, 128 * 128};
-    off += (size_t)snprintf(json + off, sizeof json - off, ",\"dropout\":[");
+    off += (size_t)snprintf(json + off, cap - off, ",\"dropout\":[");
     for (int s = 0; s < 2; s++) {
         const size_t n = drop_n[s];
         job j = {.what = DROPOUT, .a = alloc_floats(n, 1), .b = alloc_floats(n, 2),
@@ -125,17 +119,21 @@ int main(void)
         printf("dropout n=%zu: scalar %.1f us (%.2f GB/s), avx2 %.1f us (%.2f GB/s), ratio %.2fx; "
                "memcpy %.2f GB/s: scalar %.2f, avx2 %.2f of it\n",
                n, ts * 1e6, gbs, tv * 1e6, gbv, avx2 ? ts / tv : 0.0, gbm, gbs / gbm, gbv / gbm);
-        off += (size_t)snprintf(json + off, sizeof json - off,
+        off += (size_t)snprintf(json + off, cap - off,
                                 "%s{\"n\":%zu,\"scalar_us\":%.3f,\"avx2_us\":%.3f,\"ratio\":%.3f,"
                                 "\"memcpy_gbs\":%.3f,\"scalar_memcpy_frac\":%.3f,\"avx2_memcpy_frac\":%.3f}",
                                 s ? "," : "", n, ts * 1e6, tv * 1e6, avx2 ? ts / tv : 0.0, gbm,
                                 gbs / gbm, gbv / gbm);
         free(j.a), free(j.b), free(j.c);
     }
+    return off;
+}
 
-    /* Eq. 1 on N = 20 passes of K = 11 logits */
+/* Eq. 1 on N = 20 passes of K = 11 logits, as bench_dropout. */
+static size_t bench_variance(int avx2, char *json, size_t cap, size_t off)
+{
     const size_t nexs[] = {128, 1000, 10000};
-    off += (size_t)snprintf(json + off, sizeof json - off, "],\"variance\":[");
+    off += (size_t)snprintf(json + off, cap - off, "],\"variance\":[");
     for (int s = 0; s < 3; s++) {
         const size_t npass = 20, nex = nexs[s], k = 11, n = npass * nex * k;
         job j = {.what = VARIANCE, .a = alloc_floats(n, 4), .b = alloc_floats(nex, 5),
@@ -156,7 +154,7 @@ int main(void)
                "ratio %.2fx; memcpy %.2f GB/s: scalar %.2f, avx2 %.2f of it\n",
                npass, nex, k, ts * 1e6, gbs, tv * 1e6, gbv, avx2 ? ts / tv : 0.0, gbm, gbs / gbm,
                gbv / gbm);
-        off += (size_t)snprintf(json + off, sizeof json - off,
+        off += (size_t)snprintf(json + off, cap - off,
                                 "%s{\"npass\":%zu,\"nex\":%zu,\"k\":%zu,\"scalar_us\":%.3f,\"avx2_us\":%.3f,"
                                 "\"ratio\":%.3f,\"memcpy_gbs\":%.3f,\"scalar_memcpy_frac\":%.3f,"
                                 "\"avx2_memcpy_frac\":%.3f}",
@@ -164,30 +162,50 @@ int main(void)
                                 avx2 ? ts / tv : 0.0, gbm, gbs / gbm, gbv / gbm);
         free(j.a), free(j.b), free(dst);
     }
+    return off;
+}
 
-    /* JSMA pair search over one MNIST image, whole domain */
-    {
-        const size_t d = 784;
-        job j = {.what = SALIENCY, .a = alloc_floats(d, 7), .b = alloc_floats(d, 8), .n = d};
-        j.dom = malloc(d);
-        if (!j.dom)
-            return 1;
-        memset(j.dom, 1, d);
-        const double pairs = (double)d * (double)(d - 1) / 2.0;
-        j.lv = EDD_SIMD_SCALAR;
-        const double ts = time_job(&j);
-        j.lv = EDD_SIMD_AVX2;
-        const double tv = avx2 ? time_job(&j) : 0.0;
-        printf("saliency d=%zu: scalar %.1f us (%.3g pairs/s), avx2 %.1f us (%.3g pairs/s), "
-               "ratio %.2fx\n",
-               d, ts * 1e6, pairs / ts, tv * 1e6, avx2 ? pairs / tv : 0.0, avx2 ? ts / tv : 0.0);
-        off += (size_t)snprintf(json + off, sizeof json - off,
-                                "],\"saliency\":{\"d\":%zu,\"scalar_us\":%.3f,\"avx2_us\":%.3f,"
-                                "\"scalar_pairs_per_s\":%.4g,\"avx2_pairs_per_s\":%.4g,\"ratio\":%.3f}}",
-                                d, ts * 1e6, tv * 1e6, pairs / ts, avx2 ? pairs / tv : 0.0,
-                                avx2 ? ts / tv : 0.0);
-        free(j.a), free(j.b), free(j.dom);
+/* The JSMA pair search over one MNIST image, whole domain, as
+ * bench_dropout. */
+static size_t bench_saliency(int avx2, char *json, size_t cap, size_t off)
+{
+    const size_t d = 784;
+    job j = {.what = SALIENCY, .a = alloc_floats(d, 7), .b = alloc_floats(d, 8), .n = d};
+    j.dom = malloc(d);
+    if (!j.dom) {
+        fprintf(stderr, "bench/simd: out of memory\n");
+        exit(1);
     }
+    memset(j.dom, 1, d);
+    const double pairs = (double)d * (double)(d - 1) / 2.0;
+    j.lv = EDD_SIMD_SCALAR;
+    const double ts = time_job(&j);
+    j.lv = EDD_SIMD_AVX2;
+    const double tv = avx2 ? time_job(&j) : 0.0;
+    printf("saliency d=%zu: scalar %.1f us (%.3g pairs/s), avx2 %.1f us (%.3g pairs/s), "
+           "ratio %.2fx\n",
+           d, ts * 1e6, pairs / ts, tv * 1e6, avx2 ? pairs / tv : 0.0, avx2 ? ts / tv : 0.0);
+    off += (size_t)snprintf(json + off, cap - off,
+                            "],\"saliency\":{\"d\":%zu,\"scalar_us\":%.3f,\"avx2_us\":%.3f,"
+                            "\"scalar_pairs_per_s\":%.4g,\"avx2_pairs_per_s\":%.4g,\"ratio\":%.3f}}",
+                            d, ts * 1e6, tv * 1e6, pairs / ts, avx2 ? pairs / tv : 0.0,
+                            avx2 ? ts / tv : 0.0);
+    free(j.a), free(j.b), free(j.dom);
+    return off;
+}
+
+int main(void)
+{
+    bench_begin("simd", 60);
+    const edd_simd best = edd_simd_detect();
+    const int avx2 = best == EDD_SIMD_AVX2;
+    printf("simd: this CPU %s AVX2+FMA\n", avx2 ? "has" : "lacks (AVX2 columns skipped)");
+    char json[4096];
+    size_t off = (size_t)snprintf(json, sizeof json, "{\"bench\":\"simd\",\"avx2\":%s", avx2 ? "true" : "false");
+
+    off = bench_dropout(avx2, json, sizeof json, off);
+    off = bench_variance(avx2, json, sizeof json, off);
+    off = bench_saliency(avx2, json, sizeof json, off);
     printf("%s\n", json);
     return 0;
 }

@@ -1,5 +1,5 @@
 /* dropout_avx2.c - inverted dropout, 8 units at a time. Twin of
- * dropout_scalar.c; bit-exact with it. See include/edd/simd.h.
+ * dropout_scalar.c; bit-exact with it. See include/edd/internal/simd.h.
  *
  * Lane l of the vector at unit i computes edd_rng_u32(key, ctr0 + i + l):
  * the 32-bit hash of core.h with _mm256_mullo_epi32 for the products (the

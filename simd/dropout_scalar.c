@@ -1,5 +1,5 @@
 /* dropout_scalar.c - scalar twin of dropout_avx2.c: inverted dropout from
- * the counter-based random bits of core.h. See include/edd/simd.h. */
+ * the counter-based random bits of core.h. See include/edd/internal/simd.h. */
 #include "edd/internal/simd.h"
 
 #include <string.h>

@@ -1,5 +1,5 @@
 /* saliency_avx2.c - the JSMA pair search, 8 columns at a time. Twin of
- * saliency_scalar.c; returns exactly the same pair. See include/edd/simd.h.
+ * saliency_scalar.c; returns exactly the same pair. See include/edd/internal/simd.h.
  *
  * For each row p in the domain, the columns q > p go in blocks of 8, the
  * even and odd blocks to two accumulators (two independent dependency

@@ -1,5 +1,5 @@
 /* saliency_scalar.c - scalar twin of saliency_avx2.c: the JSMA pair search
- * (cleverhans v2 saliency_map, increasing features). See include/edd/simd.h.
+ * (cleverhans v2 saliency_map, increasing features). See include/edd/internal/simd.h.
  *
  * Rows p in increasing order, columns q > p in increasing order, and a
  * strictly greater score replaces the best: the first maximum in row-major

@@ -1,6 +1,6 @@
 /* saliency_top2.c - the JSMA pair search when beta = -alpha, in O(d): the
  * pair edd_saliency_pair_f32 returns, found without visiting the pairs.
- * See include/edd/simd.h. Scalar only: three passes over d = 784 floats
+ * See include/edd/internal/simd.h. Scalar only: three passes over d = 784 floats
  * cost a few microseconds, nothing for AVX2 to gain.
  *
  * With beta = -alpha, b = fl(-alpha[p] + -alpha[q]) = -a exactly (rounding

@@ -1,6 +1,6 @@
 /* variance_avx2.c - the MC-dropout logit variance of the paper's Eq. 1,
  * 8 logits at a time. Twin of variance_scalar.c; bit-exact with it. See
- * include/edd/simd.h.
+ * include/edd/internal/simd.h.
  *
  * The per-element work (mean over the passes, then the sum of squared
  * deviations) is independent for each of the nex * k contiguous logits, so

@@ -1,5 +1,5 @@
 /* variance_scalar.c - scalar twin of variance_avx2.c: the MC-dropout logit
- * variance of the paper's Eq. 1. See include/edd/simd.h.
+ * variance of the paper's Eq. 1. See include/edd/internal/simd.h.
  *
  * Operation order (shared with the AVX2 twin, which is therefore bit-exact):
  * for each element (e, j), sum = 0 + z[0] + z[1] + ... in pass order,

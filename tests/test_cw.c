@@ -53,6 +53,80 @@ static double obj_eval(cw_obj *o)
     return o->loss[0] + o->loss[1];
 }
 
+/* The hinge's dz of b images at the random start (o's loss and l2 of the
+ * last evaluation): -c[i] and +c[i] at the outputs it compares, 0
+ * elsewhere; targeted, -c at the target and +c at the max other output (the
+ * outlier at K = 11); untargeted, -c at another real class and +c at the
+ * label or the outlier. */
+static void check_dz(const cw_obj *o, const float *dz, int b, int k, const uint8_t *t, const double *c,
+                     float outlier_bias, int untargeted)
+{
+    for (int i = 0; i < b; i++) {
+        cr_assert_gt(o->loss[i], o->l2[i], "image %d: the hinge must be active at a random start", i);
+        int other = -1, up = -1, down = -1;
+        for (int j = 0; j < k; j++) {
+            if (dz[i * k + j] == (float)c[i])
+                up = j;
+            else if (dz[i * k + j] == (float)-c[i])
+                down = j;
+            else
+                cr_assert_eq(dz[i * k + j], 0.0f, "image %d: dz[%d] = %g", i, j, dz[i * k + j]);
+            if (j != t[i] && dz[i * k + j] != 0.0f)
+                other = j;
+        }
+        if (!untargeted) {
+            cr_assert_eq(down, t[i], "image %d: dz must be -c at the target", i);
+            cr_assert_geq(other, 0, "image %d: no other output got the gradient", i);
+            if (k == 11)
+                cr_assert_eq(other, 10, "image %d: the outlier (bias %g) must be the max other output, got %d", i,
+                             outlier_bias, other);
+            continue;
+        }
+        /* untargeted: pushed down at the leading guard, up at the best other real class */
+        cr_assert(down >= 0 && down < 10 && down != t[i], "image %d: -c at %d, expected another real class", i, down);
+        cr_assert(up == t[i] || up >= 10, "image %d: +c at %d, expected the label %d or the outlier", i, up, t[i]);
+        if (k == 11)
+            cr_assert_eq(up, 10, "image %d: the outlier (bias %g) must lead the guards, got %d", i, outlier_bias, up);
+    }
+}
+
+/* Central differences of o's summed loss over b images in 30 sampled w
+ * coordinates each, against the analytic gradient g0 at L0; kinks
+ * skipped. */
+static void check_finite_differences(cw_obj *o, float *w, const float *g0, double L0, int b, int k)
+{
+    int tested = 0, skipped = 0;
+    double maxerr = 0.0;
+    const double h = 1e-2;
+    for (int i = 0; i < b; i++) {
+        uint32_t perm[EDD_IMG_SIZE];
+        edd_rng_permutation(8, (uint64_t)i, perm, EDD_IMG_SIZE);
+        for (int s = 0; s < 30; s++) {
+            float *v = &w[i * EDD_IMG_SIZE + perm[s]], v0 = *v, vp = (float)(v0 + h), vm = (float)(v0 - h);
+            *v = vp;
+            double Lp = obj_eval(o);
+            *v = vm;
+            double Lm = obj_eval(o);
+            *v = v0;
+            double hp = (double)vp - v0, hm = (double)v0 - vm;
+            double fwd = (Lp - L0) / hp, bwd = (L0 - Lm) / hm, fd = (Lp - Lm) / (hp + hm);
+            double ga = g0[i * EDD_IMG_SIZE + perm[s]];
+            if (fabs(fwd - bwd) > 0.1 * fmax(fmax(fabs(fwd), fabs(bwd)), 1e-2)) {
+                skipped++;
+                continue;
+            }
+            tested++;
+            double err = fabs(ga - fd) / fmax(fabs(fd), 1e-2);
+            maxerr = fmax(maxerr, err);
+            cr_expect_leq(err, 2e-2, "image %d w[%u]: analytic %.7g, finite difference %.7g", i, perm[s], ga, fd);
+        }
+    }
+    fprintf(stderr, "cw loss_grad K=%d: %d coordinates tested, %d kinks skipped, max rel err %.2e\n", k, tested,
+            skipped, maxerr);
+    cr_assert_geq(tested, 45, "only %d of 60 coordinates tested", tested);
+
+}
+
 /* Central differences of the summed loss of 2 images in 30 sampled w
  * coordinates each; one-sided differences that disagree mark a kink (a ReLU,
  * or the arg max of the other outputs switching) and are skipped.
@@ -87,62 +161,8 @@ static void check_loss_grad(int k, float outlier_bias, int untargeted)
     cw_obj o = {&ctx, p, &m, w, x0, t, c, untargeted ? 20.0f : 0.0f, untargeted, {0}, {0}, z, xadv, grad, dz};
     double L0 = obj_eval(&o);
     memcpy(g0, grad, n * sizeof(float));
-    for (int i = 0; i < b; i++) {
-        cr_assert_gt(o.loss[i], o.l2[i], "image %d: the hinge must be active at a random start", i);
-        int other = -1, up = -1, down = -1;
-        for (int j = 0; j < k; j++) {
-            if (dz[i * k + j] == (float)c[i])
-                up = j;
-            else if (dz[i * k + j] == (float)-c[i])
-                down = j;
-            else
-                cr_assert_eq(dz[i * k + j], 0.0f, "image %d: dz[%d] = %g", i, j, dz[i * k + j]);
-            if (j != t[i] && dz[i * k + j] != 0.0f)
-                other = j;
-        }
-        if (!untargeted) {
-            cr_assert_eq(down, t[i], "image %d: dz must be -c at the target", i);
-            cr_assert_geq(other, 0, "image %d: no other output got the gradient", i);
-            if (k == 11)
-                cr_assert_eq(other, 10, "image %d: the outlier (bias %g) must be the max other output, got %d", i,
-                             outlier_bias, other);
-            continue;
-        }
-        /* untargeted: pushed down at the leading guard, up at the best other real class */
-        cr_assert(down >= 0 && down < 10 && down != t[i], "image %d: -c at %d, expected another real class", i, down);
-        cr_assert(up == t[i] || up >= 10, "image %d: +c at %d, expected the label %d or the outlier", i, up, t[i]);
-        if (k == 11)
-            cr_assert_eq(up, 10, "image %d: the outlier (bias %g) must lead the guards, got %d", i, outlier_bias, up);
-    }
-    int tested = 0, skipped = 0;
-    double maxerr = 0.0;
-    const double h = 1e-2;
-    for (int i = 0; i < b; i++) {
-        uint32_t perm[EDD_IMG_SIZE];
-        edd_rng_permutation(8, (uint64_t)i, perm, EDD_IMG_SIZE);
-        for (int s = 0; s < 30; s++) {
-            float *v = &w[i * EDD_IMG_SIZE + perm[s]], v0 = *v, vp = (float)(v0 + h), vm = (float)(v0 - h);
-            *v = vp;
-            double Lp = obj_eval(&o);
-            *v = vm;
-            double Lm = obj_eval(&o);
-            *v = v0;
-            double hp = (double)vp - v0, hm = (double)v0 - vm;
-            double fwd = (Lp - L0) / hp, bwd = (L0 - Lm) / hm, fd = (Lp - Lm) / (hp + hm);
-            double ga = g0[i * EDD_IMG_SIZE + perm[s]];
-            if (fabs(fwd - bwd) > 0.1 * fmax(fmax(fabs(fwd), fabs(bwd)), 1e-2)) {
-                skipped++;
-                continue;
-            }
-            tested++;
-            double err = fabs(ga - fd) / fmax(fabs(fd), 1e-2);
-            maxerr = fmax(maxerr, err);
-            cr_expect_leq(err, 2e-2, "image %d w[%u]: analytic %.7g, finite difference %.7g", i, perm[s], ga, fd);
-        }
-    }
-    fprintf(stderr, "cw loss_grad K=%d: %d coordinates tested, %d kinks skipped, max rel err %.2e\n", k, tested,
-            skipped, maxerr);
-    cr_assert_geq(tested, 45, "only %d of 60 coordinates tested", tested);
+    check_dz(&o, dz, b, k, t, c, outlier_bias, untargeted);
+    check_finite_differences(&o, w, g0, L0, b, k);
 
     /* With the hinge inactive the gradient is the distance term alone. */
     o.conf = -1e4f;
@@ -275,6 +295,80 @@ Test(cw, rejects_bad_arguments)
 
 /* ------------------------------------------------ end to end */
 
+/* Images are independent: the first 7 again in batches of 3 (slots
+ * refilled as images finish, ladder plans of 3, 2 and 1 rows) give the
+ * same outcome as adv and s at batch 20, up to oneDNN's rounding at other
+ * batch sizes. */
+static void check_batches(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *te, const uint8_t *t, edd_cw_opts o,
+                          const float *adv, const uint8_t *s)
+{
+    const size_t n2 = 7;
+    float *adv2 = malloc(n2 * EDD_IMG_SIZE * sizeof(float));
+    uint8_t s2[7];
+    cr_assert_not_null(adv2);
+    o.batch = 3;
+    cr_assert_eq(edd_cw_l2(ctx, m, te->x, t, n2, &o, adv2, s2), EDD_OK, "%s", ctx->err);
+    for (size_t i = 0; i < n2; i++) {
+        cr_assert_eq(s2[i], s[i], "image %zu: success %d at batch 3, %d at batch 20", i, s2[i], s[i]);
+        double d = 0.0, a = 0.0;
+        for (int j = 0; j < EDD_IMG_SIZE; j++) {
+            double e = (double)adv2[i * EDD_IMG_SIZE + j] - adv[i * EDD_IMG_SIZE + j];
+            double f = (double)adv[i * EDD_IMG_SIZE + j] - te->x[i * EDD_IMG_SIZE + j];
+            d += e * e;
+            a += f * f;
+        }
+        cr_assert_leq(sqrt(d), 1e-2 * sqrt(a) + 1e-6, "image %zu: batch 3 and batch 20 examples differ by %g (L2 %g)",
+                      i, sqrt(d), sqrt(a));
+    }
+    free(adv2);
+}
+
+/* Untargeted with confidence 1, the true labels in place of targets, on
+ * the first 10 images: every success leads with a real class other than
+ * the label by at least 1 (so the one scoring rule counts it), every
+ * failure is x unchanged, and some succeed. p: an inference plan of 20
+ * rows; adv, s and z: room for 20 images. */
+static void check_untargeted(edd_ctx *ctx, const edd_cnn *m, edd_plan *p, const edd_dataset *te, float *adv,
+                             uint8_t *s, float *z)
+{
+    const size_t nu = 10;
+    edd_cw_opts o = edd_cw_defaults();
+    o.quiet = 1;
+    o.untargeted = 1;
+    o.confidence = 1.0f;
+    o.binary_search_steps = 2;
+    o.max_iterations = 100;
+    cr_assert_eq(edd_cw_l2(ctx, m, te->x, te->y, nu, &o, adv, s), EDD_OK, "%s", ctx->err);
+    cr_assert_eq(edd_plan_forward(ctx, p, m, adv, NULL, z), EDD_OK, "%s", ctx->err);
+    int nsu = 0;
+    for (size_t i = 0; i < nu; i++) {
+        const float *zi = z + i * 10;
+        int best = te->y[i] == 0 ? 1 : 0;
+        for (int j = 0; j < 10; j++)
+            if (j != te->y[i] && zi[j] > zi[best])
+                best = j;
+        if (s[i]) {
+            nsu++;
+            cr_assert_geq(zi[best] - zi[te->y[i]], 1.0f - 1e-3f, "image %zu: untargeted success with margin %g", i,
+                          zi[best] - zi[te->y[i]]);
+        } else {
+            cr_assert(!memcmp(adv + i * EDD_IMG_SIZE, te->x + i * EDD_IMG_SIZE, EDD_IMG_SIZE * sizeof(float)),
+                      "image %zu: failure must return x unchanged", i);
+        }
+    }
+    edd_attack_goal goal = {NULL, 0.0f};
+    edd_attack_scores sc;
+    cr_assert_eq(edd_attack_eval(ctx, m, m, te->x, te->y, nu, adv, &goal, &sc), EDD_OK, "%s", ctx->err);
+    fprintf(stderr, "cw untargeted: %d/%zu succeeded, scored success %.2f\n", nsu, nu, sc.source_success);
+    cr_assert_gt(nsu, 0, "no untargeted attack succeeded");
+    cr_assert_geq(sc.source_success * (double)nu, nsu - 1e-9, "the scoring rule counts fewer than the %d successes",
+                  nsu);
+    o.confidence = 0.0f;
+    uint8_t bad = 10;
+    cr_assert_eq(edd_cw_l2(ctx, m, te->x, &bad, 1, &o, adv, s), EDD_ERR_ARG);
+    cr_assert(strstr(ctx->err, "true label"), "%s", ctx->err);
+}
+
 /* A model trained 1 epoch on 3000 MNIST images, attacked with the defaults
  * on 20 test images toward random other classes: at least 80% succeed,
  * every success is classified as its target by the argmax over all K
@@ -338,69 +432,8 @@ Test(cw, end_to_end_trained_model)
     fprintf(stderr, "cw end to end: %d/%zu succeeded, mean L2 %.3f, %.1f s\n", ns, n, ns ? l2sum / ns : 0.0, sec);
     cr_assert_geq(ns, 16, "only %d of %zu attacks succeeded", ns, n);
 
-    /* Images are independent: the first 7 again in batches of 3 (slots
-     * refilled as images finish, ladder plans of 3, 2 and 1 rows) give the
-     * same outcome, up to oneDNN's rounding at other batch sizes. */
-    const size_t n2 = 7;
-    float *adv2 = malloc(n2 * EDD_IMG_SIZE * sizeof(float));
-    uint8_t s2[7];
-    cr_assert_not_null(adv2);
-    o.batch = 3;
-    cr_assert_eq(edd_cw_l2(&ctx, &m, te.x, t, n2, &o, adv2, s2), EDD_OK, "%s", ctx.err);
-    for (size_t i = 0; i < n2; i++) {
-        cr_assert_eq(s2[i], s[i], "image %zu: success %d at batch 3, %d at batch 20", i, s2[i], s[i]);
-        double d = 0.0, a = 0.0;
-        for (int j = 0; j < EDD_IMG_SIZE; j++) {
-            double e = (double)adv2[i * EDD_IMG_SIZE + j] - adv[i * EDD_IMG_SIZE + j];
-            double f = (double)adv[i * EDD_IMG_SIZE + j] - te.x[i * EDD_IMG_SIZE + j];
-            d += e * e;
-            a += f * f;
-        }
-        cr_assert_leq(sqrt(d), 1e-2 * sqrt(a) + 1e-6, "image %zu: batch 3 and batch 20 examples differ by %g (L2 %g)",
-                      i, sqrt(d), sqrt(a));
-    }
-    free(adv2);
-
-    /* Untargeted with confidence 1, the true labels in place of targets, on
-     * the first 10 images: every success leads with a real class other than
-     * the label by at least 1 (so the one scoring rule counts it), every
-     * failure is x unchanged, and some succeed. */
-    const size_t nu = 10;
-    o = edd_cw_defaults();
-    o.quiet = 1;
-    o.untargeted = 1;
-    o.confidence = 1.0f;
-    o.binary_search_steps = 2;
-    o.max_iterations = 100;
-    cr_assert_eq(edd_cw_l2(&ctx, &m, te.x, te.y, nu, &o, adv, s), EDD_OK, "%s", ctx.err);
-    cr_assert_eq(edd_plan_forward(&ctx, p, &m, adv, NULL, z), EDD_OK, "%s", ctx.err);
-    int nsu = 0;
-    for (size_t i = 0; i < nu; i++) {
-        const float *zi = z + i * 10;
-        int best = te.y[i] == 0 ? 1 : 0;
-        for (int j = 0; j < 10; j++)
-            if (j != te.y[i] && zi[j] > zi[best])
-                best = j;
-        if (s[i]) {
-            nsu++;
-            cr_assert_geq(zi[best] - zi[te.y[i]], 1.0f - 1e-3f, "image %zu: untargeted success with margin %g", i,
-                          zi[best] - zi[te.y[i]]);
-        } else {
-            cr_assert(!memcmp(adv + i * EDD_IMG_SIZE, te.x + i * EDD_IMG_SIZE, EDD_IMG_SIZE * sizeof(float)),
-                      "image %zu: failure must return x unchanged", i);
-        }
-    }
-    edd_attack_goal goal = {NULL, 0.0f};
-    edd_attack_scores sc;
-    cr_assert_eq(edd_attack_eval(&ctx, &m, &m, te.x, te.y, nu, adv, &goal, &sc), EDD_OK, "%s", ctx.err);
-    fprintf(stderr, "cw untargeted: %d/%zu succeeded, scored success %.2f\n", nsu, nu, sc.source_success);
-    cr_assert_gt(nsu, 0, "no untargeted attack succeeded");
-    cr_assert_geq(sc.source_success * (double)nu, nsu - 1e-9, "the scoring rule counts fewer than the %d successes",
-                  nsu);
-    o.confidence = 0.0f;
-    uint8_t bad = 10;
-    cr_assert_eq(edd_cw_l2(&ctx, &m, te.x, &bad, 1, &o, adv, s), EDD_ERR_ARG);
-    cr_assert(strstr(ctx.err, "true label"), "%s", ctx.err);
+    check_batches(&ctx, &m, &te, t, o, adv, s);
+    check_untargeted(&ctx, &m, p, &te, adv, s, z);
     edd_plan_free(p);
     free(adv);
     edd_cnn_free(&m);

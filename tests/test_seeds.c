@@ -254,38 +254,11 @@ static void check_seeds_row(const char *csv, const char *key, const double *x, d
               "%.7f-%.7f", key, plo, phi, wlo, whi);
 }
 
-Test(seeds, baselines_and_ablation_across_hand_made_seeds)
+/* report.md of the hand-made seeds in dir: the absent inputs, both
+ * tables, and the verdicts of the single-seed rules seed by seed. */
+static void check_report_md(const char *dir)
 {
-    char dir[64], path[512];
-    tmpdir_make(dir, sizeof dir, "seedsum");
-    hand_made_seeds(dir);
-    edd_ctx ctx;
-    ctx_make(&ctx);
-    edd_repro_scale sc;
-    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
-    edd_repro_opts o = {.out_dir = dir, .quiet = 1};
-    cr_assert_eq(edd_repro_seeds_summary(&ctx, &sc, &o, 3), EDD_OK, "%s", ctx.err);
-
-    /* seeds.csv: five rates of every row of both CSVs (13 per model in
-     * baselines.csv, 7 in ablation.csv), the numbers of a clean row, of
-     * rows that differ and of one that does not */
-    snprintf(path, sizeof path, "%s/seeds.csv", dir);
-    char *csv = slurp(path, NULL);
-    int rows = 0;
-    for (const char *p = strchr(csv, '\n'); p && p[1]; p = strchr(p + 1, '\n'))
-        rows++;
-    cr_assert_eq(rows, 5 * (5 * 13 + 5 * 7), "seeds.csv: %d rows, expected 5 rates x 100 points", rows);
-    const double acc[3] = {.95, .96, .97}, adv[3] = {.20, .88, .20}, none[3] = {.95, .95, .10},
-                 dist[3] = {.05, .05, .05}, tacc[3] = {.95, .95, .50};
-    check_seeds_row(csv, "baselines,baseline,baseline,clean,none,0,-,3,1000,clean_accuracy,", acc, 1000);
-    check_seeds_row(csv, "baselines,temperature,temperature,clean,none,0,-,3,1000,clean_accuracy,", tacc, 1000);
-    check_seeds_row(csv, "baselines,adv,adv,pgd-margin,eps,0.3,-,3,50,misclassified,", adv, 50);
-    check_seeds_row(csv, "ablation,ablation_none,ablation_none,jsma,gamma,0.05,-,3,100,misclassified,", none, 100);
-    check_seeds_row(csv, "ablation,distilled,distilled,jsma,gamma,0.05,-,3,100,misclassified,", dist, 100);
-    free(csv);
-
-    /* report.md: the absent inputs, both tables, and the verdicts of the
-     * single-seed rules seed by seed */
+    char path[512];
     snprintf(path, sizeof path, "%s/report.md", dir);
     char *md = slurp(path, NULL);
     static const char *const want[] = {
@@ -317,6 +290,67 @@ Test(seeds, baselines_and_ablation_across_hand_made_seeds)
         cr_assert(strstr(md, want[i]), "report.md lacks\n%s\n---\n%s", want[i], md);
     cr_assert_null(strstr(md, "plots/baselines.png"), "no baselines plot without seed 1's");
     free(md);
+}
+
+/* The headline table of the summary (o) of the seeds in dir, each given a
+ * headline.csv: the mean of the seeds' rates, and a t interval that would
+ * pass 100% clipped to it, as every rate's is. */
+static void check_headline(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, const char *dir)
+{
+    char path[512];
+    static const char *const ours[3] = {"96.70", "99.90", "100.00"};
+    for (int k = 1; k <= 3; k++) {
+        char row[256];
+        int n = snprintf(row, sizeof row, "metric,model,attack,setting,n,paper,ours\n"
+                                          "misclassified,baseline,fgm,eps=0.3,1000,90.8,%s\n", ours[k - 1]);
+        snprintf(path, sizeof path, "%s/seed-%d/headline.csv", dir, k);
+        file_put(path, row, (size_t)n);
+    }
+    cr_assert_eq(edd_repro_seeds_summary(ctx, sc, o, 3), EDD_OK, "%s", ctx->err);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = slurp(path, NULL);
+    const char *head = "| misclassified | baseline | fgm | eps=0.3 | 1000 | 3 | 90.8 | 98.87 | ";
+    const char *at_head = strstr(md, head);
+    double tlo, thi, wlo, whi;
+    cr_assert(at_head && sscanf(at_head + strlen(head), "%lf-%lf | %lf-%lf |", &tlo, &thi, &wlo, &whi) == 4,
+              "report.md lacks the headline row\n%s\n---\n%s", head, md);
+    cr_assert(fabs(tlo - 94.20) < 0.01 && thi == 100.0 && wlo > 98.0 && whi < 99.5,
+              "headline intervals t %.2f-%.2f, Wilson %.2f-%.2f: expected t 94.20-100.00 (clipped), Wilson around "
+              "98.87 over 3000 images", tlo, thi, wlo, whi);
+    free(md);
+}
+
+Test(seeds, baselines_and_ablation_across_hand_made_seeds)
+{
+    char dir[64], path[512];
+    tmpdir_make(dir, sizeof dir, "seedsum");
+    hand_made_seeds(dir);
+    edd_ctx ctx;
+    ctx_make(&ctx);
+    edd_repro_scale sc;
+    cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    edd_repro_opts o = {.out_dir = dir, .quiet = 1};
+    cr_assert_eq(edd_repro_seeds_summary(&ctx, &sc, &o, 3), EDD_OK, "%s", ctx.err);
+
+    /* seeds.csv: five rates of every row of both CSVs (13 per model in
+     * baselines.csv, 7 in ablation.csv), the numbers of a clean row, of
+     * rows that differ and of one that does not */
+    snprintf(path, sizeof path, "%s/seeds.csv", dir);
+    char *csv = slurp(path, NULL);
+    int rows = 0;
+    for (const char *p = strchr(csv, '\n'); p && p[1]; p = strchr(p + 1, '\n'))
+        rows++;
+    cr_assert_eq(rows, 5 * (5 * 13 + 5 * 7), "seeds.csv: %d rows, expected 5 rates x 100 points", rows);
+    const double acc[3] = {.95, .96, .97}, adv[3] = {.20, .88, .20}, none[3] = {.95, .95, .10},
+                 dist[3] = {.05, .05, .05}, tacc[3] = {.95, .95, .50};
+    check_seeds_row(csv, "baselines,baseline,baseline,clean,none,0,-,3,1000,clean_accuracy,", acc, 1000);
+    check_seeds_row(csv, "baselines,temperature,temperature,clean,none,0,-,3,1000,clean_accuracy,", tacc, 1000);
+    check_seeds_row(csv, "baselines,adv,adv,pgd-margin,eps,0.3,-,3,50,misclassified,", adv, 50);
+    check_seeds_row(csv, "ablation,ablation_none,ablation_none,jsma,gamma,0.05,-,3,100,misclassified,", none, 100);
+    check_seeds_row(csv, "ablation,distilled,distilled,jsma,gamma,0.05,-,3,100,misclassified,", dist, 100);
+    free(csv);
+
+    check_report_md(dir);
 
     /* a run without the ablation: skipped, and said to be absent */
     for (int k = 1; k <= 3; k++) {
@@ -325,7 +359,7 @@ Test(seeds, baselines_and_ablation_across_hand_made_seeds)
     }
     cr_assert_eq(edd_repro_seeds_summary(&ctx, &sc, &o, 3), EDD_OK, "%s", ctx.err);
     snprintf(path, sizeof path, "%s/report.md", dir);
-    md = slurp(path, NULL);
+    char *md = slurp(path, NULL);
     cr_assert(strstr(md, "absent are `headline.csv`, `security.csv`, `ablation.csv`, `standard.csv`, `fig2a_fgm.csv`") &&
                   strstr(md, "## Baselines across seeds") && !strstr(md, "## Eq. 3 ablation across seeds") &&
                   !strstr(md, "the Eq. 3 ablation, cleverhans'"),
@@ -336,28 +370,7 @@ Test(seeds, baselines_and_ablation_across_hand_made_seeds)
     cr_assert_null(strstr(csv, "\nablation,"), "seeds.csv holds ablation rows without ablation.csv");
     free(csv);
 
-    /* the headline table: the mean of the seeds' rates, and a t interval
-     * that would pass 100% clipped to it, as every rate's is */
-    static const char *const ours[3] = {"96.70", "99.90", "100.00"};
-    for (int k = 1; k <= 3; k++) {
-        char row[256];
-        int n = snprintf(row, sizeof row, "metric,model,attack,setting,n,paper,ours\n"
-                                          "misclassified,baseline,fgm,eps=0.3,1000,90.8,%s\n", ours[k - 1]);
-        snprintf(path, sizeof path, "%s/seed-%d/headline.csv", dir, k);
-        file_put(path, row, (size_t)n);
-    }
-    cr_assert_eq(edd_repro_seeds_summary(&ctx, &sc, &o, 3), EDD_OK, "%s", ctx.err);
-    snprintf(path, sizeof path, "%s/report.md", dir);
-    md = slurp(path, NULL);
-    const char *head = "| misclassified | baseline | fgm | eps=0.3 | 1000 | 3 | 90.8 | 98.87 | ";
-    const char *at_head = strstr(md, head);
-    double tlo, thi, wlo, whi;
-    cr_assert(at_head && sscanf(at_head + strlen(head), "%lf-%lf | %lf-%lf |", &tlo, &thi, &wlo, &whi) == 4,
-              "report.md lacks the headline row\n%s\n---\n%s", head, md);
-    cr_assert(fabs(tlo - 94.20) < 0.01 && thi == 100.0 && wlo > 98.0 && whi < 99.5,
-              "headline intervals t %.2f-%.2f, Wilson %.2f-%.2f: expected t 94.20-100.00 (clipped), Wilson around "
-              "98.87 over 3000 images", tlo, thi, wlo, whi);
-    free(md);
+    check_headline(&ctx, &sc, &o, dir);
 
     /* a seed whose rows are not seed 1's points is refused */
     snprintf(path, sizeof path, "%s/seed-2/baselines.csv", dir);

@@ -98,6 +98,81 @@ static const char *runtime_name(unsigned r)
            : r == DNNL_RUNTIME_THREADPOOL ? "threadpool" : "other";
 }
 
+/* The plans `edd info` describes, for each K and batch: `rows` 1 for a
+ * Jacobian's plan, K rows per image. */
+static const struct {
+    const char *name;
+    int kind, rows;
+} kinds[] = {{"inference", EDD_PLAN_INFER, 0}, {"train", EDD_PLAN_TRAIN, 0}, {"input_grad", EDD_PLAN_INPUT_GRAD, 0},
+             {"jacobian", EDD_PLAN_INPUT_GRAD, 1}};
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
+
+/* Build every plan of a (K, kind, batch), in that order, and describe its
+ * primitives into prims (EDD_PLAN_MAX_PRIMS each) and their number into
+ * np; *nref counts those on a reference kernel. */
+static edd_status describe_plans(edd_ctx *ctx, const info_args *a, edd_plan_prim *prims, int *np, int *nref)
+{
+    size_t pi = 0;
+    for (int ki = 0; ki < a->nk; ki++) {
+        edd_cnn m = {0};
+        edd_status st = edd_cnn_init(ctx, &m, a->ks[ki], 0.2f, 0.5f, 1);
+        for (size_t t = 0; !st && t < N_KINDS; t++)
+            for (int bi = 0; !st && bi < a->nb; bi++, pi++) {
+                edd_plan *p = NULL;
+                int b = a->batches[bi] * (kinds[t].rows ? a->ks[ki] : 1);
+                if ((st = edd_plan_create(ctx, &m, b, kinds[t].kind, 0, &p)))
+                    break;
+                np[pi] = edd_plan_prims(p, prims + pi * EDD_PLAN_MAX_PRIMS, EDD_PLAN_MAX_PRIMS);
+                for (int j = 0; j < np[pi] && j < EDD_PLAN_MAX_PRIMS; j++)
+                    *nref += !strncmp(prims[pi * EDD_PLAN_MAX_PRIMS + j].impl, "ref", 3);
+                edd_plan_free(p);
+            }
+        edd_cnn_free(&m);
+        if (st)
+            return st;
+    }
+    return EDD_OK;
+}
+
+/* The JSON line of `edd info`: versions, ISA, CPU, threads, then each
+ * plan's primitives as describe_plans found them. */
+static void print_info(const edd_ctx *ctx, const info_args *a, const edd_plan_prim *prims, const int *np, int nref)
+{
+    const dnnl_version_t *v = dnnl_version();
+    char cpu[256];
+    cpu_name(cpu, sizeof cpu);
+    const char *cap = getenv("ONEDNN_MAX_CPU_ISA");
+    printf("{\"edd\":\"%s\",\"onednn\":\"%d.%d.%d\",\"onednn_hash\":", EDD_VERSION, v->major, v->minor, v->patch);
+    json_str(v->hash ? v->hash : "");
+    printf(",\"onednn_runtime\":\"%s\",\"isa\":\"%s\",\"max_cpu_isa_env\":", runtime_name(v->cpu_runtime),
+           dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()));
+    json_str(cap ? cap : "");
+    printf(",\"cpu\":");
+    json_str(cpu);
+    printf(",\"openmp_threads\":%d,\"edd_simd\":\"%s\",\"ref_primitives\":%d,\"plans\":[", ctx->nthreads,
+           ctx->simd == EDD_SIMD_AVX2 ? "avx2" : "scalar", nref);
+    size_t pi = 0;
+    for (int ki = 0; ki < a->nk; ki++)
+        for (size_t t = 0; t < N_KINDS; t++)
+            for (int bi = 0; bi < a->nb; bi++, pi++) {
+                int b = a->batches[bi] * (kinds[t].rows ? a->ks[ki] : 1);
+                printf("%s{\"kind\":\"%s\",\"k\":%d,\"batch\":%d,\"primitives\":[", pi ? "," : "", kinds[t].name,
+                       a->ks[ki], b);
+                for (int j = 0; j < np[pi] && j < EDD_PLAN_MAX_PRIMS; j++) {
+                    const edd_plan_prim *r = &prims[pi * EDD_PLAN_MAX_PRIMS + j];
+                    printf("%s{\"name\":", j ? "," : "");
+                    json_str(r->name);
+                    printf(",\"impl\":");
+                    json_str(r->impl);
+                    printf(",\"shape\":");
+                    json_str(r->shape);
+                    putchar('}');
+                }
+                printf("]}");
+            }
+    printf("]}\n");
+}
+
 int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {{"batches", required_argument, 0, O_BATCHES}, {"k", required_argument, 0, O_K},
@@ -113,75 +188,17 @@ int cmd_info(int argc, char **argv)
     if ((rc = cli_open(cmd, &d, &ctx, 0, 0, NULL)))
         return rc;
     /* Print the header only once every plan is built: an error then leaves no half line on stdout. */
-    static const struct {
-        const char *name;
-        int kind, rows; /* rows: 1, or K rows per image (a Jacobian) */
-    } kinds[] = {{"inference", EDD_PLAN_INFER, 0}, {"train", EDD_PLAN_TRAIN, 0}, {"input_grad", EDD_PLAN_INPUT_GRAD, 0},
-                 {"jacobian", EDD_PLAN_INPUT_GRAD, 1}};
-    size_t nplans = (size_t)a.nk * a.nb * (sizeof kinds / sizeof kinds[0]);
+    size_t nplans = (size_t)a.nk * a.nb * N_KINDS;
     edd_plan_prim *prims = calloc(nplans * EDD_PLAN_MAX_PRIMS, sizeof *prims);
     int *np = calloc(nplans, sizeof *np), nref = 0;
     if (!prims || !np) {
         edd_fail(&ctx, EDD_ERR_NOMEM, "info: out of memory for %zu plans' descriptions", nplans);
         rc = cli_fail(cmd, &ctx);
     }
-    size_t pi = 0;
-    for (int ki = 0; !rc && ki < a.nk; ki++) {
-        edd_cnn m = {0};
-        if (edd_cnn_init(&ctx, &m, a.ks[ki], 0.2f, 0.5f, 1)) {
-            rc = cli_fail(cmd, &ctx);
-            break;
-        }
-        for (size_t t = 0; !rc && t < sizeof kinds / sizeof kinds[0]; t++)
-            for (int bi = 0; !rc && bi < a.nb; bi++, pi++) {
-                edd_plan *p = NULL;
-                int b = a.batches[bi] * (kinds[t].rows ? a.ks[ki] : 1);
-                if (edd_plan_create(&ctx, &m, b, kinds[t].kind, 0, &p)) {
-                    rc = cli_fail(cmd, &ctx);
-                    break;
-                }
-                np[pi] = edd_plan_prims(p, prims + pi * EDD_PLAN_MAX_PRIMS, EDD_PLAN_MAX_PRIMS);
-                for (int j = 0; j < np[pi] && j < EDD_PLAN_MAX_PRIMS; j++)
-                    nref += !strncmp(prims[pi * EDD_PLAN_MAX_PRIMS + j].impl, "ref", 3);
-                edd_plan_free(p);
-            }
-        edd_cnn_free(&m);
-    }
-    if (!rc) {
-        const dnnl_version_t *v = dnnl_version();
-        char cpu[256];
-        cpu_name(cpu, sizeof cpu);
-        const char *cap = getenv("ONEDNN_MAX_CPU_ISA");
-        printf("{\"edd\":\"%s\",\"onednn\":\"%d.%d.%d\",\"onednn_hash\":", EDD_VERSION, v->major, v->minor, v->patch);
-        json_str(v->hash ? v->hash : "");
-        printf(",\"onednn_runtime\":\"%s\",\"isa\":\"%s\",\"max_cpu_isa_env\":", runtime_name(v->cpu_runtime),
-               dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()));
-        json_str(cap ? cap : "");
-        printf(",\"cpu\":");
-        json_str(cpu);
-        printf(",\"openmp_threads\":%d,\"edd_simd\":\"%s\",\"ref_primitives\":%d,\"plans\":[", ctx.nthreads,
-               ctx.simd == EDD_SIMD_AVX2 ? "avx2" : "scalar", nref);
-        pi = 0;
-        for (int ki = 0; ki < a.nk; ki++)
-            for (size_t t = 0; t < sizeof kinds / sizeof kinds[0]; t++)
-                for (int bi = 0; bi < a.nb; bi++, pi++) {
-                    int b = a.batches[bi] * (kinds[t].rows ? a.ks[ki] : 1);
-                    printf("%s{\"kind\":\"%s\",\"k\":%d,\"batch\":%d,\"primitives\":[", pi ? "," : "", kinds[t].name,
-                           a.ks[ki], b);
-                    for (int j = 0; j < np[pi] && j < EDD_PLAN_MAX_PRIMS; j++) {
-                        const edd_plan_prim *r = &prims[pi * EDD_PLAN_MAX_PRIMS + j];
-                        printf("%s{\"name\":", j ? "," : "");
-                        json_str(r->name);
-                        printf(",\"impl\":");
-                        json_str(r->impl);
-                        printf(",\"shape\":");
-                        json_str(r->shape);
-                        putchar('}');
-                    }
-                    printf("]}");
-                }
-        printf("]}\n");
-    }
+    if (!rc && describe_plans(&ctx, &a, prims, np, &nref))
+        rc = cli_fail(cmd, &ctx);
+    if (!rc)
+        print_info(&ctx, &a, prims, np, nref);
     free(prims);
     free(np);
     edd_ctx_free(&ctx);

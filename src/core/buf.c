@@ -1,5 +1,5 @@
 /* buf.c - the growing text buffer with a sticky error flag, and checked
- * path joins (include/edd/buf.h). */
+ * path joins (include/edd/internal/buf.h). */
 #include "edd/internal/buf.h"
 
 #include <stdarg.h>

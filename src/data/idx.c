@@ -85,6 +85,28 @@ static edd_status idx_count_rest(edd_ctx *ctx, gzFile f, const char *path, size_
     return EDD_OK;
 }
 
+/* Read up to size payload bytes into out->data, *have of them found. The
+ * buffer grows with the bytes actually read (doubling from IDX_READ_FIRST),
+ * so that a short file declaring a large payload costs no more than the
+ * file itself. */
+static edd_status idx_read_payload(edd_ctx *ctx, gzFile f, const char *path, size_t size, edd_idx *out, size_t *have)
+{
+    size_t cap = 0, got;
+    do {
+        size_t ncap = cap ? (cap > size / 2 ? size : 2 * cap) : (size < IDX_READ_FIRST ? size : IDX_READ_FIRST);
+        uint8_t *p = realloc(out->data, ncap);
+        if (!p)
+            return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the IDX payload", path, ncap);
+        out->data = p;
+        cap = ncap;
+        edd_status st = idx_read_bytes(ctx, f, path, out->data + *have, cap - *have, &got);
+        if (st)
+            return st;
+        *have += got;
+    } while (*have == cap && cap < size);
+    return EDD_OK;
+}
+
 static edd_status idx_parse(edd_ctx *ctx, gzFile f, const char *path, edd_idx *out)
 {
     unsigned char head[4];
@@ -140,22 +162,10 @@ static edd_status idx_parse(edd_ctx *ctx, gzFile f, const char *path, edd_idx *o
     st = edd_mem_check(ctx, what, size);
     if (st)
         return st;
-    /* The buffer grows with the bytes actually read (doubling from
-     * IDX_READ_FIRST), so that a short file declaring a large payload costs
-     * no more than the file itself. */
-    size_t cap = 0, have = 0;
-    do {
-        size_t ncap = cap ? (cap > size / 2 ? size : 2 * cap) : (size < IDX_READ_FIRST ? size : IDX_READ_FIRST);
-        uint8_t *p = realloc(out->data, ncap);
-        if (!p)
-            return edd_fail(ctx, EDD_ERR_NOMEM, "%s: cannot allocate %zu bytes for the IDX payload", path, ncap);
-        out->data = p;
-        cap = ncap;
-        st = idx_read_bytes(ctx, f, path, out->data + have, cap - have, &got);
-        if (st)
-            return st;
-        have += got;
-    } while (have == cap && cap < size);
+    size_t have = 0;
+    st = idx_read_payload(ctx, f, path, size, out, &have);
+    if (st)
+        return st;
     out->size = size;
     if (have < size)
         return edd_fail(ctx, EDD_ERR_FORMAT, "%s: found %zu payload bytes, expected %zu (%s): the file is truncated",

@@ -1,6 +1,6 @@
 /* gnuplot.h - internal to src/experiments: what gnuplot.c offers, the
  * boundary between a results folder (untrusted input, issue 24) and
- * gnuplot. Used by plot.c, plot_standard.c and seeds.c. */
+ * gnuplot. Used by plot.c and plot_standard.c. */
 #ifndef EDD_GNUPLOT_H
 #define EDD_GNUPLOT_H
 

@@ -16,12 +16,12 @@
  *   harness.c  data, models and the attack-and-score step every stage uses
  *   security.c the worst case per image over the adaptive attacks
  *   baselines.c the five defenses and the Eq. 3 ablation under attack
- *   standard.c, standard_l2.c the five models under the standard suite
- *              (their declarations: standard.h)
- *   stages.c   the stage bodies and the stage table
+ *   standard.c, standard_l2.c the standard suite's stages (standard.h)
+ *   stages.c   the stage table (its bodies: stages.h, stages_*.c)
  *   manifest.c the stage manifests (edd_manifest_*, in experiments.h)
  *   select.c   the stages --only selects and the --force stage in them
- *   runner.c   edd_reproduce: folders, lock, manifests, skip or redo */
+ *   runner.c   edd_reproduce: manifests, skip or redo (folder.c: the folder)
+ *   seeds.c    --seeds: S pipelines, then their summary (seeds.h, seeds_*.c) */
 #ifndef EDD_REPRO_H
 #define EDD_REPRO_H
 
@@ -252,7 +252,7 @@ typedef struct {
 
 /* ---- csv.c ---- */
 
-/* seeds.csv (seeds.c): one row per figure point (or security.csv,
+/* seeds.csv (seeds_stats.c): one row per figure point (or security.csv,
  * baselines.csv or ablation.csv row) and rate: the mean over the seeds,
  * the 95% t interval across seeds, and the pooled Wilson interval. */
 #define REPRO_SEEDS_HEADER                                                                                     \

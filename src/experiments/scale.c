@@ -9,7 +9,7 @@
 
 /* The adversarial training of the `adv` stages is PGD at eps 0.3 at every
  * scale, with edd_adv_defaults' eps warm-up (EDD_ADV_RAMP epochs), which
- * stages.c's adv_opts takes and the scale tag records (docs/DEFENSE.md,
+ * stages_models.c's adv_opts takes and the scale tag records (docs/DEFENSE.md,
  * measured): without the warm-up PGD never leaves the loss plateau at ln 10
  * on quick's 20,000 images x 5 epochs, and FGM-RS, which did learn there,
  * overfits catastrophically on full MNIST (0.0% under PGD-40 x 5). Paper
@@ -163,7 +163,7 @@ edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, const char *
         for (int i = 0; i < sc->n_sec_eps; i++)
             edd_buf_printf(&b, " %a", (double)sc->sec_eps[i]);
     }
-    if (uses & G_ADV) /* the ramp: edd_adv_defaults', which stages.c's adv_opts keeps */
+    if (uses & G_ADV) /* the ramp: edd_adv_defaults', which stages_models.c's adv_opts keeps */
         edd_buf_printf(&b, " adv %d %a %d %a", (int)sc->adv_method, (double)sc->adv_eps, sc->adv_steps,
                        (double)edd_adv_defaults().eps_ramp);
     if (uses & G_BASE) {

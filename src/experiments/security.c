@@ -114,6 +114,102 @@ static void sec_row(edd_buf *t, const char *model, float eps, const char *attack
     edd_buf_printf(t, "%s,%g,%s,%zu,%zu,%zu,%.6f,%.6f,%.6f\n", model, (double)eps, attack, n, broken, only, p, lo, hi);
 }
 
+/* The security stage's buffers over its n test images: the examples
+ * (white-box, and transferred from each surrogate), predictions, each
+ * model's clean predictions, and which attack broke which image. */
+typedef struct {
+    size_t n;
+    float *adv, *from_u, *from_d;
+    int *pred, *clean;
+    uint8_t *broken;
+} sec_bufs;
+
+/* Model m (sec_models[k]) at eps: every attack of the suite and the noise,
+ * each image's worst case, its rows into t. from_u and from_d hold the
+ * examples transferred at eps. */
+static edd_status sec_model(repro *r, edd_buf *t, const sec_bufs *b, const edd_cnn *m, int k, float eps, double t0)
+{
+    edd_status st = EDD_OK;
+    const size_t n = b->n;
+    float *adv = b->adv;
+    int *pred = b->pred;
+    uint8_t *broken = b->broken;
+    const float *from_u = b->from_u, *from_d = b->from_d;
+    const int *pc = b->clean + (size_t)k * n;
+    for (int a = 0; !st && a < SEC_COUNT; a++) {
+        const float *x = a == SEC_FROM_U ? from_u : a == SEC_FROM_D ? from_d : adv;
+        if (a < SEC_FROM_U)
+            st = sec_white(r, m, (sec_attack)a, eps, n, adv);
+        if (!st)
+            st = edd_predict(r->ctx, m, x, n, 256, pred);
+        for (size_t i = 0; !st && i < n; i++)
+            broken[(size_t)a * n + i] = (uint8_t)edd_misclassified(m->k, pred[i], r->test.y[i]);
+    }
+    size_t correct = 0, any = 0, count[SEC_COUNT] = {0}, only[SEC_COUNT] = {0};
+    for (size_t i = 0; !st && i < n; i++) {
+        if (pc[i] != r->test.y[i])
+            continue;
+        correct++;
+        int hits = 0, last = -1;
+        for (int a = 0; a < SEC_COUNT; a++)
+            if (broken[(size_t)a * n + i]) {
+                count[a]++;
+                hits++;
+                last = a;
+            }
+        any += hits > 0;
+        if (hits == 1)
+            only[last]++;
+    }
+    if (st)
+        return st;
+    sec_row(t, sec_models[k], eps, "clean", n, n - correct, 0, correct);
+    for (int a = 0; a < SEC_COUNT; a++)
+        sec_row(t, sec_models[k], eps, repro_sec_names[a], n, count[a], only[a], correct - count[a]);
+    sec_row(t, sec_models[k], eps, "worst-case", n, any, 0, correct - any);
+    uint8_t *noisy = broken + (size_t)SEC_COUNT * n;
+    st = sec_noise(r, m, eps, n, adv, pred, noisy);
+    size_t nbroken = 0, nonly = 0;
+    for (size_t i = 0; !st && i < n; i++) {
+        if (pc[i] != r->test.y[i] || !noisy[i])
+            continue;
+        int white = 0;
+        for (int a = 0; a < SEC_FROM_U; a++)
+            white |= broken[(size_t)a * n + i];
+        nbroken++;
+        nonly += !white;
+    }
+    if (!st)
+        sec_row(t, sec_models[k], eps, "noise", n, nbroken, nonly, correct - nbroken);
+    if (!r->o->quiet)
+        fprintf(stderr, "reproduce:   security %s eps=%g on %zu: clean %zu, robust %zu under all %d attacks "
+                "(%.1f s so far)\n", sec_models[k], (double)eps, n, correct, correct - any, SEC_COUNT,
+                edd_now() - t0);
+    return st;
+}
+
+/* PGD with the margin loss, unbounded, on each model: its rows into t. */
+static edd_status sec_unbounded(repro *r, edd_buf *t, const sec_bufs *b, const edd_cnn *models)
+{
+    edd_status st = EDD_OK;
+    const size_t n = b->n;
+    for (int k = 0; !st && k < SEC_NMODELS; k++) {
+        const int *pc = b->clean + (size_t)k * n;
+        st = sec_pgd(r, &models[k], SEC_UNBOUNDED, EDD_LOSS_MARGIN, 1, n, b->adv);
+        if (!st)
+            st = edd_predict(r->ctx, &models[k], b->adv, n, 256, b->pred);
+        size_t correct = 0, hit = 0;
+        for (size_t i = 0; !st && i < n; i++)
+            if (pc[i] == r->test.y[i]) {
+                correct++;
+                hit += edd_misclassified(models[k].k, b->pred[i], r->test.y[i]);
+            }
+        if (!st)
+            sec_row(t, sec_models[k], SEC_UNBOUNDED, repro_sec_names[SEC_PGD_MARGIN], n, hit, 0, correct - hit);
+    }
+    return st;
+}
+
 edd_status repro_st_security(repro *r, const repro_stage *s)
 {
     (void)s;
@@ -124,16 +220,19 @@ edd_status repro_st_security(repro *r, const repro_stage *s)
         return st;
     size_t n = sc->sec_n < r->test.n ? sc->sec_n : r->test.n, px = n * EDD_IMG_SIZE;
     edd_cnn models[SEC_NMODELS] = {{0}}, surr_u = {0}, surr_d = {0};
-    float *adv = malloc(px * sizeof(float) + 1), *from_u = malloc(px * sizeof(float) + 1),
-          *from_d = malloc(px * sizeof(float) + 1);
-    int *pred = malloc(n * sizeof(int) + 1), *clean = malloc(SEC_NMODELS * n * sizeof(int) + 1);
-    uint8_t *broken = malloc((SEC_COUNT + 1) * n + 1);
-    if (!adv || !from_u || !from_d || !pred || !clean || !broken)
+    sec_bufs b = {.n = n,
+                  .adv = malloc(px * sizeof(float) + 1),
+                  .from_u = malloc(px * sizeof(float) + 1),
+                  .from_d = malloc(px * sizeof(float) + 1),
+                  .pred = malloc(n * sizeof(int) + 1),
+                  .clean = malloc(SEC_NMODELS * n * sizeof(int) + 1),
+                  .broken = malloc((SEC_COUNT + 1) * n + 1)};
+    if (!b.adv || !b.from_u || !b.from_d || !b.pred || !b.clean || !b.broken)
         st = edd_fail(ctx, EDD_ERR_NOMEM, "security: out of memory for %zu images", n);
     for (int k = 0; !st && k < SEC_NMODELS; k++) {
         st = repro_load_model(r, sec_models[k], &models[k]);
         if (!st)
-            st = edd_predict(ctx, &models[k], r->test.x, n, 256, clean + (size_t)k * n);
+            st = edd_predict(ctx, &models[k], r->test.x, n, 256, b.clean + (size_t)k * n);
     }
     if (!st)
         st = repro_load_model(r, "surrogate_u", &surr_u);
@@ -145,77 +244,14 @@ edd_status repro_st_security(repro *r, const repro_stage *s)
     for (int e = 0; !st && e < sc->n_sec_eps; e++) {
         float eps = sc->sec_eps[e];
         /* the transferred examples do not depend on the model they are scored on */
-        st = sec_pgd(r, &surr_u, eps, EDD_LOSS_MARGIN, 0, n, from_u);
+        st = sec_pgd(r, &surr_u, eps, EDD_LOSS_MARGIN, 0, n, b.from_u);
         if (!st)
-            st = sec_pgd(r, &surr_d, eps, EDD_LOSS_MARGIN, 0, n, from_d);
-        for (int k = 0; !st && k < SEC_NMODELS; k++) {
-            const edd_cnn *m = &models[k];
-            const int *pc = clean + (size_t)k * n;
-            for (int a = 0; !st && a < SEC_COUNT; a++) {
-                const float *x = a == SEC_FROM_U ? from_u : a == SEC_FROM_D ? from_d : adv;
-                if (a < SEC_FROM_U)
-                    st = sec_white(r, m, (sec_attack)a, eps, n, adv);
-                if (!st)
-                    st = edd_predict(ctx, m, x, n, 256, pred);
-                for (size_t i = 0; !st && i < n; i++)
-                    broken[(size_t)a * n + i] = (uint8_t)edd_misclassified(m->k, pred[i], r->test.y[i]);
-            }
-            size_t correct = 0, any = 0, count[SEC_COUNT] = {0}, only[SEC_COUNT] = {0};
-            for (size_t i = 0; !st && i < n; i++) {
-                if (pc[i] != r->test.y[i])
-                    continue;
-                correct++;
-                int hits = 0, last = -1;
-                for (int a = 0; a < SEC_COUNT; a++)
-                    if (broken[(size_t)a * n + i]) {
-                        count[a]++;
-                        hits++;
-                        last = a;
-                    }
-                any += hits > 0;
-                if (hits == 1)
-                    only[last]++;
-            }
-            if (st)
-                break;
-            sec_row(&t, sec_models[k], eps, "clean", n, n - correct, 0, correct);
-            for (int a = 0; a < SEC_COUNT; a++)
-                sec_row(&t, sec_models[k], eps, repro_sec_names[a], n, count[a], only[a], correct - count[a]);
-            sec_row(&t, sec_models[k], eps, "worst-case", n, any, 0, correct - any);
-            uint8_t *noisy = broken + (size_t)SEC_COUNT * n;
-            st = sec_noise(r, m, eps, n, adv, pred, noisy);
-            size_t nbroken = 0, nonly = 0;
-            for (size_t i = 0; !st && i < n; i++) {
-                if (pc[i] != r->test.y[i] || !noisy[i])
-                    continue;
-                int white = 0;
-                for (int a = 0; a < SEC_FROM_U; a++)
-                    white |= broken[(size_t)a * n + i];
-                nbroken++;
-                nonly += !white;
-            }
-            if (!st)
-                sec_row(&t, sec_models[k], eps, "noise", n, nbroken, nonly, correct - nbroken);
-            if (!r->o->quiet)
-                fprintf(stderr, "reproduce:   security %s eps=%g on %zu: clean %zu, robust %zu under all %d attacks "
-                        "(%.1f s so far)\n", sec_models[k], (double)eps, n, correct, correct - any, SEC_COUNT,
-                        edd_now() - t0);
-        }
+            st = sec_pgd(r, &surr_d, eps, EDD_LOSS_MARGIN, 0, n, b.from_d);
+        for (int k = 0; !st && k < SEC_NMODELS; k++)
+            st = sec_model(r, &t, &b, &models[k], k, eps, t0);
     }
-    for (int k = 0; !st && k < SEC_NMODELS; k++) {
-        const int *pc = clean + (size_t)k * n;
-        st = sec_pgd(r, &models[k], SEC_UNBOUNDED, EDD_LOSS_MARGIN, 1, n, adv);
-        if (!st)
-            st = edd_predict(ctx, &models[k], adv, n, 256, pred);
-        size_t correct = 0, hit = 0;
-        for (size_t i = 0; !st && i < n; i++)
-            if (pc[i] == r->test.y[i]) {
-                correct++;
-                hit += edd_misclassified(models[k].k, pred[i], r->test.y[i]);
-            }
-        if (!st)
-            sec_row(&t, sec_models[k], SEC_UNBOUNDED, repro_sec_names[SEC_PGD_MARGIN], n, hit, 0, correct - hit);
-    }
+    if (!st)
+        st = sec_unbounded(r, &t, &b, models);
     if (!st)
         st = repro_write_text(r, "security.csv", &t);
     edd_buf_free(&t);
@@ -223,11 +259,11 @@ edd_status repro_st_security(repro *r, const repro_stage *s)
         edd_cnn_free(&models[k]);
     edd_cnn_free(&surr_u);
     edd_cnn_free(&surr_d);
-    free(adv);
-    free(from_u);
-    free(from_d);
-    free(pred);
-    free(clean);
-    free(broken);
+    free(b.adv);
+    free(b.from_u);
+    free(b.from_d);
+    free(b.pred);
+    free(b.clean);
+    free(b.broken);
     return st;
 }

@@ -25,7 +25,9 @@ int edd_argmax(const float *z, int k)
     return best;
 }
 
-edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_train_opts *o, edd_train_stats *stats)
+/* edd_train's arguments: a batch, epochs and data; a temperature the loss
+ * takes; labels below K unless the targets are given. */
+static edd_status train_check(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_train_opts *o)
 {
     int K = m->k, B = o->batch;
     size_t n = ds->n;
@@ -41,6 +43,16 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
     for (size_t i = 0; !o->targets && i < n; i++)
         if (ds->y[i] >= K)
             return edd_fail(ctx, EDD_ERR_ARG, "train: label %d of example %zu, expected < K=%d", ds->y[i], i, K);
+    return EDD_OK;
+}
+
+edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_train_opts *o, edd_train_stats *stats)
+{
+    int K = m->k, B = o->batch;
+    size_t n = ds->n;
+    edd_status st = train_check(ctx, m, ds, o);
+    if (st)
+        return st;
     edd_optim opt = o->opt;
     edd_plan_cache plans; /* full batches of B and the last, partial one */
     edd_plan_cache_init(&plans, EDD_PLAN_TRAIN, 0, 0);
@@ -52,8 +64,8 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
                          EDD_WS(z, (size_t)B * K), EDD_WS(dz, (size_t)B * K), EDD_WS(lb, B),
                          EDD_WS(idx, B), EDD_WS(perm, n)};
     void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
-    edd_status st = mem ? edd_optim_init(ctx, &opt, m->nparams)
-                        : edd_fail(ctx, EDD_ERR_NOMEM, "train: out of memory for batch %d over %zu examples", B, n);
+    st = mem ? edd_optim_init(ctx, &opt, m->nparams)
+             : edd_fail(ctx, EDD_ERR_NOMEM, "train: out of memory for batch %d over %zu examples", B, n);
     double t0 = edd_now(), loss_epoch = 0.0;
     char label[64], extra[64];
     for (int e = 0; !st && e < o->epochs; e++) {
