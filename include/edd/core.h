@@ -19,6 +19,10 @@ struct dnnl_stream;
 
 #define EDD_VERSION "0.1.0"
 
+/* The most outputs (K) a model may have: the model file, edd_cnn_init, the
+ * gradder and every per-row array of K values are bounded by it. */
+#define EDD_K_MAX 1000
+
 typedef enum {
     EDD_OK = 0,
     EDD_ERR_IO,     /* open, read, write, rename failed */

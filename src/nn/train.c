@@ -16,15 +16,6 @@ edd_train_opts edd_train_defaults(void)
     return o;
 }
 
-int edd_argmax(const float *z, int k)
-{
-    int best = 0;
-    for (int j = 1; j < k; j++)
-        if (z[j] > z[best])
-            best = j;
-    return best;
-}
-
 edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_train_opts *o, edd_train_stats *stats)
 {
     int K = m->k, B = o->batch;
@@ -135,7 +126,7 @@ edd_status edd_evaluate(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, i
         for (int i = 0; i < b; i++) {
             int pred = edd_argmax(zb + (size_t)i * K, K);
             correct += pred == ds->y[s + (size_t)i];
-            outliers += K == 11 && pred == 10;
+            outliers += pred == edd_outlier_class(K);
         }
     }
     res->n = n;
