@@ -117,6 +117,11 @@ static const names_case cases[] = {
      "--fmn-steps 3 --queries 3 --seed 2" NODATA, 1, "/nonexistent", "does not apply"},
     {"distill_kappa_applies", "distill --teacher t.edd --out d.edd --kappa 5 --data-dir /nonexistent", 1,
      "/nonexistent", "does not apply"},
+    {"distill_penalty_none_kappa", "distill --teacher t.edd --out d.edd --penalty none --kappa 5", 2,
+     "--kappa does not apply to --penalty none (it is Eq. 3's constant, an option of --penalty hinge and literal)",
+     NULL},
+    {"distill_literal_kappa_applies", "distill --teacher t.edd --out d.edd --penalty literal --kappa 5 "
+     "--data-dir /nonexistent", 1, "/nonexistent", "does not apply"},
     {"distill_temperature_kappa", "distill --teacher t.edd --out d.edd --method temperature --kappa 5", 2,
      "--kappa does not apply to --method temperature", NULL},
 };
