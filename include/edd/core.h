@@ -1,7 +1,7 @@
 /* edd/core.h - the context, errors and the counter-based random numbers.
  *
  * Owns: struct edd_ctx (the only mutable state edd keeps: oneDNN engine and
- * stream, thread count, SIMD level, the last error message).
+ * stream, thread count, SIMD level, the last error message), EDD_K_MAX.
  * May call: libc, OpenMP, oneDNN (engine and stream creation only).
  *
  * Every library function that can fail returns an edd_status and leaves a

@@ -4,7 +4,9 @@
  *
  * Owns: edd_cnn (all parameters in one allocation, carved into named
  * tensors in PyTorch order and layout), edd_plan (the oneDNN primitives and
- * activations for one batch size, built once and reused), edd_optim.
+ * activations for one batch size, built once and reused), edd_optim, the
+ * names of a model's outputs (EDD_N_REAL real classes, edd_outlier_class)
+ * and edd_argmax over a row of them.
  * May call: core (context, RNG), io (model file), simd (dropout), oneDNN.
  *
  * The network is the layer table EDD_CNN below (llm.c's config): the
