@@ -139,6 +139,57 @@ Test(hostile_names, each_option_where_it_applies, .timeout = 120)
     }
 }
 
+/* Every option that belongs to some attacks only, with a valid value
+ * (--margin-cap with --loss margin, which it needs; --loss with a name the
+ * attack takes). */
+static const struct {
+    const char *name, *value;
+} scoped[] = {
+    {"eps", "0.1"}, {"ord", "2"}, {"loss", NULL}, {"margin-cap", "5 --loss margin"}, {"kappa", "5"}, {"seed", "2"},
+    {"steps", "3"}, {"restarts", "1"}, {"step-size", "0.01"}, {"rand-start", "0"}, {"early-stop", "1"},
+    {"n-target-classes", "2"}, {"queries", "3"}, {"p-init", "0.5"}, {"fmn-steps", "3"}, {"gamma", "0.1"},
+    {"jacobian", "logits"}, {"confidence", "1"}, {"cw-goal", "untargeted"}, {"binary-search-steps", "2"},
+    {"max-iterations", "3"}, {"learning-rate", "0.1"}, {"initial-const", "1"}, {"abort-early", "0"},
+    {"cw-optimizer", "adam"}, {"cw-rho", "0.9"}, {"cw-eps", "0.001"},
+};
+
+/* docs/ATTACKS.md's table "The options of each attack" is what edd attack
+ * does: each attack takes the options of its row (exit 1 at the missing
+ * data) and refuses every other (exit 2, "does not apply"). */
+Test(hostile_names, docs_table_is_the_parser, .timeout = 240)
+{
+    char *doc = file_read_text("docs/ATTACKS.md", NULL);
+    cr_assert(doc, "docs/ATTACKS.md: run the tests from the source tree");
+    const char *t = strstr(doc, "## The options of each attack");
+    cr_assert(t, "docs/ATTACKS.md has no section \"The options of each attack\"");
+    t = strstr(t, "|---|---|");
+    cr_assert(t);
+    int rows = 0;
+    char args[1024], out[8192], attack[32], flag[64];
+    for (const char *line = strchr(t, '\n') + 1; !strncmp(line, "| `", 3); line = strchr(line, '\n') + 1) {
+        const char *end = strchr(line, '\n');
+        cr_assert(end && sscanf(line, "| `%31[^`]`", attack) == 1);
+        snprintf(flag, sizeof flag, strcmp(attack, "suite") ? "--attack %s" : "--suite standard", attack);
+        for (size_t o = 0; o < sizeof scoped / sizeof scoped[0]; o++) {
+            char want[64];
+            snprintf(want, sizeof want, "`--%s`", scoped[o].name);
+            const char *hit = strstr(line, want);
+            const int listed = hit && hit < end;
+            const char *v = scoped[o].value ? scoped[o].value : !strcmp(attack, "apgd") ? "ce" : "margin";
+            snprintf(args, sizeof args, "attack %s --model m.edd --data-dir /nonexistent --%s %s", flag,
+                     scoped[o].name, v);
+            int rc = edd_run(out, sizeof out, args);
+            cr_expect_eq(rc, listed ? 1 : 2, "edd %s: exit %d, expected %d (docs/ATTACKS.md %s it): %s", args, rc,
+                         listed ? 1 : 2, listed ? "lists" : "does not list", out);
+            if (!listed)
+                cr_expect(strstr(out, "does not apply to"), "edd %s: %s", args, out);
+        }
+        rows++;
+    }
+    cr_expect_eq(rows, 9, "docs/ATTACKS.md's table has %d rows, expected one per attack and the suite (9)", rows);
+    free(doc);
+}
+
 /* The help of edd attack names --margin-cap and --confidence and offers no
  * --kappa; edd distill's still offers --kappa, Eq. 3's. */
 Test(hostile_names, help_names_each_margin_once, .timeout = 60)
