@@ -6,7 +6,8 @@
 CC      ?= gcc
 PREFIX  ?= /usr/local
 CFLAGS  ?= -O2
-BASEFLAGS = -std=c11 -D_GNU_SOURCE -march=x86-64-v2 -fopenmp -Wall -Wextra -Wshadow -Iinclude -Isimd -MMD -MP
+# -Wvla: no variable-length array, on a worker thread's stack or anywhere else.
+BASEFLAGS = -std=c11 -D_GNU_SOURCE -march=x86-64-v2 -fopenmp -Wall -Wextra -Wshadow -Wvla -Iinclude -Isimd -MMD -MP
 AVX2FLAGS = -mavx2 -mfma
 # The scalar twins must round exactly as written: no fused multiply-adds.
 SCALARFLAGS = -ffp-contract=off

@@ -325,9 +325,9 @@ Test(attack_fgm, l2_perturbation_has_norm_eps_before_clipping)
     cr_assert_eq(edd_fgm(&ctx, &m, x, y, n, &o, adv), EDD_ERR_ARG);
     cr_assert(strstr(ctx.err, "loss 3"), "%s", ctx.err);
     o.loss = EDD_LOSS_MARGIN;
-    o.kappa = 0.0f;
+    o.margin_cap = 0.0f;
     cr_assert_eq(edd_fgm(&ctx, &m, x, y, n, &o, adv), EDD_ERR_ARG);
-    cr_assert(strstr(ctx.err, "kappa 0"), "%s", ctx.err);
+    cr_assert(strstr(ctx.err, "margin_cap 0"), "%s", ctx.err);
     free(g); free(x); free(adv);
     edd_cnn_free(&m);
     edd_ctx_free(&ctx);

@@ -257,6 +257,30 @@ static void value_for(const char *name, const char *w, const char *tmp, const ch
         snprintf(v, n, "0.5"); /* X, E, G, K, LR, C, R: in every real option's range */
 }
 
+/* edd attack refused --name (value v, or NULL) for the base's attack: run
+ * it again, into out, with the first attack the refusal names ("it is an
+ * option of --attack X|..." or "of --suite standard"), or with --loss
+ * margin when --margin-cap asks for it. Returns the new exit status, or 2
+ * when the message names no attack. */
+static int attack_elsewhere(char *out, size_t n, const char *tmp, const char *name, const char *v, char *args,
+                            size_t an)
+{
+    static const char of[] = "it is an option of --attack ";
+    char what[64];
+    const char *p = strstr(out, of);
+    if (p)
+        snprintf(what, sizeof what, "--attack %.*s", (int)strcspn(p + strlen(of), "|) "), p + strlen(of));
+    else if (strstr(out, "it is an option of --suite standard"))
+        snprintf(what, sizeof what, "--suite standard");
+    else if (strstr(out, "give --loss margin with it"))
+        snprintf(what, sizeof what, "--attack pgd --loss margin");
+    else
+        return 2;
+    snprintf(args, an, "attack %s --model %s/none.edd --data-dir %s/nodata --threads 1 --%s%s%s", what, tmp, tmp, name,
+             v ? " " : "", v ? v : "");
+    return edd_run(out, n, args);
+}
+
 /* Issue 11: every option a subcommand's --help lists is accepted by its
  * parser with a valid value: the run may fail at runtime (exit 1: the model
  * and the data do not exist) but never with exit 2 or "unknown option". An
@@ -265,7 +289,8 @@ static void value_for(const char *name, const char *w, const char *tmp, const ch
  * the other. The bases of train and distill choose --adv pgd, so that every
  * adversarial-training option applies (the default --adv none refuses them).
  * attack's alt runs APGD, whose --loss values FGM refuses, and then the
- * suite (no --attack), which --suite needs. */
+ * suite (no --attack), which --suite needs; an option of other attacks
+ * runs with the first attack its refusal names (attack_elsewhere). */
 Test(cli, every_option_in_help_is_accepted, .timeout = 300)
 {
     static const struct {
@@ -321,6 +346,10 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
                          name, takes ? " " : "", takes ? v : "");
                 rc = edd_run(out, sizeof out, args);
             }
+            if (rc == 2 && !strcmp(cmds[c].cmd, "attack") && strstr(out, "does not apply to --attack"))
+                rc = attack_elsewhere(out, sizeof out, tmp, name, takes ? v : NULL, args, sizeof args);
+            if (rc == 2 && !strcmp(cmds[c].cmd, "attack") && strstr(out, "give --loss margin"))
+                rc = attack_elsewhere(out, sizeof out, tmp, name, takes ? v : NULL, args, sizeof args);
             if (rc == 2 && strstr(out, "give one of them")) { /* --suite standard replaces --attack */
                 snprintf(args, sizeof args, "attack --model %s/none.edd --data-dir %s/nodata --threads 1 --suite %s", tmp,
                          tmp, v);
@@ -356,7 +385,7 @@ Test(cli, numbers_out_of_range_exit_2)
         {"attack --attack pgd --model m.edd --steps 0", "--steps '0': expected an integer in 1..1000000"},
         {"attack --attack pgd --model m.edd --restarts 0", "--restarts '0': expected an integer in 1..10000"},
         {"attack --attack pgd --model m.edd --step-size nan", "--step-size 'nan': expected a number in [0, "},
-        {"attack --attack pgd --model m.edd --kappa 0", "--kappa '0': expected a number in (0, "},
+        {"attack --attack pgd --model m.edd --margin-cap 0", "--margin-cap '0': expected a number in (0, "},
         {"attack --attack pgd --model m.edd --rand-start 2", "--rand-start '2': expected an integer in 0..1"},
         {"attack --attack pgd --model m.edd --loss hinge", "--loss 'hinge' with --attack pgd: expected all, real or margin"},
         {"attack --attack cw --model m.edd --cw-goal away", "--cw-goal 'away': expected targeted or untargeted"},

@@ -97,7 +97,7 @@ static void check_loss_fd(int k, edd_attack_loss loss, int outlier_leads)
         m.t[EDD_FC_B].data[10] += fmaxf(raise, 0.0f);
         m.version++;
     }
-    edd_objective o = {loss, 10, EDD_ATTACK_KAPPA, y};
+    edd_objective o = {loss, 10, EDD_ATTACK_MARGIN_CAP, y};
     cr_assert_eq(edd_objective_check(&ctx, "test", &o, k, n), EDD_OK, "%s", ctx.err);
     edd_gradder *gr;
     cr_assert_eq(edd_gradder_create(&ctx, k, 0, &gr), EDD_OK, "%s", ctx.err);
@@ -179,14 +179,14 @@ Test(attack_loss, margin_dz_and_cap_by_hand)
         uint8_t y = (uint8_t)(r % 10);
         int oth, grd;
         double mref = margin_ref(z, k, y, &oth, &grd);
-        edd_objective o = {EDD_LOSS_MARGIN, 10, EDD_ATTACK_KAPPA, &y};
+        edd_objective o = {EDD_LOSS_MARGIN, 10, EDD_ATTACK_MARGIN_CAP, &y};
         cr_assert_eq(edd_objective_value(&o, z, k, y), (double)(float)mref, "row %d: value", r);
         edd_objective_dz(&o, z, k, y, dz);
         for (int j = 0; j < k; j++)
             cr_assert_eq(dz[j], j == oth ? 1.0f : j == grd ? -1.0f : 0.0f, "row %d: dz[%d] = %g", r, j, dz[j]);
-        o.kappa = (float)mref - 0.5f;
-        if (o.kappa > 0.0f) {
-            cr_assert_eq(edd_objective_value(&o, z, k, y), (double)o.kappa, "row %d: capped value", r);
+        o.margin_cap = (float)mref - 0.5f;
+        if (o.margin_cap > 0.0f) {
+            cr_assert_eq(edd_objective_value(&o, z, k, y), (double)o.margin_cap, "row %d: capped value", r);
             edd_objective_dz(&o, z, k, y, dz);
             for (int j = 0; j < k; j++)
                 cr_assert_eq(dz[j], 0.0f, "row %d: capped dz[%d] = %g", r, j, dz[j]);
@@ -378,7 +378,7 @@ Test(attack_pgd, rejects_bad_arguments)
     static const struct {
         const char *field, *want;
     } cases[] = {{"eps", "eps nan"}, {"steps", "steps 0"}, {"restarts", "restarts 0"}, {"ord", "ord 1"},
-                 {"loss", "loss 3"}, {"kappa", "kappa -1"}, {"label", "label 10 of image 1"}, {"step", "step_size inf"}};
+                 {"loss", "loss 3"}, {"margin_cap", "margin_cap -1"}, {"label", "label 10 of image 1"}, {"step", "step_size inf"}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         edd_pgd_opts o = edd_pgd_defaults();
         o.quiet = 1;
@@ -388,7 +388,7 @@ Test(attack_pgd, rejects_bad_arguments)
         if (!strcmp(cases[c].field, "restarts")) o.restarts = 0;
         if (!strcmp(cases[c].field, "ord")) o.ord = 1;
         if (!strcmp(cases[c].field, "loss")) o.loss = (edd_attack_loss)3;
-        if (!strcmp(cases[c].field, "kappa")) o.kappa = -1.0f;
+        if (!strcmp(cases[c].field, "margin_cap")) o.margin_cap = -1.0f;
         if (!strcmp(cases[c].field, "label")) yy = bad;
         if (!strcmp(cases[c].field, "step")) o.step_size = INFINITY;
         cr_assert_eq(edd_pgd(&ctx, &m, x, yy, 2, &o, adv), EDD_ERR_ARG, "%s", cases[c].field);

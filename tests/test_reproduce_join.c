@@ -177,7 +177,7 @@ static void unsplit_point(edd_ctx *ctx, const edd_repro_scale *sc, const edd_dat
         o.eps = sc->study_eps;
         o.loss = l ? EDD_LOSS_REAL : EDD_LOSS_ALL;
         cr_assert_eq(edd_fgm(ctx, &m, te->x, te->y, n, &o, adv), EDD_OK, "%s", ctx->err);
-        const edd_attack_goal goal = {.target = NULL, .kappa = 0.0f};
+        const edd_attack_goal goal = {.target = NULL, .confidence = 0.0f};
         edd_attack_scores s;
         cr_assert_eq(edd_attack_eval(ctx, &m, &m, te->x, te->y, n, adv, &goal, &s), EDD_OK, "%s", ctx->err);
         const size_t len = strlen(csv);

@@ -160,7 +160,7 @@ Test(attack_suite, cli_refuses_what_does_not_apply)
         const char *args, *want;
     } cases[] = {
         {"attack --attack apgd --model x.edd --loss all", "expected ce or dlr"},
-        {"attack --attack square --model x.edd --loss margin", "drop --loss"},
+        {"attack --attack square --model x.edd --loss margin", "--loss does not apply to --attack square"},
         {"attack --suite standard --attack fgm --model x.edd", "give one of them"},
         {"attack --suite quick --model x.edd", "expected standard"},
         {"attack --attack apgd-t --model x.edd --n-target-classes 10", "n-target-classes"},

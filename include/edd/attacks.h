@@ -7,7 +7,7 @@
  * gradient is ever computed on this path), the losses FGM and PGD ascend
  * (edd_attack_loss), FGM, PGD, JSMA, and the attacks' random target draw.
  * May call: core (context, errors, RNG), nn (plans), simd (the JSMA pair
- * search and its top-2 form), train (edd_argmax), progress.
+ * search and its top-2 form), progress.
  *
  * Every pass here runs the model without dropout (the attacker sees the
  * deterministic network, as cleverhans did). Images are NCHW float32 rows
@@ -16,9 +16,6 @@
 #define EDD_ATTACKS_H
 
 #include "edd/nn.h"
-
-/* Outputs that are real classes; a K = 11 model has the outlier at index 10. */
-#define EDD_N_REAL 10
 
 /* ---- input gradients (src/attacks/grad.c) ---- */
 
@@ -65,18 +62,19 @@ edd_status edd_jacobian(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const fl
  *   m = max_{j < n_real, j != l} z_j - max(z_l, z_n),
  * > 0 when the model predicts a real class other than l and does not flag
  * the image; on a K = 10 model it is the CW margin max_{j != l} z_j - z_l.
- * EDD_LOSS_MARGIN ascends min(m, kappa): its dL/dz is +1 at the best other
- * real class and -1 at the arg max of {z_l, z_n}, and 0 once m >= kappa.
+ * EDD_LOSS_MARGIN ascends min(m, margin_cap): its dL/dz is +1 at the best
+ * other real class and -1 at the arg max of {z_l, z_n}, and 0 once
+ * m >= margin_cap.
  * docs/ATTACKS.md, "Losses that know the defense". */
 typedef enum {
     EDD_LOSS_ALL = 0,    /* cross-entropy over all K outputs (the paper's) */
     EDD_LOSS_REAL = 1,   /* cross-entropy over the n_real real classes */
-    EDD_LOSS_MARGIN = 2  /* detector-aware margin, capped at kappa (see above) */
+    EDD_LOSS_MARGIN = 2  /* detector-aware margin, capped at margin_cap (see above) */
 } edd_attack_loss;
 
 /* The margin cap of edd_fgm_defaults and edd_pgd_defaults: far above any
  * margin a model reaches, so the margin loss is in effect uncapped. */
-#define EDD_ATTACK_KAPPA 1e4f
+#define EDD_ATTACK_MARGIN_CAP 1e4f
 
 /* ---- FGM (src/attacks/fgm.c) ---- */
 
@@ -84,13 +82,13 @@ typedef struct {
     float eps;       /* 0.3 */
     int ord;         /* 0 = infinity (sign of the gradient), 2 = L2 */
     edd_attack_loss loss; /* EDD_LOSS_ALL (the paper) */
-    float kappa;     /* margin cap of EDD_LOSS_MARGIN (> 0); EDD_ATTACK_KAPPA */
+    float margin_cap; /* cap of EDD_LOSS_MARGIN (> 0); EDD_ATTACK_MARGIN_CAP */
     int n_real;      /* EDD_N_REAL */
     float clip_min, clip_max; /* 0, 1 */
     int max_rows;    /* rows per oneDNN call (<= 0: 256) */
 } edd_fgm_opts;
 
-/* eps 0.3, ord inf, EDD_LOSS_ALL, kappa EDD_ATTACK_KAPPA, n_real 10, clip [0,1], 256 rows. */
+/* eps 0.3, ord inf, EDD_LOSS_ALL, margin_cap EDD_ATTACK_MARGIN_CAP, n_real 10, clip [0,1], 256 rows. */
 edd_fgm_opts edd_fgm_defaults(void);
 
 /* FGM as cleverhans v2 fgm() with the true label y[i] (< n_real):
@@ -112,7 +110,7 @@ typedef struct {
     float step_size;      /* <= 0: 2.5 * eps / steps */
     int restarts;         /* 1 */
     edd_attack_loss loss; /* EDD_LOSS_ALL */
-    float kappa;          /* margin cap; EDD_ATTACK_KAPPA */
+    float margin_cap;     /* cap of EDD_LOSS_MARGIN (> 0); EDD_ATTACK_MARGIN_CAP */
     int n_real;           /* EDD_N_REAL */
     float clip_min, clip_max; /* 0, 1 */
     uint64_t seed;        /* random starts; 1 */
@@ -128,7 +126,7 @@ typedef struct {
 #define EDD_PGD_STOP_MARGIN 1e-3f
 
 /* eps 0.3, L-inf, 100 steps of 2.5 eps / steps, 1 restart from a random
- * start, EDD_LOSS_ALL, kappa EDD_ATTACK_KAPPA, n_real 10, clip [0,1],
+ * start, EDD_LOSS_ALL, margin_cap EDD_ATTACK_MARGIN_CAP, n_real 10, clip [0,1],
  * seed 1, 256 rows, progress on, no early stop. */
 edd_pgd_opts edd_pgd_defaults(void);
 

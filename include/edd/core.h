@@ -1,7 +1,7 @@
 /* edd/core.h - the context, errors and the counter-based random numbers.
  *
  * Owns: struct edd_ctx (the only mutable state edd keeps: oneDNN engine and
- * stream, thread count, SIMD level, the last error message).
+ * stream, thread count, SIMD level, the last error message), EDD_K_MAX.
  * May call: libc, OpenMP, oneDNN (engine and stream creation only), io
  * (edd_mem_available, for the out-of-memory message). Writes
  * to stderr only the warning of edd_threads_limit.
@@ -20,6 +20,10 @@ struct dnnl_engine;
 struct dnnl_stream;
 
 #define EDD_VERSION "0.1.0"
+
+/* The most outputs (K) a model may have: the model file, edd_cnn_init, the
+ * gradder and every per-row array of K values are bounded by it. */
+#define EDD_K_MAX 1000
 
 typedef enum {
     EDD_OK = 0,

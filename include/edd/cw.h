@@ -6,7 +6,7 @@
  * per-image early abort, the binary search on c, the best example kept),
  * and the AdaDelta and Adam steps on the attack variables w.
  * May call: core, nn (INPUT_GRAD plans: forward without dropout, backward
- * down to the input), train (edd_argmax), progress, and the attacks'
+ * down to the input; edd_argmax), progress, and the attacks'
  * detector-aware margin (edd/internal/objective.h).
  *
  * Semantics follow cleverhans v2.0.0 CarliniWagnerL2 (attacks_tf.py), with
@@ -29,7 +29,7 @@
 enum { EDD_CW_ADADELTA = 0, EDD_CW_ADAM = 1 };
 
 typedef struct {
-    float confidence;          /* kappa: the target must lead by this margin (Fig. 2c's x-axis) */
+    float confidence;          /* Carlini's kappa: the target must lead by this margin (Fig. 2c's x-axis) */
     int binary_search_steps;   /* steps of the search on c; >= 10 repeats the last at the upper bound, as cleverhans */
     int max_iterations;        /* optimiser steps per binary-search step */
     float learning_rate;       /* AdaDelta 1.0; use 1e-2 with Adam (cleverhans) */

@@ -12,7 +12,7 @@
  * Every rate is over ALL attacked images, including those the target model
  * already got wrong when clean (cleverhans-style papers attack every test
  * image); the clean accuracy is reported beside so the reader can tell.
- * May call: core, data, nn, train (edd_evaluate, edd_argmax). */
+ * May call: core, data, nn (edd_argmax, edd_outlier_class), train (edd_evaluate). */
 #ifndef EDD_EVAL_H
 #define EDD_EVAL_H
 
@@ -33,7 +33,7 @@ typedef struct {
 /* What the attack tried to do, for its success on the source model. */
 typedef struct {
     const uint8_t *target; /* NULL: untargeted (FGM, PGD); else the class of each image (JSMA, CW) */
-    float kappa;           /* targeted: the margin the target's logit must keep (CW's confidence; 0 for JSMA) */
+    float confidence;      /* targeted: the margin the target's logit must keep (CW's confidence; 0 for JSMA) */
 } edd_attack_goal;
 
 /* The one scoring rule (docs/ATTACKS.md): run tgt on x and on adv, and src
@@ -41,9 +41,9 @@ typedef struct {
  * edd_scores_compute. The attack succeeded on its source when
  *   untargeted: src predicts a real class other than y (on a K = 11 source
  *               the outlier class is a detection, not a success);
- *   targeted:   the argmax of src's logits, after goal->kappa is taken
- *               from the target's, is the target (cleverhans' CW test;
- *               for kappa 0, src predicts the target).
+ *   targeted:   the argmax of src's logits, after goal->confidence is
+ *               taken from the target's, is the target (cleverhans' CW
+ *               test; for confidence 0, src predicts the target).
  * Every caller (edd attack, edd reproduce) scores through here, so their
  * numbers agree. x and adv are n x 784; s->seconds is left 0. */
 edd_status edd_attack_eval(edd_ctx *ctx, const edd_cnn *src, const edd_cnn *tgt, const float *x, const uint8_t *y,
@@ -51,10 +51,10 @@ edd_status edd_attack_eval(edd_ctx *ctx, const edd_cnn *src, const edd_cnn *tgt,
 
 /* 1 when a prediction pred of a K-output model on an image labelled y is a
  * misclassification: a real class other than y. On a K = 11 model the
- * outlier class (10) is a detection, not a misclassification. */
+ * outlier class (edd_outlier_class) is a detection, not a misclassification. */
 static inline int edd_misclassified(int k, int pred, int y)
 {
-    return pred != y && !(k == 11 && pred == 10);
+    return pred != y && pred != edd_outlier_class(k);
 }
 
 /* argmax over all K outputs of m (no dropout) for n images x (n x 784),
@@ -64,8 +64,8 @@ edd_status edd_predict(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n,
 /* Rates from predictions (pure). y: true labels; pred_clean / pred_adv: the
  * target model's argmax on x and on adv (n x 784 each); source_ok[i] = 1
  * where the attack succeeded on its source (NULL: source_success is 0).
- * k is the target's K: the outlier class is index 10 when k == 11, and
- * there is none otherwise. seconds is left 0. */
+ * k is the target's K: its outlier class is edd_outlier_class(k) (index 10
+ * when k == 11, none otherwise). seconds is left 0. */
 void edd_scores_compute(size_t n, int k, const uint8_t *y, const int *pred_clean, const int *pred_adv,
                         const float *x, const float *adv, const uint8_t *source_ok, edd_attack_scores *s);
 

@@ -145,21 +145,21 @@ void edd_npy_free(edd_npy *a);
 
 /* ---- the model file (docs/FORMATS.md) ---- */
 typedef struct {
-    uint32_t k;        /* classes: 2..1000 (10, or 11 with the outlier class) */
+    uint32_t k;        /* classes: 2..EDD_K_MAX (10, or 11 with the outlier class) */
     float p_input;     /* dropout rate on the input, in [0,1) */
     float p_hidden;    /* dropout rate after the last conv, in [0,1) */
     uint64_t nparams;  /* float32 parameters that follow */
 } edd_model_header;
 
 /* Write the header and nparams floats of params to path, followed by the
- * CRC32 of every byte before it. Rejects (EDD_ERR_ARG) k outside 2..1000,
+ * CRC32 of every byte before it. Rejects (EDD_ERR_ARG) k outside 2..EDD_K_MAX,
  * dropout rates outside [0,1) and a NaN or infinite parameter. Atomic. */
 edd_status edd_model_file_write(edd_ctx *ctx, const char *path, const edd_model_header *h, const float *params);
 
 /* Read a model file: *h gets the header and *params a malloc'd array of
  * h->nparams floats (the caller frees it). Rejects a wrong magic, an
  * unknown version, a length that disagrees with nparams, a CRC mismatch,
- * k outside 2..1000, dropout rates outside [0,1) and a NaN or infinite
+ * k outside 2..EDD_K_MAX, dropout rates outside [0,1) and a NaN or infinite
  * parameter (naming the first one's index). Whether nparams fits
  * the architecture is the caller's check. On error *params is NULL. */
 edd_status edd_model_file_read(edd_ctx *ctx, const char *path, edd_model_header *h, float **params);

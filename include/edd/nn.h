@@ -4,7 +4,9 @@
  *
  * Owns: edd_cnn (all parameters in one allocation, carved into named
  * tensors in PyTorch order and layout), edd_plan (the oneDNN primitives and
- * activations for one batch size, built once and reused), edd_optim.
+ * activations for one batch size, built once and reused), edd_optim, the
+ * names of a model's outputs (EDD_N_REAL real classes, edd_outlier_class)
+ * and edd_argmax over a row of them.
  * May call: core (context, RNG), io (model file), simd (dropout), oneDNN.
  *
  * The network is the layer table EDD_CNN below (llm.c's config): the
@@ -24,6 +26,16 @@
 #define EDD_IMG_W 28
 #define EDD_IMG_SIZE (EDD_IMG_C * EDD_IMG_H * EDD_IMG_W)
 #define EDD_HIDDEN 128
+
+/* Outputs that are real classes; a K = 11 model has the outlier at index 10. */
+#define EDD_N_REAL 10
+
+/* The outlier class of a model with k outputs: index EDD_N_REAL of a
+ * K = EDD_N_REAL + 1 model (the distilled one), -1 (none) otherwise. */
+static inline int edd_outlier_class(int k) { return k == EDD_N_REAL + 1 ? EDD_N_REAL : -1; }
+
+/* Index of the largest of k values (the first one on ties). */
+int edd_argmax(const float *z, int k);
 
 /* One layer of the CNN: a convolution over in_c x in_hw x in_hw (conv3's
  * 5x5 kernel covers its whole input: an inner product), or the fc layer
@@ -92,7 +104,7 @@ typedef struct {
 /* Number of parameters of the CNN with k outputs. */
 size_t edd_cnn_nparams(int k);
 
-/* Allocate a CNN with k outputs (2..1000) and dropout rates in [0,1), and
+/* Allocate a CNN with k outputs (2..EDD_K_MAX) and dropout rates in [0,1), and
  * initialise it as Keras did for cleverhans v1 (Glorot-uniform weights, zero
  * biases) from the counter RNG under seed. */
 edd_status edd_cnn_init(edd_ctx *ctx, edd_cnn *m, int k, float p_input, float p_hidden, uint64_t seed);
@@ -194,6 +206,11 @@ typedef struct {
 /* p[0..k) = softmax(z[0..k)) in double, stable for logits in the hundreds
  * (the max is subtracted first). */
 void edd_softmax_f64(const float *z, int k, double *p);
+
+/* The same softmax without a buffer: *zmax gets the largest of z[0..k) and
+ * the return is s = sum_j exp(z_j - zmax) in double, so that
+ * exp((double)z[c] - zmax) / s is edd_softmax_f64's p[c], bit for bit. */
+double edd_softmax_sum_f64(const float *z, int k, float *zmax);
 
 /* Mean over b examples of the softmax cross-entropy of softmax(z/T) (z the
  * b x k logits, T = opts->temperature, 1 when opts is NULL) against target

@@ -70,7 +70,4 @@ typedef struct {
 edd_status edd_evaluate(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, int batch, float *logits,
                         edd_eval_result *res);
 
-/* Index of the largest of k values (the first one on ties). */
-int edd_argmax(const float *z, int k);
-
 #endif

@@ -144,7 +144,7 @@ static void apgd_dz(void *user, size_t row0, int rows, int k, const float *z, fl
         if (o->targeted || o->loss == EDD_APGD_DLR) {
             a->loss[r] = edd_dlr(zi, k, o->n_real, a->y[r], o->targeted ? a->t[r] : -1, di);
         } else {
-            const edd_objective ce = {EDD_LOSS_REAL, o->n_real, EDD_ATTACK_KAPPA, a->y};
+            const edd_objective ce = {EDD_LOSS_REAL, o->n_real, EDD_ATTACK_MARGIN_CAP, a->y};
             a->loss[r] = edd_objective_value(&ce, zi, k, a->y[r]);
             edd_objective_dz(&ce, zi, k, a->y[r], di);
         }
@@ -328,7 +328,7 @@ static edd_status apgd_check(edd_ctx *ctx, const edd_cnn *m, const uint8_t *y, s
     if (!(o->clip_min <= o->clip_max) || !isfinite(o->clip_min) || !isfinite(o->clip_max))
         return edd_fail(ctx, EDD_ERR_ARG, "apgd: clip [%g, %g], expected finite clip_min <= clip_max", o->clip_min,
                         o->clip_max);
-    const edd_objective ce = {EDD_LOSS_REAL, o->n_real, EDD_ATTACK_KAPPA, y};
+    const edd_objective ce = {EDD_LOSS_REAL, o->n_real, EDD_ATTACK_MARGIN_CAP, y};
     edd_status st = edd_objective_check(ctx, "apgd", &ce, m->k, n);
     if (st)
         return st;

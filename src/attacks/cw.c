@@ -9,7 +9,6 @@
  * images still being optimised. */
 #include "edd/cw.h"
 #include "edd/progress.h"
-#include "edd/train.h"
 #include "edd/internal/workspace.h"
 #include "edd/internal/cw.h"
 #include "edd/internal/objective.h"
@@ -56,8 +55,8 @@ edd_status edd_cw_loss_grad(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const f
     /* cleverhans v2 (attacks_tf.py, targeted):
      *   other = max((1 - tlab) * Z - tlab * 10000), real = Z_t,
      *   loss1 = max(0, other - real + confidence),
-     * i.e. Carlini's f = max(max_{j != t} Z_j - Z_t, -kappa) shifted by
-     * kappa. The max runs over every other output, the outlier included.
+     * i.e. Carlini's f = max(max_{j != t} Z_j - Z_t, -confidence) shifted
+     * by confidence (Carlini's kappa). The max runs over every other output, the outlier included.
      * As tf.maximum(0, h), the gradient flows only where h > 0.
      * Untargeted, t is the true label and the hinge is the detector-aware
      * margin of objective.c turned around: h = max(Z_t, Z_outlier) -
@@ -172,6 +171,7 @@ typedef struct {
     double *c, *lo, *up, *prev, *o_best;
     int *bounded;         /* a success has set up: the binary search bisects */
     uint8_t *hit, *ended;
+    float *ztmp;          /* b x K: each slot's copy of its logits for cw_hit (worker threads share no stack array) */
     /* the gathered batch */
     int *act;
     float *pw, *px0, *pxadv, *pgrad, *pz, *pdz;
@@ -201,7 +201,7 @@ static int sched_alloc(cw_sched *S, int b, int k)
         EDD_WS(S->w0, px), EDD_WS(S->x0, px), EDD_WS(S->w, px), EDD_WS(S->s1, px), EDD_WS(S->s2, px),
         EDD_WS(S->img, b), EDD_WS(S->step, b), EDD_WS(S->it, b), EDD_WS(S->bounded, b),
         EDD_WS(S->c, b), EDD_WS(S->lo, b), EDD_WS(S->up, b), EDD_WS(S->prev, b), EDD_WS(S->o_best, b),
-        EDD_WS(S->hit, b), EDD_WS(S->ended, b), EDD_WS(S->act, b),
+        EDD_WS(S->hit, b), EDD_WS(S->ended, b), EDD_WS(S->ztmp, zs), EDD_WS(S->act, b),
         EDD_WS(S->pw, px), EDD_WS(S->px0, px), EDD_WS(S->pxadv, px), EDD_WS(S->pgrad, px),
         EDD_WS(S->pz, zs), EDD_WS(S->pdz, zs),
         EDD_WS(S->pc, b), EDD_WS(S->ploss, b), EDD_WS(S->pl2, b), EDD_WS(S->pt, b)};
@@ -279,8 +279,7 @@ static void slot_iterate(cw_sched *S, int s, int r, const uint8_t *target, const
         }
         S->prev[s] = S->ploss[r];
     }
-    float ztmp[k];
-    if (cw_hit(S->pz + (size_t)r * k, k, target[i], o->confidence, o->untargeted, ztmp)) {
+    if (cw_hit(S->pz + (size_t)r * k, k, target[i], o->confidence, o->untargeted, S->ztmp + (size_t)s * k)) {
         S->hit[s] = 1;
         if (S->pl2[r] < S->o_best[s]) {
             S->o_best[s] = S->pl2[r];

@@ -11,7 +11,7 @@
 
 edd_fgm_opts edd_fgm_defaults(void)
 {
-    edd_fgm_opts o = {.eps = 0.3f, .ord = 0, .loss = EDD_LOSS_ALL, .kappa = EDD_ATTACK_KAPPA, .n_real = EDD_N_REAL,
+    edd_fgm_opts o = {.eps = 0.3f, .ord = 0, .loss = EDD_LOSS_ALL, .margin_cap = EDD_ATTACK_MARGIN_CAP, .n_real = EDD_N_REAL,
                       .clip_min = 0.0f, .clip_max = 1.0f, .max_rows = 0};
     return o;
 }
@@ -24,7 +24,7 @@ edd_status edd_fgm(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t
     if (!(o->eps >= 0.0f) || !(o->clip_min <= o->clip_max))
         return edd_fail(ctx, EDD_ERR_ARG, "fgm: eps %g, clip [%g, %g]: expected eps >= 0 and clip_min <= clip_max",
                         o->eps, o->clip_min, o->clip_max);
-    edd_objective obj = {o->loss, o->n_real, o->kappa, y};
+    edd_objective obj = {o->loss, o->n_real, o->margin_cap, y};
     edd_status st = edd_objective_check(ctx, "fgm", &obj, m->k, n);
     if (st)
         return st;

@@ -314,7 +314,7 @@ static edd_status fmn_runs(edd_ctx *ctx, edd_gradder *gr, const edd_cnn *m, cons
 edd_status edd_fmn(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                    const edd_fmn_opts *o, float *adv, float *norm)
 {
-    fmn_pass pass = {.obj = {EDD_LOSS_MARGIN, o->n_real, EDD_ATTACK_KAPPA, y}};
+    fmn_pass pass = {.obj = {EDD_LOSS_MARGIN, o->n_real, EDD_ATTACK_MARGIN_CAP, y}};
     edd_status st = fmn_check(ctx, m, n, o, &pass.obj);
     if (st || n == 0)
         return st;

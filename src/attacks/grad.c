@@ -16,6 +16,7 @@ struct edd_gradder {
     edd_plan_cache plans; /* INPUT_GRAD, at most 3*max_rows rows */
     void *mem;            /* the workspace below */
     float *xb, *zb, *dzb, *dxb; /* cap rows each (dzb, dxb: a Jacobian's max(cap, K)) */
+    double *p;            /* K: one image's probabilities, edd_jacobian's scratch */
 };
 
 /* Largest power of two <= v (v >= 1). */
@@ -50,9 +51,9 @@ edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **o
     *out = NULL;
     if (max_rows <= 0)
         max_rows = GRADDER_DEFAULT_ROWS;
-    if (k < 2 || k > 1000 || max_rows > (1 << 16))
-        return edd_fail(ctx, EDD_ERR_ARG, "gradder: K=%d, max_rows %d: expected K in 2..1000 and rows in 1..%d", k,
-                        max_rows, 1 << 16);
+    if (k < 2 || k > EDD_K_MAX || max_rows > (1 << 16))
+        return edd_fail(ctx, EDD_ERR_ARG, "gradder: K=%d, max_rows %d: expected K in 2..%d and rows in 1..%d", k,
+                        max_rows, EDD_K_MAX, 1 << 16);
     edd_gradder *g = calloc(1, sizeof *g);
     if (!g)
         return edd_fail(ctx, EDD_ERR_NOMEM, "gradder: out of memory");
@@ -63,7 +64,7 @@ edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **o
     /* A Jacobian pass has b*K rows with b <= max(1, cap/K): at most max(cap, K). */
     size_t c = (size_t)g->cap, rows = c > (size_t)k ? c : (size_t)k;
     edd_ws_entry ws[] = {EDD_WS(g->xb, c * EDD_IMG_SIZE), EDD_WS(g->dxb, rows * EDD_IMG_SIZE),
-                         EDD_WS(g->zb, c * (size_t)k), EDD_WS(g->dzb, rows * (size_t)k)};
+                         EDD_WS(g->zb, c * (size_t)k), EDD_WS(g->dzb, rows * (size_t)k), EDD_WS(g->p, k)};
     if (!(g->mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws)))) {
         free(g);
         return edd_fail(ctx, EDD_ERR_NOMEM, "gradder: out of memory for %zu rows of K=%d", rows, k);
@@ -123,10 +124,10 @@ edd_status edd_grad_input(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const 
  * times into a K*B plan, then ONE backward-data pass of batch K*B whose dz
  * rows are one-hot (logits) or p_j (e_j - p) (probabilities). */
 
-/* dz rows of image i: d out_j / d z for j = 0..K-1, from its logits zi. */
-static void jac_rows(edd_jac_kind kind, const float *zi, int k, float *d)
+/* dz rows of image i: d out_j / d z for j = 0..K-1, from its logits zi
+ * (p: k doubles of scratch). */
+static void jac_rows(edd_jac_kind kind, const float *zi, int k, double *p, float *d)
 {
-    double p[1000];
     if (kind == EDD_JAC_PROBS)
         edd_softmax_f64(zi, k, p); /* in double: logits may be in the hundreds */
     for (int j = 0; j < k; j++, d += k) {
@@ -166,7 +167,7 @@ edd_status edd_jacobian(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const fl
         if (z)
             memcpy(z + i0 * K, g->zb, (size_t)c * K * sizeof(float));
         for (int i = 0; i < c; i++)
-            jac_rows(kind, g->zb + (size_t)i * K, K, g->dzb + (size_t)i * K * K);
+            jac_rows(kind, g->zb + (size_t)i * K, K, g->p, g->dzb + (size_t)i * K * K);
         memset(g->dzb + (size_t)c * K * K, 0, (size_t)(b - c) * K * K * sizeof(float));
         float *out = b == c ? jac + i0 * K * D : g->dxb;
         if ((st = edd_plan_backward(ctx, pk, m, g->dzb, NULL, out)))

@@ -21,7 +21,6 @@
 #include "edd/attacks.h"
 #include "edd/progress.h"
 #include "edd/internal/simd.h"
-#include "edd/train.h"
 #include "edd/internal/workspace.h"
 
 #include <math.h>
@@ -58,10 +57,10 @@ static void pt_dz(void *user, size_t row0, int rows, int k, const float *z, floa
         const float *zr = z + (size_t)i * k;
         float *d = dz + (size_t)i * k;
         int t = u->target[row0 + (size_t)i];
-        double p[1000];
-        edd_softmax_f64(zr, k, p);
+        float zmax;
+        const double s = edd_softmax_sum_f64(zr, k, &zmax), pt = exp((double)zr[t] - (double)zmax) / s;
         for (int c = 0; c < k; c++)
-            d[c] = (float)(p[t] * ((c == t) - p[c]));
+            d[c] = (float)(pt * ((c == t) - exp((double)zr[c] - (double)zmax) / s));
     }
 }
 

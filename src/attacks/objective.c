@@ -1,7 +1,7 @@
 /* objective.c - the losses FGM, PGD, the untargeted CW-L2 and APGD work
  * on, and their gradients with respect to the logits, side by side
  * (edd/internal/objective.h; docs/ATTACKS.md, "Losses that know the
- * defense" and "APGD"). May call: core, nn (edd_softmax_f64). */
+ * defense" and "APGD"). May call: core, nn (edd_softmax_sum_f64). */
 #include "edd/internal/objective.h"
 
 #include <math.h>
@@ -32,7 +32,7 @@ double edd_objective_value(const edd_objective *o, const float *z, int k, int y)
 {
     if (o->loss == EDD_LOSS_MARGIN) {
         double m = edd_margin(z, k, o->n_real, y, NULL, NULL);
-        return m < o->kappa ? m : (double)o->kappa;
+        return m < o->margin_cap ? m : (double)o->margin_cap;
     }
     int kk = xent_outputs(o, k);
     double mx = z[0], s = 0.0;
@@ -49,7 +49,7 @@ void edd_objective_dz(const edd_objective *o, const float *z, int k, int y, floa
         int oth, g;
         float m = edd_margin(z, k, o->n_real, y, &oth, &g);
         memset(dz, 0, (size_t)k * sizeof(float));
-        if (m < o->kappa) {
+        if (m < o->margin_cap) {
             dz[oth] = 1.0f;
             dz[g] = -1.0f;
         }
@@ -57,10 +57,10 @@ void edd_objective_dz(const edd_objective *o, const float *z, int k, int y, floa
     }
     /* cleverhans model_loss: d CE / dz = softmax(z) - onehot(y) */
     int kk = xent_outputs(o, k);
-    double p[1000];
-    edd_softmax_f64(z, kk, p);
+    float zmax;
+    const double s = edd_softmax_sum_f64(z, kk, &zmax);
     for (int c = 0; c < k; c++)
-        dz[c] = c < kk ? (float)p[c] : 0.0f;
+        dz[c] = c < kk ? (float)(exp((double)z[c] - (double)zmax) / s) : 0.0f;
     dz[y] -= 1.0f;
 }
 
@@ -77,8 +77,9 @@ edd_status edd_objective_check(edd_ctx *ctx, const char *who, const edd_objectiv
         return edd_fail(ctx, EDD_ERR_ARG, "%s: loss %d, expected 0 (all), 1 (real) or 2 (margin)", who, (int)o->loss);
     if (o->n_real < 2 || o->n_real > k)
         return edd_fail(ctx, EDD_ERR_ARG, "%s: n_real %d with K=%d, expected 2..K", who, o->n_real, k);
-    if (!(o->kappa > 0.0f))
-        return edd_fail(ctx, EDD_ERR_ARG, "%s: kappa %g, expected a margin cap > 0", who, o->kappa);
+    if (!(o->margin_cap > 0.0f))
+        return edd_fail(ctx, EDD_ERR_ARG, "%s: margin_cap %g, expected a cap of the margin loss > 0", who,
+                        o->margin_cap);
     for (size_t i = 0; i < n; i++)
         if (o->y[i] >= o->n_real)
             return edd_fail(ctx, EDD_ERR_ARG, "%s: label %d of image %zu, expected a real class < %d", who, o->y[i],

@@ -23,7 +23,7 @@
 edd_pgd_opts edd_pgd_defaults(void)
 {
     return (edd_pgd_opts){.eps = 0.3f, .ord = 0, .steps = 100, .step_size = 0.0f, .restarts = 1,
-                          .loss = EDD_LOSS_ALL, .kappa = EDD_ATTACK_KAPPA, .n_real = EDD_N_REAL, .clip_min = 0.0f,
+                          .loss = EDD_LOSS_ALL, .margin_cap = EDD_ATTACK_MARGIN_CAP, .n_real = EDD_N_REAL, .clip_min = 0.0f,
                           .clip_max = 1.0f, .seed = 1, .max_rows = 0, .quiet = 0, .rand_start = 1, .early_stop = 0};
 }
 
@@ -150,7 +150,7 @@ static void pgd_drop_crossed(const edd_pgd_opts *o, pgd_active *act, const float
     act->n = w;
 }
 
-/* The options and labels, each fault named with its value (obj: the loss, n_real, kappa, labels). */
+/* The options and labels, each fault named with its value (obj: the loss, n_real, margin_cap, labels). */
 static edd_status pgd_check(edd_ctx *ctx, const edd_cnn *m, size_t n, const edd_pgd_opts *o,
                             const edd_objective *obj)
 {
@@ -223,7 +223,7 @@ static void pgd_activate(const edd_pgd_opts *o, int r, const float *x, const uin
 edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                    const edd_pgd_opts *o, float *adv)
 {
-    pgd_pass pass = {.obj = {o->loss, o->n_real, o->kappa, y}};
+    pgd_pass pass = {.obj = {o->loss, o->n_real, o->margin_cap, y}};
     pgd_active act = {0};
     edd_status st = pgd_check(ctx, m, n, o, &pass.obj);
     if (st || n == 0)

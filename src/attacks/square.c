@@ -205,7 +205,7 @@ static edd_status sq_check(edd_ctx *ctx, const edd_cnn *m, const uint8_t *y, siz
                         o->clip_max);
     if (o->max_rows > (1 << 16))
         return edd_fail(ctx, EDD_ERR_ARG, "square: max_rows %d, expected at most %d", o->max_rows, 1 << 16);
-    const edd_objective obj = {EDD_LOSS_MARGIN, o->n_real, EDD_ATTACK_KAPPA, y};
+    const edd_objective obj = {EDD_LOSS_MARGIN, o->n_real, EDD_ATTACK_MARGIN_CAP, y};
     return edd_objective_check(ctx, "square", &obj, m->k, n);
 }
 

@@ -1,6 +1,7 @@
 /* attack_args.c - the options of `edd attack` (attack_args.h): the help
- * text, one handler per option, and the checks that need every option
- * (which loss names apply to the attack chosen). */
+ * text, one handler per option, and the checks that need every option: the
+ * table of which options apply to which attack (one place: check_scope),
+ * and which loss names apply to the attack chosen. */
 #include "attack_args.h"
 
 #include <stdio.h>
@@ -34,7 +35,8 @@ static const char *help =
     "  --model PATH           target model (required)\n"
     "  --source PATH          model the attack sees (default: the target)\n"
     "  --test-limit N         attack the first N test images (default 1000)\n"
-    "  --seed S               targets, random starts and draws (default 1)\n"
+    "  --seed S               targets, random starts and draws (default 1; not FGM,\n"
+    "                         FMN: they draw nothing)\n"
     "  --batch N              rows per oneDNN call (256); JSMA: images per batch\n"
     "                         (200); CW: images optimised together (cw default)\n"
     "  --adv-out PATH.npy     write the adversarial images, float32 (N,1,28,28)\n"
@@ -48,7 +50,8 @@ static const char *help =
     "                         label and the outlier); default all\n"
     "  --loss ce|dlr          APGD: cross-entropy over the real classes (default) or\n"
     "                         the detector-aware DLR (docs/ATTACKS.md, \"APGD\")\n"
-    "  --kappa X              FGM, PGD: cap of the margin loss (default 1e4: none)\n"
+    "  --margin-cap X         FGM, PGD, the margin loss only: its cap (default 1e4:\n"
+    "                         none)\n"
     "  --steps N              PGD, APGD and the suite's APGD: iterations (100); FMN:\n"
     "                         steps (1000)\n"
     "  --restarts N           PGD, APGD, Square, the suite's APGD-CE (default 1)\n"
@@ -68,14 +71,73 @@ static const char *help =
     "  --jacobian probs|probs-full|logits  (default probs; docs/ATTACKS.md)\n"
     "CW-L2 (cleverhans v2 CarliniWagnerL2):\n"
     "  --cw-goal targeted|untargeted  (default targeted)\n"
-    "  --confidence K         kappa (default 0)\n"
+    "  --confidence K         the margin the target must lead by (Carlini's kappa;\n"
+    "                         default 0)\n"
     "  --binary-search-steps N, --max-iterations N, --learning-rate LR,\n"
     "  --initial-const C, --abort-early 0|1, --cw-optimizer adadelta|adam,\n"
-    "  --cw-rho R, --cw-eps E (AdaDelta)   defaults: see edd_cw_defaults()\n" CLI_DATA_HELP;
+    "  --cw-rho R, --cw-eps E (AdaDelta)   defaults: see edd_cw_defaults()\n"
+    "An option of another attack is refused (exit 2), and so is --kappa: it is\n"
+    "Eq. 3's penalty constant, an option of edd distill.\n" CLI_DATA_HELP;
 
 enum { O_ATTACK = 1, O_MODEL, O_SOURCE, O_LIMIT, O_EPS, O_ORD, O_LOSS, O_GAMMA, O_JAC, O_CONF, O_BSS, O_MAXIT,
        O_LR, O_C0, O_ABORT, O_CWOPT, O_RHO, O_CWEPS, O_OUT, O_SEED, O_BATCH, O_QUIET, O_KAPPA, O_STEPS, O_STEP,
-       O_RESTARTS, O_RAND, O_EARLY, O_GOAL, O_TARGETS, O_QUERIES, O_PINIT, O_FMN_STEPS, O_SUITE };
+       O_RESTARTS, O_RAND, O_EARLY, O_GOAL, O_TARGETS, O_QUERIES, O_PINIT, O_FMN_STEPS, O_SUITE, O_MARGIN_CAP };
+_Static_assert(O_MARGIN_CAP < 64, "attack_args.given has a bit per option");
+
+#define AT(x) (1u << (x))
+#define A_BOUNDED (AT(A_FGM) | AT(A_PGD) | AT(A_APGD) | AT(A_APGD_T) | AT(A_SQUARE) | AT(A_SUITE))
+#define A_ITERATIVE (AT(A_PGD) | AT(A_APGD) | AT(A_APGD_T))
+
+/* The options that apply to some attacks only (bit A_x: attack x takes
+ * it); every other attack refuses them. The options not listed (the
+ * models, the images, --batch, --adv-out, --quiet, the data) apply to all.
+ * --kappa applies to none: it is Eq. 3's, an option of edd distill. */
+static const struct {
+    int opt;
+    const char *name;
+    unsigned attacks;
+} scope[] = {
+    {O_EPS, "eps", A_BOUNDED},
+    {O_ORD, "ord", A_BOUNDED | AT(A_FMN)},
+    {O_LOSS, "loss", AT(A_FGM) | AT(A_PGD) | AT(A_APGD)},
+    {O_MARGIN_CAP, "margin-cap", AT(A_FGM) | AT(A_PGD)},
+    {O_KAPPA, "kappa", 0},
+    {O_SEED, "seed", ~(AT(A_FGM) | AT(A_FMN))},
+    {O_STEPS, "steps", A_ITERATIVE | AT(A_FMN) | AT(A_SUITE)},
+    {O_RESTARTS, "restarts", A_ITERATIVE | AT(A_SQUARE) | AT(A_SUITE)},
+    {O_STEP, "step-size", AT(A_PGD)},
+    {O_RAND, "rand-start", AT(A_PGD)},
+    {O_EARLY, "early-stop", AT(A_PGD)},
+    {O_TARGETS, "n-target-classes", AT(A_APGD_T) | AT(A_SUITE)},
+    {O_QUERIES, "queries", AT(A_SQUARE) | AT(A_SUITE)},
+    {O_PINIT, "p-init", AT(A_SQUARE)},
+    {O_FMN_STEPS, "fmn-steps", AT(A_SUITE)},
+    {O_GAMMA, "gamma", AT(A_JSMA)},
+    {O_JAC, "jacobian", AT(A_JSMA)},
+    {O_CONF, "confidence", AT(A_CW)},
+    {O_GOAL, "cw-goal", AT(A_CW)},
+    {O_BSS, "binary-search-steps", AT(A_CW)},
+    {O_MAXIT, "max-iterations", AT(A_CW)},
+    {O_LR, "learning-rate", AT(A_CW)},
+    {O_C0, "initial-const", AT(A_CW)},
+    {O_ABORT, "abort-early", AT(A_CW)},
+    {O_CWOPT, "cw-optimizer", AT(A_CW)},
+    {O_RHO, "cw-rho", AT(A_CW)},
+    {O_CWEPS, "cw-eps", AT(A_CW)},
+};
+
+/* The margin options by their one meaning each: given --opt with one of
+ * attacks, the refusal names the option that attack takes instead. */
+static const struct {
+    int opt;
+    unsigned attacks;
+    const char *instead;
+} margin_names[] = {
+    {O_KAPPA, AT(A_CW), "confidence"},
+    {O_KAPPA, AT(A_FGM) | AT(A_PGD), "margin-cap"},
+    {O_CONF, AT(A_FGM) | AT(A_PGD), "margin-cap"},
+    {O_MARGIN_CAP, AT(A_CW), "confidence"},
+};
 
 /* Index of s in names (n of them), or -1. */
 static int pick(const char *s, const char *const *names, int n)
@@ -148,9 +210,9 @@ static int on_classic(attack_args *a, int c, const char *arg)
     long v;
     int i;
     switch (c) {
-    case O_KAPPA:
-        if (cli_float_pos(cmd, "kappa", arg, 1e10, &a->fgm.kappa)) return EXIT_USAGE;
-        a->pgd.kappa = a->fgm.kappa;
+    case O_MARGIN_CAP:
+        if (cli_float_pos(cmd, "margin-cap", arg, 1e10, &a->fgm.margin_cap)) return EXIT_USAGE;
+        a->pgd.margin_cap = a->fgm.margin_cap;
         break;
     case O_STEP: if (cli_float(cmd, "step-size", arg, 0, 1e6, &a->pgd.step_size)) return EXIT_USAGE; break;
     case O_RAND: if (cli_long(cmd, "rand-start", arg, 0, 1, &v)) return EXIT_USAGE; a->pgd.rand_start = (int)v; break;
@@ -197,7 +259,10 @@ static int on_opt(void *user, int c, const char *arg)
 {
     attack_args *a = user;
     const char *cmd = "attack";
+    if (c > 0 && c < 64)
+        a->given |= 1ull << c;
     switch (c) {
+    case O_KAPPA: break; /* refused by check_scope, whatever the attack */
     case O_ATTACK: {
         int i = pick(arg, attack_names, A_SUITE);
         if (i < 0)
@@ -223,29 +288,69 @@ static int on_opt(void *user, int c, const char *arg)
     return 0;
 }
 
-/* --loss by the attack chosen: FGM and PGD take all|real|margin, APGD
- * ce|dlr; the other attacks have a fixed loss and refuse it. */
+/* --loss by the attack chosen (check_scope has refused it to the others):
+ * FGM and PGD take all|real|margin, APGD ce|dlr. */
 static int resolve_loss(attack_args *a)
 {
     const char *cmd = "attack";
     if (!a->loss)
         return 0;
     int i;
-    if (a->attack == A_FGM || a->attack == A_PGD) {
-        if ((i = pick(a->loss, attack_losses, 3)) < 0)
-            return cli_usage(cmd, "--loss '%s' with --attack %s: expected all, real or margin", a->loss,
-                             attack_names[a->attack]);
-        a->fgm.loss = a->pgd.loss = (edd_attack_loss)i;
-        return 0;
-    }
     if (a->attack == A_APGD) {
         if ((i = pick(a->loss, apgd_losses, 2)) < 0)
             return cli_usage(cmd, "--loss '%s' with --attack apgd: expected ce or dlr", a->loss);
         a->apgd.loss = (edd_apgd_loss)i;
         return 0;
     }
-    return cli_usage(cmd, "--loss '%s' with --attack %s: this attack has one loss (docs/ATTACKS.md); drop --loss",
-                     a->loss, attack_names[a->attack]);
+    if ((i = pick(a->loss, attack_losses, 3)) < 0)
+        return cli_usage(cmd, "--loss '%s' with --attack %s: expected all, real or margin", a->loss,
+                         attack_names[a->attack]);
+    a->fgm.loss = a->pgd.loss = (edd_attack_loss)i;
+    return 0;
+}
+
+/* "it is an option of --attack fgm|pgd and --suite standard": where an
+ * option of the attacks in mask (not 0) applies, into buf. */
+static void option_of(unsigned mask, char *buf, size_t n)
+{
+    size_t len = (size_t)snprintf(buf, n, "it is an option of");
+    const char *sep = " --attack ";
+    for (int k = 0; k < A_SUITE && len < n; k++)
+        if (mask & AT(k)) {
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", sep, attack_names[k]);
+            sep = "|";
+        }
+    if (mask & AT(A_SUITE) && len < n)
+        snprintf(buf + len, n - len, "%s--suite standard", *sep == '|' ? " and " : " ");
+}
+
+/* The one check of which option applies to which attack (the table scope,
+ * margin_names for the refusal's pointer), then --loss's names and
+ * --margin-cap's need of --loss margin. Returns 0 or EXIT_USAGE after a
+ * message naming the option, the attack, and where the option applies. */
+static int check_scope(attack_args *a)
+{
+    const char *cmd = "attack";
+    const unsigned me = AT(a->attack);
+    char chosen[64], where[256] = "it is Eq. 3's penalty constant, an option of edd distill";
+    snprintf(chosen, sizeof chosen, a->attack == A_SUITE ? "--suite standard" : "--attack %s", attack_names[a->attack]);
+    for (size_t i = 0; i < sizeof scope / sizeof scope[0]; i++) {
+        if (!(a->given & 1ull << scope[i].opt) || scope[i].attacks & me)
+            continue;
+        const char *instead = NULL;
+        for (size_t j = 0; j < sizeof margin_names / sizeof margin_names[0]; j++)
+            if (margin_names[j].opt == scope[i].opt && margin_names[j].attacks & me)
+                instead = margin_names[j].instead;
+        if (scope[i].attacks)
+            option_of(scope[i].attacks, where, sizeof where);
+        return cli_usage(cmd, "--%s does not apply to %s (%s)%s%s", scope[i].name, chosen, where,
+                         instead ? "; its margin is --" : "", instead ? instead : "");
+    }
+    int rc = resolve_loss(a);
+    if (!rc && a->given & 1ull << O_MARGIN_CAP && a->fgm.loss != EDD_LOSS_MARGIN)
+        rc = cli_usage(cmd, "--margin-cap %g with --loss %s: it caps the margin loss, give --loss margin with it",
+                       a->fgm.margin_cap, attack_losses[a->fgm.loss]);
+    return rc;
 }
 
 /* What every attack takes from the shared options once all are parsed. */
@@ -283,6 +388,7 @@ int attack_args_parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
         {"cw-goal", required_argument, 0, O_GOAL}, {"n-target-classes", required_argument, 0, O_TARGETS},
         {"queries", required_argument, 0, O_QUERIES}, {"p-init", required_argument, 0, O_PINIT},
         {"fmn-steps", required_argument, 0, O_FMN_STEPS}, {"suite", required_argument, 0, O_SUITE},
+        {"margin-cap", required_argument, 0, O_MARGIN_CAP},
         CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "attack";
     int rc = cli_parse(cmd, argc, argv, longopts, help, d, on_opt, a);
@@ -293,7 +399,7 @@ int attack_args_parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
                               "required");
     if (!a->model)
         return cli_usage(cmd, "--model is required");
-    if ((rc = resolve_loss(a)))
+    if ((rc = check_scope(a)))
         return rc;
     finish(a);
     const cli_path ins[] = {{"model", a->model}, {"source", a->source}}, outs[] = {{"adv-out", a->adv_out}};

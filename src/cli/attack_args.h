@@ -30,13 +30,15 @@ typedef struct {
     edd_suite_opts suite;
     const char *loss;   /* --loss as given, resolved once the attack is known */
     int lr_set;         /* --learning-rate given */
+    uint64_t given;     /* bit c: option c (attack_args.c's O_*) was given */
 } attack_args;
 
 /* Fill a with every attack's defaults. */
 void attack_args_init(attack_args *a);
 
 /* Parse argv into a and d; returns -1 to go on, or an exit status (0 for
- * --help, EXIT_USAGE after a message naming the option and its value). */
+ * --help, EXIT_USAGE after a message naming the option and its value, or
+ * an option that does not apply to the attack chosen). */
 int attack_args_parse(int argc, char **argv, attack_args *a, cli_data_opts *d);
 
 #endif

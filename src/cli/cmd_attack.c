@@ -107,11 +107,11 @@ static void print_json(const attack_args *a, const cli_data_opts *d, const edd_c
     else
         printf(",\"seed\":%llu", (unsigned long long)a->seed);
     if (a->attack == A_FGM && a->fgm.loss == EDD_LOSS_MARGIN)
-        printf(",\"kappa\":%g", a->fgm.kappa);
+        printf(",\"margin_cap\":%g", a->fgm.margin_cap);
     if (a->attack == A_PGD)
-        printf(",\"eps\":%g,\"ord\":\"%s\",\"loss\":\"%s\",\"kappa\":%g,\"steps\":%d,\"step_size\":%g,"
+        printf(",\"eps\":%g,\"ord\":\"%s\",\"loss\":\"%s\",\"margin_cap\":%g,\"steps\":%d,\"step_size\":%g,"
                "\"restarts\":%d,\"rand_start\":%d,\"early_stop\":%d",
-               a->pgd.eps, a->pgd.ord ? "2" : "inf", attack_losses[a->pgd.loss], a->pgd.kappa, a->pgd.steps,
+               a->pgd.eps, a->pgd.ord ? "2" : "inf", attack_losses[a->pgd.loss], a->pgd.margin_cap, a->pgd.steps,
                a->pgd.step_size > 0.0f ? a->pgd.step_size : 2.5f * a->pgd.eps / (float)a->pgd.steps,
                a->pgd.restarts, a->pgd.rand_start, a->pgd.early_stop);
     if (a->attack == A_JSMA) {
@@ -148,7 +148,7 @@ static int attack_and_score(const attack_args *a, edd_ctx *ctx, const edd_cnn *t
         return cli_fail(cmd, ctx);
     double secs = edd_now() - t0;
     edd_attack_goal goal = {.target = targeted ? targets : NULL,
-                            .kappa = a->attack == A_CW && targeted ? a->cw.confidence : 0.0f};
+                            .confidence = a->attack == A_CW && targeted ? a->cw.confidence : 0.0f};
     if (edd_attack_eval(ctx, src, tgt, ds->x, ds->y, n, adv, &goal, s))
         return cli_fail(cmd, ctx);
     s->seconds = secs;

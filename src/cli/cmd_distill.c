@@ -36,7 +36,8 @@ static const char *help =
     "  --passes N             extended: MC-dropout passes (default 20)\n"
     "  --alpha X              extended: weight of the uncertainty (default 0.9)\n"
     "  --gamma X              extended: penalty weight (default 5e-4)\n"
-    "  --kappa X              extended: penalty constant (default 40)\n"
+    "  --kappa X              extended: Eq. 3's penalty constant (default 40), of the\n"
+    "                         hinge and literal penalties\n"
     "  --penalty hinge|literal|none  extended: Eq. 3's reading (default hinge; see docs)\n"
     "  --sigma-out PATH       extended: write sigma (.npy)\n"
     "  --temperature T        temperature: T in [0.001, 1e6] (default 100, the 2016\n"
@@ -129,6 +130,9 @@ static int check_args(const char *cmd, distill_args *a)
         if (a->given & (1u << method_only[i].opt) && method_only[i].method != meth)
             return cli_usage(cmd, "--%s does not apply to --method %s (it is an option of --method %s)",
                              method_only[i].name, method_name[meth], method_name[method_only[i].method]);
+    if (a->given & (1u << O_KAPPA) && a->o.train.loss.penalty == EDD_PENALTY_NONE)
+        return cli_usage(cmd, "--kappa does not apply to --penalty none (it is Eq. 3's constant, an option of "
+                              "--penalty hinge and literal)");
     if (!a->teacher || !a->out)
         return cli_usage(cmd, "--teacher and --out are required");
     int rc = cli_adv_finish(cmd, &a->adv, a->o.train.seed);

@@ -56,7 +56,7 @@ int cmd_eval(int argc, char **argv)
         char jm[CLI_JSON_MAX];
         printf("{\"model\":%s,\"data\":\"%s\",\"k\":%d,\"examples\":%zu,\"accuracy\":%.6f",
                cli_json(jm, sizeof jm, model), d.data, m.k, r.n, r.accuracy);
-        if (m.k == 11)
+        if (edd_outlier_class(m.k) >= 0)
             printf(",\"false_positives\":%.6f", r.false_positives);
         printf("}\n");
     }

@@ -57,8 +57,8 @@ static uint32_t model_crc(uint32_t crc, const void *data, size_t n)
 /* Architecture fields, for writer and reader alike. */
 static edd_status model_check(edd_ctx *ctx, const char *path, const edd_model_header *h, edd_status st)
 {
-    if (h->k < 2 || h->k > 1000)
-        return edd_fail(ctx, st, "%s: model k is %u, expected 2 to 1000", path, h->k);
+    if (h->k < 2 || h->k > EDD_K_MAX)
+        return edd_fail(ctx, st, "%s: model k is %u, expected 2 to %d", path, h->k, EDD_K_MAX);
     if (!(h->p_input >= 0.0f && h->p_input < 1.0f))
         return edd_fail(ctx, st, "%s: model p_input is %g, expected in [0, 1)", path, (double)h->p_input);
     if (!(h->p_hidden >= 0.0f && h->p_hidden < 1.0f))

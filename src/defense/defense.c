@@ -196,7 +196,7 @@ edd_distill_opts edd_distill_defaults(void)
 {
     edd_distill_opts o = {.method = EDD_DISTILL_EXTENDED, .mc = edd_mc_defaults(), .alpha = 0.9f,
                           .temperature = 100.0f, .train = edd_train_defaults()};
-    o.train.loss = (edd_loss_opts){.penalty = EDD_PENALTY_HINGE, .gamma = 5e-4f, .kappa = 40.0f, .outlier = 10};
+    o.train.loss = (edd_loss_opts){.penalty = EDD_PENALTY_HINGE, .gamma = 5e-4f, .kappa = 40.0f, .outlier = EDD_N_REAL};
     return o;
 }
 

@@ -102,7 +102,7 @@ edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, floa
     t.epochs = epochs;
     t.seed = seed;
     t.targets = labels;
-    t.loss.outlier = 10;
+    t.loss.outlier = edd_outlier_class(out->k);
     if (pen) {
         t.loss.penalty = pen->penalty;
         t.loss.kappa = pen->kappa;
@@ -136,7 +136,7 @@ edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, cons
     uint8_t *ok = malloc(n + 1), *target = malloc(n + 1);
     if (!adv || !ok || !target)
         st = edd_fail(ctx, EDD_ERR_NOMEM, "attack: out of memory for %zu images", n);
-    edd_attack_goal goal = {.target = a == ATT_FGM ? NULL : target, .kappa = a == ATT_CW ? value : 0.0f};
+    edd_attack_goal goal = {.target = a == ATT_FGM ? NULL : target, .confidence = a == ATT_CW ? value : 0.0f};
     double t0 = edd_now();
     if (!st && a == ATT_FGM) {
         edd_fgm_opts o = edd_fgm_defaults();
@@ -210,7 +210,7 @@ edd_status repro_grad_attack(repro *r, const edd_cnn *m, int pgd, edd_attack_los
         st = edd_fgm(r->ctx, m, r->test.x, r->test.y, n, &o, adv);
     }
     double secs = edd_now() - t0;
-    const edd_attack_goal goal = {.target = NULL, .kappa = 0.0f};
+    const edd_attack_goal goal = {.target = NULL, .confidence = 0.0f};
     if (!st)
         st = edd_attack_eval(r->ctx, m, m, r->test.x, r->test.y, n, adv, &goal, s);
     if (!st) {

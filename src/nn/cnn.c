@@ -1,5 +1,6 @@
 /* cnn.c - the CNN's parameters: one allocation carved into named tensors
- * in PyTorch order, Keras-style initialisation, and the model file. */
+ * in PyTorch order, Keras-style initialisation, the model file, and edd_argmax
+ * over a row of logits. */
 #include "edd/nn.h"
 #include "edd/io.h"
 
@@ -46,10 +47,19 @@ void edd_cnn_carve(const edd_cnn *m, float *buf, edd_tensor t[EDD_NTENSORS])
     }
 }
 
+int edd_argmax(const float *z, int k)
+{
+    int best = 0;
+    for (int j = 1; j < k; j++)
+        if (z[j] > z[best])
+            best = j;
+    return best;
+}
+
 static edd_status check_arch(edd_ctx *ctx, const char *what, int k, float pi, float ph)
 {
-    if (k < 2 || k > 1000)
-        return edd_fail(ctx, EDD_ERR_ARG, "%s: K=%d outputs, expected 2..1000", what, k);
+    if (k < 2 || k > EDD_K_MAX)
+        return edd_fail(ctx, EDD_ERR_ARG, "%s: K=%d outputs, expected 2..%d", what, k, EDD_K_MAX);
     if (!(pi >= 0 && pi < 1) || !(ph >= 0 && ph < 1))
         return edd_fail(ctx, EDD_ERR_ARG, "%s: dropout rates %g and %g, expected each in [0,1)", what, pi, ph);
     return EDD_OK;

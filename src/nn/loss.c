@@ -31,6 +31,18 @@ void edd_softmax_f64(const float *z, int k, double *p)
         p[j] /= s;
 }
 
+double edd_softmax_sum_f64(const float *z, int k, float *zmax)
+{
+    float m = z[0];
+    for (int j = 1; j < k; j++)
+        m = z[j] > m ? z[j] : m;
+    double s = 0.0;
+    for (int j = 0; j < k; j++)
+        s += exp((double)z[j] - (double)m);
+    *zmax = m;
+    return s;
+}
+
 double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b, int k,
                      const edd_loss_opts *opts, float *dz)
 {

@@ -16,15 +16,6 @@ edd_train_opts edd_train_defaults(void)
     return o;
 }
 
-int edd_argmax(const float *z, int k)
-{
-    int best = 0;
-    for (int j = 1; j < k; j++)
-        if (z[j] > z[best])
-            best = j;
-    return best;
-}
-
 /* edd_train's arguments: a batch, epochs and data; a temperature the loss
  * takes; labels below K unless the targets are given. */
 static edd_status train_check(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_train_opts *o)
@@ -147,7 +138,7 @@ edd_status edd_evaluate(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, i
         for (int i = 0; i < b; i++) {
             int pred = edd_argmax(zb + (size_t)i * K, K);
             correct += pred == ds->y[s + (size_t)i];
-            outliers += K == 11 && pred == 10;
+            outliers += pred == edd_outlier_class(K);
         }
     }
     res->n = n;

@@ -21,7 +21,7 @@
 typedef struct {
     edd_attack_loss loss;
     int n_real;       /* 2..K */
-    float kappa;      /* EDD_LOSS_MARGIN: the cap (> 0; +inf: none) */
+    float margin_cap; /* EDD_LOSS_MARGIN: the cap (> 0; +inf: none) */
     const uint8_t *y; /* labels, each < n_real */
 } edd_objective;
 
@@ -34,14 +34,14 @@ float edd_margin(const float *z, int k, int n_real, int y, int *other, int *guar
  * value the attack maximises:
  *   EDD_LOSS_ALL:    -log softmax(z[0..k))_y                (cross-entropy)
  *   EDD_LOSS_REAL:   -log softmax(z[0..n_real))_y
- *   EDD_LOSS_MARGIN: min(m, kappa)
+ *   EDD_LOSS_MARGIN: min(m, margin_cap)
  * in double. */
 double edd_objective_value(const edd_objective *o, const float *z, int k, int y);
 
 /* dL/dz of edd_objective_value into dz (k floats): softmax - onehot(y)
  * over the outputs the softmax runs over and 0 elsewhere (the CE losses);
  * +1 at the arg max of the others and -1 at that of the guards, or all 0
- * once m >= kappa (the margin). */
+ * once m >= margin_cap (the margin). */
 void edd_objective_dz(const edd_objective *o, const float *z, int k, int y, float *dz);
 
 /* An edd_dz_fn (user: const edd_objective *): edd_objective_dz of every
@@ -49,7 +49,7 @@ void edd_objective_dz(const edd_objective *o, const float *z, int k, int y, floa
 void edd_objective_dz_fn(void *user, size_t row0, int rows, int k, const float *z, float *dz);
 
 /* Check o for a model with k outputs and n labels y (each < n_real): the
- * loss is one of the three, n_real in 2..k, kappa > 0 (not NaN). who names
+ * loss is one of the three, n_real in 2..k, margin_cap > 0 (not NaN). who names
  * the attack in the message. */
 edd_status edd_objective_check(edd_ctx *ctx, const char *who, const edd_objective *o, int k, size_t n);
 
