@@ -335,6 +335,35 @@ static int running_on(const char *errpath, int rank, char *name, size_t n, int *
     return busy;
 }
 
+/* Kill rank 1 of the run `run` (its progress in errpath) while it runs a
+ * long stage, at least two stages done by then; the stage into name, the
+ * stages done into *ndone, the run's wait status into *status if it ended
+ * first. 1 if rank 1 was killed. sigma, fig2d and fig2e join their parts
+ * in well under a second, and sigma's parts are too short to kill
+ * mid-stage; each study point that smoke scale has (3 a study) trains a
+ * model, as `distilled` does. */
+static int kill_rank1_mid_stage(pid_t run, const char *errpath, char *name, size_t n, int *ndone, int *status)
+{
+    static const char *const long_stages[] = {"baseline", "teacher", "surrogate_u", "surrogate_d", "distilled",
+                                              "fig2b",    "fig2c",   "fig2d_1",     "fig2d_2",     "fig2d_3",
+                                              "fig2e_1",  "fig2e_2", "fig2e_3",     "security"};
+    int killed = 0;
+    while (!killed && waitpid(run, status, WNOHANG) == 0) {
+        usleep(100000);
+        if (!running_on(errpath, 1, name, n, ndone) || *ndone < 2)
+            continue;
+        int is_long = 0;
+        for (size_t k = 0; k < sizeof long_stages / sizeof long_stages[0]; k++)
+            is_long |= !strcmp(name, long_stages[k]);
+        pid_t victim = is_long ? rank_pid(run, 1) : 0;
+        if (!victim)
+            continue;
+        usleep(300000);
+        killed = kill(victim, SIGKILL) == 0;
+    }
+    return killed;
+}
+
 Test(mpi, mpirun_smoke_equals_serial_and_a_killed_rank_resumes)
 {
     const char *bin = mpi_edd_or_skip();
@@ -368,31 +397,12 @@ Test(mpi, mpirun_smoke_equals_serial_and_a_killed_rank_resumes)
     cr_assert(json && strstr(json, "\"ranks\":2,") && strstr(json, "\"rank\":1,"), "rank 1 ran stages: %s", json);
     free(json);
 
-    /* 3 ranks again, rank 1 killed while it runs a stage (at least two
-     * stages done by then), then a rerun on 3 ranks; sigma, fig2d and
-     * fig2e, which join their parts in well under a second, and sigma's
-     * parts are too short to kill mid-stage; each study point that smoke
-     * scale has (3 a study) trains a model, as `distilled` does */
-    static const char *const long_stages[] = {"baseline", "teacher", "surrogate_u", "surrogate_d", "distilled",
-                                              "fig2b",    "fig2c",   "fig2d_1",     "fig2d_2",     "fig2d_3",
-                                              "fig2e_1",  "fig2e_2", "fig2e_3",     "security"};
+    /* 3 ranks again, rank 1 killed while it runs a stage, then a rerun on 3
+     * ranks */
     pid_t run = start_edd(bin, 3, dk, data, NULL, NULL);
     snprintf(path, sizeof path, "%s.err", dk);
     char stage[64] = "";
-    int ndone = 0, killed = 0;
-    while (!killed && waitpid(run, &status, WNOHANG) == 0) {
-        usleep(100000);
-        if (!running_on(path, 1, stage, sizeof stage, &ndone) || ndone < 2)
-            continue;
-        int is_long = 0;
-        for (size_t k = 0; k < sizeof long_stages / sizeof long_stages[0]; k++)
-            is_long |= !strcmp(stage, long_stages[k]);
-        pid_t victim = is_long ? rank_pid(run, 1) : 0;
-        if (!victim)
-            continue;
-        usleep(300000);
-        killed = kill(victim, SIGKILL) == 0;
-    }
+    int ndone = 0, killed = kill_rank1_mid_stage(run, path, stage, sizeof stage, &ndone, &status);
     cr_assert(killed, "rank 1 never ran a long stage after two were done (see %s)", path);
     status = finish(run);
     cr_assert(!WIFEXITED(status) || WEXITSTATUS(status), "mpirun ends in failure when a rank is killed");

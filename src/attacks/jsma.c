@@ -73,12 +73,13 @@ typedef struct {
     float *beta;    /* na x 784, full Jacobian paths only (0 floats otherwise) */
     int *act;       /* image index of each active row */
     uint8_t *moved; /* per active row: 1 when the image took a step and goes on */
+    uint8_t *domain; /* per image: 784 flags, 1 for a pixel still in the search domain */
+    int *dleft, *it; /* per image: pixels left in the domain, steps taken */
 } work;
 
-edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
-                    const edd_jsma_opts *o, float *adv, uint8_t *success, int *steps)
+/* edd_jsma's options and targets: EDD_ERR_ARG naming the first bad one. */
+static edd_status jsma_check(edd_ctx *ctx, int K, const uint8_t *target, size_t n, const edd_jsma_opts *o)
 {
-    const int K = m->k, D = EDD_IMG_SIZE;
     if (!(o->gamma >= 0.0f && o->gamma <= 1.0f) || !(o->theta > 0.0f) || o->batch < 1 ||
         (o->jacobian != EDD_JSMA_PROBS && o->jacobian != EDD_JSMA_PROBS_FULL && o->jacobian != EDD_JSMA_LOGITS))
         return edd_fail(ctx, EDD_ERR_ARG,
@@ -88,20 +89,72 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
     for (size_t i = 0; i < n; i++)
         if (target[i] >= K)
             return edd_fail(ctx, EDD_ERR_ARG, "jsma: target %d of image %zu, expected < K=%d", target[i], i, K);
+    return EDD_OK;
+}
+
+/* One JSMA step of active row a (image w->act[a]) from its gradient or
+ * Jacobian in w: success when the model already gives the target; else,
+ * within the step budget and the domain, the saliency map's best pixel pair
+ * raised by theta. w->moved[a] is 1 when the image took a step. */
+static void jsma_step(const edd_ctx *ctx, work *w, int a, int K, int full, int max_iters, const edd_jsma_opts *o,
+                      float *adv, uint8_t *success)
+{
+    const int D = EDD_IMG_SIZE;
+    const size_t i = (size_t)w->act[a];
+    const int t = w->ta[a];
+    w->moved[a] = 0;
+    /* cleverhans' while condition: current != target, iteration < max_iters, len(domain) > 1 */
+    if (edd_argmax(w->za + (size_t)a * K, K) == t) {
+        success[i] = 1;
+        return;
+    }
+    if (w->it[i] >= max_iters || w->dleft[i] < 2)
+        return;
+    int p, q, found;
+    if (full) {
+        const float *J = w->grad + (size_t)a * K * D;
+        float *be = w->beta + (size_t)a * D;
+        for (int j = 0; j < D; j++) {
+            float sum = 0.0f;
+            for (int c = 0; c < K; c++)
+                if (c != t)
+                    sum += J[(size_t)c * D + j];
+            be[j] = sum;
+        }
+        found = edd_saliency_pair_f32(ctx->simd, J + (size_t)t * D, be, w->domain + i * D, D, &p, &q);
+    } else {
+        found = edd_saliency_top2_f32(w->grad + (size_t)a * D, w->domain + i * D, D, &p, &q);
+    }
+    if (!found)
+        return;
+    float *xi = adv + i * D;
+    xi[p] = fminf(xi[p] + o->theta, o->clip_max);
+    xi[q] = fminf(xi[q] + o->theta, o->clip_max);
+    w->domain[i * D + p] = w->domain[i * D + q] = 0;
+    w->dleft[i] -= 2;
+    w->it[i]++;
+    w->moved[a] = 1;
+}
+
+edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
+                    const edd_jsma_opts *o, float *adv, uint8_t *success, int *steps)
+{
+    const int K = m->k, D = EDD_IMG_SIZE;
+    edd_status st = jsma_check(ctx, K, target, n, o);
+    if (st)
+        return st;
     const int max_iters = (int)floor((double)D * o->gamma / 2.0);
     const int full = o->jacobian != EDD_JSMA_PROBS;
     const size_t B = (size_t)o->batch < n ? (size_t)o->batch : (n ? n : 1);
     edd_gradder *g;
-    edd_status st = edd_gradder_create(ctx, K, o->max_rows, &g);
+    st = edd_gradder_create(ctx, K, o->max_rows, &g);
     if (st)
         return st;
     work w;
-    uint8_t *domain; /* per image: 784 flags, 1 for a pixel still in the search domain */
-    int *dleft, *it; /* per image: pixels left in the domain, steps taken */
     edd_ws_entry ws[] = {EDD_WS(w.xa, B * D), EDD_WS(w.ta, B), EDD_WS(w.za, B * (size_t)K),
                          EDD_WS(w.grad, B * (size_t)(full ? K : 1) * D), EDD_WS(w.beta, full ? B * D : 0),
-                         EDD_WS(w.act, B), EDD_WS(w.moved, B), EDD_WS(domain, n * D), EDD_WS(dleft, n),
-                         EDD_WS(it, n)};
+                         EDD_WS(w.act, B), EDD_WS(w.moved, B), EDD_WS(w.domain, n * D), EDD_WS(w.dleft, n),
+                         EDD_WS(w.it, n)};
     void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
     if (!mem) {
         edd_gradder_free(g);
@@ -120,9 +173,9 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
         for (; na < (int)B && next < n; next++) {
             int cnt = 0;
             for (int j = 0; j < D; j++)
-                cnt += domain[next * D + j] = adv[next * D + j] < o->clip_max;
-            dleft[next] = cnt;
-            it[next] = 0;
+                cnt += w.domain[next * D + j] = adv[next * D + j] < o->clip_max;
+            w.dleft[next] = cnt;
+            w.it[next] = 0;
             success[next] = 0;
             w.act[na++] = (int)next;
         }
@@ -140,42 +193,8 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
         if (st)
             break;
         #pragma omp parallel for schedule(dynamic, 4)
-        for (int a = 0; a < na; a++) {
-            size_t i = (size_t)w.act[a];
-            int t = w.ta[a];
-            w.moved[a] = 0;
-            /* cleverhans' while condition: current != target, iteration < max_iters, len(domain) > 1 */
-            if (edd_argmax(w.za + (size_t)a * K, K) == t) {
-                success[i] = 1;
-                continue;
-            }
-            if (it[i] >= max_iters || dleft[i] < 2)
-                continue;
-            int p, q, found;
-            if (full) {
-                const float *J = w.grad + (size_t)a * K * D;
-                float *be = w.beta + (size_t)a * D;
-                for (int j = 0; j < D; j++) {
-                    float sum = 0.0f;
-                    for (int c = 0; c < K; c++)
-                        if (c != t)
-                            sum += J[(size_t)c * D + j];
-                    be[j] = sum;
-                }
-                found = edd_saliency_pair_f32(ctx->simd, J + (size_t)t * D, be, domain + i * D, D, &p, &q);
-            } else {
-                found = edd_saliency_top2_f32(w.grad + (size_t)a * D, domain + i * D, D, &p, &q);
-            }
-            if (!found)
-                continue;
-            float *xi = adv + i * D;
-            xi[p] = fminf(xi[p] + o->theta, o->clip_max);
-            xi[q] = fminf(xi[q] + o->theta, o->clip_max);
-            domain[i * D + p] = domain[i * D + q] = 0;
-            dleft[i] -= 2;
-            it[i]++;
-            w.moved[a] = 1;
-        }
+        for (int a = 0; a < na; a++)
+            jsma_step(ctx, &w, a, K, full, max_iters, o, adv, success);
         int keep = 0;
         for (int a = 0; a < na; a++)
             if (w.moved[a])
@@ -185,7 +204,7 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
         edd_progress_update(&bar, done, NULL);
     }
     for (size_t i = 0; !st && steps && i < n; i++) /* every image has run to its end */
-        steps[i] = it[i];
+        steps[i] = w.it[i];
     edd_progress_end(&bar);
     free(mem);
     edd_gradder_free(g);

@@ -5,8 +5,7 @@
  * May call: what include/edd/experiments.h lists for the module.
  *
  * The files, each calling only those above it in this list:
- *   scale.c    the scales, the attacks' names, the paper's reported numbers,
- *              a stage's scale tag
+ *   scale.c    the scales, attack names, the paper's numbers, scale tags
  *   out.c      paths in the results folder, atomic text outputs
  *   csv.c      the figure CSVs
  *   gnuplot.c  the CSV words and script check, gnuplot run (gnuplot.h)
