@@ -42,6 +42,22 @@ static void sparse_npy(const char *path, uint64_t floats)
     close(fd);
 }
 
+/* In a forked child: limit its address space to what it maps now plus
+ * extra bytes; _exit(3) when /proc/self/statm cannot be read, _exit(4)
+ * when the limit cannot be set. */
+static void child_limit_as(unsigned long long extra)
+{
+    unsigned long long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f || fscanf(f, "%llu", &pages) != 1)
+        _exit(3);
+    fclose(f);
+    struct rlimit rl;
+    rl.rlim_cur = rl.rlim_max = pages * (unsigned long long)sysconf(_SC_PAGESIZE) + extra;
+    if (setrlimit(RLIMIT_AS, &rl))
+        _exit(4);
+}
+
 /* A file whose every byte is consistent with its header, but which
  * declares more than this machine's memory and swap: refused by name
  * before any allocation. */
@@ -82,15 +98,7 @@ Test(limits, rlimit_as_is_respected)
     cr_assert_neq(pid, -1);
     if (pid == 0) {
         close(pfd[0]);
-        unsigned long long pages = 0;
-        FILE *f = fopen("/proc/self/statm", "r");
-        if (!f || fscanf(f, "%llu", &pages) != 1)
-            _exit(3);
-        fclose(f);
-        struct rlimit rl;
-        rl.rlim_cur = rl.rlim_max = pages * (unsigned long long)sysconf(_SC_PAGESIZE) + (256u << 20);
-        if (setrlimit(RLIMIT_AS, &rl))
-            _exit(4);
+        child_limit_as(256u << 20);
         edd_ctx ctx = {0};
         edd_npy a;
         edd_status st = edd_npy_read(&ctx, path, &a);
@@ -198,15 +206,7 @@ Test(limits, plan_beyond_rlimit_as_is_refused_before_onednn)
     cr_assert_neq(pid, -1);
     if (pid == 0) {
         close(pfd[0]);
-        unsigned long long pages = 0;
-        FILE *f = fopen("/proc/self/statm", "r");
-        if (!f || fscanf(f, "%llu", &pages) != 1)
-            _exit(3);
-        fclose(f);
-        struct rlimit rl;
-        rl.rlim_cur = rl.rlim_max = pages * (unsigned long long)sysconf(_SC_PAGESIZE) + (8u << 20);
-        if (setrlimit(RLIMIT_AS, &rl))
-            _exit(4);
+        child_limit_as(8u << 20);
         edd_plan *p;
         edd_status st = edd_plan_create(&ctx, &m, 4096, EDD_PLAN_TRAIN, 0, &p);
         if (write(pfd[1], ctx.err, strlen(ctx.err) + 1) < 0)
