@@ -77,18 +77,20 @@ int edd_threads_limit(int nthreads)
     return use;
 }
 
-/* Start the team of n OpenMP threads now, each with its stack, so that
- * what they map is in the address space before any plan's memory check,
- * not taken later inside a oneDNN call; refused with "out of memory" when
- * the stacks do not fit (libgomp would exit). Under a finite RLIMIT_AS,
- * every thread allocates from glibc's main arena: another thread's arena
- * reserves 64 MB of address space per heap, at moments no check can
- * foresee (oneDNN died by a signal when one came after a plan's check). */
+/* Under a finite RLIMIT_AS, start the team of n OpenMP threads now, each
+ * with its stack, so that what they map is in the address space before any
+ * plan's memory check, not taken later inside a oneDNN call; refused with
+ * "out of memory" when the stacks do not fit (libgomp would exit). There,
+ * too, every thread allocates from glibc's main arena: another thread's
+ * arena reserves 64 MB of address space per heap, at moments no check can
+ * foresee (oneDNN died by a signal when one came after a plan's check).
+ * Without a limit, the team starts at the first parallel region, as usual. */
 static edd_status team_start(edd_ctx *ctx, int n)
 {
     struct rlimit rl;
-    if (!getrlimit(RLIMIT_AS, &rl) && rl.rlim_cur != RLIM_INFINITY)
-        mallopt(M_ARENA_MAX, 1);
+    if (getrlimit(RLIMIT_AS, &rl) || rl.rlim_cur == RLIM_INFINITY)
+        return EDD_OK;
+    mallopt(M_ARENA_MAX, 1);
     size_t stack = getrlimit(RLIMIT_STACK, &rl) || rl.rlim_cur == RLIM_INFINITY ? (size_t)8 << 20 : rl.rlim_cur;
     char what[64];
     snprintf(what, sizeof what, "a team of %d OpenMP threads (their stacks)", n);
