@@ -369,4 +369,5 @@ Test(hostile_plot, seeds_summary_refuses_the_same_cells)
         if (st && !pwned_under(top))
             tmpdir_remove(top);
     }
+    edd_ctx_free(&ctx);
 }
