@@ -77,6 +77,15 @@ seed_stat seeds_clip_rate(seed_stat s)
     return s;
 }
 
+/* The t statistics of the s seeds' rates v, clipped to [0, 1], and the
+ * pooled Wilson interval of their mean over s x n images. */
+static seed_stat rate_stat(const double *v, int s, size_t n, double *wlo, double *whi)
+{
+    seed_stat t = seeds_clip_rate(seeds_stat_t(v, s));
+    repro_wilson(fmin(1.0, fmax(0.0, t.mean)), n * (size_t)s, wlo, whi);
+    return t;
+}
+
 /* The across-seed statistics of figure f's row i for rate, its t interval
  * clipped to [0, 1] (and the pooled Wilson interval, over s n images). */
 seed_stat seeds_fig_stat(const seeds_run *w, size_t f, int i, int rate, double *wlo, double *whi)
@@ -84,9 +93,7 @@ seed_stat seeds_fig_stat(const seeds_run *w, size_t f, int i, int rate, double *
     double v[EDD_REPRO_MAX_SEEDS];
     for (int k = 0; k < w->s; k++)
         v[k] = rate_of(&w->fig[f][k][i], rate);
-    seed_stat t = seeds_clip_rate(seeds_stat_t(v, w->s));
-    repro_wilson(fmin(1.0, fmax(0.0, t.mean)), w->fig[f][0][i].n * (size_t)w->s, wlo, whi);
-    return t;
+    return rate_stat(v, w->s, w->fig[f][0][i].n, wlo, whi);
 }
 
 seed_stat seeds_sec_stat(const seeds_run *w, int i, double *wlo, double *whi)
@@ -106,9 +113,7 @@ seed_stat seeds_base_stat(const seeds_run *w, int c, int i, int rate, double *wl
     double v[EDD_REPRO_MAX_SEEDS];
     for (int k = 0; k < w->s; k++)
         v[k] = base_rate_of(&w->base[c][k][i], rate);
-    seed_stat t = seeds_clip_rate(seeds_stat_t(v, w->s));
-    repro_wilson(fmin(1.0, fmax(0.0, t.mean)), w->base[c][0][i].n * (size_t)w->s, wlo, whi);
-    return t;
+    return rate_stat(v, w->s, w->base[c][0][i].n, wlo, whi);
 }
 
 /* The indices (at most max) of seed 1's security.csv rows of the worst
