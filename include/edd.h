@@ -32,6 +32,5 @@
 #include "edd/cw.h"
 #include "edd/advtrain.h"
 #include "edd/eval.h"
-#include "edd/experiments.h"
 
 #endif

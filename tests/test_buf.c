@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "edd/internal/buf.h"
-#include "edd/experiments.h"
+#include "experiments.h"
 
 TestSuite(buf, .timeout = 30);
 

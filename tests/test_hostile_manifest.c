@@ -7,7 +7,7 @@
  * hostile input is one more row. */
 #include <criterion/criterion.h>
 
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "edd/internal/manifest.h"
 #include "edd/internal/sha256.h"
 #include "edd/io.h"

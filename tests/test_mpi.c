@@ -9,7 +9,7 @@
 #include <criterion/criterion.h>
 
 #include "edd.h"
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "edd/internal/repro_parallel.h"
 #include "testutil.h"
 

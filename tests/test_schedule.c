@@ -5,7 +5,7 @@
  * (costs.c), an unsplit stage's time spread over its parts. */
 #include <criterion/criterion.h>
 
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "edd/internal/manifest.h"
 #include "testutil.h"
 

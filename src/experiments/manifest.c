@@ -31,7 +31,7 @@
  * May call: core (edd_fail), io (edd_file_fopen_regular,
  * edd_file_write_atomic), buf, sha256, libc, zlib (crc32). */
 #include "edd/internal/buf.h"
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "edd/io.h"
 #include "edd/internal/manifest.h"
 #include "edd/internal/sha256.h"

@@ -2,7 +2,7 @@
  * functions, the figure CSV rows, and what each file of the module offers.
  *
  * Owns: nothing beyond src/experiments (not installed, not in edd.h).
- * May call: what include/edd/experiments.h lists for the module.
+ * May call: what src/experiments/experiments.h lists for the module.
  *
  * The files, each calling only those above it in this list:
  *   scale.c    the scales, attack names, the paper's numbers, scale tags
@@ -27,7 +27,7 @@
 #include "edd/internal/buf.h"
 #include "edd/data.h"
 #include "edd/eval.h"
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "edd/nn.h"
 
 #define REPRO_MAX_OUTPUTS 32

@@ -1,6 +1,6 @@
 /* runner.c - edd_reproduce: make the results folder, take its lock, and
  * run the stage table in order, skipping each stage whose manifest is valid
- * and redoing the rest (include/edd/experiments.h says when a stage is
+ * and redoing the rest (src/experiments/experiments.h says when a stage is
  * valid). The same rule spread over workers: edd_reproduce_spread, the
  * coordinator, and edd_repro_worker_run, the worker
  * (include/edd/internal/repro_parallel.h). The folder itself, made,

@@ -9,7 +9,7 @@
 #ifndef EDD_INTERNAL_REPRO_PARALLEL_H
 #define EDD_INTERNAL_REPRO_PARALLEL_H
 
-#include "edd/experiments.h"
+#include "experiments.h"
 
 /* A worker: the run state of one process or thread (its data loaded on
  * first use), which runs the stages it is handed. */
