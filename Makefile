@@ -133,9 +133,9 @@ test:
 	@$(MAKE) --no-print-directory build/edd_tests edd
 	@$(MAKE) --no-print-directory check
 
-check: build/edd_tests edd build/libedd.so lint
+check: build/edd_tests edd build/libedd.so build/libedd-repro.a lint
 	@mkdir -p build/ref
-	bash tests/symbols_test.sh build/libedd.so
+	bash tests/symbols_test.sh build/libedd.so build/libedd-repro.a build/libedd.a
 	OMP_NUM_THREADS=2 ./edd train --data mnist --out build/ref/t.edd --train-limit 512 --epochs 1 --quiet >/dev/null
 	OMP_NUM_THREADS=2 ./edd distill --teacher build/ref/t.edd --data mnist --out build/ref/d.edd --train-limit 256 --passes 3 --epochs 1 --quiet >/dev/null
 	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/t.edd build/ref/t
@@ -148,7 +148,9 @@ check: build/edd_tests edd build/libedd.so lint
 
 # `make lint` (scripts/lint.py): no file over 500 lines, no function over
 # 80, no path or edd_*/repro_* symbol named in docs/ or a comment that does
-# not exist, every .c file in docs/ARCHITECTURE.md's layer table.
+# not exist, every .c file in docs/ARCHITECTURE.md's layer table, and no
+# file of the study (src/experiments/) including a header that is not the
+# engine's public one (include/edd/internal/, say) or the study's own.
 lint:
 	/usr/bin/python3 scripts/lint.py
 

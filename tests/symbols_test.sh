@@ -3,17 +3,42 @@
 # must start with edd_ (the engine is compiled with -fvisibility=hidden and
 # exports only what include/edd/*.h declares EDD_API), and every name those
 # headers declare EDD_API must be exported (a definition that does not see
-# its declaration would be hidden). Run by `make check`:
-#   bash tests/symbols_test.sh build/libedd.so
+# its declaration would be hidden). Given the study's archive and the
+# engine's, also: every engine function the study calls is one libedd.so
+# exports (the study calls the engine through its public API only). Run by
+# `make check`:
+#   bash tests/symbols_test.sh build/libedd.so build/libedd-repro.a build/libedd.a
 set -euo pipefail
 so=${1:-build/libedd.so}
+study=${2:-}
+engine=${3:-}
 [ -e "$so" ] || { echo "symbols_test: $so does not exist (make build/libedd.so)" >&2; exit 1; }
 
 exported=$(nm -D --defined-only "$so" | awk '{print $NF}' | sort -u)
-[ -n "$exported" ] || { echo "symbols_test: $so exports nothing, expected the edd_* API" >&2; exit 1; }
+[ -n "$exported" ] || { if [ -n "$study" ]; then
+    defined() { nm --defined-only "$1" | awk 'NF == 3 && $2 ~ /[TDBRCV]/ {print $3}' | sort -u; }
+    private=$(comm -23 <(nm -u "$study" | awk '{print $NF}' | sort -u) <(defined "$study") |
+        comm -12 - <(defined "$engine") | comm -23 - <(echo "$exported"))
+    if [ -n "$private" ]; then
+        echo "symbols_test: $study calls engine functions of $engine that $so does not export, expected none:" >&2
+        sed 's/^/  /' <<<"$private" >&2
+        exit 1
+    fi
+fi
+echo "symbols_test: $so exports nothing, expected the edd_* API" >&2; exit 1; }
 bad=$(grep -v '^edd_' <<<"$exported" || true)
 if [ -n "$bad" ]; then
-    echo "symbols_test: $so exports $(wc -l <<<"$bad") symbol(s) not starting with edd_, expected none:" >&2
+    if [ -n "$study" ]; then
+    defined() { nm --defined-only "$1" | awk 'NF == 3 && $2 ~ /[TDBRCV]/ {print $3}' | sort -u; }
+    private=$(comm -23 <(nm -u "$study" | awk '{print $NF}' | sort -u) <(defined "$study") |
+        comm -12 - <(defined "$engine") | comm -23 - <(echo "$exported"))
+    if [ -n "$private" ]; then
+        echo "symbols_test: $study calls engine functions of $engine that $so does not export, expected none:" >&2
+        sed 's/^/  /' <<<"$private" >&2
+        exit 1
+    fi
+fi
+echo "symbols_test: $so exports $(wc -l <<<"$bad") symbol(s) not starting with edd_, expected none:" >&2
     sed 's/^/  /' <<<"$bad" >&2
     exit 1
 fi
@@ -26,5 +51,15 @@ if [ -n "$missing" ]; then
     echo "symbols_test: include/edd/*.h declares EDD_API, but $so does not export:" >&2
     sed 's/^/  /' <<<"$missing" >&2
     exit 1
+fi
+if [ -n "$study" ]; then
+    defined() { nm --defined-only "$1" | awk 'NF == 3 && $2 ~ /[TDBRCV]/ {print $3}' | sort -u; }
+    private=$(comm -23 <(nm -u "$study" | awk '{print $NF}' | sort -u) <(defined "$study") |
+        comm -12 - <(defined "$engine") | comm -23 - <(echo "$exported"))
+    if [ -n "$private" ]; then
+        echo "symbols_test: $study calls engine functions of $engine that $so does not export, expected none:" >&2
+        sed 's/^/  /' <<<"$private" >&2
+        exit 1
+    fi
 fi
 echo "symbols_test: $so exports $(wc -l <<<"$exported") symbols, all edd_*, all declared EDD_API in include/edd/*.h"

@@ -54,6 +54,14 @@ EDD_API size_t edd_mc_chunk(const edd_mc_opts *o);
 EDD_API edd_status edd_uncertainty(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o,
                                    float *sigma, float *logits);
 
+/* Eq. 1 from logits already computed: z holds npass x nex x k floats,
+ * pass-major ([npass][nex][k], as edd_uncertainty's logits), and sigma[e]
+ * (nex floats, not overlapping z) is the variance over the first npass
+ * passes of example e's logits, summed over the k outputs, on ctx->simd's
+ * routine. npass == 0 gives sigma = 0. No allocation, cannot fail. */
+EDD_API void edd_logit_variance(const edd_ctx *ctx, const float *z, size_t npass, size_t nex, size_t k,
+                                float *sigma);
+
 /* Eq. 2: labels[i] (n_real+1 floats) puts 1 - alpha*s on the true class and
  * alpha*s on the outlier class n_real, with s = sigma[i] / max_j sigma[j]
  * (s = 0 everywhere when every sigma is 0). alpha in [0, 1/s] so that no

@@ -5,7 +5,7 @@
  * the stage graph allows on 1 to 16 ranks. */
 #include "cli.h"
 #include "experiments.h"
-#include "edd/internal/repro_parallel.h"
+#include "repro_parallel.h"
 
 #include <stdio.h>
 #include <stdlib.h>

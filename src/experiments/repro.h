@@ -24,7 +24,7 @@
 #ifndef EDD_REPRO_H
 #define EDD_REPRO_H
 
-#include "edd/internal/buf.h"
+#include "edd/buf.h"
 #include "edd/data.h"
 #include "edd/eval.h"
 #include "experiments.h"
