@@ -8,8 +8,8 @@
 #include <criterion/criterion.h>
 
 #include "experiments.h"
-#include "edd/internal/manifest.h"
-#include "edd/internal/sha256.h"
+#include "manifest.h"
+#include "edd/sha256.h"
 #include "edd/io.h"
 #include "edd/nn.h"
 #include "testutil.h"

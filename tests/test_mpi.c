@@ -10,7 +10,7 @@
 
 #include "edd.h"
 #include "experiments.h"
-#include "edd/internal/repro_parallel.h"
+#include "repro_parallel.h"
 #include "testutil.h"
 
 #include <dirent.h>

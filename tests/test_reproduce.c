@@ -7,7 +7,7 @@
 
 #include "edd.h"
 #include "experiments.h"
-#include "edd/internal/manifest.h"
+#include "manifest.h"
 #include "reproduce_util.h"
 #include "testutil.h"
 

@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "experiments.h"
-#include "edd/internal/manifest.h"
+#include "manifest.h"
 #include "testutil.h"
 
 #include <math.h>
