@@ -149,8 +149,9 @@ check: build/edd_tests edd build/libedd.so build/libedd-repro.a lint
 # `make lint` (scripts/lint.py): no file over 500 lines, no function over
 # 80, no path or edd_*/repro_* symbol named in docs/ or a comment that does
 # not exist, every .c file in docs/ARCHITECTURE.md's layer table, and no
-# file of the study (src/experiments/) including a header that is not the
-# engine's public one (include/edd/internal/, say) or the study's own.
+# file of the study (src/experiments/) or the CLI (src/cli/) including a
+# header that is not the engine's public one (include/edd/internal/, say)
+# or the program's own.
 lint:
 	/usr/bin/python3 scripts/lint.py
 

@@ -1,7 +1,8 @@
 /* edd/core.h - the context, errors and the counter-based random numbers.
  *
  * Owns: struct edd_ctx (the only mutable state edd keeps: oneDNN engine and
- * stream, thread count, SIMD level, the last error message), EDD_K_MAX.
+ * stream, thread count, SIMD level, the last error message), EDD_K_MAX,
+ * EDD_API (the mark of what libedd.so exports).
  * May call: libc, OpenMP, oneDNN (engine and stream creation only), io
  * (edd_mem_available, for the out-of-memory message). Writes
  * to stderr only the warning of edd_threads_limit.
