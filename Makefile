@@ -1,7 +1,10 @@
 # edd - Extending Defensive Distillation, on the CPU.
-# `make` builds build/libedd.a, build/libedd.so, the edd(1) man page and
-# ./edd; `make install` installs them with edd.pc; `make test` runs the
-# Criterion suite.
+# `make` builds the engine, build/libedd.a and build/libedd.so (core, data,
+# nn, simd, attacks, defense, eval); the study, src/experiments/, as
+# build/libedd-repro.a, a static archive linked into ./edd and the tests
+# only, never installed; the edd(1) man page and ./edd. `make install`
+# installs ./edd, the engine and its headers (include/edd.h,
+# include/edd/*.h) with edd.pc; `make test` runs the Criterion suite.
 
 CC      ?= gcc
 PREFIX  ?= /usr/local
@@ -35,20 +38,29 @@ MPI_LIBS   := $(shell $(MPICC) --showme:link)
 MPI_OBJ    := build/src/experiments/mpi.o
 endif
 
-LIB_SRC   := $(filter-out $(MPI_SRC),$(sort $(wildcard src/core/*.c src/data/*.c src/nn/*.c src/defense/*.c src/attacks/*.c src/eval/*.c src/experiments/*.c)))
+LIB_SRC   := $(sort $(wildcard src/core/*.c src/data/*.c src/nn/*.c src/defense/*.c src/attacks/*.c src/eval/*.c))
+REPRO_SRC := $(filter-out $(MPI_SRC),$(sort $(wildcard src/experiments/*.c)))
 SIMD_SRC  := $(sort $(wildcard simd/*.c))
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 
 LIB_OBJ   := $(LIB_SRC:%.c=build/%.o) $(SIMD_SRC:%.c=build/%.o)
+REPRO_OBJ := $(REPRO_SRC:%.c=build/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=build/%.o)
 TEST_OBJ  := $(TEST_SRC:%.c=build/%.o)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
 # Library objects go into libedd.a and libedd.so alike, so all are
-# position-independent.
-$(LIB_OBJ): PIC = -fPIC
+# position-independent; and hidden, but for the declarations marked EDD_API
+# (include/edd/core.h), so that libedd.so exports only edd_* names
+# (tests/symbols_test.sh).
+$(LIB_OBJ): LIBFLAGS = -fPIC -fvisibility=hidden
+
+# The study's header, src/experiments/experiments.h, is seen by the study,
+# the CLI and the tests; never by the engine.
+STUDY_INC = -Isrc/experiments
+$(REPRO_OBJ) $(CLI_OBJ) $(TEST_OBJ) $(MPI_OBJ): STUDYFLAGS = $(STUDY_INC)
 
 .DEFAULT_GOAL := all
 
@@ -61,26 +73,31 @@ build/mpi.stamp: FORCE
 	@echo "$(MPI) $(MPI_CFLAGS)" | cmp -s - $@ || echo "$(MPI) $(MPI_CFLAGS)" > $@
 
 .PHONY: all test check lint sanitize bench bench-check bench-save reproduce deps data install clean fuzz fuzz-long FORCE
-all: edd build/libedd.a $(SHLIB) build/libedd.so build/edd.1
+all: edd build/libedd.a $(SHLIB) build/libedd.so build/libedd-repro.a build/edd.1
 
 build/%_avx2.o: %_avx2.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(PIC) $(CFLAGS) $(AVX2FLAGS) -c $< -o $@
+	$(CC) $(BASEFLAGS) $(LIBFLAGS) $(CFLAGS) $(AVX2FLAGS) -c $< -o $@
 
 build/simd/%.o: simd/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(PIC) $(CFLAGS) $(SCALARFLAGS) -c $< -o $@
+	$(CC) $(BASEFLAGS) $(LIBFLAGS) $(CFLAGS) $(SCALARFLAGS) -c $< -o $@
 
 build/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(PIC) $(CFLAGS) $(MPIFLAGS) -c $< -o $@
+	$(CC) $(BASEFLAGS) $(LIBFLAGS) $(STUDYFLAGS) $(CFLAGS) $(MPIFLAGS) -c $< -o $@
 
 build/libedd.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+# --no-undefined: the engine calls nothing of the study's.
 $(SHLIB): $(LIB_OBJ)
-	$(CC) -shared -fopenmp -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+	$(CC) -shared -fopenmp -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $^ $(LDLIBS)
+
+build/libedd-repro.a: $(REPRO_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
 
 build/libedd.so: $(SHLIB)
 	ln -sf $(notdir $(SHLIB)) build/$(SONAME)
@@ -90,11 +107,11 @@ build/libedd.so: $(SHLIB)
 build/edd.1: edd scripts/man.sh
 	bash scripts/man.sh ./edd > $@.tmp && mv $@.tmp $@
 
-edd: $(CLI_OBJ) $(MPI_OBJ) build/libedd.a
-	$(CC) -fopenmp -o $@ $(CLI_OBJ) $(MPI_OBJ) build/libedd.a $(LDLIBS) $(MPI_LIBS)
+edd: $(CLI_OBJ) $(MPI_OBJ) build/libedd-repro.a build/libedd.a
+	$(CC) -fopenmp -o $@ $(CLI_OBJ) $(MPI_OBJ) build/libedd-repro.a build/libedd.a $(LDLIBS) $(MPI_LIBS)
 
-build/edd_tests: $(TEST_OBJ) build/libedd.a
-	$(CC) -fopenmp -o $@ $(TEST_OBJ) build/libedd.a $(LDLIBS) -lcriterion
+build/edd_tests: $(TEST_OBJ) build/libedd-repro.a build/libedd.a
+	$(CC) -fopenmp -o $@ $(TEST_OBJ) build/libedd-repro.a build/libedd.a $(LDLIBS) -lcriterion
 
 build/bench/%: bench/%.c build/libedd.a
 	@mkdir -p $(@D)
@@ -116,8 +133,9 @@ test:
 	@$(MAKE) --no-print-directory build/edd_tests edd
 	@$(MAKE) --no-print-directory check
 
-check: build/edd_tests edd lint
+check: build/edd_tests edd build/libedd.so build/libedd-repro.a lint
 	@mkdir -p build/ref
+	bash tests/symbols_test.sh build/libedd.so build/libedd-repro.a build/libedd.a
 	OMP_NUM_THREADS=2 ./edd train --data mnist --out build/ref/t.edd --train-limit 512 --epochs 1 --quiet >/dev/null
 	OMP_NUM_THREADS=2 ./edd distill --teacher build/ref/t.edd --data mnist --out build/ref/d.edd --train-limit 256 --passes 3 --epochs 1 --quiet >/dev/null
 	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/t.edd build/ref/t
@@ -130,7 +148,10 @@ check: build/edd_tests edd lint
 
 # `make lint` (scripts/lint.py): no file over 500 lines, no function over
 # 80, no path or edd_*/repro_* symbol named in docs/ or a comment that does
-# not exist, every .c file in docs/ARCHITECTURE.md's layer table.
+# not exist, every .c file in docs/ARCHITECTURE.md's layer table, and no
+# file of the study (src/experiments/) or the CLI (src/cli/) including a
+# header that is not the engine's public one (include/edd/internal/, say)
+# or the program's own.
 lint:
 	/usr/bin/python3 scripts/lint.py
 
@@ -145,6 +166,7 @@ SAN       = build-san
 SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SAN_CFLAGS ?= -O1 -g
 SAN_LIB_OBJ  := $(LIB_OBJ:build/%=$(SAN)/%)
+SAN_REPRO_OBJ := $(REPRO_OBJ:build/%=$(SAN)/%)
 SAN_CLI_OBJ  := $(CLI_OBJ:build/%=$(SAN)/%)
 SAN_TEST_OBJ := $(TEST_OBJ:build/%=$(SAN)/%)
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:exitcode=86:log_path=$(CURDIR)/$(SAN)/logs/asan \
@@ -160,18 +182,22 @@ $(SAN)/simd/%.o: simd/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $(SAN_CFLAGS) $(SCALARFLAGS) -c $< -o $@
 
+$(SAN_REPRO_OBJ) $(SAN_CLI_OBJ) $(SAN_TEST_OBJ): STUDYFLAGS = $(STUDY_INC)
 $(SAN)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(SANFLAGS) $(SAN_CFLAGS) -c $< -o $@
+	$(CC) $(BASEFLAGS) $(STUDYFLAGS) $(SANFLAGS) $(SAN_CFLAGS) -c $< -o $@
 
 $(SAN)/libedd.a: $(SAN_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(SAN)/edd: $(SAN_CLI_OBJ) $(SAN)/libedd.a
-	$(CC) $(SANFLAGS) -fopenmp -o $@ $(SAN_CLI_OBJ) $(SAN)/libedd.a $(LDLIBS)
+$(SAN)/libedd-repro.a: $(SAN_REPRO_OBJ)
+	rm -f $@ && ar rcs $@ $^
 
-$(SAN)/edd_tests: $(SAN_TEST_OBJ) $(SAN)/libedd.a
-	$(CC) $(SANFLAGS) -fopenmp -o $@ $(SAN_TEST_OBJ) $(SAN)/libedd.a $(LDLIBS) -lcriterion
+$(SAN)/edd: $(SAN_CLI_OBJ) $(SAN)/libedd-repro.a $(SAN)/libedd.a
+	$(CC) $(SANFLAGS) -fopenmp -o $@ $(SAN_CLI_OBJ) $(SAN)/libedd-repro.a $(SAN)/libedd.a $(LDLIBS)
+
+$(SAN)/edd_tests: $(SAN_TEST_OBJ) $(SAN)/libedd-repro.a $(SAN)/libedd.a
+	$(CC) $(SANFLAGS) -fopenmp -o $@ $(SAN_TEST_OBJ) $(SAN)/libedd-repro.a $(SAN)/libedd.a $(LDLIBS) -lcriterion
 
 sanitize: $(SAN)/edd_tests $(SAN)/edd | data
 	@rm -rf $(SAN)/logs $(SAN)/ref && mkdir -p $(SAN)/logs $(SAN)/ref
@@ -221,10 +247,11 @@ FUZZ_FLAGS   = -std=c11 -D_GNU_SOURCE -fopenmp -g -O1 -fno-omit-frame-pointer -W
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Iinclude -Isimd
 FUZZ_TARGETS := idx npy model manifest cli csv times report
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
-FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC) $(SIMD_SRC) $(filter-out src/cli/main.c,$(CLI_SRC)))
+FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC) $(SIMD_SRC) $(REPRO_SRC) $(filter-out src/cli/main.c,$(CLI_SRC)))
+$(patsubst %.c,build/fuzz/%.o,$(REPRO_SRC) $(CLI_SRC)): STUDYFLAGS = $(STUDY_INC)
 build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(STUDYFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 # The AVX2 twins need -mavx2 -mfma, as in the library.
 build/fuzz/%_avx2.o: %_avx2.c
 	@mkdir -p $(@D)
@@ -293,6 +320,6 @@ install: all
 clean:
 	rm -rf build build-san edd
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(MPI_OBJ:.o=.d)
--include $(SAN_LIB_OBJ:.o=.d) $(SAN_CLI_OBJ:.o=.d) $(SAN_TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(REPRO_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(MPI_OBJ:.o=.d)
+-include $(SAN_LIB_OBJ:.o=.d) $(SAN_REPRO_OBJ:.o=.d) $(SAN_CLI_OBJ:.o=.d) $(SAN_TEST_OBJ:.o=.d)
 -include $(FUZZ_OBJ:.o=.d)

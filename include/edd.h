@@ -24,6 +24,8 @@
 #include "edd/core.h"
 #include "edd/progress.h"
 #include "edd/io.h"
+#include "edd/buf.h"
+#include "edd/sha256.h"
 #include "edd/data.h"
 #include "edd/nn.h"
 #include "edd/train.h"
@@ -32,6 +34,5 @@
 #include "edd/cw.h"
 #include "edd/advtrain.h"
 #include "edd/eval.h"
-#include "edd/experiments.h"
 
 #endif

@@ -9,7 +9,13 @@
      scripts/... docs/...) and every edd_* / repro_* symbol named in
      docs/*.md, README.md or a C comment exists: the path in the tree, the
      symbol in the code (comments left out); `*` is a wildcard;
-  4. docs/ARCHITECTURE.md names every .c file under src/ and simd/.
+  4. docs/ARCHITECTURE.md names every .c file under src/ and simd/;
+  5. the programs on the engine, the study (src/experiments/*.c *.h) and
+     the CLI (src/cli/), call it through its public headers: a quoted
+     #include there names a public header, edd.h or edd/NAME.h of
+     include/, or a file of the program's own (the CLI's are src/cli/
+     and the study's headers), never include/edd/internal/ nor an
+     engine's private header in src/.
 
 A file is exempt from 1 with `lint: allow-long-file (reason)` in its first
 10 lines; a function from 2 with `lint: allow-long-function (reason)` in
@@ -27,6 +33,9 @@ DIRS = ("src", "simd", "include", "tests", "bench")
 EXTS = (".c", ".h", ".py", ".sh")
 PATH_RE = re.compile(r"(?<![\w./-])((?:src|include|tests|bench|simd|scripts|docs)/[\w.*/-]*)")
 SYM_RE = re.compile(r"(?<![\w./-])((?:edd|repro)_[a-z0-9_*]*[a-z0-9*])(?![\w-]|\.[ch]\b)")
+INCLUDE_RE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
+STUDY = "src/experiments"
+PROGRAMS = {STUDY: (STUDY,), "src/cli": ("src/cli", STUDY)}  # a program's folder: where its own headers are
 EXEMPT_RE = re.compile(r"lint: allow-long-(file|function)\s*(\(([^)]*)\))?")
 
 problems, notes = [], []
@@ -123,6 +132,15 @@ def check_refs(where, text, symbols):
             problems.append(f"{where}: no such symbol {s}")
 
 
+def check_program_includes(path, text, own_dirs):
+    for inc in INCLUDE_RE.findall(text):
+        public = re.fullmatch(r"edd(/[\w-]+)?\.h", inc) and os.path.exists(os.path.join("include", inc))
+        own = "/" not in inc and any(os.path.exists(os.path.join(d, inc)) for d in own_dirs)
+        if not (public or own):
+            problems.append(f'{path}: includes "{inc}": a program on the engine may include only its public '
+                            f"headers (include/edd.h, include/edd/NAME.h) and its own ({', '.join(own_dirs)})")
+
+
 def main():
     files = tree_files(EXTS)
     c_files = [f for f in files if f.endswith((".c", ".h"))]
@@ -138,6 +156,8 @@ def main():
         n = text.count("\n")
         if n > MAX_FILE and not exemption(lines[:10], "file", f"{f}: {n} lines"):
             problems.append(f"{f}: {n} lines (max {MAX_FILE})")
+        if os.path.dirname(f) in PROGRAMS and f.endswith((".c", ".h")):
+            check_program_includes(f, text, PROGRAMS[os.path.dirname(f)])
         if f in parsed:
             code, comments = parsed[f]
             check_functions(f, code, lines)

@@ -2,7 +2,8 @@
 # install_test.sh - `make install` into a temporary DESTDIR, then build both
 # programs of examples/ against the installed copy exactly as a user would
 # (cc ... $(pkg-config --cflags --libs edd)) and run them on a tiny model:
-# the library, its headers, edd.pc and the man page must be enough.
+# the library, its headers, edd.pc and the man page must be enough, and the
+# study's header and archive are not installed.
 # Run from the top of the tree by `make check`; needs the data (make data).
 set -euo pipefail
 root=$(mktemp -d "${TMPDIR:-/tmp}/edd-install.XXXXXX")
@@ -14,6 +15,11 @@ make --no-print-directory -s install DESTDIR="$dest" PREFIX="$prefix" >/dev/null
 for f in bin/edd lib/libedd.a lib/libedd.so lib/libedd.so.0 lib/pkgconfig/edd.pc include/edd.h \
          share/man/man1/edd.1; do
     [ -e "$dest$prefix/$f" ] || { echo "install_test: $prefix/$f was not installed" >&2; exit 1; }
+done
+# The engine's headers only: the study's (src/experiments/) and the private
+# ones of include/edd/internal/ stay in the tree, as does the study's archive.
+for f in include/edd/experiments.h include/edd/internal lib/libedd-repro.a; do
+    [ ! -e "$dest$prefix/$f" ] || { echo "install_test: $prefix/$f was installed, expected only the engine" >&2; exit 1; }
 done
 grep -q '^\.SS edd attack$' "$dest$prefix/share/man/man1/edd.1" ||
     { echo "install_test: edd.1 has no 'edd attack' section" >&2; exit 1; }

@@ -8,7 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "edd.h"
-#include "edd/experiments.h"
+#include "experiments.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* test_buf.c - the growing text buffer (include/edd/internal/buf.h): growth past
+/* test_buf.c - the growing text buffer (include/edd/buf.h): growth past
  * its first allocation, printf of any length, the sticky error flag, and
  * paths that do not fit. */
 #include <criterion/criterion.h>
@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "edd/internal/buf.h"
-#include "edd/experiments.h"
+#include "edd/buf.h"
+#include "experiments.h"
 
 TestSuite(buf, .timeout = 30);
 

@@ -7,7 +7,7 @@
  * same pair of equal work differs. */
 #include <criterion/criterion.h>
 
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "testutil.h"
 
 #include <math.h>

@@ -7,9 +7,9 @@
  * hostile input is one more row. */
 #include <criterion/criterion.h>
 
-#include "edd/experiments.h"
-#include "edd/internal/manifest.h"
-#include "edd/internal/sha256.h"
+#include "experiments.h"
+#include "manifest.h"
+#include "edd/sha256.h"
 #include "edd/io.h"
 #include "edd/nn.h"
 #include "testutil.h"

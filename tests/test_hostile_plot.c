@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "testutil.h"
 
 TestSuite(hostile_plot, .timeout = 2400);

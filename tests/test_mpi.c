@@ -9,8 +9,8 @@
 #include <criterion/criterion.h>
 
 #include "edd.h"
-#include "edd/experiments.h"
-#include "edd/internal/repro_parallel.h"
+#include "experiments.h"
+#include "repro_parallel.h"
 #include "testutil.h"
 
 #include <dirent.h>

@@ -6,8 +6,8 @@
 #include <criterion/criterion.h>
 
 #include "edd.h"
-#include "edd/experiments.h"
-#include "edd/internal/manifest.h"
+#include "experiments.h"
+#include "manifest.h"
 #include "reproduce_util.h"
 #include "testutil.h"
 

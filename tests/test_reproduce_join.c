@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 
 #include "edd.h"
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "edd/internal/simd.h"
 #include "reproduce_util.h"
 #include "testutil.h"

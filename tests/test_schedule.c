@@ -5,8 +5,8 @@
  * (costs.c), an unsplit stage's time spread over its parts. */
 #include <criterion/criterion.h>
 
-#include "edd/experiments.h"
-#include "edd/internal/manifest.h"
+#include "experiments.h"
+#include "manifest.h"
 #include "testutil.h"
 
 #include <math.h>

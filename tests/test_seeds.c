@@ -5,7 +5,7 @@
  * across seeds, and each seed's report stating its own seeds. */
 #include <criterion/criterion.h>
 
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "testutil.h"
 
 #include <math.h>

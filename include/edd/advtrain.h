@@ -52,11 +52,11 @@ typedef struct {
 /* EDD_ADV_NONE, eps 0.3, 40 steps, the default step, random start,
  * EDD_LOSS_REAL, seed 1, 256 rows, an eps_ramp of EDD_ADV_RAMP epochs, 0
  * batches (attach sets them). */
-edd_adv_opts edd_adv_defaults(void);
+EDD_API edd_adv_opts edd_adv_defaults(void);
 
 /* The step an attack with o takes at the full eps: o->step_size if > 0,
  * else the default above (0 for EDD_ADV_NONE). */
-float edd_adv_step(const edd_adv_opts *o);
+EDD_API float edd_adv_step(const edd_adv_opts *o);
 
 /* The eps the hook attacks with at batch `batch` of epoch `epoch`:
  * eps * min(1, t / eps_ramp) with t = epoch + batch / batches; exactly
@@ -64,19 +64,19 @@ float edd_adv_step(const edd_adv_opts *o);
  * at the first batch of a ramp. Writes the step there to *step (if not NULL):
  * edd_adv_step(o) scaled by the same factor, exactly edd_adv_step(o) at
  * the full eps. */
-float edd_adv_eps_at(const edd_adv_opts *o, int epoch, size_t batch, float *step);
+EDD_API float edd_adv_eps_at(const edd_adv_opts *o, int epoch, size_t batch, float *step);
 
 /* Check o, each fault named with its value: kind one of the three, a
  * finite eps in (0, 1], steps >= 1 (PGD), a finite step_size, a loss
  * edd_attack_loss knows, a finite eps_ramp >= 0, and batches >= 1 when
  * eps_ramp > 0. */
-edd_status edd_adv_check(edd_ctx *ctx, const edd_adv_opts *o);
+EDD_API edd_status edd_adv_check(edd_ctx *ctx, const edd_adv_opts *o);
 
 /* Set o->batches for n training images in batches of t->batch, check o
  * and plug it into t: with EDD_ADV_NONE, t is left as it is (plain
  * training, bit for bit); otherwise t->on_batch = edd_adv_batch and
  * t->on_batch_user = o, which must outlive the training. */
-edd_status edd_adv_attach(edd_ctx *ctx, edd_adv_opts *o, edd_train_opts *t, size_t n);
+EDD_API edd_status edd_adv_attach(edd_ctx *ctx, edd_adv_opts *o, edd_train_opts *t, size_t n);
 
 /* The hook (user: edd_adv_opts *): replaces bt->x by adversarial examples
  * of m with the true labels bt->y, each within e = edd_adv_eps_at(o, epoch,
@@ -91,7 +91,7 @@ edd_status edd_adv_attach(edd_ctx *ctx, edd_adv_opts *o, edd_train_opts *t, size
  *           1.25 eps (or o->step_size), then the projection onto the
  *           eps-ball around x and [0,1].
  * EDD_ADV_NONE leaves bt->x as it is. */
-edd_status edd_adv_batch(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_train_batch *bt);
+EDD_API edd_status edd_adv_batch(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_train_batch *bt);
 
 /* Whether a trained model with clean test accuracy `accuracy` (a
  * fraction) over n_real real classes learned anything: 1 when accuracy >
@@ -101,6 +101,6 @@ edd_status edd_adv_batch(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_t
  * on MNIST (the digit 1), 10% on Fashion-MNIST, both under 1.5 / 10. Any
  * model, adversarially trained or not, may be judged so. */
 #define EDD_USABLE_FACTOR 1.5
-int edd_adv_usable(double accuracy, int n_real);
+EDD_API int edd_adv_usable(double accuracy, int n_real);
 
 #endif

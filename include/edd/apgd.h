@@ -42,7 +42,7 @@ typedef struct {
 /* eps 0.3, L-inf, 100 steps, 1 restart, EDD_APGD_CE, untargeted, 9 target
  * classes, rho 0.75, momentum 0.75, n_real 10, clip [0,1], seed 1, 256 rows,
  * progress on. */
-edd_apgd_opts edd_apgd_defaults(void);
+EDD_API edd_apgd_opts edd_apgd_defaults(void);
 
 /* APGD of n images x (n x 784, labels y[i] < n_real) into adv (n x 784, not
  * overlapping x). A forward pass scores the clean images first: an image
@@ -72,7 +72,7 @@ edd_apgd_opts edd_apgd_defaults(void);
  * losses need K >= 3, the targeted one K >= 4). Images are independent
  * (up to oneDNN's rounding at other batch sizes); deterministic at one
  * thread count. */
-edd_status edd_apgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
-                    const edd_apgd_opts *o, float *adv);
+EDD_API edd_status edd_apgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
+                            const edd_apgd_opts *o, float *adv);
 
 #endif

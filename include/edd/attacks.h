@@ -29,8 +29,8 @@ typedef struct edd_gradder edd_gradder;
  * of any size, or an attack whose active set shrinks every step, builds no
  * plan per size it meets. Least recently used plans go when the cache
  * would hold more than 3*max_rows rows. */
-edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **out);
-void edd_gradder_free(edd_gradder *g);
+EDD_API edd_status edd_gradder_create(edd_ctx *ctx, int k, int max_rows, edd_gradder **out);
+EDD_API void edd_gradder_free(edd_gradder *g);
 
 /* Called once per chunk after its forward pass: rows row0 .. row0+rows-1
  * of the pass have logits z (rows x K); write dL/dz (rows x K) into dz. */
@@ -40,8 +40,8 @@ typedef void (*edd_dz_fn)(void *user, size_t row0, int rows, int k, const float 
  * its dL/dz is what dz_fn writes, and dx (n*rep x 784) receives dL/dx.
  * rep > 1 replicates each image for a Jacobian (one forward and one
  * backward pass of the replicated batch). m->k must equal the gradder's k. */
-edd_status edd_grad_input(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, size_t n, int rep,
-                          edd_dz_fn dz_fn, void *user, float *dx);
+EDD_API edd_status edd_grad_input(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, size_t n, int rep,
+                                  edd_dz_fn dz_fn, void *user, float *dx);
 
 typedef enum {
     EDD_JAC_LOGITS = 0, /* d z_j / dx */
@@ -52,8 +52,8 @@ typedef enum {
  * d out_j(x_i) / dx as kind says, from ONE backward pass of batch K*n whose
  * dz rows are one-hot (logits) or p_j (e_j - p) (probabilities). z (n x K)
  * receives the logits when not NULL. */
-edd_status edd_jacobian(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, size_t n,
-                        edd_jac_kind kind, float *z, float *jac);
+EDD_API edd_status edd_jacobian(edd_ctx *ctx, edd_gradder *g, const edd_cnn *m, const float *x, size_t n,
+                                edd_jac_kind kind, float *z, float *jac);
 
 /* ---- the losses FGM and PGD ascend (src/attacks/objective.c) ---- */
 
@@ -89,7 +89,7 @@ typedef struct {
 } edd_fgm_opts;
 
 /* eps 0.3, ord inf, EDD_LOSS_ALL, margin_cap EDD_ATTACK_MARGIN_CAP, n_real 10, clip [0,1], 256 rows. */
-edd_fgm_opts edd_fgm_defaults(void);
+EDD_API edd_fgm_opts edd_fgm_defaults(void);
 
 /* FGM as cleverhans v2 fgm() with the true label y[i] (< n_real):
  * g = dL/dx of the loss o->loss (the cross-entropy over all K outputs,
@@ -98,8 +98,8 @@ edd_fgm_opts edd_fgm_defaults(void);
  * for ord inf (sign(0) = 0), or clip(x + eps * g / ||g||_2) for ord 2 (an
  * image with g = 0 is left as is). x and adv are n x 784 and may not
  * overlap. */
-edd_status edd_fgm(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
-                   const edd_fgm_opts *o, float *adv);
+EDD_API edd_status edd_fgm(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
+                           const edd_fgm_opts *o, float *adv);
 
 /* ---- PGD (src/attacks/pgd.c) ---- */
 
@@ -128,7 +128,7 @@ typedef struct {
 /* eps 0.3, L-inf, 100 steps of 2.5 eps / steps, 1 restart from a random
  * start, EDD_LOSS_ALL, margin_cap EDD_ATTACK_MARGIN_CAP, n_real 10, clip [0,1],
  * seed 1, 256 rows, progress on, no early stop. */
-edd_pgd_opts edd_pgd_defaults(void);
+EDD_API edd_pgd_opts edd_pgd_defaults(void);
 
 /* Untargeted PGD (Madry et al. 2018) with the true labels y[i] (< n_real)
  * on n images x (n x 784). Each restart r starts at x plus a draw from
@@ -147,8 +147,8 @@ edd_pgd_opts edd_pgd_defaults(void);
  * first crossing point rather than the best. Images are independent: each image's result is
  * a function of its own pixels (up to oneDNN's rounding at other batch
  * sizes), and bit-identical from run to run at one thread count. */
-edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
-                   const edd_pgd_opts *o, float *adv);
+EDD_API edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
+                           const edd_pgd_opts *o, float *adv);
 
 /* ---- JSMA (src/attacks/jsma.c) ---- */
 
@@ -168,7 +168,7 @@ typedef struct {
     int quiet;        /* no progress on stderr */
 } edd_jsma_opts;
 
-edd_jsma_opts edd_jsma_defaults(void);
+EDD_API edd_jsma_opts edd_jsma_defaults(void);
 
 /* Targeted JSMA (cleverhans v2 jsma/saliency_map, increase = theta > 0) of
  * n images x toward target[i] (< K). Per image: the search domain starts as
@@ -182,8 +182,8 @@ edd_jsma_opts edd_jsma_defaults(void);
  * steps, when no pair qualifies, or when fewer than 2 pixels remain.
  * Writes adv (n x 784), success[i] = 1 when the target is predicted at the
  * end, and, if steps is not NULL, the steps taken (2 pixels each). */
-edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
-                    const edd_jsma_opts *o, float *adv, uint8_t *success, int *steps);
+EDD_API edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
+                            const edd_jsma_opts *o, float *adv, uint8_t *success, int *steps);
 
 /* ---- targets ---- */
 
@@ -191,6 +191,6 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
  * classes other than y[i] (< n_real), from the counter RNG keyed by
  * (seed, image index0 + i): the same image gets the same target whatever
  * the batch or the test limit. */
-void edd_attack_targets(uint64_t seed, const uint8_t *y, size_t n, size_t index0, int n_real, uint8_t *target);
+EDD_API void edd_attack_targets(uint64_t seed, const uint8_t *y, size_t n, size_t index0, int n_real, uint8_t *target);
 
 #endif

@@ -1,7 +1,8 @@
 /* edd/core.h - the context, errors and the counter-based random numbers.
  *
  * Owns: struct edd_ctx (the only mutable state edd keeps: oneDNN engine and
- * stream, thread count, SIMD level, the last error message), EDD_K_MAX.
+ * stream, thread count, SIMD level, the last error message), EDD_K_MAX,
+ * EDD_API (the mark of what libedd.so exports).
  * May call: libc, OpenMP, oneDNN (engine and stream creation only), io
  * (edd_mem_available, for the out-of-memory message). Writes
  * to stderr only the warning of edd_threads_limit.
@@ -20,6 +21,16 @@ struct dnnl_engine;
 struct dnnl_stream;
 
 #define EDD_VERSION "0.1.0"
+
+/* Marks a declaration that libedd.so exports. The library is compiled with
+ * -fvisibility=hidden, so a function declared without it (the private
+ * headers of include/edd/internal/, the study's) stays inside the library;
+ * tests/symbols_test.sh checks that every exported name starts with edd_. */
+#if defined(__GNUC__)
+#define EDD_API __attribute__((visibility("default")))
+#else
+#define EDD_API
+#endif
 
 /* The most outputs (K) a model may have: the model file, edd_cnn_init, the
  * gradder and every per-row array of K values are bounded by it. */
@@ -51,7 +62,7 @@ typedef struct edd_ctx {
 
 /* The most OpenMP threads edd runs: EDD_THREADS_PER_CPU x the CPUs online
  * (libgomp segfaults starting a region of 100,000 threads). */
-int edd_threads_cap(void);
+EDD_API int edd_threads_cap(void);
 
 /* The thread count to use, nthreads (--threads) or, when nthreads <= 0,
  * OpenMP's default (OMP_NUM_THREADS), kept in 1..edd_threads_cap(), and
@@ -59,7 +70,7 @@ int edd_threads_cap(void);
  * the value and the cap, when it had to change it. libgomp reads
  * OMP_NUM_THREADS at startup but allocates a team only when a region
  * starts, so calling this before the first parallel region is enough. */
-int edd_threads_limit(int nthreads);
+EDD_API int edd_threads_limit(int nthreads);
 
 /* Create the oneDNN CPU engine and stream, with ctx->nthreads from
  * edd_threads_limit(nthreads) (nthreads <= 0: OpenMP's default, capped),
@@ -68,27 +79,27 @@ int edd_threads_limit(int nthreads);
  * Under a finite RLIMIT_AS it sets glibc's M_ARENA_MAX to 1 for the
  * process, so that no thread's malloc arena reserves 64 MB after a memory
  * check. EDD_SIMD=scalar in the environment forces the scalar twins. */
-edd_status edd_ctx_init(edd_ctx *ctx, int nthreads);
+EDD_API edd_status edd_ctx_init(edd_ctx *ctx, int nthreads);
 
 /* Release the engine and stream. Safe on a zeroed or half-built context. */
-void edd_ctx_free(edd_ctx *ctx);
+EDD_API void edd_ctx_free(edd_ctx *ctx);
 
 /* Record an error message (printf format) and return st, so that a caller
  * can write `return edd_fail(ctx, EDD_ERR_IO, "%s: ...", path);`. */
-edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+EDD_API edd_status edd_fail(edd_ctx *ctx, edd_status st, const char *fmt, ...)
+            __attribute__((format(printf, 3, 4)));
 
 /* EDD_ERR_NOMEM with "out of memory: need N MB (bytes) for WHAT, M MB of
  * memory available (...)", WHAT from fmt: for an allocation that failed. */
-edd_status edd_nomem(edd_ctx *ctx, size_t bytes, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+EDD_API edd_status edd_nomem(edd_ctx *ctx, size_t bytes, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Turn a oneDNN status (a dnnl_status_t) into an edd_status with a message
  * naming `what`: dnnl_out_of_memory is EDD_ERR_NOMEM, "out of memory: need
  * more than the N MB ... available", any other failure EDD_ERR_DNNL. */
-edd_status edd_dnnl_check(edd_ctx *ctx, int s, const char *what);
+EDD_API edd_status edd_dnnl_check(edd_ctx *ctx, int s, const char *what);
 
 /* The best SIMD level this CPU supports (AVX2 needs AVX2 and FMA). */
-edd_simd edd_simd_detect(void);
+EDD_API edd_simd edd_simd_detect(void);
 
 /* ---- counter-based random numbers (docs/DESIGN.md section 5) ----
  * A random number is a pure function of (key, counter): no state, so the
@@ -97,7 +108,7 @@ edd_simd edd_simd_detect(void);
 
 /* Key for one (seed, stream, index): e.g. stream = pass or step, index =
  * example number in the dataset. */
-uint64_t edd_rng_key(uint64_t seed, uint64_t stream, uint64_t index);
+EDD_API uint64_t edd_rng_key(uint64_t seed, uint64_t stream, uint64_t index);
 
 /* 32 random bits for counter ctr under key (two rounds of a 32-bit
  * avalanche hash; simd/dropout_avx2.c computes the same bits 8 at a time). */
@@ -117,9 +128,9 @@ static inline float edd_rng_uniform(uint64_t key, uint32_t ctr)
 }
 
 /* Standard normal by Box-Muller from counters 2*ctr and 2*ctr+1. */
-float edd_rng_normal(uint64_t key, uint32_t ctr);
+EDD_API float edd_rng_normal(uint64_t key, uint32_t ctr);
 
 /* Seeded Fisher-Yates permutation of 0..n-1 (same result on any thread count). */
-void edd_rng_permutation(uint64_t seed, uint64_t stream, uint32_t *perm, size_t n);
+EDD_API void edd_rng_permutation(uint64_t seed, uint64_t stream, uint32_t *perm, size_t n);
 
 #endif

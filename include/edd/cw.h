@@ -46,7 +46,7 @@ typedef struct {
 /* docs/DESIGN.md section 9: AdaDelta lr 1.0, rho 0.95, eps 1e-3, 200 iterations,
  * 4 binary-search steps from c = 1, confidence 0, early abort on, batch 100
  * (measured by bench/cw), seed 1, progress on, targeted. */
-edd_cw_opts edd_cw_defaults(void);
+EDD_API edd_cw_opts edd_cw_defaults(void);
 
 /* CW-L2 on m for n images (x: n x 784, in [0,1]). Targeted: toward
  * target[i] (< m->k); a success is an example whose argmax, after
@@ -60,7 +60,7 @@ edd_cw_opts edd_cw_defaults(void);
  * binary-search step (x itself when none was found), and success[i] = 1
  * when one was found. Images are independent: the result does not depend
  * on the batch size (up to oneDNN's rounding). */
-edd_status edd_cw_l2(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
-                     const edd_cw_opts *o, float *adv, uint8_t *success);
+EDD_API edd_status edd_cw_l2(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
+                             const edd_cw_opts *o, float *adv, uint8_t *success);
 
 #endif

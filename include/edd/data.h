@@ -43,10 +43,10 @@ typedef struct {
  * that a gzip stream is complete. On error *out is zeroed, nothing is
  * leaked and ctx->err names the path, what was found and what was expected.
  * Release with edd_idx_free. */
-edd_status edd_idx_read(edd_ctx *ctx, const char *path, edd_idx *out);
+EDD_API edd_status edd_idx_read(edd_ctx *ctx, const char *path, edd_idx *out);
 
 /* Free the payload and zero *idx. Safe on a zeroed struct. */
-void edd_idx_free(edd_idx *idx);
+EDD_API void edd_idx_free(edd_idx *idx);
 
 /* Load the training (train = 1) or test (train = 0) split from dir, which
  * holds train-images-idx3-ubyte, train-labels-idx1-ubyte,
@@ -55,7 +55,7 @@ void edd_idx_free(edd_idx *idx);
  * rank 1 with the same count and every label < 10. Keeps the first `limit`
  * examples (0 keeps all). Pixels are scaled by 1/255; c is 1.
  * On error *out is zeroed. Release with edd_dataset_free. */
-edd_status edd_dataset_load(edd_ctx *ctx, const char *dir, int train, size_t limit, edd_dataset *out);
+EDD_API edd_status edd_dataset_load(edd_ctx *ctx, const char *dir, int train, size_t limit, edd_dataset *out);
 
 /* The SHA-256 of the decoded contents (dimensions and bytes) of the four
  * IDX files in dir, the same whether they are stored plain or gzipped, as
@@ -63,19 +63,19 @@ edd_status edd_dataset_load(edd_ctx *ctx, const char *dir, int train, size_t lim
  * that results made from other data, by accident or on purpose, are not
  * reused. Errors as edd_dataset_load. */
 #define EDD_DATASET_FINGERPRINT_HEX 65
-edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, char hex[EDD_DATASET_FINGERPRINT_HEX]);
+EDD_API edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, char hex[EDD_DATASET_FINGERPRINT_HEX]);
 
 /* Free the arrays and zero *ds. Safe on a zeroed struct. */
-void edd_dataset_free(edd_dataset *ds);
+EDD_API void edd_dataset_free(edd_dataset *ds);
 
 /* Write the default directory of dataset `name` into buf (n bytes):
  * "$EDD_DATA_DIR/<name>" when EDD_DATA_DIR is set and not empty, else
  * "data/<name>" relative to the working directory. Returns buf, or NULL
  * when the path does not fit in n bytes. */
-const char *edd_data_default_dir(const char *name, char *buf, size_t n);
+EDD_API const char *edd_data_default_dir(const char *name, char *buf, size_t n);
 
 /* EDD_OK when name is "mnist" or "fashion", else EDD_ERR_ARG with a message
  * listing the accepted names. */
-edd_status edd_dataset_name_check(edd_ctx *ctx, const char *name);
+EDD_API edd_status edd_dataset_name_check(edd_ctx *ctx, const char *name);
 
 #endif

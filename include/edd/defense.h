@@ -32,12 +32,12 @@ typedef struct {
 } edd_mc_opts;
 
 /* Defaults: N=20, seed 1, THREADS with batch 128 (the faster shape in bench/mc), first 0. */
-edd_mc_opts edd_mc_defaults(void);
+EDD_API edd_mc_opts edd_mc_defaults(void);
 
 /* The examples per chunk that edd_uncertainty processes at a time: one
  * oneDNN call of each pass (THREADS: o->rows) or one call of all N passes
  * (FOLDED: o->rows / N, at least 1). */
-size_t edd_mc_chunk(const edd_mc_opts *o);
+EDD_API size_t edd_mc_chunk(const edd_mc_opts *o);
 
 /* Eq. 1: sigma[i] = (1/N) sum_m ||z^m(x_i) - zbar(x_i)||^2 over N passes of
  * m with dropout on. Writes sigma (ds->n floats) and, if logits is not
@@ -51,21 +51,29 @@ size_t edd_mc_chunk(const edd_mc_opts *o);
  * then every oneDNN call of the part has the size and the rows of one of
  * the whole call's. A first that is not such a multiple is refused
  * (EDD_ERR_ARG); the caller keeps b on a chunk boundary. */
-edd_status edd_uncertainty(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o, float *sigma,
-                           float *logits);
+EDD_API edd_status edd_uncertainty(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o,
+                                   float *sigma, float *logits);
+
+/* Eq. 1 from logits already computed: z holds npass x nex x k floats,
+ * pass-major ([npass][nex][k], as edd_uncertainty's logits), and sigma[e]
+ * (nex floats, not overlapping z) is the variance over the first npass
+ * passes of example e's logits, summed over the k outputs, on ctx->simd's
+ * routine. npass == 0 gives sigma = 0. No allocation, cannot fail. */
+EDD_API void edd_logit_variance(const edd_ctx *ctx, const float *z, size_t npass, size_t nex, size_t k,
+                                float *sigma);
 
 /* Eq. 2: labels[i] (n_real+1 floats) puts 1 - alpha*s on the true class and
  * alpha*s on the outlier class n_real, with s = sigma[i] / max_j sigma[j]
  * (s = 0 everywhere when every sigma is 0). alpha in [0, 1/s] so that no
  * entry is negative; the caller checks alpha >= 0. */
-void edd_soft_labels(const float *sigma, const uint8_t *y, size_t n, int n_real, float alpha, float *labels);
+EDD_API void edd_soft_labels(const float *sigma, const uint8_t *y, size_t n, int n_real, float alpha, float *labels);
 
 /* Temperature distillation's labels from the teacher's logits (n x k,
  * dropout off): labels[i] = softmax(logits[i] / T), in double, or with hard
  * set the one-hot of argmax_j logits[i][j] (the first on ties), which is
  * the argmax of softmax(z/T) at every T > 0. logits and labels may be the
  * same array. The caller checks T > 0. */
-void edd_soft_labels_temperature(const float *logits, size_t n, int k, float T, int hard, float *labels);
+EDD_API void edd_soft_labels_temperature(const float *logits, size_t n, int k, float T, int hard, float *labels);
 
 /* Which defense edd_distill trains (docs/DEFENSE.md):
  * EXTENDED    - the paper's, Section 3: Eq. 1 to 3, K = the teacher's K + 1;
@@ -87,7 +95,7 @@ typedef struct {
 
 /* The paper's settings: EXTENDED, N=20, alpha 0.9, gamma 5e-4, kappa 40,
  * T=1, 10 epochs; for TEMPERATURE, T = 100 and soft labels. */
-edd_distill_opts edd_distill_defaults(void);
+EDD_API edd_distill_opts edd_distill_defaults(void);
 
 /* Train the distilled model out on ds relabelled by the teacher, as
  * o->method says. EXTENDED: K = teacher's K + 1 (outlier last), labels by
@@ -100,7 +108,7 @@ edd_distill_opts edd_distill_defaults(void);
  * o->train goes to edd_train as it is, its per-batch hook included (the
  * adversarial training of edd/advtrain.h: each batch's images replaced,
  * its labels kept). */
-edd_status edd_distill(edd_ctx *ctx, const edd_cnn *teacher, const edd_dataset *ds, const edd_distill_opts *o,
-                       edd_cnn *out, float *sigma, float *labels, edd_train_stats *stats);
+EDD_API edd_status edd_distill(edd_ctx *ctx, const edd_cnn *teacher, const edd_dataset *ds, const edd_distill_opts *o,
+                               edd_cnn *out, float *sigma, float *labels, edd_train_stats *stats);
 
 #endif

@@ -46,8 +46,9 @@ typedef struct {
  *               test; for confidence 0, src predicts the target).
  * Every caller (edd attack, edd reproduce) scores through here, so their
  * numbers agree. x and adv are n x 784; s->seconds is left 0. */
-edd_status edd_attack_eval(edd_ctx *ctx, const edd_cnn *src, const edd_cnn *tgt, const float *x, const uint8_t *y,
-                           size_t n, const float *adv, const edd_attack_goal *goal, edd_attack_scores *s);
+EDD_API edd_status edd_attack_eval(edd_ctx *ctx, const edd_cnn *src, const edd_cnn *tgt, const float *x,
+                                   const uint8_t *y, size_t n, const float *adv, const edd_attack_goal *goal,
+                                   edd_attack_scores *s);
 
 /* 1 when a prediction pred of a K-output model on an image labelled y is a
  * misclassification: a real class other than y. On a K = 11 model the
@@ -59,14 +60,14 @@ static inline int edd_misclassified(int k, int pred, int y)
 
 /* argmax over all K outputs of m (no dropout) for n images x (n x 784),
  * in batches of `batch`; writes pred (n ints). */
-edd_status edd_predict(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n, int batch, int *pred);
+EDD_API edd_status edd_predict(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n, int batch, int *pred);
 
 /* Rates from predictions (pure). y: true labels; pred_clean / pred_adv: the
  * target model's argmax on x and on adv (n x 784 each); source_ok[i] = 1
  * where the attack succeeded on its source (NULL: source_success is 0).
  * k is the target's K: its outlier class is edd_outlier_class(k) (index 10
  * when k == 11, none otherwise). seconds is left 0. */
-void edd_scores_compute(size_t n, int k, const uint8_t *y, const int *pred_clean, const int *pred_adv,
-                        const float *x, const float *adv, const uint8_t *source_ok, edd_attack_scores *s);
+EDD_API void edd_scores_compute(size_t n, int k, const uint8_t *y, const int *pred_clean, const int *pred_adv,
+                                const float *x, const float *adv, const uint8_t *source_ok, edd_attack_scores *s);
 
 #endif

@@ -30,7 +30,7 @@ typedef struct {
 
 /* L2, 1000 steps, alpha by ord (L2: 1 -> 0.01), gamma 0.05 -> 0.001, no
  * targeted run, n_real 10, clip [0,1], 256 rows, progress on. */
-edd_fmn_opts edd_fmn_defaults(void);
+EDD_API edd_fmn_opts edd_fmn_defaults(void);
 
 /* Untargeted FMN of n images x (labels y[i] < n_real) into adv (n x 784,
  * not overlapping x): one run on the detector-aware margin m
@@ -57,7 +57,7 @@ edd_fmn_opts edd_fmn_defaults(void);
  * returned as x with norm 0. Images are independent (up to oneDNN's
  * rounding at other batch sizes), and results bit-identical from run to
  * run at one thread count. */
-edd_status edd_fmn(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
-                   const edd_fmn_opts *o, float *adv, float *norm);
+EDD_API edd_status edd_fmn(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
+                           const edd_fmn_opts *o, float *adv, float *norm);
 
 #endif

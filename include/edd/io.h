@@ -34,7 +34,7 @@
 
 /* PATH.edd-tmp.<this process's pid> into buf (n bytes); nonzero if it does
  * not fit. Any writer that renames a temporary file into place names it so. */
-int edd_tmp_path(const char *path, char *buf, size_t n);
+EDD_API int edd_tmp_path(const char *path, char *buf, size_t n);
 
 /* Write nchunks buffers (chunks[i] of sizes[i] bytes), one after the other,
  * to path.edd-tmp.<pid> (created with O_CREAT | O_EXCL | O_NOFOLLOW), fsync
@@ -42,44 +42,44 @@ int edd_tmp_path(const char *path, char *buf, size_t n);
  * never writes through it). On any failure the temporary file is removed
  * and an existing file at path is left as it was. A chunk of size 0 may be
  * NULL. */
-edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *const *chunks, const size_t *sizes,
-                                 int nchunks);
+EDD_API edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *const *chunks, const size_t *sizes,
+                                         int nchunks);
 
 /* Open path for reading without blocking on a FIFO or a device: open with
  * O_NONBLOCK, fstat, refuse (EDD_ERR_IO, naming path, what it is and
  * expected) anything but a regular file, then clear O_NONBLOCK. *fd gets
  * the descriptor, which the caller closes (or hands to fdopen/gzdopen). */
-edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *expected, int *fd);
+EDD_API edd_status edd_file_open_regular(edd_ctx *ctx, const char *path, const char *expected, int *fd);
 
 /* edd_file_open_regular, then a stdio stream on it ("rb") in *f, which the
  * caller fcloses. *f is NULL on error. */
-edd_status edd_file_fopen_regular(edd_ctx *ctx, const char *path, const char *expected, FILE **f);
+EDD_API edd_status edd_file_fopen_regular(edd_ctx *ctx, const char *path, const char *expected, FILE **f);
 
 /* edd_file_open_regular, then the whole file into *text (malloc'd, with a
  * NUL after its *len bytes; the caller frees it). A file of more than max
  * bytes fails with EDD_ERR_FORMAT after reading max + 1 of them, so that a
  * huge file is never read to its end. Reads to EOF, not to st_size, so
  * /proc files work. On error *text is NULL. */
-edd_status edd_file_read_text(edd_ctx *ctx, const char *path, const char *expected, size_t max, char **text,
-                              size_t *len);
+EDD_API edd_status edd_file_read_text(edd_ctx *ctx, const char *path, const char *expected, size_t max, char **text,
+                                      size_t *len);
 
 /* Create path as a new file for writing, what (e.g. "gnuplot log") naming
  * it in messages: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode 0666 less
  * the umask. Anything already at path, a symlink or a FIFO included, fails
  * (EDD_ERR_IO, naming path and what is there): remove it, or create under
  * edd_tmp_path and rename into place. *fd gets the descriptor. */
-edd_status edd_file_create(edd_ctx *ctx, const char *path, const char *what, int *fd);
+EDD_API edd_status edd_file_create(edd_ctx *ctx, const char *path, const char *what, int *fd);
 
 /* Open path for reading and writing, creating it if absent (a lock file):
  * O_RDWR | O_CREAT | O_NOFOLLOW without blocking; refuses a symlink and
  * anything but a regular file as edd_file_open_regular does. *fd gets the
  * descriptor, which the caller closes. */
-edd_status edd_file_open_rdwr(edd_ctx *ctx, const char *path, const char *expected, int *fd);
+EDD_API edd_status edd_file_open_rdwr(edd_ctx *ctx, const char *path, const char *expected, int *fd);
 
 /* EDD_OK iff the n floats of v are all finite; else fails with st, naming
  * what (a file, or an array and its source), the first index that is NaN or
  * infinite, and its value. */
-edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const float *v, size_t n);
+EDD_API edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const float *v, size_t n);
 
 /* Remove what writers killed before their rename left in dir: files named
  * PREFIX*.edd-tmp.<pid> (any name when prefix is NULL) whose pid is no
@@ -88,23 +88,23 @@ edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const
  * removed, stays. *removed (may be NULL) gets the count. Fails only when
  * dir cannot be listed; ctx may be NULL where no message is wanted.
  * edd_file_write_atomic sweeps its own target's before it writes. */
-edd_status edd_tmp_sweep(edd_ctx *ctx, const char *dir, const char *prefix, int *removed);
+EDD_API edd_status edd_tmp_sweep(edd_ctx *ctx, const char *dir, const char *prefix, int *removed);
 
 /* Bytes of memory this process can still take: MemAvailable plus free
  * swap (/proc/meminfo), capped by RLIMIT_AS and RLIMIT_DATA less what the
  * process already maps; SIZE_MAX where none of these can be read. */
-size_t edd_mem_available(void);
+EDD_API size_t edd_mem_available(void);
 
 /* EDD_OK if bytes fit in edd_mem_available(); else EDD_ERR_NOMEM naming
  * what (a file and the array it declares), the bytes and the bytes
  * available. Readers call it before an allocation whose size a file
  * declares, so that a file claiming more than the machine has gets an
  * error instead of an overcommitted buffer and the OOM killer. */
-edd_status edd_mem_check(edd_ctx *ctx, const char *what, size_t bytes);
+EDD_API edd_status edd_mem_check(edd_ctx *ctx, const char *what, size_t bytes);
 
 /* Bytes an unprivileged writer may still write to the file system holding
  * dir (statvfs: f_bavail * f_frsize), in *bytes. */
-edd_status edd_disk_free(edd_ctx *ctx, const char *dir, uint64_t *bytes);
+EDD_API edd_status edd_disk_free(edd_ctx *ctx, const char *dir, uint64_t *bytes);
 
 /* ---- NumPy .npy, version 1.0 written; 1.0, 2.0 and 3.0 read ----
  * Little-endian, C order, rank 0..4. */
@@ -124,24 +124,24 @@ typedef struct {
 } edd_npy;
 
 /* Bytes per element of dtype (4, 1 or 4), 0 for a value outside the enum. */
-size_t edd_npy_elsize(edd_npy_dtype dtype);
+EDD_API size_t edd_npy_elsize(edd_npy_dtype dtype);
 
 /* Write data (product of shape[0..rank) elements of dtype, C order) to path
  * as a .npy v1.0 file that numpy.load opens. rank is 0..4; rank 0 is a
  * scalar. The header is padded with spaces and a final newline so that the
  * data starts at a multiple of 64 bytes, as NumPy does. Atomic. */
-edd_status edd_npy_write(edd_ctx *ctx, const char *path, edd_npy_dtype dtype, int rank, const size_t *shape,
-                         const void *data);
+EDD_API edd_status edd_npy_write(edd_ctx *ctx, const char *path, edd_npy_dtype dtype, int rank, const size_t *shape,
+                                 const void *data);
 
 /* Read a .npy file into *out. Checks the magic, the version, the header
  * dict (exactly the keys descr, fortran_order and shape; descr one of
  * '<f4', '|u1', '<i4'; fortran_order False; shape a tuple of at most 4
  * non-negative integers) and that the payload has exactly the bytes the
  * shape calls for. On error *out is zeroed. Release with edd_npy_free. */
-edd_status edd_npy_read(edd_ctx *ctx, const char *path, edd_npy *out);
+EDD_API edd_status edd_npy_read(edd_ctx *ctx, const char *path, edd_npy *out);
 
 /* Free the data and zero *a. Safe on a zeroed struct. */
-void edd_npy_free(edd_npy *a);
+EDD_API void edd_npy_free(edd_npy *a);
 
 /* ---- the model file (docs/FORMATS.md) ---- */
 typedef struct {
@@ -154,7 +154,7 @@ typedef struct {
 /* Write the header and nparams floats of params to path, followed by the
  * CRC32 of every byte before it. Rejects (EDD_ERR_ARG) k outside 2..EDD_K_MAX,
  * dropout rates outside [0,1) and a NaN or infinite parameter. Atomic. */
-edd_status edd_model_file_write(edd_ctx *ctx, const char *path, const edd_model_header *h, const float *params);
+EDD_API edd_status edd_model_file_write(edd_ctx *ctx, const char *path, const edd_model_header *h, const float *params);
 
 /* Read a model file: *h gets the header and *params a malloc'd array of
  * h->nparams floats (the caller frees it). Rejects a wrong magic, an
@@ -162,6 +162,6 @@ edd_status edd_model_file_write(edd_ctx *ctx, const char *path, const edd_model_
  * k outside 2..EDD_K_MAX, dropout rates outside [0,1) and a NaN or infinite
  * parameter (naming the first one's index). Whether nparams fits
  * the architecture is the caller's check. On error *params is NULL. */
-edd_status edd_model_file_read(edd_ctx *ctx, const char *path, edd_model_header *h, float **params);
+EDD_API edd_status edd_model_file_read(edd_ctx *ctx, const char *path, edd_model_header *h, float **params);
 
 #endif

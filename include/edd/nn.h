@@ -35,7 +35,7 @@
 static inline int edd_outlier_class(int k) { return k == EDD_N_REAL + 1 ? EDD_N_REAL : -1; }
 
 /* Index of the largest of k values (the first one on ties). */
-int edd_argmax(const float *z, int k);
+EDD_API int edd_argmax(const float *z, int k);
 
 /* One layer of the CNN: a convolution over in_c x in_hw x in_hw (conv3's
  * 5x5 kernel covers its whole input: an inner product), or the fc layer
@@ -102,22 +102,22 @@ typedef struct {
 } edd_cnn;
 
 /* Number of parameters of the CNN with k outputs. */
-size_t edd_cnn_nparams(int k);
+EDD_API size_t edd_cnn_nparams(int k);
 
 /* Allocate a CNN with k outputs (2..EDD_K_MAX) and dropout rates in [0,1), and
  * initialise it as Keras did for cleverhans v1 (Glorot-uniform weights, zero
  * biases) from the counter RNG under seed. */
-edd_status edd_cnn_init(edd_ctx *ctx, edd_cnn *m, int k, float p_input, float p_hidden, uint64_t seed);
-void edd_cnn_free(edd_cnn *m);
+EDD_API edd_status edd_cnn_init(edd_ctx *ctx, edd_cnn *m, int k, float p_input, float p_hidden, uint64_t seed);
+EDD_API void edd_cnn_free(edd_cnn *m);
 
 /* Carve a buffer of m->nparams floats into tensors shaped like m's
  * (used for gradients and optimiser moments). */
-void edd_cnn_carve(const edd_cnn *m, float *buf, edd_tensor t[EDD_NTENSORS]);
+EDD_API void edd_cnn_carve(const edd_cnn *m, float *buf, edd_tensor t[EDD_NTENSORS]);
 
 /* Save to / load from the model file (docs/FORMATS.md), atomically; load
  * checks the parameter count against the architecture. */
-edd_status edd_cnn_save(edd_ctx *ctx, const edd_cnn *m, const char *path);
-edd_status edd_cnn_load(edd_ctx *ctx, edd_cnn *m, const char *path);
+EDD_API edd_status edd_cnn_save(edd_ctx *ctx, const edd_cnn *m, const char *path);
+EDD_API edd_status edd_cnn_load(edd_ctx *ctx, edd_cnn *m, const char *path);
 
 /* ---- execution plans ---- */
 enum {
@@ -145,16 +145,16 @@ typedef struct edd_plan edd_plan;
  * kind. own_stream: give the plan its own stream (for use from an OpenMP
  * worker thread; primitives use user-managed scratchpads, so plans are
  * independent and each may be used by one thread at a time). */
-edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out);
-void edd_plan_free(edd_plan *p);
-int edd_plan_batch(const edd_plan *p);
+EDD_API edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out);
+EDD_API void edd_plan_free(edd_plan *p);
+EDD_API int edd_plan_batch(const edd_plan *p);
 
 /* Forward pass of p's batch: x is [b][784]; logits (b x K) are written to z
  * (and kept in the plan for backward). Dropout applies as dr says (dr may
  * be NULL: off); INFER plans apply it without keeping the masks, as the
  * MC-dropout passes need. */
-edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *x,
-                            const edd_dropout *dr, float *z);
+EDD_API edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *x,
+                                    const edd_dropout *dr, float *z);
 
 /* Forward of src's batch of b images (x, b x 784, no dropout), then the
  * state backward needs copied into p as if p had run forward on the batch
@@ -162,8 +162,8 @@ edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const f
  * INPUT_GRAD. One forward then serves one backward pass of rep rows per
  * image (a Jacobian of rep = K outputs, docs/DESIGN.md section 3) at the cost of
  * b images, not b * rep. z (b x K) receives src's logits. */
-edd_status edd_plan_forward_replicated(edd_ctx *ctx, edd_plan *p, edd_plan *src, const edd_cnn *m, const float *x,
-                                       int rep, float *z);
+EDD_API edd_status edd_plan_forward_replicated(edd_ctx *ctx, edd_plan *p, edd_plan *src, const edd_cnn *m,
+                                               const float *x, int rep, float *z);
 
 /* One oneDNN primitive of a plan: what it computes, the implementation
  * oneDNN chose for this CPU ("jit:avx2", "brg:avx512_core", "gemm:jit";
@@ -179,14 +179,14 @@ typedef struct {
 /* Describe p's primitives into out (at most max of them); returns how many
  * p has. edd_plan_create reports the first reference kernel once per
  * context on stderr; `edd info` prints them all. */
-int edd_plan_prims(const edd_plan *p, edd_plan_prim *out, int max);
+EDD_API int edd_plan_prims(const edd_plan *p, edd_plan_prim *out, int max);
 
 /* Backward pass after edd_plan_forward on the same plan, from dz = dL/dz
  * (b x K). TRAIN plans write the parameter gradients into grad (nparams
  * floats, layout of m->params, overwritten, not accumulated); INPUT_GRAD
  * plans write dL/dx (b x 784) into dx. The other pointer may be NULL. */
-edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *dz,
-                             float *grad, float *dx);
+EDD_API edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *dz,
+                                     float *grad, float *dx);
 
 /* ---- loss ---- */
 typedef enum { EDD_PENALTY_NONE = 0, EDD_PENALTY_HINGE, EDD_PENALTY_LITERAL } edd_penalty;
@@ -205,12 +205,12 @@ typedef struct {
 
 /* p[0..k) = softmax(z[0..k)) in double, stable for logits in the hundreds
  * (the max is subtracted first). */
-void edd_softmax_f64(const float *z, int k, double *p);
+EDD_API void edd_softmax_f64(const float *z, int k, double *p);
 
 /* The same softmax without a buffer: *zmax gets the largest of z[0..k) and
  * the return is s = sum_j exp(z_j - zmax) in double, so that
  * exp((double)z[c] - zmax) / s is edd_softmax_f64's p[c], bit for bit. */
-double edd_softmax_sum_f64(const float *z, int k, float *zmax);
+EDD_API double edd_softmax_sum_f64(const float *z, int k, float *zmax);
 
 /* Mean over b examples of the softmax cross-entropy of softmax(z/T) (z the
  * b x k logits, T = opts->temperature, 1 when opts is NULL) against target
@@ -219,8 +219,8 @@ double edd_softmax_sum_f64(const float *z, int k, float *zmax);
  * not NULL: (softmax(z/T) - t) / T per example, over b. At T = 1 the bits
  * are those of the untempered loss. Stable for logits in the hundreds
  * times T (log-sum-exp). The caller checks T > 0 (edd_train does). */
-double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b, int k,
-                     const edd_loss_opts *opts, float *dz);
+EDD_API double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b, int k,
+                             const edd_loss_opts *opts, float *dz);
 
 /* ---- optimisers ---- */
 typedef enum { EDD_OPT_ADAM = 0, EDD_OPT_ADADELTA } edd_opt_kind;
@@ -235,12 +235,12 @@ typedef struct {
 } edd_optim;
 
 /* Defaults for kind: Adam lr 1e-3; AdaDelta lr 0.1, rho 0.95, eps 1e-8. */
-edd_optim edd_optim_defaults(edd_opt_kind kind);
-edd_status edd_optim_init(edd_ctx *ctx, edd_optim *o, size_t n);
-void edd_optim_free(edd_optim *o);
+EDD_API edd_optim edd_optim_defaults(edd_opt_kind kind);
+EDD_API edd_status edd_optim_init(edd_ctx *ctx, edd_optim *o, size_t n);
+EDD_API void edd_optim_free(edd_optim *o);
 
 /* One step: params -= update(grad). */
-void edd_optim_step(edd_optim *o, float *params, const float *grad);
+EDD_API void edd_optim_step(edd_optim *o, float *params, const float *grad);
 
 /* ==== plan cache (src/nn/plan_cache.c) ====
  *
@@ -279,17 +279,17 @@ typedef struct {
 /* An empty cache for plans of the given kind and stream (as
  * edd_plan_create takes them) and a budget of max_rows rows (<= 0: only
  * the EDD_PLAN_CACHE_MAX bound). Builds nothing; cannot fail. */
-void edd_plan_cache_init(edd_plan_cache *c, int kind, int own_stream, long max_rows);
+EDD_API void edd_plan_cache_init(edd_plan_cache *c, int kind, int own_stream, long max_rows);
 
 /* The cache's plan for batch size b of model m, built now if the
  * cache has none, after evicting as the policy above says. The plan stays
  * valid until it is evicted or the cache is released. */
-edd_status edd_plan_cache_get(edd_ctx *ctx, edd_plan_cache *c, const edd_cnn *m, int b, edd_plan **out);
+EDD_API edd_status edd_plan_cache_get(edd_ctx *ctx, edd_plan_cache *c, const edd_cnn *m, int b, edd_plan **out);
 
 /* Plans built so far (for tests and benchmarks). */
-int edd_plan_cache_built(const edd_plan_cache *c);
+EDD_API int edd_plan_cache_built(const edd_plan_cache *c);
 
 /* Free every plan; the cache is empty again (and may be used again). */
-void edd_plan_cache_release(edd_plan_cache *c);
+EDD_API void edd_plan_cache_release(edd_plan_cache *c);
 
 #endif

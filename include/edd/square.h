@@ -34,14 +34,14 @@ typedef struct {
 
 /* eps 0.3, L-inf, 5000 queries, p_init 0.8, 1 restart, n_real 10, clip
  * [0,1], seed 1, 256 rows, progress on, no trace. */
-edd_square_opts edd_square_defaults(void);
+EDD_API edd_square_opts edd_square_defaults(void);
 
 /* The side of the square of query it (0-based) of a budget of `queries`:
  * p = p_init halved at the reference's iterations 10, 50, 200, 500, 1000,
  * 2000, 4000, 6000, 8000 of 10,000 (it rescaled to int(it / queries *
  * 10000)), s = round(sqrt(p * 784)) (half to even); L-inf clamps s to
  * [1, 27]; L2 takes max(s, 3), made odd, at most 27. */
-int edd_square_side(int ord, float p_init, int queries, int it); /* queries >= 1, it >= 0 */
+EDD_API int edd_square_side(int ord, float p_init, int queries, int it); /* queries >= 1, it >= 0 */
 
 /* Untargeted Square of n images x (labels y[i] < n_real) into adv (n x 784,
  * not overlapping x). The loss minimised is -m, m the detector-aware
@@ -71,7 +71,7 @@ int edd_square_side(int ord, float p_init, int queries, int it); /* queries >= 1
  * the counter RNG keyed by (seed, restart, image): a result does not depend
  * on the batch beyond oneDNN's rounding, and runs are bit-identical at
  * one thread count. */
-edd_status edd_square(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
-                      const edd_square_opts *o, float *adv, int *queries_used);
+EDD_API edd_status edd_square(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
+                              const edd_square_opts *o, float *adv, int *queries_used);
 
 #endif

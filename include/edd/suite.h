@@ -34,7 +34,7 @@ typedef enum {
 #define EDD_SUITE_NOT_CLEAN (-2) /* not correct when clean: misclassified or flagged as an outlier */
 
 /* The suite's names, in edd_suite_attack order: "apgd-ce", "apgd-t", "fmn", "square". */
-extern const char *const edd_suite_names[EDD_SUITE_NATTACKS];
+EDD_API extern const char *const edd_suite_names[EDD_SUITE_NATTACKS];
 
 typedef struct {
     float eps;            /* 0.3 */
@@ -52,7 +52,7 @@ typedef struct {
 
 /* eps 0.3, L-inf, 100 steps, 1 restart, 9 target classes, 1000 FMN steps,
  * 5000 queries, n_real 10, seed 1, 256 rows, progress on. */
-edd_suite_opts edd_suite_defaults(void);
+EDD_API edd_suite_opts edd_suite_defaults(void);
 
 /* The suite on n images x (n x 784, labels y[i] < n_real). adv (n x 784)
  * receives each broken image's adversarial point (inside the eps-ball and
@@ -60,7 +60,7 @@ edd_suite_opts edd_suite_defaults(void);
  * attack that broke image i, EDD_SUITE_ROBUST or EDD_SUITE_NOT_CLEAN;
  * seconds (NULL or EDD_SUITE_NATTACKS doubles) each attack's wall time.
  * Deterministic at one thread count. */
-edd_status edd_suite_run(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
-                         const edd_suite_opts *o, float *adv, int8_t *by, double *seconds);
+EDD_API edd_status edd_suite_run(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
+                                 const edd_suite_opts *o, float *adv, int8_t *by, double *seconds);
 
 #endif

@@ -49,15 +49,15 @@ typedef struct {
 } edd_train_stats;
 
 /* Defaults: 10 epochs, batch 128, seed 1, dropout on, Adam 1e-3, no penalty, T = 1, no hook. */
-edd_train_opts edd_train_defaults(void);
+EDD_API edd_train_opts edd_train_defaults(void);
 
 /* Train m on ds as opts say. Refuses a temperature that is not a finite
  * T > 0 (0 reads as 1) and the Eq. 3 penalty with T != 1 (nn.h's loss
  * combinations). With opts->on_batch set, each batch goes through it
  * before its forward pass. Progress: a bar on stderr when it is a terminal,
  * and one summary line per epoch on stderr otherwise. */
-edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_train_opts *opts,
-                     edd_train_stats *stats);
+EDD_API edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_train_opts *opts,
+                             edd_train_stats *stats);
 
 typedef struct {
     size_t n;
@@ -67,7 +67,7 @@ typedef struct {
 
 /* Evaluate m on ds without dropout, batch by batch; writes the n x K logits
  * to logits if not NULL. */
-edd_status edd_evaluate(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, int batch, float *logits,
-                        edd_eval_result *res);
+EDD_API edd_status edd_evaluate(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, int batch, float *logits,
+                                edd_eval_result *res);
 
 #endif

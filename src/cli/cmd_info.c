@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "edd/io.h"
 #include "edd/nn.h"
-#include "edd/internal/simd.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>

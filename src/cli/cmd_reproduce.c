@@ -1,11 +1,11 @@
 /* cmd_reproduce.c - `edd reproduce`: the paper's experiments as named
  * stages into a results folder, resuming where a previous run stopped
- * (include/edd/experiments.h, docs/REPRODUCING.md); under mpirun, spread
+ * (src/experiments/experiments.h, docs/REPRODUCING.md); under mpirun, spread
  * over its ranks when edd is built with MPI; with --dry-run, the schedule
  * the stage graph allows on 1 to 16 ranks. */
 #include "cli.h"
-#include "edd/experiments.h"
-#include "edd/internal/repro_parallel.h"
+#include "experiments.h"
+#include "repro_parallel.h"
 
 #include <stdio.h>
 #include <stdlib.h>

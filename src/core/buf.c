@@ -1,6 +1,6 @@
 /* buf.c - the growing text buffer with a sticky error flag, and checked
- * path joins (include/edd/internal/buf.h). */
-#include "edd/internal/buf.h"
+ * path joins (include/edd/buf.h). */
+#include "edd/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

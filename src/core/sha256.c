@@ -2,8 +2,8 @@
  * 5.1.1, 5.3.3, 6.2): a plain, portable C version, 255 MB/s of one core's
  * time at -O2 (coreutils' sha256sum: 290 MB/s on the same machine), so
  * that a smoke folder's 41 MB of outputs take 0.16 s to check. See
- * include/edd/internal/sha256.h. */
-#include "edd/internal/sha256.h"
+ * include/edd/sha256.h. */
+#include "edd/sha256.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* dataset.c - MNIST-style datasets from IDX files, and their fingerprint
  * (SHA-256). See include/edd/data.h. */
 #include "edd/data.h"
-#include "edd/internal/sha256.h"
+#include "edd/sha256.h"
 #include "edd/io.h"
 
 #include <limits.h>

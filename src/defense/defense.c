@@ -21,6 +21,11 @@ edd_mc_opts edd_mc_defaults(void)
     return o;
 }
 
+void edd_logit_variance(const edd_ctx *ctx, const float *z, size_t npass, size_t nex, size_t k, float *sigma)
+{
+    edd_logit_variance_f32(ctx->simd, z, npass, nex, k, sigma);
+}
+
 size_t edd_mc_chunk(const edd_mc_opts *o)
 {
     if (o->shape == EDD_MC_THREADS)

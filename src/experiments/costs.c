@@ -1,7 +1,7 @@
 /* costs.c - what each stage costs, for the schedule (schedule.c): the
  * seconds a times file or the stage's manifest gives, else an estimate
  * stated here; and the stage table as a graph for edd_sched_plan_make. */
-#include "edd/internal/manifest.h"
+#include "manifest.h"
 #include "edd/io.h"
 #include "repro.h"
 

@@ -30,11 +30,11 @@
  *
  * May call: core (edd_fail), io (edd_file_fopen_regular,
  * edd_file_write_atomic), buf, sha256, libc, zlib (crc32). */
-#include "edd/internal/buf.h"
-#include "edd/experiments.h"
+#include "edd/buf.h"
+#include "experiments.h"
 #include "edd/io.h"
-#include "edd/internal/manifest.h"
-#include "edd/internal/sha256.h"
+#include "manifest.h"
+#include "edd/sha256.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -26,9 +26,9 @@
  *
  * May call: MPI, OpenMP, pthreads, runner.c (the worker, the coordinator),
  * scale.c (repro_scale_tag), manifest.c (edd_file_digest), sha256, libc. */
-#include "edd/internal/manifest.h"
-#include "edd/internal/repro_parallel.h"
-#include "edd/internal/sha256.h"
+#include "manifest.h"
+#include "repro_parallel.h"
+#include "edd/sha256.h"
 #include "repro.h"
 
 #include <limits.h>

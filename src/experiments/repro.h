@@ -2,7 +2,7 @@
  * functions, the figure CSV rows, and what each file of the module offers.
  *
  * Owns: nothing beyond src/experiments (not installed, not in edd.h).
- * May call: what include/edd/experiments.h lists for the module.
+ * May call: what src/experiments/experiments.h lists for the module.
  *
  * The files, each calling only those above it in this list:
  *   scale.c    the scales, attack names, the paper's numbers, scale tags
@@ -24,10 +24,10 @@
 #ifndef EDD_REPRO_H
 #define EDD_REPRO_H
 
-#include "edd/internal/buf.h"
+#include "edd/buf.h"
 #include "edd/data.h"
 #include "edd/eval.h"
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "edd/nn.h"
 
 #define REPRO_MAX_OUTPUTS 32

@@ -1,17 +1,17 @@
 /* runner.c - edd_reproduce: make the results folder, take its lock, and
  * run the stage table in order, skipping each stage whose manifest is valid
- * and redoing the rest (include/edd/experiments.h says when a stage is
+ * and redoing the rest (src/experiments/experiments.h says when a stage is
  * valid). The same rule spread over workers: edd_reproduce_spread, the
  * coordinator, and edd_repro_worker_run, the worker
- * (include/edd/internal/repro_parallel.h). The folder itself, made,
+ * (src/experiments/repro_parallel.h). The folder itself, made,
  * locked and checked, is folder.c's (folder.h). */
 #include "edd/io.h"
 #include "edd/nn.h"
 #include "edd/progress.h"
 #include "folder.h"
 #include "repro.h"
-#include "edd/internal/manifest.h"
-#include "edd/internal/repro_parallel.h"
+#include "manifest.h"
+#include "repro_parallel.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* scale.c - the scales (smoke, quick, paper), the attacks' and variants'
  * names, the numbers the paper reports, and the tag that names a stage's
  * settings in its manifest. */
-#include "edd/internal/sha256.h"
+#include "edd/sha256.h"
 #include "repro.h"
 
 #include <stdio.h>

@@ -1,9 +1,9 @@
 /* schedule.c - list scheduling of the stage graph, longest path first
- * (HLFET; include/edd/experiments.h): the levels, the critical path, the
+ * (HLFET; src/experiments/experiments.h): the levels, the critical path, the
  * order a rank takes ready stages in, and the makespan that order gives on
  * P ranks. Pure functions of the graph (deps and costs): no stage table,
  * no files, no clock. */
-#include "edd/experiments.h"
+#include "experiments.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* select.c - which stages a run runs: the --only selection closed over
  * the stages it reads, and the --force stage within it
- * (include/edd/experiments.h). Split from runner.c, which calls it.
+ * (src/experiments/experiments.h). Split from runner.c, which calls it.
  * May call: the stage table (repro.h), core (edd_fail), libc. */
 #include "repro.h"
 

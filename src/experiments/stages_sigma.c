@@ -3,10 +3,9 @@
  * (the ranges planned so that the joined arrays are the unsplit ones byte
  * for byte), and sigma joins them into sigma/sigma.npy and
  * sigma/sigma_study.npy. Owns repro_read_sigma, which the distillations
- * use. May call repro.h, edd/defense.h (edd_uncertainty) and the SIMD
- * variance (edd_logit_variance_f32). */
+ * use. May call repro.h and edd/defense.h (edd_uncertainty,
+ * edd_logit_variance). */
 #include "edd/defense.h"
-#include "edd/internal/simd.h"
 #include "stages.h"
 
 #include <stdio.h>
@@ -57,7 +56,7 @@ static edd_status sigma_rows(repro *r, const edd_cnn *teacher, size_t first, siz
     if (!st)
         st = edd_uncertainty(r->ctx, teacher, &view, &mc, tmp, logits);
     for (int p = 1; !st && p <= npass; p++)
-        edd_logit_variance_f32(r->ctx->simd, logits, (size_t)p, n, 10, sig + (size_t)(p - 1) * n);
+        edd_logit_variance(r->ctx, logits, (size_t)p, n, 10, sig + (size_t)(p - 1) * n);
     free(logits);
     free(tmp);
     return st;

@@ -2,7 +2,7 @@
  * bytes as a stage's manifest. The input is written to
  * DIR/stages/fuzz.done with one small file, DIR/a.txt, beside it, so that
  * a manifest line naming a.txt reaches the size and CRC32 checks. */
-#include "edd/internal/manifest.h"
+#include "manifest.h"
 #include "fuzz.h"
 
 #include <string.h>

@@ -4,7 +4,7 @@
  * (no results folder) for every stage of the table; the graph it returns
  * then goes to the schedule (edd_sched_plan_make, edd_sched_simulate on
  * two ranks) as `edd reproduce --dry-run --times` does. */
-#include "edd/experiments.h"
+#include "experiments.h"
 #include "fuzz.h"
 
 #include <math.h>

@@ -1,15 +1,15 @@
-/* edd/internal/repro_parallel.h - `edd reproduce` over several workers
+/* repro_parallel.h - `edd reproduce` over several workers
  * (src/experiments/runner.c): the coordinator, which settles each stage
  * once the stages it reads are settled (valid, or run) and hands the ones
  * to run to idle workers, longest path first (edd_sched_*); the worker,
  * which runs one stage exactly as the serial loop does; and the transport
  * between them, which the caller gives. src/experiments/mpi.c is the MPI
  * one, built into `edd` only with MPI=1 (docs/REPRODUCING.md, "More than
- * one machine"). Used by the CLI and the tests; not installed. */
-#ifndef EDD_INTERNAL_REPRO_PARALLEL_H
-#define EDD_INTERNAL_REPRO_PARALLEL_H
+ * one machine"). The study's, used by the CLI and the tests; not installed. */
+#ifndef EDD_REPRO_PARALLEL_H
+#define EDD_REPRO_PARALLEL_H
 
-#include "edd/experiments.h"
+#include "experiments.h"
 
 /* A worker: the run state of one process or thread (its data loaded on
  * first use), which runs the stages it is handed. */

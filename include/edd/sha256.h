@@ -1,13 +1,16 @@
-/* edd/internal/sha256.h - SHA-256 (FIPS 180-4), for the stage manifests'
- * integrity and the MPI ranks' agreement on their data. Not installed.
+/* edd/sha256.h - SHA-256 (FIPS 180-4): the data's fingerprint
+ * (edd_dataset_fingerprint), and for programs on the engine, such as the
+ * study's stage manifests and the MPI ranks' agreement on their data.
  *
  * Owns: edd_sha256 (incremental: init, update, final) and the hex form.
- * May call: libc. */
-#ifndef EDD_INTERNAL_SHA256_H
-#define EDD_INTERNAL_SHA256_H
+ * May call: libc (core.h for EDD_API). */
+#ifndef EDD_SHA256_H
+#define EDD_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "edd/core.h"
 
 #define EDD_SHA256_BYTES 32
 #define EDD_SHA256_HEX (2 * EDD_SHA256_BYTES + 1) /* 64 hex digits and a NUL */
@@ -20,19 +23,19 @@ typedef struct {
 } edd_sha256;
 
 /* Start a hash (FIPS 180-4 section 5.3.3's initial value). */
-void edd_sha256_init(edd_sha256 *s);
+EDD_API void edd_sha256_init(edd_sha256 *s);
 
 /* Hash n more bytes of p (p may be NULL when n is 0). */
-void edd_sha256_update(edd_sha256 *s, const void *p, size_t n);
+EDD_API void edd_sha256_update(edd_sha256 *s, const void *p, size_t n);
 
 /* Pad, finish and write the digest, big-endian, into out; s is then spent
  * (init it again to reuse it). */
-void edd_sha256_final(edd_sha256 *s, unsigned char out[EDD_SHA256_BYTES]);
+EDD_API void edd_sha256_final(edd_sha256 *s, unsigned char out[EDD_SHA256_BYTES]);
 
 /* The SHA-256 of the n bytes of p, in one call. */
-void edd_sha256_bytes(const void *p, size_t n, unsigned char out[EDD_SHA256_BYTES]);
+EDD_API void edd_sha256_bytes(const void *p, size_t n, unsigned char out[EDD_SHA256_BYTES]);
 
 /* The digest d as 64 lowercase hex digits and a NUL in hex. */
-void edd_sha256_hex(const unsigned char d[EDD_SHA256_BYTES], char hex[EDD_SHA256_HEX]);
+EDD_API void edd_sha256_hex(const unsigned char d[EDD_SHA256_BYTES], char hex[EDD_SHA256_HEX]);
 
 #endif

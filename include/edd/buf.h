@@ -1,4 +1,4 @@
-/* edd/internal/buf.h - one way to build text: a growing buffer with a sticky error
+/* edd/buf.h - one way to build text: a growing buffer with a sticky error
  * flag (in the manner of redis sds), and paths that must fit.
  *
  * Owns: edd_buf and the rule that an allocation failure is remembered, not
@@ -27,21 +27,21 @@ typedef struct {
 
 /* Append n bytes of data. A no-op once b->err is set; sets it if the buffer
  * cannot grow. */
-void edd_buf_append(edd_buf *b, const void *data, size_t n);
+EDD_API void edd_buf_append(edd_buf *b, const void *data, size_t n);
 
 /* Append printf output (any length). A no-op once b->err is set; sets it if
  * the buffer cannot grow or the format fails. */
-void edd_buf_printf(edd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+EDD_API void edd_buf_printf(edd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* EDD_OK if every append to b succeeded; otherwise EDD_ERR_NOMEM with a
  * message naming what (e.g. "report.md") and how many bytes were built. */
-edd_status edd_buf_status(edd_ctx *ctx, const edd_buf *b, const char *what);
+EDD_API edd_status edd_buf_status(edd_ctx *ctx, const edd_buf *b, const char *what);
 
 /* Release b's memory and leave it empty, its error cleared. */
-void edd_buf_free(edd_buf *b);
+EDD_API void edd_buf_free(edd_buf *b);
 
 /* dir/rel into out (n bytes). EDD_ERR_ARG, naming dir and the length, if
  * it does not fit; out is then an empty string. */
-edd_status edd_path_join(edd_ctx *ctx, char *out, size_t n, const char *dir, const char *rel);
+EDD_API edd_status edd_path_join(edd_ctx *ctx, char *out, size_t n, const char *dir, const char *rel);
 
 #endif

@@ -1,12 +1,12 @@
-/* edd/internal/manifest.h - the stage manifests of `edd reproduce`
+/* manifest.h - the stage manifests of `edd reproduce`
  * (src/experiments/manifest.c): what each stage wrote, with sizes, CRC32s
  * and SHA-256s, so that a rerun redoes only what changed, by accident or
- * on purpose. Used by the runner and its tests; not installed. */
-#ifndef EDD_INTERNAL_MANIFEST_H
-#define EDD_INTERNAL_MANIFEST_H
+ * on purpose. The study's, used by the runner and its tests; not installed. */
+#ifndef EDD_REPRO_MANIFEST_H
+#define EDD_REPRO_MANIFEST_H
 
 #include "edd/core.h"
-#include "edd/internal/sha256.h"
+#include "edd/sha256.h"
 
 /* ---- stage manifests (src/experiments/manifest.c) ---- */
 

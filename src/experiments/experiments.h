@@ -1,5 +1,9 @@
-/* edd/experiments.h - the paper's experiments (Section 4) as a table of
+/* experiments.h - the paper's experiments (Section 4) as a table of
  * named stages that `edd reproduce` runs, resumes and reports on.
+ *
+ * The study's header, not the engine's: src/experiments/ is the static
+ * archive build/libedd-repro.a, linked into ./edd and the tests only, never
+ * installed; nothing here is EDD_API, so libedd.so exports none of it.
  *
  * Owns: the scales (smoke, quick, paper), the stage table and its
  * dependencies, the stage manifests results/stages/NAME.done, the figure
