@@ -152,8 +152,9 @@ edd_status edd_repro_select(edd_ctx *ctx, const char *only, uint64_t *mask);
  * reruns a stage the run would run; it never widens --only). */
 edd_status edd_repro_force(edd_ctx *ctx, const char *only, const char *force, uint64_t *mask, int *forced);
 
-/* Run every stage of scale sc that is not valid (and o->force), in order,
- * into o->out_dir, from the MNIST files in o->data_dir. log (may be NULL)
+/* Run every stage of scale sc that is not valid (and o->force) in this
+ * process, in the schedule's order (edd_reproduce_spread with one
+ * in-process worker: serial is the one-worker case), into o->out_dir, from the MNIST files in o->data_dir. log (may be NULL)
  * records what ran. A folder holds the results of one dataset: its first
  * run writes o->data_name to stages/dataset, and a run on another dataset
  * is refused (EDD_ERR_ARG) before any stage. With o->only, the stages outside its selection are

@@ -40,16 +40,22 @@ typedef struct {
     char err[1024];    /* the worker's message (status != EDD_OK) */
 } edd_repro_result;
 
-/* How the coordinator reaches its workers. start hands stage (a table
- * index) with its manifest tag and deps signature to idle worker w; wait
- * blocks until one started stage ends and describes it in *res. Either
- * returns an error (with ctx->err set) only when the transport itself
- * fails. */
+/* How the coordinator reaches its workers: in this process (runner.c,
+ * edd_reproduce), worker processes on this machine (jobs.c, --jobs) or
+ * MPI ranks (mpi.c). start hands stage (a table index) with its manifest
+ * tag and deps signature to idle worker w; wait blocks until one started
+ * stage ends and describes it in *res. Either returns an error (with
+ * ctx->err set) only when the transport itself fails. pipeline (may be
+ * NULL) is told the seed index of the pipeline whose stages come next
+ * (edd_reproduce_seeds_over); noun names a worker in messages (NULL:
+ * "rank"). */
 typedef struct {
     int nworkers;
     void *user;
     edd_status (*start)(void *user, edd_ctx *ctx, int w, int stage, const char *tag, uint32_t dsig);
     edd_status (*wait)(void *user, edd_ctx *ctx, edd_repro_result *res);
+    void (*pipeline)(void *user, int seed);
+    const char *noun;
 } edd_repro_transport;
 
 /* edd_reproduce with the stages spread over t's workers: the same folder,
@@ -63,6 +69,39 @@ typedef struct {
  * in the order they were settled, each with its worker. */
 edd_status edd_reproduce_spread(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o,
                                 const edd_repro_transport *t, edd_repro_log *log);
+
+/* edd_reproduce_seeds with each pipeline spread over t's workers (t NULL:
+ * in this process, edd_reproduce): pipeline K into o->out_dir/seed-K, t's
+ * pipeline callback told K first, then the summary. */
+edd_status edd_reproduce_seeds_over(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
+                                    const edd_repro_transport *t, edd_repro_log *logs);
+
+/* ---- worker processes on this machine (src/experiments/jobs.c) ---- */
+
+/* The most worker processes --jobs starts. */
+#define EDD_REPRO_MAX_JOBS 64
+
+/* The file descriptors on which a worker process started by --jobs reads
+ * its stages and writes their results. */
+#define EDD_REPRO_JOB_IN 3
+#define EDD_REPRO_JOB_OUT 4
+
+/* `edd reproduce --jobs N`: the stages of the run (with seeds >= 2, of each
+ * pipeline in turn, then the summary) spread over njobs worker processes,
+ * each `exe` started with argv (NULL-terminated: edd's own command line for
+ * the same run, with --worker) and fds EDD_REPRO_JOB_IN/OUT its pipes to
+ * this process, which only coordinates. A worker that dies fails its stage
+ * ("stage S failed on job W: ... killed by signal 9"); the stages that
+ * ended keep their manifests, so a rerun resumes. Returns when every
+ * worker has exited. */
+edd_status edd_reproduce_jobs(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
+                              int njobs, const char *exe, char *const argv[], edd_repro_log *logs);
+
+/* The worker side of --jobs: read stage requests on fd in until it is
+ * closed, run each (edd_repro_worker_run, in o->out_dir, or in its seed-K
+ * folder for pipeline K) and write its result on fd out. Fails (exit 2 in
+ * the CLI) when in and out are not pipes. */
+edd_status edd_repro_jobs_serve(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int in, int out);
 
 /* 1 when this process was started by an MPI launcher (mpirun, mpiexec,
  * srun with PMI or PMIx), from the variables it sets, and *size (may be

@@ -21,9 +21,8 @@
 
 /* Run stage i of the table (its manifest tag and deps signature given):
  * remove its manifest, run it, write the manifest of the outputs it
- * registered and check it back; *sig gets the new manifest's signature.
- * say: print that it is done (unless quiet). */
-static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uint32_t *sig, double *secs, int say)
+ * registered and check it back; *sig gets the new manifest's signature. */
+static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uint32_t *sig, double *secs)
 {
     const repro_stage *s = &r->stages[i];
     const char *dir = r->o->out_dir;
@@ -46,8 +45,6 @@ static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uin
     if (!st && !edd_manifest_valid(dir, s->name, tag, dsig, sig, NULL, why, sizeof why))
         st = edd_fail(r->ctx, EDD_ERR_IO, "stage %s: its manifest does not match the files just written: %s", s->name,
                       why);
-    if (!st && say && !r->o->quiet)
-        fprintf(stderr, "reproduce: stage %s done in %.1f s\n", s->name, *secs);
     return st;
 }
 
@@ -108,57 +105,6 @@ static void log_stage(edd_repro_log *log, int i, int ran, int rank, double secs)
     log->n++;
 }
 
-edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log)
-{
-    double t0 = edd_now();
-    int nstages = edd_repro_stage_count();
-    run_start rs;
-    edd_status st = start_run(ctx, o, &rs);
-    if (st)
-        return st;
-    /* the stages downstream of a forced one are redone only if its outputs
-     * change: the dependency signatures below see to that */
-    repro r = {.ctx = ctx, .sc = sc, .o = o, .stages = repro_stages, .nstages = nstages};
-    uint32_t sig[EDD_REPRO_MAX_STAGES] = {0};
-    if (log) {
-        memset(log, 0, sizeof *log);
-        log->ranks = 1;
-    }
-    for (int i = 0; !st && i < nstages; i++) {
-        const repro_stage *s = &repro_stages[i];
-        uint32_t dsig = deps_sig(i, sig);
-        char tag[128], why[1024] = "--force";
-        double secs = 0.0;
-        st = repro_scale_tag(ctx, sc, rs.data_sha, s->uses, tag, sizeof tag);
-        if (st)
-            break;
-        if (!(rs.want & REPRO_BIT(i))) {
-            /* not selected: only its signature, for the selected stages
-             * that read it (a summary stage reads what exists) */
-            edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], NULL, NULL, 0);
-            continue;
-        }
-        int ran = i == rs.force ||
-                  !edd_manifest_valid(o->out_dir, s->name, tag, dsig, &sig[i], &secs, why, sizeof why);
-        if (ran)
-            st = repro_check_disk(ctx, sc, o->out_dir, s->name);
-        if (ran && !st) {
-            if (!o->quiet)
-                fprintf(stderr, "reproduce: stage %s (%s)\n  because %s\n", s->name, s->what, why);
-            st = run_stage(&r, i, tag, dsig, &sig[i], &secs, 1);
-        } else if (!ran && !o->quiet) { /* a stage refused for lack of room is not */
-            fprintf(stderr, "reproduce: stage %s is up to date\n", s->name);
-        }
-        log_stage(log, i, ran, 0, secs);
-    }
-    if (log)
-        log->seconds = edd_now() - t0;
-    edd_dataset_free(&r.train);
-    edd_dataset_free(&r.test);
-    close(rs.lockfd);
-    return st;
-}
-
 int edd_repro_launched(int *size)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"};
@@ -201,7 +147,7 @@ edd_status edd_repro_worker_run(edd_repro_worker *w, int i, const char *tag, uin
         return edd_fail(w->r.ctx, EDD_ERR_ARG, "reproduce: stage %d handed to a worker, expected 0..%d", i,
                         w->r.nstages - 1);
     edd_status st = repro_check_disk(w->r.ctx, w->r.sc, w->r.o->out_dir, repro_stages[i].name);
-    return st ? st : run_stage(&w->r, i, tag, dsig, sig, secs, 0);
+    return st ? st : run_stage(&w->r, i, tag, dsig, sig, secs);
 }
 
 /* The coordinator's view of one stage of the graph, by graph index. */
@@ -255,6 +201,12 @@ static edd_status spread_settle(edd_ctx *ctx, const edd_repro_scale *sc, const e
     return EDD_OK;
 }
 
+/* What t calls a worker in messages: "rank" (MPI) unless it says. */
+static const char *noun(const edd_repro_transport *t)
+{
+    return t->noun ? t->noun : "rank";
+}
+
 /* Hand the runnable stages to the idle workers (on[w] < 0), longest path
  * first: on[w] becomes the graph stage worker w runs. */
 static edd_status spread_hand_out(edd_ctx *ctx, const edd_repro_opts *o, const edd_repro_transport *t,
@@ -271,8 +223,8 @@ static edd_status spread_hand_out(edd_ctx *ctx, const edd_repro_opts *o, const e
         *runnable &= ~((uint64_t)1 << k);
         on[w] = k;
         (*nbusy)++;
-        if (!o->quiet)
-            fprintf(stderr, "reproduce: stage %s started on rank %d\n", repro_stages[i].name, w);
+        if (!o->quiet && t->nworkers > 1)
+            fprintf(stderr, "reproduce: stage %s started on %s %d\n", repro_stages[i].name, noun(t), w);
     }
     return EDD_OK;
 }
@@ -286,23 +238,26 @@ typedef struct {
 } spread_failure;
 
 /* A worker's result, nbusy stages still running: logged when the stage
- * ran, kept in *f when it is the first to fail. */
-static void spread_result(const edd_repro_opts *o, edd_repro_log *log, const edd_repro_result *res, int nbusy,
-                          spread_failure *f)
+ * ran, kept in *f when it is the first to fail. With one worker the
+ * messages name none. */
+static void spread_result(const edd_repro_opts *o, const edd_repro_transport *t, edd_repro_log *log,
+                          const edd_repro_result *res, int nbusy, spread_failure *f)
 {
     if (res->status == EDD_OK) {
         log_stage(log, res->stage, 1, res->worker, res->seconds);
-        if (!o->quiet)
-            fprintf(stderr, "reproduce: stage %s done in %.1f s on rank %d\n", repro_stages[res->stage].name,
-                    res->seconds, res->worker);
+        if (!o->quiet && t->nworkers > 1)
+            fprintf(stderr, "reproduce: stage %s done in %.1f s on %s %d\n", repro_stages[res->stage].name,
+                    res->seconds, noun(t), res->worker);
+        else if (!o->quiet)
+            fprintf(stderr, "reproduce: stage %s done in %.1f s\n", repro_stages[res->stage].name, res->seconds);
     } else if (f->stage < 0) {
         f->stage = res->stage;
         f->rank = res->worker;
         f->st = res->status;
         snprintf(f->err, sizeof f->err, "%s", res->err);
         if (!o->quiet && nbusy)
-            fprintf(stderr, "reproduce: stage %s failed on rank %d; waiting for the %d stage%s still running\n",
-                    repro_stages[f->stage].name, f->rank, nbusy, nbusy > 1 ? "s" : "");
+            fprintf(stderr, "reproduce: stage %s failed on %s %d; waiting for the %d stage%s still running\n",
+                    repro_stages[f->stage].name, noun(t), f->rank, nbusy, nbusy > 1 ? "s" : "");
     }
 }
 
@@ -357,8 +312,8 @@ edd_status edd_reproduce_spread(edd_ctx *ctx, const edd_repro_scale *sc, const e
         if (st)
             break;
         if (res.worker < 0 || res.worker >= t->nworkers || on[res.worker] < 0 || stage_of[on[res.worker]] != res.stage) {
-            st = edd_fail(ctx, EDD_ERR_IO, "reproduce: rank %d reported stage %d, expected one it was running",
-                          res.worker, res.stage);
+            st = edd_fail(ctx, EDD_ERR_IO, "reproduce: %s %d reported stage %d, expected one it was running",
+                          noun(t), res.worker, res.stage);
             break;
         }
         const int k = on[res.worker];
@@ -368,14 +323,53 @@ edd_status edd_reproduce_spread(edd_ctx *ctx, const edd_repro_scale *sc, const e
             done |= (uint64_t)1 << k;
             sig[res.stage] = res.sig;
         }
-        spread_result(o, log, &res, nbusy, &f);
+        spread_result(o, t, log, &res, nbusy, &f);
     }
     if (!st && own)
         st = own;
+    else if (!st && f.stage >= 0 && t->nworkers == 1)
+        st = edd_fail(ctx, f.st, "%s", f.err);
     else if (!st && f.stage >= 0)
-        st = edd_fail(ctx, f.st, "stage %s failed on rank %d: %s", repro_stages[f.stage].name, f.rank, f.err);
+        st = edd_fail(ctx, f.st, "stage %s failed on %s %d: %s", repro_stages[f.stage].name, noun(t), f.rank, f.err);
     if (log)
         log->seconds = edd_now() - t0;
     close(rs.lockfd);
+    return st;
+}
+
+/* The in-process transport: one worker, this process, which runs the stage
+ * it is handed at once; wait gives back what it did. */
+typedef struct {
+    edd_repro_worker *w;
+    edd_repro_result res;
+} inproc;
+
+static edd_status inproc_start(void *user, edd_ctx *ctx, int w, int stage, const char *tag, uint32_t dsig)
+{
+    inproc *p = user;
+    memset(&p->res, 0, sizeof p->res);
+    p->res.worker = w;
+    p->res.stage = stage;
+    p->res.status = edd_repro_worker_run(p->w, stage, tag, dsig, &p->res.sig, &p->res.seconds);
+    if (p->res.status)
+        snprintf(p->res.err, sizeof p->res.err, "%s", ctx->err);
+    return EDD_OK;
+}
+
+static edd_status inproc_wait(void *user, edd_ctx *ctx, edd_repro_result *res)
+{
+    (void)ctx;
+    *res = ((inproc *)user)->res;
+    return EDD_OK;
+}
+
+edd_status edd_reproduce(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, edd_repro_log *log)
+{
+    inproc p = {.w = edd_repro_worker_new(ctx, sc, o)};
+    if (!p.w)
+        return edd_fail(ctx, EDD_ERR_NOMEM, "reproduce: out of memory for the run's state");
+    const edd_repro_transport t = {.nworkers = 1, .user = &p, .start = inproc_start, .wait = inproc_wait};
+    edd_status st = edd_reproduce_spread(ctx, sc, o, &t, log);
+    edd_repro_worker_free(p.w);
     return st;
 }

@@ -17,6 +17,7 @@
  * repro_base_judge and repro_ablation_judge): the summary applies the same
  * rules to each seed's CSV and says whether they agree in every seed. */
 #include "seeds.h"
+#include "repro_parallel.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -151,8 +152,8 @@ edd_status edd_repro_seeds_summary(edd_ctx *ctx, const edd_repro_scale *sc, cons
     return st;
 }
 
-edd_status edd_reproduce_seeds(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
-                               edd_repro_log *logs)
+edd_status edd_reproduce_seeds_over(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
+                                    const edd_repro_transport *t, edd_repro_log *logs)
 {
     if (seeds < 2 || seeds > EDD_REPRO_MAX_SEEDS)
         return edd_fail(ctx, EDD_ERR_ARG, "--seeds %d: expected 2..%d", seeds, EDD_REPRO_MAX_SEEDS);
@@ -168,8 +169,17 @@ edd_status edd_reproduce_seeds(edd_ctx *ctx, const edd_repro_scale *sc, const ed
         ok.seed = k;
         if (!st && !o->quiet)
             fprintf(stderr, "reproduce: seed %d of %d, in %s\n", k, seeds, dir);
+        edd_repro_log *log = logs ? &logs[k - 1] : NULL;
+        if (!st && t && t->pipeline)
+            t->pipeline(t->user, k);
         if (!st)
-            st = edd_reproduce(ctx, sc, &ok, logs ? &logs[k - 1] : NULL);
+            st = t ? edd_reproduce_spread(ctx, sc, &ok, t, log) : edd_reproduce(ctx, sc, &ok, log);
     }
     return st ? st : edd_repro_seeds_summary(ctx, sc, o, seeds);
+}
+
+edd_status edd_reproduce_seeds(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_opts *o, int seeds,
+                               edd_repro_log *logs)
+{
+    return edd_reproduce_seeds_over(ctx, sc, o, seeds, NULL, logs);
 }
