@@ -72,7 +72,7 @@ build/mpi.stamp: FORCE
 	@mkdir -p $(@D)
 	@echo "$(MPI) $(MPI_CFLAGS)" | cmp -s - $@ || echo "$(MPI) $(MPI_CFLAGS)" > $@
 
-.PHONY: all test check lint sanitize bench bench-check bench-save reproduce deps data install clean fuzz fuzz-long FORCE
+.PHONY: all test check lint tables tables-check sanitize bench bench-check bench-save reproduce deps data install clean fuzz fuzz-long FORCE
 all: edd build/libedd.a $(SHLIB) build/libedd.so build/libedd-repro.a build/edd.1
 
 build/%_avx2.o: %_avx2.c
@@ -133,7 +133,7 @@ test:
 	@$(MAKE) --no-print-directory build/edd_tests edd
 	@$(MAKE) --no-print-directory check
 
-check: build/edd_tests edd build/libedd.so build/libedd-repro.a lint
+check: build/edd_tests edd build/libedd.so build/libedd-repro.a lint tables-check
 	@mkdir -p build/ref
 	bash tests/symbols_test.sh build/libedd.so build/libedd-repro.a build/libedd.a
 	OMP_NUM_THREADS=2 ./edd train --data mnist --out build/ref/t.edd --train-limit 512 --epochs 1 --quiet >/dev/null
@@ -154,6 +154,15 @@ check: build/edd_tests edd build/libedd.so build/libedd-repro.a lint
 # or the program's own.
 lint:
 	/usr/bin/python3 scripts/lint.py
+
+# The result tables of README.md and docs/*.md, between edd-table markers,
+# against the committed CSVs they are generated from (scripts/tables.py):
+# `make tables` rewrites them, `make tables-check` fails on a difference.
+tables:
+	/usr/bin/python3 scripts/tables.py --write
+
+tables-check:
+	/usr/bin/python3 scripts/tables.py --check
 
 # `make sanitize`: the library, ./edd and the Criterion suite again under
 # AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer, in

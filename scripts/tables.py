@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""tables.py - the result tables of README.md and docs/*.md, generated from the committed CSVs (issue 26).
+
+A generated table sits between two markers in a Markdown file:
+
+    <!-- edd-table: NAME -->
+    | ... the table, written by this script ... |
+    <!-- /edd-table -->
+
+NAME is one of TABLES below; each names the CSV files it reads, relative to the repository root. Typing a number
+into a marked block is pointless: `python3 scripts/tables.py --write` rewrites every block from its CSVs, and
+`--check` (make tables-check, run by make check) fails on any block that differs from what its CSVs give, on a marker
+whose NAME is unknown, and on a NAME that no file uses. So a rerun that changes a number changes the docs in the same
+commit.
+
+Exit status: 0 all blocks match (or were written), 1 a block differs, 2 a marker or CSV is malformed.
+"""
+import csv
+import difflib
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPEN = re.compile(r"^<!-- edd-table: ([a-z0-9-]+) -->$")
+CLOSE = "<!-- /edd-table -->"
+PAPER = "docs/results-paper"
+
+
+class Bad(Exception):
+    """A marker, a CSV or a row that is not what a table needs."""
+
+
+def rows(rel):
+    """The rows of the CSV at rel (repository-relative) as dicts."""
+    path = os.path.join(ROOT, rel)
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    except OSError as e:
+        raise Bad(f"{rel}: cannot read it ({e.strerror})")
+
+
+def one(rel, **key):
+    """The one row of rel whose columns equal key."""
+    hit = [r for r in rows(rel) if all(r.get(k) == v for k, v in key.items())]
+    if len(hit) != 1:
+        raise Bad(f"{rel}: {len(hit)} rows with {key}, expected 1")
+    return hit[0]
+
+
+def pct(x, digits=1):
+    """A rate in [0, 1] as a percentage."""
+    return f"{100 * float(x):.{digits}f}%"
+
+
+def fig(name, source, value, variant="paper"):
+    """The misclassified rate of a figure row of the paper-scale run, as a percentage."""
+    files = {"2a": "fig2a_fgm", "2b": "fig2b_jsma", "2c": "fig2c_cw", "3a": "fig3a_fgm", "3b": "fig3b_fgm",
+             "3e": "fig3e_cw", "3f": "fig3f_cw"}
+    r = one(f"{PAPER}/{files[name]}.csv", source=source, value=value, variant=variant)
+    return pct(r["misclassified"])
+
+
+def paper_section42():
+    """Section 4.2's numbers: the paper's beside the paper-scale run's (headline.csv)."""
+    h = f"{PAPER}/headline.csv"
+
+    def ours(metric, model, attack, setting):
+        return one(h, metric=metric, model=model, attack=attack, setting=setting)["ours"]
+
+    def paper(metric, model, attack, setting):
+        return one(h, metric=metric, model=model, attack=attack, setting=setting)["paper"]
+
+    att = [("fgm", "eps=0.3"), ("jsma", "gamma=0.1"), ("cw", "kappa=0")]
+    mis_p = " / ".join(paper("misclassified", "baseline", a, s) for a, s in att)
+    mis_o = " / ".join(f"{float(ours('misclassified', 'baseline', a, s)):.1f}" for a, s in att)
+    return [
+        "| Section 4.2 | paper | edd |",
+        "|---|---|---|",
+        f"| undefended accuracy | {paper('accuracy', 'baseline', 'none', 'clean')}% | "
+        f"{ours('accuracy', 'baseline', 'none', 'clean')}% |",
+        f"| distilled accuracy / false positives | {paper('accuracy', 'distilled', 'none', 'clean')}% / "
+        f"{paper('false_positives', 'distilled', 'none', 'clean').replace('<', '< ')}% | "
+        f"{ours('accuracy', 'distilled', 'none', 'clean')}% / {ours('false_positives', 'distilled', 'none', 'clean')}% |",
+        f"| undefended misclassified: FGM eps 0.3 / JSMA gamma 0.1 / CW kappa 0 | {mis_p}% | {mis_o}% |",
+    ]
+
+
+def paper_distilled():
+    """The distilled model's misclassified rates at the paper's settings, as the paper attacks and adaptively."""
+    return [
+        "| attack | as the paper ran it (our reading of its cleverhans v2 settings) | an attacker who knows the defense |",
+        "|---|---|---|",
+        f"| white-box FGM eps 0.3 (Fig. 2a) | {fig('2a', 'distilled', '0.3')} | "
+        f"{fig('2a', 'distilled', '0.3', 'adaptive')} (loss over the 10 real classes) |",
+        f"| white-box JSMA gamma 0.1 (Fig. 2b) | {fig('2b', 'distilled', '0.1')} (cleverhans' float32 Jacobian) | "
+        f"{fig('2b', 'distilled', '0.1', 'adaptive')} (exact gradient) |",
+        f"| white-box CW-L2 kappa 0 (Fig. 2c) | {fig('2c', 'distilled', '0')} | the same attack (its loss already "
+        "beats the outlier) |",
+        f"| black-box FGM eps 0.3, from the undefended surrogate U (Fig. 3b) | {fig('3b', 'surrogate_u', '0.3')} | |",
+        f"| black-box FGM eps 0.3, from the defended surrogate D (Fig. 3a) | {fig('3a', 'surrogate_d', '0.3')} | "
+        f"{fig('3a', 'surrogate_d', '0.3', 'adaptive')} |",
+        f"| black-box CW-L2 kappa 0, from U / from D (Figs. 3f, 3e) | {fig('3f', 'surrogate_u', '0')} / "
+        f"{fig('3e', 'surrogate_d', '0')} | |",
+    ]
+
+
+def paper_security():
+    """The worst case per image at each L-inf eps (security-run/security.csv), with 95% Wilson intervals."""
+    s = f"{PAPER}/security-run/security.csv"
+    eps = sorted({r["eps"] for r in rows(s) if r["attack"] == "worst-case"}, key=float)
+    out = ["| L-inf eps | worst-case robust accuracy, undefended baseline | distilled model | "
+           "distilled, PGD on the paper's loss alone |", "|---:|---:|---:|---:|"]
+    for e in eps:
+        b = one(s, model="baseline", eps=e, attack="worst-case")
+        d = one(s, model="distilled", eps=e, attack="worst-case")
+        p = one(s, model="distilled", eps=e, attack="pgd-all")
+
+        def ci(r):
+            return f"{pct(r['robust_accuracy'])} ({100 * float(r['lo']):.1f}-{100 * float(r['hi']):.1f})"
+
+        out.append(f"| {e} | {ci(b)} | {ci(d)} | {pct(p['robust_accuracy'])} |")
+    return out
+
+
+def quick_standard_l2():
+    """The median minimal L2 per image of the five models, with its 95% bootstrap interval (quick scale)."""
+    s = "docs/results/quick-standard/min_l2_summary.csv"
+    out = ["| model | images | broken | median minimal L2 (95% bootstrap interval) |", "|---|---:|---:|---:|"]
+    for r in rows(s):
+        out.append(f"| {r['model']} | {r['n']} | {r['broken']} | {float(r['median']):.2f} "
+                   f"({float(r['lo']):.2f}-{float(r['hi']):.2f}) |")
+    return out
+
+
+TABLES = {
+    "paper-section42": paper_section42,
+    "paper-distilled": paper_distilled,
+    "paper-security": paper_security,
+    "quick-standard-l2": quick_standard_l2,
+}
+
+
+def docs():
+    """README.md and every docs/*.md, repository-relative."""
+    found = ["README.md"]
+    for name in sorted(os.listdir(os.path.join(ROOT, "docs"))):
+        if name.endswith(".md"):
+            found.append(f"docs/{name}")
+    return found
+
+
+def regenerate(rel, used):
+    """The text of rel with every block regenerated; the NAMEs met go into used."""
+    lines = open(os.path.join(ROOT, rel), encoding="utf-8").read().split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        m = OPEN.match(lines[i])
+        out.append(lines[i])
+        i += 1
+        if not m:
+            if lines[i - 1].startswith("<!-- edd-table") or lines[i - 1] == CLOSE:
+                raise Bad(f"{rel}:{i}: '{lines[i - 1]}': expected '<!-- edd-table: NAME -->' opening a block")
+            continue
+        name = m.group(1)
+        if name not in TABLES:
+            raise Bad(f"{rel}:{i}: table '{name}': expected one of {', '.join(sorted(TABLES))}")
+        end = next((j for j in range(i, len(lines)) if lines[j] == CLOSE), None)
+        if end is None:
+            raise Bad(f"{rel}:{i}: table '{name}' has no '{CLOSE}'")
+        out.extend(TABLES[name]())
+        out.append(CLOSE)
+        used.add(name)
+        i = end + 1
+    return "\n".join(out)
+
+
+def main(argv):
+    if len(argv) != 2 or argv[1] not in ("--check", "--write"):
+        print("usage: scripts/tables.py --check|--write", file=sys.stderr)
+        return 2
+    used, differ = set(), 0
+    try:
+        for rel in docs():
+            old = open(os.path.join(ROOT, rel), encoding="utf-8").read()
+            new = regenerate(rel, used)
+            if new == old:
+                continue
+            if argv[1] == "--write":
+                with open(os.path.join(ROOT, rel), "w", encoding="utf-8") as f:
+                    f.write(new)
+                print(f"tables: rewrote {rel}")
+            else:
+                differ += 1
+                sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
+                                                           f"{rel} (committed)", f"{rel} (from the CSVs)"))
+    except Bad as e:
+        print(f"tables: {e}", file=sys.stderr)
+        return 2
+    unused = sorted(set(TABLES) - used)
+    if unused:
+        print(f"tables: {', '.join(unused)}: no file has the block; expected each table in one file", file=sys.stderr)
+        return 2
+    if differ:
+        print(f"tables: {differ} file(s) differ from their CSVs: run `python3 scripts/tables.py --write` and commit")
+        return 1
+    print(f"tables: {len(used)} tables in README.md and docs/ equal their CSVs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
