@@ -7,6 +7,7 @@
 #define EDD_BENCH_COMMON_H
 
 #include "edd.h"
+#include "edd/internal/ctx.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>

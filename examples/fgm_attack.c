@@ -32,30 +32,30 @@ int main(int argc, char **argv)
     if (argc > 4)
         fgm.eps = strtof(argv[4], NULL);
 
-    edd_ctx ctx = {0};
+    edd_ctx *ctx = NULL;
     edd_cnn model = {0};
     edd_dataset test = {0};
     char dir[4096];
     float *adv = NULL;
     int *pred = NULL;
     int rc = 1;
-    if (edd_ctx_init(&ctx, 0) || edd_cnn_load(&ctx, &model, argv[1]) ||
-        edd_dataset_load(&ctx, edd_data_default_dir("mnist", dir, sizeof dir), 0, n, &test))
+    if (edd_ctx_open(&ctx, 0) || edd_cnn_load(ctx, &model, argv[1]) ||
+        edd_dataset_load(ctx, edd_data_default_dir("mnist", dir, sizeof dir), 0, n, &test))
         goto out;
     n = test.n;
     adv = malloc(n * EDD_IMG_SIZE * sizeof *adv);
     pred = malloc(n * sizeof *pred);
     if (!adv || !pred) {
-        edd_fail(&ctx, EDD_ERR_NOMEM, "cannot allocate %zu adversarial images", n);
+        edd_fail(ctx, EDD_ERR_NOMEM, "cannot allocate %zu adversarial images", n);
         goto out;
     }
-    if (edd_fgm(&ctx, &model, test.x, test.y, n, &fgm, adv))
+    if (edd_fgm(ctx, &model, test.x, test.y, n, &fgm, adv))
         goto out;
     size_t shape[4] = {n, EDD_IMG_C, EDD_IMG_H, EDD_IMG_W};
-    if (edd_npy_write(&ctx, argv[2], EDD_NPY_F32, 4, shape, adv))
+    if (edd_npy_write(ctx, argv[2], EDD_NPY_F32, 4, shape, adv))
         goto out;
-    double clean = accuracy(&ctx, &model, test.x, test.y, n, pred);
-    double attacked = accuracy(&ctx, &model, adv, test.y, n, pred);
+    double clean = accuracy(ctx, &model, test.x, test.y, n, pred);
+    double attacked = accuracy(ctx, &model, adv, test.y, n, pred);
     if (clean < 0 || attacked < 0)
         goto out;
     printf("%zu images, eps %g: accuracy %.3f clean, %.3f under FGM; wrote %s\n", n, (double)fgm.eps, clean, attacked,
@@ -63,11 +63,11 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     if (rc)
-        fprintf(stderr, "fgm_attack: %s\n", ctx.err);
+        fprintf(stderr, "fgm_attack: %s\n", edd_ctx_error(ctx));
     free(adv);
     free(pred);
     edd_dataset_free(&test);
     edd_cnn_free(&model);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

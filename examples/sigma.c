@@ -25,21 +25,21 @@ int main(int argc, char **argv)
     if (argc > 3)
         mc.passes = atoi(argv[3]);
 
-    edd_ctx ctx = {0};
+    edd_ctx *ctx = NULL;
     edd_cnn model = {0};
     edd_dataset batch = {0};
     char dir[4096];
     float *sigma = NULL;
     int rc = 1;
-    if (edd_ctx_init(&ctx, 0) || edd_cnn_load(&ctx, &model, argv[1]) ||
-        edd_dataset_load(&ctx, edd_data_default_dir("mnist", dir, sizeof dir), 1, b, &batch))
+    if (edd_ctx_open(&ctx, 0) || edd_cnn_load(ctx, &model, argv[1]) ||
+        edd_dataset_load(ctx, edd_data_default_dir("mnist", dir, sizeof dir), 1, b, &batch))
         goto out;
     sigma = malloc(batch.n * sizeof *sigma);
     if (!sigma) {
-        edd_fail(&ctx, EDD_ERR_NOMEM, "cannot allocate %zu sigmas", batch.n);
+        edd_fail(ctx, EDD_ERR_NOMEM, "cannot allocate %zu sigmas", batch.n);
         goto out;
     }
-    if (edd_uncertainty(&ctx, &model, &batch, &mc, sigma, NULL))
+    if (edd_uncertainty(ctx, &model, &batch, &mc, sigma, NULL))
         goto out;
     double sum = 0;
     for (size_t i = 0; i < batch.n; i++)
@@ -56,10 +56,10 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     if (rc)
-        fprintf(stderr, "sigma: %s\n", ctx.err);
+        fprintf(stderr, "sigma: %s\n", edd_ctx_error(ctx));
     free(sigma);
     edd_dataset_free(&batch);
     edd_cnn_free(&model);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* dispatch.c - pick the AVX2 routine or its scalar twin by the level the
  * caller passes (ctx->simd). See include/edd/internal/simd.h. */
+#include "edd/internal/ctx.h"
 #include "edd/internal/simd.h"
 
 void edd_dropout_f32(edd_simd lv, float *y, float *mask, const float *x, size_t n,

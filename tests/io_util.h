@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "edd/core.h"
+#include "edd/internal/ctx.h"
 
 /* Whole file into a malloc'd buffer; *n gets its length. */
 static inline unsigned char *file_get(const char *path, size_t *n)

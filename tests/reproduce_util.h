@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "edd.h"
+#include "edd/internal/ctx.h"
 #include "experiments.h"
 
 #include <stdint.h>

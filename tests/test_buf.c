@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "edd/internal/ctx.h"
 #include "edd/buf.h"
 #include "experiments.h"
 

@@ -359,6 +359,8 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
                 strncat(args, " --dry-run", sizeof args - strlen(args) - 1);
                 rc = edd_run(out, sizeof out, args);
             }
+            if (rc == 2 && !strcmp(name, "worker") && strstr(out, "are not pipes")) /* parsed; refused off --jobs */
+                rc = 0;
             cr_assert(rc != 2 && !strstr(out, "unknown option"), "edd %s: the parser refuses an option its help lists: %s",
                       args, out);
             tried++;

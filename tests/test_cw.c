@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "edd/internal/ctx.h"
 #include "edd.h"
 #include "edd/cw.h"
 #include "edd/internal/cw.h"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edd/internal/ctx.h"
 #include "edd/internal/simd.h"
 #include "simd_util.h"
 

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "edd/data.h"
+#include "edd/internal/ctx.h"
 #include "edd/nn.h"
 
 #include <unistd.h>

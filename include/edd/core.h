@@ -1,14 +1,15 @@
 /* edd/core.h - the context, errors and the counter-based random numbers.
  *
- * Owns: struct edd_ctx (the only mutable state edd keeps: oneDNN engine and
- * stream, thread count, SIMD level, the last error message), EDD_K_MAX,
+ * Owns: edd_ctx, an opaque handle to the only mutable state edd keeps
+ * (oneDNN engine and stream, thread count, SIMD level, the last error
+ * message; its fields are include/edd/internal/ctx.h's), EDD_K_MAX,
  * EDD_API (the mark of what libedd.so exports).
  * May call: libc, OpenMP, oneDNN (engine and stream creation only), io
  * (edd_mem_available, for the out-of-memory message). Writes
  * to stderr only the warning of edd_threads_limit.
  *
  * Every library function that can fail returns an edd_status and leaves a
- * message in ctx->err; only the CLI prints it. */
+ * message in the context (edd_ctx_error); only the CLI prints it. */
 #ifndef EDD_CORE_H
 #define EDD_CORE_H
 
@@ -48,14 +49,11 @@ typedef enum {
 /* SIMD level of the hand-vectorised routines in simd/. */
 typedef enum { EDD_SIMD_SCALAR = 0, EDD_SIMD_AVX2 = 1 } edd_simd;
 
-typedef struct edd_ctx {
-    struct dnnl_engine *engine;
-    struct dnnl_stream *stream;
-    int nthreads;  /* OpenMP threads edd uses; oneDNN threads each call itself */
-    edd_simd simd; /* chosen once at init: AVX2+FMA if the CPU has them */
-    int ref_warned; /* a plan has said on stderr that oneDNN gave it a reference kernel */
-    char err[1024];
-} edd_ctx;
+/* A context: the one piece of mutable state edd keeps (oneDNN's engine and
+ * stream, the thread count, the SIMD level, the last error message),
+ * opaque to callers: made by edd_ctx_open, read through the functions
+ * below, released by edd_ctx_close. One context per thread of the caller. */
+typedef struct edd_ctx edd_ctx;
 
 /* Threads per CPU online that edd_threads_limit allows. */
 #define EDD_THREADS_PER_CPU 4
@@ -72,17 +70,35 @@ EDD_API int edd_threads_cap(void);
  * starts, so calling this before the first parallel region is enough. */
 EDD_API int edd_threads_limit(int nthreads);
 
-/* Create the oneDNN CPU engine and stream, with ctx->nthreads from
- * edd_threads_limit(nthreads) (nthreads <= 0: OpenMP's default, capped),
- * and start that team of OpenMP threads (their stacks mapped now:
- * EDD_ERR_NOMEM, "out of memory: need N MB ...", when they do not fit).
- * Under a finite RLIMIT_AS it sets glibc's M_ARENA_MAX to 1 for the
- * process, so that no thread's malloc arena reserves 64 MB after a memory
- * check. EDD_SIMD=scalar in the environment forces the scalar twins. */
-EDD_API edd_status edd_ctx_init(edd_ctx *ctx, int nthreads);
+/* Open a context into *ctx: oneDNN's CPU engine and stream, nthreads
+ * OpenMP threads (edd_threads_limit: <= 0 is OpenMP's default, capped),
+ * that team started (its stacks mapped now: EDD_ERR_NOMEM, "out of memory:
+ * need N MB ...", when they do not fit), the SIMD level (EDD_SIMD=scalar
+ * in the environment forces the scalar twins). Under a finite RLIMIT_AS it
+ * sets glibc's M_ARENA_MAX to 1 for the process, so that no thread's
+ * malloc arena reserves 64 MB after a memory check. On an error *ctx
+ * still holds the message (edd_ctx_error) unless it is NULL (out of
+ * memory for the context itself); close it either way. */
+EDD_API edd_status edd_ctx_open(edd_ctx **ctx, int nthreads);
 
-/* Release the engine and stream. Safe on a zeroed or half-built context. */
-EDD_API void edd_ctx_free(edd_ctx *ctx);
+/* A context that only carries messages, for the calls that compute
+ * nothing (file checks, parsing, the folder's manifests): no engine, no
+ * threads. NULL when out of memory. Close it with edd_ctx_close. */
+EDD_API edd_ctx *edd_ctx_scratch(void);
+
+/* Release ctx and everything it holds; NULL is a no-op. */
+EDD_API void edd_ctx_close(edd_ctx *ctx);
+
+/* The last error message of ctx ("" when none; a fixed message when ctx
+ * is NULL, the out-of-memory case of edd_ctx_open). Valid until the next
+ * call on ctx. */
+EDD_API const char *edd_ctx_error(const edd_ctx *ctx);
+
+/* The OpenMP threads ctx computes with. */
+EDD_API int edd_ctx_threads(const edd_ctx *ctx);
+
+/* The SIMD level ctx dispatches to. */
+EDD_API edd_simd edd_ctx_simd(const edd_ctx *ctx);
 
 /* Record an error message (printf format) and return st, so that a caller
  * can write `return edd_fail(ctx, EDD_ERR_IO, "%s: ...", path);`. */

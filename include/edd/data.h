@@ -41,7 +41,7 @@ typedef struct {
  * dimension is > 0, that their product neither overflows nor exceeds
  * EDD_IDX_MAX_BYTES, that the payload has exactly that many bytes, and
  * that a gzip stream is complete. On error *out is zeroed, nothing is
- * leaked and ctx->err names the path, what was found and what was expected.
+ * leaked and edd_ctx_error(ctx) names the path, what was found and what was expected.
  * Release with edd_idx_free. */
 EDD_API edd_status edd_idx_read(edd_ctx *ctx, const char *path, edd_idx *out);
 

@@ -18,6 +18,7 @@
  * computes the K outputs' gradients and sums them as cleverhans did (for
  * the tests that check both paths pick the same pairs); EDD_JSMA_LOGITS is
  * the logit Jacobian, where beta is a real sum and needs all K gradients. */
+#include "edd/internal/ctx.h"
 #include "edd/attacks.h"
 #include "edd/progress.h"
 #include "edd/internal/simd.h"

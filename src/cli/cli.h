@@ -109,11 +109,11 @@ typedef int (*cli_opt_fn)(void *user, int opt, const char *arg);
 int cli_parse(const char *cmd, int argc, char **argv, const struct option *longopts, const char *help,
               cli_data_opts *d, cli_opt_fn fn, void *user);
 
-/* Initialise the context with o->threads and load the train (train=1) or
+/* Open a context into *ctx with o->threads and load the train (train=1) or
  * test split, limited to limit examples (0 = all; a limit beyond the split
- * is said on stderr, and the whole split used). Returns 0 or an exit
- * status. */
-int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds);
+ * is said on stderr, and the whole split used). Returns 0, or an exit
+ * status after the message, *ctx then closed and NULL. */
+int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx **ctx, int train, size_t limit, edd_dataset *ds);
 
 /* 0 if v is finite; else print "edd CMD: NAME is nan ..." (JSON has no NaN
  * or infinity) and return EXIT_RUNTIME. */

@@ -170,14 +170,14 @@ int cmd_attack(int argc, char **argv)
     int rc = attack_args_parse(argc, argv, &a, &d);
     if (rc >= 0)
         return rc;
-    edd_ctx ctx;
+    edd_ctx *ctx = NULL;
     edd_dataset ds = {0};
     edd_cnn tgt = {0}, srcm = {0};
     rc = cli_open(cmd, &d, &ctx, 0, (size_t)a.limit, &ds);
-    if (!rc && edd_cnn_load(&ctx, &tgt, a.model))
-        rc = cli_fail(cmd, &ctx);
-    if (!rc && a.source && edd_cnn_load(&ctx, &srcm, a.source))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_cnn_load(ctx, &tgt, a.model))
+        rc = cli_fail(cmd, ctx);
+    if (!rc && a.source && edd_cnn_load(ctx, &srcm, a.source))
+        rc = cli_fail(cmd, ctx);
     const edd_cnn *src = a.source ? &srcm : &tgt;
     size_t n = ds.n;
     float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float) + 1);
@@ -185,18 +185,18 @@ int cmd_attack(int argc, char **argv)
     attack_out r = {.ok = calloc(n + 1, 1), .steps = calloc(n + 1, sizeof(int)),
                     .norm = calloc(n + 1, sizeof(float)), .by = calloc(n + 1, 1)};
     if (!rc && (!adv || !targets || !r.ok || !r.steps || !r.norm || !r.by)) {
-        edd_fail(&ctx, EDD_ERR_NOMEM, "out of memory for %zu images", n);
-        rc = cli_fail(cmd, &ctx);
+        edd_fail(ctx, EDD_ERR_NOMEM, "out of memory for %zu images", n);
+        rc = cli_fail(cmd, ctx);
     }
     edd_attack_scores s = {0};
     if (!rc)
-        rc = attack_and_score(&a, &ctx, &tgt, src, &ds, adv, targets, &r, &s);
+        rc = attack_and_score(&a, ctx, &tgt, src, &ds, adv, targets, &r, &s);
     if (!rc)
-        print_json(&a, &d, &tgt, src, &s, &r, ctx.nthreads);
+        print_json(&a, &d, &tgt, src, &s, &r, edd_ctx_threads(ctx));
     free(adv); free(targets); free(r.ok); free(r.steps); free(r.norm); free(r.by);
     edd_cnn_free(&tgt);
     edd_cnn_free(&srcm);
     edd_dataset_free(&ds);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

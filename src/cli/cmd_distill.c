@@ -233,40 +233,40 @@ int cmd_distill(int argc, char **argv)
     const cli_path outs[] = {{"out", out}, {"sigma-out", sout}, {"labels-out", lout}};
     if ((rc = cli_check_outputs(cmd, &d, ins, 1, outs, 3)))
         return rc;
-    edd_ctx ctx;
+    edd_ctx *ctx = NULL;
     edd_dataset ds = {0}, te = {0};
     edd_cnn t = {0}, m = {0};
     edd_train_stats s;
     float *sigma = NULL, *labels = NULL;
     rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
     if (!rc)
-        rc = open_test(cmd, &d, &ctx, &te);
-    if (!rc && edd_cnn_load(&ctx, &t, teacher))
-        rc = cli_fail(cmd, &ctx);
+        rc = open_test(cmd, &d, ctx, &te);
+    if (!rc && edd_cnn_load(ctx, &t, teacher))
+        rc = cli_fail(cmd, ctx);
     if (!rc)
-        rc = check_teacher(cmd, &ctx, &t, teacher, temp);
+        rc = check_teacher(cmd, ctx, &t, teacher, temp);
     size_t K = (size_t)t.k + !temp;
     if (!rc && ((!temp && !(sigma = malloc(ds.n * sizeof(float)))) || !(labels = malloc(ds.n * K * sizeof(float))))) {
-        edd_fail(&ctx, EDD_ERR_NOMEM, "out of memory for %zu labels", ds.n);
-        rc = cli_fail(cmd, &ctx);
+        edd_fail(ctx, EDD_ERR_NOMEM, "out of memory for %zu labels", ds.n);
+        rc = cli_fail(cmd, ctx);
     }
-    if (!rc && edd_adv_attach(&ctx, &a.adv.o, &o.train, ds.n))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_adv_attach(ctx, &a.adv.o, &o.train, ds.n))
+        rc = cli_fail(cmd, ctx);
     double t0 = edd_now();
-    if (!rc && edd_distill(&ctx, &t, &ds, &o, &m, sigma, labels, &s))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_distill(ctx, &t, &ds, &o, &m, sigma, labels, &s))
+        rc = cli_fail(cmd, ctx);
     if (!rc)
         rc = cli_finite(cmd, "the training loss", s.loss);
     size_t s1[1] = {ds.n}, s2[2] = {ds.n, K};
-    if (!rc && sout && edd_npy_write(&ctx, sout, EDD_NPY_F32, 1, s1, sigma))
-        rc = cli_fail(cmd, &ctx);
-    if (!rc && lout && edd_npy_write(&ctx, lout, EDD_NPY_F32, 2, s2, labels))
-        rc = cli_fail(cmd, &ctx);
-    if (!rc && edd_cnn_save(&ctx, &m, out)) /* the model last: a failed write above leaves no new model */
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && sout && edd_npy_write(ctx, sout, EDD_NPY_F32, 1, s1, sigma))
+        rc = cli_fail(cmd, ctx);
+    if (!rc && lout && edd_npy_write(ctx, lout, EDD_NPY_F32, 2, s2, labels))
+        rc = cli_fail(cmd, ctx);
+    if (!rc && edd_cnn_save(ctx, &m, out)) /* the model last: a failed write above leaves no new model */
+        rc = cli_fail(cmd, ctx);
     const double seconds = edd_now() - t0; /* training and the writes, as before the test-split check */
     char tail[512];
-    if (!rc && !(rc = judge(cmd, &ctx, &m, &te, &a.adv, tail, sizeof tail)))
+    if (!rc && !(rc = judge(cmd, ctx, &m, &te, &a.adv, tail, sizeof tail)))
         print_json(&a, &o, ds.n, s.loss, seconds, tail);
     free(sigma);
     free(labels);
@@ -274,6 +274,6 @@ int cmd_distill(int argc, char **argv)
     edd_cnn_free(&m);
     edd_dataset_free(&ds);
     edd_dataset_free(&te);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

@@ -43,15 +43,15 @@ int cmd_eval(int argc, char **argv)
     const char *model = a.model;
     if (!model)
         return cli_usage(cmd, "--model is required");
-    edd_ctx ctx;
+    edd_ctx *ctx = NULL;
     edd_dataset ds = {0};
     edd_cnn m = {0};
     edd_eval_result r;
     rc = cli_open(cmd, &d, &ctx, 0, (size_t)a.limit, &ds);
-    if (!rc && edd_cnn_load(&ctx, &m, model))
-        rc = cli_fail(cmd, &ctx);
-    if (!rc && edd_evaluate(&ctx, &m, &ds, 256, NULL, &r))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_cnn_load(ctx, &m, model))
+        rc = cli_fail(cmd, ctx);
+    if (!rc && edd_evaluate(ctx, &m, &ds, 256, NULL, &r))
+        rc = cli_fail(cmd, ctx);
     if (!rc) {
         char jm[CLI_JSON_MAX];
         printf("{\"model\":%s,\"data\":\"%s\",\"k\":%d,\"examples\":%zu,\"accuracy\":%.6f",
@@ -62,6 +62,6 @@ int cmd_eval(int argc, char **argv)
     }
     edd_cnn_free(&m);
     edd_dataset_free(&ds);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

@@ -67,15 +67,15 @@ int cmd_export(int argc, char **argv)
         return cli_usage(cmd, "--dir '': expected a folder name");
     if ((rc = check_outputs(cmd, model, dir)))
         return rc;
-    edd_ctx ctx;
+    edd_ctx *ctx = NULL;
     edd_cnn m = {0};
     cli_data_opts d = {0};
     rc = cli_open(cmd, &d, &ctx, 0, 0, NULL);
-    if (!rc && edd_cnn_load(&ctx, &m, model))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_cnn_load(ctx, &m, model))
+        rc = cli_fail(cmd, ctx);
     if (!rc && mkdir(dir, 0777) && errno != EEXIST) {
-        edd_fail(&ctx, EDD_ERR_IO, "%s: cannot create the folder: %s", dir, strerror(errno));
-        rc = cli_fail(cmd, &ctx);
+        edd_fail(ctx, EDD_ERR_IO, "%s: cannot create the folder: %s", dir, strerror(errno));
+        rc = cli_fail(cmd, ctx);
     }
     for (int i = 0; !rc && i < EDD_NTENSORS; i++) {
         const edd_tensor *t = &m.t[i];
@@ -84,8 +84,8 @@ int cmd_export(int argc, char **argv)
         for (int j = 0; j < t->rank; j++)
             shape[j] = (size_t)t->ne[j];
         snprintf(path, sizeof path, "%s/%s.npy", dir, t->name);
-        if (edd_npy_write(&ctx, path, EDD_NPY_F32, t->rank, shape, t->data))
-            rc = cli_fail(cmd, &ctx);
+        if (edd_npy_write(ctx, path, EDD_NPY_F32, t->rank, shape, t->data))
+            rc = cli_fail(cmd, ctx);
     }
     if (!rc) {
         char jd[CLI_JSON_MAX];
@@ -93,6 +93,6 @@ int cmd_export(int argc, char **argv)
                m.nparams);
     }
     edd_cnn_free(&m);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

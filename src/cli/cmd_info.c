@@ -148,8 +148,8 @@ static void print_info(const edd_ctx *ctx, const info_args *a, const edd_plan_pr
     json_str(cap ? cap : "");
     printf(",\"cpu\":");
     json_str(cpu);
-    printf(",\"openmp_threads\":%d,\"edd_simd\":\"%s\",\"ref_primitives\":%d,\"plans\":[", ctx->nthreads,
-           ctx->simd == EDD_SIMD_AVX2 ? "avx2" : "scalar", nref);
+    printf(",\"openmp_threads\":%d,\"edd_simd\":\"%s\",\"ref_primitives\":%d,\"plans\":[", edd_ctx_threads(ctx),
+           edd_ctx_simd(ctx) == EDD_SIMD_AVX2 ? "avx2" : "scalar", nref);
     size_t pi = 0;
     for (int ki = 0; ki < a->nk; ki++)
         for (size_t t = 0; t < N_KINDS; t++)
@@ -183,7 +183,7 @@ int cmd_info(int argc, char **argv)
     int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
     if (rc >= 0)
         return rc;
-    edd_ctx ctx;
+    edd_ctx *ctx = NULL;
     if ((rc = cli_open(cmd, &d, &ctx, 0, 0, NULL)))
         return rc;
     /* Print the header only once every plan is built: an error then leaves no half line on stdout. */
@@ -191,15 +191,15 @@ int cmd_info(int argc, char **argv)
     edd_plan_prim *prims = calloc(nplans * EDD_PLAN_MAX_PRIMS, sizeof *prims);
     int *np = calloc(nplans, sizeof *np), nref = 0;
     if (!prims || !np) {
-        edd_fail(&ctx, EDD_ERR_NOMEM, "info: out of memory for %zu plans' descriptions", nplans);
-        rc = cli_fail(cmd, &ctx);
+        edd_fail(ctx, EDD_ERR_NOMEM, "info: out of memory for %zu plans' descriptions", nplans);
+        rc = cli_fail(cmd, ctx);
     }
-    if (!rc && describe_plans(&ctx, &a, prims, np, &nref))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && describe_plans(ctx, &a, prims, np, &nref))
+        rc = cli_fail(cmd, ctx);
     if (!rc)
-        print_info(&ctx, &a, prims, np, nref);
+        print_info(ctx, &a, prims, np, nref);
     free(prims);
     free(np);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

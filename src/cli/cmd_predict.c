@@ -49,23 +49,23 @@ int cmd_predict(int argc, char **argv)
     const cli_path ins[] = {{"model", model}}, outs[] = {{"logits", out}};
     if ((rc = cli_check_outputs(cmd, &d, ins, 1, outs, 1)))
         return rc;
-    edd_ctx ctx;
+    edd_ctx *ctx = NULL;
     edd_dataset ds = {0};
     edd_cnn m = {0};
     edd_eval_result r;
     float *z = NULL;
     rc = cli_open(cmd, &d, &ctx, 0, (size_t)a.limit, &ds);
-    if (!rc && edd_cnn_load(&ctx, &m, model))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_cnn_load(ctx, &m, model))
+        rc = cli_fail(cmd, ctx);
     if (!rc && !(z = malloc(ds.n * (size_t)m.k * sizeof(float)))) {
-        edd_fail(&ctx, EDD_ERR_NOMEM, "out of memory for %zu x %d logits", ds.n, m.k);
-        rc = cli_fail(cmd, &ctx);
+        edd_fail(ctx, EDD_ERR_NOMEM, "out of memory for %zu x %d logits", ds.n, m.k);
+        rc = cli_fail(cmd, ctx);
     }
-    if (!rc && edd_evaluate(&ctx, &m, &ds, 256, z, &r))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_evaluate(ctx, &m, &ds, 256, z, &r))
+        rc = cli_fail(cmd, ctx);
     size_t shape[2] = {ds.n, (size_t)m.k};
-    if (!rc && edd_npy_write(&ctx, out, EDD_NPY_F32, 2, shape, z))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_npy_write(ctx, out, EDD_NPY_F32, 2, shape, z))
+        rc = cli_fail(cmd, ctx);
     char jo[CLI_JSON_MAX];
     if (!rc)
         printf("{\"logits\":%s,\"examples\":%zu,\"k\":%d,\"accuracy\":%.6f}\n", cli_json(jo, sizeof jo, out), ds.n,
@@ -73,6 +73,6 @@ int cmd_predict(int argc, char **argv)
     free(z);
     edd_cnn_free(&m);
     edd_dataset_free(&ds);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

@@ -45,15 +45,15 @@ static const char *help_text(char *buf, size_t n)
           "                         (seed 1 is the single-seed run), then DIR/report.md, seeds.csv\n"
           "                         and plots/ with the mean and a 95% interval across seeds\n"
           "  --jobs N               run N stages at once, each in a worker process of its own (no MPI\n"
-          "                         needed), with --threads threads each (default: the cores / N); the\n"
+          "                         needed), each with --threads N threads (default: the cores / N); the\n"
           "                         outputs are byte for byte those of one process\n"
           "  --dry-run              run nothing: print the work, the critical path and the best speed-up\n"
-          "                         on 1, 2, 4, 8 and 16 ranks (and on --jobs N), from each stage's time in\n"
+          "                         on 1, 2, 4, 8 and 16 ranks, and on --jobs N workers, from each stage's time in\n"
           "                         DIR's manifests or an estimate\n"
           "  --times FILE           with --dry-run, the stage times of FILE first: lines 'STAGE SECONDS',\n"
           "                         or a report.md (its table \"Wall time per stage\")\n"
           "  --quiet                no progress on stderr\n"
-          "  --worker               edd's own: a worker process of --jobs (its stages on descriptor 3,\n"
+          "  --worker               edd's own: a worker process that --jobs N starts (stages on descriptor 3,\n"
           "                         results on 4); refused when those are not its pipes\n" CLI_DATA_HELP "\n" MPI_HELP "\nstages, in order:\n ");
     for (int i = 0; i < edd_repro_stage_count() && len < n; i++)
         len += (size_t)snprintf(buf + len, n - len, " %s", edd_repro_stage_name(i));
@@ -162,7 +162,7 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
     edd_status st = edd_repro_select(ctx, o->only, &want);
     /* the graph fails only on a --times FILE that cannot be read or is not one: bad input */
     if (!st && edd_repro_graph(ctx, sc, o->out_dir, times, want, &g, stage, src))
-        return cli_usage(cmd, "%s", ctx->err);
+        return cli_usage(cmd, "%s", edd_ctx_error(ctx));
     st = st ? st : edd_sched_plan_make(ctx, &g, &p);
     if (st) /* a bad --only, or stage times whose sum is not finite: exit 2 */
         return cli_fail(cmd, ctx) && (st == EDD_ERR_ARG || st == EDD_ERR_FORMAT) ? EXIT_USAGE : EXIT_RUNTIME;
@@ -195,7 +195,7 @@ static edd_status run_jobs(edd_ctx *ctx, const edd_repro_scale *sc, const edd_re
                            int seeds, int jobs, edd_repro_log *logs)
 {
     char threads[16];
-    snprintf(threads, sizeof threads, "%d", ctx->nthreads);
+    snprintf(threads, sizeof threads, "%d", edd_ctx_threads(ctx));
     const char *argv[] = {"edd",    "reproduce", "--worker", "--scale",   sc->name,    "--out",   o->out_dir,
                           "--data", data,        "--data-dir", o->data_dir, "--threads", threads,
                           o->quiet ? "--quiet" : NULL, NULL};
@@ -238,11 +238,15 @@ static int check_args(const char *cmd, const repro_args *a, cli_data_opts *d, ed
 {
     if (strcmp(a->scale, "smoke") && strcmp(a->scale, "quick") && strcmp(a->scale, "paper"))
         return cli_usage(cmd, "--scale '%s': expected smoke, quick or paper", a->scale);
-    edd_ctx sel = {0}; /* a bad --only or --force is a usage error, before any folder is made */
+    edd_ctx *sel = edd_ctx_scratch(); /* a bad --only or --force is a usage error, before any folder is made */
     uint64_t want;
-    int forced, nproc = 0;
-    if (edd_repro_force(&sel, o->only, o->force, &want, &forced))
-        return cli_usage(cmd, "%s", sel.err);
+    int forced, nproc = 0, bad = !sel || edd_repro_force(sel, o->only, o->force, &want, &forced);
+    if (bad) {
+        cli_usage(cmd, "%s", edd_ctx_error(sel));
+        edd_ctx_close(sel);
+        return EXIT_USAGE;
+    }
+    edd_ctx_close(sel);
     if (o->out_dir && !*o->out_dir)
         return cli_usage(cmd, "--out: expected a folder name");
     if (!o->out_dir)
@@ -296,7 +300,7 @@ int cmd_reproduce(int argc, char **argv)
         return rc;
     const char *scale = a.scale;
     const int seeds = (int)a.seeds;
-    edd_ctx ctx;
+    edd_ctx *ctx = NULL;
     edd_repro_scale sc;
     edd_repro_log *logs = calloc((size_t)seeds, sizeof *logs);
     char dir[4096];
@@ -308,23 +312,23 @@ int cmd_reproduce(int argc, char **argv)
     }
     o.data_dir = d.data_dir ? d.data_dir : edd_data_default_dir(d.data, dir, sizeof dir);
     int root = 1;
-    edd_status st = edd_repro_scale_get(&ctx, scale, &sc);
+    edd_status st = edd_repro_scale_get(ctx, scale, &sc);
     if (!st && a.dry_run)
-        rc = dry_run(cmd, &ctx, &sc, &o, a.times, a.jobs > 1 ? (int)a.jobs : 0, ctx.nthreads);
+        rc = dry_run(cmd, ctx, &sc, &o, a.times, a.jobs > 1 ? (int)a.jobs : 0, edd_ctx_threads(ctx));
     else if (!st && a.worker)
-        st = edd_repro_jobs_serve(&ctx, &sc, &o, EDD_REPRO_JOB_IN, EDD_REPRO_JOB_OUT);
+        st = edd_repro_jobs_serve(ctx, &sc, &o, EDD_REPRO_JOB_IN, EDD_REPRO_JOB_OUT);
     else if (!st && a.jobs > 1)
-        st = run_jobs(&ctx, &sc, &o, d.data, seeds, (int)a.jobs, logs);
+        st = run_jobs(ctx, &sc, &o, d.data, seeds, (int)a.jobs, logs);
 #ifdef EDD_MPI
     else if (!st && edd_repro_launched(NULL))
-        st = edd_reproduce_mpi(&ctx, &sc, &o, seeds, logs, &root);
+        st = edd_reproduce_mpi(ctx, &sc, &o, seeds, logs, &root);
 #endif
     else if (!st && seeds > 1)
-        st = edd_reproduce_seeds(&ctx, &sc, &o, seeds, logs);
+        st = edd_reproduce_seeds(ctx, &sc, &o, seeds, logs);
     else if (!st)
-        st = edd_reproduce(&ctx, &sc, &o, logs);
+        st = edd_reproduce(ctx, &sc, &o, logs);
     if (st && root)
-        rc = st == EDD_ERR_ARG ? (cli_fail(cmd, &ctx), EXIT_USAGE) : cli_fail(cmd, &ctx);
+        rc = st == EDD_ERR_ARG ? (cli_fail(cmd, ctx), EXIT_USAGE) : cli_fail(cmd, ctx);
     if (!rc && !a.dry_run && !a.worker && root) {
         char jo[CLI_JSON_MAX];
         printf("{\"scale\":\"%s\",\"out\":%s,", scale, cli_json(jo, sizeof jo, o.out_dir));
@@ -335,6 +339,6 @@ int cmd_reproduce(int argc, char **argv)
         printf("%s}\n", seeds > 1 ? "]" : "");
     }
     free(logs);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

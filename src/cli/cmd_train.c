@@ -129,28 +129,28 @@ int cmd_train(int argc, char **argv)
     const char *out = a.out;
     if (a.lr > 0)
         o.opt.lr = a.lr;
-    edd_ctx ctx;
+    edd_ctx *ctx = NULL;
     edd_dataset ds = {0}, te = {0};
     edd_cnn m = {0};
     rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
     if (!rc)
-        rc = open_test(cmd, &d, &ctx, &te);
+        rc = open_test(cmd, &d, ctx, &te);
     /* a model trained without dropout records rates 0, so that MC dropout on it is refused */
-    if (!rc && edd_cnn_init(&ctx, &m, 10, o.dropout ? 0.2f : 0.0f, o.dropout ? 0.5f : 0.0f, o.seed))
-        rc = cli_fail(cmd, &ctx);
-    if (!rc && edd_adv_attach(&ctx, &a.adv.o, &o, ds.n))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_cnn_init(ctx, &m, 10, o.dropout ? 0.2f : 0.0f, o.dropout ? 0.5f : 0.0f, o.seed))
+        rc = cli_fail(cmd, ctx);
+    if (!rc && edd_adv_attach(ctx, &a.adv.o, &o, ds.n))
+        rc = cli_fail(cmd, ctx);
     edd_train_stats s;
-    if (!rc && edd_train(&ctx, &m, &ds, &o, &s))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_train(ctx, &m, &ds, &o, &s))
+        rc = cli_fail(cmd, ctx);
     if (!rc)
         rc = cli_finite(cmd, "the training loss", s.loss);
-    if (!rc && edd_cnn_save(&ctx, &m, out))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_cnn_save(ctx, &m, out))
+        rc = cli_fail(cmd, ctx);
     char adv[256], judged[128], jo[CLI_JSON_MAX];
     cli_adv_json(&a.adv, adv, sizeof adv);
     if (!rc)
-        rc = judge(cmd, &ctx, &m, &te, &a.adv, judged, sizeof judged);
+        rc = judge(cmd, ctx, &m, &te, &a.adv, judged, sizeof judged);
     if (!rc)
         printf("{\"model\":%s,\"data\":\"%s\",\"examples\":%zu,\"epochs\":%d,\"seed\":%llu,\"loss\":%.6f,"
                "\"seconds\":%.2f,\"images_per_s\":%.1f%s%s}\n",
@@ -158,6 +158,6 @@ int cmd_train(int argc, char **argv)
     edd_cnn_free(&m);
     edd_dataset_free(&ds);
     edd_dataset_free(&te);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

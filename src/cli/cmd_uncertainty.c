@@ -75,17 +75,17 @@ int cmd_uncertainty(int argc, char **argv)
     if ((rc = cli_check_outputs(cmd, &d, ins, 1, outs, 2)))
         return rc;
     o.rows = a.rows ? (int)a.rows : o.shape == EDD_MC_THREADS ? 128 : 320;
-    edd_ctx ctx;
+    edd_ctx *ctx = NULL;
     edd_dataset ds = {0};
     edd_cnn m = {0};
     float *sigma = NULL, *logits = NULL;
     rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
-    if (!rc && edd_cnn_load(&ctx, &m, teacher))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_cnn_load(ctx, &m, teacher))
+        rc = cli_fail(cmd, ctx);
     if (!rc && m.p_input <= 0 && m.p_hidden <= 0) {
-        edd_fail(&ctx, EDD_ERR_ARG, "%s: the teacher has no dropout (rates 0 and 0), expected a model trained with "
+        edd_fail(ctx, EDD_ERR_ARG, "%s: the teacher has no dropout (rates 0 and 0), expected a model trained with "
                  "dropout: MC dropout (Eq. 1) needs it", teacher);
-        rc = cli_fail(cmd, &ctx);
+        rc = cli_fail(cmd, ctx);
     }
     size_t most = o.shape == EDD_MC_THREADS ? ds.n : ds.n * (size_t)o.passes; /* rows of one call over all */
     if (!rc && (size_t)o.rows > most)
@@ -96,21 +96,21 @@ int cmd_uncertainty(int argc, char **argv)
         sigma = malloc(ds.n * sizeof(float));
         logits = lout ? malloc((size_t)o.passes * ds.n * (size_t)m.k * sizeof(float)) : NULL;
         if (!sigma || (lout && !logits)) {
-            edd_fail(&ctx, EDD_ERR_NOMEM, "out of memory for %d passes over %zu examples", o.passes, ds.n);
-            rc = cli_fail(cmd, &ctx);
+            edd_fail(ctx, EDD_ERR_NOMEM, "out of memory for %d passes over %zu examples", o.passes, ds.n);
+            rc = cli_fail(cmd, ctx);
         }
     }
     double t0 = edd_now();
-    if (!rc && edd_uncertainty(&ctx, &m, &ds, &o, sigma, logits))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_uncertainty(ctx, &m, &ds, &o, sigma, logits))
+        rc = cli_fail(cmd, ctx);
     double dt = edd_now() - t0;
     size_t s1[1] = {ds.n}, s3[3] = {(size_t)o.passes, ds.n, (size_t)m.k};
-    if (!rc && edd_check_finite(&ctx, EDD_ERR_FORMAT, "sigma", sigma, ds.n))
-        rc = cli_fail(cmd, &ctx);
-    if (!rc && edd_npy_write(&ctx, out, EDD_NPY_F32, 1, s1, sigma))
-        rc = cli_fail(cmd, &ctx);
-    if (!rc && lout && edd_npy_write(&ctx, lout, EDD_NPY_F32, 3, s3, logits))
-        rc = cli_fail(cmd, &ctx);
+    if (!rc && edd_check_finite(ctx, EDD_ERR_FORMAT, "sigma", sigma, ds.n))
+        rc = cli_fail(cmd, ctx);
+    if (!rc && edd_npy_write(ctx, out, EDD_NPY_F32, 1, s1, sigma))
+        rc = cli_fail(cmd, ctx);
+    if (!rc && lout && edd_npy_write(ctx, lout, EDD_NPY_F32, 3, s3, logits))
+        rc = cli_fail(cmd, ctx);
     if (!rc) {
         double mean = 0, mx = 0;
         for (size_t i = 0; i < ds.n; i++) {
@@ -127,6 +127,6 @@ int cmd_uncertainty(int argc, char **argv)
     free(logits);
     edd_cnn_free(&m);
     edd_dataset_free(&ds);
-    edd_ctx_free(&ctx);
+    edd_ctx_close(ctx);
     return rc;
 }

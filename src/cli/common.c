@@ -25,7 +25,8 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 
 int cli_fail(const char *cmd, const edd_ctx *ctx)
 {
-    fprintf(stderr, "edd %s: %s\n", cmd, ctx->err[0] ? ctx->err : "unknown error");
+    const char *err = edd_ctx_error(ctx);
+    fprintf(stderr, "edd %s: %s\n", cmd, err[0] ? err : "unknown error");
     return EXIT_RUNTIME;
 }
 
@@ -232,16 +233,25 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
     return -1;
 }
 
-int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds)
+/* cli_fail for *ctx, which is then closed (*ctx NULL). */
+static int open_failed(const char *cmd, edd_ctx **ctx)
 {
-    if (edd_ctx_init(ctx, o->threads))
-        return cli_fail(cmd, ctx);
+    int rc = cli_fail(cmd, *ctx);
+    edd_ctx_close(*ctx);
+    *ctx = NULL;
+    return rc;
+}
+
+int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx **ctx, int train, size_t limit, edd_dataset *ds)
+{
+    if (edd_ctx_open(ctx, o->threads))
+        return open_failed(cmd, ctx);
     if (!ds)
         return 0;
     char buf[4096];
     const char *dir = o->data_dir ? o->data_dir : edd_data_default_dir(o->data, buf, sizeof buf);
-    if (edd_dataset_load(ctx, dir, train, limit, ds))
-        return cli_fail(cmd, ctx);
+    if (edd_dataset_load(*ctx, dir, train, limit, ds))
+        return open_failed(cmd, ctx);
     if (limit > ds->n)
         fprintf(stderr, "edd %s: --%s-limit %zu is beyond the %zu %s images in %s; using those %zu\n", cmd,
                 train ? "train" : "test", limit, ds->n, train ? "training" : "test", dir, ds->n);

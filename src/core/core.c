@@ -1,5 +1,6 @@
 /* core.c - context, errors, the thread cap, random numbers. See include/edd/core.h. */
 #include "edd/core.h"
+#include "edd/internal/ctx.h"
 #include "edd/io.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -131,6 +132,43 @@ void edd_ctx_free(edd_ctx *ctx)
         dnnl_engine_destroy(ctx->engine);
     ctx->stream = NULL;
     ctx->engine = NULL;
+}
+
+edd_status edd_ctx_open(edd_ctx **ctx, int nthreads)
+{
+    *ctx = calloc(1, sizeof **ctx);
+    return *ctx ? edd_ctx_init(*ctx, nthreads) : EDD_ERR_NOMEM;
+}
+
+edd_ctx *edd_ctx_scratch(void)
+{
+    edd_ctx *ctx = calloc(1, sizeof *ctx);
+    if (ctx)
+        ctx->nthreads = 1;
+    return ctx;
+}
+
+void edd_ctx_close(edd_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    edd_ctx_free(ctx);
+    free(ctx);
+}
+
+const char *edd_ctx_error(const edd_ctx *ctx)
+{
+    return ctx ? ctx->err : "out of memory for the context";
+}
+
+int edd_ctx_threads(const edd_ctx *ctx)
+{
+    return ctx->nthreads;
+}
+
+edd_simd edd_ctx_simd(const edd_ctx *ctx)
+{
+    return ctx->simd;
 }
 
 static uint64_t mix64(uint64_t z)

@@ -2,6 +2,7 @@
  * labels (Eq. 2) and the distilled model (Eq. 3 lives in src/nn/loss.c);
  * and temperature distillation (the paper's reference [6]: labels
  * softmax(z/T), the tempered loss also in src/nn/loss.c). */
+#include "edd/internal/ctx.h"
 #include "edd/defense.h"
 #include "edd/progress.h"
 #include "edd/internal/simd.h"

@@ -246,12 +246,12 @@ static edd_status times_line(edd_ctx *ctx, const char *file, int ln, char *line,
 /* Read times_file into secs[] (-1: not given) by table index. */
 static edd_status read_times(edd_ctx *ctx, const char *times_file, double *secs)
 {
-    char msg[sizeof ctx->err + 16], *text;
+    char msg[1100], *text; /* the context's message, 1024 bytes at most, and --times */
     size_t len;
     edd_status st = edd_file_read_text(ctx, times_file, "a file of 'STAGE SECONDS' lines or a report.md",
                                        TIMES_MAX_BYTES, &text, &len);
     if (st) {
-        snprintf(msg, sizeof msg, "--times %s", ctx->err);
+        snprintf(msg, sizeof msg, "--times %s", edd_ctx_error(ctx));
         return edd_fail(ctx, st, "%s", msg);
     }
     int at[EDD_REPRO_MAX_STAGES] = {0}, ln = len && text[len - 1] != '\n';

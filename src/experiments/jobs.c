@@ -286,7 +286,7 @@ edd_status edd_repro_jobs_serve(edd_ctx *ctx, const edd_repro_scale *sc, const e
         if (!r.status)
             r.status = edd_repro_worker_run(w, m.stage, m.tag, m.dsig, &r.sig, &r.seconds);
         if (r.status)
-            snprintf(r.err, sizeof r.err, "%s", ctx->err);
+            snprintf(r.err, sizeof r.err, "%s", edd_ctx_error(ctx));
         if (!write_all(out, &r, sizeof r))
             st = edd_fail(ctx, EDD_ERR_IO, "reproduce --worker: the coordinator's pipe is closed (%s)",
                           strerror(errno));

@@ -100,16 +100,19 @@ edd_status edd_file_crc32(edd_ctx *ctx, const char *path, uint32_t *crc, uint32_
 static FILE *manifest_open(const char *dir, const char *stage, char *path, char *why, size_t whylen)
 {
     char rel[256];
-    edd_ctx quiet = {0};
+    edd_ctx *quiet = edd_ctx_scratch();
     FILE *f = NULL;
     struct stat sb;
     snprintf(rel, sizeof rel, "stages/%s.done", stage);
-    if (edd_path_join(&quiet, path, EDD_PATH_MAX, dir, rel))
-        WHY("%s", quiet.err);
+    if (!quiet)
+        WHY("%s: out of memory for a context", dir);
+    else if (edd_path_join(quiet, path, EDD_PATH_MAX, dir, rel))
+        WHY("%s", edd_ctx_error(quiet));
     else if (stat(path, &sb) && errno == ENOENT)
         WHY("%s: not there (a stage not run, or interrupted)", path);
-    else if (edd_file_fopen_regular(&quiet, path, "a stage manifest", &f))
-        WHY("%s", quiet.err);
+    else if (edd_file_fopen_regular(quiet, path, "a stage manifest", &f))
+        WHY("%s", edd_ctx_error(quiet));
+    edd_ctx_close(quiet);
     return f;
 }
 
@@ -249,16 +252,20 @@ static int file_line_valid(const char *dir, const char *path, char *line, size_t
         return 0;
     }
     line[ll - 1] = 0;
-    edd_ctx quiet = {0};
+    edd_ctx *quiet = edd_ctx_scratch();
     edd_digest d;
-    if (edd_path_join(&quiet, fp, sizeof fp, dir, line + off)) {
-        WHY("%s", quiet.err);
+    int ok = 0;
+    if (!quiet)
+        WHY("%s: out of memory for a context", path);
+    else if (edd_path_join(quiet, fp, sizeof fp, dir, line + off))
+        WHY("%s", edd_ctx_error(quiet));
+    else if (edd_file_digest(quiet, fp, &d))
+        WHY("%s: cannot read it (%s), expected %llu bytes", fp, edd_ctx_error(quiet), size);
+    else
+        ok = 1;
+    edd_ctx_close(quiet);
+    if (!ok)
         return 0;
-    }
-    if (edd_file_digest(&quiet, fp, &d)) {
-        WHY("%s: cannot read it (%s), expected %llu bytes", fp, quiet.err, size);
-        return 0;
-    }
     edd_sha256_hex(d.sha, got);
     if (d.size != size || d.crc != crc || d.tail != tail || strcmp(got, want)) {
         WHY("%s: %llu bytes with CRC32 %08x, tail %08x and SHA-256 %s, expected %llu with %08x, %08x and %s", fp,

@@ -86,7 +86,7 @@ static void run_job(edd_repro_worker *w, edd_ctx *ctx, const msg_work *j, msg_do
     d->sig = sig;
     d->seconds = secs;
     if (st)
-        snprintf(d->err, sizeof d->err, "%s", ctx->err);
+        snprintf(d->err, sizeof d->err, "%s", edd_ctx_error(ctx));
 }
 
 /* Rank 0's own worker: a thread that runs the stages handed to rank 0, one
@@ -104,7 +104,7 @@ typedef struct {
 static void *local_main(void *arg)
 {
     local_worker *L = arg;
-    omp_set_num_threads(L->ctx->nthreads);
+    omp_set_num_threads(edd_ctx_threads(L->ctx));
     pthread_mutex_lock(&L->mu);
     for (;;) {
         while (!L->has_job && !L->quit)
@@ -213,14 +213,14 @@ static edd_status coordinate(edd_ctx *ctx, const edd_repro_scale *sc, const edd_
     pthread_mutex_init(&L.mu, NULL);
     pthread_cond_init(&L.cv, NULL);
     pthread_t th;
-    edd_ctx coord = {0};
-    edd_status st = EDD_OK;
-    int started = pthread_create(&th, NULL, local_main, &L) == 0;
-    if (!started)
-        st = edd_fail(&coord, EDD_ERR_NOMEM, "reproduce: cannot start rank 0's worker thread");
+    edd_ctx *coord = edd_ctx_scratch(); /* the coordinator's messages, apart from rank 0's worker's */
+    edd_status st = coord ? EDD_OK : edd_fail(ctx, EDD_ERR_NOMEM, "reproduce: out of memory for a context");
+    int started = !st && pthread_create(&th, NULL, local_main, &L) == 0;
+    if (!st && !started)
+        st = edd_fail(coord, EDD_ERR_NOMEM, "reproduce: cannot start rank 0's worker thread");
     edd_repro_transport t = {.nworkers = size, .user = &L, .start = mpi_start, .wait = mpi_wait};
     if (!st)
-        st = edd_reproduce_spread(&coord, sc, o, &t, log);
+        st = edd_reproduce_spread(coord, sc, o, &t, log);
     if (started) {
         pthread_mutex_lock(&L.mu);
         L.quit = 1;
@@ -234,8 +234,9 @@ static edd_status coordinate(edd_ctx *ctx, const edd_repro_scale *sc, const edd_
     edd_repro_worker_free(L.w);
     pthread_cond_destroy(&L.cv);
     pthread_mutex_destroy(&L.mu);
-    if (st)
-        edd_fail(ctx, st, "%s", coord.err);
+    if (st && coord)
+        edd_fail(ctx, st, "%s", edd_ctx_error(coord));
+    edd_ctx_close(coord);
     return st;
 }
 
@@ -310,13 +311,13 @@ static void describe(edd_ctx *ctx, const edd_repro_scale *sc, const edd_repro_op
     snprintf(d->val[D_SEEDS], EDD_PATH_MAX, "%d", seeds);
     snprintf(d->val[D_ONLY], EDD_PATH_MAX, "%s", o->only ? o->only : "(every stage)");
     snprintf(d->val[D_FORCE], EDD_PATH_MAX, "%s", o->force ? o->force : "(none)");
-    snprintf(d->val[D_THREADS], EDD_PATH_MAX, "%d", ctx->nthreads);
+    snprintf(d->val[D_THREADS], EDD_PATH_MAX, "%d", edd_ctx_threads(ctx));
     snprintf(d->val[D_VERSION], EDD_PATH_MAX, "%s", EDD_VERSION);
     if (!st)
         st = data_sha(ctx, d->val[D_DATA_DIR], d->val[D_DATA_SHA]);
     d->status = (int32_t)st;
     if (st)
-        snprintf(d->err, sizeof d->err, "%s", ctx->err);
+        snprintf(d->err, sizeof d->err, "%s", edd_ctx_error(ctx));
 }
 
 /* What rank `rank` finds (its own description mine against rank 0's): ""

@@ -302,7 +302,7 @@ edd_status repro_report(repro *r)
         cpu_model(cpu, sizeof cpu);
         edd_buf_printf(&t, "## Machine\n\n- CPU: %s, %ld cores online\n- OpenMP threads: %d; SIMD: %s\n- oneDNN %d.%d.%d "
                            "(%s)\n- written %s\n",
-                       cpu, sysconf(_SC_NPROCESSORS_ONLN), r->ctx->nthreads, r->ctx->simd == EDD_SIMD_AVX2 ? "AVX2" : "scalar",
+                       cpu, sysconf(_SC_NPROCESSORS_ONLN), edd_ctx_threads(r->ctx), edd_ctx_simd(r->ctx) == EDD_SIMD_AVX2 ? "AVX2" : "scalar",
                        v->major, v->minor, v->patch, v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other runtime", date);
     }
     if (!st)

@@ -26,7 +26,7 @@ void edd_repro_worker_free(edd_repro_worker *w);
  * the free disk space, remove its manifest, run it (every output written
  * atomically), write the manifest with tag and dsig last and check it back.
  * *sig gets the manifest's signature, *secs the stage's wall time. On an
- * error ctx->err says why and the stage has no manifest. */
+ * error edd_ctx_error(ctx) says why and the stage has no manifest. */
 edd_status edd_repro_worker_run(edd_repro_worker *w, int i, const char *tag, uint32_t dsig, uint32_t *sig,
                                 double *secs);
 
@@ -45,7 +45,7 @@ typedef struct {
  * MPI ranks (mpi.c). start hands stage (a table index) with its manifest
  * tag and deps signature to idle worker w; wait blocks until one started
  * stage ends and describes it in *res. Either returns an error (with
- * ctx->err set) only when the transport itself fails. pipeline (may be
+ * edd_ctx_error(ctx) set) only when the transport itself fails. pipeline (may be
  * NULL) is told the seed index of the pipeline whose stages come next
  * (edd_reproduce_seeds_over); noun names a worker in messages (NULL:
  * "rank"). */

@@ -352,7 +352,7 @@ static edd_status inproc_start(void *user, edd_ctx *ctx, int w, int stage, const
     p->res.stage = stage;
     p->res.status = edd_repro_worker_run(p->w, stage, tag, dsig, &p->res.sig, &p->res.seconds);
     if (p->res.status)
-        snprintf(p->res.err, sizeof p->res.err, "%s", ctx->err);
+        snprintf(p->res.err, sizeof p->res.err, "%s", edd_ctx_error(ctx));
     return EDD_OK;
 }
 

@@ -36,6 +36,7 @@
  * Every primitive's implementation is queried when a plan is built
  * (edd_plan_prims); one that is oneDNN's reference kernel is reported once
  * per context on stderr, naming the primitive and its shape. */
+#include "edd/internal/ctx.h"
 #include "plan_internal.h"
 #include "edd/internal/simd.h"
 #include "edd/io.h"

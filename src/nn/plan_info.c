@@ -1,6 +1,7 @@
 /* plan_info.c - which implementation oneDNN chose for each primitive of a
  * plan: the listing `edd info` prints, and the warning for a reference
  * kernel. May call: core, oneDNN. */
+#include "edd/internal/ctx.h"
 #include "plan_internal.h"
 
 #include <oneapi/dnnl/dnnl_debug.h>

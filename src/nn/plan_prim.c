@@ -2,6 +2,7 @@
  * with user scratchpads, reorders, and each layer's forward and backward
  * primitives with their weights in the layouts oneDNN picked. May call:
  * core, oneDNN. */
+#include "edd/internal/ctx.h"
 #include "plan_internal.h"
 
 edd_status plan_md_tag(edd_ctx *ctx, dnnl_memory_desc_t *md, int nd, const int64_t *ne, dnnl_format_tag_t tag)
