@@ -224,7 +224,8 @@ EDD_API double edd_softmax_sum_f64(const float *z, int k, float *zmax);
  * opts asks for it (label[i] = the true class). Writes dL/dz into dz if
  * not NULL: (softmax(z/T) - t) / T per example, over b. At T = 1 the bits
  * are those of the untempered loss. Stable for logits in the hundreds
- * times T (log-sum-exp). The caller checks T > 0 (edd_train does). */
+ * times T (log-sum-exp). The caller checks T > 0 and opts' size (edd_train
+ * does both; this kernel has no context to report to). */
 EDD_API double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b, int k,
                              const edd_loss_opts *opts, float *dz);
 
