@@ -79,7 +79,7 @@ typedef enum {
 /* ---- FGM (src/attacks/fgm.c) ---- */
 
 typedef struct {
-    size_t size;          /* sizeof the struct: set by edd_fgm_opts_default */
+    size_t size;     /* sizeof the struct: set by edd_fgm_opts_default */
     float eps;       /* 0.3 */
     int ord;         /* 0 = infinity (sign of the gradient), 2 = L2 */
     edd_attack_loss loss; /* EDD_LOSS_ALL (the paper) */
@@ -164,7 +164,7 @@ typedef enum {
 } edd_jsma_jacobian;
 
 typedef struct {
-    size_t size;          /* sizeof the struct: set by edd_jsma_opts_default */
+    size_t size;      /* sizeof the struct: set by edd_jsma_opts_default */
     float gamma;      /* largest fraction of pixels changed: steps = floor(784 * gamma / 2); 0.1 */
     float theta;      /* added to each chosen pixel before clipping at clip_max; 1 */
     float clip_max;   /* 1 */

@@ -29,7 +29,7 @@
 enum { EDD_CW_ADADELTA = 0, EDD_CW_ADAM = 1 };
 
 typedef struct {
-    size_t size;          /* sizeof the struct: set by edd_cw_opts_default */
+    size_t size;               /* sizeof the struct: set by edd_cw_opts_default */
     float confidence;          /* Carlini's kappa: the target must lead by this margin (Fig. 2c's x-axis) */
     int binary_search_steps;   /* steps of the search on c; >= 10 repeats the last at the upper bound, as cleverhans */
     int max_iterations;        /* optimiser steps per binary-search step */

@@ -20,7 +20,7 @@
 typedef enum { EDD_MC_FOLDED = 0, EDD_MC_THREADS } edd_mc_shape;
 
 typedef struct {
-    size_t size;          /* sizeof the struct: set by edd_mc_opts_default */
+    size_t size;        /* sizeof the struct: set by edd_mc_opts_default */
     int passes;         /* N, default 20 */
     uint64_t seed;      /* dropout masks of pass m are stream m under this seed */
     edd_mc_shape shape; /* default: the faster one measured by bench/mc */
@@ -87,7 +87,7 @@ EDD_API void edd_soft_labels_temperature(const float *logits, size_t n, int k, f
 typedef enum { EDD_DISTILL_EXTENDED = 0, EDD_DISTILL_TEMPERATURE } edd_distill_method;
 
 typedef struct {
-    size_t size;          /* sizeof the struct: set by edd_distill_opts_default */
+    size_t size;               /* sizeof the struct: set by edd_distill_opts_default */
     edd_distill_method method; /* default EXTENDED */
     edd_mc_opts mc;       /* EXTENDED: N passes of the teacher */
     float alpha;          /* EXTENDED: Eq. 2, default 0.9 */

@@ -15,7 +15,7 @@
 #include "edd/attacks.h"
 
 typedef struct {
-    size_t size;          /* sizeof the struct: set by edd_fmn_opts_default */
+    size_t size;       /* sizeof the struct: set by edd_fmn_opts_default */
     int ord;           /* 2 = L2 (the default), 0 = L-inf */
     int steps;         /* 1000 */
     float alpha_init;  /* step size at the start, cosine-annealed to alpha_final; <= 0: by ord, L2 1.0, L-inf 10.0 */

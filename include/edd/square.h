@@ -19,7 +19,7 @@
 #define EDD_SQUARE_MAX_QUERIES (1 << 24)
 
 typedef struct {
-    size_t size;          /* sizeof the struct: set by edd_square_opts_default */
+    size_t size;     /* sizeof the struct: set by edd_square_opts_default */
     float eps;       /* 0.3 */
     int ord;         /* 0 = L-inf, 2 = L2 */
     int queries;     /* forward passes per image after the initial one; 5000 */

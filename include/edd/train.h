@@ -31,7 +31,7 @@ typedef struct {
 typedef edd_status (*edd_batch_fn)(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_train_batch *bt);
 
 typedef struct {
-    size_t size;          /* sizeof the struct: set by edd_train_opts_default */
+    size_t size;             /* sizeof the struct: set by edd_train_opts_default */
     int epochs, batch;       /* 10, 128 */
     uint64_t seed;           /* shuffling and dropout masks */
     int dropout;             /* 1: dropout on while training */
