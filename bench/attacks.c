@@ -71,8 +71,10 @@ static void own_labels(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n,
 static double run_attack(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, int square, int ord,
                          int steps, float *adv)
 {
-    edd_apgd_opts a = edd_apgd_defaults();
-    edd_square_opts s = edd_square_defaults();
+    edd_apgd_opts a;
+    edd_apgd_opts_default(&a);
+    edd_square_opts s;
+    edd_square_opts_default(&s);
     a.eps = s.eps = EPS;
     a.ord = s.ord = ord;
     a.quiet = s.quiet = 1;

@@ -166,7 +166,8 @@ static inline edd_status bench_model(edd_ctx *ctx, size_t ntrain, size_t ntest, 
         snprintf(how, hown, "random weights");
         edd_dataset tr = {0};
         if (*have_data && !edd_dataset_load(ctx, dir, 1, ntrain, &tr)) {
-            edd_train_opts o = edd_train_defaults();
+            edd_train_opts o;
+            edd_train_opts_default(&o);
             o.epochs = 1;
             o.quiet = 1;
             st = edd_train(ctx, m, &tr, &o, NULL);

@@ -85,7 +85,8 @@ int main(void)
     }
     /* The whole attack: 200 images, 1 binary-search step of 30 iterations, no early abort. */
     const int n = 200, iters = bench_quick() ? 5 : 30;
-    edd_cw_opts o = edd_cw_defaults();
+    edd_cw_opts o;
+    edd_cw_opts_default(&o);
     o.binary_search_steps = 1;
     o.max_iterations = iters;
     o.abort_early = 0;

@@ -1,4 +1,4 @@
-/* bench/fgm.c - FGM as the experiments run it (edd_fgm_defaults: eps 0.3,
+/* bench/fgm.c - FGM as the experiments run it (edd_fgm_opts_default: eps 0.3,
  * L-inf, cross-entropy over all K outputs against the true label) on the
  * 10,000 MNIST test images in one edd_fgm call, after a warm-up call on the
  * first 256: ms in all, us per example, the achieved GFLOP/s (forward +
@@ -55,7 +55,8 @@ typedef struct {
 static void bench_pgd(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *te, float *adv, int *pred, double flops,
                       double peak, pgd_result *r)
 {
-    edd_pgd_opts po = edd_pgd_defaults();
+    edd_pgd_opts po;
+    edd_pgd_opts_default(&po);
     po.steps = PGD_STEPS;
     po.loss = EDD_LOSS_MARGIN;
     po.quiet = 1;
@@ -110,7 +111,8 @@ int main(void)
     printf("threads %d, sgemm peak %.1f GFLOP/s (2048^3, same run), model: %s, %zu %s images, %.2f MFLOP per "
            "image\n", ctx.nthreads, peak, how, te.n, have_data ? "MNIST test" : "random", flops / 1e6);
 
-    edd_fgm_opts o = edd_fgm_defaults();
+    edd_fgm_opts o;
+    edd_fgm_opts_default(&o);
     float *adv = malloc(te.n * EDD_IMG_SIZE * sizeof(float));
     int *pred = malloc(N_ACC * sizeof(int));
     if (!adv || !pred)

@@ -41,7 +41,8 @@ static double time_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const ui
     float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float));
     uint8_t *ok = malloc(n);
     int *steps = malloc(n * sizeof(int));
-    edd_jsma_opts o = edd_jsma_defaults();
+    edd_jsma_opts o;
+    edd_jsma_opts_default(&o);
     o.jacobian = jac;
     o.batch = NB;
     o.quiet = 1;

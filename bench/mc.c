@@ -8,7 +8,8 @@
 
 static double run(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, edd_mc_shape shape, int rows, float *sigma)
 {
-    edd_mc_opts o = edd_mc_defaults();
+    edd_mc_opts o;
+    edd_mc_opts_default(&o);
     o.shape = shape;
     o.rows = rows;
     o.quiet = 1;

@@ -68,10 +68,11 @@ int main(void)
     double peak = bench_sgemm_peak(2048, bench_quick() ? 4 : 7);
     edd_cnn m;
     edd_plan *tp, *ip, *gp;
-    edd_optim o = edd_optim_defaults(EDD_OPT_ADAM);
+    edd_optim o;
+    edd_optim_default(&o, EDD_OPT_ADAM);
     if (edd_cnn_init(&ctx, &m, K, 0.2f, 0.5f, 1) || edd_plan_create(&ctx, &m, B, EDD_PLAN_TRAIN, 0, &tp) ||
         edd_plan_create(&ctx, &m, B, EDD_PLAN_INFER, 0, &ip) ||
-        edd_plan_create(&ctx, &m, B, EDD_PLAN_INPUT_GRAD, 0, &gp) || edd_optim_init(&ctx, &o, m.nparams)) {
+        edd_plan_create(&ctx, &m, B, EDD_PLAN_INPUT_GRAD, 0, &gp) || edd_optim_alloc(&ctx, &o, m.nparams)) {
         fprintf(stderr, "bench train: %s\n", ctx.err);
         return 1;
     }

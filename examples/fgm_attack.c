@@ -28,7 +28,8 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t n = argc > 3 ? strtoul(argv[3], NULL, 10) : 100;
-    edd_fgm_opts fgm = edd_fgm_defaults();
+    edd_fgm_opts fgm;
+    edd_fgm_opts_default(&fgm);
     if (argc > 4)
         fgm.eps = strtof(argv[4], NULL);
 

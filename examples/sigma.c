@@ -20,7 +20,8 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t b = argc > 2 ? strtoul(argv[2], NULL, 10) : 256;
-    edd_mc_opts mc = edd_mc_defaults();
+    edd_mc_opts mc;
+    edd_mc_opts_default(&mc);
     mc.quiet = 1;
     if (argc > 3)
         mc.passes = atoi(argv[3]);

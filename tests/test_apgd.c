@@ -152,7 +152,8 @@ static void labels_predicted(edd_ctx *ctx, const edd_cnn *m, const float *x, int
 
 static edd_apgd_opts opts_make(int ord, int loss, int targeted, int steps)
 {
-    edd_apgd_opts o = edd_apgd_defaults();
+    edd_apgd_opts o;
+    edd_apgd_opts_default(&o);
     o.ord = ord;
     o.eps = ord ? 1.5f : 0.1f;
     o.loss = (edd_apgd_loss)loss;
@@ -275,7 +276,8 @@ Test(apgd, rejects_bad_arguments)
                  {"rho", "rho 1.5"},         {"momentum", "momentum -0.25"}, {"clip", "clip [1, 0]"},
                  {"n_real", "n_real 12"},    {"label", "label 10 of image 1"}, {"k3", "K=3"}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        edd_apgd_opts o = edd_apgd_defaults();
+        edd_apgd_opts o;
+        edd_apgd_opts_default(&o);
         o.quiet = 1;
         const uint8_t *yy = y;
         const edd_cnn *mm = &m;
@@ -316,7 +318,8 @@ static void trained_model(edd_ctx *ctx, edd_cnn *m, edd_dataset *te)
     cr_assert_eq(edd_dataset_load(ctx, dir, 1, 3000, &tr), EDD_OK, "%s", ctx->err);
     cr_assert_eq(edd_dataset_load(ctx, dir, 0, 100, te), EDD_OK, "%s", ctx->err);
     cr_assert_eq(edd_cnn_init(ctx, m, 10, 0.2f, 0.5f, 1), EDD_OK, "%s", ctx->err);
-    edd_train_opts to = edd_train_defaults();
+    edd_train_opts to;
+    edd_train_opts_default(&to);
     to.epochs = 1;
     to.quiet = 1;
     cr_assert_eq(edd_train(ctx, m, &tr, &to, NULL), EDD_OK, "%s", ctx->err);
@@ -376,7 +379,8 @@ Test(apgd, trained_model_apgd_ce_about_pgd)
     trained_model(&ctx, &m, &te);
     const size_t n = te.n;
     float *pa = malloc(n * D * sizeof(float)), *aa = malloc(n * D * sizeof(float));
-    edd_pgd_opts p = edd_pgd_defaults();
+    edd_pgd_opts p;
+    edd_pgd_opts_default(&p);
     p.eps = 0.1f;
     p.steps = 25;
     p.loss = EDD_LOSS_REAL;
@@ -385,7 +389,8 @@ Test(apgd, trained_model_apgd_ce_about_pgd)
     edd_apgd_opts o = opts_make(0, EDD_APGD_CE, 0, 25);
     cr_assert_eq(edd_pgd(&ctx, &m, te.x, te.y, n, &p, pa), EDD_OK, "%s", ctx.err);
     cr_assert_eq(edd_apgd(&ctx, &m, te.x, te.y, n, &o, aa), EDD_OK, "%s", ctx.err);
-    edd_attack_goal goal = {NULL, 0.0f};
+    edd_attack_goal goal;
+    edd_attack_goal_default(&goal);
     edd_attack_scores sp, sa;
     cr_assert_eq(edd_attack_eval(&ctx, &m, &m, te.x, te.y, n, pa, &goal, &sp), EDD_OK, "%s", ctx.err);
     cr_assert_eq(edd_attack_eval(&ctx, &m, &m, te.x, te.y, n, aa, &goal, &sa), EDD_OK, "%s", ctx.err);

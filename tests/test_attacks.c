@@ -248,7 +248,8 @@ static void check_fgm_inf(int k, edd_attack_loss loss)
     const int n = 6;
     float *x = images_make(n, 13), *adv = malloc((size_t)n * D * sizeof(float));
     uint8_t y[6] = {0, 3, 9, 5, 1, 7};
-    edd_fgm_opts o = edd_fgm_defaults();
+    edd_fgm_opts o;
+    edd_fgm_opts_default(&o);
     o.loss = loss;
     cr_assert_eq(edd_fgm(&ctx, &m, x, y, n, &o, adv), EDD_OK, "%s", ctx.err);
     float *g = xent_grad(&ctx, &m, x, y, n, loss == EDD_LOSS_REAL ? 10 : k);
@@ -289,7 +290,8 @@ Test(attack_fgm, l2_perturbation_has_norm_eps_before_clipping)
     const int n = 4;
     float *x = images_make(n, 15), *adv = malloc((size_t)n * D * sizeof(float));
     uint8_t y[4] = {2, 4, 6, 8};
-    edd_fgm_opts o = edd_fgm_defaults();
+    edd_fgm_opts o;
+    edd_fgm_opts_default(&o);
     o.ord = 2;
     o.eps = 2.5f;
     o.loss = EDD_LOSS_REAL;

@@ -87,7 +87,8 @@ static void check_one_step(edd_jsma_jacobian path)
     cr_assert_eq(edd_gradder_create(&ctx, K, 0, &g), EDD_OK);
     cr_assert_eq(edd_jacobian(&ctx, g, &m, x, n, path == EDD_JSMA_LOGITS ? EDD_JAC_LOGITS : EDD_JAC_PROBS, NULL, J),
                  EDD_OK, "%s", ctx.err);
-    edd_jsma_opts o = edd_jsma_defaults();
+    edd_jsma_opts o;
+    edd_jsma_opts_default(&o);
     o.gamma = 2.5f / D; /* floor(784 * gamma / 2) = 1 step */
     o.jacobian = path;
     o.quiet = 1;
@@ -136,7 +137,8 @@ Test(attack_jsma, one_gradient_path_equals_full_jacobian_path)
     uint8_t t[12], y[12] = {0}, s1[12], s2[12], s3[12];
     int st1[12], st2[12], st3[12], pred[12];
     edd_attack_targets(1, y, n, 0, 10, t);
-    edd_jsma_opts o = edd_jsma_defaults();
+    edd_jsma_opts o;
+    edd_jsma_opts_default(&o);
     o.gamma = 0.05f; /* 19 steps */
     o.quiet = 1;
     cr_assert_eq(edd_jsma(&ctx, &m, x, t, n, &o, a1, s1, st1), EDD_OK, "%s", ctx.err);
@@ -207,7 +209,8 @@ static void check_default_path_against_pair_search(int k, uint64_t seed, edd_sim
     uint8_t t[8], ok[8], y[8] = {0}, dom[D];
     int steps[8];
     edd_attack_targets(seed, y, n, 0, 10, t);
-    edd_jsma_opts o = edd_jsma_defaults();
+    edd_jsma_opts o;
+    edd_jsma_opts_default(&o);
     o.gamma = (2.0f * max_iters + 0.5f) / D;
     o.quiet = 1;
     cr_assert_eq(edd_jsma(&ctx, &m, x, t, n, &o, adv, ok, steps), EDD_OK, "%s", ctx.err);
@@ -272,7 +275,8 @@ Test(attack_jsma, empty_domain_and_bad_arguments)
     uint8_t ok, t;
     cr_assert_eq(edd_predict(&ctx, &m, x, 1, 1, &pred), EDD_OK);
     t = (uint8_t)((pred + 1) % 10);
-    edd_jsma_opts o = edd_jsma_defaults();
+    edd_jsma_opts o;
+    edd_jsma_opts_default(&o);
     o.quiet = 1;
     cr_assert_eq(edd_jsma(&ctx, &m, x, &t, 1, &o, adv, &ok, &steps), EDD_OK, "%s", ctx.err);
     cr_assert_eq(steps, 0);

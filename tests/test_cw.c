@@ -276,7 +276,8 @@ Test(cw, rejects_bad_arguments)
     cr_assert_eq(edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 1), EDD_OK);
     float x[EDD_IMG_SIZE] = {0}, adv[EDD_IMG_SIZE];
     uint8_t t = 10, s;
-    edd_cw_opts o = edd_cw_defaults();
+    edd_cw_opts o;
+    edd_cw_opts_default(&o);
     o.quiet = 1;
     cr_assert_eq(edd_cw_l2(&ctx, &m, x, &t, 1, &o, adv, &s), EDD_ERR_ARG);
     cr_assert(strstr(ctx.err, "target[0] = 10"), "%s", ctx.err);
@@ -287,7 +288,7 @@ Test(cw, rejects_bad_arguments)
     x[5] = 0.0f;
     o.optimizer = 2;
     cr_assert_eq(edd_cw_l2(&ctx, &m, x, &t, 1, &o, adv, &s), EDD_ERR_ARG);
-    o = edd_cw_defaults();
+    edd_cw_opts_default(&o);
     o.eps = 0.0f;
     cr_assert_eq(edd_cw_l2(&ctx, &m, x, &t, 1, &o, adv, &s), EDD_ERR_ARG);
     edd_cnn_free(&m);
@@ -333,7 +334,8 @@ static void check_untargeted(edd_ctx *ctx, const edd_cnn *m, edd_plan *p, const 
                              uint8_t *s, float *z)
 {
     const size_t nu = 10;
-    edd_cw_opts o = edd_cw_defaults();
+    edd_cw_opts o;
+    edd_cw_opts_default(&o);
     o.quiet = 1;
     o.untargeted = 1;
     o.confidence = 1.0f;
@@ -357,7 +359,8 @@ static void check_untargeted(edd_ctx *ctx, const edd_cnn *m, edd_plan *p, const 
                       "image %zu: failure must return x unchanged", i);
         }
     }
-    edd_attack_goal goal = {NULL, 0.0f};
+    edd_attack_goal goal;
+    edd_attack_goal_default(&goal);
     edd_attack_scores sc;
     cr_assert_eq(edd_attack_eval(ctx, m, m, te->x, te->y, nu, adv, &goal, &sc), EDD_OK, "%s", ctx->err);
     fprintf(stderr, "cw untargeted: %d/%zu succeeded, scored success %.2f\n", nsu, nu, sc.source_success);
@@ -390,7 +393,8 @@ Test(cw, end_to_end_trained_model)
     cr_assert_eq(edd_dataset_load(&ctx, dir, 0, 20, &te), EDD_OK, "%s", ctx.err);
     edd_cnn m;
     cr_assert_eq(edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 1), EDD_OK, "%s", ctx.err);
-    edd_train_opts to = edd_train_defaults();
+    edd_train_opts to;
+    edd_train_opts_default(&to);
     to.epochs = 1;
     to.quiet = 1;
     edd_train_stats ts;
@@ -402,7 +406,8 @@ Test(cw, end_to_end_trained_model)
         t[i] = (uint8_t)((te.y[i] + 1 + edd_rng_u32(edd_rng_key(7, 0, i), 0) % 9) % 10);
     float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float));
     cr_assert_not_null(adv);
-    edd_cw_opts o = edd_cw_defaults();
+    edd_cw_opts o;
+    edd_cw_opts_default(&o);
     o.quiet = 1;
     double t0 = edd_now();
     cr_assert_eq(edd_cw_l2(&ctx, &m, te.x, t, n, &o, adv, s), EDD_OK, "%s", ctx.err);

@@ -44,7 +44,8 @@ Test(defense, sigma_matches_eq1_from_recorded_passes)
     edd_cnn m;
     cr_assert_eq(edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 3), EDD_OK);
     edd_dataset ds = noise_set(37, 11);
-    edd_mc_opts o = edd_mc_defaults();
+    edd_mc_opts o;
+    edd_mc_opts_default(&o);
     o.passes = 7;
     o.rows = 70; /* chunks of 10 examples: 37 leaves a partial chunk */
     o.quiet = 1;
@@ -75,7 +76,8 @@ Test(defense, sigma_is_zero_when_passes_agree)
     edd_cnn m;
     cr_assert_eq(edd_cnn_init(&ctx, &m, 10, 1e-9f, 1e-9f, 3), EDD_OK);
     edd_dataset ds = noise_set(37, 12);
-    edd_mc_opts o = edd_mc_defaults();
+    edd_mc_opts o;
+    edd_mc_opts_default(&o);
     o.passes = 7;
     o.quiet = 1;
     float *sigma = malloc(ds.n * sizeof(float));
@@ -100,7 +102,8 @@ Test(defense, sigma_same_across_shapes_and_threads)
 {
     edd_dataset ds = noise_set(50, 13);
     float *ref = malloc(ds.n * sizeof(float)), *s = malloc(ds.n * sizeof(float));
-    edd_mc_opts o = edd_mc_defaults();
+    edd_mc_opts o;
+    edd_mc_opts_default(&o);
     o.passes = 5;
     o.quiet = 1;
     for (int run = 0; run < 4; run++) {
@@ -143,7 +146,8 @@ Test(defense, sigma_over_image_ranges_joins_to_the_whole_call)
         edd_ctx ctx = ctx_new(threads);
         edd_cnn m;
         cr_assert_eq(edd_cnn_init(&ctx, &m, K, 0.2f, 0.5f, 7), EDD_OK);
-        edd_mc_opts o = edd_mc_defaults();
+        edd_mc_opts o;
+        edd_mc_opts_default(&o);
         o.passes = N;
         o.quiet = 1;
         o.shape = run < 2 ? EDD_MC_THREADS : EDD_MC_FOLDED;
@@ -238,11 +242,13 @@ Test(defense, distilled_model_flags_noise_as_outlier)
     cr_assert_eq(edd_dataset_load(&ctx, dir, 0, 1000, &te), EDD_OK, "%s", ctx.err);
     edd_cnn teacher, d;
     cr_assert_eq(edd_cnn_init(&ctx, &teacher, 10, 0.2f, 0.5f, 1), EDD_OK);
-    edd_train_opts t = edd_train_defaults();
+    edd_train_opts t;
+    edd_train_opts_default(&t);
     t.epochs = 3;
     t.quiet = 1;
     cr_assert_eq(edd_train(&ctx, &teacher, &tr, &t, NULL), EDD_OK, "%s", ctx.err);
-    edd_distill_opts o = edd_distill_defaults();
+    edd_distill_opts o;
+    edd_distill_opts_default(&o);
     o.train.epochs = 3;
     o.train.quiet = o.mc.quiet = 1;
     o.train.seed = 2;

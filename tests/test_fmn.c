@@ -40,7 +40,8 @@ static void trained(edd_ctx *ctx, edd_cnn *m, int k, size_t n, edd_dataset *te)
     cr_assert_eq(edd_dataset_load(ctx, dir, 1, 3000, &tr), EDD_OK, "%s", ctx->err);
     cr_assert_eq(edd_dataset_load(ctx, dir, 0, n, te), EDD_OK, "%s", ctx->err);
     cr_assert_eq(edd_cnn_init(ctx, m, k, 0.2f, 0.5f, 1), EDD_OK, "%s", ctx->err);
-    edd_train_opts to = edd_train_defaults();
+    edd_train_opts to;
+    edd_train_opts_default(&to);
     to.epochs = 1;
     to.quiet = 1;
     float *targets = NULL;
@@ -91,7 +92,8 @@ static double dist(int ord, const float *a, const float *b)
 
 static edd_fmn_opts fmn_opts(int ord, int steps)
 {
-    edd_fmn_opts o = edd_fmn_defaults();
+    edd_fmn_opts o;
+    edd_fmn_opts_default(&o);
     o.ord = ord;
     o.steps = steps;
     o.quiet = 1;
@@ -196,7 +198,8 @@ static int pgd_l2(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *te, float e
 {
     const size_t n = te->n, k = (size_t)m->k;
     float *z = malloc(n * k * sizeof(float));
-    edd_pgd_opts p = edd_pgd_defaults();
+    edd_pgd_opts p;
+    edd_pgd_opts_default(&p);
     p.ord = 2;
     p.eps = eps;
     p.loss = loss;

@@ -237,7 +237,9 @@ Test(hostile_names, attack_eval_takes_k_above_64, .timeout = 120)
     cr_assert_eq(edd_predict(&ctx, &m, x, n, 4, pred), EDD_OK, "%s", ctx.err);
     for (size_t i = 0; i < n; i++)
         t[i] = (uint8_t)pred[i];
-    edd_attack_goal goal = {.target = t, .confidence = 0.0f};
+    edd_attack_goal goal;
+    edd_attack_goal_default(&goal);
+    goal.target = t;
     edd_attack_scores s;
     cr_assert_eq(edd_attack_eval(&ctx, &m, &m, x, y, n, x, &goal, &s), EDD_OK, "%s", ctx.err);
     cr_assert_eq(s.source_success, 1.0, "the model predicts each target: success %g", s.source_success);

@@ -140,8 +140,15 @@ Test(nn_loss, hinge_penalty_hand_case)
     for (int j = 0; j < k; j++)
         zd[j] = z[j], td[j] = t[j];
     double xent = ref_xent_row(zd, td, k);
-    edd_loss_opts none = {.penalty = EDD_PENALTY_NONE, .outlier = 10};
-    edd_loss_opts hinge = {.penalty = EDD_PENALTY_HINGE, .gamma = 5e-4f, .kappa = 40.0f, .outlier = 10};
+    edd_loss_opts none;
+    edd_loss_opts_default(&none);
+    none.outlier = 10;
+    edd_loss_opts hinge;
+    edd_loss_opts_default(&hinge);
+    hinge.penalty = EDD_PENALTY_HINGE;
+    hinge.gamma = 5e-4f;
+    hinge.kappa = 40.0f;
+    hinge.outlier = 10;
     double L0 = edd_loss_xent(z, t, &label, 1, k, &none, dz0);
     double L = edd_loss_xent(z, t, &label, 1, k, &hinge, dz);
     cr_assert(fabs(L0 - xent) < 1e-12, "no penalty: loss %.15g, reference %.15g", L0, xent);
@@ -182,7 +189,12 @@ Test(nn_loss, hinge_penalty_fd)
             z[i * k + j] = grid(0.25f * (float)((j * 7 + i * 3) % k) - 1.0f + urand(key, (uint32_t)(i * k + j), 0, 0.1f));
             t[i * k + j] = j == label[i] ? 0.9f : 0.01f;
         }
-    edd_loss_opts hinge = {.penalty = EDD_PENALTY_HINGE, .gamma = 0.5f, .kappa = 40.0f, .outlier = 10};
+    edd_loss_opts hinge;
+    edd_loss_opts_default(&hinge);
+    hinge.penalty = EDD_PENALTY_HINGE;
+    hinge.gamma = 0.5f;
+    hinge.kappa = 40.0f;
+    hinge.outlier = 10;
     float dz0[33], dz[33];
     edd_loss_xent(z, t, label, b, k, NULL, dz0);
     edd_loss_xent(z, t, label, b, k, &hinge, dz);
@@ -200,8 +212,15 @@ Test(nn_loss, literal_penalty)
     float t[11] = {0, 0, 0, 1}, dz[11], dz0[11];
     uint8_t label = 3;
     double zd[11], td[11];
-    edd_loss_opts lit = {.penalty = EDD_PENALTY_LITERAL, .gamma = 0.25f, .kappa = 40.0f, .outlier = 10};
-    edd_loss_opts none = {.penalty = EDD_PENALTY_NONE, .outlier = 10};
+    edd_loss_opts lit;
+    edd_loss_opts_default(&lit);
+    lit.penalty = EDD_PENALTY_LITERAL;
+    lit.gamma = 0.25f;
+    lit.kappa = 40.0f;
+    lit.outlier = 10;
+    edd_loss_opts none;
+    edd_loss_opts_default(&none);
+    none.outlier = 10;
     /* margin = z_5 - z_3 = 50 > kappa: value -gamma*50, gradient +-gamma. */
     float z[11] = {0, 0, 0, -20, 0, 30, 0, 0, 0, 0, 80};
     for (int j = 0; j < k; j++)

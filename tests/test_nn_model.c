@@ -33,9 +33,10 @@ Test(nn_optim, adam_two_steps)
 {
     edd_ctx ctx;
     ctx_make(&ctx);
-    edd_optim o = edd_optim_defaults(EDD_OPT_ADAM);
+    edd_optim o;
+    edd_optim_default(&o, EDD_OPT_ADAM);
     cr_assert_float_eq(o.lr, 1e-3f, 0, "Adam default lr %g", o.lr);
-    cr_assert_eq(edd_optim_init(&ctx, &o, 3), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(edd_optim_alloc(&ctx, &o, 3), EDD_OK, "%s", ctx.err);
     float w[3] = {0.5f, -1.25f, 2.0f};
     const float g1[3] = {0.3f, -2.0f, 1e-4f}, g2[3] = {-0.1f, -1.0f, 5e-3f};
     double W[3] = {0.5, -1.25, 2.0}, M[3] = {0}, V[3] = {0};
@@ -73,10 +74,11 @@ Test(nn_optim, adadelta_three_steps)
 {
     edd_ctx ctx;
     ctx_make(&ctx);
-    edd_optim o = edd_optim_defaults(EDD_OPT_ADADELTA);
+    edd_optim o;
+    edd_optim_default(&o, EDD_OPT_ADADELTA);
     cr_assert_float_eq(o.lr, 0.1f, 0, "AdaDelta default lr %g", o.lr);
     cr_assert_float_eq(o.rho, 0.95f, 0, "AdaDelta default rho %g", o.rho);
-    cr_assert_eq(edd_optim_init(&ctx, &o, 3), EDD_OK, "%s", ctx.err);
+    cr_assert_eq(edd_optim_alloc(&ctx, &o, 3), EDD_OK, "%s", ctx.err);
     float w[3] = {0.5f, -0.25f, 0.125f};
     const float gs[3][3] = {{0.3f, -2.0f, 1e-3f}, {-0.1f, -1.0f, 5e-3f}, {0.2f, 0.5f, -1e-2f}};
     double W[3] = {0.5, -0.25, 0.125}, Eg[3] = {0}, Ed[3] = {0};

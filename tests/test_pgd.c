@@ -218,7 +218,8 @@ static void check_ball(int ord, float eps)
     const int n = 6;
     float *x = images_make(n, 52), *adv = malloc((size_t)n * D * sizeof(float));
     uint8_t y[6] = {0, 2, 4, 6, 8, 9};
-    edd_pgd_opts o = edd_pgd_defaults();
+    edd_pgd_opts o;
+    edd_pgd_opts_default(&o);
     o.ord = ord;
     o.eps = eps;
     o.steps = 6;
@@ -261,10 +262,12 @@ static void check_one_step_is_fgm(edd_attack_loss loss)
     const int n = 8;
     float *x = images_make(n, 62), *pa = malloc((size_t)n * D * sizeof(float)), *fa = malloc((size_t)n * D * sizeof(float));
     uint8_t y[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-    edd_fgm_opts f = edd_fgm_defaults();
+    edd_fgm_opts f;
+    edd_fgm_opts_default(&f);
     f.eps = 0.05f;
     f.loss = loss;
-    edd_pgd_opts o = edd_pgd_defaults();
+    edd_pgd_opts o;
+    edd_pgd_opts_default(&o);
     o.eps = o.step_size = f.eps;
     o.steps = 1;
     o.rand_start = 0;
@@ -319,7 +322,8 @@ static void check_restarts_and_batching(int ord)
     uint8_t y[13];
     for (int i = 0; i < n; i++)
         y[i] = (uint8_t)((3 * i) % 10);
-    edd_pgd_opts o = edd_pgd_defaults();
+    edd_pgd_opts o;
+    edd_pgd_opts_default(&o);
     o.ord = ord;
     o.eps = ord ? 1.0f : 0.05f;
     o.steps = 4;
@@ -380,7 +384,8 @@ Test(attack_pgd, rejects_bad_arguments)
     } cases[] = {{"eps", "eps nan"}, {"steps", "steps 0"}, {"restarts", "restarts 0"}, {"ord", "ord 1"},
                  {"loss", "loss 3"}, {"margin_cap", "margin_cap -1"}, {"label", "label 10 of image 1"}, {"step", "step_size inf"}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        edd_pgd_opts o = edd_pgd_defaults();
+        edd_pgd_opts o;
+        edd_pgd_opts_default(&o);
         o.quiet = 1;
         const uint8_t *yy = y;
         if (!strcmp(cases[c].field, "eps")) o.eps = NAN;
@@ -417,22 +422,26 @@ Test(attack_pgd, trained_model_pgd_at_least_fgm)
     cr_assert_eq(edd_dataset_load(&ctx, dir, 0, 100, &te), EDD_OK, "%s", ctx.err);
     edd_cnn m;
     cr_assert_eq(edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 1), EDD_OK, "%s", ctx.err);
-    edd_train_opts to = edd_train_defaults();
+    edd_train_opts to;
+    edd_train_opts_default(&to);
     to.epochs = 1;
     to.quiet = 1;
     cr_assert_eq(edd_train(&ctx, &m, &tr, &to, NULL), EDD_OK, "%s", ctx.err);
     const size_t n = te.n;
     float *fa = malloc(n * D * sizeof(float)), *pa = malloc(n * D * sizeof(float));
-    edd_fgm_opts f = edd_fgm_defaults();
+    edd_fgm_opts f;
+    edd_fgm_opts_default(&f);
     f.eps = 0.15f;
-    edd_pgd_opts o = edd_pgd_defaults();
+    edd_pgd_opts o;
+    edd_pgd_opts_default(&o);
     o.eps = f.eps;
     o.steps = 40;
     o.loss = EDD_LOSS_MARGIN;
     o.quiet = 1;
     cr_assert_eq(edd_fgm(&ctx, &m, te.x, te.y, n, &f, fa), EDD_OK, "%s", ctx.err);
     cr_assert_eq(edd_pgd(&ctx, &m, te.x, te.y, n, &o, pa), EDD_OK, "%s", ctx.err);
-    edd_attack_goal goal = {NULL, 0.0f};
+    edd_attack_goal goal;
+    edd_attack_goal_default(&goal);
     edd_attack_scores sf, sp;
     cr_assert_eq(edd_attack_eval(&ctx, &m, &m, te.x, te.y, n, fa, &goal, &sf), EDD_OK, "%s", ctx.err);
     cr_assert_eq(edd_attack_eval(&ctx, &m, &m, te.x, te.y, n, pa, &goal, &sp), EDD_OK, "%s", ctx.err);

@@ -29,7 +29,8 @@ static void unsplit_sigma(edd_ctx *ctx, const edd_cnn *t, const edd_dataset *tr,
         edd_dataset view = *tr;
         view.n = one || call ? n : ns;
         const int passes = call ? N : np;
-        edd_mc_opts o = edd_mc_defaults();
+        edd_mc_opts o;
+        edd_mc_opts_default(&o);
         o.passes = passes;
         o.seed = 3; /* the distilled model's, SEED_DISTILLED */
         o.quiet = 1;
@@ -162,7 +163,9 @@ static void unsplit_point(edd_ctx *ctx, const edd_repro_scale *sc, const edd_dat
     edd_soft_labels(sigma, view.y, ns, 10, alpha, labels);
     edd_cnn m = {0};
     cr_assert_eq(edd_cnn_init(ctx, &m, 11, 0.2f, 0.5f, 3), EDD_OK, "%s", ctx->err);
-    edd_train_opts t = edd_distill_defaults().train;
+    edd_distill_opts d;
+    edd_distill_opts_default(&d);
+    edd_train_opts t = d.train;
     t.epochs = sc->study_epochs;
     t.seed = 3;
     t.targets = labels;
@@ -173,11 +176,13 @@ static void unsplit_point(edd_ctx *ctx, const edd_repro_scale *sc, const edd_dat
     float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float));
     cr_assert_not_null(adv);
     for (int l = 0; l < 2; l++) {
-        edd_fgm_opts o = edd_fgm_defaults();
+        edd_fgm_opts o;
+        edd_fgm_opts_default(&o);
         o.eps = sc->study_eps;
         o.loss = l ? EDD_LOSS_REAL : EDD_LOSS_ALL;
         cr_assert_eq(edd_fgm(ctx, &m, te->x, te->y, n, &o, adv), EDD_OK, "%s", ctx->err);
-        const edd_attack_goal goal = {.target = NULL, .confidence = 0.0f};
+        edd_attack_goal goal;
+        edd_attack_goal_default(&goal);
         edd_attack_scores s;
         cr_assert_eq(edd_attack_eval(ctx, &m, &m, te->x, te->y, n, adv, &goal, &s), EDD_OK, "%s", ctx->err);
         const size_t len = strlen(csv);

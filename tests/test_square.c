@@ -52,7 +52,8 @@ static void labels_from(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n
 
 static edd_square_opts opts(int ord, float eps, int queries, int restarts)
 {
-    edd_square_opts o = edd_square_defaults();
+    edd_square_opts o;
+    edd_square_opts_default(&o);
     o.ord = ord;
     o.eps = eps;
     o.queries = queries;
@@ -330,7 +331,8 @@ Test(square, trained_model_far_beyond_noise)
     cr_assert_eq(edd_dataset_load(&ctx, dir, 0, 100, &te), EDD_OK, "%s", ctx.err);
     edd_cnn m;
     cr_assert_eq(edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 1), EDD_OK, "%s", ctx.err);
-    edd_train_opts to = edd_train_defaults();
+    edd_train_opts to;
+    edd_train_opts_default(&to);
     to.epochs = 1;
     to.quiet = 1;
     cr_assert_eq(edd_train(&ctx, &m, &tr, &to, NULL), EDD_OK, "%s", ctx.err);
@@ -344,7 +346,8 @@ Test(square, trained_model_far_beyond_noise)
         na[j] = fminf(fmaxf(te.x[j] + urand(key, (uint32_t)j, -eps, eps), 0.0f), 1.0f);
     edd_square_opts o = opts(0, eps, 1000, 1);
     cr_assert_eq(edd_square(&ctx, &m, te.x, te.y, n, &o, sa, q), EDD_OK, "%s", ctx.err);
-    edd_attack_goal goal = {NULL, 0.0f};
+    edd_attack_goal goal;
+    edd_attack_goal_default(&goal);
     edd_attack_scores ss;
     cr_assert_eq(edd_attack_eval(&ctx, &m, &m, te.x, te.y, n, sa, &goal, &ss), EDD_OK, "%s", ctx.err);
     cr_assert_eq(edd_predict(&ctx, &m, te.x, n, 256, p0), EDD_OK, "%s", ctx.err);

@@ -27,7 +27,8 @@ static void suite_model(edd_ctx *ctx, edd_cnn *m, edd_dataset *te, size_t n)
     cr_assert_eq(edd_dataset_load(ctx, dir, 1, 2000, &tr), EDD_OK, "%s", ctx->err);
     cr_assert_eq(edd_dataset_load(ctx, dir, 0, n, te), EDD_OK, "%s", ctx->err);
     cr_assert_eq(edd_cnn_init(ctx, m, 10, 0.2f, 0.5f, 1), EDD_OK, "%s", ctx->err);
-    edd_train_opts to = edd_train_defaults();
+    edd_train_opts to;
+    edd_train_opts_default(&to);
     to.epochs = 1;
     to.quiet = 1;
     cr_assert_eq(edd_train(ctx, m, &tr, &to, NULL), EDD_OK, "%s", ctx->err);
@@ -37,7 +38,8 @@ static void suite_model(edd_ctx *ctx, edd_cnn *m, edd_dataset *te, size_t n)
 /* Small budgets: the test is about the protocol, not the attacks' strength. */
 static edd_suite_opts suite_small(int ord, float eps)
 {
-    edd_suite_opts o = edd_suite_defaults();
+    edd_suite_opts o;
+    edd_suite_opts_default(&o);
     o.ord = ord, o.eps = eps, o.steps = 10, o.n_target_classes = 2, o.fmn_steps = 30, o.queries = 50, o.quiet = 1;
     return o;
 }
@@ -95,7 +97,8 @@ Test(attack_suite, outcomes_agree_with_the_model_and_runs_repeat)
         cr_assert(!memcmp(by, by2, n) && !memcmp(adv, again, n * D * sizeof(float)), "ord %d: two runs differ",
                   ords[c]);
         /* APGD-CE alone, as the suite's first attack runs it */
-        edd_apgd_opts a = edd_apgd_defaults();
+        edd_apgd_opts a;
+        edd_apgd_opts_default(&a);
         a.ord = o.ord, a.eps = o.eps, a.steps = o.steps, a.quiet = 1;
         cr_assert_eq(edd_apgd(&ctx, &m, te.x, te.y, n, &a, again), EDD_OK, "%s", ctx.err);
         int *pa = malloc(n * sizeof(int));
@@ -131,7 +134,7 @@ Test(attack_suite, options_are_checked)
         const char *want;
     } cases[8];
     for (int c = 0; c < 8; c++)
-        cases[c].o = edd_suite_defaults();
+        edd_suite_opts_default(&cases[c].o);
     cases[0].field = "ord", cases[0].o.ord = 1, cases[0].want = "ord 1";
     cases[1].field = "eps", cases[1].o.eps = NAN, cases[1].want = "eps nan";
     cases[2].field = "steps", cases[2].o.steps = 0, cases[2].want = "steps 0";

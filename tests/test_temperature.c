@@ -65,7 +65,9 @@ Test(temperature, loss_gradient_matches_finite_differences)
     for (size_t c = 0; c < sizeof temps / sizeof temps[0]; c++) {
         float T = temps[c], h = exp2f(floorf(log2f(T)) - 10.0f);
         make_case(7 + c, b, k, T, h, z, t);
-        edd_loss_opts o = {.penalty = EDD_PENALTY_NONE, .outlier = -1, .temperature = T};
+        edd_loss_opts o;
+        edd_loss_opts_default(&o);
+        o.temperature = T;
         double L = edd_loss_xent(z, t, NULL, b, k, &o, dz), ref = 0.0;
         for (int i = 0; i < b; i++)
             ref += ref_tempered_row(z + i * k, t + i * k, k, T);
@@ -92,7 +94,11 @@ Test(temperature, t1_is_the_untempered_loss_bit_for_bit)
     const int b = 4, k = 11;
     float z[44], t[44], dz0[44], dz1[44], dzz[44];
     make_case(3, b, k, 1.0f, 0x1p-12f, z, t);
-    edd_loss_opts one = {.outlier = -1, .temperature = 1.0f}, zero = {.outlier = -1};
+    edd_loss_opts one, zero;
+    edd_loss_opts_default(&one);
+    edd_loss_opts_default(&zero);
+    one.temperature = 1.0f;
+    zero.temperature = 0.0f;
     double L0 = edd_loss_xent(z, t, NULL, b, k, NULL, dz0);
     double L1 = edd_loss_xent(z, t, NULL, b, k, &one, dz1);
     double Lz = edd_loss_xent(z, t, NULL, b, k, &zero, dzz);
@@ -110,7 +116,8 @@ Test(temperature, refused_combinations)
     edd_cnn m;
     cr_assert_eq(edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 1), EDD_OK);
     const uint64_t version = m.version;
-    edd_train_opts o = edd_train_defaults();
+    edd_train_opts o;
+    edd_train_opts_default(&o);
     o.epochs = 1;
     o.quiet = 1;
     const float bad[] = {-1.0f, NAN, INFINITY};
@@ -119,12 +126,16 @@ Test(temperature, refused_combinations)
         cr_assert_eq(edd_train(&ctx, &m, &ds, &o, NULL), EDD_ERR_ARG, "T %g accepted", bad[i]);
         cr_assert(strstr(ctx.err, "temperature"), "%s", ctx.err);
     }
-    o.loss = (edd_loss_opts){.penalty = EDD_PENALTY_HINGE, .gamma = 5e-4f, .kappa = 40.0f, .outlier = -1,
-                             .temperature = 2.0f};
+    edd_loss_opts_default(&o.loss);
+    o.loss.penalty = EDD_PENALTY_HINGE;
+    o.loss.gamma = 5e-4f;
+    o.loss.kappa = 40.0f;
+    o.loss.temperature = 2.0f;
     cr_assert_eq(edd_train(&ctx, &m, &ds, &o, NULL), EDD_ERR_ARG);
     cr_assert(strstr(ctx.err, "Eq. 3") && strstr(ctx.err, "temperature 2"), "%s", ctx.err);
     cr_assert_eq(m.version, version, "a refused run trained the model");
-    edd_distill_opts d = edd_distill_defaults();
+    edd_distill_opts d;
+    edd_distill_opts_default(&d);
     d.method = EDD_DISTILL_TEMPERATURE;
     d.train.quiet = 1;
     for (int i = 0; i < 3; i++) {
@@ -173,7 +184,8 @@ Test(temperature, labels_are_softmax_at_t)
 static void train_teacher(edd_ctx *ctx, const edd_dataset *ds, int epochs, float T, edd_cnn *m)
 {
     cr_assert_eq(edd_cnn_init(ctx, m, 10, 0.2f, 0.5f, 1), EDD_OK, "%s", ctx->err);
-    edd_train_opts o = edd_train_defaults();
+    edd_train_opts o;
+    edd_train_opts_default(&o);
     o.epochs = epochs;
     o.quiet = 1;
     o.loss.temperature = T;
@@ -193,7 +205,8 @@ Test(temperature, hard_labels_at_t1_equal_training_on_teacher_argmax)
     edd_cnn teacher, distilled, trained, on_truth;
     train_teacher(&ctx, &ds, 1, 1.0f, &teacher);
 
-    edd_distill_opts d = edd_distill_defaults();
+    edd_distill_opts d;
+    edd_distill_opts_default(&d);
     d.method = EDD_DISTILL_TEMPERATURE;
     d.temperature = 1.0f;
     d.hard_labels = 1;
@@ -219,7 +232,8 @@ Test(temperature, hard_labels_at_t1_equal_training_on_teacher_argmax)
     }
     cr_assert_gt(wrong, 0, "the teacher fits all %zu images: the test cannot tell its labels from the truth", ds.n);
 
-    edd_train_opts o = edd_train_defaults();
+    edd_train_opts o;
+    edd_train_opts_default(&o);
     o.epochs = 1;
     o.seed = 4;
     o.quiet = 1;
@@ -282,7 +296,8 @@ Test(temperature, t100_distilled_softmax_saturates)
     load_or_skip(&ctx, 0, 1000, &te);
     edd_cnn teacher, distilled, plain;
     train_teacher(&ctx, &tr, 5, 100.0f, &teacher);
-    edd_distill_opts d = edd_distill_defaults();
+    edd_distill_opts d;
+    edd_distill_opts_default(&d);
     d.method = EDD_DISTILL_TEMPERATURE;
     d.temperature = 100.0f;
     d.train.epochs = 5;

@@ -33,7 +33,8 @@ static float *train_one_epoch(edd_ctx *ctx, const edd_dataset *ds, size_t *np)
 {
     edd_cnn m;
     cr_assert_eq(edd_cnn_init(ctx, &m, 10, 0.2f, 0.5f, 1), EDD_OK, "%s", ctx->err);
-    edd_train_opts o = edd_train_defaults();
+    edd_train_opts o;
+    edd_train_opts_default(&o);
     o.epochs = 1;
     o.quiet = 1;
     edd_train_stats stats;
@@ -164,7 +165,8 @@ Test(train_acc, three_epochs_reach_90_percent)
     load_or_skip(&ctx, 0, 2000, &te);
     edd_cnn m;
     cr_assert_eq(edd_cnn_init(&ctx, &m, 10, 0.2f, 0.5f, 1), EDD_OK, "%s", ctx.err);
-    edd_train_opts o = edd_train_defaults();
+    edd_train_opts o;
+    edd_train_opts_default(&o);
     o.epochs = 3;
     o.batch = 128;
     o.seed = 1;

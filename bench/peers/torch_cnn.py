@@ -24,10 +24,10 @@ MC_PASSES = 20      # MC-dropout passes folded into one batch
 JSMA_GAMMA = 0.1    # JSMA: at most floor(NF * gamma / 2) = 39 steps of two pixels
 JSMA_B = 200        # images per batched JSMA run
 JSMA_SINGLE = 5     # images for the per-image full-Jacobian variant
-CW_B = 100          # CW-L2: images optimised together (edd_cw_defaults().batch)
-CW_KAPPA = 0.0      # edd_cw_defaults(): confidence 0, c = 1, AdaDelta lr 1, rho 0.95, eps 1e-3
+CW_B = 100          # CW-L2: images optimised together (edd_cw_opts_default: batch)
+CW_KAPPA = 0.0      # edd_cw_opts_default: confidence 0, c = 1, AdaDelta lr 1, rho 0.95, eps 1e-3
 CW_C, CW_LR, CW_RHO, CW_EPS = 1.0, 1.0, 0.95, 1e-3
-FGM_EPS = 0.3       # edd_fgm_defaults(): L-inf, clip [0, 1]
+FGM_EPS = 0.3       # edd_fgm_opts_default: L-inf, clip [0, 1]
 FGM_ROWS = 256      # images per forward and backward pass (edd's gradder pieces)
 FGM_N = 10000       # random images when there are no inputs
 FGM_ACC = 1000      # adversarial images whose accuracy is reported (as bench/fgm.c)

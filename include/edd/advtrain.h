@@ -32,6 +32,7 @@ typedef enum {
 } edd_adv_kind;
 
 typedef struct {
+    size_t size;          /* sizeof the struct: set by edd_adv_opts_default */
     edd_adv_kind kind;    /* EDD_ADV_NONE */
     float eps;            /* L-inf radius, in (0, 1]; 0.3 (Madry's and Wong's MNIST) */
     int steps;            /* PGD: steps per batch; 40 (Madry's MNIST) */
@@ -49,10 +50,11 @@ typedef struct {
  * at 6,000 images x 2 epochs. */
 #define EDD_ADV_RAMP 1.0f
 
-/* EDD_ADV_NONE, eps 0.3, 40 steps, the default step, random start,
- * EDD_LOSS_REAL, seed 1, 256 rows, an eps_ramp of EDD_ADV_RAMP epochs, 0
- * batches (attach sets them). */
-EDD_API edd_adv_opts edd_adv_defaults(void);
+/* Fill o (size bytes: call edd_adv_opts_default(o), which passes sizeof *o) with the defaults and set o->size
+ * = size: EDD_ADV_NONE, eps 0.3, 40 steps, the default step, random start, EDD_LOSS_REAL, seed 1, 256 rows, an
+ * eps_ramp of EDD_ADV_RAMP epochs, 0 batches (attach sets them). */
+EDD_API void edd_adv_opts_init(edd_adv_opts *o, size_t size);
+#define edd_adv_opts_default(o) edd_adv_opts_init((o), sizeof *(o))
 
 /* The step an attack with o takes at the full eps: o->step_size if > 0,
  * else the default above (0 for EDD_ADV_NONE). */

@@ -23,6 +23,7 @@ typedef enum {
 } edd_apgd_loss;
 
 typedef struct {
+    size_t size;          /* sizeof the struct: set by edd_apgd_opts_default */
     float eps;            /* 0.3 */
     int ord;              /* 0 = L-inf, 2 = L2 */
     int steps;            /* iterations per run (AutoAttack's n_iter); 100 */
@@ -39,10 +40,11 @@ typedef struct {
     int quiet;            /* no progress on stderr */
 } edd_apgd_opts;
 
-/* eps 0.3, L-inf, 100 steps, 1 restart, EDD_APGD_CE, untargeted, 9 target
- * classes, rho 0.75, momentum 0.75, n_real 10, clip [0,1], seed 1, 256 rows,
- * progress on. */
-EDD_API edd_apgd_opts edd_apgd_defaults(void);
+/* Fill o (size bytes: call edd_apgd_opts_default(o), which passes sizeof *o) with the defaults and set o->size
+ * = size: eps 0.3, L-inf, 100 steps, 1 restart, EDD_APGD_CE, untargeted, 9 target classes, rho 0.75, momentum
+ * 0.75, n_real 10, clip [0,1], seed 1, 256 rows, progress on. */
+EDD_API void edd_apgd_opts_init(edd_apgd_opts *o, size_t size);
+#define edd_apgd_opts_default(o) edd_apgd_opts_init((o), sizeof *(o))
 
 /* APGD of n images x (n x 784, labels y[i] < n_real) into adv (n x 784, not
  * overlapping x). A forward pass scores the clean images first: an image

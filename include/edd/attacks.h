@@ -72,13 +72,14 @@ typedef enum {
     EDD_LOSS_MARGIN = 2  /* detector-aware margin, capped at margin_cap (see above) */
 } edd_attack_loss;
 
-/* The margin cap of edd_fgm_defaults and edd_pgd_defaults: far above any
+/* The margin cap of edd_fgm_opts_default and edd_pgd_opts_default: far above any
  * margin a model reaches, so the margin loss is in effect uncapped. */
 #define EDD_ATTACK_MARGIN_CAP 1e4f
 
 /* ---- FGM (src/attacks/fgm.c) ---- */
 
 typedef struct {
+    size_t size;     /* sizeof the struct: set by edd_fgm_opts_default */
     float eps;       /* 0.3 */
     int ord;         /* 0 = infinity (sign of the gradient), 2 = L2 */
     edd_attack_loss loss; /* EDD_LOSS_ALL (the paper) */
@@ -88,8 +89,10 @@ typedef struct {
     int max_rows;    /* rows per oneDNN call (<= 0: 256) */
 } edd_fgm_opts;
 
-/* eps 0.3, ord inf, EDD_LOSS_ALL, margin_cap EDD_ATTACK_MARGIN_CAP, n_real 10, clip [0,1], 256 rows. */
-EDD_API edd_fgm_opts edd_fgm_defaults(void);
+/* Fill o (size bytes: call edd_fgm_opts_default(o), which passes sizeof *o) with the defaults and set o->size
+ * = size: eps 0.3, ord inf, EDD_LOSS_ALL, margin_cap EDD_ATTACK_MARGIN_CAP, n_real 10, clip [0,1], 256 rows. */
+EDD_API void edd_fgm_opts_init(edd_fgm_opts *o, size_t size);
+#define edd_fgm_opts_default(o) edd_fgm_opts_init((o), sizeof *(o))
 
 /* FGM as cleverhans v2 fgm() with the true label y[i] (< n_real):
  * g = dL/dx of the loss o->loss (the cross-entropy over all K outputs,
@@ -104,6 +107,7 @@ EDD_API edd_status edd_fgm(edd_ctx *ctx, const edd_cnn *m, const float *x, const
 /* ---- PGD (src/attacks/pgd.c) ---- */
 
 typedef struct {
+    size_t size;          /* sizeof the struct: set by edd_pgd_opts_default */
     float eps;            /* 0.3 */
     int ord;              /* 0 = L-inf, 2 = L2 */
     int steps;            /* 100 */
@@ -125,10 +129,11 @@ typedef struct {
  * forward pass that scores the point agrees with the pass that found it. */
 #define EDD_PGD_STOP_MARGIN 1e-3f
 
-/* eps 0.3, L-inf, 100 steps of 2.5 eps / steps, 1 restart from a random
- * start, EDD_LOSS_ALL, margin_cap EDD_ATTACK_MARGIN_CAP, n_real 10, clip [0,1],
- * seed 1, 256 rows, progress on, no early stop. */
-EDD_API edd_pgd_opts edd_pgd_defaults(void);
+/* Fill o (size bytes: call edd_pgd_opts_default(o), which passes sizeof *o) with the defaults and set o->size
+ * = size: eps 0.3, L-inf, 100 steps of 2.5 eps / steps, 1 restart from a random start, EDD_LOSS_ALL,
+ * margin_cap EDD_ATTACK_MARGIN_CAP, n_real 10, clip [0,1], seed 1, 256 rows, progress on, no early stop. */
+EDD_API void edd_pgd_opts_init(edd_pgd_opts *o, size_t size);
+#define edd_pgd_opts_default(o) edd_pgd_opts_init((o), sizeof *(o))
 
 /* Untargeted PGD (Madry et al. 2018) with the true labels y[i] (< n_real)
  * on n images x (n x 784). Each restart r starts at x plus a draw from
@@ -159,6 +164,7 @@ typedef enum {
 } edd_jsma_jacobian;
 
 typedef struct {
+    size_t size;      /* sizeof the struct: set by edd_jsma_opts_default */
     float gamma;      /* largest fraction of pixels changed: steps = floor(784 * gamma / 2); 0.1 */
     float theta;      /* added to each chosen pixel before clipping at clip_max; 1 */
     float clip_max;   /* 1 */
@@ -168,7 +174,10 @@ typedef struct {
     int quiet;        /* no progress on stderr */
 } edd_jsma_opts;
 
-EDD_API edd_jsma_opts edd_jsma_defaults(void);
+/* Fill o (size bytes: call edd_jsma_opts_default(o), which passes sizeof *o) with the defaults and set o->size
+ * = size: gamma 0.1, theta 1, clip_max 1, EDD_JSMA_PROBS, batch 200, 256 rows, progress on. */
+EDD_API void edd_jsma_opts_init(edd_jsma_opts *o, size_t size);
+#define edd_jsma_opts_default(o) edd_jsma_opts_init((o), sizeof *(o))
 
 /* Targeted JSMA (cleverhans v2 jsma/saliency_map, increase = theta > 0) of
  * n images x toward target[i] (< K). Per image: the search domain starts as

@@ -29,6 +29,7 @@
 enum { EDD_CW_ADADELTA = 0, EDD_CW_ADAM = 1 };
 
 typedef struct {
+    size_t size;               /* sizeof the struct: set by edd_cw_opts_default */
     float confidence;          /* Carlini's kappa: the target must lead by this margin (Fig. 2c's x-axis) */
     int binary_search_steps;   /* steps of the search on c; >= 10 repeats the last at the upper bound, as cleverhans */
     int max_iterations;        /* optimiser steps per binary-search step */
@@ -43,10 +44,11 @@ typedef struct {
     int untargeted;            /* 0: toward target[i]; 1: away from the true label target[i], not flagged */
 } edd_cw_opts;
 
-/* docs/DESIGN.md section 9: AdaDelta lr 1.0, rho 0.95, eps 1e-3, 200 iterations,
- * 4 binary-search steps from c = 1, confidence 0, early abort on, batch 100
- * (measured by bench/cw), seed 1, progress on, targeted. */
-EDD_API edd_cw_opts edd_cw_defaults(void);
+/* Fill o (size bytes: call edd_cw_opts_default(o), which passes sizeof *o) with the defaults and set o->size =
+ * size: (docs/DESIGN.md section 9) AdaDelta lr 1.0, rho 0.95, eps 1e-3, 200 iterations, 4 binary-search steps
+ * from c = 1, confidence 0, early abort on, batch 100 (measured by bench/cw), seed 1, progress on, targeted. */
+EDD_API void edd_cw_opts_init(edd_cw_opts *o, size_t size);
+#define edd_cw_opts_default(o) edd_cw_opts_init((o), sizeof *(o))
 
 /* CW-L2 on m for n images (x: n x 784, in [0,1]). Targeted: toward
  * target[i] (< m->k); a success is an example whose argmax, after

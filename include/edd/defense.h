@@ -20,6 +20,7 @@
 typedef enum { EDD_MC_FOLDED = 0, EDD_MC_THREADS } edd_mc_shape;
 
 typedef struct {
+    size_t size;        /* sizeof the struct: set by edd_mc_opts_default */
     int passes;         /* N, default 20 */
     uint64_t seed;      /* dropout masks of pass m are stream m under this seed */
     edd_mc_shape shape; /* default: the faster one measured by bench/mc */
@@ -31,8 +32,10 @@ typedef struct {
     int quiet;
 } edd_mc_opts;
 
-/* Defaults: N=20, seed 1, THREADS with batch 128 (the faster shape in bench/mc), first 0. */
-EDD_API edd_mc_opts edd_mc_defaults(void);
+/* Fill o (size bytes: call edd_mc_opts_default(o), which passes sizeof *o) with the defaults and set o->size =
+ * size: N=20, seed 1, THREADS with batch 128 (the faster shape in bench/mc), first 0. */
+EDD_API void edd_mc_opts_init(edd_mc_opts *o, size_t size);
+#define edd_mc_opts_default(o) edd_mc_opts_init((o), sizeof *(o))
 
 /* The examples per chunk that edd_uncertainty processes at a time: one
  * oneDNN call of each pass (THREADS: o->rows) or one call of all N passes
@@ -84,6 +87,7 @@ EDD_API void edd_soft_labels_temperature(const float *logits, size_t n, int k, f
 typedef enum { EDD_DISTILL_EXTENDED = 0, EDD_DISTILL_TEMPERATURE } edd_distill_method;
 
 typedef struct {
+    size_t size;               /* sizeof the struct: set by edd_distill_opts_default */
     edd_distill_method method; /* default EXTENDED */
     edd_mc_opts mc;       /* EXTENDED: N passes of the teacher */
     float alpha;          /* EXTENDED: Eq. 2, default 0.9 */
@@ -93,9 +97,11 @@ typedef struct {
                            * TEMPERATURE: train.loss is replaced by cross-entropy at T, no penalty */
 } edd_distill_opts;
 
-/* The paper's settings: EXTENDED, N=20, alpha 0.9, gamma 5e-4, kappa 40,
- * T=1, 10 epochs; for TEMPERATURE, T = 100 and soft labels. */
-EDD_API edd_distill_opts edd_distill_defaults(void);
+/* Fill o (size bytes: call edd_distill_opts_default(o), which passes sizeof *o) with the defaults and set
+ * o->size = size: the paper's settings, EXTENDED, N=20, alpha 0.9, gamma 5e-4, kappa 40, T=1, 10 epochs; for
+ * TEMPERATURE, T = 100 and soft labels. mc and train are built by their own inits (their sizes set). */
+EDD_API void edd_distill_opts_init(edd_distill_opts *o, size_t size);
+#define edd_distill_opts_default(o) edd_distill_opts_init((o), sizeof *(o))
 
 /* Train the distilled model out on ds relabelled by the teacher, as
  * o->method says. EXTENDED: K = teacher's K + 1 (outlier last), labels by

@@ -32,9 +32,15 @@ typedef struct {
 
 /* What the attack tried to do, for its success on the source model. */
 typedef struct {
+    size_t size;           /* sizeof the struct: set by edd_attack_goal_default */
     const uint8_t *target; /* NULL: untargeted (FGM, PGD); else the class of each image (JSMA, CW) */
     float confidence;      /* targeted: the margin the target's logit must keep (CW's confidence; 0 for JSMA) */
 } edd_attack_goal;
+
+/* Fill o (size bytes: call edd_attack_goal_default(o), which passes sizeof *o) with the defaults and set
+ * o->size = size: untargeted (target NULL), confidence 0. */
+EDD_API void edd_attack_goal_init(edd_attack_goal *o, size_t size);
+#define edd_attack_goal_default(o) edd_attack_goal_init((o), sizeof *(o))
 
 /* The one scoring rule (docs/ATTACKS.md): run tgt on x and on adv, and src
  * on adv (the same pass when src == tgt), and score with

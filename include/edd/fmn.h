@@ -15,6 +15,7 @@
 #include "edd/attacks.h"
 
 typedef struct {
+    size_t size;       /* sizeof the struct: set by edd_fmn_opts_default */
     int ord;           /* 2 = L2 (the default), 0 = L-inf */
     int steps;         /* 1000 */
     float alpha_init;  /* step size at the start, cosine-annealed to alpha_final; <= 0: by ord, L2 1.0, L-inf 10.0 */
@@ -28,9 +29,11 @@ typedef struct {
     int quiet;         /* no progress on stderr */
 } edd_fmn_opts;
 
-/* L2, 1000 steps, alpha by ord (L2: 1 -> 0.01), gamma 0.05 -> 0.001, no
- * targeted run, n_real 10, clip [0,1], 256 rows, progress on. */
-EDD_API edd_fmn_opts edd_fmn_defaults(void);
+/* Fill o (size bytes: call edd_fmn_opts_default(o), which passes sizeof *o) with the defaults and set o->size
+ * = size: L2, 1000 steps, alpha by ord (L2: 1 -> 0.01), gamma 0.05 -> 0.001, no targeted run, n_real 10, clip
+ * [0,1], 256 rows, progress on. */
+EDD_API void edd_fmn_opts_init(edd_fmn_opts *o, size_t size);
+#define edd_fmn_opts_default(o) edd_fmn_opts_init((o), sizeof *(o))
 
 /* Untargeted FMN of n images x (labels y[i] < n_real) into adv (n x 784,
  * not overlapping x): one run on the detector-aware margin m

@@ -197,11 +197,17 @@ typedef enum { EDD_PENALTY_NONE = 0, EDD_PENALTY_HINGE, EDD_PENALTY_LITERAL } ed
  * T != 1 is refused by edd_train: Eq. 3 is stated at T = 1 and no method
  * combines them. */
 typedef struct {
+    size_t size;         /* sizeof the struct: set by edd_loss_opts_default */
     edd_penalty penalty; /* Eq. 3: see src/nn/loss.c for the two readings */
     float gamma, kappa;
     int outlier;         /* index of the outlier class, excluded from the max; -1 if none */
-    float temperature;   /* T > 0 of softmax(z/T); 0 (a zero-initialised struct) means 1 */
+    float temperature;   /* T > 0 of softmax(z/T); 0 reads as 1 */
 } edd_loss_opts;
+
+/* Fill o (size bytes: call edd_loss_opts_default(o), which passes sizeof *o) with the defaults and set
+ * o->size = size: no penalty (gamma and kappa 0), no outlier class (-1), T = 1. */
+EDD_API void edd_loss_opts_init(edd_loss_opts *o, size_t size);
+#define edd_loss_opts_default(o) edd_loss_opts_init((o), sizeof *(o))
 
 /* p[0..k) = softmax(z[0..k)) in double, stable for logits in the hundreds
  * (the max is subtracted first). */
@@ -218,7 +224,8 @@ EDD_API double edd_softmax_sum_f64(const float *z, int k, float *zmax);
  * opts asks for it (label[i] = the true class). Writes dL/dz into dz if
  * not NULL: (softmax(z/T) - t) / T per example, over b. At T = 1 the bits
  * are those of the untempered loss. Stable for logits in the hundreds
- * times T (log-sum-exp). The caller checks T > 0 (edd_train does). */
+ * times T (log-sum-exp). The caller checks T > 0 and opts' size (edd_train
+ * does both; this kernel has no context to report to). */
 EDD_API double edd_loss_xent(const float *z, const float *t, const uint8_t *label, int b, int k,
                              const edd_loss_opts *opts, float *dz);
 
@@ -226,6 +233,7 @@ EDD_API double edd_loss_xent(const float *z, const float *t, const uint8_t *labe
 typedef enum { EDD_OPT_ADAM = 0, EDD_OPT_ADADELTA } edd_opt_kind;
 
 typedef struct {
+    size_t size;                 /* sizeof the struct: set by edd_optim_default */
     edd_opt_kind kind;
     float lr, beta1, beta2, eps; /* Adam: 1e-3, 0.9, 0.999, 1e-8 */
     float rho;                   /* AdaDelta: lr 0.1 (cleverhans v1: 0.1, rho 0.95, eps 1e-8) */
@@ -234,9 +242,17 @@ typedef struct {
     float *m, *v;                /* Adam moments, or AdaDelta E[g^2], E[dx^2] */
 } edd_optim;
 
-/* Defaults for kind: Adam lr 1e-3; AdaDelta lr 0.1, rho 0.95, eps 1e-8. */
-EDD_API edd_optim edd_optim_defaults(edd_opt_kind kind);
-EDD_API edd_status edd_optim_init(edd_ctx *ctx, edd_optim *o, size_t n);
+/* Fill o (size bytes: call edd_optim_default(o, kind), which passes sizeof *o) with the defaults for kind
+ * and set o->size = size: Adam lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-8; AdaDelta lr 0.1, rho 0.95, eps
+ * 1e-8; no state (n 0, t 0, no moments). */
+EDD_API void edd_optim_init(edd_optim *o, size_t size, edd_opt_kind kind);
+#define edd_optim_default(o, kind) edd_optim_init((o), sizeof *(o), (kind))
+
+/* Check o (its size, edd_optim_default) and allocate its state for n
+ * parameters, zeroed, at step 0; EDD_ERR_NOMEM when it does not fit. */
+EDD_API edd_status edd_optim_alloc(edd_ctx *ctx, edd_optim *o, size_t n);
+
+/* Free the state of edd_optim_alloc (o's hyper-parameters stay). */
 EDD_API void edd_optim_free(edd_optim *o);
 
 /* One step: params -= update(grad). */

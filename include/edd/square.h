@@ -19,6 +19,7 @@
 #define EDD_SQUARE_MAX_QUERIES (1 << 24)
 
 typedef struct {
+    size_t size;     /* sizeof the struct: set by edd_square_opts_default */
     float eps;       /* 0.3 */
     int ord;         /* 0 = L-inf, 2 = L2 */
     int queries;     /* forward passes per image after the initial one; 5000 */
@@ -32,9 +33,11 @@ typedef struct {
     float *trace;    /* NULL, or n x restarts x (queries + 1) floats: see edd_square */
 } edd_square_opts;
 
-/* eps 0.3, L-inf, 5000 queries, p_init 0.8, 1 restart, n_real 10, clip
- * [0,1], seed 1, 256 rows, progress on, no trace. */
-EDD_API edd_square_opts edd_square_defaults(void);
+/* Fill o (size bytes: call edd_square_opts_default(o), which passes sizeof *o) with the defaults and set
+ * o->size = size: eps 0.3, L-inf, 5000 queries, p_init 0.8, 1 restart, n_real 10, clip [0,1], seed 1, 256
+ * rows, progress on, no trace. */
+EDD_API void edd_square_opts_init(edd_square_opts *o, size_t size);
+#define edd_square_opts_default(o) edd_square_opts_init((o), sizeof *(o))
 
 /* The side of the square of query it (0-based) of a budget of `queries`:
  * p = p_init halved at the reference's iterations 10, 50, 200, 500, 1000,

@@ -37,6 +37,7 @@ typedef enum {
 EDD_API extern const char *const edd_suite_names[EDD_SUITE_NATTACKS];
 
 typedef struct {
+    size_t size;          /* sizeof the struct: set by edd_suite_opts_default */
     float eps;            /* 0.3 */
     int ord;              /* 0 = L-inf, 2 = L2 */
     int steps;            /* APGD iterations per run; 100 (AutoAttack's standard) */
@@ -50,9 +51,11 @@ typedef struct {
     int quiet;            /* no progress on stderr */
 } edd_suite_opts;
 
-/* eps 0.3, L-inf, 100 steps, 1 restart, 9 target classes, 1000 FMN steps,
- * 5000 queries, n_real 10, seed 1, 256 rows, progress on. */
-EDD_API edd_suite_opts edd_suite_defaults(void);
+/* Fill o (size bytes: call edd_suite_opts_default(o), which passes sizeof *o) with the defaults and set
+ * o->size = size: eps 0.3, L-inf, 100 steps, 1 restart, 9 target classes, 1000 FMN steps, 5000 queries, n_real
+ * 10, seed 1, 256 rows, progress on. */
+EDD_API void edd_suite_opts_init(edd_suite_opts *o, size_t size);
+#define edd_suite_opts_default(o) edd_suite_opts_init((o), sizeof *(o))
 
 /* The suite on n images x (n x 784, labels y[i] < n_real). adv (n x 784)
  * receives each broken image's adversarial point (inside the eps-ball and

@@ -31,10 +31,11 @@ typedef struct {
 typedef edd_status (*edd_batch_fn)(edd_ctx *ctx, void *user, const edd_cnn *m, const edd_train_batch *bt);
 
 typedef struct {
+    size_t size;             /* sizeof the struct: set by edd_train_opts_default */
     int epochs, batch;       /* 10, 128 */
     uint64_t seed;           /* shuffling and dropout masks */
     int dropout;             /* 1: dropout on while training */
-    edd_optim opt;           /* kind and hyper-parameters (edd_optim_defaults) */
+    edd_optim opt;           /* kind and hyper-parameters (edd_optim_default) */
     edd_loss_opts loss;      /* the Eq. 3 penalty for the distilled model, the temperature T */
     const float *targets;    /* n x K soft labels (Eq. 2), or NULL for one-hot labels */
     int quiet;               /* no progress at all */
@@ -48,8 +49,11 @@ typedef struct {
     double images_per_s;     /* training throughput */
 } edd_train_stats;
 
-/* Defaults: 10 epochs, batch 128, seed 1, dropout on, Adam 1e-3, no penalty, T = 1, no hook. */
-EDD_API edd_train_opts edd_train_defaults(void);
+/* Fill o (size bytes: call edd_train_opts_default(o), which passes sizeof *o) with the defaults and set
+ * o->size = size: 10 epochs, batch 128, seed 1, dropout on, Adam 1e-3, no penalty, T = 1, no hook; opt
+ * and loss built by their own inits (their sizes set). */
+EDD_API void edd_train_opts_init(edd_train_opts *o, size_t size);
+#define edd_train_opts_default(o) edd_train_opts_init((o), sizeof *(o))
 
 /* Train m on ds as opts say. Refuses a temperature that is not a finite
  * T > 0 (0 reads as 1) and the Eq. 3 penalty with T != 1 (nn.h's loss

@@ -7,6 +7,7 @@
  * free them before the step, so the training plans never see them. The eps
  * warm-up scales eps and the step by the fraction of the ramp done. */
 #include "edd/advtrain.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -15,11 +16,12 @@
 #define D EDD_IMG_SIZE
 #define ADV_STREAM 0xADF000u /* the random starts of epoch e: this + e */
 
-edd_adv_opts edd_adv_defaults(void)
+void edd_adv_opts_init(edd_adv_opts *o, size_t size)
 {
-    return (edd_adv_opts){.kind = EDD_ADV_NONE, .eps = 0.3f, .steps = 40, .step_size = 0.0f, .rand_start = 1,
-                          .loss = EDD_LOSS_REAL, .seed = 1, .max_rows = 0, .eps_ramp = EDD_ADV_RAMP,
-                          .batches = 0};
+    const edd_adv_opts def = {.kind = EDD_ADV_NONE, .eps = 0.3f, .steps = 40, .step_size = 0.0f, .rand_start = 1,
+                              .loss = EDD_LOSS_REAL, .seed = 1, .max_rows = 0, .eps_ramp = EDD_ADV_RAMP,
+                              .batches = 0};
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 float edd_adv_step(const edd_adv_opts *o)
@@ -51,6 +53,8 @@ int edd_adv_usable(double accuracy, int n_real)
 
 edd_status edd_adv_check(edd_ctx *ctx, const edd_adv_opts *o)
 {
+    if (EDD_OPTS_CHECK(ctx, edd_adv_opts, o))
+        return EDD_ERR_ARG;
     if (o->kind != EDD_ADV_NONE && o->kind != EDD_ADV_FGM_RS && o->kind != EDD_ADV_PGD)
         return edd_fail(ctx, EDD_ERR_ARG, "advtrain: kind %d, expected EDD_ADV_NONE, EDD_ADV_FGM_RS or EDD_ADV_PGD",
                         (int)o->kind);
@@ -74,6 +78,8 @@ edd_status edd_adv_check(edd_ctx *ctx, const edd_adv_opts *o)
 
 edd_status edd_adv_attach(edd_ctx *ctx, edd_adv_opts *o, edd_train_opts *t, size_t n)
 {
+    if (EDD_OPTS_CHECK(ctx, edd_adv_opts, o) || EDD_OPTS_CHECK(ctx, edd_train_opts, t))
+        return EDD_ERR_ARG;
     o->batches = t->batch > 0 ? (n + (size_t)t->batch - 1) / (size_t)t->batch : 0;
     edd_status st = edd_adv_check(ctx, o);
     if (st || o->kind == EDD_ADV_NONE)
@@ -89,7 +95,8 @@ static float clip(float v, float lo, float hi) { return v < lo ? lo : v > hi ? h
 static edd_status adv_pgd(edd_ctx *ctx, const edd_adv_opts *o, float eps, float step, const edd_cnn *m,
                           const edd_train_batch *bt, float *adv)
 {
-    edd_pgd_opts p = edd_pgd_defaults();
+    edd_pgd_opts p;
+    edd_pgd_opts_default(&p);
     p.eps = eps;
     p.steps = o->steps;
     p.step_size = step;
@@ -117,7 +124,8 @@ static edd_status adv_fgm_rs(edd_ctx *ctx, const edd_adv_opts *o, float eps, flo
         for (int j = 0; j < D; j++)
             x0[i * D + j] = clip(xi[j] + eps * (2.0f * edd_rng_uniform(key, (uint32_t)j) - 1.0f), 0.0f, 1.0f);
     }
-    edd_fgm_opts f = edd_fgm_defaults();
+    edd_fgm_opts f;
+    edd_fgm_opts_default(&f);
     f.eps = step;
     f.loss = o->loss;
     f.max_rows = o->max_rows;

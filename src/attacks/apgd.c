@@ -22,6 +22,7 @@
 #include "edd/progress.h"
 #include "edd/train.h"
 #include "edd/internal/objective.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,11 +30,12 @@
 
 #define D EDD_IMG_SIZE
 
-edd_apgd_opts edd_apgd_defaults(void)
+void edd_apgd_opts_init(edd_apgd_opts *o, size_t size)
 {
-    return (edd_apgd_opts){.eps = 0.3f, .ord = 0, .steps = 100, .restarts = 1, .loss = EDD_APGD_CE, .targeted = 0,
-                           .n_target_classes = 9, .rho = 0.75f, .momentum = 0.75f, .n_real = EDD_N_REAL,
-                           .clip_min = 0.0f, .clip_max = 1.0f, .seed = 1, .max_rows = 0, .quiet = 0};
+    const edd_apgd_opts def = {.eps = 0.3f, .ord = 0, .steps = 100, .restarts = 1, .loss = EDD_APGD_CE, .targeted = 0,
+                               .n_target_classes = 9, .rho = 0.75f, .momentum = 0.75f, .n_real = EDD_N_REAL,
+                               .clip_min = 0.0f, .clip_max = 1.0f, .seed = 1, .max_rows = 0, .quiet = 0};
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 static float clip(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -432,7 +434,9 @@ static int apgd_alloc(apgd_active *a, size_t n, int k)
 edd_status edd_apgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                     const edd_apgd_opts *o, float *adv)
 {
-    edd_status st = apgd_check(ctx, m, y, n, o);
+    edd_status st = EDD_OPTS_CHECK(ctx, edd_apgd_opts, o);
+    if (!st)
+        st = apgd_check(ctx, m, y, n, o);
     if (st || n == 0)
         return st;
     const int nt = o->targeted ? o->n_target_classes : 1;

@@ -12,6 +12,7 @@
 #include "edd/internal/workspace.h"
 #include "edd/internal/cw.h"
 #include "edd/internal/objective.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,12 +21,13 @@
 
 #define NO_L2 1e10 /* cleverhans' "no example yet" distance and upper bound */
 
-edd_cw_opts edd_cw_defaults(void)
+void edd_cw_opts_init(edd_cw_opts *o, size_t size)
 {
-    return (edd_cw_opts){.confidence = 0.0f, .binary_search_steps = 4, .max_iterations = 200,
-                         .learning_rate = 1.0f, .initial_const = 1.0f, .abort_early = 1,
-                         .optimizer = EDD_CW_ADADELTA, .rho = 0.95f, .eps = 1e-3f, .batch = 100,
-                         .seed = 1, .quiet = 0, .untargeted = 0};
+    const edd_cw_opts def = {.confidence = 0.0f, .binary_search_steps = 4, .max_iterations = 200,
+                             .learning_rate = 1.0f, .initial_const = 1.0f, .abort_early = 1,
+                             .optimizer = EDD_CW_ADADELTA, .rho = 0.95f, .eps = 1e-3f, .batch = 100,
+                             .seed = 1, .quiet = 0, .untargeted = 0};
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 /* Real classes of a model with k outputs: the outputs from EDD_N_REAL on
@@ -383,7 +385,9 @@ static edd_status cw_check(edd_ctx *ctx, const edd_cnn *m, const float *x, const
 edd_status edd_cw_l2(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *target, size_t n,
                      const edd_cw_opts *o, float *adv, uint8_t *success)
 {
-    edd_status st = cw_check(ctx, m, x, target, n, o);
+    edd_status st = EDD_OPTS_CHECK(ctx, edd_cw_opts, o);
+    if (!st)
+        st = cw_check(ctx, m, x, target, n, o);
     if (st || n == 0)
         return st;
     const int b = (size_t)o->batch < n ? o->batch : (int)n;

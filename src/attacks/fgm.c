@@ -5,27 +5,31 @@
  * detector-aware margin of objective.c). */
 #include "edd/attacks.h"
 #include "edd/internal/objective.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <string.h>
 
-edd_fgm_opts edd_fgm_defaults(void)
+void edd_fgm_opts_init(edd_fgm_opts *o, size_t size)
 {
-    edd_fgm_opts o = {.eps = 0.3f, .ord = 0, .loss = EDD_LOSS_ALL, .margin_cap = EDD_ATTACK_MARGIN_CAP, .n_real = EDD_N_REAL,
-                      .clip_min = 0.0f, .clip_max = 1.0f, .max_rows = 0};
-    return o;
+    const edd_fgm_opts def = {.eps = 0.3f, .ord = 0, .loss = EDD_LOSS_ALL, .margin_cap = EDD_ATTACK_MARGIN_CAP, .n_real = EDD_N_REAL,
+                              .clip_min = 0.0f, .clip_max = 1.0f, .max_rows = 0};
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 edd_status edd_fgm(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                    const edd_fgm_opts *o, float *adv)
 {
+    edd_status st = EDD_OPTS_CHECK(ctx, edd_fgm_opts, o);
+    if (st)
+        return st;
     if (o->ord != 0 && o->ord != 2)
         return edd_fail(ctx, EDD_ERR_ARG, "fgm: ord %d, expected 0 (infinity) or 2", o->ord);
     if (!(o->eps >= 0.0f) || !(o->clip_min <= o->clip_max))
         return edd_fail(ctx, EDD_ERR_ARG, "fgm: eps %g, clip [%g, %g]: expected eps >= 0 and clip_min <= clip_max",
                         o->eps, o->clip_min, o->clip_max);
     edd_objective obj = {o->loss, o->n_real, o->margin_cap, y};
-    edd_status st = edd_objective_check(ctx, "fgm", &obj, m->k, n);
+    st = edd_objective_check(ctx, "fgm", &obj, m->k, n);
     if (st)
         return st;
     edd_gradder *g;

@@ -16,6 +16,7 @@
 #include "edd/progress.h"
 #include "edd/train.h"
 #include "edd/internal/objective.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -23,11 +24,12 @@
 
 #define D EDD_IMG_SIZE
 
-edd_fmn_opts edd_fmn_defaults(void)
+void edd_fmn_opts_init(edd_fmn_opts *o, size_t size)
 {
-    return (edd_fmn_opts){.ord = 2, .steps = 1000, .alpha_init = 0.0f, .alpha_final = 0.0f, .gamma_init = 0.05f,
-                          .gamma_final = 0.001f, .n_targets = 0, .n_real = EDD_N_REAL, .clip_min = 0.0f, .clip_max = 1.0f,
-                          .max_rows = 0, .quiet = 0};
+    const edd_fmn_opts def = {.ord = 2, .steps = 1000, .alpha_init = 0.0f, .alpha_final = 0.0f, .gamma_init = 0.05f,
+                              .gamma_final = 0.001f, .n_targets = 0, .n_real = EDD_N_REAL, .clip_min = 0.0f, .clip_max = 1.0f,
+                              .max_rows = 0, .quiet = 0};
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 /* ||a - b|| in the attack's norm (ord 2: L2, ord 0: L-inf), in double. */
@@ -314,8 +316,11 @@ static edd_status fmn_runs(edd_ctx *ctx, edd_gradder *gr, const edd_cnn *m, cons
 edd_status edd_fmn(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                    const edd_fmn_opts *o, float *adv, float *norm)
 {
+    edd_status st = EDD_OPTS_CHECK(ctx, edd_fmn_opts, o);
+    if (st)
+        return st;
     fmn_pass pass = {.obj = {EDD_LOSS_MARGIN, o->n_real, EDD_ATTACK_MARGIN_CAP, y}};
-    edd_status st = fmn_check(ctx, m, n, o, &pass.obj);
+    st = fmn_check(ctx, m, n, o, &pass.obj);
     if (st || n == 0)
         return st;
     float *cur = malloc(n * D * sizeof(float)), *g = malloc(n * D * sizeof(float));

@@ -23,16 +23,17 @@
 #include "edd/progress.h"
 #include "edd/internal/simd.h"
 #include "edd/internal/workspace.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-edd_jsma_opts edd_jsma_defaults(void)
+void edd_jsma_opts_init(edd_jsma_opts *o, size_t size)
 {
-    edd_jsma_opts o = {.gamma = 0.1f, .theta = 1.0f, .clip_max = 1.0f, .jacobian = EDD_JSMA_PROBS,
-                       .batch = 200, .max_rows = 0, .quiet = 0};
-    return o;
+    const edd_jsma_opts def = {.gamma = 0.1f, .theta = 1.0f, .clip_max = 1.0f, .jacobian = EDD_JSMA_PROBS,
+                               .batch = 200, .max_rows = 0, .quiet = 0};
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 void edd_attack_targets(uint64_t seed, const uint8_t *y, size_t n, size_t index0, int n_real, uint8_t *target)
@@ -141,7 +142,9 @@ edd_status edd_jsma(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_
                     const edd_jsma_opts *o, float *adv, uint8_t *success, int *steps)
 {
     const int K = m->k, D = EDD_IMG_SIZE;
-    edd_status st = jsma_check(ctx, K, target, n, o);
+    edd_status st = EDD_OPTS_CHECK(ctx, edd_jsma_opts, o);
+    if (!st)
+        st = jsma_check(ctx, K, target, n, o);
     if (st)
         return st;
     const int max_iters = (int)floor((double)D * o->gamma / 2.0);

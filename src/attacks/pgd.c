@@ -12,6 +12,7 @@
 #include "edd/progress.h"
 #include "edd/train.h"
 #include "edd/internal/objective.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,11 +21,12 @@
 
 #define D EDD_IMG_SIZE
 
-edd_pgd_opts edd_pgd_defaults(void)
+void edd_pgd_opts_init(edd_pgd_opts *o, size_t size)
 {
-    return (edd_pgd_opts){.eps = 0.3f, .ord = 0, .steps = 100, .step_size = 0.0f, .restarts = 1,
-                          .loss = EDD_LOSS_ALL, .margin_cap = EDD_ATTACK_MARGIN_CAP, .n_real = EDD_N_REAL, .clip_min = 0.0f,
-                          .clip_max = 1.0f, .seed = 1, .max_rows = 0, .quiet = 0, .rand_start = 1, .early_stop = 0};
+    const edd_pgd_opts def = {.eps = 0.3f, .ord = 0, .steps = 100, .step_size = 0.0f, .restarts = 1,
+                              .loss = EDD_LOSS_ALL, .margin_cap = EDD_ATTACK_MARGIN_CAP, .n_real = EDD_N_REAL, .clip_min = 0.0f,
+                              .clip_max = 1.0f, .seed = 1, .max_rows = 0, .quiet = 0, .rand_start = 1, .early_stop = 0};
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 static float clip(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -223,9 +225,12 @@ static void pgd_activate(const edd_pgd_opts *o, int r, const float *x, const uin
 edd_status edd_pgd(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                    const edd_pgd_opts *o, float *adv)
 {
+    edd_status st = EDD_OPTS_CHECK(ctx, edd_pgd_opts, o);
+    if (st)
+        return st;
     pgd_pass pass = {.obj = {o->loss, o->n_real, o->margin_cap, y}};
     pgd_active act = {0};
-    edd_status st = pgd_check(ctx, m, n, o, &pass.obj);
+    st = pgd_check(ctx, m, n, o, &pass.obj);
     if (st || n == 0)
         return st;
     float *cur = malloc(n * D * sizeof(float)), *g = malloc(n * D * sizeof(float));

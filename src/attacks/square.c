@@ -20,6 +20,7 @@
 #include "edd/internal/objective.h"
 #include "edd/internal/square.h"
 #include "edd/internal/workspace.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -32,11 +33,12 @@
 
 _Static_assert(EDD_IMG_C == 1, "square: one channel (one sign per square)");
 
-edd_square_opts edd_square_defaults(void)
+void edd_square_opts_init(edd_square_opts *o, size_t size)
 {
-    return (edd_square_opts){.eps = 0.3f, .ord = 0, .queries = 5000, .p_init = 0.8f, .restarts = 1,
-                             .n_real = EDD_N_REAL, .clip_min = 0.0f, .clip_max = 1.0f, .seed = 1, .max_rows = 0,
-                             .quiet = 0, .trace = NULL};
+    const edd_square_opts def = {.eps = 0.3f, .ord = 0, .queries = 5000, .p_init = 0.8f, .restarts = 1,
+                                 .n_real = EDD_N_REAL, .clip_min = 0.0f, .clip_max = 1.0f, .seed = 1, .max_rows = 0,
+                                 .quiet = 0, .trace = NULL};
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 int edd_square_side(int ord, float p_init, int queries, int it)
@@ -338,7 +340,9 @@ static edd_status sq_restart(edd_ctx *ctx, sq_run *u, int r, edd_progress *prog)
 edd_status edd_square(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                       const edd_square_opts *o, float *adv, int *queries_used)
 {
-    edd_status st = sq_check(ctx, m, y, n, o);
+    edd_status st = EDD_OPTS_CHECK(ctx, edd_square_opts, o);
+    if (!st)
+        st = sq_check(ctx, m, y, n, o);
     if (st || n == 0)
         return st;
     sq_run u = {.o = o, .m = m, .x = x, .y = y, .n = n, .adv = adv};

@@ -9,6 +9,7 @@
 #include "edd/suite.h"
 #include "edd/progress.h"
 #include "edd/train.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -22,11 +23,12 @@
 
 const char *const edd_suite_names[EDD_SUITE_NATTACKS] = {"apgd-ce", "apgd-t", "fmn", "square"};
 
-edd_suite_opts edd_suite_defaults(void)
+void edd_suite_opts_init(edd_suite_opts *o, size_t size)
 {
-    return (edd_suite_opts){.eps = 0.3f, .ord = 0, .steps = 100, .restarts = 1, .n_target_classes = 9,
-                            .fmn_steps = 1000, .queries = 5000, .n_real = EDD_N_REAL, .seed = 1, .max_rows = 0,
-                            .quiet = 0};
+    const edd_suite_opts def = {.eps = 0.3f, .ord = 0, .steps = 100, .restarts = 1, .n_target_classes = 9,
+                                .fmn_steps = 1000, .queries = 5000, .n_real = EDD_N_REAL, .seed = 1, .max_rows = 0,
+                                .quiet = 0};
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 static edd_status suite_check(edd_ctx *ctx, const edd_cnn *m, const uint8_t *y, size_t n, const edd_suite_opts *o)
@@ -84,7 +86,8 @@ static edd_status suite_attack(edd_ctx *ctx, const edd_cnn *m, int a, const floa
                                const edd_suite_opts *o, float *out, float *norm)
 {
     if (a == EDD_SUITE_APGD_CE || a == EDD_SUITE_APGD_T) {
-        edd_apgd_opts p = edd_apgd_defaults();
+        edd_apgd_opts p;
+        edd_apgd_opts_default(&p);
         p.eps = o->eps, p.ord = o->ord, p.steps = o->steps, p.n_real = o->n_real, p.seed = o->seed;
         p.max_rows = o->max_rows, p.quiet = o->quiet, p.loss = EDD_APGD_CE;
         p.targeted = a == EDD_SUITE_APGD_T;
@@ -93,13 +96,15 @@ static edd_status suite_attack(edd_ctx *ctx, const edd_cnn *m, int a, const floa
         return edd_apgd(ctx, m, xa, ya, na, &p, out);
     }
     if (a == EDD_SUITE_FMN) {
-        edd_fmn_opts f = edd_fmn_defaults();
+        edd_fmn_opts f;
+        edd_fmn_opts_default(&f);
         f.ord = o->ord, f.steps = o->fmn_steps, f.n_real = o->n_real, f.max_rows = o->max_rows, f.quiet = o->quiet;
         if (o->ord == 0)
             f.alpha_init = 10.0f;
         return edd_fmn(ctx, m, xa, ya, na, &f, out, norm);
     }
-    edd_square_opts s = edd_square_defaults();
+    edd_square_opts s;
+    edd_square_opts_default(&s);
     s.eps = o->eps, s.ord = o->ord, s.queries = o->queries, s.n_real = o->n_real, s.seed = o->seed;
     s.max_rows = o->max_rows, s.quiet = o->quiet;
     return edd_square(ctx, m, xa, ya, na, &s, out, NULL);
@@ -180,7 +185,9 @@ static edd_status suite_stage(edd_ctx *ctx, const edd_cnn *m, int a, const float
 edd_status edd_suite_run(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t *y, size_t n,
                          const edd_suite_opts *o, float *adv, int8_t *by, double *seconds)
 {
-    edd_status st = suite_check(ctx, m, y, n, o);
+    edd_status st = EDD_OPTS_CHECK(ctx, edd_suite_opts, o);
+    if (!st)
+        st = suite_check(ctx, m, y, n, o);
     if (st || n == 0)
         return st;
     suite_work w;

@@ -75,7 +75,7 @@ static const char *help =
     "                         default 0)\n"
     "  --binary-search-steps N, --max-iterations N, --learning-rate LR,\n"
     "  --initial-const C, --abort-early 0|1, --cw-optimizer adadelta|adam,\n"
-    "  --cw-rho R, --cw-eps E (AdaDelta)   defaults: see edd_cw_defaults()\n"
+    "  --cw-rho R, --cw-eps E (AdaDelta)   defaults: see edd_cw_opts_default()\n"
     "An option of another attack is refused (exit 2), and so is --kappa: it is\n"
     "Eq. 3's penalty constant, an option of edd distill.\n" CLI_DATA_HELP;
 
@@ -150,9 +150,15 @@ static int pick(const char *s, const char *const *names, int n)
 
 void attack_args_init(attack_args *a)
 {
-    *a = (attack_args){.attack = -1, .limit = 1000, .seed = 1, .fgm = edd_fgm_defaults(), .pgd = edd_pgd_defaults(),
-                       .jsma = edd_jsma_defaults(), .cw = edd_cw_defaults(), .apgd = edd_apgd_defaults(),
-                       .square = edd_square_defaults(), .fmn = edd_fmn_defaults(), .suite = edd_suite_defaults()};
+    *a = (attack_args){.attack = -1, .limit = 1000, .seed = 1};
+    edd_fgm_opts_default(&a->fgm);
+    edd_pgd_opts_default(&a->pgd);
+    edd_jsma_opts_default(&a->jsma);
+    edd_cw_opts_default(&a->cw);
+    edd_apgd_opts_default(&a->apgd);
+    edd_square_opts_default(&a->square);
+    edd_fmn_opts_default(&a->fmn);
+    edd_suite_opts_default(&a->suite);
 }
 
 /* The options the bounded attacks share: each goes to every attack it applies to. */

@@ -147,8 +147,10 @@ static int attack_and_score(const attack_args *a, edd_ctx *ctx, const edd_cnn *t
     if (run_attack(ctx, a, src, ds, targeted ? targets : NULL, adv, r))
         return cli_fail(cmd, ctx);
     double secs = edd_now() - t0;
-    edd_attack_goal goal = {.target = targeted ? targets : NULL,
-                            .confidence = a->attack == A_CW && targeted ? a->cw.confidence : 0.0f};
+    edd_attack_goal goal;
+    edd_attack_goal_default(&goal);
+    goal.target = targeted ? targets : NULL;
+    goal.confidence = a->attack == A_CW && targeted ? a->cw.confidence : 0.0f;
     if (edd_attack_eval(ctx, src, tgt, ds->x, ds->y, n, adv, &goal, s))
         return cli_fail(cmd, ctx);
     s->seconds = secs;

@@ -220,7 +220,9 @@ int cmd_distill(int argc, char **argv)
         CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "distill";
     cli_data_opts d = {.data = "mnist"};
-    distill_args a = {.o = edd_distill_defaults(), .adv = {.o = edd_adv_defaults()}};
+    distill_args a = {0};
+    edd_distill_opts_default(&a.o);
+    edd_adv_opts_default(&a.adv.o);
     int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
     if (rc >= 0)
         return rc;

@@ -55,8 +55,8 @@ static int on_opt(void *user, int c, const char *arg)
     case O_BATCH: if (cli_long(cmd, "batch", arg, 1, 65536, &v)) return EXIT_USAGE; a->o.batch = (int)v; break;
     case O_LR: if (cli_float(cmd, "lr", arg, 1e-12, 1e3, &a->lr)) return EXIT_USAGE; break;
     case O_OPT:
-        if (!strcmp(arg, "adam")) a->o.opt = edd_optim_defaults(EDD_OPT_ADAM);
-        else if (!strcmp(arg, "adadelta")) a->o.opt = edd_optim_defaults(EDD_OPT_ADADELTA);
+        if (!strcmp(arg, "adam")) edd_optim_default(&a->o.opt, EDD_OPT_ADAM);
+        else if (!strcmp(arg, "adadelta")) edd_optim_default(&a->o.opt, EDD_OPT_ADADELTA);
         else return cli_usage(cmd, "--optimizer '%s': expected adam or adadelta", arg);
         break;
     case O_SEED: if (cli_u64(cmd, "seed", arg, &a->o.seed)) return EXIT_USAGE; break;
@@ -112,7 +112,9 @@ int cmd_train(int argc, char **argv)
         {"eps-ramp", required_argument, 0, O_RAMP}, CLI_ADV_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "train";
     cli_data_opts d = {.data = "mnist"};
-    train_args a = {.o = edd_train_defaults(), .adv = {.o = edd_adv_defaults()}};
+    train_args a = {0};
+    edd_train_opts_default(&a.o);
+    edd_adv_opts_default(&a.adv.o);
     int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
     if (rc >= 0)
         return rc;

@@ -63,7 +63,8 @@ int cmd_uncertainty(int argc, char **argv)
         {"quiet", no_argument, 0, O_QUIET}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "uncertainty";
     cli_data_opts d = {.data = "mnist"};
-    unc_args a = {.o = edd_mc_defaults()};
+    unc_args a = {0};
+    edd_mc_opts_default(&a.o);
     int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
     if (rc >= 0)
         return rc;

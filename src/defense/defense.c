@@ -7,6 +7,7 @@
 #include "edd/progress.h"
 #include "edd/internal/simd.h"
 #include "edd/internal/workspace.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <omp.h>
@@ -16,10 +17,10 @@
 /* THREADS is the default: on the 2-core AVX2 machine bench/mc measured
  * 9,050 image-passes/s (93% of the same-run sgemm peak) against 9,011 for
  * FOLDED at its best row count (320); docs/DEFENSE.md has the table. */
-edd_mc_opts edd_mc_defaults(void)
+void edd_mc_opts_init(edd_mc_opts *o, size_t size)
 {
-    edd_mc_opts o = {.passes = 20, .seed = 1, .shape = EDD_MC_THREADS, .rows = 128, .first = 0};
-    return o;
+    const edd_mc_opts def = {.passes = 20, .seed = 1, .shape = EDD_MC_THREADS, .rows = 128, .first = 0};
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 void edd_logit_variance(const edd_ctx *ctx, const float *z, size_t npass, size_t nex, size_t k, float *sigma)
@@ -143,6 +144,8 @@ static edd_status mc_threads(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *
 edd_status edd_uncertainty(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_mc_opts *o, float *sigma,
                            float *logits)
 {
+    if (EDD_OPTS_CHECK(ctx, edd_mc_opts, o))
+        return EDD_ERR_ARG;
     if (o->passes < 1 || o->passes > 10000 || o->rows < 1 || ds->n == 0)
         return edd_fail(ctx, EDD_ERR_ARG, "uncertainty: %d passes, %d rows, %zu examples: expected 1..10000 passes, rows >= 1 and data",
                         o->passes, o->rows, ds->n);
@@ -198,12 +201,16 @@ void edd_soft_labels_temperature(const float *logits, size_t n, int k, float T, 
     }
 }
 
-edd_distill_opts edd_distill_defaults(void)
+void edd_distill_opts_init(edd_distill_opts *o, size_t size)
 {
-    edd_distill_opts o = {.method = EDD_DISTILL_EXTENDED, .mc = edd_mc_defaults(), .alpha = 0.9f,
-                          .temperature = 100.0f, .train = edd_train_defaults()};
-    o.train.loss = (edd_loss_opts){.penalty = EDD_PENALTY_HINGE, .gamma = 5e-4f, .kappa = 40.0f, .outlier = EDD_N_REAL};
-    return o;
+    edd_distill_opts def = {.method = EDD_DISTILL_EXTENDED, .alpha = 0.9f, .temperature = 100.0f};
+    edd_mc_opts_default(&def.mc);
+    edd_train_opts_default(&def.train);
+    def.train.loss.penalty = EDD_PENALTY_HINGE;
+    def.train.loss.gamma = 5e-4f;
+    def.train.loss.kappa = 40.0f;
+    def.train.loss.outlier = EDD_N_REAL;
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
 /* TEMPERATURE: the teacher's logits without dropout, turned into labels in
@@ -228,7 +235,8 @@ static edd_status distill_temperature(edd_ctx *ctx, const edd_cnn *teacher, cons
     if (!st) {
         edd_train_opts t = o->train;
         t.targets = lb;
-        t.loss = (edd_loss_opts){.penalty = EDD_PENALTY_NONE, .outlier = -1, .temperature = T};
+        edd_loss_opts_default(&t.loss);
+        t.loss.temperature = T;
         st = edd_train(ctx, out, ds, &t, stats);
     }
     if (!labels)
@@ -239,6 +247,9 @@ static edd_status distill_temperature(edd_ctx *ctx, const edd_cnn *teacher, cons
 edd_status edd_distill(edd_ctx *ctx, const edd_cnn *teacher, const edd_dataset *ds, const edd_distill_opts *o,
                        edd_cnn *out, float *sigma, float *labels, edd_train_stats *stats)
 {
+    if (EDD_OPTS_CHECK(ctx, edd_distill_opts, o) || EDD_OPTS_CHECK(ctx, edd_mc_opts, &o->mc) ||
+        EDD_OPTS_CHECK(ctx, edd_train_opts, &o->train))
+        return EDD_ERR_ARG;
     if (o->method == EDD_DISTILL_TEMPERATURE)
         return distill_temperature(ctx, teacher, ds, o, out, labels, stats);
     if (o->method != EDD_DISTILL_EXTENDED)

@@ -1,9 +1,16 @@
 /* scores.c - predictions and the paper's rates (docs/DESIGN.md section 8). */
 #include "edd/eval.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+void edd_attack_goal_init(edd_attack_goal *o, size_t size)
+{
+    const edd_attack_goal def = {.target = NULL, .confidence = 0.0f};
+    edd_opts_fill(o, size, &def, sizeof def);
+}
 
 /* m's logits (n x K, malloc'd into *z) on the n images x, in batches of
  * batch, and their argmax into pred. */
@@ -64,6 +71,9 @@ edd_status edd_attack_eval(edd_ctx *ctx, const edd_cnn *src, const edd_cnn *tgt,
                            size_t n, const float *adv, const edd_attack_goal *goal, edd_attack_scores *s)
 {
     memset(s, 0, sizeof *s);
+    edd_status st = goal ? EDD_OPTS_CHECK(ctx, edd_attack_goal, goal) : EDD_OK;
+    if (st)
+        return st;
     for (size_t i = 0; goal && goal->target && i < n; i++)
         if (goal->target[i] >= src->k)
             return edd_fail(ctx, EDD_ERR_ARG, "attack eval: target %d of image %zu, expected < K = %d",
@@ -71,9 +81,8 @@ edd_status edd_attack_eval(edd_ctx *ctx, const edd_cnn *src, const edd_cnn *tgt,
     int *pc = malloc(n * sizeof(int) + 1), *pa = malloc(n * sizeof(int) + 1), *ps = malloc(n * sizeof(int) + 1);
     uint8_t *ok = malloc(n + 1);
     float *zs = NULL, *za = NULL;
-    edd_status st = !pc || !pa || !ps || !ok ? edd_fail(ctx, EDD_ERR_NOMEM, "attack eval: out of memory for %zu "
-                                                        "images", n)
-                                             : EDD_OK;
+    st = !pc || !pa || !ps || !ok ? edd_fail(ctx, EDD_ERR_NOMEM, "attack eval: out of memory for %zu images", n)
+                                  : EDD_OK;
     if (!st)
         st = edd_predict(ctx, tgt, x, n, 256, pc);
     if (!st)

@@ -75,7 +75,8 @@ edd_status repro_train_plain(repro *r, uint64_t base, edd_cnn *m)
     edd_status st = repro_need_data(r, 1);
     if (!st)
         st = edd_cnn_init(r->ctx, m, 10, REPRO_P_INPUT, REPRO_P_HIDDEN, seed);
-    edd_train_opts t = edd_train_defaults();
+    edd_train_opts t;
+    edd_train_opts_default(&t);
     t.epochs = r->sc->epochs;
     t.seed = seed;
     t.quiet = r->o->quiet;
@@ -90,7 +91,8 @@ edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, floa
                                     const repro_ablation_model *pen, edd_cnn *out)
 {
     const uint64_t seed = repro_seed(r, base);
-    edd_distill_opts d = edd_distill_defaults();
+    edd_distill_opts d;
+    edd_distill_opts_default(&d);
     edd_dataset view = r->train;
     view.n = n;
     float *labels = malloc(n * 11 * sizeof(float));
@@ -136,22 +138,28 @@ edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, cons
     uint8_t *ok = malloc(n + 1), *target = malloc(n + 1);
     if (!adv || !ok || !target)
         st = edd_fail(ctx, EDD_ERR_NOMEM, "attack: out of memory for %zu images", n);
-    edd_attack_goal goal = {.target = a == ATT_FGM ? NULL : target, .confidence = a == ATT_CW ? value : 0.0f};
+    edd_attack_goal goal;
+    edd_attack_goal_default(&goal);
+    goal.target = a == ATT_FGM ? NULL : target;
+    goal.confidence = a == ATT_CW ? value : 0.0f;
     double t0 = edd_now();
     if (!st && a == ATT_FGM) {
-        edd_fgm_opts o = edd_fgm_defaults();
+        edd_fgm_opts o;
+        edd_fgm_opts_default(&o);
         o.eps = value;
         o.loss = adaptive ? EDD_LOSS_REAL : EDD_LOSS_ALL;
         st = edd_fgm(ctx, src, x, y, n, &o, adv);
     } else if (!st && a == ATT_JSMA) {
-        edd_jsma_opts o = edd_jsma_defaults();
+        edd_jsma_opts o;
+        edd_jsma_opts_default(&o);
         o.gamma = value;
         o.jacobian = adaptive ? EDD_JSMA_PROBS : EDD_JSMA_PROBS_FULL;
         o.quiet = 1;
         edd_attack_targets(repro_seed(r, SEED_TARGETS), y, n, 0, EDD_N_REAL, target);
         st = edd_jsma(ctx, src, x, target, n, &o, adv, ok, NULL);
     } else if (!st) {
-        edd_cw_opts o = edd_cw_defaults();
+        edd_cw_opts o;
+        edd_cw_opts_default(&o);
         o.confidence = value;
         o.max_iterations = v == VAR_BUDGET ? r->sc->cw_big_iterations : r->sc->cw_iterations;
         o.binary_search_steps = v == VAR_BUDGET ? r->sc->cw_big_bsearch : r->sc->cw_bsearch;
@@ -194,7 +202,8 @@ edd_status repro_grad_attack(repro *r, const edd_cnn *m, int pgd, edd_attack_los
         return edd_fail(r->ctx, EDD_ERR_NOMEM, "%s: out of memory for %zu images", pgd ? "pgd" : "fgm", n);
     double t0 = edd_now();
     if (pgd) {
-        edd_pgd_opts o = edd_pgd_defaults();
+        edd_pgd_opts o;
+        edd_pgd_opts_default(&o);
         o.eps = eps;
         o.steps = r->sc->pgd_steps;
         o.restarts = r->sc->pgd_restarts;
@@ -204,13 +213,15 @@ edd_status repro_grad_attack(repro *r, const edd_cnn *m, int pgd, edd_attack_los
         o.early_stop = 1;
         st = edd_pgd(r->ctx, m, r->test.x, r->test.y, n, &o, adv);
     } else {
-        edd_fgm_opts o = edd_fgm_defaults();
+        edd_fgm_opts o;
+        edd_fgm_opts_default(&o);
         o.eps = eps;
         o.loss = loss;
         st = edd_fgm(r->ctx, m, r->test.x, r->test.y, n, &o, adv);
     }
     double secs = edd_now() - t0;
-    const edd_attack_goal goal = {.target = NULL, .confidence = 0.0f};
+    edd_attack_goal goal;
+    edd_attack_goal_default(&goal);
     if (!st)
         st = edd_attack_eval(r->ctx, m, m, r->test.x, r->test.y, n, adv, &goal, s);
     if (!st) {

@@ -165,9 +165,12 @@ static void seeds_line(const repro *r, edd_buf *t)
 static void settings(repro *r, edd_buf *t)
 {
     const edd_repro_scale *sc = r->sc;
-    const edd_train_opts tr = edd_train_defaults();
-    const edd_distill_opts di = edd_distill_defaults();
-    const edd_cw_opts cw = edd_cw_defaults();
+    edd_train_opts tr;
+    edd_train_opts_default(&tr);
+    edd_distill_opts di;
+    edd_distill_opts_default(&di);
+    edd_cw_opts cw;
+    edd_cw_opts_default(&cw);
     edd_buf list[6] = {{0}}, adv_steps = {0};
     const float *f[6] = {sc->eps, sc->gamma, sc->kappa, sc->alphas, NULL, sc->base_gamma};
     const int nf[6] = {sc->n_eps, sc->n_gamma, sc->n_kappa, sc->n_alpha, sc->n_passes, sc->n_base_gamma};

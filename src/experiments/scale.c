@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* The adversarial training of the `adv` stages is PGD at eps 0.3 at every
- * scale, with edd_adv_defaults' eps warm-up (EDD_ADV_RAMP epochs), which
+ * scale, with edd_adv_opts_default's eps warm-up (EDD_ADV_RAMP epochs), which
  * stages_models.c's adv_opts takes and the scale tag records (docs/DEFENSE.md,
  * measured): without the warm-up PGD never leaves the loss plateau at ln 10
  * on quick's 20,000 images x 5 epochs, and FGM-RS, which did learn there,
@@ -90,7 +90,7 @@ const char *const repro_base_labels[REPRO_BASE_NMODELS] = {
     "undefended", "temperature distillation at T = 100", "extended distillation (this paper)",
     "adversarial training", "adversarial training + extended distillation"};
 
-/* kappa 40 is edd_distill_defaults' (the `distilled` model); the literal
+/* kappa 40 is edd_distill_opts_default's (the `distilled` model); the literal
  * reading keeps it as printed, -gamma max(margin, kappa). */
 const repro_ablation_model repro_ablation[REPRO_ABLATION_NMODELS] = {
     {"ablation_none", "none", EDD_PENALTY_NONE, 0.0f},
@@ -163,9 +163,9 @@ edd_status repro_scale_tag(edd_ctx *ctx, const edd_repro_scale *sc, const char *
         for (int i = 0; i < sc->n_sec_eps; i++)
             edd_buf_printf(&b, " %a", (double)sc->sec_eps[i]);
     }
-    if (uses & G_ADV) /* the ramp: edd_adv_defaults', which stages_models.c's adv_opts keeps */
+    if (uses & G_ADV) /* the ramp: EDD_ADV_RAMP, edd_adv_opts_default's, which stages_models.c's adv_opts keeps */
         edd_buf_printf(&b, " adv %d %a %d %a", (int)sc->adv_method, (double)sc->adv_eps, sc->adv_steps,
-                       (double)edd_adv_defaults().eps_ramp);
+                       (double)EDD_ADV_RAMP);
     if (uses & G_BASE) {
         edd_buf_printf(&b, " base");
         for (int i = 0; i < sc->n_base_gamma; i++)

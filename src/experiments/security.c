@@ -55,7 +55,8 @@ static const char *const sec_models[] = {"baseline", "distilled"};
 static edd_status sec_pgd(repro *r, const edd_cnn *m, float eps, edd_attack_loss loss, int white, size_t n,
                           float *adv)
 {
-    edd_pgd_opts o = edd_pgd_defaults();
+    edd_pgd_opts o;
+    edd_pgd_opts_default(&o);
     o.eps = eps;
     o.steps = r->sc->pgd_steps;
     o.restarts = white ? r->sc->pgd_restarts : 1;
@@ -73,7 +74,8 @@ static edd_status sec_white(repro *r, const edd_cnn *m, sec_attack a, float eps,
                                                     EDD_LOSS_ALL, EDD_LOSS_REAL, EDD_LOSS_MARGIN};
     if (a >= SEC_PGD_ALL)
         return sec_pgd(r, m, eps, loss[a], 1, n, adv);
-    edd_fgm_opts o = edd_fgm_defaults();
+    edd_fgm_opts o;
+    edd_fgm_opts_default(&o);
     o.eps = eps;
     o.loss = loss[a];
     return edd_fgm(r->ctx, m, r->test.x, r->test.y, n, &o, adv);

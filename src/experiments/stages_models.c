@@ -47,7 +47,8 @@ edd_status repro_st_surrogate_d(repro *r, const repro_stage *s)
     edd_status st = repro_train_plain(r, SEED_SURR_D_TEACHER, &t);
     if (!st)
         st = repro_save_model(r, "surrogate_d_teacher", &t, SEED_SURR_D_TEACHER, r->train.n, r->sc->epochs);
-    edd_distill_opts d = edd_distill_defaults();
+    edd_distill_opts d;
+    edd_distill_opts_default(&d);
     d.mc.passes = r->sc->passes;
     d.mc.seed = repro_seed(r, SEED_SURR_D);
     d.mc.quiet = r->o->quiet;
@@ -72,7 +73,8 @@ edd_status repro_st_temperature(repro *r, const repro_stage *s)
 {
     const edd_repro_scale *sc = r->sc;
     edd_cnn t = {0}, m = {0};
-    edd_train_opts o = edd_train_defaults();
+    edd_train_opts o;
+    edd_train_opts_default(&o);
     o.epochs = sc->epochs;
     o.seed = repro_seed(r, SEED_TEMP_TEACHER);
     o.quiet = r->o->quiet;
@@ -84,7 +86,8 @@ edd_status repro_st_temperature(repro *r, const repro_stage *s)
         st = edd_train(r->ctx, &t, &r->train, &o, NULL);
     if (!st)
         st = repro_save_model(r, "temperature_teacher", &t, SEED_TEMP_TEACHER, r->train.n, sc->epochs);
-    edd_distill_opts d = edd_distill_defaults();
+    edd_distill_opts d;
+    edd_distill_opts_default(&d);
     d.method = EDD_DISTILL_TEMPERATURE;
     d.temperature = REPRO_TEMPERATURE;
     d.train.epochs = sc->epochs;
@@ -103,7 +106,8 @@ edd_status repro_st_temperature(repro *r, const repro_stage *s)
  * its random starts keyed by seed. */
 static edd_adv_opts adv_opts(const repro *r, uint64_t seed)
 {
-    edd_adv_opts a = edd_adv_defaults();
+    edd_adv_opts a;
+    edd_adv_opts_default(&a);
     a.kind = r->sc->adv_method;
     a.eps = r->sc->adv_eps;
     a.steps = r->sc->adv_steps;
@@ -119,7 +123,8 @@ edd_status repro_st_adv(repro *r, const repro_stage *s)
     const edd_repro_scale *sc = r->sc;
     edd_cnn m = {0};
     edd_adv_opts a = adv_opts(r, SEED_ADV);
-    edd_train_opts o = edd_train_defaults();
+    edd_train_opts o;
+    edd_train_opts_default(&o);
     o.epochs = sc->epochs;
     o.seed = repro_seed(r, SEED_ADV);
     o.quiet = r->o->quiet;
@@ -145,7 +150,8 @@ edd_status repro_st_adv_distilled(repro *r, const repro_stage *s)
     const edd_repro_scale *sc = r->sc;
     edd_cnn t = {0}, m = {0};
     edd_adv_opts a = adv_opts(r, SEED_ADV_DISTILLED);
-    edd_distill_opts d = edd_distill_defaults();
+    edd_distill_opts d;
+    edd_distill_opts_default(&d);
     d.mc.passes = sc->passes;
     d.mc.seed = repro_seed(r, SEED_ADV_DISTILLED);
     d.mc.quiet = r->o->quiet;

@@ -29,7 +29,8 @@ size_t repro_study_n(const repro *r)
  * masks seeded as the distilled model's. */
 static edd_mc_opts sigma_mc(const repro *r, int npass)
 {
-    edd_mc_opts mc = edd_mc_defaults();
+    edd_mc_opts mc;
+    edd_mc_opts_default(&mc);
     mc.passes = npass;
     mc.seed = repro_seed(r, SEED_DISTILLED);
     mc.quiet = r->o->quiet;

@@ -96,7 +96,8 @@ edd_status std_suite_at(const std_images *si, std_finds *f, int k)
             memcpy(xa + na * D, si->x + i * D, D * sizeof(float));
             na++;
         }
-    edd_suite_opts o = edd_suite_defaults();
+    edd_suite_opts o;
+    edd_suite_opts_default(&o);
     o.eps = f->eps[k];
     o.ord = f->ord;
     o.steps = sc->std_steps;

@@ -95,14 +95,16 @@ static edd_status l2_min_norm(const std_images *si, std_finds *f, l2_pack *p)
     repro *r = si->r;
     const edd_repro_scale *sc = r->sc;
     l2_pack_fill(p, si, f, -1);
-    edd_fmn_opts fo = edd_fmn_defaults();
+    edd_fmn_opts fo;
+    edd_fmn_opts_default(&fo);
     fo.ord = 2;
     fo.steps = sc->std_fmn_steps;
     fo.quiet = 1;
     edd_status st = p->na ? edd_fmn(r->ctx, si->m, p->xa, p->ya, p->na, &fo, p->adv, p->norm) : EDD_OK;
     if (!st)
         st = l2_record(si, f, p, -1, STD_FMN_MIN, NULL);
-    edd_cw_opts co = edd_cw_defaults();
+    edd_cw_opts co;
+    edd_cw_opts_default(&co);
     co.untargeted = 1;
     co.confidence = 0.0f;
     co.optimizer = EDD_CW_ADAM;
@@ -123,7 +125,8 @@ static edd_status l2_pgd(const std_images *si, std_finds *f, l2_pack *p, int k, 
 {
     static const edd_attack_loss loss[3] = {EDD_LOSS_MARGIN, EDD_LOSS_REAL, EDD_LOSS_ALL};
     l2_pack_fill(p, si, f, k);
-    edd_pgd_opts o = edd_pgd_defaults();
+    edd_pgd_opts o;
+    edd_pgd_opts_default(&o);
     o.eps = f->eps[k];
     o.ord = 2;
     o.steps = si->r->sc->std_steps;
@@ -260,7 +263,8 @@ edd_status std_convergence(const std_images *si, edd_buf *t)
         l2_pack_fill(&p, si, NULL, -1);
     for (int a = 0; !st && a < sc->n_conv_steps; a++)
         for (int b = 0; !st && b < sc->n_conv_restarts; b++) {
-            edd_apgd_opts o = edd_apgd_defaults();
+            edd_apgd_opts o;
+            edd_apgd_opts_default(&o);
             o.eps = REPRO_CONV_EPS;
             o.ord = 0;
             o.steps = sc->conv_steps[a];

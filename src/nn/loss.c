@@ -16,8 +16,15 @@
  * z * (1/T), so at T = 1 every product is exact and the loss and its
  * gradient are the untempered bits. */
 #include "edd/nn.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
+
+void edd_loss_opts_init(edd_loss_opts *o, size_t size)
+{
+    const edd_loss_opts def = {.penalty = EDD_PENALTY_NONE, .outlier = -1, .temperature = 1.0f};
+    edd_opts_fill(o, size, &def, sizeof def);
+}
 
 void edd_softmax_f64(const float *z, int k, double *p)
 {

@@ -1,20 +1,24 @@
 /* optim.c - Adam (Kingma & Ba, with bias correction) and AdaDelta
  * (Zeiler 2012, with a learning rate as Keras and PyTorch apply it). */
 #include "edd/nn.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-edd_optim edd_optim_defaults(edd_opt_kind kind)
+void edd_optim_init(edd_optim *o, size_t size, edd_opt_kind kind)
 {
-    edd_optim o = {.kind = kind, .lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .rho = 0.95f};
+    edd_optim def = {.kind = kind, .lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .rho = 0.95f};
     if (kind == EDD_OPT_ADADELTA)
-        o.lr = 0.1f;
-    return o;
+        def.lr = 0.1f;
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
-edd_status edd_optim_init(edd_ctx *ctx, edd_optim *o, size_t n)
+edd_status edd_optim_alloc(edd_ctx *ctx, edd_optim *o, size_t n)
 {
+    edd_status st = EDD_OPTS_CHECK(ctx, edd_optim, o);
+    if (st)
+        return st;
     o->n = n;
     o->t = 0;
     o->m = calloc(n, sizeof(float));

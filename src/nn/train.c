@@ -2,6 +2,7 @@
 #include "edd/train.h"
 #include "edd/progress.h"
 #include "edd/internal/workspace.h"
+#include "edd/internal/opts.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -9,17 +10,21 @@
 
 #define TRAIN_DROPOUT_STREAM 0x7A1000u /* dropout streams of training: this + epoch */
 
-edd_train_opts edd_train_defaults(void)
+void edd_train_opts_init(edd_train_opts *o, size_t size)
 {
-    edd_train_opts o = {.epochs = 10, .batch = 128, .seed = 1, .dropout = 1,
-                        .opt = edd_optim_defaults(EDD_OPT_ADAM), .loss = {.outlier = -1}};
-    return o;
+    edd_train_opts def = {.epochs = 10, .batch = 128, .seed = 1, .dropout = 1};
+    edd_optim_default(&def.opt, EDD_OPT_ADAM);
+    edd_loss_opts_default(&def.loss);
+    edd_opts_fill(o, size, &def, sizeof def);
 }
 
-/* edd_train's arguments: a batch, epochs and data; a temperature the loss
+/* edd_train's arguments: the sizes of o, its opt and its loss; a batch, epochs and data; a temperature the loss
  * takes; labels below K unless the targets are given. */
 static edd_status train_check(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, const edd_train_opts *o)
 {
+    if (EDD_OPTS_CHECK(ctx, edd_train_opts, o) || EDD_OPTS_CHECK(ctx, edd_optim, &o->opt) ||
+        EDD_OPTS_CHECK(ctx, edd_loss_opts, &o->loss))
+        return EDD_ERR_ARG;
     int K = m->k, B = o->batch;
     size_t n = ds->n;
     if (B <= 0 || o->epochs < 0 || n == 0)
@@ -55,7 +60,7 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
                          EDD_WS(z, (size_t)B * K), EDD_WS(dz, (size_t)B * K), EDD_WS(lb, B),
                          EDD_WS(idx, B), EDD_WS(perm, n)};
     void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
-    st = mem ? edd_optim_init(ctx, &opt, m->nparams)
+    st = mem ? edd_optim_alloc(ctx, &opt, m->nparams)
              : edd_fail(ctx, EDD_ERR_NOMEM, "train: out of memory for batch %d over %zu examples", B, n);
     double t0 = edd_now(), loss_epoch = 0.0;
     char label[64], extra[64];
