@@ -317,11 +317,15 @@ static edd_status sections(repro *r, edd_buf *t)
         st = section(r, t, "ablation.csv", "Eq. 3 ablation", repro_report_ablation);
     if (!st)
         st = section(r, t, "standard.csv", "Does the defense hold? The standard suite", repro_report_standard);
-    int dashed = 0;
-    for (size_t i = 0; i < 3; i++)
-        dashed |= has_target(r, figs[i][0], "baseline");
+    int dashed = 0, any = 0;
+    for (size_t i = 0; i < NFIGS; i++) {
+        dashed |= i < 3 && has_target(r, figs[i][0], "baseline");
+        any |= repro_have(r, figs[i][0]);
+    }
     if (!st)
-        edd_buf_printf(t, "## Figures\n\nRates are over all attacked images (recovered + detected + misclassified = 1); the "
+        edd_buf_printf(t, "## Figures\n\n");
+    if (!st && any)
+        edd_buf_printf(t, "Rates are over all attacked images (recovered + detected + misclassified = 1); the "
                           "mean L2 is over the misclassified ones, the paper's x-axis (the CW plots put kappa on the x-axis "
                           "and the mean L2 on the right one).%s\n\n",
                        dashed ? " The white-box figures also hold the undefended baseline (model `baseline`: the same "

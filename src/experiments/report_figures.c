@@ -354,6 +354,11 @@ static void jsma_bullet(repro *r, edd_buf *t)
 /* How much of the robustness survives an attacker who knows the defense. */
 edd_status repro_report_adaptive(repro *r, edd_buf *t)
 {
+    if (!repro_have(r, "fig2a_fgm.csv") && !repro_have(r, "fig2b_jsma.csv") && !repro_have(r, "fig2c_cw.csv")) {
+        edd_buf_printf(t, "At a glance, what survives the adaptive attacker: not run in this folder (fig2a_fgm.csv, "
+                          "fig2b_jsma.csv and fig2c_cw.csv are absent).\n\n");
+        return EDD_OK;
+    }
     edd_buf_printf(t, "## At a glance: what survives the adaptive attacker\n\n");
     const edd_repro_scale *sc = r->sc;
     char paper_cw[96], budget_cw[96];
