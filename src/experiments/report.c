@@ -211,6 +211,8 @@ static void settings(repro *r, edd_buf *t)
     else
         snprintf(sn, sizeof sn, "all");
     edd_buf_printf(t, "## Settings (scale `%s`)\n\n"
+                      "The scale's settings, whether or not this folder ran the stages that use them (the next "
+                      "table says which ran).\n\n"
                       "- Main models (baseline, teacher, distilled, surrogates): %s training images, %d epochs, Adam lr %g, "
                       "batch %d, dropout %g (input) / %g (hidden) on while training.\n"
                       "- Distilled: N = %d passes, alpha %g, Eq. 3 hinge reading gamma %g, kappa %g, T = 1, K = 11 (outlier "
