@@ -74,8 +74,8 @@ edd_status repro_report_security(repro *r, edd_buf *t)
         const repro_sec_row *s = sec_strongest(w, n, w[i].model, w[i].eps);
         char why[160];
         edd_buf_printf(t, "| %g | %s%s | %zu | %.1f%% | %.1f%% (%.1f-%.1f) | %s (%.1f%%) | %zu |\n", w[i].eps,
-                       w[i].model, repro_model_unfit(r, w[i].model, why, sizeof why) ? REPRO_FLOOR_MARK : "", w[i].n, c ? 100 * c->robust : 0.0, 100 * w[i].robust, 100 * w[i].lo,
-                       100 * w[i].hi, s ? s->attack : "-", s ? 100 * s->robust : 0.0, s ? s->only : 0);
+                       w[i].model, repro_model_unfit(r, w[i].model, why, sizeof why) ? REPRO_FLOOR_MARK : "", w[i].n,
+                       c ? 100 * c->robust : 0.0, 100 * w[i].robust, 100 * w[i].lo, 100 * w[i].hi, s ? s->attack : "-", s ? 100 * s->robust : 0.0, s ? s->only : 0);
         if (!strcmp(w[i].model, "baseline"))
             last_base = &w[i];
         else if (!strcmp(w[i].model, "distilled"))
