@@ -31,6 +31,7 @@ static char *report_of(const char *dir)
     ctx_make(&ctx);
     edd_repro_scale sc;
     cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    sc.name = "smoke-judged"; /* smoke's settings: a smoke report itself gives no verdict (issue 26) */
     edd_repro_opts o = {.out_dir = dir, .data_dir = data, .only = "report", .quiet = 1};
     edd_repro_log log;
     cr_assert_eq(edd_reproduce(&ctx, &sc, &o, &log), EDD_OK, "%s", ctx.err);

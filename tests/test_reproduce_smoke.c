@@ -143,12 +143,11 @@ static void check_report(const edd_repro_scale *sc, const char *dir)
     cr_assert(spng && plen > 8 && !memcmp(spng, "\x89PNG\r\n\x1a\n", 8), "%s is a PNG", path);
     free(spng);
     cr_assert(strstr(rep, "## Baselines") && strstr(rep, "Gradient masking (an attack on the paper's loss at least") &&
-                  (strstr(rep, "holds best") || strstr(rep, "No defense holds")),
-              "report.md has the baselines' table and its two sentences");
+                  strstr(rep, "(baselines.csv, rows pgd-margin): no verdict (pipeline test, scale `smoke`)"),
+              "report.md has the baselines' table and its two sentences, without a verdict at smoke scale");
     cr_assert(strstr(rep, "## Eq. 3 ablation") &&
-                  (strstr(rep, "comes from the hinge") || strstr(rep, "is not the hinge's") ||
-                   strstr(rep, "Not resolved at this scale") || strstr(rep, "No JSMA masking to attribute")),
-              "report.md has the ablation's table and its sentence");
+                  strstr(rep, "Whether JSMA's masking comes from the hinge: no verdict (pipeline test"),
+              "report.md has the ablation's table and its sentence, without a verdict at smoke scale");
     free(rep);
 }
 

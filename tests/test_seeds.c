@@ -119,12 +119,13 @@ Test(seeds, two_seeds_at_smoke_scale)
     cr_assert(plo <= mean && mean <= phi, "pooled Wilson %g-%g around %g", plo, phi, mean);
     free(csv);
 
-    /* report.md: the across-seed tables and the claims that hold or not */
+    /* report.md: the across-seed tables, and no claim judged at smoke scale (issue 26) */
     snprintf(a, sizeof a, "%s/report.md", two);
     char *md = slurp(a, NULL);
     cr_assert(strstr(md, "reproduction report, 2 seeds") && strstr(md, "95% across seeds (t)") &&
                   strstr(md, "## Which conclusions hold across seeds") &&
-                  strstr(md, "the paper's white-box FGM, at eps 0.3: **"),
+                  !strncmp(md, "pipeline test: the models are too small for any conclusion", 58) &&
+                  strstr(md, "no claim or rule is judged across seeds") && !strstr(md, "holds across seeds"),
               "%s", md);
     free(md);
     if (!system("command -v gnuplot >/dev/null 2>&1")) {
@@ -262,7 +263,7 @@ static void check_report_md(const char *dir)
     snprintf(path, sizeof path, "%s/report.md", dir);
     char *md = slurp(path, NULL);
     static const char *const want[] = {
-        "Seed 1's folder holds part of a run (`--only`): absent are `headline.csv`, `security.csv`, `standard.csv`, `fig2a_fgm.csv`",
+        "Seed 1's folder is part of a run (`--only`): absent are `headline.csv`, `security.csv`, `standard.csv`, `fig2a_fgm.csv`",
         "## Baselines across seeds",
         "| adversarial training (`adv`) | pgd-margin | eps 0.3 | misclassified | 42.7 | 0.0-100.0 |",
         "| undefended (`baseline`) | clean | - | clean accuracy | 96.0 | 93.5-98.5 |",
@@ -273,8 +274,10 @@ static void check_report_md(const char *dir)
         "training).",
         "- undefended (`baseline`): gradient masking: **the same in every seed** (no masking).",
         "- temperature distillation at T = 100 (`temperature`): holds under PGD-margin: **not the same in every "
-        "seed** (seed 1: holds; seed 2: holds; seed 3: left out, its clean accuracy too low); gradient masking: "
-        "**the same in every seed** (masks gradients but keeps some robustness).",
+        "seed** (seed 1: holds; seed 2: holds; seed 3: no verdict, it or the undefended model below the floor); "
+        "gradient masking: **not the same in every seed** (seed 1: masks gradients but keeps some robustness; seed "
+        "2: masks gradients but keeps some robustness; seed 3: no verdict, below the floor).",
+        "| temperature distillation at T = 100 (`temperature`) (below the floor) | clean | - | clean accuracy | 80.0 |",
         "- extended distillation (this paper) (`distilled`): holds under PGD-margin: **the same in every seed** "
         "(does not hold); gradient masking: **the same in every seed** (only masks gradients).",
         "- adversarial training (`adv`): holds under PGD-margin: **not the same in every seed** (seed 1: holds; "
@@ -329,6 +332,7 @@ Test(seeds, baselines_and_ablation_across_hand_made_seeds)
     ctx_make(&ctx);
     edd_repro_scale sc;
     cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    sc.name = "smoke-judged"; /* smoke's settings: a smoke report itself gives no verdict (issue 26) */
     edd_repro_opts o = {.out_dir = dir, .quiet = 1};
     cr_assert_eq(edd_repro_seeds_summary(&ctx, &sc, &o, 3), EDD_OK, "%s", ctx.err);
 
@@ -399,6 +403,7 @@ Test(seeds, seed_reports_state_their_seeds_and_verdicts)
     ctx_make(&ctx);
     edd_repro_scale sc;
     cr_assert_eq(edd_repro_scale_get(&ctx, "smoke", &sc), EDD_OK);
+    sc.name = "smoke-judged"; /* smoke's settings: a smoke report itself gives no verdict (issue 26) */
     edd_repro_opts o = {.out_dir = dir, .data_dir = data, .only = "plots,report", .quiet = 1};
     cr_assert_eq(edd_reproduce_seeds(&ctx, &sc, &o, 3, NULL), EDD_OK, "%s", ctx.err);
     static const char *const seeds[3][3] = {
@@ -418,11 +423,14 @@ Test(seeds, seed_reports_state_their_seeds_and_verdicts)
         cr_assert(strstr(md, "extended distillation (this paper) only masks gradients"), "seed %d\n%s", k + 1, md);
         cr_assert(k == 1 ? strstr(md, "adversarial training only masks gradients") != NULL
                          : !strstr(md, "adversarial training only masks gradients"), "seed %d\n%s", k + 1, md);
-        cr_assert(strstr(md, "temperature distillation at T = 100 masks gradients but keeps some robustness under "
-                             "PGD"), "seed %d\n%s", k + 1, md);
-        cr_assert(k == 2 ? strstr(md, "left out, their clean accuracy below 90% of the undefended model's 97.0%: "
-                                      "temperature distillation at T = 100 (50.0%)") != NULL
-                         : !strstr(md, "(left out, their clean accuracy"), "seed %d\n%s", k + 1, md);
+        cr_assert(k == 2 ? !strstr(md, "temperature distillation at T = 100 masks gradients")
+                         : strstr(md, "temperature distillation at T = 100 masks gradients but keeps some robustness "
+                                      "under PGD") != NULL, "seed %d\n%s", k + 1, md);
+        /* seed 3's temperature model: 50% clean accuracy, below the 90% floor (issue 26): no verdict, and why */
+        cr_assert(k == 2 ? strstr(md, "; temperature distillation at T = 100: no verdict: temperature has 50.0% clean "
+                                      "accuracy, below the 90% floor") != NULL
+                         : !strstr(md, "no verdict"), "seed %d\n%s", k + 1, md);
+        cr_assert_null(strstr(md, "(left out, their clean accuracy"), "seed %d\n%s", k + 1, md);
         cr_assert(strstr(md, k < 2 ? "JSMA's gradient masking comes from the hinge" : "Not resolved at this scale"),
                   "seed %d\n%s", k + 1, md);
         free(md);

@@ -1,11 +1,14 @@
 /* report.c - report.md: the paper's numbers beside ours (the headline table
  * first), then the sections of report_figures.c, report_security.c,
  * report_baselines.c and report_standard.c in order, the settings and
- * seeds, the wall time of each stage and the machine. Reads only files in
+ * seeds, the wall time of each stage and the machine. A section whose
+ * input is absent is one line that says so (report_floor.c); a pipeline
+ * test (scale smoke) opens with REPRO_PIPELINE_TEST. Reads only files in
  * the results folder.
  *
- * Owns: repro_report, repro_absent. */
-#include "repro.h"
+ * Owns: repro_report, repro_absent.
+ * May call: report.h, standard.h, the report_*.c sections. */
+#include "report.h"
 #include "standard.h"
 
 #include "edd/cw.h"
@@ -57,6 +60,30 @@ static void paper_settings(edd_buf *t)
     edd_buf_printf(t, ", our reading (docs/REPRODUCING.md).\n\n");
 }
 
+/* The sentences under the headline table: what its rows' model names
+ * mean, each only when a row has it (seen: bit 0 distilled-adaptive, bit 1
+ * distilled-budget, bit 2 a baseline attack row). */
+static void headline_notes(repro *r, edd_buf *t, int seen)
+{
+    edd_buf_printf(t, "\n");
+    if (seen & 1)
+        edd_buf_printf(t, "\"distilled-adaptive\" is the attacker who knows the defense: FGM with its loss over the 10 "
+                          "real classes only (the paper's took it over all 11 outputs; docs/DESIGN.md section 8), JSMA "
+                          "with the exact gradient (the paper's, cleverhans', sums the other outputs' gradients in "
+                          "float32). ");
+    if (seen & 2)
+        edd_buf_printf(t, "\"distilled-budget\" is CW with Adam and the larger budget (Fig. 2c). ");
+    if (seen & 4)
+        edd_buf_printf(t, "The undefended rates are the baseline rows of Figs. 2a-c. ");
+    edd_buf_printf(t, "The paper prints no rates for the distilled model under attack, only curves (Figs. 2-3), hence "
+                      "\"-\". ");
+    if (repro_on_mnist(r))
+        paper_settings(t);
+    else
+        edd_buf_printf(t, "The paper ran MNIST alone, so on %s the paper column is empty; the settings (eps, gamma, "
+                          "kappa, alpha, N) are the ones it used on MNIST.\n\n", repro_data_title(r));
+}
+
 /* The headline table from headline.csv (metric,model,attack,setting,n,paper,ours). */
 static edd_status headline(repro *r, edd_buf *t)
 {
@@ -68,7 +95,7 @@ static edd_status headline(repro *r, edd_buf *t)
     st = edd_file_fopen_regular(r->ctx, path, "the headline stage's output", &f);
     if (st)
         return st;
-    int ok = fgets(line, sizeof line, f) && !strcmp(line, REPRO_HEADLINE_HEADER "\n");
+    int ok = fgets(line, sizeof line, f) && !strcmp(line, REPRO_HEADLINE_HEADER "\n"), seen = 0;
     edd_buf_printf(t, "## Headline (Section 4.2)\n\n| metric | model | attack | setting | n | seeds | paper (%%) | ours (%%) "
                       "|\n|---|---|---|---|---:|---:|---:|---:|\n");
     while (ok && fgets(line, sizeof line, f)) {
@@ -83,6 +110,9 @@ static edd_status headline(repro *r, edd_buf *t)
         }
         ok = k == 7 && !p;
         if (ok)
+            seen |= (strcmp(fld[1], "distilled-adaptive") == 0) | (strcmp(fld[1], "distilled-budget") == 0) << 1 |
+                    (!strcmp(fld[1], "baseline") && strcmp(fld[2], "none")) << 2;
+        if (ok)
             edd_buf_printf(t, "| %s | %s | %s | %s | %s | 1 | %s | %s |\n", fld[0], fld[1], fld[2], fld[3], fld[4], fld[5],
                            fld[6]);
     }
@@ -90,17 +120,7 @@ static edd_status headline(repro *r, edd_buf *t)
     if (!ok)
         return edd_fail(r->ctx, EDD_ERR_FORMAT, "%s: not the headline table, expected the header '%s' and 7 fields a row",
                         path, REPRO_HEADLINE_HEADER);
-    edd_buf_printf(t, "\n\"distilled-adaptive\" is the attacker who knows the defense: FGM with its loss over the 10 real "
-                      "classes only (the paper's took it over all 11 outputs; docs/DESIGN.md section 8), JSMA with the exact gradient "
-                      "(the paper's, cleverhans', sums the other outputs' gradients in float32). \"distilled-budget\" is CW "
-                      "with Adam and the larger budget (Fig. 2c). The undefended rates are the baseline rows of Figs. 2a-c. "
-                      "The paper prints no rates for "
-                      "the distilled model under attack, only curves (Figs. 2-3), hence \"-\". ");
-    if (repro_on_mnist(r))
-        paper_settings(t);
-    else
-        edd_buf_printf(t, "The paper ran MNIST alone, so on %s the paper column is empty; the settings (eps, gamma, "
-                          "kappa, alpha, N) are the ones it used on MNIST.\n\n", repro_data_title(r));
+    headline_notes(r, t, seen);
     return EDD_OK;
 }
 
@@ -194,6 +214,8 @@ static void settings(repro *r, edd_buf *t)
     else
         snprintf(sn, sizeof sn, "all");
     edd_buf_printf(t, "## Settings (scale `%s`)\n\n"
+                      "The scale's settings, whether or not this folder ran the stages that use them (the next "
+                      "table says which ran).\n\n"
                       "- Main models (baseline, teacher, distilled, surrogates): %s training images, %d epochs, Adam lr %g, "
                       "batch %d, dropout %g (input) / %g (hidden) on while training.\n"
                       "- Distilled: N = %d passes, alpha %g, Eq. 3 hinge reading gamma %g, kappa %g, T = 1, K = 11 (outlier "
@@ -225,7 +247,8 @@ static void settings(repro *r, edd_buf *t)
     edd_buf_free(&adv_steps);
 }
 
-/* The figure CSVs, in report order, and their sections' titles. */
+/* The figure CSVs, in report order, and their sections' titles (the
+ * figure's name before the colon). */
 static const char *const figs[][2] = {
     {"fig2a_fgm.csv", "Fig. 2a: white-box FGM (paper's loss and adaptive)"},
     {"fig2b_jsma.csv", "Fig. 2b: white-box JSMA (the paper's and exact-gradient)"},
@@ -251,7 +274,7 @@ void repro_absent(const repro *r, const char *who, edd_buf *t)
         const char *csv = i < ninputs ? inputs[i] : figs[i - ninputs][0];
         if (!repro_have(r, csv)) {
             if (!missing++)
-                edd_buf_printf(t, "%s holds part of a run (`--only`): absent are ", who);
+                edd_buf_printf(t, "%s is part of a run (`--only`): absent are ", who);
             edd_buf_printf(t, "%s`%s`", missing > 1 ? ", " : "", csv);
         }
     }
@@ -259,9 +282,79 @@ void repro_absent(const repro *r, const char *who, edd_buf *t)
         edd_buf_printf(t, ". Their sections are left out; `edd reproduce` without `--only` makes them.\n\n");
 }
 
+/* 1 when the folder's csv has a row scored on target. */
+static int has_target(repro *r, const char *csv, const char *target)
+{
+    repro_row *rows;
+    int n, found = 0;
+    if (!repro_have(r, csv) || repro_rows_read(r, csv, &rows, &n))
+        return 0;
+    for (int i = 0; i < n && !found; i++)
+        found = !strcmp(rows[i].target, target);
+    free(rows);
+    return found;
+}
+
+/* One section from csv, or the one line saying csv is absent. */
+static edd_status section(repro *r, edd_buf *t, const char *csv, const char *title,
+                          edd_status (*write)(repro *, edd_buf *))
+{
+    if (!repro_have(r, csv)) {
+        repro_section_absent(t, title, csv);
+        return EDD_OK;
+    }
+    return write(r, t);
+}
+
+/* The sections read from the CSVs, in report order. */
+static edd_status sections(repro *r, edd_buf *t)
+{
+    edd_status st = section(r, t, "headline.csv", "Headline (Section 4.2)", headline);
+    if (!st)
+        st = repro_report_adaptive(r, t);
+    if (!st)
+        st = section(r, t, "security.csv", "Does the defense hold? The worst case per image", repro_report_security);
+    if (!st)
+        st = section(r, t, "security.csv", "Gradient-masking diagnostics", repro_report_masking);
+    if (!st)
+        st = section(r, t, "baselines.csv", "Baselines", repro_report_baselines);
+    if (!st)
+        st = section(r, t, "ablation.csv", "Eq. 3 ablation", repro_report_ablation);
+    if (!st)
+        st = section(r, t, "standard.csv", "Does the defense hold? The standard suite", repro_report_standard);
+    int dashed = 0, any = 0;
+    for (size_t i = 0; i < NFIGS; i++) {
+        dashed |= i < 3 && has_target(r, figs[i][0], "baseline");
+        any |= repro_have(r, figs[i][0]);
+    }
+    if (!st)
+        edd_buf_printf(t, "## Figures\n\n");
+    if (!st && any)
+        edd_buf_printf(t, "Rates are over all attacked images (recovered + detected + misclassified = 1); the "
+                          "mean L2 is over the misclassified ones, the paper's x-axis (the CW plots put kappa on the x-axis "
+                          "and the mean L2 on the right one).%s\n\n",
+                       dashed ? " The white-box figures also hold the undefended baseline (model `baseline`: the same "
+                                "attack made and scored on it), drawn dashed."
+                              : "");
+    for (size_t i = 0; !st && i < NFIGS; i++) {
+        if (!repro_have(r, figs[i][0])) {
+            char name[16];
+            snprintf(name, sizeof name, "%.*s", (int)strcspn(figs[i][1], ":"), figs[i][1]);
+            repro_section_absent(t, name, figs[i][0]);
+            continue;
+        }
+        st = repro_report_figure(r, t, figs[i][0], figs[i][1]);
+        if (!st && !strcmp(figs[i][0], "fig2c_cw.csv"))
+            st = repro_report_cw_cliff(r, t);
+    }
+    return st;
+}
+
 edd_status repro_report(repro *r)
 {
     edd_buf t = {0};
+    if (repro_pipeline_test(r))
+        edd_buf_printf(&t, "%s (scale `%s`): no section below gives a verdict.\n\n", REPRO_PIPELINE_TEST, r->sc->name);
     edd_buf_printf(&t, "# Extending Defensive Distillation: reproduction report\n\n"
                        "Papernot and McDaniel (2017), re-run on %s by `edd reproduce --scale %s%s`. %s"
                        "Its Figs. 2 and 3 are curves, ours are in `plots/` and in the tables below. "
@@ -269,32 +362,7 @@ edd_status repro_report(repro *r)
                        repro_data_title(r), r->sc->name, repro_on_mnist(r) ? "" : " --data fashion",
                        repro_on_mnist(r) ? "The paper's numbers are beside ours. "
                                          : "The paper reports nothing on this dataset: its column is empty. ");
-    repro_absent(r, "This folder", &t);
-    edd_status st = repro_have(r, "headline.csv") ? headline(r, &t) : EDD_OK;
-    if (!st && repro_have(r, "fig2a_fgm.csv") && repro_have(r, "fig2b_jsma.csv") && repro_have(r, "fig2c_cw.csv"))
-        st = repro_report_adaptive(r, &t);
-    if (!st && repro_have(r, "security.csv"))
-        st = repro_report_security(r, &t);
-    if (!st && repro_have(r, "security.csv"))
-        st = repro_report_masking(r, &t);
-    if (!st && repro_have(r, "baselines.csv"))
-        st = repro_report_baselines(r, &t);
-    if (!st && repro_have(r, "ablation.csv"))
-        st = repro_report_ablation(r, &t);
-    if (!st && repro_have(r, "standard.csv"))
-        st = repro_report_standard(r, &t);
-    if (!st)
-        edd_buf_printf(&t, "## Figures\n\nRates are over all attacked images (recovered + detected + misclassified = 1); the "
-                           "mean L2 is over the misclassified ones, the paper's x-axis (the CW plots put kappa on the x-axis "
-                           "and the mean L2 on the right one). The white-box figures also hold the undefended baseline "
-                           "(model `baseline`: the same attack made and scored on it), drawn dashed.\n\n");
-    for (size_t i = 0; !st && i < NFIGS; i++) {
-        if (!repro_have(r, figs[i][0]))
-            continue;
-        st = repro_report_figure(r, &t, figs[i][0], figs[i][1]);
-        if (!st && !strcmp(figs[i][0], "fig2c_cw.csv"))
-            st = repro_report_cw_cliff(r, &t);
-    }
+    edd_status st = sections(r, &t);
     if (!st) {
         settings(r, &t);
         stage_times(r, &t);

@@ -7,9 +7,10 @@
  * Owns: repro_report_baselines, repro_report_ablation, the judges
  * repro_base_judge and repro_ablation_judge (the seeds summary applies them
  * too), repro_base_eps, repro_base_gamma.
- * May call: repro.h (the CSV readers, repro_wilson). Reads only files in
- * the results folder. */
-#include "repro.h"
+ * May call: report.h (the floors), repro.h (the CSV readers,
+ * repro_wilson). Reads only files in the results folder. A model below
+ * the floor has its rows marked and no verdict; a pipeline test gets none. */
+#include "report.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -57,12 +58,14 @@ static void clean_cells(edd_buf *t, const repro_base_row *c)
                    100 * c->false_positives);
 }
 
-void repro_base_judge(const repro_base_row *w, int n, double eps, repro_base_verdicts *v)
+void repro_base_judge(const repro *r, const repro_base_row *w, int n, double eps, repro_base_verdicts *v)
 {
     memset(v, 0, sizeof *v);
     for (int k = 0; k < REPRO_BASE_NMODELS; k++) {
         const char *m = repro_base_models[k];
         v->clean[k] = repro_base_find(w, n, m, "clean", 0.0);
+        v->unfit[k] = v->clean[k] && repro_unfit(r, m, v->clean[k]->clean_accuracy, v->clean[k]->false_positives,
+                                                 v->why[k], sizeof v->why[k]);
         v->fgm[k] = repro_base_find(w, n, m, "fgm-all", eps);
         v->pgd[k] = repro_base_find(w, n, m, "pgd-margin", eps);
         v->fgm_margin[k] = repro_base_find(w, n, m, "fgm-margin", eps);
@@ -77,7 +80,9 @@ void repro_base_judge(const repro_base_row *w, int n, double eps, repro_base_ver
     v->best = -1;
     for (int k = 1; k < REPRO_BASE_NMODELS; k++) {
         const repro_base_row *c = v->clean[k], *p = v->pgd[k];
-        if (c && c0 && c->clean_accuracy < REPRO_HOLD_CLEAN * c0->clean_accuracy)
+        if (v->unfit[k] || v->unfit[0])
+            v->hold[k] = REPRO_HOLD_UNFIT;
+        else if (c && c0 && c->clean_accuracy < REPRO_HOLD_CLEAN * c0->clean_accuracy)
             v->hold[k] = REPRO_HOLD_LEFT_OUT;
         else if (!p || !b)
             v->hold[k] = REPRO_HOLD_NO_ROWS;
@@ -100,7 +105,9 @@ void repro_base_judge(const repro_base_row *w, int n, double eps, repro_base_ver
                          paper->hi < margin->lo;
         }
         const repro_base_row *p = v->pgd[k];
-        if (!judged)
+        if (v->unfit[k] || (k > 0 && v->unfit[0] && (v->masked_fgm[k] || v->masked_pgd[k])))
+            v->mask[k] = REPRO_MASK_UNFIT;
+        else if (!judged)
             v->mask[k] = REPRO_MASK_NO_ROWS;
         else if (!v->masked_fgm[k] && !v->masked_pgd[k])
             v->mask[k] = REPRO_MASK_NONE;
@@ -111,12 +118,21 @@ void repro_base_judge(const repro_base_row *w, int n, double eps, repro_base_ver
 
 /* The baselines' masking sentence (rule 2 of repro_base_judge): per model
  * that masks, which pair of equal work shows it, with both rates. */
-static void masking_sentence(edd_buf *t, const repro_base_verdicts *v, double eps)
+static void masking_sentence(const repro *r, edd_buf *t, const repro_base_verdicts *v, double eps)
 {
     int masks = 0;
     edd_buf_printf(t, ". Gradient masking (an attack on the paper's loss at least %.0f points below the same attack "
                       "on the margin loss at eps %g, beyond both intervals: one-step FGM against FGM-margin, PGD "
-                      "against PGD-margin): ", 100 * REPRO_MASK_GAP, eps);
+                      "against PGD-margin)", 100 * REPRO_MASK_GAP, eps);
+    if (repro_no_verdict(r, t, ": ", "", 1.0, 0.0)) {
+        edd_buf_printf(t, ".\n\n");
+        return;
+    }
+    edd_buf_printf(t, ": ");
+    for (int k = 0; k < REPRO_BASE_NMODELS; k++)
+        if (v->mask[k] == REPRO_MASK_UNFIT)
+            edd_buf_printf(t, "%s%s: no verdict: %s", masks++ ? "; " : "", repro_base_labels[k],
+                           v->why[v->unfit[k] ? k : 0]);
     for (int k = 0; k < REPRO_BASE_NMODELS; k++) {
         if (v->mask[k] != REPRO_MASK_ONLY && v->mask[k] != REPRO_MASK_KEEPS)
             continue;
@@ -134,10 +150,49 @@ static void masking_sentence(edd_buf *t, const repro_base_verdicts *v, double ep
     }
     int judged = 0;
     for (int k = 0; k < REPRO_BASE_NMODELS; k++)
-        judged += v->mask[k] != REPRO_MASK_NO_ROWS;
+        judged += v->mask[k] != REPRO_MASK_NO_ROWS && v->mask[k] != REPRO_MASK_UNFIT;
     edd_buf_printf(t, "%s.\n\n", masks    ? ""
-                                  : judged ? "none, on every model the paper's loss comes within that of the margin loss"
+                                  : judged ? "none, on every model judged the paper's loss comes within that of the "
+                                             "margin loss"
                                            : "no rows to judge by (this folder predates the fgm-margin and pgd-all rows)");
+}
+
+/* The baselines' holding sentence (rule 1 of repro_base_judge), with the
+ * rows it rests on; none on a pipeline test or when the undefended model
+ * is below the floor, and each defense below it named with why. */
+static void hold_sentence(const repro *r, edd_buf *t, const repro_base_verdicts *v, double eps)
+{
+    const repro_base_row *b = v->pgd[0], *c0 = v->clean[0];
+    edd_buf_printf(t, "Under PGD with the margin loss at eps %g (baselines.csv, rows pgd-margin)", eps);
+    if (repro_no_verdict(r, t, ": ", "", 1.0, 0.0))
+        return;
+    if (v->unfit[0]) {
+        edd_buf_printf(t, ": no verdict: %s", v->why[0]);
+        return;
+    }
+    if (v->best >= 0) {
+        const repro_base_row *d = v->pgd[v->best];
+        edd_buf_printf(t, ", %s%s: %.1f%% misclassified (%.1f-%.1f) against %.1f%% (%.1f-%.1f) for the undefended "
+                          "model%s", repro_base_labels[v->best],
+                       v->hold[v->best] == REPRO_HOLD_YES ? " holds best" : " comes lowest, and no defense holds",
+                       100 * d->misclassified, 100 * d->lo, 100 * d->hi, 100 * b->misclassified, 100 * b->lo,
+                       100 * b->hi, v->hold[v->best] == REPRO_HOLD_YES ? "" : ", not below it beyond both intervals");
+    } else {
+        edd_buf_printf(t, ", no defense is judged: none keeps %.0f%% of the undefended model's clean accuracy and "
+                          "stays above the floor", 100 * REPRO_HOLD_CLEAN);
+    }
+    int left_out = 0;
+    for (int k = 1; k < REPRO_BASE_NMODELS; k++)
+        if (v->hold[k] == REPRO_HOLD_LEFT_OUT)
+            edd_buf_printf(t, "%s%s (%.1f%%)", left_out++ ? ", " : " (left out, their clean accuracy below "
+                                                                   "the share of the undefended model's: ",
+                           repro_base_labels[k], 100 * v->clean[k]->clean_accuracy);
+    if (left_out)
+        edd_buf_printf(t, "; the undefended model's is %.1f%%, the share %.0f%%)", c0 ? 100 * c0->clean_accuracy : 0.0,
+                       100 * REPRO_HOLD_CLEAN);
+    for (int k = 1; k < REPRO_BASE_NMODELS; k++)
+        if (v->hold[k] == REPRO_HOLD_UNFIT)
+            edd_buf_printf(t, "; %s: no verdict: %s", repro_base_labels[k], v->why[k]);
 }
 
 /* "Baselines": the five models' table at the largest eps, gamma 0.1 and
@@ -154,9 +209,9 @@ edd_status repro_report_baselines(repro *r, edd_buf *t)
         return st;
     const double eps = repro_base_eps(sc), gamma = repro_base_gamma(sc), kappa = repro_paper_attack(ATT_CW)->setting;
     repro_base_verdicts v;
-    repro_base_judge(w, n, eps, &v);
+    repro_base_judge(r, w, n, eps, &v);
     edd_buf_printf(t, "## Baselines: five models under the paper's attacks and PGD\n\n"
-                      "`baselines.csv` (every eps and gamma), plot `plots/baselines.png` (PGD-margin against eps). "
+                      "`baselines.csv` (every eps and gamma)%s. "
                       "Each model is attacked white box and scored by the one rule of docs/ATTACKS.md: FGM with the "
                       "paper's loss (over all K outputs), with the adaptive one (the 10 real classes) and with the "
                       "detector-aware margin loss on %zu test images, JSMA with cleverhans' float32 Jacobian on %zu, "
@@ -167,12 +222,13 @@ edd_status repro_report_baselines(repro *r, edd_buf *t)
                       "| model | clean accuracy (95%% interval) | false positives | misclassified: FGM all, eps %g | "
                       "FGM real | FGM margin | JSMA, gamma %g | CW, kappa %g | PGD all, eps %g | PGD-margin |\n"
                       "|---|---|---:|---|---|---|---|---|---|---|\n",
+                   repro_have(r, "plots/baselines.png") ? ", plot `plots/baselines.png` (PGD-margin against eps)" : "",
                    sc->fgm_n, sc->jsma_n, sc->cw_iterations, sc->cw_bsearch, sc->cw_n, sc->pgd_steps,
                    sc->pgd_restarts, sc->pgd_restarts > 1 ? "s" : "", sc->sec_n,
                    sc->adv_method == EDD_ADV_PGD ? "PGD" : "FGM-RS", (double)sc->adv_eps, eps, gamma, kappa, eps);
     for (int k = 0; k < REPRO_BASE_NMODELS; k++) {
         const char *m = repro_base_models[k];
-        edd_buf_printf(t, "| %s (`%s`) |", repro_base_labels[k], m);
+        edd_buf_printf(t, "| %s (`%s`)%s |", repro_base_labels[k], m, v.unfit[k] ? REPRO_FLOOR_MARK : "");
         clean_cells(t, v.clean[k]);
         base_cell(t, v.fgm[k]);
         base_cell(t, repro_base_find(w, n, m, "fgm-real", eps));
@@ -183,43 +239,14 @@ edd_status repro_report_baselines(repro *r, edd_buf *t)
         base_cell(t, v.pgd[k]);
         edd_buf_printf(t, "\n");
     }
-    const repro_base_row *b = v.pgd[0], *c0 = v.clean[0];
-    int left_out = 0;
-    edd_buf out = {0};
-    edd_buf_append(&out, "", 0);
-    for (int k = 1; k < REPRO_BASE_NMODELS; k++)
-        if (v.hold[k] == REPRO_HOLD_LEFT_OUT)
-            edd_buf_printf(&out, "%s%s (%.1f%%)", left_out++ ? ", " : "", repro_base_labels[k],
-                           100 * v.clean[k]->clean_accuracy);
-    t->err |= out.err;
     edd_buf_printf(t, "\n");
-    if (v.best >= 0) {
-        const repro_base_row *d = v.pgd[v.best];
-        if (v.hold[v.best] == REPRO_HOLD_YES)
-            edd_buf_printf(t, "Under PGD with the margin loss at eps %g, %s holds best: %.1f%% misclassified "
-                              "(%.1f-%.1f) against %.1f%% (%.1f-%.1f) for the undefended model",
-                           eps, repro_base_labels[v.best], 100 * d->misclassified, 100 * d->lo, 100 * d->hi,
-                           100 * b->misclassified, 100 * b->lo, 100 * b->hi);
-        else
-            edd_buf_printf(t, "No defense holds under PGD with the margin loss at eps %g: the lowest misclassified "
-                              "rate, %.1f%% (%.1f-%.1f) for %s, is not below the undefended model's %.1f%% "
-                              "(%.1f-%.1f) beyond both intervals",
-                           eps, 100 * d->misclassified, 100 * d->lo, 100 * d->hi, repro_base_labels[v.best],
-                           100 * b->misclassified, 100 * b->lo, 100 * b->hi);
-    } else {
-        edd_buf_printf(t, "No defense holds under PGD with the margin loss at eps %g: none keeps %.0f%% of the "
-                          "undefended model's clean accuracy", eps, 100 * REPRO_HOLD_CLEAN);
-    }
-    if (left_out)
-        edd_buf_printf(t, " (left out, their clean accuracy below %.0f%% of the undefended model's %.1f%%: %s)",
-                       100 * REPRO_HOLD_CLEAN, c0 ? 100 * c0->clean_accuracy : 0.0, out.s);
-    edd_buf_free(&out);
-    masking_sentence(t, &v, eps);
+    hold_sentence(r, t, &v, eps);
+    masking_sentence(r, t, &v, eps);
     free(w);
     return EDD_OK;
 }
 
-void repro_ablation_judge(const repro_base_row *w, int n, double gamma, repro_ablation_verdicts *v)
+void repro_ablation_judge(const repro *r, const repro_base_row *w, int n, double gamma, repro_ablation_verdicts *v)
 {
     memset(v, 0, sizeof *v);
     v->hinge40 = v->none = v->literal = -1;
@@ -237,7 +264,15 @@ void repro_ablation_judge(const repro_base_row *w, int n, double gamma, repro_ab
     const repro_base_row *h = v->hinge40 >= 0 ? v->jsma[v->hinge40] : NULL, *a = v->none >= 0 ? v->jsma[v->none] : NULL,
                          *l = v->literal >= 0 ? v->jsma[v->literal] : NULL;
     const repro_base_row *hx = v->hinge40 >= 0 ? v->exact[v->hinge40] : NULL;
-    if (h && hx && h->hi >= hx->lo)
+    int unfit = 0;
+    for (int k = 0; k < REPRO_ABLATION_NMODELS && !unfit; k++) {
+        const repro_base_row *c = repro_base_find(w, n, repro_ablation[k].model, "clean", 0.0);
+        unfit = (k == v->hinge40 || k == v->none || k == v->literal) && c &&
+                repro_unfit(r, repro_ablation[k].model, c->clean_accuracy, c->false_positives, v->why, sizeof v->why);
+    }
+    if (unfit)
+        v->verdict = REPRO_ABL_UNFIT;
+    else if (h && hx && h->hi >= hx->lo)
         v->verdict = REPRO_ABL_NO_MASKING;
     else if (!h || !a || !l)
         v->verdict = REPRO_ABL_NO_ROWS;
@@ -262,7 +297,7 @@ edd_status repro_report_ablation(repro *r, edd_buf *t)
         return st;
     const double eps = repro_base_eps(sc), gamma = repro_base_gamma(sc);
     repro_ablation_verdicts v;
-    repro_ablation_judge(w, n, gamma, &v);
+    repro_ablation_judge(r, w, n, gamma, &v);
     edd_buf_printf(t, "## Eq. 3 ablation\n\n"
                       "`ablation.csv`. The distilled model's recipe (the teacher's sigma, alpha %g, seed %llu, so that "
                       "only the penalty differs) with Eq. 3 read as nothing, as printed (literal), and as the hinge at "
@@ -276,8 +311,13 @@ edd_status repro_report_ablation(repro *r, edd_buf *t)
                    (double)sc->alpha, (unsigned long long)repro_seed(r, SEED_DISTILLED), eps, gamma, gamma, eps);
     for (int k = 0; k < REPRO_ABLATION_NMODELS; k++) {
         const repro_ablation_model *m = &repro_ablation[k];
-        edd_buf_printf(t, "| %s | `%s` |", m->label, m->model);
-        clean_cells(t, repro_base_find(w, n, m->model, "clean", 0.0));
+        const repro_base_row *c = repro_base_find(w, n, m->model, "clean", 0.0);
+        char why[160];
+        edd_buf_printf(t, "| %s | `%s`%s |", m->label, m->model,
+                       c && repro_unfit(r, m->model, c->clean_accuracy, c->false_positives, why, sizeof why)
+                           ? REPRO_FLOOR_MARK
+                           : "");
+        clean_cells(t, c);
         base_cell(t, repro_base_find(w, n, m->model, "fgm-all", eps));
         base_cell(t, v.jsma[k]);
         base_cell(t, v.exact[k]);
@@ -287,7 +327,11 @@ edd_status repro_report_ablation(repro *r, edd_buf *t)
     const repro_base_row *h = v.hinge40 >= 0 ? v.jsma[v.hinge40] : NULL, *a = v.none >= 0 ? v.jsma[v.none] : NULL,
                          *l = v.literal >= 0 ? v.jsma[v.literal] : NULL;
     const repro_base_row *hx = v.hinge40 >= 0 ? v.exact[v.hinge40] : NULL;
-    if (v.verdict == REPRO_ABL_NO_MASKING) {
+    if (repro_no_verdict(r, t, "\nWhether JSMA's masking comes from the hinge: ", "", 1.0, 0.0)) {
+        edd_buf_printf(t, ".\n");
+    } else if (v.verdict == REPRO_ABL_UNFIT) {
+        edd_buf_printf(t, "\nWhether JSMA's masking comes from the hinge: no verdict: %s.\n", v.why);
+    } else if (v.verdict == REPRO_ABL_NO_MASKING) {
         edd_buf_printf(t, "\nNo JSMA masking to attribute at this scale: on the hinge-kappa-40 model cleverhans' JSMA at "
                           "gamma %g misclassifies %.1f%% and the exact-gradient one %.1f%%, not apart beyond both 95%% "
                           "intervals.\n", gamma, 100 * h->misclassified, 100 * hx->misclassified);

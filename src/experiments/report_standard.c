@@ -3,14 +3,15 @@
  * standard suite in L-inf and L2 with Wilson intervals, the median minimal
  * L2 per model with its bootstrap interval, one generated sentence on the
  * paper's L2 claim with the rule it applies, and the diagnostics that can
- * fail (gradient-free against white-box, convergence); and check 4 of the
- * masking diagnostics (noise against each single white-box attack), which
- * report.c calls.
+ * fail (gradient-free against white-box, convergence).
  *
- * Owns: repro_report_standard, repro_noise_check.
- * May call: repro.h (the CSV readers, repro_wilson), standard.h, edd/io.h.
- * Reads only files in the results folder. */
+ * Owns: repro_report_standard.
+ * May call: report.h (the floors, absent inputs), repro.h (the CSV
+ * readers, repro_wilson), standard.h, edd/io.h. Reads only files in the
+ * results folder. A pipeline test gets no verdict and no diagnostic
+ * judged; a model below the floor has its rows marked and no verdict. */
 #include "edd/io.h"
+#include "report.h"
 #include "standard.h"
 
 #include <math.h>
@@ -145,7 +146,7 @@ static const repro_sec_row *rs_find(const repro_sec_row *w, const int *ord, int 
 
 /* The table of norm's rows: per eps and model, the clean accuracy, the
  * worst case with its interval, and the rows that broke images. */
-static void rs_table(edd_buf *t, const repro_sec_row *w, const int *ord, int n, int norm)
+static void rs_table(const repro *r, edd_buf *t, const repro_sec_row *w, const int *ord, int n, int norm)
 {
     edd_buf_printf(t, "| %s eps | model | clean accuracy | robust accuracy, worst case (95%% interval) | images "
                       "broken, by the first row that broke them |\n|---:|---|---:|---|---|\n",
@@ -159,7 +160,9 @@ static void rs_table(edd_buf *t, const repro_sec_row *w, const int *ord, int n, 
         if (k == REPRO_BASE_NMODELS)
             continue;
         const repro_sec_row *c = rs_find(w, ord, n, k, norm, w[i].eps, "clean");
-        edd_buf_printf(t, "| %g | %s | %.1f%% | %.1f%% (%.1f-%.1f) | ", w[i].eps, repro_base_models[k],
+        char why[160];
+        edd_buf_printf(t, "| %g | %s%s | %.1f%% | %.1f%% (%.1f-%.1f) | ", w[i].eps, repro_base_models[k],
+                       repro_model_unfit(r, repro_base_models[k], why, sizeof why) ? REPRO_FLOOR_MARK : "",
                        c ? 100 * c->robust : 0.0, 100 * w[i].robust, 100 * w[i].lo, 100 * w[i].hi);
         int listed = 0;
         for (int j = 0; j < n; j++)
@@ -192,6 +195,10 @@ static void rs_claim(repro *r, edd_buf *t, const repro_sec_row *w, const int *or
     const int ib = 0, id = 2; /* repro_base_models: baseline, distilled */
     const repro_sec_row *d = rs_find(w, ord, n, id, 2, REPRO_CLAIM_L2, "worst-case");
     const repro_sec_row *b = rs_find(w, ord, n, ib, 2, REPRO_CLAIM_L2, "worst-case");
+    if (repro_no_verdict(r, t, "The paper's L2 < 4 claim (Section 4.2): ", "", 1.0, 0.0)) {
+        edd_buf_printf(t, ".\n\n");
+        return;
+    }
     edd_buf_printf(t, "**The paper's claim** (Section 4.2: \"the mechanism is able to correctly classify a large "
                       "fraction of adversarial examples produced with a perturbation norm less than 4 according to "
                       "the L2 norm\"). Rule: it holds when the distilled model's worst-case robust accuracy at L2 = "
@@ -203,15 +210,16 @@ static void rs_claim(repro *r, edd_buf *t, const repro_sec_row *w, const int *or
                           "undefended model.\n\n", REPRO_CLAIM_L2);
         return;
     }
-    edd_buf_printf(t, "At L2 = %g the distilled model keeps %.1f%% (%.1f-%.1f) of the images against the standard "
+    edd_buf_printf(t, "At L2 = %g (rows worst-case, L2, models distilled and baseline) the distilled model keeps %.1f%% (%.1f-%.1f) of the images against the standard "
                       "suite, the undefended model %.1f%% (%.1f-%.1f); the median minimal L2 is ",
                    REPRO_CLAIM_L2, 100 * d->robust, 100 * d->lo, 100 * d->hi, 100 * b->robust, 100 * b->lo,
                    100 * b->hi);
     rs_median_text(t, &s[id]);
     edd_buf_printf(t, " against ");
     rs_median_text(t, &s[ib]);
-    if (!strcmp(r->sc->name, "smoke"))
-        edd_buf_printf(t, ": no verdict at smoke scale (%zu images, budgets cut to a pipeline test).\n\n", d->n);
+    if (repro_no_verdict(r, t, ": ", repro_base_models[id], -1.0, 0.0) ||
+        repro_no_verdict(r, t, ": ", repro_base_models[ib], -1.0, 0.0))
+        edd_buf_printf(t, ".\n\n");
     else if (d->lo >= REPRO_CLAIM_HOLDS)
         edd_buf_printf(t, ": the claim holds.\n\n");
     else if (d->hi < REPRO_CLAIM_HOLDS)
@@ -248,11 +256,17 @@ static void rs_halves(repro *r, edd_buf *t)
 /* Diagnostic (b): Square's images (those no gradient attack of the suite,
  * nor any row before it, broke) as a fraction of the images, per defended
  * model against the undefended one at the same norm and eps. */
-static int rs_square_check(edd_buf *t, const repro_sec_row *w, const int *ord, int n)
+static int rs_square_check(const repro *r, edd_buf *t, const repro_sec_row *w, const int *ord, int n)
 {
-    int flags = 0;
+    int flags = 0, judged = 0;
+    char why[160];
+    if (repro_model_unfit(r, repro_base_models[0], why, sizeof why)) {
+        edd_buf_printf(t, "   - no verdict: %s (the control).\n", why);
+        return 0;
+    }
     for (int i = 0; i < n; i++) {
-        if (strcmp(w[i].attack, "square") || !strcmp(w[i].model, repro_base_models[0]))
+        if (strcmp(w[i].attack, "square") || !strcmp(w[i].model, repro_base_models[0]) ||
+            repro_model_unfit(r, w[i].model, why, sizeof why))
             continue;
         const repro_sec_row *b = NULL;
         for (int j = 0; j < n && !b; j++)
@@ -263,6 +277,7 @@ static int rs_square_check(edd_buf *t, const repro_sec_row *w, const int *ord, i
         repro_wilson(p, w[i].n, &lo, &hi);
         bp = b && b->n ? (double)b->only / (double)b->n : 0.0;
         repro_wilson(bp, b ? b->n : 0, &blo, &bhi);
+        judged += b != NULL;
         if (!b || lo <= bhi)
             continue;
         edd_buf_printf(t, "   - **flagged**: on %s at L%s eps %g, Square breaks %zu images (%.1f%%, %.1f-%.1f) that "
@@ -273,8 +288,9 @@ static int rs_square_check(edd_buf *t, const repro_sec_row *w, const int *ord, i
         flags++;
     }
     if (!flags)
-        edd_buf_printf(t, "   - passed: no defended model leaves Square more images than the undefended one does, "
-                          "beyond the intervals.\n");
+        edd_buf_printf(t, "   - %s\n", judged ? "passed: no defended model leaves Square more images than the "
+                                                 "undefended one does, beyond the intervals."
+                                               : "not checked: no Square row of a defended model above the floor.");
     return flags;
 }
 
@@ -348,6 +364,10 @@ static int rs_conv_check(repro *r, edd_buf *t)
     const rs_conv *next[2] = {ms ? rs_conv_at(c, n, sc->conv_steps[ms - 1], sc->conv_restarts[mr]) : NULL,
                               mr ? rs_conv_at(c, n, sc->conv_steps[ms], sc->conv_restarts[mr - 1]) : NULL};
     int flags = 0;
+    if (repro_no_verdict(r, t, "   - ", "distilled", -1.0, 0.0)) {
+        edd_buf_printf(t, ".\n");
+        return 0;
+    }
     for (int j = 0; most && j < 2; j++)
         if (next[j] && next[j]->p - most->p > REPRO_CONV_DROP) {
             edd_buf_printf(t, "   - **flagged**: %d steps x %d restarts leave %.1f%%, %.1f points below the %.1f%% of "
@@ -362,42 +382,27 @@ static int rs_conv_check(repro *r, edd_buf *t)
     return flags;
 }
 
-int repro_noise_check(const repro_sec_row *w, int n, edd_buf *t)
+/* The section's files that this folder has, and its plots. */
+static void rs_files(repro *r, edd_buf *t)
 {
-    int flags = 0;
-    for (int i = 0; i < n; i++) {
-        if (strcmp(w[i].attack, "noise"))
-            continue;
-        for (int a = 0; a < REPRO_SEC_NATTACKS; a++) {
-            const repro_sec_row *x = NULL;
-            for (int j = 0; j < n && !x; j++)
-                if (!strcmp(w[j].model, w[i].model) && fabs(w[j].eps - w[i].eps) < 1e-6 &&
-                    !strcmp(w[j].attack, repro_sec_names[a]))
-                    x = &w[j];
-            if (!x || !strncmp(x->attack, "transfer", 8) || w[i].hi >= x->lo)
-                continue;
-            edd_buf_printf(t, "   - **flagged**: on %s at eps %g, random noise breaks %zu images (robust %.1f%%, "
-                              "%.1f-%.1f), white-box %s%s only %zu (robust %.1f%%, %.1f-%.1f); %zu of noise's images "
-                              "no white-box attack broke.\n",
-                           w[i].model, w[i].eps, w[i].broken, 100 * w[i].robust, 100 * w[i].lo, 100 * w[i].hi,
-                           x->attack, a == 0 ? " (the paper's attack)" : "", x->broken, 100 * x->robust, 100 * x->lo,
-                           100 * x->hi, w[i].only);
-            flags++;
-        }
-    }
-    if (!flags)
-        edd_buf_printf(t, "   - passed: random noise breaks no more images than any white-box attack, beyond the "
-                          "intervals.\n");
-    return flags;
+    static const char *const csvs[] = {"standard.csv", "security_l2.csv", "min_l2.csv", "min_l2_summary.csv",
+                                       "convergence.csv"};
+    int k = 0;
+    for (size_t i = 0; i < sizeof csvs / sizeof csvs[0]; i++)
+        if (repro_have(r, csvs[i]))
+            edd_buf_printf(t, "%s`%s`", k++ ? ", " : "", csvs[i]);
+    repro_plot_named(r, t, "; ", "standard");
+    repro_plot_named(r, t, "; ", "min_l2_cdf");
+    edd_buf_printf(t, ". ");
 }
 
 /* The section's opening: what ran, on which images, with which budgets. */
 static void rs_intro(repro *r, edd_buf *t)
 {
     const edd_repro_scale *sc = r->sc;
-    edd_buf_printf(t, "## Does the defense hold? The standard suite\n\n"
-                      "`standard.csv`, `security_l2.csv`, `min_l2.csv`, `min_l2_summary.csv`, `convergence.csv`; "
-                      "plots `plots/standard.png` and `plots/min_l2_cdf.png`. The five models of the baselines, on "
+    edd_buf_printf(t, "## Does the defense hold? The standard suite\n\n");
+    rs_files(r, t);
+    edd_buf_printf(t, "The five models of the baselines, on "
                       "the same %zu images: the first %zu and the last %zu of the test set. The suite is AutoAttack's "
                       "composition on losses that know the outlier class (docs/ATTACKS.md): APGD-CE (%d steps), "
                       "APGD-T (%d steps x %d target classes), FMN (%d steps) in FAB-T's place, and Square (%d "
@@ -431,22 +436,33 @@ edd_status repro_report_standard(repro *r, edd_buf *t)
     }
     rs_intro(r, t);
     edd_buf_printf(t, "### L-inf\n\n");
-    rs_table(t, w, ord, n, 0);
+    rs_table(r, t, w, ord, n, 0);
     edd_buf_printf(t, "### L2\n\n");
-    rs_table(t, w, ord, n, 2);
+    rs_table(r, t, w, ord, n, 2);
     edd_buf_printf(t, "Minimal L2 per image (over the images each model classifies correctly; `inf` where no attack "
                       "found one; the median's interval from %d bootstrap resamples of the images):\n\n",
                    REPRO_BOOTSTRAP);
-    rs_median_table(t, s);
+    if (repro_have(r, "min_l2_summary.csv"))
+        rs_median_table(t, s);
+    else
+        repro_section_absent(t, "Minimal L2 per model", "min_l2_summary.csv");
     rs_claim(r, t, w, ord, n, s);
-    edd_buf_printf(t, "### Diagnostics\n\nEach rule below is applied to this folder's numbers; a difference is "
+    edd_buf_printf(t, "### Diagnostics\n\n");
+    if (repro_no_verdict(r, t, "", "", 1.0, 0.0)) {
+        edd_buf_printf(t, ": no diagnostic is judged.\n\n");
+        free(w);
+        free(ord);
+        return EDD_OK;
+    }
+    edd_buf_printf(t, "Each rule below is applied to this folder's numbers; a difference is "
                       "flagged only beyond both 95%% Wilson intervals.\n\n"
-                      "1. **Random noise against the single attacks**: check 4 of the gradient-masking diagnostics "
-                      "(security.csv).\n"
+                      "1. **Random noise against the single attacks**: %s\n"
                       "2. **Gradient-free against white-box**: Square breaking images that no gradient attack of the "
                       "suite broke, on a larger fraction of the images for a defended model than for the undefended "
-                      "one (gradient masking: the gradients mislead, the scores do not).\n");
-    rs_square_check(t, w, ord, n);
+                      "one (gradient masking: the gradients mislead, the scores do not).\n",
+                   repro_have(r, "security.csv") ? "check 4 of the gradient-masking diagnostics, above."
+                                                 : "not run in this folder (security.csv is absent).");
+    rs_square_check(r, t, w, ord, n);
     edd_buf_printf(t, "3. **Convergence**: the distilled model's robust accuracy at L-inf eps %g under APGD-CE alone, "
                       "by steps and restarts; flagged when the most work lowers it by more than %.0f point below "
                       "either grid point one setting down.\n",

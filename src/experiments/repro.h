@@ -11,7 +11,8 @@
  *   gnuplot.c  the CSV words and script check, gnuplot run (gnuplot.h)
  *   plot.c     the gnuplot scripts and PNGs of the figures
  *   plot_standard.c the security, baselines and standard-suite plots
- *   report.c   report.md (report_standard.c: its standard-suite section)
+ *   report.c   report.md (report_standard.c: its standard-suite section;
+ *              report.h: the floors and the verdicts' rules of report*.c)
  *   harness.c  data, models and the attack-and-score step every stage uses
  *   security.c the worst case per image over the adaptive attacks
  *   baselines.c the five defenses and the Eq. 3 ablation under attack
@@ -338,45 +339,6 @@ void repro_absent(const repro *r, const char *who, edd_buf *t);
 double repro_base_eps(const edd_repro_scale *sc);
 double repro_base_gamma(const edd_repro_scale *sc);
 
-/* How far an attack on the paper's loss may fall below the same attack on
- * the margin loss, at equal work (FGM against FGM-margin, PGD against
- * PGD-margin), before a model counts as masking gradients
- * (docs/REPRODUCING.md, "Holds or masks"). */
-#define REPRO_MASK_GAP 0.25
-
-/* The share of the undefended model's clean accuracy a defense must keep
- * to be said to hold (docs/REPRODUCING.md, "Holds or masks"): a model that
- * flags or misclassifies every clean image resists every attack too. */
-#define REPRO_HOLD_CLEAN 0.9
-
-/* Rule 1 of "Holds or masks", per defense: left out by the clean-accuracy
- * rule, its rows or the undefended model's missing, or whether its
- * PGD-margin rate lies below the undefended model's beyond both intervals. */
-typedef enum { REPRO_HOLD_NO_ROWS, REPRO_HOLD_LEFT_OUT, REPRO_HOLD_NOT, REPRO_HOLD_YES } repro_hold;
-
-/* Rule 2, per model: its rows missing, no masking, masks gradients but
- * keeps some robustness under PGD, or only masks gradients. A model masks
- * when either pair of equal work (one step: fgm-all against fgm-margin;
- * PGD: pgd-all against pgd-margin) differs by REPRO_MASK_GAP beyond both
- * intervals; masked_fgm and masked_pgd say which did. */
-typedef enum { REPRO_MASK_NO_ROWS, REPRO_MASK_NONE, REPRO_MASK_KEEPS, REPRO_MASK_ONLY } repro_mask;
-
-/* The verdicts of one baselines.csv, per model of repro_base_models, and
- * the rows they rest on (NULL where absent). */
-typedef struct {
-    const repro_base_row *clean[REPRO_BASE_NMODELS], *fgm[REPRO_BASE_NMODELS], *pgd[REPRO_BASE_NMODELS];
-    const repro_base_row *fgm_margin[REPRO_BASE_NMODELS], *pgd_all[REPRO_BASE_NMODELS];
-    repro_hold hold[REPRO_BASE_NMODELS]; /* [0], the undefended model: REPRO_HOLD_NO_ROWS */
-    repro_mask mask[REPRO_BASE_NMODELS];
-    int masked_fgm[REPRO_BASE_NMODELS], masked_pgd[REPRO_BASE_NMODELS];
-    int best; /* the defense rule 1 names (lowest PGD-margin rate of those judged), or -1 */
-} repro_base_verdicts;
-
-/* docs/REPRODUCING.md's "Holds or masks" on the rows w[0..n) of a
- * baselines.csv at eps (repro_base_eps): the one rule code of the
- * single-seed report and of the across-seed summary. */
-void repro_base_judge(const repro_base_row *w, int n, double eps, repro_base_verdicts *v);
-
 /* report.md's sections "Baselines" and "Eq. 3 ablation" from baselines.csv
  * and ablation.csv, appended to t (report_baselines.c). */
 edd_status repro_report_baselines(repro *r, edd_buf *t);
@@ -392,24 +354,6 @@ edd_status repro_report_masking(repro *r, edd_buf *t);
 edd_status repro_report_figure(repro *r, edd_buf *t, const char *csv, const char *title);
 edd_status repro_report_cw_cliff(repro *r, edd_buf *t);
 edd_status repro_report_adaptive(repro *r, edd_buf *t);
-
-/* "Does JSMA's masking come from the hinge?": no row to judge by, no
- * masking to attribute, from the hinge, not the hinge's, not resolved. */
-typedef enum { REPRO_ABL_NO_ROWS, REPRO_ABL_NO_MASKING, REPRO_ABL_HINGE, REPRO_ABL_NOT_HINGE,
-               REPRO_ABL_UNRESOLVED } repro_abl_verdict;
-
-/* The verdict of one ablation.csv, the JSMA rows it rests on per model of
- * repro_ablation (NULL where absent), and the indices there of the
- * hinge-kappa-40 (distilled), no-penalty and literal models (-1: none). */
-typedef struct {
-    const repro_base_row *jsma[REPRO_ABLATION_NMODELS], *exact[REPRO_ABLATION_NMODELS];
-    int hinge40, none, literal;
-    repro_abl_verdict verdict;
-} repro_ablation_verdicts;
-
-/* docs/REPRODUCING.md's "Does JSMA's masking come from the hinge?" on the
- * rows w[0..n) of an ablation.csv at gamma (repro_base_gamma). */
-void repro_ablation_judge(const repro_base_row *w, int n, double gamma, repro_ablation_verdicts *v);
 
 /* ---- harness.c ---- */
 

@@ -136,11 +136,11 @@ edd_status edd_repro_seeds_summary(edd_ctx *ctx, const edd_repro_scale *sc, cons
     if (!st)
         st = seeds_write_csv(w, &top);
     if (!st)
-        st = seeds_write_report(w, &top);
-    if (!st)
         st = seeds_write_plots(w, &top);
     if (!st)
         st = seeds_base_plot(w, &top);
+    if (!st)
+        st = seeds_write_report(w, &top); /* last: it names the plots drawn */
     for (int k = 0; k < s; k++) {
         for (size_t f = 0; f < N_FIGS; f++)
             free(w->fig[f][k]);

@@ -3,9 +3,13 @@
  * conclusions hold across seeds (its claims by their per-seed differences;
  * the baselines' and the Eq. 3 ablation's verdicts, by the rules of
  * report.c's repro_base_judge and repro_ablation_judge, in every seed),
- * the security curve, the baselines and each figure's table. May call
- * seeds_stats.c (through seeds.h) and repro.h. */
+ * the security curve, the baselines and each figure's table. A pipeline
+ * test (scale smoke) opens with REPRO_PIPELINE_TEST and gives no verdict;
+ * a claim that rests on a model below the floor in some seed says so
+ * instead of its verdict (report.h). May call seeds_stats.c (through
+ * seeds.h), report.h and repro.h. */
 #include "edd/io.h"
+#include "report.h"
 #include "seeds.h"
 
 #include <math.h>
@@ -42,21 +46,25 @@ typedef struct {
     const char *csv_b, *source_b, *target_b, *variant_b;
     int attack; /* its value is the headline setting of this att_kind */
     const char *claim;
+    int largest; /* 1: at the scale's largest kappa instead (the CW cliff's end) */
 } seed_claim;
 
 static const seed_claim claims[] = {
     {"fig2a_fgm.csv", "baseline", "baseline", "paper", "fig2a_fgm.csv", "distilled", "distilled", "paper", ATT_FGM,
-     "the distilled model is misclassified less often than the baseline under the paper's white-box FGM"},
+     "the distilled model is misclassified less often than the baseline under the paper's white-box FGM", 0},
     {"fig2b_jsma.csv", "baseline", "baseline", "paper", "fig2b_jsma.csv", "distilled", "distilled", "paper", ATT_JSMA,
-     "the distilled model is misclassified less often than the baseline under the paper's white-box JSMA"},
+     "the distilled model is misclassified less often than the baseline under the paper's white-box JSMA", 0},
     {"fig2c_cw.csv", "baseline", "baseline", "paper", "fig2c_cw.csv", "distilled", "distilled", "paper", ATT_CW,
-     "the distilled model is misclassified less often than the baseline under the paper's white-box CW"},
+     "the distilled model is misclassified less often than the baseline under the paper's white-box CW", 0},
     {"fig2a_fgm.csv", "distilled", "distilled", "adaptive", "fig2a_fgm.csv", "distilled", "distilled", "paper",
      ATT_FGM, "the adaptive FGM (loss over the real classes) breaks more of the distilled model than the paper's "
-              "FGM: gradient masking"},
+              "FGM: gradient masking", 0},
     {"fig3b_fgm.csv", "surrogate_u", "distilled", "paper", "fig2a_fgm.csv", "distilled", "distilled", "paper",
      ATT_FGM, "FGM transferred from the undefended surrogate breaks more of the distilled model than white-box FGM: "
-              "gradient masking"},
+              "gradient masking", 0},
+    {"fig2c_cw.csv", "baseline", "baseline", "budget", "fig2c_cw.csv", "distilled", "distilled", "budget", ATT_CW,
+     "the distilled model is misclassified less often than the baseline under white-box CW with the larger budget "
+     "(Adam), at the largest kappa run", 1},
 };
 
 /* One claim: the per-seed differences a - b, their t interval, and the
@@ -64,23 +72,33 @@ static const seed_claim claims[] = {
 static void claim_line(const seeds_run *w, edd_buf *t, const seed_claim *c)
 {
     int fa = fig_index(c->csv_a), fb = fig_index(c->csv_b);
-    double value = repro_paper_attack((att_kind)c->attack)->setting;
+    const edd_repro_scale *sc = w->r[0].sc;
+    double value = c->largest ? sc->kappa[sc->n_kappa - 1] : repro_paper_attack((att_kind)c->attack)->setting;
     int ia = fa < 0 || !w->nfig[fa] ? -1 : find_point(w, (size_t)fa, c->source_a, c->target_a, c->variant_a, value);
     int ib = fb < 0 || !w->nfig[fb] ? -1 : find_point(w, (size_t)fb, c->source_b, c->target_b, c->variant_b, value);
     if (ia < 0 || ib < 0)
         return;
     double d[EDD_REPRO_MAX_SEEDS];
-    int agree = 0;
+    int agree = 0, unfit = -1;
+    char why[160];
     for (int k = 0; k < w->s; k++) {
-        d[k] = w->fig[fa][k][ia].misclassified - w->fig[fb][k][ib].misclassified;
+        const repro_row *a = &w->fig[fa][k][ia], *b = &w->fig[fb][k][ib];
+        d[k] = a->misclassified - b->misclassified;
         agree += d[k] > 0;
+        if (unfit < 0 && (repro_unfit(&w->r[k], a->target, a->clean_accuracy, a->false_positives, why, sizeof why) ||
+                          repro_unfit(&w->r[k], b->target, b->clean_accuracy, b->false_positives, why, sizeof why)))
+            unfit = k;
     }
     seed_stat s = seeds_stat_t(d, w->s);
-    edd_buf_printf(t, "- %s, at %s %g: **%s**. The difference in misclassified rate is %+.1f points (95%% across "
-                      "seeds %+.1f to %+.1f); %d of %d seeds agree.\n",
-                   c->claim, w->fig[fa][0][ia].setting, value,
-                   s.lo > 0 ? "holds across seeds" : "does not hold across seeds", 100 * s.mean, 100 * s.lo,
-                   100 * s.hi, agree, w->s);
+    edd_buf_printf(t, "- %s, at %s %g (%s, %s, variant %s against %s, %s, variant %s): ", c->claim,
+                   w->fig[fa][0][ia].setting, value, c->csv_a, c->target_a, c->variant_a, c->csv_b, c->target_b,
+                   c->variant_b);
+    if (unfit >= 0)
+        edd_buf_printf(t, "**no verdict**: in seed %d, %s", unfit + 1, why);
+    else
+        edd_buf_printf(t, "**%s**", s.lo > 0 ? "holds across seeds" : "does not hold across seeds");
+    edd_buf_printf(t, ". The difference in misclassified rate is %+.1f points (95%% across seeds %+.1f to %+.1f); %d "
+                      "of %d seeds agree.\n", 100 * s.mean, 100 * s.lo, 100 * s.hi, agree, w->s);
 }
 
 /* The security claim: at each eps, the distilled model keeps more images
@@ -99,17 +117,24 @@ static void security_claims(const seeds_run *w, edd_buf *t)
         if (j < 0)
             continue;
         double d[EDD_REPRO_MAX_SEEDS];
-        int agree = 0;
+        int agree = 0, unfit = -1;
+        char why[160];
         for (int k = 0; k < w->s; k++) {
             d[k] = w->sec[k][i].robust - w->sec[k][j].robust;
             agree += d[k] > 0;
+            if (unfit < 0 && (repro_model_unfit(&w->r[k], "distilled", why, sizeof why) ||
+                              repro_model_unfit(&w->r[k], "baseline", why, sizeof why)))
+                unfit = k;
         }
         seed_stat s = seeds_stat_t(d, w->s);
         edd_buf_printf(t, "- the distilled model keeps more images robust than the baseline under the worst case at "
-                          "eps %g: **%s**. The difference in robust accuracy is %+.1f points (95%% across seeds %+.1f "
-                          "to %+.1f); %d of %d seeds agree.\n",
-                       p->eps, s.lo > 0 ? "holds across seeds" : "does not hold across seeds", 100 * s.mean,
-                       100 * s.lo, 100 * s.hi, agree, w->s);
+                          "eps %g (security.csv, rows worst-case): ", p->eps);
+        if (unfit >= 0)
+            edd_buf_printf(t, "**no verdict**: in seed %d, %s", unfit + 1, why);
+        else
+            edd_buf_printf(t, "**%s**", s.lo > 0 ? "holds across seeds" : "does not hold across seeds");
+        edd_buf_printf(t, ". The difference in robust accuracy is %+.1f points (95%% across seeds %+.1f to %+.1f); %d "
+                          "of %d seeds agree.\n", 100 * s.mean, 100 * s.lo, 100 * s.hi, agree, w->s);
     }
 }
 
@@ -122,15 +147,18 @@ static const char *verdict_words(int kind, int v)
     switch (kind) {
     case V_HOLD:
         return v == REPRO_HOLD_YES ? "holds" : v == REPRO_HOLD_NOT ? "does not hold"
-             : v == REPRO_HOLD_LEFT_OUT ? "left out, its clean accuracy too low" : "no rows to judge by";
+             : v == REPRO_HOLD_LEFT_OUT ? "left out, its clean accuracy too low"
+             : v == REPRO_HOLD_UNFIT ? "no verdict, it or the undefended model below the floor" : "no rows to judge by";
     case V_BEST:
         return v < 0 ? "no defense holds" : repro_base_labels[v];
     case V_MASK:
         return v == REPRO_MASK_ONLY ? "only masks gradients" : v == REPRO_MASK_KEEPS
-             ? "masks gradients but keeps some robustness" : v == REPRO_MASK_NONE ? "no masking" : "no rows to judge by";
+             ? "masks gradients but keeps some robustness" : v == REPRO_MASK_NONE ? "no masking"
+             : v == REPRO_MASK_UNFIT ? "no verdict, below the floor" : "no rows to judge by";
     default:
         return v == REPRO_ABL_HINGE ? "comes from the hinge" : v == REPRO_ABL_NOT_HINGE ? "is not the hinge's"
              : v == REPRO_ABL_UNRESOLVED ? "not resolved" : v == REPRO_ABL_NO_MASKING ? "no JSMA masking to attribute"
+             : v == REPRO_ABL_UNFIT ? "no verdict, a model below the floor"
              : "no rows to judge by";
     }
 }
@@ -164,7 +192,7 @@ static void base_claims(const seeds_run *w, edd_buf *t)
         mask[REPRO_BASE_NMODELS][EDD_REPRO_MAX_SEEDS];
     for (int k = 0; k < w->s; k++) {
         repro_base_verdicts v;
-        repro_base_judge(w->base[B_BASELINES][k], w->nbase[B_BASELINES], eps, &v);
+        repro_base_judge(&w->r[k], w->base[B_BASELINES][k], w->nbase[B_BASELINES], eps, &v);
         best[k] = v.best >= 0 && v.hold[v.best] == REPRO_HOLD_YES ? v.best : -1;
         for (int m = 0; m < REPRO_BASE_NMODELS; m++) {
             hold[m][k] = v.hold[m];
@@ -195,7 +223,7 @@ static void ablation_claims(const seeds_run *w, edd_buf *t)
     int v[EDD_REPRO_MAX_SEEDS];
     for (int k = 0; k < w->s; k++) {
         repro_ablation_verdicts a;
-        repro_ablation_judge(w->base[B_ABLATION][k], w->nbase[B_ABLATION], gamma, &a);
+        repro_ablation_judge(&w->r[k], w->base[B_ABLATION][k], w->nbase[B_ABLATION], gamma, &a);
         v[k] = a.verdict;
     }
     edd_buf_printf(t, "- the Eq. 3 ablation, cleverhans' JSMA at gamma %g: does JSMA's gradient masking come from the "
@@ -224,12 +252,13 @@ static void base_table(const seeds_run *w, int c, int plot, edd_buf *t)
 {
     const edd_repro_scale *sc = w->r[0].sc;
     const double eps = repro_base_eps(sc), gamma = repro_base_gamma(sc), kappa = repro_paper_attack(ATT_CW)->setting;
-    edd_buf_printf(t, "## %s across seeds\n\n`%s` of every seed, at the single-seed report's settings (eps %g, gamma "
-                      "%g, kappa %g; every eps and gamma is in `seeds.csv`): the clean rows' clean accuracy and false "
-                      "positives, and each attack's misclassified rate, %%.%s\n\n"
+    edd_buf_printf(t, "## %s across seeds\n\n`seed-1/%s` to `seed-%d/%s`, at the single-seed report's settings (eps "
+                      "%g, gamma %g, kappa %g; every eps and gamma is in `seeds.csv`): the clean rows' clean accuracy "
+                      "and false positives, and each attack's misclassified rate, %%.%s\n\n"
                       "| model | attack | setting | rate | mean | 95%% across seeds (t) | pooled Wilson |\n"
                       "|---|---|---|---|---:|---:|---:|\n",
-                   c == B_BASELINES ? "Baselines" : "Eq. 3 ablation", seeds_base_csvs[c], eps, gamma, kappa,
+                   c == B_BASELINES ? "Baselines" : "Eq. 3 ablation", seeds_base_csvs[c], w->s, seeds_base_csvs[c], eps,
+                   gamma, kappa,
                    plot ? "\n\n![baselines across seeds](plots/baselines.png)" : "");
     for (int i = 0; i < w->nbase[c]; i++) {
         const repro_base_row *p = &w->base[c][0][i];
@@ -240,10 +269,14 @@ static void base_table(const seeds_run *w, int c, int plot, edd_buf *t)
             continue;
         static const int clean_rates[] = {R_ACC, R_FP}, attack_rates[] = {R_MIS};
         const int *rates = clean ? clean_rates : attack_rates, nr = clean ? 2 : 1;
+        double lo, hi;
+        char why[160];
+        const int unfit = clean && repro_unfit(&w->r[0], p->model, seeds_base_stat(w, c, i, R_ACC, &lo, &hi).mean,
+                                               seeds_base_stat(w, c, i, R_FP, &lo, &hi).mean, why, sizeof why);
         for (int j = 0; j < nr; j++) {
-            double lo, hi;
             seed_stat st = seeds_base_stat(w, c, i, rates[j], &lo, &hi);
-            edd_buf_printf(t, "| %s (`%s`) | %s | ", base_label(c, p->model), p->model, p->attack);
+            edd_buf_printf(t, "| %s (`%s`)%s | %s | ", base_label(c, p->model), p->model, unfit ? REPRO_FLOOR_MARK : "",
+                           p->attack);
             if (clean)
                 edd_buf_printf(t, "- |");
             else
@@ -329,10 +362,69 @@ static edd_status headline_table(seeds_run *w, edd_buf *t)
     return st;
 }
 
+/* "Which conclusions hold across seeds": each claim and rule's verdict,
+ * none on a pipeline test. */
+static void conclusions(seeds_run *w, repro *top, edd_buf *t)
+{
+    edd_buf_printf(t, "## Which conclusions hold across seeds\n\n");
+    if (repro_no_verdict(top, t, "", "", 1.0, 0.0)) {
+        edd_buf_printf(t, ": no claim or rule is judged across seeds.\n\n");
+        return;
+    }
+    edd_buf_printf(t, "Each single-seed claim below is tested on its per-seed difference: it holds across seeds when "
+                      "the difference's 95%% t interval excludes zero on its side. A claim that rests on a model "
+                      "below the floor in some seed gets no verdict.\n\n");
+    const size_t claims_at = t->len;
+    for (size_t c = 0; c < sizeof claims / sizeof claims[0]; c++)
+        claim_line(w, t, &claims[c]);
+    security_claims(w, t);
+    if (w->nbase[B_BASELINES] || w->nbase[B_ABLATION])
+        edd_buf_printf(t, "%sThe baselines' and the Eq. 3 ablation's conclusions are verdicts of rules "
+                          "(docs/REPRODUCING.md, \"Baselines and the Eq. 3 ablation\"): each below is the "
+                          "single-seed report's rule applied to each seed's CSV, and says whether its verdict "
+                          "is the same in every seed.\n\n", t->len > claims_at ? "\n" : "");
+    if (w->nbase[B_BASELINES])
+        base_claims(w, t);
+    if (w->nbase[B_ABLATION])
+        ablation_claims(w, t);
+    edd_buf_printf(t, "\n");
+}
+
+/* Each figure's table across seeds, with its plot when drawn. */
+static void fig_tables(seeds_run *w, repro *top, edd_buf *t)
+{
+    for (size_t f = 0; f < N_FIGS; f++) {
+        if (!w->nfig[f])
+            continue;
+        const char *fig = w->fig[f][0][0].figure;
+        char rel[64];
+        snprintf(rel, sizeof rel, "plots/%s.png", fig);
+        edd_buf_printf(t, "## %s across seeds\n\n`seed-1/%s` to `seed-%d/%s`.\n\n", fig, seeds_fig_csvs[f], w->s,
+                       seeds_fig_csvs[f]);
+        if (repro_have(top, rel))
+            edd_buf_printf(t, "![%s across seeds](%s)\n\n", fig, rel);
+        edd_buf_printf(t, "| source | target | variant | setting | misclassified (%%) | 95%% across seeds (t) | pooled "
+                          "Wilson | recovered (%%) | detected (%%) |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (int i = 0; i < w->nfig[f]; i++) {
+            const repro_row *p = &w->fig[f][0][i];
+            double lo, hi, l2, h2;
+            seed_stat m = seeds_fig_stat(w, f, i, R_MIS, &lo, &hi), rec = seeds_fig_stat(w, f, i, R_REC, &l2, &h2),
+                      det = seeds_fig_stat(w, f, i, R_DET, &l2, &h2);
+            edd_buf_printf(t, "| %s | %s | %s | %s=%g | %.1f | %.1f-%.1f | %.1f-%.1f | %.1f | %.1f |\n", p->source,
+                           p->target, p->variant, p->setting, p->value, 100 * m.mean, 100 * m.lo, 100 * m.hi, 100 * lo,
+                           100 * hi, 100 * rec.mean, 100 * det.mean);
+        }
+        edd_buf_printf(t, "\n");
+    }
+}
+
 /* report.md of the summary. */
 edd_status seeds_write_report(seeds_run *w, repro *top)
 {
     edd_buf t = {0};
+    if (repro_pipeline_test(top))
+        edd_buf_printf(&t, "%s (scale `%s`): no section below gives a verdict.\n\n", REPRO_PIPELINE_TEST,
+                       top->sc->name);
     edd_buf_printf(&t, "# Extending Defensive Distillation: reproduction report, %d seeds\n\n"
                        "Papernot and McDaniel (2017), re-run on %s by `edd reproduce --scale %s --seeds %d`. Each seed "
                        "K is a whole pipeline in `seed-K/`, with its own report.md: every model, the attack targets "
@@ -345,25 +437,8 @@ edd_status seeds_write_report(seeds_run *w, repro *top)
                    w->s, repro_data_title(top), top->sc->name, w->s, w->s - 1, w->s > 2 ? "s" : "");
     repro_absent(&w->r[0], "Seed 1's folder", &t);
     edd_status st = repro_have(&w->r[0], "headline.csv") ? headline_table(w, &t) : EDD_OK;
-    if (!st) {
-        edd_buf_printf(&t, "## Which conclusions hold across seeds\n\nEach single-seed claim below is tested on its "
-                           "per-seed difference: it holds across seeds when the difference's 95%% t interval excludes "
-                           "zero on its side.\n\n");
-        const size_t claims_at = t.len;
-        for (size_t c = 0; c < sizeof claims / sizeof claims[0]; c++)
-            claim_line(w, &t, &claims[c]);
-        security_claims(w, &t);
-        if (w->nbase[B_BASELINES] || w->nbase[B_ABLATION])
-            edd_buf_printf(&t, "%sThe baselines' and the Eq. 3 ablation's conclusions are verdicts of rules "
-                               "(docs/REPRODUCING.md, \"Baselines and the Eq. 3 ablation\"): each below is the "
-                               "single-seed report's rule applied to each seed's CSV, and says whether its verdict "
-                               "is the same in every seed.\n\n", t.len > claims_at ? "\n" : "");
-        if (w->nbase[B_BASELINES])
-            base_claims(w, &t);
-        if (w->nbase[B_ABLATION])
-            ablation_claims(w, &t);
-        edd_buf_printf(&t, "\n");
-    }
+    if (!st)
+        conclusions(w, top, &t);
     if (!st && w->nsec) {
         edd_buf_printf(&t, "## Security curve across seeds\n\nRobust accuracy under the worst case per image "
                            "(docs/ATTACKS.md), %%.\n\n| model | eps | mean | 95%% across seeds (t) | pooled Wilson |\n"
@@ -376,29 +451,15 @@ edd_status seeds_write_report(seeds_run *w, repro *top)
             edd_buf_printf(&t, "| %s | %g | %.1f | %.1f-%.1f | %.1f-%.1f |\n", p->model, p->eps, 100 * s.mean,
                            100 * s.lo, 100 * s.hi, 100 * lo, 100 * hi);
         }
-        edd_buf_printf(&t, "\n![security curve across seeds](plots/security.png)\n\n");
+        edd_buf_printf(&t, "\n");
+        if (repro_have(top, "plots/security.png"))
+            edd_buf_printf(&t, "![security curve across seeds](plots/security.png)\n\n");
     }
     for (int c = 0; !st && c < N_BASE; c++)
         if (w->nbase[c])
             base_table(w, c, c == B_BASELINES && seeds_base_plotted(w), &t);
-    for (size_t f = 0; !st && f < N_FIGS; f++) {
-        if (!w->nfig[f])
-            continue;
-        edd_buf_printf(&t, "## %s\n\n![%s across seeds](plots/%s.png)\n\n| source | target | variant | setting | "
-                           "misclassified (%%) | 95%% across seeds (t) | pooled Wilson | recovered (%%) | detected (%%) "
-                           "|\n|---|---|---|---:|---:|---:|---:|---:|---:|\n",
-                       seeds_fig_csvs[f], w->fig[f][0][0].figure, w->fig[f][0][0].figure);
-        for (int i = 0; i < w->nfig[f]; i++) {
-            const repro_row *p = &w->fig[f][0][i];
-            double lo, hi, l2, h2;
-            seed_stat m = seeds_fig_stat(w, f, i, R_MIS, &lo, &hi), rec = seeds_fig_stat(w, f, i, R_REC, &l2, &h2),
-                      det = seeds_fig_stat(w, f, i, R_DET, &l2, &h2);
-            edd_buf_printf(&t, "| %s | %s | %s | %s=%g | %.1f | %.1f-%.1f | %.1f-%.1f | %.1f | %.1f |\n", p->source,
-                           p->target, p->variant, p->setting, p->value, 100 * m.mean, 100 * m.lo, 100 * m.hi, 100 * lo,
-                           100 * hi, 100 * rec.mean, 100 * det.mean);
-        }
-        edd_buf_printf(&t, "\n");
-    }
+    if (!st)
+        fig_tables(w, top, &t);
     top->nout = 0;
     if (!st)
         st = repro_write_text(top, "report.md", &t);

@@ -140,9 +140,4 @@ edd_status repro_plot_standard(repro *r);
  * min_l2_summary.csv, convergence.csv and security.csv (those present). */
 edd_status repro_report_standard(repro *r, edd_buf *t);
 
-/* Check 4 of the masking diagnostics on security.csv's rows w[0..n): each
- * "noise" row against each white-box attack at its model and eps; returns
- * the flags written. */
-int repro_noise_check(const repro_sec_row *w, int n, edd_buf *t);
-
 #endif
