@@ -1,9 +1,10 @@
 /* edd/data.h - IDX files (plain or gzip) and the MNIST-style datasets.
  *
  * Owns: edd_idx (one decoded IDX file) and edd_dataset (images scaled to
- * [0,1] in NCHW float32, labels as bytes), and the rules for where the data
- * directory is and which dataset names exist.
- * May call: core (edd_fail), io (edd_file_open_regular), libc, zlib (gzopen/gzread read plain and gzip
+ * [0,1] in NCHW float32, labels as bytes), a dataset from a user's .npy
+ * files, and the rules for where the data directory is and which dataset
+ * names exist.
+ * May call: core (edd_fail), io (edd_file_open_regular, edd_npy_read), libc, zlib (gzopen/gzread read plain and gzip
  * files alike).
  *
  * Formats and every check made on them: docs/FORMATS.md. */
@@ -56,6 +57,17 @@ EDD_API void edd_idx_free(edd_idx *idx);
  * examples (0 keeps all). Pixels are scaled by 1/255; c is 1.
  * On error *out is zeroed. Release with edd_dataset_free. */
 EDD_API edd_status edd_dataset_load(edd_ctx *ctx, const char *dir, int train, size_t limit, edd_dataset *out);
+
+/* Load a dataset from a user's .npy files (docs/FORMATS.md "Images and
+ * labels from .npy"): images float32 in [0, 1] or uint8 0..255 (scaled by
+ * 1/255), of shape N x 1 x 28 x 28 or N x 28 x 28; labels (may be NULL: all
+ * 0) int64, int32 or uint8, one dimension of N values in 0..9. Keeps the
+ * first limit examples (0 keeps all). A wrong shape or dtype, a pixel that
+ * is NaN or outside [0, 1], a label outside 0..9, or a label count that is
+ * not the image count fails with EDD_ERR_FORMAT naming the file and what was
+ * expected. On error *out is zeroed. Release with edd_dataset_free. */
+EDD_API edd_status edd_dataset_load_npy(edd_ctx *ctx, const char *images, const char *labels, size_t limit,
+                                        edd_dataset *out);
 
 /* The SHA-256 of the decoded contents (dimensions and bytes) of the four
  * IDX files in dir, the same whether they are stored plain or gzipped, as

@@ -111,7 +111,8 @@ EDD_API edd_status edd_disk_free(edd_ctx *ctx, const char *dir, uint64_t *bytes)
 typedef enum {
     EDD_NPY_F32 = 0, /* '<f4' */
     EDD_NPY_U8,      /* '|u1' */
-    EDD_NPY_I32      /* '<i4' */
+    EDD_NPY_I32,     /* '<i4' */
+    EDD_NPY_I64      /* '<i8' (numpy's default integer: labels) */
 } edd_npy_dtype;
 
 typedef struct {
@@ -123,7 +124,7 @@ typedef struct {
     void *data;                     /* malloc'd, nbytes (at least 1) */
 } edd_npy;
 
-/* Bytes per element of dtype (4, 1 or 4), 0 for a value outside the enum. */
+/* Bytes per element of dtype (4, 1, 4 or 8), 0 for a value outside the enum. */
 EDD_API size_t edd_npy_elsize(edd_npy_dtype dtype);
 
 /* Write data (product of shape[0..rank) elements of dtype, C order) to path
@@ -135,7 +136,7 @@ EDD_API edd_status edd_npy_write(edd_ctx *ctx, const char *path, edd_npy_dtype d
 
 /* Read a .npy file into *out. Checks the magic, the version, the header
  * dict (exactly the keys descr, fortran_order and shape; descr one of
- * '<f4', '|u1', '<i4'; fortran_order False; shape a tuple of at most 4
+ * '<f4', '|u1', '<i4', '<i8'; fortran_order False; shape a tuple of at most 4
  * non-negative integers) and that the payload has exactly the bytes the
  * shape calls for. On error *out is zeroed. Release with edd_npy_free. */
 EDD_API edd_status edd_npy_read(edd_ctx *ctx, const char *path, edd_npy *out);

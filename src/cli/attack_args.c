@@ -16,7 +16,7 @@ static const char *const ords[] = {"inf", "2"}, *const cw_opts[] = {"adadelta", 
 static const char *help =
     "usage: edd attack --attack fgm|pgd|jsma|cw|apgd|apgd-t|square|fmn --model TARGET.edd [--source SRC.edd] [options]\n"
     "       edd attack --suite standard --model M.edd [--eps E] [--ord inf|2] [options]\n\n"
-    "Crafts adversarial examples of the first N test images on the source model\n"
+    "Crafts adversarial examples of the first N test images (or of --images) on the source model\n"
     "(default: the target itself) and scores them on the target. Prints one JSON\n"
     "line: the target's clean accuracy and false positives, then on the adversarial\n"
     "images the recovered (true label predicted), detected (outlier class, K=11)\n"
@@ -77,7 +77,7 @@ static const char *help =
     "  --initial-const C, --abort-early 0|1, --cw-optimizer adadelta|adam,\n"
     "  --cw-rho R, --cw-eps E (AdaDelta)   defaults: see edd_cw_defaults()\n"
     "An option of another attack is refused (exit 2), and so is --kappa: it is\n"
-    "Eq. 3's penalty constant, an option of edd distill.\n" CLI_DATA_HELP;
+    "Eq. 3's penalty constant, an option of edd distill.\n" CLI_IMAGES_HELP CLI_ALLOW_HELP CLI_DATA_HELP;
 
 enum { O_ATTACK = 1, O_MODEL, O_SOURCE, O_LIMIT, O_EPS, O_ORD, O_LOSS, O_GAMMA, O_JAC, O_CONF, O_BSS, O_MAXIT,
        O_LR, O_C0, O_ABORT, O_CWOPT, O_RHO, O_CWEPS, O_OUT, O_SEED, O_BATCH, O_QUIET, O_KAPPA, O_STEPS, O_STEP,
@@ -389,7 +389,7 @@ int attack_args_parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
         {"queries", required_argument, 0, O_QUERIES}, {"p-init", required_argument, 0, O_PINIT},
         {"fmn-steps", required_argument, 0, O_FMN_STEPS}, {"suite", required_argument, 0, O_SUITE},
         {"margin-cap", required_argument, 0, O_MARGIN_CAP},
-        CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+        CLI_IMAGES_LONGOPTS, CLI_ALLOW_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "attack";
     int rc = cli_parse(cmd, argc, argv, longopts, help, d, on_opt, a);
     if (rc >= 0)
@@ -399,7 +399,7 @@ int attack_args_parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
                               "required");
     if (!a->model)
         return cli_usage(cmd, "--model is required");
-    if ((rc = check_scope(a)))
+    if ((rc = check_scope(a)) || (rc = cli_images_check(cmd, d, 1)))
         return rc;
     finish(a);
     const cli_path ins[] = {{"model", a->model}, {"source", a->source}}, outs[] = {{"adv-out", a->adv_out}};

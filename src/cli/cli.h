@@ -19,11 +19,15 @@ typedef struct {
     const char *data;     /* "mnist" or "fashion" */
     const char *data_dir; /* NULL: edd_data_default_dir(data) */
     int threads;          /* 0: OpenMP's default */
+    const char *images;   /* --images X.npy in place of the data set, or NULL */
+    const char *labels;   /* --labels Y.npy, or NULL */
+    int allow_other;      /* --allow-other-data: no refusal of data the model was not trained on */
 } cli_data_opts;
 
 /* Long options shared by data-reading subcommands; their values start at
  * CLI_OPT_BASE so that subcommands can use small values for their own. */
-enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP };
+enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP, CLI_OPT_IMAGES, CLI_OPT_LABELS,
+       CLI_OPT_ALLOW_OTHER };
 #define CLI_DATA_LONGOPTS                                                              \
     {"data", required_argument, 0, CLI_OPT_DATA},                                      \
     {"data-dir", required_argument, 0, CLI_OPT_DATA_DIR},                              \
@@ -35,6 +39,21 @@ enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP };
     "                         (default: $EDD_DATA_DIR/NAME or data/NAME)\n"           \
     "  --threads N            OpenMP threads (default: all cores)\n"                   \
     "  --help                 this text\n"
+
+/* Images and labels from .npy files in place of --data (eval, predict,
+ * attack, uncertainty: edd_dataset_load_npy), and the override of the
+ * refusal of a data set the model was not trained on (eval, attack). */
+#define CLI_IMAGES_LONGOPTS                                                            \
+    {"images", required_argument, 0, CLI_OPT_IMAGES},                                  \
+    {"labels", required_argument, 0, CLI_OPT_LABELS}
+#define CLI_IMAGES_HELP                                                                \
+    "  --images X.npy         images in place of --data: float32 in [0, 1] or uint8\n"  \
+    "                         0..255, N x 1 x 28 x 28 or N x 28 x 28 (docs/FORMATS.md)\n" \
+    "  --labels Y.npy         their labels: int64, int32 or uint8 in 0..9, N of them\n"
+#define CLI_ALLOW_LONGOPTS {"allow-other-data", no_argument, 0, CLI_OPT_ALLOW_OTHER}
+#define CLI_ALLOW_HELP                                                                 \
+    "  --allow-other-data     use data other than the model was trained on (default:\n" \
+    "                         refused, exit 2; the model's provenance: edd info --model)\n"
 
 /* The adversarial-training options of train and distill (edd/advtrain.h,
  * docs/DEFENSE.md), from CLI_OPT_ADV on. */
@@ -111,9 +130,18 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
 
 /* Initialise the context with o->threads and load the train (train=1) or
  * test split, limited to limit examples (0 = all; a limit beyond the split
- * is said on stderr, and the whole split used). Returns 0 or an exit
- * status. */
+ * is said on stderr, and the whole split used); with o->images, those
+ * .npy files instead (a bad one: its message and EXIT_USAGE). Returns 0 or
+ * an exit status. */
 int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds);
+
+/* After parsing, for a subcommand that takes --images: --labels without
+ * --images is refused, and so is --images without --labels when
+ * need_labels. Returns 0 or EXIT_USAGE. */
+int cli_images_check(const char *cmd, const cli_data_opts *o, int need_labels);
+
+/* The data's name for the JSON lines: "npy" with --images, else --data's. */
+const char *cli_data_name(const cli_data_opts *o);
 
 /* 0 if v is finite; else print "edd CMD: NAME is nan ..." (JSON has no NaN
  * or infinity) and return EXIT_RUNTIME. */

@@ -116,6 +116,9 @@ int cli_data_opt(cli_data_opts *o, int opt, const char *arg, const char *cmd)
             return -1;
         o->threads = (int)v;
         return 1;
+    case CLI_OPT_IMAGES: o->images = arg; return 1;
+    case CLI_OPT_LABELS: o->labels = arg; return 1;
+    case CLI_OPT_ALLOW_OTHER: o->allow_other = 1; return 1;
     default:
         return 0;
     }
@@ -238,6 +241,13 @@ int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, s
         return cli_fail(cmd, ctx);
     if (!ds)
         return 0;
+    if (o->images) { /* a bad file the user gave is a bad input: exit 2 */
+        if (edd_dataset_load_npy(ctx, o->images, o->labels, limit, ds)) {
+            fprintf(stderr, "edd %s: %s\n", cmd, ctx->err);
+            return EXIT_USAGE;
+        }
+        return 0;
+    }
     char buf[4096];
     const char *dir = o->data_dir ? o->data_dir : edd_data_default_dir(o->data, buf, sizeof buf);
     if (edd_dataset_load(ctx, dir, train, limit, ds))
@@ -246,6 +256,20 @@ int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, s
         fprintf(stderr, "edd %s: --%s-limit %zu is beyond the %zu %s images in %s; using those %zu\n", cmd,
                 train ? "train" : "test", limit, ds->n, train ? "training" : "test", dir, ds->n);
     return 0;
+}
+
+int cli_images_check(const char *cmd, const cli_data_opts *o, int need_labels)
+{
+    if (o->labels && !o->images)
+        return cli_usage(cmd, "--labels '%s' without --images: expected both, or neither (then --data)", o->labels);
+    if (o->images && !o->labels && need_labels)
+        return cli_usage(cmd, "--images '%s' without --labels: expected a .npy of the images' labels", o->images);
+    return 0;
+}
+
+const char *cli_data_name(const cli_data_opts *o)
+{
+    return o->images ? "npy" : o->data;
 }
 
 int cli_finite(const char *cmd, const char *name, double v)
@@ -299,6 +323,11 @@ static void data_inputs(const cli_data_opts *d, cli_path *in, char (*buf)[4200])
                                         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
     char def[4096];
     const char *dir = d->data_dir ? d->data_dir : edd_data_default_dir(d->data, def, sizeof def);
+    if (d->images) { /* the IDX files are not read */
+        for (int i = 0; i < CLI_DATA_FILES; i++)
+            in[i] = (cli_path){i ? "labels" : "images", i == 0 ? d->images : i == 1 ? d->labels : NULL};
+        return;
+    }
     for (int i = 0; i < CLI_DATA_FILES; i++) {
         snprintf(buf[i], sizeof buf[i], "%s/%s%s", dir ? dir : ".", base[i / 2], i % 2 ? ".gz" : "");
         in[i] = (cli_path){"data-dir", buf[i]};
