@@ -114,7 +114,7 @@ static const struct {
     {"label dtype", "eval --model @/m.edd --images @/x.npy --labels @/yf32.npy", 2,
      "yf32.npy: labels of rank 1 and dtype float32, expected one dimension of int64, int32 or uint8"},
     {"label rank", "eval --model @/m.edd --images @/x.npy --labels @/y2d.npy", 2, "labels of rank 2"},
-    {"missing file", "eval --model @/m.edd --images @/none.npy --labels @/y.npy", 2, "none.npy"},
+    {"missing file (as --model's: 1)", "eval --model @/m.edd --images @/none.npy --labels @/y.npy", 1, "none.npy"},
     {"labels alone", "eval --model @/m.edd --labels @/y.npy", 2, "--labels '"},
     {"eval needs labels", "eval --model @/m.edd --images @/x.npy", 2, "without --labels"},
     {"attack needs labels", "attack --attack fgm --model @/m.edd --images @/x.npy", 2, "without --labels"},

@@ -77,6 +77,12 @@ EDD_API edd_status edd_dataset_load_npy(edd_ctx *ctx, const char *images, const 
 #define EDD_DATASET_FINGERPRINT_HEX 65
 EDD_API edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, char hex[EDD_DATASET_FINGERPRINT_HEX]);
 
+/* The SHA-256 of the decoded training images of dir (train-images-idx3-ubyte,
+ * plain or gzipped: its dimensions and bytes), hex, as a model's
+ * provenance records it (edd_provenance.data_sha256). Errors as
+ * edd_dataset_load. */
+EDD_API edd_status edd_dataset_images_sha256(edd_ctx *ctx, const char *dir, char hex[EDD_DATASET_FINGERPRINT_HEX]);
+
 /* Free the arrays and zero *ds. Safe on a zeroed struct. */
 EDD_API void edd_dataset_free(edd_dataset *ds);
 

@@ -9,6 +9,7 @@
 #include "edd/advtrain.h"
 #include "edd/core.h"
 #include "edd/data.h"
+#include "edd/nn.h"
 
 #include <getopt.h>
 
@@ -131,7 +132,7 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
 /* Initialise the context with o->threads and load the train (train=1) or
  * test split, limited to limit examples (0 = all; a limit beyond the split
  * is said on stderr, and the whole split used); with o->images, those
- * .npy files instead (a bad one: its message and EXIT_USAGE). Returns 0 or
+ * .npy files instead (bad contents: the message and EXIT_USAGE). Returns 0 or
  * an exit status. */
 int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds);
 
@@ -188,6 +189,22 @@ enum { CLI_DATA_FILES = 8 };
  * into buf (n >= 3 bytes); cut at a whole character when it does not
  * fit. Returns buf. Every JSON line edd prints writes its strings with it. */
 const char *cli_json(char *buf, size_t n, const char *s);
+
+/* A model's provenance (provenance.c): made ("train", "distill",
+ * "temperature", "adversarial", "import") and settings ("key=value ...")
+ * as given, the data set's name and the SHA-256 of its training images
+ * from d (NULL: unknown) into *p. Returns 0 or an exit status. */
+int cli_prov_make(const char *cmd, edd_ctx *ctx, const cli_data_opts *d, const char *made, const char *settings,
+                  edd_provenance *p);
+
+/* Refuse (EXIT_USAGE, naming both) data other than the model at path was
+ * trained on: another --data name, or training images of another SHA-256;
+ * 0 with --images, --allow-other-data or a provenance that is unknown. */
+int cli_prov_check(const char *cmd, edd_ctx *ctx, const cli_data_opts *d, const char *path, const edd_cnn *m);
+
+/* p as a JSON object into buf (n bytes): {"dataset":"unknown",...} for an
+ * old file. Returns buf. */
+const char *cli_prov_json(const edd_provenance *p, char *buf, size_t n);
 
 /* The subcommands. */
 int cmd_train(int argc, char **argv);

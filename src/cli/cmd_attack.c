@@ -178,6 +178,10 @@ int cmd_attack(int argc, char **argv)
         rc = cli_fail(cmd, &ctx);
     if (!rc && a.source && edd_cnn_load(&ctx, &srcm, a.source))
         rc = cli_fail(cmd, &ctx);
+    if (!rc)
+        rc = cli_prov_check(cmd, &ctx, &d, a.model, &tgt);
+    if (!rc && a.source)
+        rc = cli_prov_check(cmd, &ctx, &d, a.source, &srcm);
     const edd_cnn *src = a.source ? &srcm : &tgt;
     size_t n = ds.n;
     float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float) + 1);

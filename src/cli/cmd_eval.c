@@ -55,6 +55,8 @@ int cmd_eval(int argc, char **argv)
     rc = cli_open(cmd, &d, &ctx, 0, (size_t)a.limit, &ds);
     if (!rc && edd_cnn_load(&ctx, &m, model))
         rc = cli_fail(cmd, &ctx);
+    if (!rc)
+        rc = cli_prov_check(cmd, &ctx, &d, model, &m);
     if (!rc && edd_evaluate(&ctx, &m, &ds, 256, NULL, &r))
         rc = cli_fail(cmd, &ctx);
     if (!rc) {

@@ -101,6 +101,20 @@ static int judge(const char *cmd, edd_ctx *ctx, const edd_cnn *m, const edd_data
     return 0;
 }
 
+/* m's provenance: trained (with --adv: adversarially) on d, and how. */
+static int provenance(const char *cmd, edd_ctx *ctx, const cli_data_opts *d, const edd_train_opts *o,
+                      const cli_adv *adv, size_t n, edd_cnn *m)
+{
+    char s[512];
+    snprintf(s, sizeof s, "epochs=%d batch=%d optimizer=%s lr=%g seed=%llu examples=%zu dropout=%d temperature=%g",
+             o->epochs, o->batch, o->opt.kind == EDD_OPT_ADAM ? "adam" : "adadelta", o->opt.lr,
+             (unsigned long long)o->seed, n, o->dropout, o->loss.temperature > 0 ? o->loss.temperature : 1.0f);
+    if (adv->o.kind != EDD_ADV_NONE)
+        snprintf(s + strlen(s), sizeof s - strlen(s), " adv=%s eps=%g", adv->o.kind == EDD_ADV_PGD ? "pgd" : "fgm-rs",
+                 adv->o.eps);
+    return cli_prov_make(cmd, ctx, d, adv->o.kind != EDD_ADV_NONE ? "adversarial" : "train", s, &m->prov);
+}
+
 int cmd_train(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -145,6 +159,8 @@ int cmd_train(int argc, char **argv)
         rc = cli_fail(cmd, &ctx);
     if (!rc)
         rc = cli_finite(cmd, "the training loss", s.loss);
+    if (!rc)
+        rc = provenance(cmd, &ctx, &d, &o, &a.adv, ds.n, &m);
     if (!rc && edd_cnn_save(&ctx, &m, out))
         rc = cli_fail(cmd, &ctx);
     char adv[256], judged[128], jo[CLI_JSON_MAX];

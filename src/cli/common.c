@@ -241,12 +241,13 @@ int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, s
         return cli_fail(cmd, ctx);
     if (!ds)
         return 0;
-    if (o->images) { /* a bad file the user gave is a bad input: exit 2 */
-        if (edd_dataset_load_npy(ctx, o->images, o->labels, limit, ds)) {
+    if (o->images) { /* bad contents are a bad input, exit 2; a file that cannot be read is 1, as --model's */
+        edd_status st = edd_dataset_load_npy(ctx, o->images, o->labels, limit, ds);
+        if (st == EDD_ERR_FORMAT) {
             fprintf(stderr, "edd %s: %s\n", cmd, ctx->err);
             return EXIT_USAGE;
         }
-        return 0;
+        return st ? cli_fail(cmd, ctx) : 0;
     }
     char buf[4096];
     const char *dir = o->data_dir ? o->data_dir : edd_data_default_dir(o->data, buf, sizeof buf);

@@ -127,6 +127,26 @@ edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, char hex[EDD_D
     return st;
 }
 
+edd_status edd_dataset_images_sha256(edd_ctx *ctx, const char *dir, char hex[EDD_DATASET_FINGERPRINT_HEX])
+{
+    char path[PATH_MAX];
+    edd_idx f = {0};
+    edd_status st = dataset_find(ctx, dir, "train-images-idx3-ubyte", path, sizeof path);
+    if (!st)
+        st = edd_idx_read(ctx, path, &f);
+    if (!st) {
+        edd_sha256 h;
+        unsigned char d[EDD_SHA256_BYTES];
+        edd_sha256_init(&h);
+        edd_sha256_update(&h, f.ne, sizeof f.ne);
+        edd_sha256_update(&h, f.data, f.size);
+        edd_sha256_final(&h, d);
+        edd_sha256_hex(d, hex);
+    }
+    edd_idx_free(&f);
+    return st;
+}
+
 void edd_dataset_free(edd_dataset *ds)
 {
     free(ds->x);
