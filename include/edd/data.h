@@ -86,10 +86,17 @@ EDD_API edd_status edd_dataset_images_sha256(edd_ctx *ctx, const char *dir, char
 /* Free the arrays and zero *ds. Safe on a zeroed struct. */
 EDD_API void edd_dataset_free(edd_dataset *ds);
 
-/* Write the default directory of dataset `name` into buf (n bytes):
- * "$EDD_DATA_DIR/<name>" when EDD_DATA_DIR is set and not empty, else
- * "data/<name>" relative to the working directory. Returns buf, or NULL
- * when the path does not fit in n bytes. */
+/* Where `edd fetch-data` puts the data sets for a user, into buf (n bytes):
+ * "$XDG_DATA_HOME/edd" when XDG_DATA_HOME is set and not empty, else
+ * "$HOME/.local/share/edd". Returns buf, or NULL when neither variable is
+ * set or the path does not fit. */
+EDD_API const char *edd_data_home(char *buf, size_t n);
+
+/* Write the default directory of dataset `name` into buf (n bytes), the
+ * first of: "$EDD_DATA_DIR/<name>" when EDD_DATA_DIR is set and not empty;
+ * edd_data_home()/<name> when that folder exists; "data/<name>" relative
+ * to the working directory (the source tree's). Returns buf, or NULL when
+ * the path does not fit in n bytes. */
 EDD_API const char *edd_data_default_dir(const char *name, char *buf, size_t n);
 
 /* EDD_OK when name is "mnist" or "fashion", else EDD_ERR_ARG with a message

@@ -211,6 +211,8 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_fetch_data(int argc, char **argv);
 int cmd_uncertainty(int argc, char **argv);
 int cmd_distill(int argc, char **argv);
 int cmd_attack(int argc, char **argv);

@@ -235,6 +235,20 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
     return -1;
 }
 
+/* No folder of data set name in any of the three default places: say
+ * where edd looked, in order, and how to fetch it. Returns EXIT_RUNTIME. */
+static int no_data(const char *cmd, const char *name)
+{
+    char home[4096];
+    const char *env = getenv("EDD_DATA_DIR"), *h = edd_data_home(home, sizeof home);
+    fprintf(stderr, "edd %s: no %s data found; edd looks in the first of $EDD_DATA_DIR/%s (%s%s), %s/%s "
+            "($XDG_DATA_HOME/edd or ~/.local/share/edd) and data/%s (in the source tree); `edd fetch-data --data %s` "
+            "fetches it into %s\n", cmd, name, name, env && *env ? "EDD_DATA_DIR is " : "EDD_DATA_DIR is not set",
+            env && *env ? env : "", h ? h : "(no HOME)", name, name, name,
+            env && *env ? "$EDD_DATA_DIR" : h ? h : "$XDG_DATA_HOME/edd");
+    return EXIT_RUNTIME;
+}
+
 int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, size_t limit, edd_dataset *ds)
 {
     if (edd_ctx_init(ctx, o->threads))
@@ -251,6 +265,9 @@ int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx *ctx, int train, s
     }
     char buf[4096];
     const char *dir = o->data_dir ? o->data_dir : edd_data_default_dir(o->data, buf, sizeof buf);
+    struct stat sb;
+    if (!o->data_dir && dir && stat(dir, &sb))
+        return no_data(cmd, o->data);
     if (edd_dataset_load(ctx, dir, train, limit, ds))
         return cli_fail(cmd, ctx);
     if (limit > ds->n)

@@ -154,12 +154,27 @@ void edd_dataset_free(edd_dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
+const char *edd_data_home(char *buf, size_t n)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    int w = xdg && *xdg ? snprintf(buf, n, "%s/edd", xdg)
+            : home && *home ? snprintf(buf, n, "%s/.local/share/edd", home) : -1;
+    return w < 0 || (size_t)w >= n ? NULL : buf;
+}
+
 const char *edd_data_default_dir(const char *name, char *buf, size_t n)
 {
     const char *root = getenv("EDD_DATA_DIR");
-    if (!root || !*root)
-        root = "data";
-    int w = snprintf(buf, n, "%s/%s", root, name);
+    char home[4096];
+    struct stat sb;
+    int w = -1;
+    if (root && *root)
+        w = snprintf(buf, n, "%s/%s", root, name);
+    else if (edd_data_home(home, sizeof home) && snprintf(buf, n, "%s/%s", home, name) < (int)n &&
+             !stat(buf, &sb) && S_ISDIR(sb.st_mode))
+        w = (int)strlen(buf);
+    else
+        w = snprintf(buf, n, "data/%s", name);
     if (w < 0 || (size_t)w >= n)
         return NULL;
     return buf;
