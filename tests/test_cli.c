@@ -382,7 +382,7 @@ Test(cli, numbers_out_of_range_exit_2)
     } cases[] = {
         {"eval --model m.edd --threads 0", "--threads '0': expected an integer in 1..1024"},
         {"eval --model m.edd --threads 100000", "--threads '100000': expected an integer in 1..1024"},
-        {"attack --attack fgm --model m.edd --eps nan", "--eps 'nan': expected a number in [0, "},
+        {"attack --attack fgm --model m.edd --eps nan", "--eps 'nan': expected a number in (0, "},
         {"attack --attack fgm --model m.edd --eps inf", "--eps 'inf'"},
         {"attack --attack fgm --model m.edd --eps -0.1", "--eps '-0.1'"},
         {"attack --attack jsma --model m.edd --gamma 0", "--gamma '0': expected a number in (0, 1]"},

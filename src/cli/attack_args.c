@@ -42,7 +42,8 @@ static const char *help =
     "  --adv-out PATH.npy     write the adversarial images, float32 (N,1,28,28)\n"
     "  --quiet                no progress on stderr\n"
     "Bounded attacks (FGM, PGD, APGD, APGD-T, Square, the suite), clip [0,1]:\n"
-    "  --eps E                radius (default 0.3)\n"
+    "  --eps E                radius (default 0.3): in (0, 1] with --ord inf, as\n"
+    "                         train's --eps; in (0, 28] with --ord 2\n"
     "  --ord inf|2            norm (default inf)\n"
     "  --loss all|real|margin FGM, PGD: cross-entropy over all K outputs (the\n"
     "                         paper), over the 10 real classes, or the detector-aware\n"
@@ -163,7 +164,7 @@ static int on_shared(attack_args *a, int c, const char *arg)
     int i;
     switch (c) {
     case O_EPS:
-        if (cli_float(cmd, "eps", arg, 0, 1e6, &a->fgm.eps)) return EXIT_USAGE;
+        if (cli_float_pos(cmd, "eps", arg, CLI_EPS_L2_MAX, &a->fgm.eps)) return EXIT_USAGE;
         a->pgd.eps = a->apgd.eps = a->square.eps = a->suite.eps = a->fgm.eps;
         break;
     case O_ORD:
@@ -350,6 +351,9 @@ static int check_scope(attack_args *a)
     if (!rc && a->given & 1ull << O_MARGIN_CAP && a->fgm.loss != EDD_LOSS_MARGIN)
         rc = cli_usage(cmd, "--margin-cap %g with --loss %s: it caps the margin loss, give --loss margin with it",
                        a->fgm.margin_cap, attack_losses[a->fgm.loss]);
+    if (!rc && a->given & 1ull << O_EPS && a->fgm.ord == 0 && a->fgm.eps > CLI_EPS_LINF_MAX)
+        rc = cli_usage(cmd, "--eps %g with --ord inf: expected a number in (0, %g], an L-inf radius on images in "
+                       "[0, 1] (as train's --eps); up to %g with --ord 2", a->fgm.eps, CLI_EPS_LINF_MAX, CLI_EPS_L2_MAX);
     return rc;
 }
 

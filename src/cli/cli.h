@@ -56,6 +56,13 @@ enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP, CLI
     "  --allow-other-data     use data other than the model was trained on (default:\n" \
     "                         refused, exit 2; the model's provenance: edd info --model)\n"
 
+/* One range per option meaning, in every subcommand: a radius is an L-inf
+ * one in (0, CLI_EPS_LINF_MAX] (the images lie in [0, 1]: train's and
+ * distill's --eps, attack's --eps with --ord inf) or an L2 one in
+ * (0, CLI_EPS_L2_MAX] (attack --ord 2: the diameter of [0, 1]^784). */
+#define CLI_EPS_LINF_MAX 1.0
+#define CLI_EPS_L2_MAX 28.0
+
 /* The adversarial-training options of train and distill (edd/advtrain.h,
  * docs/DEFENSE.md), from CLI_OPT_ADV on. */
 enum { CLI_OPT_ADV = 1100, CLI_OPT_EPS, CLI_OPT_ADV_STEPS, CLI_OPT_ADV_STEP, CLI_OPT_ADV_RAND, CLI_OPT_ADV_LOSS,

@@ -151,7 +151,7 @@ int cli_adv_opt(cli_adv *a, int opt, const char *arg, const char *cmd)
         }
         a->o.kind = (edd_adv_kind)v;
         return 1;
-    case CLI_OPT_EPS: return cli_float_pos(cmd, "eps", arg, 1, &a->o.eps) ? -1 : 1;
+    case CLI_OPT_EPS: return cli_float_pos(cmd, "eps", arg, CLI_EPS_LINF_MAX, &a->o.eps) ? -1 : 1;
     case CLI_OPT_ADV_STEPS:
         if (cli_long(cmd, "adv-steps", arg, 1, 1000000, &v))
             return -1;
