@@ -3,7 +3,7 @@
  * period (EDD_PROGRESS_SECONDS, 10 s by default; tiny here), instead of
  * nothing until the end; --quiet still prints none. One range per option
  * meaning: an L-inf --eps is (0, 1] in attack as in train, an L2 one
- * (0, 28]. */
+ * (0, 28]; so are the steps within them; a learning rate is [1e-12, 1e3]. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +40,14 @@ static const struct {
     {"attack --ord 2 --eps 29", "attack --attack fgm --model @/m.edd --ord 2 --eps 29", 2,
      "--eps '29': expected a number in (0, 28]", "", 0},
     {"suite --eps 1.5", "attack --suite standard --model @/m.edd --eps 1.5", 2, "--eps 1.5 with --ord inf", "", 0},
+    {"attack --step-size 2 (L-inf)", "attack --attack pgd --model @/m.edd --step-size 2", 2,
+     "--step-size 2 with --ord inf: expected a number in [0, 1] (as train's --adv-step-size); up to 28 with --ord 2",
+     "", 0},
+    {"train --adv-step-size 2", "train --out @/t.edd --adv pgd --adv-step-size 2", 2,
+     "--adv-step-size '2': expected a number in [0, 1]", "", 0},
+    {"attack --learning-rate 0", "attack --attack cw --model @/m.edd --learning-rate 0", 2,
+     "--learning-rate '0': expected a number in [1e-12, 1000]", "", 0},
+    {"train --lr 0", "train --out @/t.edd --lr 0", 2, "--lr '0': expected a number in [1e-12, 1000]", "", 0},
 };
 
 /* s with '@' replaced by dir, into out (n bytes). */

@@ -42,8 +42,8 @@ static const char *help =
     "  --adv-out PATH.npy     write the adversarial images, float32 (N,1,28,28)\n"
     "  --quiet                no progress on stderr\n"
     "Bounded attacks (FGM, PGD, APGD, APGD-T, Square, the suite), clip [0,1]:\n"
-    "  --eps E                radius (default 0.3): in (0, 1] with --ord inf, as\n"
-    "                         train's --eps; in (0, 28] with --ord 2\n"
+    "  --eps E                radius (default 0.3): in (0, 1] in the L-inf norm, as\n"
+    "                         train's --eps; in (0, 28] in L2\n"
     "  --ord inf|2            norm (default inf)\n"
     "  --loss all|real|margin FGM, PGD: cross-entropy over all K outputs (the\n"
     "                         paper), over the 10 real classes, or the detector-aware\n"
@@ -215,7 +215,7 @@ static int on_classic(attack_args *a, int c, const char *arg)
         if (cli_float_pos(cmd, "margin-cap", arg, 1e10, &a->fgm.margin_cap)) return EXIT_USAGE;
         a->pgd.margin_cap = a->fgm.margin_cap;
         break;
-    case O_STEP: if (cli_float(cmd, "step-size", arg, 0, 1e6, &a->pgd.step_size)) return EXIT_USAGE; break;
+    case O_STEP: if (cli_float(cmd, "step-size", arg, 0, CLI_EPS_L2_MAX, &a->pgd.step_size)) return EXIT_USAGE; break;
     case O_RAND: if (cli_long(cmd, "rand-start", arg, 0, 1, &v)) return EXIT_USAGE; a->pgd.rand_start = (int)v; break;
     case O_EARLY: if (cli_long(cmd, "early-stop", arg, 0, 1, &v)) return EXIT_USAGE; a->pgd.early_stop = (int)v; break;
     case O_GOAL:
@@ -239,7 +239,7 @@ static int on_classic(attack_args *a, int c, const char *arg)
         a->cw.max_iterations = (int)v;
         break;
     case O_LR:
-        if (cli_float(cmd, "learning-rate", arg, 0, 1e6, &a->cw.learning_rate)) return EXIT_USAGE;
+        if (cli_float(cmd, "learning-rate", arg, CLI_LR_MIN, CLI_LR_MAX, &a->cw.learning_rate)) return EXIT_USAGE;
         a->lr_set = 1;
         break;
     case O_C0: if (cli_float_pos(cmd, "initial-const", arg, 1e10, &a->cw.initial_const)) return EXIT_USAGE; break;
@@ -354,6 +354,9 @@ static int check_scope(attack_args *a)
     if (!rc && a->given & 1ull << O_EPS && a->fgm.ord == 0 && a->fgm.eps > CLI_EPS_LINF_MAX)
         rc = cli_usage(cmd, "--eps %g with --ord inf: expected a number in (0, %g], an L-inf radius on images in "
                        "[0, 1] (as train's --eps); up to %g with --ord 2", a->fgm.eps, CLI_EPS_LINF_MAX, CLI_EPS_L2_MAX);
+    if (!rc && a->given & 1ull << O_STEP && a->pgd.ord == 0 && a->pgd.step_size > CLI_EPS_LINF_MAX)
+        rc = cli_usage(cmd, "--step-size %g with --ord inf: expected a number in [0, %g] (as train's --adv-step-size); "
+                       "up to %g with --ord 2", a->pgd.step_size, CLI_EPS_LINF_MAX, CLI_EPS_L2_MAX);
     return rc;
 }
 

@@ -62,6 +62,12 @@ enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP, CLI
  * (0, CLI_EPS_L2_MAX] (attack --ord 2: the diameter of [0, 1]^784). */
 #define CLI_EPS_LINF_MAX 1.0
 #define CLI_EPS_L2_MAX 28.0
+/* A step within such a ball (attack's --step-size, train's and distill's
+ * --adv-step-size) is in [0, the radius's maximum] (0: the default); a
+ * learning rate (train's and distill's --lr, attack's --learning-rate) in
+ * [CLI_LR_MIN, CLI_LR_MAX]. */
+#define CLI_LR_MIN 1e-12
+#define CLI_LR_MAX 1e3
 
 /* The adversarial-training options of train and distill (edd/advtrain.h,
  * docs/DEFENSE.md), from CLI_OPT_ADV on. */

@@ -53,7 +53,7 @@ static int on_opt(void *user, int c, const char *arg)
     case O_OUT: a->out = arg; break;
     case O_EPOCHS: if (cli_long(cmd, "epochs", arg, 0, 10000, &v)) return EXIT_USAGE; a->o.epochs = (int)v; break;
     case O_BATCH: if (cli_long(cmd, "batch", arg, 1, 65536, &v)) return EXIT_USAGE; a->o.batch = (int)v; break;
-    case O_LR: if (cli_float(cmd, "lr", arg, 1e-12, 1e3, &a->lr)) return EXIT_USAGE; break;
+    case O_LR: if (cli_float(cmd, "lr", arg, CLI_LR_MIN, CLI_LR_MAX, &a->lr)) return EXIT_USAGE; break;
     case O_OPT:
         if (!strcmp(arg, "adam")) a->o.opt = edd_optim_defaults(EDD_OPT_ADAM);
         else if (!strcmp(arg, "adadelta")) a->o.opt = edd_optim_defaults(EDD_OPT_ADADELTA);

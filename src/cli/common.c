@@ -157,7 +157,7 @@ int cli_adv_opt(cli_adv *a, int opt, const char *arg, const char *cmd)
             return -1;
         a->o.steps = (int)v;
         return 1;
-    case CLI_OPT_ADV_STEP: return cli_float(cmd, "adv-step-size", arg, 0, 1, &a->o.step_size) ? -1 : 1;
+    case CLI_OPT_ADV_STEP: return cli_float(cmd, "adv-step-size", arg, 0, CLI_EPS_LINF_MAX, &a->o.step_size) ? -1 : 1;
     case CLI_OPT_ADV_RAND:
         if (cli_long(cmd, "adv-rand-start", arg, 0, 1, &v))
             return -1;
