@@ -4,7 +4,9 @@
 # build/libedd-repro.a, a static archive linked into ./edd and the tests
 # only, never installed; the edd(1) man page and ./edd. `make install`
 # installs ./edd, the engine and its headers (include/edd.h,
-# include/edd/*.h) with edd.pc; `make test` runs the Criterion suite.
+# include/edd/*.h) with edd.pc, and in PREFIX/share/edd the data files:
+# the script `edd fetch-data` runs and python/edd_model.py; `make test`
+# runs the Criterion suite.
 
 CC      ?= gcc
 PREFIX  ?= /usr/local
@@ -140,6 +142,7 @@ check: build/edd_tests edd build/libedd.so build/libedd-repro.a lint tables-chec
 	OMP_NUM_THREADS=2 ./edd distill --teacher build/ref/t.edd --data mnist --out build/ref/d.edd --train-limit 256 --passes 3 --epochs 1 --quiet >/dev/null
 	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/t.edd build/ref/t
 	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/d.edd build/ref/d
+	OMP_NUM_THREADS=2 EDD=./edd EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p import_test.py
 	/usr/bin/python3 -m unittest discover -q -s tests -p bench_compare_test.py
 	OMP_NUM_THREADS=2 EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p worst_case_test.py
 	OMP_NUM_THREADS=2 EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p attack_reference_test.py
@@ -315,7 +318,7 @@ reproduce:
 LIBDIR = $(DESTDIR)$(PREFIX)/lib
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/edd \
-		$(DESTDIR)$(PREFIX)/share/man/man1
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/edd
 	install -m 755 edd $(DESTDIR)$(PREFIX)/bin/edd
 	install -m 644 build/libedd.a $(LIBDIR)/libedd.a
 	install -m 755 $(SHLIB) $(LIBDIR)/$(notdir $(SHLIB))
@@ -325,6 +328,7 @@ install: all
 	install -m 644 include/edd.h $(DESTDIR)$(PREFIX)/include/edd.h
 	install -m 644 include/edd/*.h $(DESTDIR)$(PREFIX)/include/edd/
 	install -m 644 build/edd.1 $(DESTDIR)$(PREFIX)/share/man/man1/edd.1
+	install -m 644 scripts/fetch-data.sh python/edd_model.py $(DESTDIR)$(PREFIX)/share/edd/
 
 clean:
 	rm -rf build build-san edd

@@ -13,7 +13,7 @@ dest=$root/dest
 
 make --no-print-directory -s install DESTDIR="$dest" PREFIX="$prefix" >/dev/null
 for f in bin/edd lib/libedd.a lib/libedd.so lib/libedd.so.0 lib/pkgconfig/edd.pc include/edd.h \
-         share/man/man1/edd.1; do
+         share/man/man1/edd.1 share/edd/fetch-data.sh share/edd/edd_model.py; do
     [ -e "$dest$prefix/$f" ] || { echo "install_test: $prefix/$f was not installed" >&2; exit 1; }
 done
 # The engine's headers only: the study's (src/experiments/) and the private
@@ -46,4 +46,19 @@ assert a.shape == (50, 1, 28, 28) and a.dtype == np.float32, (a.shape, a.dtype)
 assert 0.0 <= a.min() and a.max() <= 1.0, (a.min(), a.max())
 PY
 "$root/sigma" "$root/tiny.edd" 64 5
+
+# Issue 27, item 6: the installed edd outside the tree, with no EDD_DATA_DIR:
+# fetch-data puts MNIST in $XDG_DATA_HOME/edd (the same script and checks as
+# make data), where eval then finds it.
+(cd "$root" && env -u EDD_DATA_DIR XDG_DATA_HOME="$root/xdg" "$dest$prefix/bin/edd" fetch-data --data mnist 2>/dev/null &&
+    env -u EDD_DATA_DIR XDG_DATA_HOME="$root/xdg" "$dest$prefix/bin/edd" eval --model tiny.edd --test-limit 100 >/dev/null) ||
+    { echo "install_test: edd fetch-data, then edd eval outside the tree, failed" >&2; exit 1; }
+# python/edd_model.py, installed with the data files, loads an exported model.
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    "$dest$prefix/bin/edd" export --model "$root/tiny.edd" --dir "$root/exp" >/dev/null
+    PYTHONPATH=$dest$prefix/share/edd /usr/bin/python3 -c 'import edd_model, sys; edd_model.load_exported(sys.argv[1])' \
+        "$root/exp"
+else
+    echo "install_test: SKIPPED the edd_model.py load: no torch for /usr/bin/python3"
+fi
 echo "install_test: installed, built and ran examples/fgm_attack.c and examples/sigma.c"

@@ -3,7 +3,7 @@
 reference: the forward pass, the input gradient and three Adam steps.
 
 1. Logits: `edd export` MODEL, rebuild the same network in PyTorch
-   (bench/peers/torch_cnn.py's model_mnist) with those weights, and compare
+   (python/edd_model.py's EddCNN, the class edd ships) with those weights, and compare
    its logits on the first 500 test images with `edd predict`'s.
 2. Input gradient: `edd attack --attack fgm --ord 2 --eps 1` on MODEL writes
    clip(x + g/||g||_2) for g = dCE(z, label)/dx on each image; PyTorch
@@ -32,8 +32,8 @@ except ImportError as missing:
           f"(install numpy and torch for {sys.executable})", flush=True)
     sys.exit(0)
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench", "peers"))
-from torch_cnn import model_mnist  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+import edd_model  # noqa: E402  (the model class edd ships: python/edd_model.py)
 
 N_TEST = 500                       # test images for the logits and the gradients
 SEED, BATCH, STEPS = 1, 128, 3     # edd train's default seed and batch; 3 Adam steps
@@ -55,16 +55,11 @@ def mnist(split, n):
 
 
 def load_net(edd, model, work):
-    """model_mnist in eval mode (no dropout) with the weights of an edd model."""
+    """edd_model.EddCNN in eval mode (no dropout) with the weights of an edd
+    model, and its four layers."""
     run(edd, "export", "--model", model, "--dir", work)
-    k = np.load(f"{work}/fc.bias.npy").shape[0]
-    net = model_mnist(k).eval()
-    layers = [m for m in net if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
-    with torch.no_grad():
-        for name, layer in zip(NAMES, layers):
-            layer.weight.copy_(torch.from_numpy(np.load(f"{work}/{name}.weight.npy")).reshape(layer.weight.shape))
-            layer.bias.copy_(torch.from_numpy(np.load(f"{work}/{name}.bias.npy")))
-    return net, layers
+    net = edd_model.load_exported(work)
+    return net, net.layers()
 
 
 # ---- edd's counter-based RNG (src/core/core.c, include/edd/core.h) ----

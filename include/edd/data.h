@@ -1,9 +1,10 @@
 /* edd/data.h - IDX files (plain or gzip) and the MNIST-style datasets.
  *
  * Owns: edd_idx (one decoded IDX file) and edd_dataset (images scaled to
- * [0,1] in NCHW float32, labels as bytes), and the rules for where the data
- * directory is and which dataset names exist.
- * May call: core (edd_fail), io (edd_file_open_regular), libc, zlib (gzopen/gzread read plain and gzip
+ * [0,1] in NCHW float32, labels as bytes), a dataset from a user's .npy
+ * files, and the rules for where the data directory is and which dataset
+ * names exist.
+ * May call: core (edd_fail), io (edd_file_open_regular, edd_npy_read), libc, zlib (gzopen/gzread read plain and gzip
  * files alike).
  *
  * Formats and every check made on them: docs/FORMATS.md. */
@@ -57,6 +58,17 @@ EDD_API void edd_idx_free(edd_idx *idx);
  * On error *out is zeroed. Release with edd_dataset_free. */
 EDD_API edd_status edd_dataset_load(edd_ctx *ctx, const char *dir, int train, size_t limit, edd_dataset *out);
 
+/* Load a dataset from a user's .npy files (docs/FORMATS.md "Images and
+ * labels from .npy"): images float32 in [0, 1] or uint8 0..255 (scaled by
+ * 1/255), of shape N x 1 x 28 x 28 or N x 28 x 28; labels (may be NULL: all
+ * 0) int64, int32 or uint8, one dimension of N values in 0..9. Keeps the
+ * first limit examples (0 keeps all). A wrong shape or dtype, a pixel that
+ * is NaN or outside [0, 1], a label outside 0..9, or a label count that is
+ * not the image count fails with EDD_ERR_FORMAT naming the file and what was
+ * expected. On error *out is zeroed. Release with edd_dataset_free. */
+EDD_API edd_status edd_dataset_load_npy(edd_ctx *ctx, const char *images, const char *labels, size_t limit,
+                                        edd_dataset *out);
+
 /* The SHA-256 of the decoded contents (dimensions and bytes) of the four
  * IDX files in dir, the same whether they are stored plain or gzipped, as
  * 64 lowercase hex digits and a NUL in hex: what `edd reproduce` records so
@@ -65,13 +77,26 @@ EDD_API edd_status edd_dataset_load(edd_ctx *ctx, const char *dir, int train, si
 #define EDD_DATASET_FINGERPRINT_HEX 65
 EDD_API edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, char hex[EDD_DATASET_FINGERPRINT_HEX]);
 
+/* The SHA-256 of the decoded training images of dir (train-images-idx3-ubyte,
+ * plain or gzipped: its dimensions and bytes), hex, as a model's
+ * provenance records it (edd_provenance.data_sha256). Errors as
+ * edd_dataset_load. */
+EDD_API edd_status edd_dataset_images_sha256(edd_ctx *ctx, const char *dir, char hex[EDD_DATASET_FINGERPRINT_HEX]);
+
 /* Free the arrays and zero *ds. Safe on a zeroed struct. */
 EDD_API void edd_dataset_free(edd_dataset *ds);
 
-/* Write the default directory of dataset `name` into buf (n bytes):
- * "$EDD_DATA_DIR/<name>" when EDD_DATA_DIR is set and not empty, else
- * "data/<name>" relative to the working directory. Returns buf, or NULL
- * when the path does not fit in n bytes. */
+/* Where `edd fetch-data` puts the data sets for a user, into buf (n bytes):
+ * "$XDG_DATA_HOME/edd" when XDG_DATA_HOME is set and not empty, else
+ * "$HOME/.local/share/edd". Returns buf, or NULL when neither variable is
+ * set or the path does not fit. */
+EDD_API const char *edd_data_home(char *buf, size_t n);
+
+/* Write the default directory of dataset `name` into buf (n bytes), the
+ * first of: "$EDD_DATA_DIR/<name>" when EDD_DATA_DIR is set and not empty;
+ * edd_data_home()/<name> when that folder exists; "data/<name>" relative
+ * to the working directory (the source tree's). Returns buf, or NULL when
+ * the path does not fit in n bytes. */
 EDD_API const char *edd_data_default_dir(const char *name, char *buf, size_t n);
 
 /* EDD_OK when name is "mnist" or "fashion", else EDD_ERR_ARG with a message

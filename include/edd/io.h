@@ -23,7 +23,10 @@
 
 #define EDD_NPY_MAX_RANK 4
 #define EDD_MODEL_MAGIC "EDDMODEL"
-#define EDD_MODEL_VERSION 1u
+/* Version 2 adds the provenance block after the parameters; a model whose
+ * provenance is unknown (all fields empty) is written as version 1, and
+ * both are read. */
+#define EDD_MODEL_VERSION 2u
 /* Bytes before the parameters, and the trailing CRC32. */
 #define EDD_MODEL_HEADER_BYTES 32
 #define EDD_MODEL_CRC_BYTES 4
@@ -111,7 +114,8 @@ EDD_API edd_status edd_disk_free(edd_ctx *ctx, const char *dir, uint64_t *bytes)
 typedef enum {
     EDD_NPY_F32 = 0, /* '<f4' */
     EDD_NPY_U8,      /* '|u1' */
-    EDD_NPY_I32      /* '<i4' */
+    EDD_NPY_I32,     /* '<i4' */
+    EDD_NPY_I64      /* '<i8' (numpy's default integer: labels) */
 } edd_npy_dtype;
 
 typedef struct {
@@ -123,7 +127,7 @@ typedef struct {
     void *data;                     /* malloc'd, nbytes (at least 1) */
 } edd_npy;
 
-/* Bytes per element of dtype (4, 1 or 4), 0 for a value outside the enum. */
+/* Bytes per element of dtype (4, 1, 4 or 8), 0 for a value outside the enum. */
 EDD_API size_t edd_npy_elsize(edd_npy_dtype dtype);
 
 /* Write data (product of shape[0..rank) elements of dtype, C order) to path
@@ -135,7 +139,7 @@ EDD_API edd_status edd_npy_write(edd_ctx *ctx, const char *path, edd_npy_dtype d
 
 /* Read a .npy file into *out. Checks the magic, the version, the header
  * dict (exactly the keys descr, fortran_order and shape; descr one of
- * '<f4', '|u1', '<i4'; fortran_order False; shape a tuple of at most 4
+ * '<f4', '|u1', '<i4', '<i8'; fortran_order False; shape a tuple of at most 4
  * non-negative integers) and that the payload has exactly the bytes the
  * shape calls for. On error *out is zeroed. Release with edd_npy_free. */
 EDD_API edd_status edd_npy_read(edd_ctx *ctx, const char *path, edd_npy *out);
@@ -144,21 +148,38 @@ EDD_API edd_status edd_npy_read(edd_ctx *ctx, const char *path, edd_npy *out);
 EDD_API void edd_npy_free(edd_npy *a);
 
 /* ---- the model file (docs/FORMATS.md) ---- */
+
+/* Bytes of the provenance text in a version 2 model file, at most. */
+#define EDD_PROV_TEXT_MAX 4096
+
+/* Where a model came from. Each field is printable ASCII without a
+ * newline; "" is unknown (a version 1 file: every field ""). */
+typedef struct {
+    char dataset[16];        /* "mnist" or "fashion" */
+    char data_sha256[65];    /* SHA-256 of the training images (edd_dataset_images_sha256), hex */
+    char made[16];           /* "train", "distill", "temperature", "adversarial" or "import" */
+    char settings[512];      /* the main settings, "key=value key=value ..." */
+} edd_provenance;
+
 typedef struct {
     uint32_t k;        /* classes: 2..EDD_K_MAX (10, or 11 with the outlier class) */
     float p_input;     /* dropout rate on the input, in [0,1) */
     float p_hidden;    /* dropout rate after the last conv, in [0,1) */
     uint64_t nparams;  /* float32 parameters that follow */
+    edd_provenance prov; /* version 2's block; all "" for version 1 */
 } edd_model_header;
 
-/* Write the header and nparams floats of params to path, followed by the
+/* Write the header and nparams floats of params to path, then (version 2,
+ * when any provenance field is set) the provenance block, followed by the
  * CRC32 of every byte before it. Rejects (EDD_ERR_ARG) k outside 2..EDD_K_MAX,
- * dropout rates outside [0,1) and a NaN or infinite parameter. Atomic. */
+ * dropout rates outside [0,1), a NaN or infinite parameter and a provenance
+ * field with a byte outside printable ASCII. Atomic. */
 EDD_API edd_status edd_model_file_write(edd_ctx *ctx, const char *path, const edd_model_header *h, const float *params);
 
-/* Read a model file: *h gets the header and *params a malloc'd array of
+/* Read a model file, version 1 or 2: *h gets the header (and the
+ * provenance; all "" for version 1) and *params a malloc'd array of
  * h->nparams floats (the caller frees it). Rejects a wrong magic, an
- * unknown version, a length that disagrees with nparams, a CRC mismatch,
+ * unknown version, a provenance block that is not key=value lines, a length that disagrees with nparams, a CRC mismatch,
  * k outside 2..EDD_K_MAX, dropout rates outside [0,1) and a NaN or infinite
  * parameter (naming the first one's index). Whether nparams fits
  * the architecture is the caller's check. On error *params is NULL. */

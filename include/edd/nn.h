@@ -20,6 +20,7 @@
 #define EDD_NN_H
 
 #include "edd/core.h"
+#include "edd/io.h"
 
 #define EDD_IMG_C 1
 #define EDD_IMG_H 28
@@ -99,6 +100,7 @@ typedef struct {
     float *params;         /* one allocation ... */
     edd_tensor t[EDD_NTENSORS]; /* ... carved into the named tensors */
     uint64_t version;      /* bumped whenever params change; plans refresh their copies */
+    edd_provenance prov;   /* where it came from, saved with it; all "" (unknown) after edd_cnn_init */
 } edd_cnn;
 
 /* Number of parameters of the CNN with k outputs. */
@@ -114,8 +116,10 @@ EDD_API void edd_cnn_free(edd_cnn *m);
  * (used for gradients and optimiser moments). */
 EDD_API void edd_cnn_carve(const edd_cnn *m, float *buf, edd_tensor t[EDD_NTENSORS]);
 
-/* Save to / load from the model file (docs/FORMATS.md), atomically; load
- * checks the parameter count against the architecture. */
+/* Save to / load from the model file (docs/FORMATS.md), atomically, with
+ * m->prov (saved as version 2 when any of it is set); load checks the
+ * parameter count against the architecture, and gives m->prov all ""
+ * for a version 1 file. */
 EDD_API edd_status edd_cnn_save(edd_ctx *ctx, const edd_cnn *m, const char *path);
 EDD_API edd_status edd_cnn_load(edd_ctx *ctx, edd_cnn *m, const char *path);
 

@@ -332,24 +332,20 @@ static edd_status cw_run(edd_ctx *ctx, cw_sched *S, const edd_cnn *m, const floa
         #pragma omp parallel for schedule(static)
         for (int r = 0; r < na; r++)
             slot_iterate(S, S->act[r], r, target, o, adv, success);
-        int finished = 0;
         for (int r = 0; r < na; r++) {
             int s = S->act[r];
             if (!S->ended[s])
                 continue;
             edd_cw_bsearch_update(S->hit[s], &S->c[s], &S->lo[s], &S->up[s], &S->bounded[s]);
             done++;
-            finished = 1;
             if (++S->step[s] < o->binary_search_steps)
                 slot_start_step(S, s, o);
             else
                 slot_load(S, s, next++, n, x, o, adv, success);
         }
-        if (finished) {
-            char extra[64];
-            snprintf(extra, sizeof extra, "%zu/%zu images started", next < n ? next : n, n);
-            edd_progress_update(prog, done, extra);
-        }
+        char extra[64]; /* every iteration: off a terminal, a line at least every period (edd/progress.h) */
+        snprintf(extra, sizeof extra, "%zu/%zu images started", next < n ? next : n, n);
+        edd_progress_update(prog, done, extra);
     }
 }
 

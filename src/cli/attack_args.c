@@ -16,7 +16,7 @@ static const char *const ords[] = {"inf", "2"}, *const cw_opts[] = {"adadelta", 
 static const char *help =
     "usage: edd attack --attack fgm|pgd|jsma|cw|apgd|apgd-t|square|fmn --model TARGET.edd [--source SRC.edd] [options]\n"
     "       edd attack --suite standard --model M.edd [--eps E] [--ord inf|2] [options]\n\n"
-    "Crafts adversarial examples of the first N test images on the source model\n"
+    "Crafts adversarial examples of the first N test images (or of --images) on the source model\n"
     "(default: the target itself) and scores them on the target. Prints one JSON\n"
     "line: the target's clean accuracy and false positives, then on the adversarial\n"
     "images the recovered (true label predicted), detected (outlier class, K=11)\n"
@@ -42,7 +42,8 @@ static const char *help =
     "  --adv-out PATH.npy     write the adversarial images, float32 (N,1,28,28)\n"
     "  --quiet                no progress on stderr\n"
     "Bounded attacks (FGM, PGD, APGD, APGD-T, Square, the suite), clip [0,1]:\n"
-    "  --eps E                radius (default 0.3)\n"
+    "  --eps E                radius (default 0.3): in (0, 1] in the L-inf norm, as\n"
+    "                         train's --eps; in (0, 28] in L2\n"
     "  --ord inf|2            norm (default inf)\n"
     "  --loss all|real|margin FGM, PGD: cross-entropy over all K outputs (the\n"
     "                         paper), over the 10 real classes, or the detector-aware\n"
@@ -77,7 +78,7 @@ static const char *help =
     "  --initial-const C, --abort-early 0|1, --cw-optimizer adadelta|adam,\n"
     "  --cw-rho R, --cw-eps E (AdaDelta)   defaults: see edd_cw_opts_default()\n"
     "An option of another attack is refused (exit 2), and so is --kappa: it is\n"
-    "Eq. 3's penalty constant, an option of edd distill.\n" CLI_DATA_HELP;
+    "Eq. 3's penalty constant, an option of edd distill.\n" CLI_IMAGES_HELP CLI_ALLOW_HELP CLI_DATA_HELP;
 
 enum { O_ATTACK = 1, O_MODEL, O_SOURCE, O_LIMIT, O_EPS, O_ORD, O_LOSS, O_GAMMA, O_JAC, O_CONF, O_BSS, O_MAXIT,
        O_LR, O_C0, O_ABORT, O_CWOPT, O_RHO, O_CWEPS, O_OUT, O_SEED, O_BATCH, O_QUIET, O_KAPPA, O_STEPS, O_STEP,
@@ -169,7 +170,7 @@ static int on_shared(attack_args *a, int c, const char *arg)
     int i;
     switch (c) {
     case O_EPS:
-        if (cli_float(cmd, "eps", arg, 0, 1e6, &a->fgm.eps)) return EXIT_USAGE;
+        if (cli_float_pos(cmd, "eps", arg, CLI_EPS_L2_MAX, &a->fgm.eps)) return EXIT_USAGE;
         a->pgd.eps = a->apgd.eps = a->square.eps = a->suite.eps = a->fgm.eps;
         break;
     case O_ORD:
@@ -220,7 +221,7 @@ static int on_classic(attack_args *a, int c, const char *arg)
         if (cli_float_pos(cmd, "margin-cap", arg, 1e10, &a->fgm.margin_cap)) return EXIT_USAGE;
         a->pgd.margin_cap = a->fgm.margin_cap;
         break;
-    case O_STEP: if (cli_float(cmd, "step-size", arg, 0, 1e6, &a->pgd.step_size)) return EXIT_USAGE; break;
+    case O_STEP: if (cli_float(cmd, "step-size", arg, 0, CLI_EPS_L2_MAX, &a->pgd.step_size)) return EXIT_USAGE; break;
     case O_RAND: if (cli_long(cmd, "rand-start", arg, 0, 1, &v)) return EXIT_USAGE; a->pgd.rand_start = (int)v; break;
     case O_EARLY: if (cli_long(cmd, "early-stop", arg, 0, 1, &v)) return EXIT_USAGE; a->pgd.early_stop = (int)v; break;
     case O_GOAL:
@@ -244,7 +245,7 @@ static int on_classic(attack_args *a, int c, const char *arg)
         a->cw.max_iterations = (int)v;
         break;
     case O_LR:
-        if (cli_float(cmd, "learning-rate", arg, 0, 1e6, &a->cw.learning_rate)) return EXIT_USAGE;
+        if (cli_float(cmd, "learning-rate", arg, CLI_LR_MIN, CLI_LR_MAX, &a->cw.learning_rate)) return EXIT_USAGE;
         a->lr_set = 1;
         break;
     case O_C0: if (cli_float_pos(cmd, "initial-const", arg, 1e10, &a->cw.initial_const)) return EXIT_USAGE; break;
@@ -356,6 +357,12 @@ static int check_scope(attack_args *a)
     if (!rc && a->given & 1ull << O_MARGIN_CAP && a->fgm.loss != EDD_LOSS_MARGIN)
         rc = cli_usage(cmd, "--margin-cap %g with --loss %s: it caps the margin loss, give --loss margin with it",
                        a->fgm.margin_cap, attack_losses[a->fgm.loss]);
+    if (!rc && a->given & 1ull << O_EPS && a->fgm.ord == 0 && a->fgm.eps > CLI_EPS_LINF_MAX)
+        rc = cli_usage(cmd, "--eps %g with --ord inf: expected a number in (0, %g], an L-inf radius on images in "
+                       "[0, 1] (as train's --eps); up to %g with --ord 2", a->fgm.eps, CLI_EPS_LINF_MAX, CLI_EPS_L2_MAX);
+    if (!rc && a->given & 1ull << O_STEP && a->pgd.ord == 0 && a->pgd.step_size > CLI_EPS_LINF_MAX)
+        rc = cli_usage(cmd, "--step-size %g with --ord inf: expected a number in [0, %g] (as train's --adv-step-size); "
+                       "up to %g with --ord 2", a->pgd.step_size, CLI_EPS_LINF_MAX, CLI_EPS_L2_MAX);
     return rc;
 }
 
@@ -395,7 +402,7 @@ int attack_args_parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
         {"queries", required_argument, 0, O_QUERIES}, {"p-init", required_argument, 0, O_PINIT},
         {"fmn-steps", required_argument, 0, O_FMN_STEPS}, {"suite", required_argument, 0, O_SUITE},
         {"margin-cap", required_argument, 0, O_MARGIN_CAP},
-        CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+        CLI_IMAGES_LONGOPTS, CLI_ALLOW_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "attack";
     int rc = cli_parse(cmd, argc, argv, longopts, help, d, on_opt, a);
     if (rc >= 0)
@@ -405,7 +412,7 @@ int attack_args_parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
                               "required");
     if (!a->model)
         return cli_usage(cmd, "--model is required");
-    if ((rc = check_scope(a)))
+    if ((rc = check_scope(a)) || (rc = cli_images_check(cmd, d, 1)))
         return rc;
     finish(a);
     const cli_path ins[] = {{"model", a->model}, {"source", a->source}}, outs[] = {{"adv-out", a->adv_out}};

@@ -9,6 +9,7 @@
 #include "edd/advtrain.h"
 #include "edd/core.h"
 #include "edd/data.h"
+#include "edd/nn.h"
 
 #include <getopt.h>
 
@@ -19,11 +20,15 @@ typedef struct {
     const char *data;     /* "mnist" or "fashion" */
     const char *data_dir; /* NULL: edd_data_default_dir(data) */
     int threads;          /* 0: OpenMP's default */
+    const char *images;   /* --images X.npy in place of the data set, or NULL */
+    const char *labels;   /* --labels Y.npy, or NULL */
+    int allow_other;      /* --allow-other-data: no refusal of data the model was not trained on */
 } cli_data_opts;
 
 /* Long options shared by data-reading subcommands; their values start at
  * CLI_OPT_BASE so that subcommands can use small values for their own. */
-enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP };
+enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP, CLI_OPT_IMAGES, CLI_OPT_LABELS,
+       CLI_OPT_ALLOW_OTHER };
 #define CLI_DATA_LONGOPTS                                                              \
     {"data", required_argument, 0, CLI_OPT_DATA},                                      \
     {"data-dir", required_argument, 0, CLI_OPT_DATA_DIR},                              \
@@ -35,6 +40,34 @@ enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP };
     "                         (default: $EDD_DATA_DIR/NAME or data/NAME)\n"           \
     "  --threads N            OpenMP threads (default: all cores)\n"                   \
     "  --help                 this text\n"
+
+/* Images and labels from .npy files in place of --data (eval, predict,
+ * attack, uncertainty: edd_dataset_load_npy), and the override of the
+ * refusal of a data set the model was not trained on (eval, attack). */
+#define CLI_IMAGES_LONGOPTS                                                            \
+    {"images", required_argument, 0, CLI_OPT_IMAGES},                                  \
+    {"labels", required_argument, 0, CLI_OPT_LABELS}
+#define CLI_IMAGES_HELP                                                                \
+    "  --images X.npy         images in place of --data: float32 in [0, 1] or uint8\n"  \
+    "                         0..255, N x 1 x 28 x 28 or N x 28 x 28 (docs/FORMATS.md)\n" \
+    "  --labels Y.npy         their labels: int64, int32 or uint8 in 0..9, N of them\n"
+#define CLI_ALLOW_LONGOPTS {"allow-other-data", no_argument, 0, CLI_OPT_ALLOW_OTHER}
+#define CLI_ALLOW_HELP                                                                 \
+    "  --allow-other-data     use data other than the model was trained on (default:\n" \
+    "                         refused, exit 2; the model's provenance: edd info --model)\n"
+
+/* One range per option meaning, in every subcommand: a radius is an L-inf
+ * one in (0, CLI_EPS_LINF_MAX] (the images lie in [0, 1]: train's and
+ * distill's --eps, attack's --eps with --ord inf) or an L2 one in
+ * (0, CLI_EPS_L2_MAX] (attack --ord 2: the diameter of [0, 1]^784). */
+#define CLI_EPS_LINF_MAX 1.0
+#define CLI_EPS_L2_MAX 28.0
+/* A step within such a ball (attack's --step-size, train's and distill's
+ * --adv-step-size) is in [0, the radius's maximum] (0: the default); a
+ * learning rate (train's and distill's --lr, attack's --learning-rate) in
+ * [CLI_LR_MIN, CLI_LR_MAX]. */
+#define CLI_LR_MIN 1e-12
+#define CLI_LR_MAX 1e3
 
 /* The adversarial-training options of train and distill (edd/advtrain.h,
  * docs/DEFENSE.md), from CLI_OPT_ADV on. */
@@ -111,9 +144,18 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
 
 /* Open a context into *ctx with o->threads and load the train (train=1) or
  * test split, limited to limit examples (0 = all; a limit beyond the split
- * is said on stderr, and the whole split used). Returns 0, or an exit
- * status after the message, *ctx then closed and NULL. */
+ * is said on stderr, and the whole split used); with o->images, those
+ * .npy files instead (bad contents: the message and EXIT_USAGE). Returns
+ * 0, or an exit status after the message, *ctx then closed and NULL. */
 int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx **ctx, int train, size_t limit, edd_dataset *ds);
+
+/* After parsing, for a subcommand that takes --images: --labels without
+ * --images is refused, and so is --images without --labels when
+ * need_labels. Returns 0 or EXIT_USAGE. */
+int cli_images_check(const char *cmd, const cli_data_opts *o, int need_labels);
+
+/* The data's name for the JSON lines: "npy" with --images, else --data's. */
+const char *cli_data_name(const cli_data_opts *o);
 
 /* 0 if v is finite; else print "edd CMD: NAME is nan ..." (JSON has no NaN
  * or infinity) and return EXIT_RUNTIME. */
@@ -161,11 +203,29 @@ enum { CLI_DATA_FILES = 8 };
  * fit. Returns buf. Every JSON line edd prints writes its strings with it. */
 const char *cli_json(char *buf, size_t n, const char *s);
 
+/* A model's provenance (provenance.c): made ("train", "distill",
+ * "temperature", "adversarial", "import") and settings ("key=value ...")
+ * as given, the data set's name and the SHA-256 of its training images
+ * from d (NULL: unknown) into *p. Returns 0 or an exit status. */
+int cli_prov_make(const char *cmd, edd_ctx *ctx, const cli_data_opts *d, const char *made, const char *settings,
+                  edd_provenance *p);
+
+/* Refuse (EXIT_USAGE, naming both) data other than the model at path was
+ * trained on: another --data name, or training images of another SHA-256;
+ * 0 with --images, --allow-other-data or a provenance that is unknown. */
+int cli_prov_check(const char *cmd, edd_ctx *ctx, const cli_data_opts *d, const char *path, const edd_cnn *m);
+
+/* p as a JSON object into buf (n bytes): {"dataset":"unknown",...} for an
+ * old file. Returns buf. */
+const char *cli_prov_json(const edd_provenance *p, char *buf, size_t n);
+
 /* The subcommands. */
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_fetch_data(int argc, char **argv);
 int cmd_uncertainty(int argc, char **argv);
 int cmd_distill(int argc, char **argv);
 int cmd_attack(int argc, char **argv);

@@ -99,7 +99,7 @@ static void print_json(const attack_args *a, const cli_data_opts *d, const edd_c
     printf("{\"attack\":\"%s\",\"model\":%s,\"source\":%s,\"data\":\"%s\",\"k\":%d,\"source_k\":%d,"
            "\"examples\":%zu,\"threads\":%d",
            attack_names[a->attack], cli_json(jm, sizeof jm, a->model),
-           cli_json(js, sizeof js, a->source ? a->source : a->model), d->data, tgt->k, src->k, s->n,
+           cli_json(js, sizeof js, a->source ? a->source : a->model), cli_data_name(d), tgt->k, src->k, s->n,
            threads);
     if (a->attack == A_FGM)
         printf(",\"eps\":%g,\"ord\":\"%s\",\"loss\":\"%s\"", a->fgm.eps, a->fgm.ord ? "2" : "inf",
@@ -180,6 +180,10 @@ int cmd_attack(int argc, char **argv)
         rc = cli_fail(cmd, ctx);
     if (!rc && a.source && edd_cnn_load(ctx, &srcm, a.source))
         rc = cli_fail(cmd, ctx);
+    if (!rc)
+        rc = cli_prov_check(cmd, ctx, &d, a.model, &tgt);
+    if (!rc && a.source)
+        rc = cli_prov_check(cmd, ctx, &d, a.source, &srcm);
     const edd_cnn *src = a.source ? &srcm : &tgt;
     size_t n = ds.n;
     float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float) + 1);

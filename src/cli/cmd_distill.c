@@ -205,6 +205,26 @@ static void print_json(const distill_args *a, const edd_distill_opts *o, size_t 
                o->train.epochs, (unsigned long long)o->train.seed, loss, seconds, tail);
 }
 
+/* m's provenance: distilled (extended, or by temperature) from teacher
+ * on d, and how. */
+static int provenance(const char *cmd, edd_ctx *ctx, const cli_data_opts *d, const distill_args *a,
+                      const edd_distill_opts *o, size_t n, edd_cnn *m)
+{
+    char s[512];
+    if (o->method == EDD_DISTILL_TEMPERATURE)
+        snprintf(s, sizeof s, "teacher=%.200s temperature=%g hard_labels=%d", a->teacher, o->temperature,
+                 o->hard_labels);
+    else
+        snprintf(s, sizeof s, "teacher=%.200s passes=%d alpha=%g gamma=%g kappa=%g", a->teacher, o->mc.passes,
+                 o->alpha, o->train.loss.gamma, o->train.loss.kappa);
+    snprintf(s + strlen(s), sizeof s - strlen(s), " epochs=%d seed=%llu examples=%zu%s", o->train.epochs,
+             (unsigned long long)o->train.seed, n, a->adv.o.kind == EDD_ADV_NONE ? "" : a->adv.o.kind == EDD_ADV_PGD
+             ? " adv=pgd" : " adv=fgm-rs");
+    for (char *c = s; *c; c++) /* a path in the settings stays printable ASCII */
+        *c = *c < 0x20 || *c > 0x7e ? '?' : *c;
+    return cli_prov_make(cmd, ctx, d, o->method == EDD_DISTILL_TEMPERATURE ? "temperature" : "distill", s, &m->prov);
+}
+
 int cmd_distill(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -264,6 +284,8 @@ int cmd_distill(int argc, char **argv)
         rc = cli_fail(cmd, ctx);
     if (!rc && lout && edd_npy_write(ctx, lout, EDD_NPY_F32, 2, s2, labels))
         rc = cli_fail(cmd, ctx);
+    if (!rc)
+        rc = provenance(cmd, ctx, &d, &a, &o, ds.n, &m);
     if (!rc && edd_cnn_save(ctx, &m, out)) /* the model last: a failed write above leaves no new model */
         rc = cli_fail(cmd, ctx);
     const double seconds = edd_now() - t0; /* training and the writes, as before the test-split check */

@@ -11,7 +11,10 @@
 static const char *help =
     "usage: edd export --model M.edd --dir DIR\n\n"
     "Writes DIR/conv1.weight.npy ... DIR/fc.bias.npy (float32, PyTorch layout:\n"
-    "conv weights OIHW, fc weight [out][in]), loadable with torch's load_state_dict.\n\n"
+    "conv weights OIHW, fc weight [out][in]), loadable with torch's load_state_dict\n"
+    "into the CNN that python/edd_model.py defines (installed as\n"
+    "PREFIX/share/edd/edd_model.py): edd_model.load_exported(DIR). edd import\n"
+    "reads such a folder back.\n\n"
     "  --model PATH           model file\n"
     "  --dir DIR              output folder (created if missing)\n"
     "  --help                 this text\n";

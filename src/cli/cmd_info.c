@@ -13,7 +13,8 @@
 #include <string.h>
 
 static const char *help =
-    "usage: edd info [--batches 1,7,32,128] [--k 10,11] [--threads N]\n\n"
+    "usage: edd info [--batches 1,7,32,128] [--k 10,11] [--threads N]\n"
+    "       edd info --model M.edd\n\n"
     "Prints one JSON line: edd's version, oneDNN's version, runtime and the ISA\n"
     "it dispatches to (ONEDNN_MAX_CPU_ISA caps it), the CPU, the OpenMP threads,\n"
     "and for every plan kind (inference, also the MC-dropout passes; train;\n"
@@ -21,6 +22,12 @@ static const char *help =
     "image) at each batch size and K, every oneDNN primitive with its\n"
     "implementation. \"ref_primitives\" counts those on oneDNN's slow reference\n"
     "kernel (ref:*). Paste it into a bug report.\n\n"
+    "With --model, one JSON line about that model instead: K, the dropout rates,\n"
+    "the parameter count and its provenance: the data set it was trained on (name\n"
+    "and the SHA-256 of its training images), how it was made (train, distill,\n"
+    "temperature, adversarial or import) and the main settings; \"unknown\" for a\n"
+    "model file older than provenance (version 1).\n\n"
+    "  --model PATH           the model file to describe\n"
     "  --batches LIST         batch sizes, comma-separated (default 1,7,32,128)\n"
     "  --k LIST               model outputs, comma-separated (default 10,11)\n"
     "  --threads N            OpenMP threads (default: all cores)\n"
@@ -31,9 +38,10 @@ static const char *help =
 typedef struct {
     int batches[MAX_LIST], nb;
     int ks[MAX_LIST], nk;
+    const char *model;
 } info_args;
 
-enum { O_BATCHES = 1, O_K };
+enum { O_BATCHES = 1, O_K, O_MODEL };
 
 /* Parse "a,b,c" into out (at most MAX_LIST values in [lo, hi]). */
 static int parse_list(const char *opt, const char *arg, long lo, long hi, int *out, int *n)
@@ -61,6 +69,8 @@ static int on_opt(void *user, int c, const char *arg)
         return parse_list("batches", arg, 1, 4096, a->batches, &a->nb);
     if (c == O_K)
         return parse_list("k", arg, 2, 1000, a->ks, &a->nk);
+    if (c == O_MODEL)
+        a->model = arg;
     return 0;
 }
 
@@ -172,9 +182,30 @@ static void print_info(const edd_ctx *ctx, const info_args *a, const edd_plan_pr
     printf("]}\n");
 }
 
+/* `edd info --model PATH`: the model's one JSON line. */
+static int model_info(const char *cmd, const char *path)
+{
+    edd_ctx *ctx = NULL;
+    edd_cnn m = {0};
+    cli_data_opts d = {0};
+    int rc = cli_open(cmd, &d, &ctx, 0, 0, NULL);
+    if (!rc && edd_cnn_load(ctx, &m, path))
+        rc = cli_fail(cmd, ctx);
+    if (!rc) {
+        char jm[CLI_JSON_MAX], jp[2 * CLI_JSON_MAX];
+        printf("{\"model\":%s,\"k\":%d,\"p_input\":%g,\"p_hidden\":%g,\"parameters\":%zu,\"provenance\":%s}\n",
+               cli_json(jm, sizeof jm, path), m.k, m.p_input, m.p_hidden, m.nparams,
+               cli_prov_json(&m.prov, jp, sizeof jp));
+    }
+    edd_cnn_free(&m);
+    edd_ctx_close(ctx);
+    return rc;
+}
+
 int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {{"batches", required_argument, 0, O_BATCHES}, {"k", required_argument, 0, O_K},
+                                             {"model", required_argument, 0, O_MODEL},
                                              {"threads", required_argument, 0, CLI_OPT_THREADS},
                                              {"help", no_argument, 0, CLI_OPT_HELP}, {0, 0, 0, 0}};
     const char *cmd = "info";
@@ -183,6 +214,8 @@ int cmd_info(int argc, char **argv)
     int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
     if (rc >= 0)
         return rc;
+    if (a.model)
+        return model_info(cmd, a.model);
     edd_ctx *ctx = NULL;
     if ((rc = cli_open(cmd, &d, &ctx, 0, 0, NULL)))
         return rc;

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 
 static const char *help =
-    "usage: edd predict --model M.edd --data mnist|fashion --logits OUT.npy [--test-limit N]\n\n"
-    "Writes the test set's logits (examples x K, float32) without dropout.\n\n"
+    "usage: edd predict --model M.edd --data mnist|fashion --logits OUT.npy [--test-limit N]\n"
+    "       edd predict --model M.edd --images X.npy [--labels Y.npy] --logits OUT.npy\n\n"
+    "Writes the test set's (or --images') logits (examples x K, float32) without\n"
+    "dropout; the accuracy is printed when there are labels.\n\n"
     "  --model PATH           model file\n"
     "  --logits PATH          .npy file to write (atomically)\n"
-    "  --test-limit N         use the first N test images (default all)\n" CLI_DATA_HELP;
+    "  --test-limit N         use the first N test images (default all)\n" CLI_IMAGES_HELP CLI_DATA_HELP;
 
 typedef struct {
     const char *model, *out;
@@ -36,7 +38,8 @@ int cmd_predict(int argc, char **argv)
 {
     static const struct option longopts[] = {{"model", required_argument, 0, O_MODEL},
                                              {"logits", required_argument, 0, O_LOGITS},
-                                             {"test-limit", required_argument, 0, O_LIMIT}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+                                             {"test-limit", required_argument, 0, O_LIMIT}, CLI_IMAGES_LONGOPTS,
+                                             CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "predict";
     cli_data_opts d = {.data = "mnist"};
     predict_args a = {0};
@@ -46,6 +49,8 @@ int cmd_predict(int argc, char **argv)
     const char *model = a.model, *out = a.out;
     if (!model || !out)
         return cli_usage(cmd, "--model and --logits are required");
+    if ((rc = cli_images_check(cmd, &d, 0)))
+        return rc;
     const cli_path ins[] = {{"model", model}}, outs[] = {{"logits", out}};
     if ((rc = cli_check_outputs(cmd, &d, ins, 1, outs, 1)))
         return rc;
@@ -67,9 +72,12 @@ int cmd_predict(int argc, char **argv)
     if (!rc && edd_npy_write(ctx, out, EDD_NPY_F32, 2, shape, z))
         rc = cli_fail(cmd, ctx);
     char jo[CLI_JSON_MAX];
-    if (!rc)
-        printf("{\"logits\":%s,\"examples\":%zu,\"k\":%d,\"accuracy\":%.6f}\n", cli_json(jo, sizeof jo, out), ds.n,
-               m.k, r.accuracy);
+    if (!rc) {
+        printf("{\"logits\":%s,\"examples\":%zu,\"k\":%d", cli_json(jo, sizeof jo, out), ds.n, m.k);
+        if (!d.images || d.labels)
+            printf(",\"accuracy\":%.6f", r.accuracy);
+        printf("}\n");
+    }
     free(z);
     edd_cnn_free(&m);
     edd_dataset_free(&ds);

@@ -53,7 +53,7 @@ static int on_opt(void *user, int c, const char *arg)
     case O_OUT: a->out = arg; break;
     case O_EPOCHS: if (cli_long(cmd, "epochs", arg, 0, 10000, &v)) return EXIT_USAGE; a->o.epochs = (int)v; break;
     case O_BATCH: if (cli_long(cmd, "batch", arg, 1, 65536, &v)) return EXIT_USAGE; a->o.batch = (int)v; break;
-    case O_LR: if (cli_float(cmd, "lr", arg, 1e-12, 1e3, &a->lr)) return EXIT_USAGE; break;
+    case O_LR: if (cli_float(cmd, "lr", arg, CLI_LR_MIN, CLI_LR_MAX, &a->lr)) return EXIT_USAGE; break;
     case O_OPT:
         if (!strcmp(arg, "adam")) edd_optim_default(&a->o.opt, EDD_OPT_ADAM);
         else if (!strcmp(arg, "adadelta")) edd_optim_default(&a->o.opt, EDD_OPT_ADADELTA);
@@ -99,6 +99,20 @@ static int judge(const char *cmd, edd_ctx *ctx, const edd_cnn *m, const edd_data
         snprintf(ramp, sizeof ramp, ",\"eps_ramp\":%g", adv->o.eps_ramp);
     snprintf(json, n, "%s,\"test_accuracy\":%.6f,\"usable\":%s", ramp, ev.accuracy, ok ? "true" : "false");
     return 0;
+}
+
+/* m's provenance: trained (with --adv: adversarially) on d, and how. */
+static int provenance(const char *cmd, edd_ctx *ctx, const cli_data_opts *d, const edd_train_opts *o,
+                      const cli_adv *adv, size_t n, edd_cnn *m)
+{
+    char s[512];
+    snprintf(s, sizeof s, "epochs=%d batch=%d optimizer=%s lr=%g seed=%llu examples=%zu dropout=%d temperature=%g",
+             o->epochs, o->batch, o->opt.kind == EDD_OPT_ADAM ? "adam" : "adadelta", o->opt.lr,
+             (unsigned long long)o->seed, n, o->dropout, o->loss.temperature > 0 ? o->loss.temperature : 1.0f);
+    if (adv->o.kind != EDD_ADV_NONE)
+        snprintf(s + strlen(s), sizeof s - strlen(s), " adv=%s eps=%g", adv->o.kind == EDD_ADV_PGD ? "pgd" : "fgm-rs",
+                 adv->o.eps);
+    return cli_prov_make(cmd, ctx, d, adv->o.kind != EDD_ADV_NONE ? "adversarial" : "train", s, &m->prov);
 }
 
 int cmd_train(int argc, char **argv)
@@ -147,6 +161,8 @@ int cmd_train(int argc, char **argv)
         rc = cli_fail(cmd, ctx);
     if (!rc)
         rc = cli_finite(cmd, "the training loss", s.loss);
+    if (!rc)
+        rc = provenance(cmd, ctx, &d, &o, &a.adv, ds.n, &m);
     if (!rc && edd_cnn_save(ctx, &m, out))
         rc = cli_fail(cmd, ctx);
     char adv[256], judged[128], jo[CLI_JSON_MAX];

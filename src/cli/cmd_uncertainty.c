@@ -20,7 +20,7 @@ static const char *help =
     "  --shape threads|folded how the passes use the cores (default threads)\n"
     "  --rows N               rows per oneDNN call (default 128 threads, 320 folded)\n"
     "  --train-limit N        first N training images (default all)\n"
-    "  --quiet                no progress on stderr\n" CLI_DATA_HELP;
+    "  --quiet                no progress on stderr\n" CLI_IMAGES_HELP CLI_DATA_HELP;
 
 typedef struct {
     const char *teacher, *out, *lout;
@@ -60,7 +60,7 @@ int cmd_uncertainty(int argc, char **argv)
         {"passes", required_argument, 0, O_PASSES}, {"seed", required_argument, 0, O_SEED},
         {"logits-out", required_argument, 0, O_LOGITS}, {"shape", required_argument, 0, O_SHAPE},
         {"rows", required_argument, 0, O_ROWS}, {"train-limit", required_argument, 0, O_LIMIT},
-        {"quiet", no_argument, 0, O_QUIET}, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+        {"quiet", no_argument, 0, O_QUIET}, CLI_IMAGES_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "uncertainty";
     cli_data_opts d = {.data = "mnist"};
     unc_args a = {0};
@@ -72,6 +72,8 @@ int cmd_uncertainty(int argc, char **argv)
     edd_mc_opts o = a.o;
     if (!teacher || !out)
         return cli_usage(cmd, "--teacher and --out are required");
+    if ((rc = cli_images_check(cmd, &d, 0)))
+        return rc;
     const cli_path ins[] = {{"teacher", teacher}}, outs[] = {{"out", out}, {"logits-out", lout}};
     if ((rc = cli_check_outputs(cmd, &d, ins, 1, outs, 2)))
         return rc;

@@ -117,6 +117,9 @@ int cli_data_opt(cli_data_opts *o, int opt, const char *arg, const char *cmd)
             return -1;
         o->threads = (int)v;
         return 1;
+    case CLI_OPT_IMAGES: o->images = arg; return 1;
+    case CLI_OPT_LABELS: o->labels = arg; return 1;
+    case CLI_OPT_ALLOW_OTHER: o->allow_other = 1; return 1;
     default:
         return 0;
     }
@@ -149,13 +152,13 @@ int cli_adv_opt(cli_adv *a, int opt, const char *arg, const char *cmd)
         }
         a->o.kind = (edd_adv_kind)v;
         return 1;
-    case CLI_OPT_EPS: return cli_float_pos(cmd, "eps", arg, 1, &a->o.eps) ? -1 : 1;
+    case CLI_OPT_EPS: return cli_float_pos(cmd, "eps", arg, CLI_EPS_LINF_MAX, &a->o.eps) ? -1 : 1;
     case CLI_OPT_ADV_STEPS:
         if (cli_long(cmd, "adv-steps", arg, 1, 1000000, &v))
             return -1;
         a->o.steps = (int)v;
         return 1;
-    case CLI_OPT_ADV_STEP: return cli_float(cmd, "adv-step-size", arg, 0, 1, &a->o.step_size) ? -1 : 1;
+    case CLI_OPT_ADV_STEP: return cli_float(cmd, "adv-step-size", arg, 0, CLI_EPS_LINF_MAX, &a->o.step_size) ? -1 : 1;
     case CLI_OPT_ADV_RAND:
         if (cli_long(cmd, "adv-rand-start", arg, 0, 1, &v))
             return -1;
@@ -233,10 +236,23 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
     return -1;
 }
 
-/* cli_fail for *ctx, which is then closed (*ctx NULL). */
-static int open_failed(const char *cmd, edd_ctx **ctx)
+/* No folder of data set name in any of the three default places: say
+ * where edd looked, in order, and how to fetch it. Returns EXIT_RUNTIME. */
+static int no_data(const char *cmd, const char *name)
 {
-    int rc = cli_fail(cmd, *ctx);
+    char home[4096];
+    const char *env = getenv("EDD_DATA_DIR"), *h = edd_data_home(home, sizeof home);
+    fprintf(stderr, "edd %s: no %s data found; edd looks in the first of $EDD_DATA_DIR/%s (%s%s), %s/%s "
+            "($XDG_DATA_HOME/edd or ~/.local/share/edd) and data/%s (in the source tree); `edd fetch-data --data %s` "
+            "fetches it into %s\n", cmd, name, name, env && *env ? "EDD_DATA_DIR is " : "EDD_DATA_DIR is not set",
+            env && *env ? env : "", h ? h : "(no HOME)", name, name, name,
+            env && *env ? "$EDD_DATA_DIR" : h ? h : "$XDG_DATA_HOME/edd");
+    return EXIT_RUNTIME;
+}
+
+/* Close *ctx (then NULL) and return rc. */
+static int open_failed(edd_ctx **ctx, int rc)
+{
     edd_ctx_close(*ctx);
     *ctx = NULL;
     return rc;
@@ -245,17 +261,42 @@ static int open_failed(const char *cmd, edd_ctx **ctx)
 int cli_open(const char *cmd, const cli_data_opts *o, edd_ctx **ctx, int train, size_t limit, edd_dataset *ds)
 {
     if (edd_ctx_open(ctx, o->threads))
-        return open_failed(cmd, ctx);
+        return open_failed(ctx, cli_fail(cmd, *ctx));
     if (!ds)
         return 0;
+    if (o->images) { /* bad contents are a bad input, exit 2; a file that cannot be read is 1, as --model's */
+        edd_status st = edd_dataset_load_npy(*ctx, o->images, o->labels, limit, ds);
+        if (st == EDD_ERR_FORMAT) {
+            fprintf(stderr, "edd %s: %s\n", cmd, edd_ctx_error(*ctx));
+            return open_failed(ctx, EXIT_USAGE);
+        }
+        return st ? open_failed(ctx, cli_fail(cmd, *ctx)) : 0;
+    }
     char buf[4096];
     const char *dir = o->data_dir ? o->data_dir : edd_data_default_dir(o->data, buf, sizeof buf);
+    struct stat sb;
+    if (!o->data_dir && dir && stat(dir, &sb))
+        return open_failed(ctx, no_data(cmd, o->data));
     if (edd_dataset_load(*ctx, dir, train, limit, ds))
-        return open_failed(cmd, ctx);
+        return open_failed(ctx, cli_fail(cmd, *ctx));
     if (limit > ds->n)
         fprintf(stderr, "edd %s: --%s-limit %zu is beyond the %zu %s images in %s; using those %zu\n", cmd,
                 train ? "train" : "test", limit, ds->n, train ? "training" : "test", dir, ds->n);
     return 0;
+}
+
+int cli_images_check(const char *cmd, const cli_data_opts *o, int need_labels)
+{
+    if (o->labels && !o->images)
+        return cli_usage(cmd, "--labels '%s' without --images: expected both, or neither (then --data)", o->labels);
+    if (o->images && !o->labels && need_labels)
+        return cli_usage(cmd, "--images '%s' without --labels: expected a .npy of the images' labels", o->images);
+    return 0;
+}
+
+const char *cli_data_name(const cli_data_opts *o)
+{
+    return o->images ? "npy" : o->data;
 }
 
 int cli_finite(const char *cmd, const char *name, double v)
@@ -309,6 +350,11 @@ static void data_inputs(const cli_data_opts *d, cli_path *in, char (*buf)[4200])
                                         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
     char def[4096];
     const char *dir = d->data_dir ? d->data_dir : edd_data_default_dir(d->data, def, sizeof def);
+    if (d->images) { /* the IDX files are not read */
+        for (int i = 0; i < CLI_DATA_FILES; i++)
+            in[i] = (cli_path){i ? "labels" : "images", i == 0 ? d->images : i == 1 ? d->labels : NULL};
+        return;
+    }
     for (int i = 0; i < CLI_DATA_FILES; i++) {
         snprintf(buf[i], sizeof buf[i], "%s/%s%s", dir ? dir : ".", base[i / 2], i % 2 ? ".gz" : "");
         in[i] = (cli_path){"data-dir", buf[i]};

@@ -16,10 +16,12 @@ static const struct {
     {"eval", cmd_eval, "accuracy and false positives of a model, as JSON"},
     {"predict", cmd_predict, "write a model's test logits as .npy"},
     {"export", cmd_export, "write every parameter as .npy in PyTorch layout"},
+    {"import", cmd_import, "a model from .npy tensors in PyTorch layout (edd export's, or PyTorch's)"},
     {"uncertainty", cmd_uncertainty, "MC-dropout uncertainty sigma of the training set (Eq. 1)"},
     {"distill", cmd_distill, "train the distilled model with the outlier class (Eqs. 1-3)"},
     {"attack", cmd_attack, "FGM, PGD, JSMA, CW-L2, APGD, Square, FMN or the standard suite, scored by the paper's rates"},
     {"reproduce", cmd_reproduce, "every experiment of the paper: tables, figures, report"},
+    {"fetch-data", cmd_fetch_data, "fetch MNIST and Fashion-MNIST (as make data) where every command finds them"},
     {"info", cmd_info, "versions, ISA, threads and every oneDNN primitive edd runs, as JSON"},
 };
 

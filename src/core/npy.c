@@ -23,7 +23,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "edd's file formats as
 
 /* ---- .npy ---- */
 
-static const char *const npy_descr[] = {"<f4", "|u1", "<i4"};
+static const char *const npy_descr[] = {"<f4", "|u1", "<i4", "<i8"};
 
 size_t edd_npy_elsize(edd_npy_dtype dtype)
 {
@@ -31,6 +31,7 @@ size_t edd_npy_elsize(edd_npy_dtype dtype)
     case EDD_NPY_F32: return 4;
     case EDD_NPY_U8: return 1;
     case EDD_NPY_I32: return 4;
+    case EDD_NPY_I64: return 8;
     }
     return 0;
 }
@@ -232,8 +233,10 @@ static int npy_parse_header(npy_parser *p, edd_npy *out)
         out->dtype = EDD_NPY_U8;
     else if (strcmp(descr, "<i4") == 0)
         out->dtype = EDD_NPY_I32;
+    else if (strcmp(descr, "<i8") == 0)
+        out->dtype = EDD_NPY_I64;
     else {
-        snprintf(p->why, sizeof p->why, "descr is '%s', expected '<f4', '|u1' or '<i4'", descr);
+        snprintf(p->why, sizeof p->why, "descr is '%s', expected '<f4', '|u1', '<i4' or '<i8'", descr);
         return -1;
     }
     return 0;

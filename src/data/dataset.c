@@ -127,6 +127,26 @@ edd_status edd_dataset_fingerprint(edd_ctx *ctx, const char *dir, char hex[EDD_D
     return st;
 }
 
+edd_status edd_dataset_images_sha256(edd_ctx *ctx, const char *dir, char hex[EDD_DATASET_FINGERPRINT_HEX])
+{
+    char path[PATH_MAX];
+    edd_idx f = {0};
+    edd_status st = dataset_find(ctx, dir, "train-images-idx3-ubyte", path, sizeof path);
+    if (!st)
+        st = edd_idx_read(ctx, path, &f);
+    if (!st) {
+        edd_sha256 h;
+        unsigned char d[EDD_SHA256_BYTES];
+        edd_sha256_init(&h);
+        edd_sha256_update(&h, f.ne, sizeof f.ne);
+        edd_sha256_update(&h, f.data, f.size);
+        edd_sha256_final(&h, d);
+        edd_sha256_hex(d, hex);
+    }
+    edd_idx_free(&f);
+    return st;
+}
+
 void edd_dataset_free(edd_dataset *ds)
 {
     free(ds->x);
@@ -134,12 +154,27 @@ void edd_dataset_free(edd_dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
+const char *edd_data_home(char *buf, size_t n)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    int w = xdg && *xdg ? snprintf(buf, n, "%s/edd", xdg)
+            : home && *home ? snprintf(buf, n, "%s/.local/share/edd", home) : -1;
+    return w < 0 || (size_t)w >= n ? NULL : buf;
+}
+
 const char *edd_data_default_dir(const char *name, char *buf, size_t n)
 {
     const char *root = getenv("EDD_DATA_DIR");
-    if (!root || !*root)
-        root = "data";
-    int w = snprintf(buf, n, "%s/%s", root, name);
+    char home[4096];
+    struct stat sb;
+    int w = -1;
+    if (root && *root)
+        w = snprintf(buf, n, "%s/%s", root, name);
+    else if (edd_data_home(home, sizeof home) && snprintf(buf, n, "%s/%s", home, name) < (int)n &&
+             !stat(buf, &sb) && S_ISDIR(sb.st_mode))
+        w = (int)strlen(buf);
+    else
+        w = snprintf(buf, n, "data/%s", name);
     if (w < 0 || (size_t)w >= n)
         return NULL;
     return buf;

@@ -106,7 +106,8 @@ void edd_cnn_free(edd_cnn *m)
 
 edd_status edd_cnn_save(edd_ctx *ctx, const edd_cnn *m, const char *path)
 {
-    edd_model_header h = {.k = (uint32_t)m->k, .p_input = m->p_input, .p_hidden = m->p_hidden, .nparams = m->nparams};
+    edd_model_header h = {.k = (uint32_t)m->k, .p_input = m->p_input, .p_hidden = m->p_hidden, .nparams = m->nparams,
+                          .prov = m->prov};
     return edd_model_file_write(ctx, path, &h, m->params);
 }
 
@@ -128,6 +129,7 @@ edd_status edd_cnn_load(edd_ctx *ctx, edd_cnn *m, const char *path)
     if ((st = alloc_params(ctx, m, (int)h.k, h.p_input, h.p_hidden)))
         goto out;
     memcpy(m->params, p, want * sizeof(float));
+    m->prov = h.prov;
 out:
     free(p);
     return st;
