@@ -235,7 +235,9 @@ Test(cli, test_limit_beyond_the_data_is_said, .timeout = 120)
 static void value_for(const char *name, const char *w, const char *tmp, const char *stage, char *v, size_t n)
 {
     const char *bar = strchr(w, '|');
-    if (bar)
+    if (!strcmp(name, "dropout")) /* "--dropout 0.2,0.5": the listing stops at the comma */
+        snprintf(v, n, "0.2,0.5");
+    else if (bar)
         snprintf(v, n, "%.*s", (int)(bar - w), w);
     else if (w[0] >= '0' && w[0] <= '9')
         snprintf(v, n, "%s", w);
@@ -316,6 +318,7 @@ Test(cli, every_option_in_help_is_accepted, .timeout = 300)
         {"eval", "--model {T}/none.edd", NULL},
         {"predict", "--model {T}/none.edd --logits {T}/base.npy", NULL},
         {"export", "--model {T}/none.edd --dir {T}/exp", NULL},
+        {"import", "--dir {T}/exp --out {T}/imported.edd", NULL},
         {"uncertainty", "--teacher {T}/none.edd --out {T}/base.npy", NULL},
         {"distill", "--adv pgd --teacher {T}/none.edd --out {T}/base.edd",
          "--adv pgd --method temperature --teacher {T}/none.edd --out {T}/base.edd"},

@@ -22,7 +22,7 @@ static const char *help =
     "image) at each batch size and K, every oneDNN primitive with its\n"
     "implementation. \"ref_primitives\" counts those on oneDNN's slow reference\n"
     "kernel (ref:*). Paste it into a bug report.\n\n"
-    "With --model, one JSON line about that model instead: K, the dropout rates,\n"
+    "With --model M.edd, one JSON line about that model instead: K, the dropout rates,\n"
     "the parameter count and its provenance: the data set it was trained on (name\n"
     "and the SHA-256 of its training images), how it was made (train, distill,\n"
     "temperature, adversarial or import) and the main settings; \"unknown\" for a\n"
