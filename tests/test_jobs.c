@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "edd.h"
+#include "repro_parallel.h"
 #include "spread_util.h"
 
 #include <sys/stat.h>
@@ -144,6 +145,11 @@ Test(jobs, bad_uses_are_refused)
         cr_assert(strstr(out, row[r].says), "edd %s: the message names '%s': %s", row[r].args, row[r].says, out);
     }
     char out[8192];
+    if (edd_threads_cap() < EDD_REPRO_MAX_JOBS) { /* more jobs than 4 x the CPUs: refused, naming the bound */
+        int rc = edd_run(out, sizeof out, "reproduce --scale smoke --out /tmp/edd-jobs-none --jobs 64");
+        cr_assert(rc == 2 && strstr(out, "x the CPUs online"), "--jobs 64 on %d CPUs: %s",
+                  edd_threads_cap() / EDD_THREADS_PER_CPU, out);
+    }
     int rc = edd_run(out, sizeof out, "reproduce --scale smoke --out /tmp/edd-jobs-none --jobs 2 --dry-run");
     cr_assert_eq(rc, 0, "%s", out);
     cr_assert(strstr(out, "\"jobs\":{\"n\":2,\"threads\":") && strstr(out, "on 2 jobs: job, start"),

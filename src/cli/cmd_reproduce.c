@@ -269,6 +269,9 @@ static int check_args(const char *cmd, const repro_args *a, cli_data_opts *d, ed
         return cli_usage(cmd, "started by an MPI launcher as one of %d processes, but this edd is built without MPI: "
                          "build it with `make MPI=1` (Open MPI's mpicc), or run it alone", nproc);
 #endif
+    if (a->jobs > edd_threads_cap()) /* each job holds its own data and plans: a bound like the threads' */
+        return cli_usage(cmd, "--jobs %ld: expected 1..%d (%d x the CPUs online)", a->jobs, edd_threads_cap(),
+                         EDD_THREADS_PER_CPU);
     if (a->jobs > 1 && !d->threads) /* the cores shared among the jobs */
         d->threads = cores() / (int)a->jobs > 1 ? cores() / (int)a->jobs : 1;
     return -1;
