@@ -334,3 +334,52 @@ Test(crash, stale_temporary_files_are_swept)
     cr_assert(strstr(ctx.err, path) && strstr(ctx.err, "cannot list"), "%s", ctx.err);
     tmpdir_remove(dir);
 }
+
+/* EDD_STOP_AT's entries (docs/HOSTILE.md, "Named stop points"): a point
+ * named stops the process with EDD_STOP_EXIT; other points, malformed
+ * entries and a rank qualifier that does not hold return. rank NULL: not
+ * under mpirun. */
+Test(crash, stop_at_entries)
+{
+    static const struct {
+        const char *stop_at, *rank, *point, *name;
+        int stops;
+    } c[] = {
+        {"write:a.npy", NULL, "write", "a.npy", 1},
+        {"write:a.npy", NULL, "write-partial", "a.npy", 0},
+        {"write:a.npy", NULL, "write", "a.npy2", 0},
+        {"stage:fig2b,write:a.npy", NULL, "write", "a.npy", 1},
+        {"write:a.npy,", NULL, "write", "a.npy", 1},
+        {",,nonsense,:a.npy,write:,write", NULL, "write", "a.npy", 0},
+        {"", NULL, "write", "a.npy", 0},
+        {"stage:fig2b@rank!=0", NULL, "stage", "fig2b", 0},
+        {"stage:fig2b@rank!=0", "0", "stage", "fig2b", 0},
+        {"stage:fig2b@rank!=0", "2", "stage", "fig2b", 1},
+        {"stage:fig2b@rank=2", "2", "stage", "fig2b", 1},
+        {"stage:fig2b@rank=2", "12", "stage", "fig2b", 0},
+        {"stage:fig2b@rank=2", "x", "stage", "fig2b", 0},
+        {"stage:fig2b@rank=", "2", "stage", "fig2b", 0},
+        {"stage:fig2b@rnak=2", "2", "stage", "fig2b", 0},
+        {"stage:fig2b@rnak=2", "2", "stage", "fig2b@rnak=2", 1},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        pid_t pid = fork();
+        cr_assert_neq(pid, -1);
+        if (pid == 0) {
+            int fd = open("/dev/null", O_WRONLY);
+            dup2(fd, 2);
+            setenv("EDD_STOP_AT", c[i].stop_at, 1);
+            if (c[i].rank)
+                setenv("OMPI_COMM_WORLD_RANK", c[i].rank, 1);
+            else
+                unsetenv("OMPI_COMM_WORLD_RANK");
+            edd_stop_point(c[i].point, c[i].name);
+            _exit(0);
+        }
+        int status;
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == (c[i].stops ? EDD_STOP_EXIT : 0),
+                  "EDD_STOP_AT='%s', rank %s, at %s:%s: status 0x%x, expected %s", c[i].stop_at,
+                  c[i].rank ? c[i].rank : "(none)", c[i].point, c[i].name, status, c[i].stops ? "a stop" : "none");
+    }
+}
