@@ -1,6 +1,6 @@
 /* reproduce_util.h - what the edd reproduce tests share (test_reproduce*.c):
  * small files, the CSVs' rows, running the stages in-process; and the
- * checks of a finished smoke run that reproduce_util.c holds (killed and
+ * checks of a finished smoke run that reproduce_util.c holds (stopped and
  * resumed, `edd attack` against the CSVs). Test code only. */
 #ifndef EDD_REPRODUCE_UTIL_H
 #define EDD_REPRODUCE_UTIL_H
@@ -133,10 +133,10 @@ static inline void run(edd_ctx *ctx, const edd_repro_scale *sc, const char *dir,
 }
 
 
-/* Issue 11: `edd reproduce` (the CLI) killed and resumed into a fresh
- * folder: the same CSVs as the finished run in ref, whose wall time was t
- * (reproduce_util.c). */
-void kill_and_resume(const char *ref, const char *data, int threads, double t);
+/* Issue 11: `edd reproduce` (the CLI) stopped at named points
+ * (EDD_STOP_AT) and resumed into a fresh folder: the same CSVs as the
+ * finished run in ref (reproduce_util.c). */
+void stop_and_resume(const char *ref, const char *data, int threads);
 
 /* The row of the CSV at path whose leading fields are key: its fields n,
  * recovered, detected, misclassified, mean_l2, source_success,

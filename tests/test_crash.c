@@ -1,23 +1,25 @@
-/* test_crash.c - issue 11: edd killed with SIGKILL at many points, the
- * temporary files a killed run leaves, and the byte-identical outputs of
- * one seed at one thread count (docs/DESIGN.md, "Determinism").
+/* test_crash.c - issue 11: edd stopped at every point of a write (as a
+ * kill there would), the temporary files a stopped run leaves, and the
+ * byte-identical outputs of one seed at one thread count (docs/DESIGN.md,
+ * "Determinism").
  *
  * Each command runs as a child of the test (the binary the Makefile built,
  * or $EDD_BIN). Its reference outputs come from an uninterrupted run; then
- * it is killed after fractions of that run's wall time, and after every
- * kill each output must be the previous file, byte for byte, or the
- * complete new one, which by determinism is the reference's bytes. */
+ * it is stopped at each named point of each output's write (EDD_STOP_AT,
+ * docs/HOSTILE.md, "Named stop points"): half written, and complete before
+ * the rename. After every stop each output must be the previous file, byte
+ * for byte, or the complete new one, which by determinism is the
+ * reference's bytes. A stop lands at the same point on any machine, loaded
+ * or not. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "edd/io.h"
@@ -28,13 +30,6 @@ TestSuite(crash, .timeout = 600);
 /* The threads every command here runs with: more than one, so that the
  * byte-identical checks cover OpenMP's and oneDNN's parallel paths. */
 #define CRASH_THREADS "2"
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Split the command line s (no quoting; words separated by spaces) in
  * place into argv after argv[0] = the edd binary; NULL-terminated. */
@@ -47,59 +42,37 @@ static void argv_split(char *s, char **argv, int max)
     argv[n] = NULL;
 }
 
-/* Start edd with the words of cmd, its output to /dev/null; returns its
- * pid. */
-static pid_t spawn(const char *cmd)
+/* Run edd with the words of cmd to its end, its output to /dev/null, and
+ * EDD_STOP_AT=stop unless stop is NULL. Returns its wait status; its pid
+ * into *pid (may be NULL). */
+static int run_edd(const char *cmd, const char *stop, pid_t *pid)
 {
     char buf[8192], *argv[64];
     snprintf(buf, sizeof buf, "%s", cmd);
     argv_split(buf, argv, 64);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
-    if (pid == 0) {
+    pid_t child = fork();
+    cr_assert_neq(child, -1, "fork: %s", strerror(errno));
+    if (child == 0) {
         int fd = open("/dev/null", O_WRONLY);
         dup2(fd, 1);
         dup2(fd, 2);
+        if (stop)
+            setenv("EDD_STOP_AT", stop, 1);
         execv(argv[0], argv);
         _exit(127);
     }
-    return pid;
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    if (pid)
+        *pid = child;
+    return status;
 }
 
-/* Run cmd to the end; asserts exit status 0. Returns its wall time. */
-static double run_ok(const char *cmd)
+/* Run cmd to the end; asserts exit status 0. */
+static void run_ok(const char *cmd)
 {
-    double t0 = now_s();
-    int status;
-    pid_t pid = spawn(cmd);
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    int status = run_edd(cmd, NULL, NULL);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "edd %s: status 0x%x", cmd, status);
-    return now_s() - t0;
-}
-
-/* Start cmd, SIGKILL it after `after` seconds unless it has exited, reap
- * it. Returns its pid; *killed says whether it was still running. */
-static pid_t run_killed(const char *cmd, double after, int *killed)
-{
-    pid_t pid = spawn(cmd);
-    double t0 = now_s();
-    int status;
-    *killed = 1;
-    while (now_s() - t0 < after) {
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            *killed = 0;
-            cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "edd %s: status 0x%x", cmd, status);
-            return pid;
-        }
-        usleep(2000);
-    }
-    kill(pid, SIGKILL);
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    if (WIFEXITED(status)) {
-        *killed = 0;
-        cr_assert_eq(WEXITSTATUS(status), 0, "edd %s exited with %d", cmd, WEXITSTATUS(status));
-    }
-    return pid;
 }
 
 /* The bytes of path in a malloc'd buffer, their count in *n; NULL if the
@@ -151,102 +124,137 @@ static void fill(char *out, size_t n, const char *tmpl, const char *o, int s)
     out[k] = 0;
 }
 
-/* The kill fractions of the reference's wall time: early, in the middle,
- * and around the end, where the outputs are written. */
-static const double kill_at[] = {0.05, 0.25, 0.5, 0.75, 0.9, 0.97, 1.0, 1.03};
-#define NKILL (sizeof kill_at / sizeof kill_at[0])
-
-/* The crash test of one command template tmpl (its outputs in dir, named
- * {o}<outs[i]>, seeded with {s}):
- * 1. seed 2 writes the previous outputs (prefix "run-");
- * 2. seed 1 twice (prefixes "ref-" and "again-") gives byte-identical
- *    outputs: same seed, data and thread count;
- * 3. seed 1 killed after each fraction of the reference's time: every
- *    output is the previous file or the reference's bytes, and nothing in
- *    dir is new but that command's own temporary files;
- * 4. seed 1 to the end: the reference's bytes, and no temporary file left. */
-static void crash_case(const char *name, const char *dir, const char *tmpl, const char *const *outs, int nouts)
-{
-    char cmd[8192], path[4200];
+/* One command's outputs, nouts of them (at most 4), named {o}outs[i] in
+ * dir: the previous files (seed 2) and the reference (seed 1). */
+typedef struct {
+    const char *name, *dir, *tmpl;
+    const char *const *outs;
+    int nouts;
     unsigned char *prev[4], *ref[4];
     size_t nprev[4], nref[4];
-    cr_assert(nouts <= 4);
+} crash_cmd;
 
-    fill(cmd, sizeof cmd, tmpl, "run-", 2);
+/* Seed 2 writes the previous outputs (prefix "run-"); seed 1 twice
+ * (prefixes "ref-" and "again-") gives byte-identical outputs: same seed,
+ * data and thread count. */
+static void references(crash_cmd *c)
+{
+    char cmd[8192], path[4200];
+    cr_assert(c->nouts <= 4);
+    fill(cmd, sizeof cmd, c->tmpl, "run-", 2);
     run_ok(cmd);
-    fill(cmd, sizeof cmd, tmpl, "ref-", 1);
-    double t = run_ok(cmd);
-    fill(cmd, sizeof cmd, tmpl, "again-", 1);
+    fill(cmd, sizeof cmd, c->tmpl, "ref-", 1);
     run_ok(cmd);
-    for (int i = 0; i < nouts; i++) {
+    fill(cmd, sizeof cmd, c->tmpl, "again-", 1);
+    run_ok(cmd);
+    for (int i = 0; i < c->nouts; i++) {
         size_t n2;
-        snprintf(path, sizeof path, "%s/run-%s", dir, outs[i]);
-        prev[i] = slurp(path, &nprev[i]);
-        snprintf(path, sizeof path, "%s/ref-%s", dir, outs[i]);
-        ref[i] = slurp(path, &nref[i]);
-        snprintf(path, sizeof path, "%s/again-%s", dir, outs[i]);
+        snprintf(path, sizeof path, "%s/run-%s", c->dir, c->outs[i]);
+        c->prev[i] = slurp(path, &c->nprev[i]);
+        snprintf(path, sizeof path, "%s/ref-%s", c->dir, c->outs[i]);
+        c->ref[i] = slurp(path, &c->nref[i]);
+        snprintf(path, sizeof path, "%s/again-%s", c->dir, c->outs[i]);
         unsigned char *again = slurp(path, &n2);
-        cr_assert(prev[i] && ref[i] && again, "%s: %s written by all three runs", name, outs[i]);
-        cr_assert(same_bytes(ref[i], nref[i], again, n2), "%s: two runs with seed 1 at %s threads wrote different %s",
-                  name, CRASH_THREADS, outs[i]);
-        cr_assert_not(same_bytes(ref[i], nref[i], prev[i], nprev[i]), "%s: seeds 1 and 2 wrote the same %s", name,
-                      outs[i]);
+        cr_assert(c->prev[i] && c->ref[i] && again, "%s: %s written by all three runs", c->name, c->outs[i]);
+        cr_assert(same_bytes(c->ref[i], c->nref[i], again, n2),
+                  "%s: two runs with seed 1 at %s threads wrote different %s", c->name, CRASH_THREADS, c->outs[i]);
+        cr_assert_not(same_bytes(c->ref[i], c->nref[i], c->prev[i], c->nprev[i]), "%s: seeds 1 and 2 wrote the same %s",
+                      c->name, c->outs[i]);
         free(again);
     }
+}
 
-    int mid = 0, replaced = 0, tmp_left = 0;
-    for (size_t k = 0; k < NKILL; k++) {
-        int killed;
-        fill(cmd, sizeof cmd, tmpl, "run-", 1);
-        pid_t pid = run_killed(cmd, kill_at[k] * t, &killed);
-        mid += killed;
-        for (int i = 0; i < nouts; i++) {
-            size_t n;
-            snprintf(path, sizeof path, "%s/run-%s", dir, outs[i]);
-            unsigned char *b = slurp(path, &n);
-            int is_prev = same_bytes(b, n, prev[i], nprev[i]), is_new = same_bytes(b, n, ref[i], nref[i]);
-            cr_assert(is_prev || is_new,
-                      "%s killed after %.2f s (%.0f%% of a run): %s is neither the previous file nor the complete new "
-                      "one",
-                      name, kill_at[k] * t, 100 * kill_at[k], outs[i]);
-            free(b);
-            if (is_new) {
-                replaced++;
-                file_put(path, prev[i], nprev[i]);
-            }
+/* The one temporary file in c->dir after seed 1 stopped (as process pid)
+ * at point:run-OUT, output `out`: that run's own, run-OUT.edd-tmp.<pid>,
+ * holding the first half of the reference's bytes (write-partial) or all
+ * of them (write). */
+static void stopped_tmp(const crash_cmd *c, int out, const char *point, pid_t pid)
+{
+    char path[4200];
+    size_t n;
+    cr_assert_eq(count_tmp(c->dir), 1, "%s stopped at %s:run-%s: one temporary file, the stopped run's", c->name,
+                 point, c->outs[out]);
+    snprintf(path, sizeof path, "%s/run-%s" EDD_TMP_INFIX "%ld", c->dir, c->outs[out], (long)pid);
+    unsigned char *b = slurp(path, &n);
+    cr_assert_not_null(b, "%s stopped at %s:run-%s: its own %s is there", c->name, point, c->outs[out], path);
+    const size_t want = strcmp(point, "write") ? c->nref[out] / 2 : c->nref[out];
+    cr_assert(n == want && !memcmp(b, c->ref[out], n), "%s stopped at %s:run-%s: %s holds %zu bytes, expected the "
+              "reference's first %zu", c->name, point, c->outs[out], path, n, want);
+    free(b);
+}
+
+/* Each output in c->dir after a stop: the previous file or the
+ * reference's bytes; a complete one is put back to the previous file.
+ * Returns how many were complete. */
+static int outputs_whole(const crash_cmd *c, const char *stop)
+{
+    char path[4200];
+    int replaced = 0;
+    for (int i = 0; i < c->nouts; i++) {
+        size_t n;
+        snprintf(path, sizeof path, "%s/run-%s", c->dir, c->outs[i]);
+        unsigned char *b = slurp(path, &n);
+        int is_prev = same_bytes(b, n, c->prev[i], c->nprev[i]), is_new = same_bytes(b, n, c->ref[i], c->nref[i]);
+        cr_assert(is_prev || is_new, "%s stopped at %s: %s is neither the previous file nor the complete new one",
+                  c->name, stop, c->outs[i]);
+        free(b);
+        if (is_new) {
+            replaced++;
+            file_put(path, c->prev[i], c->nprev[i]);
         }
-        /* anything temporary in dir is the killed run's own */
-        DIR *d = opendir(dir);
-        char mine[32];
-        snprintf(mine, sizeof mine, ".edd-tmp.%ld", (long)pid);
-        for (struct dirent *e; (e = readdir(d));) {
-            char *t5 = strstr(e->d_name, EDD_TMP_INFIX);
-            if (t5) {
-                cr_assert_str_eq(t5, mine, "%s: %s is no temporary file of the run just killed", name, e->d_name);
-                tmp_left++;
-            }
-        }
-        closedir(d);
     }
+    return replaced;
+}
+
+/* The crash test of one command template tmpl (its outputs in dir, named
+ * {o}<outs[i]>, seeded with {s}): the references; then seed 1 stopped at
+ * each point of each output's write: it exits EDD_STOP_EXIT, that output
+ * is the previous file and the stopped run's temporary file the only one,
+ * every other output is the previous file or the reference's bytes; the
+ * next run sweeps the temporary file. Last, seed 1 to the end: the
+ * reference's bytes, and no temporary file left. */
+static void crash_case(const char *name, const char *dir, const char *tmpl, const char *const *outs, int nouts)
+{
+    static const char *const points[] = {"write-partial", "write"};
+    crash_cmd c = {.name = name, .dir = dir, .tmpl = tmpl, .outs = outs, .nouts = nouts};
+    char cmd[8192], stop[512], path[4200];
+    references(&c);
     fill(cmd, sizeof cmd, tmpl, "run-", 1);
+    int nstops = 0, replaced = 0;
+    for (int i = 0; i < nouts; i++)
+        for (size_t p = 0; p < sizeof points / sizeof points[0]; p++) {
+            snprintf(stop, sizeof stop, "%s:run-%s", points[p], outs[i]);
+            pid_t pid;
+            int status = run_edd(cmd, stop, &pid);
+            cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == EDD_STOP_EXIT,
+                      "%s with EDD_STOP_AT=%s: status 0x%x, expected exit %d", name, stop, status, EDD_STOP_EXIT);
+            nstops++;
+            snprintf(path, sizeof path, "%s/run-%s", dir, outs[i]);
+            size_t n;
+            unsigned char *b = slurp(path, &n);
+            cr_assert(same_bytes(b, n, c.prev[i], c.nprev[i]), "%s stopped at %s: %s is the previous file", name,
+                      stop, outs[i]);
+            free(b);
+            stopped_tmp(&c, i, points[p], pid);
+            replaced += outputs_whole(&c, stop);
+        }
     run_ok(cmd);
     for (int i = 0; i < nouts; i++) {
         size_t n;
         snprintf(path, sizeof path, "%s/run-%s", dir, outs[i]);
         unsigned char *b = slurp(path, &n);
-        cr_assert(same_bytes(b, n, ref[i], nref[i]), "%s: the run after the kills wrote a different %s", name,
+        cr_assert(same_bytes(b, n, c.ref[i], c.nref[i]), "%s: the run after the stops wrote a different %s", name,
                   outs[i]);
         free(b);
-        free(prev[i]);
-        free(ref[i]);
+        free(c.prev[i]);
+        free(c.ref[i]);
     }
-    cr_assert_eq(count_tmp(dir), 0, "%s: the run after the kills leaves no temporary file", name);
-    fprintf(stderr, "crash: %s (%.2f s a run) killed at %zu points, %d of them mid-run; %d outputs complete at the "
-            "kill, %d temporary files left and swept\n", name, t, NKILL, mid, replaced, tmp_left);
-    cr_assert_geq(mid, 3, "%s: at least the early kills land mid-run", name);
+    cr_assert_eq(count_tmp(dir), 0, "%s: the run after the stops leaves no temporary file", name);
+    fprintf(stderr, "crash: %s stopped at %d points (each output half written and complete), %d outputs complete "
+            "at a stop, every temporary file swept\n", name, nstops, replaced);
 }
 
-Test(crash, train_distill_uncertainty_killed_at_every_delay)
+Test(crash, train_distill_uncertainty_stopped_at_every_write)
 {
     char data[4096], dir[64], tmpl[8192];
     mnist_dir_or_skip(data, sizeof data);
@@ -325,4 +333,53 @@ Test(crash, stale_temporary_files_are_swept)
     cr_assert_eq(edd_tmp_sweep(&ctx, path, NULL, NULL), EDD_ERR_IO);
     cr_assert(strstr(ctx.err, path) && strstr(ctx.err, "cannot list"), "%s", ctx.err);
     tmpdir_remove(dir);
+}
+
+/* EDD_STOP_AT's entries (docs/HOSTILE.md, "Named stop points"): a point
+ * named stops the process with EDD_STOP_EXIT; other points, malformed
+ * entries and a rank qualifier that does not hold return. rank NULL: not
+ * under mpirun. */
+Test(crash, stop_at_entries)
+{
+    static const struct {
+        const char *stop_at, *rank, *point, *name;
+        int stops;
+    } c[] = {
+        {"write:a.npy", NULL, "write", "a.npy", 1},
+        {"write:a.npy", NULL, "write-partial", "a.npy", 0},
+        {"write:a.npy", NULL, "write", "a.npy2", 0},
+        {"stage:fig2b,write:a.npy", NULL, "write", "a.npy", 1},
+        {"write:a.npy,", NULL, "write", "a.npy", 1},
+        {",,nonsense,:a.npy,write:,write", NULL, "write", "a.npy", 0},
+        {"", NULL, "write", "a.npy", 0},
+        {"stage:fig2b@rank!=0", NULL, "stage", "fig2b", 0},
+        {"stage:fig2b@rank!=0", "0", "stage", "fig2b", 0},
+        {"stage:fig2b@rank!=0", "2", "stage", "fig2b", 1},
+        {"stage:fig2b@rank=2", "2", "stage", "fig2b", 1},
+        {"stage:fig2b@rank=2", "12", "stage", "fig2b", 0},
+        {"stage:fig2b@rank=2", "x", "stage", "fig2b", 0},
+        {"stage:fig2b@rank=", "2", "stage", "fig2b", 0},
+        {"stage:fig2b@rnak=2", "2", "stage", "fig2b", 0},
+        {"stage:fig2b@rnak=2", "2", "stage", "fig2b@rnak=2", 1},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        pid_t pid = fork();
+        cr_assert_neq(pid, -1);
+        if (pid == 0) {
+            int fd = open("/dev/null", O_WRONLY);
+            dup2(fd, 2);
+            setenv("EDD_STOP_AT", c[i].stop_at, 1);
+            if (c[i].rank)
+                setenv("OMPI_COMM_WORLD_RANK", c[i].rank, 1);
+            else
+                unsetenv("OMPI_COMM_WORLD_RANK");
+            edd_stop_point(c[i].point, c[i].name);
+            _exit(0);
+        }
+        int status;
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == (c[i].stops ? EDD_STOP_EXIT : 0),
+                  "EDD_STOP_AT='%s', rank %s, at %s:%s: status 0x%x, expected %s", c[i].stop_at,
+                  c[i].rank ? c[i].rank : "(none)", c[i].point, c[i].name, status, c[i].stops ? "a stop" : "none");
+    }
 }

@@ -3,7 +3,8 @@
  * scale, --jobs 2 writes what one process writes, byte for byte, and its
  * log names the job that ran each stage; --seeds 2 --jobs 2 equals
  * --seeds 2 in one process; a stage that fails on a job stops the run
- * naming the stage and the job, and a rerun resumes; --worker is refused
+ * naming the stage and the job, and a rerun resumes, as after a worker
+ * that dies mid-stage (EDD_STOP_AT); --worker is refused
  * outside --jobs; --dry-run plans for --jobs. */
 #include <criterion/criterion.h>
 
@@ -121,6 +122,39 @@ Test(jobs, a_failed_stage_names_its_job_and_a_rerun_resumes)
     char *json = run_log(dir, "out");
     cr_assert(strstr(json, "{\"stage\":\"baseline\",\"ran\":false") && strstr(json, "{\"stage\":\"teacher\",\"ran\":true"),
               "the rerun resumes: %s", json);
+    free(json);
+    cr_assert_eq(tmp_left(dir), 0);
+    remove_run(dir);
+}
+
+/* A worker that dies mid-stage (stopped at a named point, as a kill would)
+ * fails its stage with how it ended; the other job's stage ends and keeps
+ * its manifest; a rerun redoes only the stopped stage. */
+Test(jobs, a_dead_worker_fails_its_stage_and_a_rerun_resumes)
+{
+    char data[4096], dir[64];
+    mnist_dir_or_skip(data, sizeof data);
+    tmpdir_make(dir, sizeof dir, "jobs_dead");
+    setenv("EDD_STOP_AT", "stage:teacher", 1);
+    int status = finish(start_smoke(dir, data, ARGS("--jobs", "2", "--only", "baseline,teacher")));
+    unsetenv("EDD_STOP_AT");
+    char *err = run_log(dir, "err");
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "a dead worker: exit 1, not 0x%x: %s", status, err);
+    cr_assert(strstr(err, "edd: stopped at stage:teacher (EDD_STOP_AT)") &&
+                  strstr(err, "edd reproduce: stage teacher failed on job ") &&
+                  strstr(err, "ended before the stage did: exited with status 86"),
+              "the message names the stage, the job and how its worker ended: %s", err);
+    free(err);
+    char path[600];
+    snprintf(path, sizeof path, "%s/stages/teacher.done", dir);
+    cr_assert_eq(access(path, F_OK), -1, "the stopped stage has no manifest");
+    snprintf(path, sizeof path, "%s/stages/baseline.done", dir);
+    cr_assert_eq(access(path, F_OK), 0, "the other job's stage ended and kept its manifest");
+    status = finish(start_smoke(dir, data, ARGS("--jobs", "2", "--only", "baseline,teacher")));
+    cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "the rerun: status 0x%x", status);
+    char *json = run_log(dir, "out");
+    cr_assert(strstr(json, "{\"stage\":\"baseline\",\"ran\":false") && strstr(json, "{\"stage\":\"teacher\",\"ran\":true"),
+              "the rerun redoes the stopped stage only: %s", json);
     free(json);
     cr_assert_eq(tmp_left(dir), 0);
     remove_run(dir);

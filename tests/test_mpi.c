@@ -2,10 +2,10 @@
  * an in-process transport (no MPI needed): the same outputs as a serial
  * run, a failed stage named with its rank and resumed; then the MPI build
  * under mpirun at smoke scale: 3 and 2 ranks write what one process writes,
- * byte for byte; a rank killed mid-stage, then a rerun, ends with the same
- * outputs; a failed stage stops the run with its name and rank. The mpirun
- * tests skip, and say why, where mpirun or an MPI build of edd is missing;
- * as root they pass --allow-run-as-root. */
+ * byte for byte; a rank stopped as it starts a stage (EDD_STOP_AT), then a
+ * rerun, ends with the same outputs; a failed stage stops the run with its
+ * name and rank. The mpirun tests skip, and say why, where mpirun or an
+ * MPI build of edd is missing; as root they pass --allow-run-as-root. */
 #include <criterion/criterion.h>
 
 #include "edd.h"
@@ -15,7 +15,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -244,6 +243,10 @@ static pid_t start_edd(const char *bin, int np, const char *dir, const char *dat
         argv[n++] = npv;
         argv[n++] = "-x";
         argv[n++] = "OMP_NUM_THREADS";
+        if (getenv("EDD_STOP_AT")) {
+            argv[n++] = "-x";
+            argv[n++] = "EDD_STOP_AT";
+        }
     }
     const char *rest[] = {bin, "reproduce", "--scale", "smoke", "--out", dir, "--data-dir", data, "--threads", "1"};
     for (size_t k = 0; k < sizeof rest / sizeof rest[0]; k++)
@@ -273,95 +276,45 @@ static int finish(pid_t pid)
     return status;
 }
 
-/* The pid of MPI rank `rank` among mpirun's children, or 0. */
-static pid_t rank_pid(pid_t mpirun, int rank)
+/* EDD_STOP_AT (docs/HOSTILE.md, "Named stop points") for a rank other
+ * than 0: stage:NAME@rank!=0 for every stage that reads the distilled
+ * model, into buf. Rank 0 coordinates and never stops. Most of the
+ * table's stages read the distilled model and rank 0's own worker runs
+ * one stage at a time, so another rank starts one of them, with the
+ * teacher, sigma and the distilled model done by then: a stop at a stage's
+ * start, whatever the machine's speed. */
+static void worker_stops(char *buf, size_t n)
 {
-    char want[64];
-    snprintf(want, sizeof want, "OMPI_COMM_WORLD_RANK=%d", rank);
-    DIR *d = opendir("/proc");
-    pid_t found = 0;
-    for (struct dirent *e; d && !found && (e = readdir(d));) {
-        pid_t pid = (pid_t)atol(e->d_name);
-        if (pid <= 0)
+    edd_ctx ctx = {0};
+    const int distilled = edd_repro_stage_find("distilled");
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < edd_repro_stage_count(); i++) {
+        uint64_t mask;
+        const char *name = edd_repro_stage_name(i);
+        cr_assert_eq(edd_repro_select(&ctx, name, &mask), EDD_OK, "%s", ctx.err);
+        if (i == distilled || !(mask & (1ull << distilled)))
             continue;
-        char path[128], *st;
-        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-        if (!(st = slurp(path, NULL)))
-            continue;
-        const char *pp = strstr(st, "\nPPid:");
-        int child = pp && atol(pp + 6) == (long)mpirun;
-        free(st);
-        if (!child)
-            continue;
-        snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
-        size_t len;
-        char *env = slurp(path, &len);
-        for (size_t off = 0; env && off < len; off += strlen(env + off) + 1)
-            if (!strcmp(env + off, want))
-                found = pid;
-        free(env);
+        len += (size_t)snprintf(buf + len, n - len, "%sstage:%s@rank!=0", len ? "," : "", name);
+        cr_assert_lt(len, n, "EDD_STOP_AT fits");
     }
-    if (d)
-        closedir(d);
-    return found;
 }
 
-/* The stage rank `rank` is running by the progress in errpath (a stage
- * started on it and not yet done), into name; the count of stages done
- * into *ndone. 1 if it runs one. */
-static int running_on(const char *errpath, int rank, char *name, size_t n, int *ndone)
+/* The stages the ranks stopped at, by their lines in errpath ("edd:
+ * stopped at stage:NAME on rank R"), into names (up to max, 64 bytes
+ * each); asserts that no rank 0 stopped. Returns how many. */
+static int stopped_stages(const char *errpath, char names[][64], int max)
 {
     char *text = slurp(errpath, NULL);
-    int busy = 0;
-    *ndone = 0;
-    for (char *line = text; line && *line;) {
-        char *nl = strchr(line, '\n'), stage[64];
-        int r;
-        if (!nl)
-            break;
-        *nl = 0;
-        if (sscanf(line, "reproduce: stage %63s started on rank %d", stage, &r) == 2) {
-            if (r == rank) {
-                busy = 1;
-                snprintf(name, n, "%s", stage);
-            }
-        } else if (sscanf(line, "reproduce: stage %63s done in %*f s on rank %d", stage, &r) == 2) {
-            ++*ndone;
-            busy = busy && r != rank; /* a rank runs one stage at a time */
-        }
-        line = nl + 1;
+    int n = 0;
+    for (const char *p = text; p && n < max && (p = strstr(p, "edd: stopped at stage:")); p++) {
+        int rank = -1;
+        cr_assert_eq(sscanf(p, "edd: stopped at stage:%63s on rank %d", names[n], &rank), 2, "%s", p);
+        cr_assert_neq(rank, 0, "rank 0, the coordinator, never stops: %s", p);
+        n++;
     }
     free(text);
-    return busy;
-}
-
-/* Kill rank 1 of the run `run` (its progress in errpath) while it runs a
- * long stage, at least two stages done by then; the stage into name, the
- * stages done into *ndone, the run's wait status into *status if it ended
- * first. 1 if rank 1 was killed. sigma, fig2d and fig2e join their parts
- * in well under a second, and sigma's parts are too short to kill
- * mid-stage; each study point that smoke scale has (3 a study) trains a
- * model, as `distilled` does. */
-static int kill_rank1_mid_stage(pid_t run, const char *errpath, char *name, size_t n, int *ndone, int *status)
-{
-    static const char *const long_stages[] = {"baseline", "teacher", "surrogate_u", "surrogate_d", "distilled",
-                                              "fig2b",    "fig2c",   "fig2d_1",     "fig2d_2",     "fig2d_3",
-                                              "fig2e_1",  "fig2e_2", "fig2e_3",     "security"};
-    int killed = 0;
-    while (!killed && waitpid(run, status, WNOHANG) == 0) {
-        usleep(100000);
-        if (!running_on(errpath, 1, name, n, ndone) || *ndone < 2)
-            continue;
-        int is_long = 0;
-        for (size_t k = 0; k < sizeof long_stages / sizeof long_stages[0]; k++)
-            is_long |= !strcmp(name, long_stages[k]);
-        pid_t victim = is_long ? rank_pid(run, 1) : 0;
-        if (!victim)
-            continue;
-        usleep(300000);
-        killed = kill(victim, SIGKILL) == 0;
-    }
-    return killed;
+    return n;
 }
 
 Test(mpi, mpirun_smoke_equals_serial_and_a_killed_rank_resumes)
@@ -397,32 +350,38 @@ Test(mpi, mpirun_smoke_equals_serial_and_a_killed_rank_resumes)
     cr_assert(json && strstr(json, "\"ranks\":2,") && strstr(json, "\"rank\":1,"), "rank 1 ran stages: %s", json);
     free(json);
 
-    /* 3 ranks again, rank 1 killed while it runs a stage, then a rerun on 3
-     * ranks */
+    /* 3 ranks again, a rank other than 0 stopped as it starts a stage that
+     * reads the distilled model (EDD_STOP_AT), then a rerun on 3 ranks */
+    char stops[4096], stage[2][64], rel[128];
+    worker_stops(stops, sizeof stops);
+    cr_assert_eq(setenv("EDD_STOP_AT", stops, 1), 0);
     pid_t run = start_edd(bin, 3, dk, data, NULL, NULL);
-    snprintf(path, sizeof path, "%s.err", dk);
-    char stage[64] = "";
-    int ndone = 0, killed = kill_rank1_mid_stage(run, path, stage, sizeof stage, &ndone, &status);
-    cr_assert(killed, "rank 1 never ran a long stage after two were done (see %s)", path);
+    unsetenv("EDD_STOP_AT");
     status = finish(run);
-    cr_assert(!WIFEXITED(status) || WEXITSTATUS(status), "mpirun ends in failure when a rank is killed");
-    char rel[128];
-    snprintf(rel, sizeof rel, "stages/%s.done", stage);
-    cr_assert(!exists(dk, rel), "stage %s, killed mid-stage, has no manifest", stage);
+    cr_assert(!WIFEXITED(status) || WEXITSTATUS(status), "mpirun ends in failure when a rank stops");
+    snprintf(path, sizeof path, "%s.err", dk);
+    const int nstopped = stopped_stages(path, stage, 2);
+    cr_assert_geq(nstopped, 1, "a rank other than 0 stopped at a stage (see %s)", path);
+    for (int k = 0; k < nstopped; k++) {
+        snprintf(rel, sizeof rel, "stages/%s.done", stage[k]);
+        cr_assert(!exists(dk, rel), "stage %s, stopped as it started, has no manifest", stage[k]);
+    }
+    cr_assert(exists(dk, "stages/teacher.done") && exists(dk, "stages/distilled.done"),
+              "the stages %s reads were done first", stage[0]);
     status = finish(start_edd(bin, 3, dk, data, NULL, NULL));
     cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "the rerun: status 0x%x, see %s", status, path);
     snprintf(path, sizeof path, "%s.out", dk);
     json = slurp(path, NULL);
     char ran[128];
-    snprintf(ran, sizeof ran, "{\"stage\":\"%s\",\"ran\":true", stage);
+    snprintf(ran, sizeof ran, "{\"stage\":\"%s\",\"ran\":true", stage[0]);
     cr_assert(json && strstr(json, ran) && strstr(json, "\"ran\":false"), "the rerun resumes and redoes %s: %s",
-              stage, json);
+              stage[0], json);
     free(json);
     cr_assert_eq(same_outputs(ref, dk), nfiles);
     cr_assert_eq(tmp_left(dk), 0, "no temporary file after the rerun");
     fprintf(stderr, "mpi: smoke at 1 thread per process: serial %.1f s, mpirun -np 3 %.1f s, -np 2 %.1f s; %d "
-            "outputs equal; rank 1 killed in stage %s after %d stages, the rerun on 3 ranks equals the serial run\n",
-            serial, np3, np2, nfiles, stage, ndone);
+            "outputs equal; a rank stopped at stage:%s, the rerun on 3 ranks equals the serial run\n",
+            serial, np3, np2, nfiles, stage[0]);
     const char *dirs[4] = {ref, d3, d2, dk};
     for (int k = 0; k < 4; k++) {
         char f[96];

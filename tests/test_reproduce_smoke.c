@@ -1,6 +1,6 @@
 /* test_reproduce_smoke.c - edd reproduce at the smoke scale end to end
  * into a temporary folder: every output there and well formed, the report's
- * sections, the baselines and the ablation, the models; killed and
+ * sections, the baselines and the ablation, the models; stopped and
  * resumed; `edd attack` agreeing with the CSVs; then resumed after
  * deleting, corrupting, copying and forcing outputs, and after changing
  * settings. */
@@ -397,8 +397,8 @@ Test(reproduce, smoke_end_to_end_then_resume, .timeout = 900)
     check_baselines(&sc, dir);
     check_models(&ctx, dir);
 
-    /* 1b. killed at several points and resumed: the same CSVs */
-    kill_and_resume(dir, data, ctx.nthreads, log.seconds);
+    /* 1b. stopped at several named points and resumed: the same CSVs */
+    stop_and_resume(dir, data, ctx.nthreads);
 
     check_attacks(&sc, dir, data, ctx.nthreads);
     check_resume(&ctx, &sc, dir, data);

@@ -4,7 +4,8 @@
  * Owns: every open of a file (src/core/io.c; a test fails on an fopen or
  * open anywhere else), the byte layout of .npy files (the subset below)
  * and of the model file (docs/FORMATS.md), and the write-to-temp-then-
- * rename rule with its temporary files' names (PATH.edd-tmp.<pid>).
+ * rename rule with its temporary files' names (PATH.edd-tmp.<pid>), and
+ * the named stop points of EDD_STOP_AT (src/core/io_stop.c).
  * May call: core (edd_fail), libc, POSIX (open, fsync, rename), zlib (crc32).
  *
  * A reader refuses anything but a regular file without blocking (a FIFO,
@@ -44,9 +45,28 @@ EDD_API int edd_tmp_path(const char *path, char *buf, size_t n);
  * it, and rename it over path (which replaces a symlink or FIFO there, and
  * never writes through it). On any failure the temporary file is removed
  * and an existing file at path is left as it was. A chunk of size 0 may be
- * NULL. */
+ * NULL. Stop points (edd_stop_point), BASE being path's last component:
+ * write-partial:BASE after half the bytes (rounded down) are written,
+ * write:BASE once the temporary file is complete, before the rename. */
 EDD_API edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *const *chunks, const size_t *sizes,
                                          int nchunks);
+
+/* The exit status of a process that edd_stop_point ended. */
+#define EDD_STOP_EXIT 86
+
+/* A named stop point (docs/HOSTILE.md, "Named stop points"). When the
+ * environment variable EDD_STOP_AT, read at each call, names this point
+ * and name, print "edd: stopped at POINT:NAME (EDD_STOP_AT)" to stderr
+ * and end the process at once with _exit(EDD_STOP_EXIT): no atexit
+ * handler, no stdio flush, no cleanup, which is what a kill there leaves.
+ * Otherwise return. EDD_STOP_AT is a comma-separated list of POINT:NAME
+ * entries; an entry may end in @rank=N or @rank!=N, which holds only in a
+ * process whose OMPI_COMM_WORLD_RANK (set by mpirun) is, or is not, N. An
+ * entry without a ':' or with an empty point or name never matches, nor
+ * does anything else malformed: it is ignored. The points: write:BASE and
+ * write-partial:BASE (edd_file_write_atomic), stage:NAME and
+ * stage-end:NAME (edd reproduce). */
+EDD_API void edd_stop_point(const char *point, const char *name);
 
 /* Open path for reading without blocking on a FIFO or a device: open with
  * O_NONBLOCK, fstat, refuse (EDD_ERR_IO, naming path, what it is and

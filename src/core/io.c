@@ -1,13 +1,14 @@
 /* io.c - the one place edd opens files: reads that refuse anything but a
  * regular file without blocking (edd_file_open_regular, _fopen_regular,
  * _read_text), new files that never follow a symlink (edd_file_create,
- * edd_file_open_rdwr), atomic writes through PATH.edd-tmp.<pid> and the
- * sweep of those a killed run left; the memory and disk checks. .npy is
- * in npy.c, the model file in model_file.c; both open files through here.
- * See include/edd/io.h and docs/FORMATS.md.
+ * edd_file_open_rdwr), atomic writes through PATH.edd-tmp.<pid> (with
+ * their stop points, io_stop.c) and the sweep of those a killed run left;
+ * the memory and disk checks. .npy is in npy.c, the model file in
+ * model_file.c; both open files through here. See include/edd/io.h and
+ * docs/FORMATS.md.
  *
- * May call: core (edd_fail), libc, POSIX. tests/test_hostile_open.c fails
- * on an open call anywhere else in src/. */
+ * May call: core (edd_fail), io_stop.c (edd_stop_point), libc, POSIX.
+ * tests/test_hostile_open.c fails on an open call anywhere else in src/. */
 #include "edd/io.h"
 #include "io_internal.h"
 
@@ -47,6 +48,19 @@ static int io_write_all(int fd, const unsigned char *p, size_t n)
             return -1;
         p += w;
         n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Write bytes [from, to) of the chunks (sizes[i] bytes each, one after the
+ * other) to fd. */
+static int io_write_range(int fd, const void *const *chunks, const size_t *sizes, int n, size_t from, size_t to)
+{
+    size_t at = 0;
+    for (int i = 0; i < n && at < to; at += sizes[i++]) {
+        const size_t a = from > at ? from - at : 0, b = to - at < sizes[i] ? to - at : sizes[i];
+        if (a < b && io_write_all(fd, (const unsigned char *)chunks[i] + a, b - a))
+            return -1;
     }
     return 0;
 }
@@ -377,15 +391,23 @@ edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *con
     if (fd < 0)
         return edd_fail(ctx, EDD_ERR_IO, "%s: cannot create the temporary file %s: %s", path, tmp, strerror(errno));
 
-    const char *what = NULL;
+    const char *what = NULL, *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     int err = 0;
-    for (int i = 0; i < nchunks && !what; i++)
-        if (io_write_all(fd, chunks[i], sizes[i]))
-            what = "write", err = errno;
+    size_t total = 0;
+    for (int i = 0; i < nchunks; i++)
+        total += sizes[i];
+    if (io_write_range(fd, chunks, sizes, nchunks, 0, total / 2))
+        what = "write", err = errno;
+    if (!what)
+        edd_stop_point("write-partial", name);
+    if (!what && io_write_range(fd, chunks, sizes, nchunks, total / 2, total))
+        what = "write", err = errno;
     if (!what && fsync(fd))
         what = "fsync", err = errno;
     if (close(fd) && !what)
         what = "close", err = errno;
+    if (!what)
+        edd_stop_point("write", name);
     if (!what && rename(tmp, path))
         what = "rename", err = errno;
     if (what) {

@@ -21,7 +21,9 @@
 
 /* Run stage i of the table (its manifest tag and deps signature given):
  * remove its manifest, run it, write the manifest of the outputs it
- * registered and check it back; *sig gets the new manifest's signature. */
+ * registered and check it back; *sig gets the new manifest's signature.
+ * Stop points (edd_stop_point): stage:NAME before it runs, stage-end:NAME
+ * before its manifest. */
 static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uint32_t *sig, double *secs)
 {
     const repro_stage *s = &r->stages[i];
@@ -33,10 +35,13 @@ static edd_status run_stage(repro *r, int i, const char *tag, uint32_t dsig, uin
     st = repro_check_dataset(r->ctx, r->o, 1);
     if (st)
         return st;
+    edd_stop_point("stage", s->name);
     double ts = edd_now();
     r->nout = 0;
     st = s->run(r, s);
     *secs = edd_now() - ts;
+    if (!st)
+        edd_stop_point("stage-end", s->name);
     const char *files[REPRO_MAX_OUTPUTS];
     for (int k = 0; k < r->nout; k++)
         files[k] = r->out[k];
