@@ -89,9 +89,10 @@ static int lift(int fd)
     return up;
 }
 
-/* Start worker w: exe with argv, its pipes on EDD_REPRO_JOB_IN/OUT, stdin
- * from /dev/null, stdout onto stderr (the coordinator's stdout is the
- * run's JSON), every other descriptor (the folder's lock) closed. */
+/* Start worker w: exe with argv, its pipes on EDD_REPRO_JOB_IN/OUT, stdout
+ * onto stderr (the coordinator's stdout is the run's JSON), stdin as it is
+ * (a worker never reads it), every other descriptor (the folder's lock)
+ * closed. */
 static edd_status job_spawn(edd_ctx *ctx, job_proc *p, int w, const char *exe, char *const argv[])
 {
     int req[2] = {-1, -1}, res[2] = {-1, -1};
@@ -104,17 +105,16 @@ static edd_status job_spawn(edd_ctx *ctx, job_proc *p, int w, const char *exe, c
             res[k] = lift(res[k]);
         }
     }
-    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    pid_t pid = req[0] >= 0 && req[1] >= 0 && res[0] >= 0 && res[1] >= 0 && nul >= 0 ? fork() : -1;
+    pid_t pid = req[0] >= 0 && req[1] >= 0 && res[0] >= 0 && res[1] >= 0 ? fork() : -1;
     if (pid == 0) { /* the child: async-signal-safe calls only, until execv */
-        if (dup2(nul, 0) < 0 || dup2(2, 1) < 0 || dup2(req[0], EDD_REPRO_JOB_IN) < 0 ||
+        if (dup2(2, 1) < 0 || dup2(req[0], EDD_REPRO_JOB_IN) < 0 ||
             dup2(res[1], EDD_REPRO_JOB_OUT) < 0 || close_range(EDD_REPRO_JOB_OUT + 1, ~0U, 0))
             _exit(127);
         execv(exe, argv);
         _exit(127);
     }
     const int err = errno;
-    const int mine[] = {req[0], res[1], nul};
+    const int mine[] = {req[0], res[1]};
     for (size_t k = 0; k < sizeof mine / sizeof mine[0]; k++)
         if (mine[k] >= 0)
             close(mine[k]);
