@@ -1,17 +1,16 @@
 """Finding libedd.so.0 and declaring the C functions the binding calls.
 
-The library is the first of: $EDD_LIB; PREFIX/lib/libedd.so.0 when the
-package is installed as PREFIX/lib/python3/dist-packages/edd (make
-install); build/libedd.so.0 of the source tree when the package is used
-from it (PYTHONPATH=python)."""
+The library is $EDD_LIB when it is set (and nothing else then), else the
+first of PREFIX/lib/libedd.so.0 when the package is installed as
+PREFIX/lib/python3/dist-packages/edd (make install) and build/libedd.so.0
+of the source tree when the package is used from it (PYTHONPATH=python)."""
 import ctypes as C
 import os
 
 from . import _structs as S
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-CANDIDATES = (
-    ("$EDD_LIB", os.environ.get("EDD_LIB")),
+PLACES = (
     ("installed", os.path.normpath(os.path.join(_HERE, "..", "..", "..", "libedd.so.0"))),
     ("source tree", os.path.normpath(os.path.join(_HERE, "..", "..", "build", "libedd.so.0"))),
 )
@@ -42,20 +41,18 @@ PROTOTYPES = {
     "edd_square": (C.c_int, _ATTACK + [C.POINTER(S.SquareOpts), _FP, _IP]),
     "edd_fmn": (C.c_int, _ATTACK + [C.POINTER(S.FmnOpts), _FP, _FP]),
 }
-for _struct, (_cname, _header) in S.LAYOUTS.items():
-    if _cname.endswith("_opts") or _cname == "edd_attack_goal":
-        PROTOTYPES[_cname[:-5] + "_opts_init" if _cname.endswith("_opts") else "edd_attack_goal_init"] = (
-            None, [C.POINTER(_struct), C.c_size_t])
-
+# the option structs' inits: edd_X_init(o, sizeof *o)
+INITS = {"edd_fgm_opts_init": S.FgmOpts, "edd_pgd_opts_init": S.PgdOpts, "edd_jsma_opts_init": S.JsmaOpts,
+         "edd_cw_opts_init": S.CwOpts, "edd_apgd_opts_init": S.ApgdOpts, "edd_square_opts_init": S.SquareOpts,
+         "edd_fmn_opts_init": S.FmnOpts, "edd_mc_opts_init": S.McOpts, "edd_attack_goal_init": S.AttackGoal}
+PROTOTYPES.update({name: (None, [C.POINTER(st), C.c_size_t]) for name, st in INITS.items()})
 
 def load():
     """The loaded library with every prototype declared, or OSError naming
     each place looked at."""
     tried = []
-    for where, path in CANDIDATES:
-        if not path:
-            tried.append("%s (not set)" % where)
-            continue
+    env = os.environ.get("EDD_LIB")
+    for where, path in (("$EDD_LIB", env),) if env else PLACES:
         if not os.path.exists(path):
             tried.append("%s: %s (missing)" % (where, path))
             continue
@@ -64,5 +61,6 @@ def load():
             fn = getattr(lib, name)
             fn.restype, fn.argtypes = res, args
         return lib
-    raise OSError("edd: libedd.so.0 not found; looked at " + "; ".join(tried) +
-                  " (set EDD_LIB, make install, or make in the source tree)")
+    raise OSError("edd: libedd.so.0 not found: looked at " + "; ".join(tried) +
+                  ("" if env else " ($EDD_LIB not set)") + "; expected $EDD_LIB, an installed edd (make install) "
+                  "or the source tree's build (make)")
