@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Issue 27, item 4: the Python binding python/edd/. Every entry point
 (Model.load, .k, .logits, .predict, .sigma, attack() for each of the CLI's
-attacks); errors raised as edd.Error with edd's message (a missing model,
-bad shapes, dtypes, ranges, labels, options); every ctypes mirror of a C
-struct held to the header by a C program that prints sizeof and offsetof;
+attacks and the suite); errors raised as edd.Error with edd's message (a
+missing model, bad shapes, dtypes, ranges, labels, options), an option
+refused in the very words of `edd attack` (one option table); every ctypes
+mirror of a C struct held to the header by a C program that prints sizeof
+and offsetof;
 the binding's PGD equal to `edd attack --adv-out` (byte-identical, same
 rates); sigma equal to `edd uncertainty`; the logits equal to
 python/edd_model.py's in PyTorch on the same weights within 1e-4 relative
@@ -33,7 +35,7 @@ N = 40
 # kind -> options small enough for a test (every attack of the CLI)
 SMALL = {"fgm": {}, "pgd": {"steps": 5}, "jsma": {"gamma": 0.02}, "cw": {"max_iterations": 5, "binary_search_steps": 1},
          "apgd": {"steps": 5}, "apgd-t": {"steps": 5, "n_target_classes": 2}, "square": {"queries": 20},
-         "fmn": {"steps": 5}}
+         "fmn": {"steps": 5}, "suite": {"steps": 3, "queries": 10, "fmn_steps": 3}}
 
 
 def run(*args):
@@ -145,15 +147,33 @@ class Binding(unittest.TestCase):
             ("label dtype", lambda: edd.attack(m, x, y.astype(np.float32)), "expected integers 0..9"),
             ("label range", lambda: edd.attack(m, x, y + 10), "expected 0..9"),
             ("kind", lambda: edd.attack(m, x, y, kind="deepfool"), "kind 'deepfool', expected one of fgm"),
-            ("option", lambda: edd.attack(m, x, y, kind="fgm", steps=3), "unknown option 'steps'"),
-            ("option value", lambda: edd.attack(m, x, y, ord="1"), "ord '1', expected one of inf, 2"),
-            ("edd refuses", lambda: edd.attack(m, x, y, steps=0), "pgd: steps 0, restarts 1: expected each >= 1"),
+            ("unknown option", lambda: edd.attack(m, x, y, stpes=3), "unknown attack option 'stpes', expected one of"),
+            ("option of another attack", lambda: edd.attack(m, x, y, kind="fgm", steps=3),
+             "--steps does not apply to --attack fgm (it is an option of --attack pgd|apgd|apgd-t|fmn"),
+            ("option value", lambda: edd.attack(m, x, y, ord="1"), "--ord '1': expected inf or 2"),
+            ("range", lambda: edd.attack(m, x, y, steps=0), "--steps '0': expected an integer in 1..1000000"),
+            ("eps for the norm", lambda: edd.attack(m, x, y, eps=3), "--eps 3 with --ord inf: expected a number in (0, 1]"),
         ]
         for name, call, fragment in cases:
             with self.subTest(name=name):
                 with self.assertRaises(edd.Error) as cm:
                     call()
                 self.assertIn(fragment, str(cm.exception))
+
+    def test_options_refused_as_the_cli_refuses_them(self):
+        """One table: each refusal is edd attack's own message, word for word."""
+        cases = [("pgd", {"eps": 3}, ["--eps", "3"]), ("pgd", {"steps": 0}, ["--steps", "0"]),
+                 ("fgm", {"seed": 3}, ["--seed", "3"]), ("cw", {"cw_goal": "away"}, ["--cw-goal", "away"]),
+                 ("pgd", {"margin_cap": 5}, ["--margin-cap", "5"]), ("apgd", {"loss": "all"}, ["--loss", "all"]),
+                 ("square", {"p_init": 2}, ["--p-init", "2"]), ("cw", {"learning_rate": 0}, ["--learning-rate", "0"])]
+        for kind, opts, argv in cases:
+            with self.subTest(kind=kind, opts=opts):
+                with self.assertRaises(edd.Error) as cm:
+                    edd.attack(self.m, self.x[:2], self.y[:2], kind=kind, **opts)
+                p = subprocess.run([EDD, "attack", "--attack", kind, "--model", self.path, *argv], capture_output=True,
+                                   text=True)
+                self.assertEqual(p.returncode, 2)
+                self.assertEqual(p.stderr.split("\n")[0], "edd attack: " + str(cm.exception))
 
     def test_library_lookup(self):
         code = "import edd\ntry:\n    edd.Model.load('x')\nexcept edd.Error as e:\n    print(e)\n"

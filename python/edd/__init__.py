@@ -6,8 +6,8 @@
     adv, outcome = edd.attack(m, x, y, kind="pgd", eps=0.3, steps=40)
 
 Images x: N x 1 x 28 x 28 or N x 28 x 28, float32 in [0, 1] or uint8 0-255;
-labels y: N integers in 0..9. Attacks: ATTACKS, with the options of their C
-structs by field name (docs/CLI.md, "Python"). Every failure raises
+labels y: N integers in 0..9. Attacks: ATTACKS, with edd attack's options
+by name (docs/CLI.md, "Python"). Every failure raises
 edd.Error with edd's own message. The library is found as _lib.py says
 ($EDD_LIB, the installed prefix, or the tree's build/)."""
 import ctypes as C
@@ -20,19 +20,8 @@ from . import _structs as S
 
 __all__ = ["Error", "Model", "AttackResult", "attack", "ATTACKS", "OUTCOMES"]
 
-ATTACKS = ("fgm", "pgd", "jsma", "cw", "apgd", "apgd-t", "square", "fmn")
+ATTACKS = ("fgm", "pgd", "jsma", "cw", "apgd", "apgd-t", "square", "fmn", "suite")
 OUTCOMES = ("recovered", "detected", "misclassified")  # edd attack's rates, per image
-
-# kind -> (options struct, C function)
-_KINDS = {"fgm": (S.FgmOpts, "edd_fgm"), "pgd": (S.PgdOpts, "edd_pgd"), "jsma": (S.JsmaOpts, "edd_jsma"),
-          "cw": (S.CwOpts, "edd_cw_l2"), "apgd": (S.ApgdOpts, "edd_apgd"), "apgd-t": (S.ApgdOpts, "edd_apgd"),
-          "square": (S.SquareOpts, "edd_square"), "fmn": (S.FmnOpts, "edd_fmn")}
-
-# option -> its names (the CLI's), for the options that are C enums
-_NAMED = {"ord": {"inf": 0, "2": 2}, "jacobian": {"probs": 0, "probs-full": 1, "logits": 2},
-          "optimizer": {"adadelta": 0, "adam": 1}}
-_LOSSES = {"fgm": ("all", "real", "margin"), "pgd": ("all", "real", "margin"), "apgd": ("ce", "dlr")}
-_FIXED = ("size", "trace", "targeted")  # set by the binding, not by a caller
 
 
 class Error(Exception):
@@ -187,79 +176,59 @@ class AttackResult:
         return float(np.mean(self.outcome != "misclassified"))
 
 
-def _value_names(kind, key):
-    """The names of option key's values for kind (None: a number)."""
-    if key == "loss":
-        return {v: i for i, v in enumerate(_LOSSES["apgd" if kind.startswith("apgd") else kind])}
-    return _NAMED.get(key)
+def _text(value):
+    """An option's value as edd attack's command line spells it."""
+    if isinstance(value, bool):
+        return b"1" if value else b"0"
+    return (value if isinstance(value, str) else repr(value)).encode()
 
 
-def _options(kind, opts):
-    """The options struct of kind with its C defaults, then opts by field name."""
-    struct, _ = _KINDS[kind]
-    o = struct()
-    init = "edd_%s_opts_init" % ("apgd" if kind == "apgd-t" else kind)
-    getattr(_libedd(), init)(C.byref(o), C.sizeof(o))
-    names = [f for f, _ in struct._fields_ if f not in _FIXED]
-    for key, value in opts.items():
-        if key not in names:
-            raise Error("attack %s: unknown option '%s', expected one of %s" % (kind, key, ", ".join(names)))
-        table = _value_names(kind, key)
-        if table is not None and isinstance(value, str):
-            if value not in table:
-                raise Error("attack %s: %s '%s', expected one of %s" % (kind, key, value, ", ".join(table)))
-            value = table[value]
-        try:
-            setattr(o, key, value)
-        except (TypeError, ValueError) as e:
-            raise Error("attack %s: %s %r: %s" % (kind, key, value, e)) from None
-    if kind == "apgd-t":
-        o.targeted = 1
-    if kind == "cw" and o.optimizer == 1 and "learning_rate" not in opts:
-        o.learning_rate = 1e-2  # cleverhans pairs Adam with 1e-2, as `edd attack` does
-    return o
+def _config(model, kind, seed, quiet, opts):
+    """The engine's attack config (a handle: free it) for kind and opts,
+    each set by name through its option table, then checked."""
+    lib, ctx = model._lib, model._ctx
+    cfg = C.c_void_p()
+    model._check(lib.edd_attack_config_new(ctx, None if kind == "suite" else kind.encode(), C.byref(cfg)))
+    try:
+        given = [("suite", "standard")] if kind == "suite" else []
+        given += [(k.replace("_", "-"), v) for k, v in opts.items()]
+        given += [("seed", seed)] if seed is not None else []
+        for name, value in given:
+            model._check(lib.edd_attack_config_set(ctx, cfg, name.encode(), _text(value)))
+        if quiet:
+            model._check(lib.edd_attack_config_set(ctx, cfg, b"quiet", None))
+        model._check(lib.edd_attack_config_check(ctx, cfg))
+    except Error:
+        lib.edd_attack_config_free(cfg)
+        raise
+    return cfg
 
 
-def attack(model, x, y, kind="pgd", source=None, seed=1, quiet=True, **opts):
+def attack(model, x, y, kind="pgd", source=None, seed=None, quiet=True, **opts):
     """Attack images x (labels y) on source (default: model) with kind, one
-    of ATTACKS, and score the adversarial images on model as `edd attack`
-    does. opts are the fields of the attack's C options struct (eps, ord
-    "inf"|"2", steps, step_size, restarts, loss, rand_start, gamma,
-    jacobian, confidence, untargeted, max_iterations, queries, ...); seed
-    draws the JSMA and CW targets and the random starts, as --seed.
-    Returns an AttackResult: adv, outcome (and scores). Error on a bad
-    input or option, with edd's message for what the engine refuses."""
-    if kind not in _KINDS:
+    of ATTACKS ("suite": --suite standard), and score the adversarial
+    images on model as `edd attack` does. opts are edd attack's options by
+    name, "_" for "-" (eps, ord="inf"|"2", steps, step_size, restarts,
+    loss, rand_start, gamma, jacobian, confidence, cw_goal, max_iterations,
+    queries, batch, ...), with its defaults, ranges and messages: the
+    engine's one option table. seed (as --seed, default 1) draws the JSMA
+    and CW targets and the random starts. Returns an AttackResult: adv,
+    outcome (and scores). Error on a bad input or option."""
+    if kind not in ATTACKS:
         raise Error("attack: kind '%s', expected one of %s" % (kind, ", ".join(ATTACKS)))
     src = source or model
     a = _images(x)
     n = a.shape[0]
     lab = _labels(y, n)
-    o = _options(kind, opts)
-    if hasattr(o, "seed"):
-        o.seed = int(seed)
-    if hasattr(o, "quiet"):
-        o.quiet = int(bool(quiet))
-    lib = _libedd()
-    targets = np.empty(n, dtype=np.uint8)
-    lib.edd_attack_targets(int(seed), _ptr(lab, C.c_uint8), n, 0, 10, _ptr(targets, C.c_uint8))
-    targeted = kind == "jsma" or (kind == "cw" and not o.untargeted)
+    cfg = _config(model, kind, seed, quiet, opts)
     adv = np.empty_like(a)
-    extra = {"jsma": (np.zeros(n, np.uint8), np.zeros(n, np.intc)), "cw": (np.zeros(n, np.uint8),),
-             "square": (np.zeros(n, np.intc),), "fmn": (np.zeros(n, np.float32),)}.get(kind, ())
-    ptrs = [e.ctypes.data_as(C.POINTER(np.ctypeslib.as_ctypes_type(e.dtype))) for e in extra]
-    fn = getattr(lib, _KINDS[kind][1])
-    src._check(fn(src._ctx, src._handle(), _ptr(a), _ptr(targets if targeted else lab, C.c_uint8), n,
-                  C.byref(o), _ptr(adv), *ptrs))
-    goal = S.AttackGoal()
-    lib.edd_attack_goal_init(C.byref(goal), C.sizeof(goal))
-    if targeted:
-        goal.target = _ptr(targets, C.c_uint8)
-        goal.confidence = o.confidence if kind == "cw" else 0.0
     s = S.AttackScores()
-    model._check(lib.edd_attack_eval(model._ctx, src._handle(), model._handle(), _ptr(a), _ptr(lab, C.c_uint8), n,
-                                     _ptr(adv), C.byref(goal), C.byref(s)))
-    scores = {f: getattr(s, f) for f, _ in S.AttackScores._fields_ if f not in ("seconds", "source_success")}
+    try:
+        model._check(model._lib.edd_attack_config_run(model._ctx, cfg, src._handle(), model._handle(), _ptr(a),
+                                                      _ptr(lab, C.c_uint8), n, _ptr(adv), C.byref(s), None))
+    finally:
+        model._lib.edd_attack_config_free(cfg)
+    scores = {f: getattr(s, f) for f, _ in S.AttackScores._fields_ if f != "source_success"}
     scores["attack_success"] = s.source_success
     pred = np.argmax(model._logits(adv), axis=1)
     outlier = 10 if model.k == 11 else -1

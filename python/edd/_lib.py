@@ -16,36 +16,26 @@ PLACES = (
 )
 
 _P = C.c_void_p
-_FP, _U8P, _IP = C.POINTER(C.c_float), C.POINTER(C.c_uint8), C.POINTER(C.c_int)
-_ATTACK = [_P, _P, _FP, _U8P, C.c_size_t]  # ctx, model, x, labels or targets, n
+_FP, _U8P = C.POINTER(C.c_float), C.POINTER(C.c_uint8)
 
 # name -> (restype, argtypes)
 PROTOTYPES = {
     "edd_ctx_open": (C.c_int, [C.POINTER(_P), C.c_int]),
     "edd_ctx_close": (None, [_P]),
     "edd_ctx_error": (C.c_char_p, [_P]),
-    "edd_ctx_scratch": (_P, []),
     "edd_cnn_open": (C.c_int, [_P, C.c_char_p, C.POINTER(_P)]),
     "edd_cnn_close": (None, [_P]),
     "edd_cnn_classes": (C.c_int, [_P]),
     "edd_logits": (C.c_int, [_P, _P, _FP, C.c_size_t, C.c_int, _FP]),
     "edd_uncertainty": (C.c_int, [_P, _P, C.POINTER(S.Dataset), C.POINTER(S.McOpts), _FP, _FP]),
-    "edd_attack_targets": (None, [C.c_uint64, _U8P, C.c_size_t, C.c_size_t, C.c_int, _U8P]),
-    "edd_attack_eval": (C.c_int, [_P, _P, _P, _FP, _U8P, C.c_size_t, _FP, C.POINTER(S.AttackGoal),
-                                  C.POINTER(S.AttackScores)]),
-    "edd_fgm": (C.c_int, _ATTACK + [C.POINTER(S.FgmOpts), _FP]),
-    "edd_pgd": (C.c_int, _ATTACK + [C.POINTER(S.PgdOpts), _FP]),
-    "edd_jsma": (C.c_int, _ATTACK + [C.POINTER(S.JsmaOpts), _FP, _U8P, _IP]),
-    "edd_cw_l2": (C.c_int, _ATTACK + [C.POINTER(S.CwOpts), _FP, _U8P]),
-    "edd_apgd": (C.c_int, _ATTACK + [C.POINTER(S.ApgdOpts), _FP]),
-    "edd_square": (C.c_int, _ATTACK + [C.POINTER(S.SquareOpts), _FP, _IP]),
-    "edd_fmn": (C.c_int, _ATTACK + [C.POINTER(S.FmnOpts), _FP, _FP]),
+    "edd_attack_config_new": (C.c_int, [_P, C.c_char_p, C.POINTER(_P)]),
+    "edd_attack_config_set": (C.c_int, [_P, _P, C.c_char_p, C.c_char_p]),
+    "edd_attack_config_check": (C.c_int, [_P, _P]),
+    "edd_attack_config_run": (C.c_int, [_P, _P, _P, _P, _FP, _U8P, C.c_size_t, _FP, C.POINTER(S.AttackScores), _P]),
+    "edd_attack_config_free": (None, [_P]),
+    "edd_mc_opts_init": (None, [C.POINTER(S.McOpts), C.c_size_t]),
 }
-# the option structs' inits: edd_X_init(o, sizeof *o)
-INITS = {"edd_fgm_opts_init": S.FgmOpts, "edd_pgd_opts_init": S.PgdOpts, "edd_jsma_opts_init": S.JsmaOpts,
-         "edd_cw_opts_init": S.CwOpts, "edd_apgd_opts_init": S.ApgdOpts, "edd_square_opts_init": S.SquareOpts,
-         "edd_fmn_opts_init": S.FmnOpts, "edd_mc_opts_init": S.McOpts, "edd_attack_goal_init": S.AttackGoal}
-PROTOTYPES.update({name: (None, [C.POINTER(st), C.c_size_t]) for name, st in INITS.items()})
+
 
 def load():
     """The loaded library with every prototype declared, or OSError naming
