@@ -5,8 +5,9 @@
 # only, never installed; the edd(1) man page and ./edd. `make install`
 # installs ./edd, the engine and its headers (include/edd.h,
 # include/edd/*.h) with edd.pc, and in PREFIX/share/edd the data files:
-# the script `edd fetch-data` runs and python/edd_model.py; `make test`
-# runs the Criterion suite.
+# the script `edd fetch-data` runs and python/edd_model.py, and the Python
+# binding python/edd/ into PYDIR (PREFIX/lib/python3/dist-packages, where
+# it finds PREFIX/lib/libedd.so.0); `make test` runs the Criterion suite.
 
 CC      ?= gcc
 PREFIX  ?= /usr/local
@@ -127,8 +128,8 @@ build/bench/%: bench/%.c build/libedd.a
 # against PyTorch on the same weights (K=10 and K=11), the unit tests of
 # scripts/bench-compare and of scripts/worst-case.py, APGD, APGD-T and
 # Square against their PyTorch reference (tests/attack_reference_test.py,
-# about 90 s), an install into a temporary DESTDIR with the examples built
-# against it, and last the Criterion suite, whose synthesis line ends the
+# about 90 s), the Python binding (tests/python_binding_test.py), an
+# install into a temporary DESTDIR with the examples built against it, and last the Criterion suite, whose synthesis line ends the
 # output.
 test:
 	@$(MAKE) --no-print-directory deps data
@@ -146,6 +147,7 @@ check: build/edd_tests edd build/libedd.so build/libedd-repro.a lint tables-chec
 	/usr/bin/python3 -m unittest discover -q -s tests -p bench_compare_test.py
 	OMP_NUM_THREADS=2 EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p worst_case_test.py
 	OMP_NUM_THREADS=2 EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p attack_reference_test.py
+	OMP_NUM_THREADS=2 EDD=./edd EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p python_binding_test.py
 	bash tests/install_test.sh
 	OMP_NUM_THREADS=$(TEST_THREADS) EDD_DATA_DIR=$(CURDIR)/data build/edd_tests --jobs $(TEST_JOBS)
 
@@ -316,9 +318,10 @@ reproduce:
 # PREFIX is where the files will live (it goes into edd.pc); DESTDIR, if
 # set, is a staging root they are copied under, as packagers do.
 LIBDIR = $(DESTDIR)$(PREFIX)/lib
+PYDIR = $(LIBDIR)/python3/dist-packages
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/edd \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/edd
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/edd $(PYDIR)/edd
 	install -m 755 edd $(DESTDIR)$(PREFIX)/bin/edd
 	install -m 644 build/libedd.a $(LIBDIR)/libedd.a
 	install -m 755 $(SHLIB) $(LIBDIR)/$(notdir $(SHLIB))
@@ -329,6 +332,7 @@ install: all
 	install -m 644 include/edd/*.h $(DESTDIR)$(PREFIX)/include/edd/
 	install -m 644 build/edd.1 $(DESTDIR)$(PREFIX)/share/man/man1/edd.1
 	install -m 644 scripts/fetch-data.sh python/edd_model.py $(DESTDIR)$(PREFIX)/share/edd/
+	install -m 644 python/edd/*.py $(PYDIR)/edd/
 
 clean:
 	rm -rf build build-san edd

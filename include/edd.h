@@ -40,5 +40,6 @@
 #include "edd/cw.h"
 #include "edd/advtrain.h"
 #include "edd/eval.h"
+#include "edd/attack_config.h"
 
 #endif

@@ -68,6 +68,11 @@ static inline int edd_misclassified(int k, int pred, int y)
  * in batches of `batch`; writes pred (n ints). */
 EDD_API edd_status edd_predict(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n, int batch, int *pred);
 
+/* m's logits (no dropout) on n images x (n x 784), in batches of batch
+ * (<= 0: 256), into z (n x K floats): the pass edd_attack_eval scores
+ * with. */
+EDD_API edd_status edd_logits(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n, int batch, float *z);
+
 /* Rates from predictions (pure). y: true labels; pred_clean / pred_adv: the
  * target model's argmax on x and on adv (n x 784 each); source_ok[i] = 1
  * where the attack succeeded on its source (NULL: source_success is 0).

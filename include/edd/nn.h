@@ -3,8 +3,9 @@
  * the Eq. 3 margin penalty) and its optimisers (Adam, AdaDelta).
  *
  * Owns: edd_cnn (all parameters in one allocation, carved into named
- * tensors in PyTorch order and layout), edd_plan (the oneDNN primitives and
- * activations for one batch size, built once and reused), edd_optim, the
+ * tensors in PyTorch order and layout; also as a handle, edd_cnn_open),
+ * edd_plan (the oneDNN primitives and activations for one batch size,
+ * built once and reused), edd_optim, the
  * names of a model's outputs (EDD_N_REAL real classes, edd_outlier_class)
  * and edd_argmax over a row of them.
  * May call: core (context, RNG), io (model file), simd (dropout), oneDNN.
@@ -122,6 +123,18 @@ EDD_API void edd_cnn_carve(const edd_cnn *m, float *buf, edd_tensor t[EDD_NTENSO
  * for a version 1 file. */
 EDD_API edd_status edd_cnn_save(edd_ctx *ctx, const edd_cnn *m, const char *path);
 EDD_API edd_status edd_cnn_load(edd_ctx *ctx, edd_cnn *m, const char *path);
+
+/* A model as a handle, for callers that cannot lay out edd_cnn (the Python
+ * binding over ctypes): *out receives a model allocated and loaded from
+ * path as edd_cnn_load does, or NULL on an error (the message in ctx).
+ * Release it with edd_cnn_close. */
+EDD_API edd_status edd_cnn_open(edd_ctx *ctx, const char *path, edd_cnn **out);
+
+/* Free a model of edd_cnn_open and its parameters; NULL is a no-op. */
+EDD_API void edd_cnn_close(edd_cnn *m);
+
+/* The outputs K of m (10, or 11 with the outlier class at index 10). */
+EDD_API int edd_cnn_classes(const edd_cnn *m);
 
 /* ---- execution plans ---- */
 enum {

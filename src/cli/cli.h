@@ -7,6 +7,7 @@
 #define EDD_CLI_H
 
 #include "edd/advtrain.h"
+#include "edd/attack_config.h"
 #include "edd/core.h"
 #include "edd/data.h"
 #include "edd/nn.h"
@@ -56,18 +57,18 @@ enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP, CLI
     "  --allow-other-data     use data other than the model was trained on (default:\n" \
     "                         refused, exit 2; the model's provenance: edd info --model)\n"
 
-/* One range per option meaning, in every subcommand: a radius is an L-inf
- * one in (0, CLI_EPS_LINF_MAX] (the images lie in [0, 1]: train's and
- * distill's --eps, attack's --eps with --ord inf) or an L2 one in
- * (0, CLI_EPS_L2_MAX] (attack --ord 2: the diameter of [0, 1]^784). */
-#define CLI_EPS_LINF_MAX 1.0
-#define CLI_EPS_L2_MAX 28.0
-/* A step within such a ball (attack's --step-size, train's and distill's
- * --adv-step-size) is in [0, the radius's maximum] (0: the default); a
- * learning rate (train's and distill's --lr, attack's --learning-rate) in
- * [CLI_LR_MIN, CLI_LR_MAX]. */
-#define CLI_LR_MIN 1e-12
-#define CLI_LR_MAX 1e3
+/* One range per option meaning, in every subcommand: the engine's, from
+ * the attacks' option table (edd/attack_config.h), which `edd attack`
+ * parses through: a radius is an L-inf one in (0, CLI_EPS_LINF_MAX] (train's
+ * and distill's --eps, attack's --eps with --ord inf) or an L2 one in
+ * (0, CLI_EPS_L2_MAX]; a step within such a ball (attack's --step-size,
+ * train's and distill's --adv-step-size) is in [0, the radius's maximum];
+ * a learning rate (train's and distill's --lr, attack's --learning-rate)
+ * in [CLI_LR_MIN, CLI_LR_MAX]. */
+#define CLI_EPS_LINF_MAX EDD_EPS_LINF_MAX
+#define CLI_EPS_L2_MAX EDD_EPS_L2_MAX
+#define CLI_LR_MIN EDD_LR_MIN
+#define CLI_LR_MAX EDD_LR_MAX
 
 /* The adversarial-training options of train and distill (edd/advtrain.h,
  * docs/DEFENSE.md), from CLI_OPT_ADV on. */

@@ -12,35 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What an attack leaves besides its images: JSMA's steps and success,
- * FMN's norms, the suite's outcome per image and time per attack. */
-typedef struct {
-    uint8_t *ok;
-    int *steps;
-    float *norm;
-    int8_t *by;
-    double seconds[EDD_SUITE_NATTACKS];
-} attack_out;
-
-/* Run the chosen attack on src; targets is NULL when it is untargeted
- * (all but JSMA and targeted CW; untargeted CW takes the true labels). */
-static edd_status run_attack(edd_ctx *ctx, const attack_args *a, const edd_cnn *src, const edd_dataset *ds,
-                             const uint8_t *targets, float *adv, attack_out *r)
-{
-    const float *x = ds->x;
-    const uint8_t *y = ds->y;
-    switch (a->attack) {
-    case A_FGM: return edd_fgm(ctx, src, x, y, ds->n, &a->fgm, adv);
-    case A_PGD: return edd_pgd(ctx, src, x, y, ds->n, &a->pgd, adv);
-    case A_JSMA: return edd_jsma(ctx, src, x, targets, ds->n, &a->jsma, adv, r->ok, r->steps);
-    case A_APGD: case A_APGD_T: return edd_apgd(ctx, src, x, y, ds->n, &a->apgd, adv);
-    case A_SQUARE: return edd_square(ctx, src, x, y, ds->n, &a->square, adv, r->steps);
-    case A_FMN: return edd_fmn(ctx, src, x, y, ds->n, &a->fmn, adv, r->norm);
-    case A_SUITE: return edd_suite_run(ctx, src, x, y, ds->n, &a->suite, adv, r->by, r->seconds);
-    default: return edd_cw_l2(ctx, src, x, targets ? targets : y, ds->n, &a->cw, adv, r->ok);
-    }
-}
-
 static int cmp_float(const void *p, const void *q)
 {
     float u = *(const float *)p, v = *(const float *)q;
@@ -48,22 +19,22 @@ static int cmp_float(const void *p, const void *q)
 }
 
 /* The JSON fields of the newer attacks' options and of what they leave. */
-static void print_json_new(const attack_args *a, const attack_out *r, size_t n)
+static void print_json_new(const attack_args *a, const edd_attack_out *r, size_t n)
 {
-    const char *ord = a->pgd.ord ? "2" : "inf";
-    if (a->attack == A_APGD || a->attack == A_APGD_T)
-        printf(",\"eps\":%g,\"ord\":\"%s\",\"loss\":\"%s\",\"steps\":%d,\"restarts\":%d", a->apgd.eps, ord,
-               a->attack == A_APGD_T ? "dlr-targeted" : apgd_losses[a->apgd.loss], a->apgd.steps, a->apgd.restarts);
-    if (a->attack == A_APGD_T)
-        printf(",\"n_target_classes\":%d", a->apgd.n_target_classes);
-    if (a->attack == A_SQUARE) {
+    const char *ord = a->cfg.pgd.ord ? "2" : "inf";
+    if (a->cfg.kind == EDD_ATTACK_APGD || a->cfg.kind == EDD_ATTACK_APGD_T)
+        printf(",\"eps\":%g,\"ord\":\"%s\",\"loss\":\"%s\",\"steps\":%d,\"restarts\":%d", a->cfg.apgd.eps, ord,
+               a->cfg.kind == EDD_ATTACK_APGD_T ? "dlr-targeted" : edd_apgd_loss_names[a->cfg.apgd.loss], a->cfg.apgd.steps, a->cfg.apgd.restarts);
+    if (a->cfg.kind == EDD_ATTACK_APGD_T)
+        printf(",\"n_target_classes\":%d", a->cfg.apgd.n_target_classes);
+    if (a->cfg.kind == EDD_ATTACK_SQUARE) {
         double q = 0.0;
         for (size_t i = 0; i < n; i++)
             q += r->steps[i];
         printf(",\"eps\":%g,\"ord\":\"%s\",\"queries\":%d,\"p_init\":%g,\"restarts\":%d,\"mean_queries\":%.3f",
-               a->square.eps, ord, a->square.queries, a->square.p_init, a->square.restarts, n ? q / (double)n : 0.0);
+               a->cfg.square.eps, ord, a->cfg.square.queries, a->cfg.square.p_init, a->cfg.square.restarts, n ? q / (double)n : 0.0);
     }
-    if (a->attack == A_FMN) {
+    if (a->cfg.kind == EDD_ATTACK_FMN) {
         float *v = malloc(n * sizeof(float) + 1);
         size_t found = 0;
         for (size_t i = 0; v && i < n; i++)
@@ -71,11 +42,11 @@ static void print_json_new(const attack_args *a, const attack_out *r, size_t n)
                 v[found++] = r->norm[i];
         if (v && found)
             qsort(v, found, sizeof(float), cmp_float);
-        printf(",\"ord\":\"%s\",\"steps\":%d,\"found\":%zu,\"median_norm\":%.6f", a->fmn.ord ? "2" : "inf",
-               a->fmn.steps, found, v && found ? (double)v[found / 2] : -1.0);
+        printf(",\"ord\":\"%s\",\"steps\":%d,\"found\":%zu,\"median_norm\":%.6f", a->cfg.fmn.ord ? "2" : "inf",
+               a->cfg.fmn.steps, found, v && found ? (double)v[found / 2] : -1.0);
         free(v);
     }
-    if (a->attack != A_SUITE)
+    if (a->cfg.kind != EDD_ATTACK_SUITE)
         return;
     size_t robust = 0, broke[EDD_SUITE_NATTACKS] = {0};
     for (size_t i = 0; i < n; i++) {
@@ -85,48 +56,48 @@ static void print_json_new(const attack_args *a, const attack_out *r, size_t n)
     }
     printf(",\"suite\":\"standard\",\"eps\":%g,\"ord\":\"%s\",\"steps\":%d,\"restarts\":%d,\"n_target_classes\":%d,"
            "\"fmn_steps\":%d,\"queries\":%d,\"robust_accuracy\":%.6f",
-           a->suite.eps, ord, a->suite.steps, a->suite.restarts, a->suite.n_target_classes, a->suite.fmn_steps,
-           a->suite.queries, n ? (double)robust / (double)n : 0.0);
+           a->cfg.suite.eps, ord, a->cfg.suite.steps, a->cfg.suite.restarts, a->cfg.suite.n_target_classes, a->cfg.suite.fmn_steps,
+           a->cfg.suite.queries, n ? (double)robust / (double)n : 0.0);
     for (int k = 0; k < EDD_SUITE_NATTACKS; k++)
         printf(",\"broken_%s\":%zu,\"seconds_%s\":%.3f", edd_suite_names[k], broke[k], edd_suite_names[k],
                r->seconds[k]);
 }
 
 static void print_json(const attack_args *a, const cli_data_opts *d, const edd_cnn *tgt, const edd_cnn *src,
-                       const edd_attack_scores *s, const attack_out *r, int threads)
+                       const edd_attack_scores *s, const edd_attack_out *r, int threads)
 {
     char jm[CLI_JSON_MAX], js[CLI_JSON_MAX];
     printf("{\"attack\":\"%s\",\"model\":%s,\"source\":%s,\"data\":\"%s\",\"k\":%d,\"source_k\":%d,"
            "\"examples\":%zu,\"threads\":%d",
-           attack_names[a->attack], cli_json(jm, sizeof jm, a->model),
+           edd_attack_names[a->cfg.kind], cli_json(jm, sizeof jm, a->model),
            cli_json(js, sizeof js, a->source ? a->source : a->model), cli_data_name(d), tgt->k, src->k, s->n,
            threads);
-    if (a->attack == A_FGM)
-        printf(",\"eps\":%g,\"ord\":\"%s\",\"loss\":\"%s\"", a->fgm.eps, a->fgm.ord ? "2" : "inf",
-               attack_losses[a->fgm.loss]);
+    if (a->cfg.kind == EDD_ATTACK_FGM)
+        printf(",\"eps\":%g,\"ord\":\"%s\",\"loss\":\"%s\"", a->cfg.fgm.eps, a->cfg.fgm.ord ? "2" : "inf",
+               edd_attack_loss_names[a->cfg.fgm.loss]);
     else
-        printf(",\"seed\":%llu", (unsigned long long)a->seed);
-    if (a->attack == A_FGM && a->fgm.loss == EDD_LOSS_MARGIN)
-        printf(",\"margin_cap\":%g", a->fgm.margin_cap);
-    if (a->attack == A_PGD)
+        printf(",\"seed\":%llu", (unsigned long long)a->cfg.seed);
+    if (a->cfg.kind == EDD_ATTACK_FGM && a->cfg.fgm.loss == EDD_LOSS_MARGIN)
+        printf(",\"margin_cap\":%g", a->cfg.fgm.margin_cap);
+    if (a->cfg.kind == EDD_ATTACK_PGD)
         printf(",\"eps\":%g,\"ord\":\"%s\",\"loss\":\"%s\",\"margin_cap\":%g,\"steps\":%d,\"step_size\":%g,"
                "\"restarts\":%d,\"rand_start\":%d,\"early_stop\":%d",
-               a->pgd.eps, a->pgd.ord ? "2" : "inf", attack_losses[a->pgd.loss], a->pgd.margin_cap, a->pgd.steps,
-               a->pgd.step_size > 0.0f ? a->pgd.step_size : 2.5f * a->pgd.eps / (float)a->pgd.steps,
-               a->pgd.restarts, a->pgd.rand_start, a->pgd.early_stop);
-    if (a->attack == A_JSMA) {
+               a->cfg.pgd.eps, a->cfg.pgd.ord ? "2" : "inf", edd_attack_loss_names[a->cfg.pgd.loss], a->cfg.pgd.margin_cap, a->cfg.pgd.steps,
+               a->cfg.pgd.step_size > 0.0f ? a->cfg.pgd.step_size : 2.5f * a->cfg.pgd.eps / (float)a->cfg.pgd.steps,
+               a->cfg.pgd.restarts, a->cfg.pgd.rand_start, a->cfg.pgd.early_stop);
+    if (a->cfg.kind == EDD_ATTACK_JSMA) {
         double pix = 0.0;
         for (size_t i = 0; i < s->n; i++)
             pix += 2.0 * r->steps[i] / EDD_IMG_SIZE;
-        printf(",\"gamma\":%g,\"jacobian\":\"%s\",\"mean_pixels_changed\":%.6f", a->jsma.gamma,
-               jsma_jacobians[a->jsma.jacobian], s->n ? pix / (double)s->n : 0.0);
+        printf(",\"gamma\":%g,\"jacobian\":\"%s\",\"mean_pixels_changed\":%.6f", a->cfg.jsma.gamma,
+               edd_jsma_jacobian_names[a->cfg.jsma.jacobian], s->n ? pix / (double)s->n : 0.0);
     }
-    if (a->attack == A_CW)
+    if (a->cfg.kind == EDD_ATTACK_CW)
         printf(",\"goal\":\"%s\",\"confidence\":%g,\"binary_search_steps\":%d,\"max_iterations\":%d,\"learning_rate\":%g,"
                "\"initial_const\":%g,\"abort_early\":%d,\"optimizer\":\"%s\",\"rho\":%g,\"cw_eps\":%g",
-               cw_goals[a->cw.untargeted], a->cw.confidence, a->cw.binary_search_steps, a->cw.max_iterations,
-               a->cw.learning_rate, a->cw.initial_const, a->cw.abort_early,
-               a->cw.optimizer == EDD_CW_ADAM ? "adam" : "adadelta", a->cw.rho, a->cw.eps);
+               edd_cw_goal_names[a->cfg.cw.untargeted], a->cfg.cw.confidence, a->cfg.cw.binary_search_steps, a->cfg.cw.max_iterations,
+               a->cfg.cw.learning_rate, a->cfg.cw.initial_const, a->cfg.cw.abort_early,
+               a->cfg.cw.optimizer == EDD_CW_ADAM ? "adam" : "adadelta", a->cfg.cw.rho, a->cfg.cw.eps);
     print_json_new(a, r, s->n);
     printf(",\"clean_accuracy\":%.6f,\"clean_false_positives\":%.6f,\"recovered\":%.6f,\"detected\":%.6f,"
            "\"misclassified\":%.6f,\"mean_l2\":%.6f,\"attack_success\":%.6f,\"seconds\":%.3f,\"ms_per_example\":%.3f}\n",
@@ -136,24 +107,12 @@ static void print_json(const attack_args *a, const cli_data_opts *d, const edd_c
 
 /* Attack the n images of ds on src, score on tgt into s, write --adv-out. */
 static int attack_and_score(const attack_args *a, edd_ctx *ctx, const edd_cnn *tgt, const edd_cnn *src,
-                            const edd_dataset *ds, float *adv, uint8_t *targets, attack_out *r,
-                            edd_attack_scores *s)
+                            const edd_dataset *ds, float *adv, edd_attack_out *r, edd_attack_scores *s)
 {
     const char *cmd = "attack";
     size_t n = ds->n;
-    edd_attack_targets(a->seed, ds->y, n, 0, EDD_N_REAL, targets);
-    double t0 = edd_now();
-    const int targeted = a->attack == A_JSMA || (a->attack == A_CW && !a->cw.untargeted);
-    if (run_attack(ctx, a, src, ds, targeted ? targets : NULL, adv, r))
+    if (edd_attack_config_run(ctx, &a->cfg, src, tgt, ds->x, ds->y, n, adv, s, r))
         return cli_fail(cmd, ctx);
-    double secs = edd_now() - t0;
-    edd_attack_goal goal;
-    edd_attack_goal_default(&goal);
-    goal.target = targeted ? targets : NULL;
-    goal.confidence = a->attack == A_CW && targeted ? a->cw.confidence : 0.0f;
-    if (edd_attack_eval(ctx, src, tgt, ds->x, ds->y, n, adv, &goal, s))
-        return cli_fail(cmd, ctx);
-    s->seconds = secs;
     int rc = cli_finite(cmd, "the mean L2 distance", s->mean_l2);
     if (!rc && a->adv_out) {
         size_t shape[4] = {n, EDD_IMG_C, EDD_IMG_H, EDD_IMG_W};
@@ -187,19 +146,18 @@ int cmd_attack(int argc, char **argv)
     const edd_cnn *src = a.source ? &srcm : &tgt;
     size_t n = ds.n;
     float *adv = malloc(n * EDD_IMG_SIZE * sizeof(float) + 1);
-    uint8_t *targets = malloc(n + 1);
-    attack_out r = {.ok = calloc(n + 1, 1), .steps = calloc(n + 1, sizeof(int)),
-                    .norm = calloc(n + 1, sizeof(float)), .by = calloc(n + 1, 1)};
-    if (!rc && (!adv || !targets || !r.ok || !r.steps || !r.norm || !r.by)) {
+    edd_attack_out r = {.ok = calloc(n + 1, 1), .steps = calloc(n + 1, sizeof(int)),
+                        .norm = calloc(n + 1, sizeof(float)), .by = calloc(n + 1, 1)};
+    if (!rc && (!adv || !r.ok || !r.steps || !r.norm || !r.by)) {
         edd_fail(ctx, EDD_ERR_NOMEM, "out of memory for %zu images", n);
         rc = cli_fail(cmd, ctx);
     }
     edd_attack_scores s = {0};
     if (!rc)
-        rc = attack_and_score(&a, ctx, &tgt, src, &ds, adv, targets, &r, &s);
+        rc = attack_and_score(&a, ctx, &tgt, src, &ds, adv, &r, &s);
     if (!rc)
         print_json(&a, &d, &tgt, src, &s, &r, edd_ctx_threads(ctx));
-    free(adv); free(targets); free(r.ok); free(r.steps); free(r.norm); free(r.by);
+    free(adv); free(r.ok); free(r.steps); free(r.norm); free(r.by);
     edd_cnn_free(&tgt);
     edd_cnn_free(&srcm);
     edd_dataset_free(&ds);

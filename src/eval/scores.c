@@ -1,4 +1,5 @@
-/* scores.c - predictions and the paper's rates (docs/DESIGN.md section 8). */
+/* scores.c - logits and predictions over an array of images, and the paper's
+ * rates (docs/DESIGN.md section 8). */
 #include "edd/eval.h"
 #include "edd/internal/opts.h"
 
@@ -12,6 +13,21 @@ void edd_attack_goal_init(edd_attack_goal *o, size_t size)
     edd_opts_fill(o, size, &def, sizeof def);
 }
 
+edd_status edd_logits(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n, int batch, float *z)
+{
+    if (n == 0)
+        return EDD_OK;
+    /* edd_evaluate reads only x from the dataset (labels are zeros here) */
+    edd_dataset ds = {.n = n, .c = EDD_IMG_C, .h = EDD_IMG_H, .w = EDD_IMG_W, .x = (float *)x};
+    ds.y = calloc(n, 1);
+    if (!ds.y)
+        return edd_fail(ctx, EDD_ERR_NOMEM, "predict: out of memory for %zu images", n);
+    edd_eval_result r;
+    edd_status st = edd_evaluate(ctx, m, &ds, batch > 0 ? batch : 256, z, &r);
+    free(ds.y);
+    return st;
+}
+
 /* m's logits (n x K, malloc'd into *z) on the n images x, in batches of
  * batch, and their argmax into pred. */
 static edd_status logits(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t n, int batch, float **z, int *pred)
@@ -19,21 +35,12 @@ static edd_status logits(edd_ctx *ctx, const edd_cnn *m, const float *x, size_t 
     *z = NULL;
     if (n == 0)
         return EDD_OK;
-    /* edd_evaluate reads only x from the dataset (labels are zeros here) */
-    edd_dataset ds = {.n = n, .c = EDD_IMG_C, .h = EDD_IMG_H, .w = EDD_IMG_W, .x = (float *)x};
-    ds.y = calloc(n, 1);
     *z = malloc(n * (size_t)m->k * sizeof(float));
-    if (!ds.y || !*z) {
-        free(ds.y);
-        free(*z);
-        *z = NULL;
+    if (!*z)
         return edd_fail(ctx, EDD_ERR_NOMEM, "predict: out of memory for %zu images", n);
-    }
-    edd_eval_result r;
-    edd_status st = edd_evaluate(ctx, m, &ds, batch, *z, &r);
+    edd_status st = edd_logits(ctx, m, x, n, batch, *z);
     for (size_t i = 0; !st && i < n; i++)
         pred[i] = edd_argmax(*z + i * (size_t)m->k, m->k);
-    free(ds.y);
     return st;
 }
 

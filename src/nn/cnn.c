@@ -1,6 +1,7 @@
 /* cnn.c - the CNN's parameters: one allocation carved into named tensors
- * in PyTorch order, Keras-style initialisation, the model file, and edd_argmax
- * over a row of logits. */
+ * in PyTorch order, Keras-style initialisation, the model file, the model
+ * as a handle (edd_cnn_open/_close/_classes, for the Python binding), and
+ * edd_argmax over a row of logits. */
 #include "edd/nn.h"
 #include "edd/io.h"
 
@@ -134,3 +135,28 @@ out:
     free(p);
     return st;
 }
+
+edd_status edd_cnn_open(edd_ctx *ctx, const char *path, edd_cnn **out)
+{
+    *out = NULL;
+    edd_cnn *m = calloc(1, sizeof *m);
+    if (!m)
+        return edd_nomem(ctx, sizeof *m, "the model of %s", path);
+    edd_status st = edd_cnn_load(ctx, m, path);
+    if (st) {
+        free(m);
+        return st;
+    }
+    *out = m;
+    return EDD_OK;
+}
+
+void edd_cnn_close(edd_cnn *m)
+{
+    if (!m)
+        return;
+    edd_cnn_free(m);
+    free(m);
+}
+
+int edd_cnn_classes(const edd_cnn *m) { return m->k; }
