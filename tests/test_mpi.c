@@ -11,6 +11,7 @@
 #include "edd.h"
 #include "experiments.h"
 #include "repro_parallel.h"
+#include "spread_util.h"
 #include "testutil.h"
 
 #include <dirent.h>
@@ -20,80 +21,6 @@
 #include <unistd.h>
 
 TestSuite(mpi, .timeout = 1800);
-
-/* The bytes of path, NUL-terminated (malloc'd), read to the end: /proc
- * files have no size. NULL if it cannot be opened. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t n = 0, cap = 1 << 16;
-    char *b = malloc(cap + 1);
-    cr_assert(b);
-    for (size_t r; (r = fread(b + n, 1, cap - n, f)) > 0;) {
-        n += r;
-        if (n == cap) {
-            cap *= 2;
-            b = realloc(b, cap + 1);
-            cr_assert(b);
-        }
-    }
-    b[n] = 0;
-    fclose(f);
-    if (len)
-        *len = n;
-    return b;
-}
-
-/* Every output of ref that a smoke run makes deterministically (the CSVs,
- * models/, sigma/ and points/; not report.md and the plots, which hold
- * times) is in dir with the same bytes; returns how many files were
- * compared. */
-static int same_outputs(const char *ref, const char *dir)
-{
-    static const char *const sub[] = {".", "models", "sigma", "points"};
-    int n = 0;
-    for (size_t s = 0; s < sizeof sub / sizeof sub[0]; s++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", ref, sub[s]);
-        DIR *d = opendir(path);
-        cr_assert_not_null(d, "%s", path);
-        for (struct dirent *e; (e = readdir(d));) {
-            size_t l = strlen(e->d_name);
-            if (e->d_name[0] == '.' || (s == 0 && (l < 4 || strcmp(e->d_name + l - 4, ".csv"))))
-                continue;
-            char a[600], b[600];
-            snprintf(a, sizeof a, "%s/%s/%s", ref, sub[s], e->d_name);
-            snprintf(b, sizeof b, "%s/%s/%s", dir, sub[s], e->d_name);
-            size_t na, nb;
-            char *x = slurp(a, &na), *y = slurp(b, &nb);
-            cr_assert(x && y && na == nb && !memcmp(x, y, na), "%s differs from %s", b, a);
-            free(x);
-            free(y);
-            n++;
-        }
-        closedir(d);
-    }
-    return n;
-}
-
-/* Files under dir (and its usual subfolders) with ".edd-tmp." in the name. */
-static int tmp_left(const char *dir)
-{
-    static const char *const sub[] = {".", "stages", "models", "sigma", "points", "plots"};
-    int n = 0;
-    for (size_t s = 0; s < sizeof sub / sizeof sub[0]; s++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, sub[s]);
-        DIR *d = opendir(path);
-        for (struct dirent *e; d && (e = readdir(d));)
-            n += strstr(e->d_name, ".edd-tmp.") != NULL;
-        if (d)
-            closedir(d);
-    }
-    return n;
-}
 
 static int exists(const char *dir, const char *rel)
 {
@@ -228,10 +155,8 @@ static const char *mpi_edd_or_skip(void)
 static pid_t start_edd(const char *bin, int np, const char *dir, const char *data, const char *extra,
                        const char *value)
 {
-    char npv[16], outp[128], errp[128];
+    char npv[16];
     snprintf(npv, sizeof npv, "%d", np);
-    snprintf(outp, sizeof outp, "%s.out", dir);
-    snprintf(errp, sizeof errp, "%s.err", dir);
     const char *argv[32];
     int n = 0;
     if (np) {
@@ -256,24 +181,7 @@ static pid_t start_edd(const char *bin, int np, const char *dir, const char *dat
         argv[n++] = value;
     }
     argv[n] = NULL;
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        int fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0666), fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        setenv("OMP_NUM_THREADS", "1", 1);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int finish(pid_t pid)
-{
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    return status;
+    return spawn_logged(argv, dir);
 }
 
 /* EDD_STOP_AT (docs/HOSTILE.md, "Named stop points") for a rank other
@@ -305,7 +213,7 @@ static void worker_stops(char *buf, size_t n)
  * each); asserts that no rank 0 stopped. Returns how many. */
 static int stopped_stages(const char *errpath, char names[][64], int max)
 {
-    char *text = slurp(errpath, NULL);
+    char *text = file_read_text(errpath, NULL);
     int n = 0;
     for (const char *p = text; p && n < max && (p = strstr(p, "edd: stopped at stage:")); p++) {
         int rank = -1;
@@ -346,7 +254,7 @@ Test(mpi, mpirun_smoke_equals_serial_and_a_killed_rank_resumes)
     const double np2 = edd_now() - t0;
     cr_assert_eq(same_outputs(ref, d2), nfiles);
     snprintf(path, sizeof path, "%s.out", d2);
-    char *json = slurp(path, NULL);
+    char *json = file_read_text(path, NULL);
     cr_assert(json && strstr(json, "\"ranks\":2,") && strstr(json, "\"rank\":1,"), "rank 1 ran stages: %s", json);
     free(json);
 
@@ -371,7 +279,7 @@ Test(mpi, mpirun_smoke_equals_serial_and_a_killed_rank_resumes)
     status = finish(start_edd(bin, 3, dk, data, NULL, NULL));
     cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "the rerun: status 0x%x, see %s", status, path);
     snprintf(path, sizeof path, "%s.out", dk);
-    json = slurp(path, NULL);
+    json = file_read_text(path, NULL);
     char ran[128];
     snprintf(ran, sizeof ran, "{\"stage\":\"%s\",\"ran\":true", stage[0]);
     cr_assert(json && strstr(json, ran) && strstr(json, "\"ran\":false"), "the rerun resumes and redoes %s: %s",
@@ -407,7 +315,7 @@ Test(mpi, mpirun_failed_stage_names_stage_and_rank)
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "a failed stage: exit 1, not 0x%x", status);
     char errp[128];
     snprintf(errp, sizeof errp, "%s.err", dir);
-    char *err = slurp(errp, NULL);
+    char *err = file_read_text(errp, NULL);
     cr_assert(err && strstr(err, "edd reproduce: stage teacher failed on rank ") && strstr(err, "teacher.edd"),
               "the message names the stage, the rank and the file: %s", err);
     free(err);
@@ -418,7 +326,7 @@ Test(mpi, mpirun_failed_stage_names_stage_and_rank)
     cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "the rerun: status 0x%x", status);
     char outp[128];
     snprintf(outp, sizeof outp, "%s.out", dir);
-    char *json = slurp(outp, NULL);
+    char *json = file_read_text(outp, NULL);
     cr_assert(json && strstr(json, "{\"stage\":\"baseline\",\"ran\":false") &&
                   strstr(json, "{\"stage\":\"teacher\",\"ran\":true"),
               "the rerun resumes: %s", json);

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "edd/internal/ctx.h"
+
 static char fuzz_dir_path[256];
 
 static int fuzz_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
