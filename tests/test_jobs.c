@@ -4,7 +4,8 @@
  * log names the job that ran each stage; --seeds 2 --jobs 2 equals
  * --seeds 2 in one process; a stage that fails on a job stops the run
  * naming the stage and the job, and a rerun resumes, as after a worker
- * that dies mid-stage (EDD_STOP_AT); --worker is refused
+ * that dies mid-stage (EDD_STOP_AT); workers end with a killed
+ * coordinator; --worker is refused
  * outside --jobs; --dry-run plans for --jobs. */
 #include <criterion/criterion.h>
 
@@ -12,6 +13,7 @@
 #include "repro_parallel.h"
 #include "spread_util.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 
 TestSuite(jobs, .timeout = 1800);
@@ -157,6 +159,62 @@ Test(jobs, a_dead_worker_fails_its_stage_and_a_rerun_resumes)
               "the rerun redoes the stopped stage only: %s", json);
     free(json);
     cr_assert_eq(tmp_left(dir), 0);
+    remove_run(dir);
+}
+
+/* How many processes run `edd reproduce --worker` into dir. */
+static int workers_of(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir("/proc");
+    cr_assert_not_null(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        char path[300], cmd[4096];
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        FILE *f = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? fopen(path, "rb") : NULL;
+        if (!f)
+            continue;
+        size_t len = fread(cmd, 1, sizeof cmd - 1, f);
+        fclose(f);
+        int worker = 0, mine = 0;
+        for (size_t at = 0; at < len; at += strlen(cmd + at) + 1) {
+            cmd[len] = 0;
+            worker |= !strcmp(cmd + at, "--worker");
+            mine |= !strcmp(cmd + at, dir);
+        }
+        n += worker && mine;
+    }
+    closedir(d);
+    return n;
+}
+
+/* A coordinator killed by SIGKILL (no handler runs) mid-stage takes its
+ * workers with it at once: none is left computing a stage nobody will read
+ * (adv, the longest smoke stage, takes seconds). */
+Test(jobs, workers_end_with_a_killed_coordinator)
+{
+    char data[4096], dir[64];
+    mnist_dir_or_skip(data, sizeof data);
+    tmpdir_make(dir, sizeof dir, "jobs_orphan");
+    pid_t pid = start_smoke(dir, data, ARGS("--jobs", "2", "--only", "adv,temperature"));
+    char err[600];
+    snprintf(err, sizeof err, "%s.err", dir);
+    int started = 0;
+    for (int t = 0; t < 1200 && !started; t++) {
+        usleep(50000);
+        char *log = file_read_text(err, NULL);
+        started = log && strstr(log, "stage adv started on job") && workers_of(dir) == 2;
+        free(log);
+    }
+    cr_assert(started, "the adv stage started on one of two workers");
+    kill(pid, SIGKILL);
+    finish(pid);
+    int left = 2;
+    for (int t = 0; t < 40 && left; t++) {
+        usleep(50000);
+        left = workers_of(dir);
+    }
+    cr_assert_eq(left, 0, "%d workers outlived their coordinator by 2 s", left);
     remove_run(dir);
 }
 

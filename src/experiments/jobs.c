@@ -13,7 +13,7 @@
  *
  * May call: runner.c (the coordinator and the worker), seeds.c (the seeds
  * loop, edd_repro_seed_dir), POSIX (fork, execv, pipes, poll, waitpid),
- * libc. */
+ * Linux's prctl, libc. */
 #include "edd/buf.h"
 #include "repro_parallel.h"
 
@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,7 +93,7 @@ static int lift(int fd)
 /* Start worker w: exe with argv, its pipes on EDD_REPRO_JOB_IN/OUT, stdout
  * onto stderr (the coordinator's stdout is the run's JSON), stdin as it is
  * (a worker never reads it), every other descriptor (the folder's lock)
- * closed. */
+ * closed, and SIGTERM for it when the coordinator dies. */
 static edd_status job_spawn(edd_ctx *ctx, job_proc *p, int w, const char *exe, char *const argv[])
 {
     int req[2] = {-1, -1}, res[2] = {-1, -1};
@@ -105,9 +106,12 @@ static edd_status job_spawn(edd_ctx *ctx, job_proc *p, int w, const char *exe, c
             res[k] = lift(res[k]);
         }
     }
+    const pid_t parent = getpid();
     pid_t pid = req[0] >= 0 && req[1] >= 0 && res[0] >= 0 && res[1] >= 0 ? fork() : -1;
     if (pid == 0) { /* the child: async-signal-safe calls only, until execv */
-        if (dup2(2, 1) < 0 || dup2(req[0], EDD_REPRO_JOB_IN) < 0 ||
+        /* A worker ends with its coordinator, however that ends (a kill
+         * leaves no one to read its results). */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent || dup2(2, 1) < 0 || dup2(req[0], EDD_REPRO_JOB_IN) < 0 ||
             dup2(res[1], EDD_REPRO_JOB_OUT) < 0 || close_range(EDD_REPRO_JOB_OUT + 1, ~0U, 0))
             _exit(127);
         execv(exe, argv);
