@@ -1,7 +1,8 @@
 /* test_byo_provenance.c - issue 27, item 5: the model file records where
- * the model came from (version 2); eval and attack refuse other data (exit
- * 2) unless --allow-other-data; info --model prints it; version 1 files
- * still load and report "unknown". */
+ * the model came from (version 2); eval, attack, predict, uncertainty and
+ * distill (its teacher) refuse other data (exit 2) unless
+ * --allow-other-data; info --model prints it; version 1 files still load
+ * and report "unknown". */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,14 @@ static const struct {
      "was trained on fashion"},
     {"attack from a mnist source", "attack --attack fgm --model @/old.edd --source @/f.edd --data mnist "
      "--test-limit 20", 2, "the model @/f.edd was trained on fashion"},
+    {"distill from a fashion teacher", "distill --teacher @/f.edd --data mnist --train-limit 64 --epochs 1 --quiet "
+     "--out @/d.edd", 2, "the model @/f.edd was trained on fashion"},
+    {"uncertainty on mnist", "uncertainty --teacher @/f.edd --data mnist --train-limit 64 --quiet --out @/s.npy", 2,
+     "the model @/f.edd was trained on fashion"},
+    {"predict on mnist", "predict --model @/f.edd --data mnist --test-limit 20 --logits @/z.npy", 2,
+     "the model @/f.edd was trained on fashion"},
+    {"distill allowed", "distill --teacher @/f.edd --data mnist --train-limit 64 --epochs 1 --quiet --out @/d.edd "
+     "--allow-other-data", 0, "\"test_accuracy\":"},
     {"allowed", "eval --model @/f.edd --data mnist --test-limit 20 --allow-other-data", 0, "\"accuracy\":"},
     {"its own data", "eval --model @/f.edd --data fashion --test-limit 20", 0, "\"accuracy\":"},
     {"other images under its name", "eval --model @/f.edd --data fashion --data-dir @/fake --test-limit 20", 2,

@@ -51,7 +51,7 @@ static const char *help =
     "  --quiet                no progress on stderr\n" CLI_ADV_HELP
     "  --eps-ramp EPOCHS      fgm-rs, pgd: the eps warm-up: eps grows linearly from 0\n"
     "                         to its value over the first EPOCHS epochs (per batch;\n"
-    "                         the step with it); 0: none (default 1, docs/DEFENSE.md)\n" CLI_DATA_HELP;
+    "                         the step with it); 0: none (default 1, docs/DEFENSE.md)\n" CLI_ALLOW_HELP CLI_DATA_HELP;
 
 typedef struct {
     const char *teacher, *out, *sout, *lout;
@@ -237,7 +237,7 @@ int cmd_distill(int argc, char **argv)
         {"train-limit", required_argument, 0, O_LIMIT}, {"quiet", no_argument, 0, O_QUIET},
         {"method", required_argument, 0, O_METHOD}, {"temperature", required_argument, 0, O_TEMP},
         {"hard-labels", no_argument, 0, O_HARD}, {"eps-ramp", required_argument, 0, O_RAMP}, CLI_ADV_LONGOPTS,
-        CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+        CLI_ALLOW_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "distill";
     cli_data_opts d = {.data = "mnist"};
     distill_args a = {0};
@@ -265,6 +265,8 @@ int cmd_distill(int argc, char **argv)
         rc = open_test(cmd, &d, ctx, &te);
     if (!rc && edd_cnn_load(ctx, &t, teacher))
         rc = cli_fail(cmd, ctx);
+    if (!rc)
+        rc = cli_prov_check(cmd, ctx, &d, teacher, &t);
     if (!rc)
         rc = check_teacher(cmd, ctx, &t, teacher, temp);
     size_t K = (size_t)t.k + !temp;

@@ -13,7 +13,7 @@ static const char *help =
     "dropout; the accuracy is printed when there are labels.\n\n"
     "  --model PATH           model file\n"
     "  --logits PATH          .npy file to write (atomically)\n"
-    "  --test-limit N         use the first N test images (default all)\n" CLI_IMAGES_HELP CLI_DATA_HELP;
+    "  --test-limit N         use the first N test images (default all)\n" CLI_IMAGES_HELP CLI_ALLOW_HELP CLI_DATA_HELP;
 
 typedef struct {
     const char *model, *out;
@@ -39,7 +39,7 @@ int cmd_predict(int argc, char **argv)
     static const struct option longopts[] = {{"model", required_argument, 0, O_MODEL},
                                              {"logits", required_argument, 0, O_LOGITS},
                                              {"test-limit", required_argument, 0, O_LIMIT}, CLI_IMAGES_LONGOPTS,
-                                             CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+                                             CLI_ALLOW_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "predict";
     cli_data_opts d = {.data = "mnist"};
     predict_args a = {0};
@@ -62,6 +62,8 @@ int cmd_predict(int argc, char **argv)
     rc = cli_open(cmd, &d, &ctx, 0, (size_t)a.limit, &ds);
     if (!rc && edd_cnn_load(ctx, &m, model))
         rc = cli_fail(cmd, ctx);
+    if (!rc)
+        rc = cli_prov_check(cmd, ctx, &d, model, &m);
     if (!rc && !(z = malloc(ds.n * (size_t)m.k * sizeof(float)))) {
         edd_fail(ctx, EDD_ERR_NOMEM, "out of memory for %zu x %d logits", ds.n, m.k);
         rc = cli_fail(cmd, ctx);

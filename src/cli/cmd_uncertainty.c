@@ -20,7 +20,7 @@ static const char *help =
     "  --shape threads|folded how the passes use the cores (default threads)\n"
     "  --rows N               rows per oneDNN call (default 128 threads, 320 folded)\n"
     "  --train-limit N        first N training images (default all)\n"
-    "  --quiet                no progress on stderr\n" CLI_IMAGES_HELP CLI_DATA_HELP;
+    "  --quiet                no progress on stderr\n" CLI_IMAGES_HELP CLI_ALLOW_HELP CLI_DATA_HELP;
 
 typedef struct {
     const char *teacher, *out, *lout;
@@ -53,6 +53,21 @@ static int on_opt(void *user, int c, const char *arg)
     return 0;
 }
 
+/* The teacher at path into m: trained on d's data (its provenance), with
+ * dropout. */
+static int load_teacher(const char *cmd, edd_ctx *ctx, const cli_data_opts *d, const char *path, edd_cnn *m)
+{
+    if (edd_cnn_load(ctx, m, path))
+        return cli_fail(cmd, ctx);
+    int rc = cli_prov_check(cmd, ctx, d, path, m);
+    if (!rc && m->p_input <= 0 && m->p_hidden <= 0) {
+        edd_fail(ctx, EDD_ERR_ARG, "%s: the teacher has no dropout (rates 0 and 0), expected a model trained with "
+                 "dropout: MC dropout (Eq. 1) needs it", path);
+        rc = cli_fail(cmd, ctx);
+    }
+    return rc;
+}
+
 int cmd_uncertainty(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -60,7 +75,7 @@ int cmd_uncertainty(int argc, char **argv)
         {"passes", required_argument, 0, O_PASSES}, {"seed", required_argument, 0, O_SEED},
         {"logits-out", required_argument, 0, O_LOGITS}, {"shape", required_argument, 0, O_SHAPE},
         {"rows", required_argument, 0, O_ROWS}, {"train-limit", required_argument, 0, O_LIMIT},
-        {"quiet", no_argument, 0, O_QUIET}, CLI_IMAGES_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
+        {"quiet", no_argument, 0, O_QUIET}, CLI_IMAGES_LONGOPTS, CLI_ALLOW_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     const char *cmd = "uncertainty";
     cli_data_opts d = {.data = "mnist"};
     unc_args a = {0};
@@ -83,13 +98,8 @@ int cmd_uncertainty(int argc, char **argv)
     edd_cnn m = {0};
     float *sigma = NULL, *logits = NULL;
     rc = cli_open(cmd, &d, &ctx, 1, (size_t)a.limit, &ds);
-    if (!rc && edd_cnn_load(ctx, &m, teacher))
-        rc = cli_fail(cmd, ctx);
-    if (!rc && m.p_input <= 0 && m.p_hidden <= 0) {
-        edd_fail(ctx, EDD_ERR_ARG, "%s: the teacher has no dropout (rates 0 and 0), expected a model trained with "
-                 "dropout: MC dropout (Eq. 1) needs it", teacher);
-        rc = cli_fail(cmd, ctx);
-    }
+    if (!rc)
+        rc = load_teacher(cmd, ctx, &d, teacher, &m);
     size_t most = o.shape == EDD_MC_THREADS ? ds.n : ds.n * (size_t)o.passes; /* rows of one call over all */
     if (!rc && (size_t)o.rows > most)
         fprintf(stderr, "edd %s: --rows %d is beyond the %zu rows of one call over all %zu images (%s); using %zu\n",

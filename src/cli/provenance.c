@@ -1,6 +1,7 @@
 /* provenance.c - a model's provenance in the CLI (issue 27, item 5):
- * recorded by train, distill and import; checked by eval and attack
- * against the data they are given; printed by info --model. */
+ * recorded by train, distill and import; checked by eval, attack,
+ * predict, uncertainty and distill (its teacher) against the data they are
+ * given; printed by info --model. */
 #include "cli.h"
 #include "edd/nn.h"
 
