@@ -125,6 +125,12 @@ edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, floa
 edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, const edd_cnn *src, const edd_cnn *tgt,
                         size_t n, edd_attack_scores *s)
 {
+    return repro_attack_keep(r, a, value, v, src, tgt, n, s, NULL, 0);
+}
+
+edd_status repro_attack_keep(repro *r, att_kind a, float value, repro_variant v, const edd_cnn *src,
+                             const edd_cnn *tgt, size_t n, edd_attack_scores *s, float *keep, size_t nkeep)
+{
     edd_ctx *ctx = r->ctx;
     const int adaptive = v == VAR_ADAPTIVE;
     edd_status st = repro_need_data(r, 0);
@@ -174,6 +180,8 @@ edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, cons
     double secs = edd_now() - t0;
     if (!st)
         st = edd_attack_eval(ctx, src, tgt, x, y, n, adv, &goal, s);
+    if (!st && keep)
+        memcpy(keep, adv, (n < nkeep ? n : nkeep) * EDD_IMG_SIZE * sizeof(float));
     if (!st) {
         s->seconds = secs;
         if (!r->o->quiet)

@@ -7,7 +7,9 @@
  * the results folder.
  *
  * Owns: repro_report, repro_absent.
- * May call: report.h, standard.h, the report_*.c sections. */
+ * May call: report.h, standard.h, the report_*.c sections, grid.h (the
+ * digit grids' lines under Figs. 2a-c and the standard suite). */
+#include "grid.h"
 #include "report.h"
 #include "standard.h"
 
@@ -322,6 +324,8 @@ static edd_status sections(repro *r, edd_buf *t)
         st = section(r, t, "ablation.csv", "Eq. 3 ablation", repro_report_ablation);
     if (!st)
         st = section(r, t, "standard.csv", "Does the defense hold? The standard suite", repro_report_standard);
+    if (!st && repro_have(r, "standard.csv"))
+        repro_report_grid(r, t, GRID_APGD);
     int dashed = 0, any = 0;
     for (size_t i = 0; i < NFIGS; i++) {
         dashed |= i < 3 && has_target(r, figs[i][0], "baseline");
@@ -344,6 +348,8 @@ static edd_status sections(repro *r, edd_buf *t)
             continue;
         }
         st = repro_report_figure(r, t, figs[i][0], figs[i][1]);
+        if (!st && i < ATT_COUNT) /* Figs. 2a-c, white-box FGM, JSMA and CW: their digit grids */
+            repro_report_grid(r, t, repro_grid_of((att_kind)i));
         if (!st && !strcmp(figs[i][0], "fig2c_cw.csv"))
             st = repro_report_cw_cliff(r, t);
     }

@@ -21,7 +21,9 @@
  *   manifest.c the stage manifests (edd_manifest_*, in experiments.h)
  *   select.c   the stages --only selects and the --force stage in them
  *   runner.c   edd_reproduce: manifests, skip or redo (folder.c: the folder)
- *   seeds.c    --seeds: S pipelines, then their summary (seeds.h, seeds_*.c) */
+ *   seeds.c    --seeds: S pipelines, then their summary (seeds.h, seeds_*.c)
+ * and grid.c, grid_png.c, the digit grids (grid.h), which the attack
+ * stages, plots and report call and which call out.c. */
 #ifndef EDD_REPRO_H
 #define EDD_REPRO_H
 
@@ -31,7 +33,7 @@
 #include "experiments.h"
 #include "edd/nn.h"
 
-#define REPRO_MAX_OUTPUTS 32
+#define REPRO_MAX_OUTPUTS 48
 
 /* Dropout of every model the stages train (docs/DESIGN.md section 2). */
 #define REPRO_P_INPUT 0.2f
@@ -385,6 +387,11 @@ edd_status repro_distill_from_sigma(repro *r, const float *sigma, size_t n, floa
  * and score the adversarial examples on tgt. */
 edd_status repro_attack(repro *r, att_kind a, float value, repro_variant v, const edd_cnn *src, const edd_cnn *tgt,
                         size_t n, edd_attack_scores *s);
+
+/* repro_attack, and (keep not NULL) the first min(n, nkeep) adversarial
+ * images into keep (784 floats each): what a digit grid (grid.h) shows. */
+edd_status repro_attack_keep(repro *r, att_kind a, float value, repro_variant v, const edd_cnn *src,
+                             const edd_cnn *tgt, size_t n, edd_attack_scores *s, float *keep, size_t nkeep);
 
 /* White-box untargeted FGM (pgd 0) or PGD (pgd 1: the scale's steps and
  * restarts, early stop, seed SEED_PGD) on m at L-inf eps with loss, on the

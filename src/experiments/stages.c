@@ -2,7 +2,9 @@
  * each stage computes, what it depends on and which settings it reads
  * (docs/REPRODUCING.md). runner.c runs the table; the stage bodies are
  * in stages_sigma.c, stages_models.c and stages_figs.c (stages.h), the
- * others in security.c, baselines.c and standard.c. */
+ * others in security.c, baselines.c and standard.c; the plots stage draws
+ * the digit grids (grid.h) too. */
+#include "grid.h"
 #include "standard.h"
 #include "stages.h"
 
@@ -15,10 +17,11 @@ static const char *const plot_figs[][2] = {
     {"fig3e", "fig3e_cw.csv"},   {"fig3f", "fig3f_cw.csv"},
 };
 
+/* The digit grids first (no gnuplot in them), then gnuplot's plots. */
 static edd_status st_plots(repro *r, const repro_stage *s)
 {
     (void)s;
-    edd_status st = EDD_OK;
+    edd_status st = repro_grid_draw_all(r);
     for (size_t i = 0; !st && i < sizeof plot_figs / sizeof plot_figs[0]; i++)
         if (repro_have(r, plot_figs[i][1]))
             st = repro_plot(r, plot_figs[i][0], plot_figs[i][1]);
@@ -162,7 +165,7 @@ const repro_stage repro_stages[S_COUNT] = {
     [S_STANDARD] = {"standard", repro_st_standard, (B(REPRO_BASE_NMODELS) - 1) << S_STANDARD_1, G_TRAIN | G_STD, {0},
                     "the five models under the standard suite, their parts joined"},
     [S_PLOTS] = {"plots", st_plots, ALL_FIGS | B(S_SECURITY) | B(S_BASELINES) | B(S_STANDARD), G_ALL, {0},
-                 "PNG plots (gnuplot)"},
+                 "PNG plots (gnuplot) and the digit grids"},
     [S_REPORT] = {"report", st_report,
                   ALL_FIGS | B(S_HEADLINE) | B(S_SECURITY) | B(S_PLOTS) | B(S_BASELINE) | B(S_TEACHER) |
                   B(S_SIGMA) | B(S_DISTILLED) | B(S_SURR_U) | B(S_SURR_D) | BASE_MODELS | B(S_ABLATION) |

@@ -1,7 +1,9 @@
 /* stages_figs.c - the stages that attack (stages.h): the figures 2a-c
  * and 3a-f, the points of the alpha and N studies (fig2d_K, fig2e_K) and
  * their joins, and Section 4.2's headline numbers. May call repro.h (the
- * attack-and-score step, the CSVs). */
+ * attack-and-score step, the CSVs), grid.h (the white-box figures' digit
+ * grids). */
+#include "grid.h"
 #include "stages.h"
 
 #include <math.h>
@@ -14,7 +16,9 @@
  * as the figure's other variant (fig->also). A white-box figure (source: the
  * distilled model) does the same on the undefended baseline next, source =
  * target = baseline, so that the plot can draw it beside the defended
- * curve. Row order: model, variant, setting. */
+ * curve, and saves each model's digit grid (grid.h) of the paper's variant
+ * at the paper's setting (repro_paper_attack). Row order: model, variant,
+ * setting. */
 edd_status repro_st_attack_fig(repro *r, const repro_stage *s)
 {
     const repro_fig_spec *f = &s->fig;
@@ -25,6 +29,8 @@ edd_status repro_st_attack_fig(repro *r, const repro_stage *s)
     const repro_variant vars[2] = {VAR_PAPER, f->also};
     const int nvar = f->also != VAR_PAPER ? 2 : 1, nmod = !strcmp(f->source, "distilled") ? 2 : 1;
     const char *const src_names[2] = {f->source, "baseline"}, *const tgt_names[2] = {"distilled", "baseline"};
+    const double at = repro_paper_attack(f->attack)->setting;
+    float keep[REPRO_GRID_N * EDD_IMG_SIZE];
     repro_row rows[4 * EDD_REPRO_MAX_POINTS];
     int nr = 0;
     edd_status st = EDD_OK;
@@ -37,7 +43,12 @@ edd_status repro_st_attack_fig(repro *r, const repro_stage *s)
         for (int v = 0; !st && v < nvar; v++)
             for (int i = 0; !st && i < nv; i++) {
                 edd_attack_scores sco;
-                st = repro_attack(r, f->attack, vals[i], vars[v], same ? &tgt : &src, &tgt, n, &sco);
+                const int grid = nmod == 2 && v == 0 && fabs(vals[i] - at) < 1e-6;
+                st = repro_attack_keep(r, f->attack, vals[i], vars[v], same ? &tgt : &src, &tgt, n, &sco,
+                                       grid ? keep : NULL, REPRO_GRID_N);
+                if (!st && grid)
+                    st = repro_grid_save(r, repro_grid_of(f->attack), tgt_names[m], &tgt, r->test.x, r->test.y, keep,
+                                         n < r->test.n ? n : r->test.n, vals[i]);
                 if (!st)
                     repro_fill_row(&rows[nr++], s->name, src_names[m], tgt_names[m], f->attack,
                                    repro_att_settings[f->attack], vals[i], vars[v], &sco);

@@ -10,10 +10,12 @@
  * rows, and the join into standard.csv, security_l2.csv, min_l2.csv,
  * min_l2_summary.csv and convergence.csv.
  * May call: repro.h (harness, out), edd/suite.h, edd/eval.h (edd_predict),
- * edd/io.h. */
+ * edd/io.h, edd/apgd.h and grid.h (the APGD-CE digit grid). */
+#include "edd/apgd.h"
 #include "edd/io.h"
 #include "edd/progress.h"
 #include "edd/suite.h"
+#include "grid.h"
 #include "standard.h"
 
 #include <math.h>
@@ -292,6 +294,29 @@ static edd_status std_part_write(repro *r, const char *kind, int k, const edd_bu
     return repro_write_text(r, rel, t);
 }
 
+/* The digit grid (grid.h) of si's model, when a grid shows it: APGD-CE
+ * (the suite's first attack, with its steps and seed) at the scale's
+ * largest L-inf eps on the first REPRO_GRID_N of si's images. */
+static edd_status std_grid(const std_images *si)
+{
+    int shown = 0;
+    for (int k = 0; k < REPRO_GRID_MODELS; k++)
+        shown |= !strcmp(si->model, repro_grid_models[k]);
+    if (!shown)
+        return EDD_OK;
+    repro *r = si->r;
+    const size_t n = si->n < REPRO_GRID_N ? si->n : REPRO_GRID_N;
+    float adv[REPRO_GRID_N * D];
+    edd_apgd_opts o;
+    edd_apgd_opts_default(&o);
+    o.eps = r->sc->std_linf[r->sc->n_std_linf - 1];
+    o.steps = r->sc->std_steps;
+    o.seed = repro_seed(r, SEED_PGD);
+    o.quiet = 1;
+    edd_status st = edd_apgd(r->ctx, si->m, si->x, si->y, n, &o, adv);
+    return st ? st : repro_grid_save(r, GRID_APGD, si->model, si->m, si->x, si->y, adv, n, o.eps);
+}
+
 edd_status repro_st_standard_part(repro *r, const repro_stage *s)
 {
     const char *stem = repro_base_models[s->part - 1];
@@ -309,6 +334,8 @@ edd_status repro_st_standard_part(repro *r, const repro_stage *s)
                 si.ncorrect, si.n);
     if (!st)
         st = std_linf_pass(&si, &rows);
+    if (!st)
+        st = std_grid(&si);
     if (!st)
         st = std_l2_pass(&si, &rows, &mins, &summary);
     const int conv_model = !strcmp(stem, "distilled");
