@@ -71,8 +71,8 @@ static const names_case cases[] = {
     {"fmn_restarts", "attack --attack fmn --restarts 2" NODATA, 2, "--restarts does not apply to --attack fmn", NULL},
     {"suite_step_size", "attack --suite standard --step-size 0.01" NODATA, 2,
      "--step-size does not apply to --suite standard (it is an option of --attack pgd)", NULL},
-    {"apgd_rand_start", "attack --attack apgd --rand-start 0" NODATA, 2, "--rand-start does not apply to --attack apgd",
-     NULL},
+    {"apgd_rand_start", "attack --attack apgd --no-rand-start" NODATA, 2,
+     "--no-rand-start does not apply to --attack apgd", NULL},
     {"fgm_early_stop", "attack --attack fgm --early-stop 1" NODATA, 2, "--early-stop does not apply to --attack fgm",
      NULL},
     {"apgd_n_target_classes", "attack --attack apgd --n-target-classes 3" NODATA, 2,
@@ -146,7 +146,7 @@ static const struct {
     const char *name, *value;
 } scoped[] = {
     {"eps", "0.1"}, {"ord", "2"}, {"loss", NULL}, {"margin-cap", "5 --loss margin"}, {"kappa", "5"}, {"seed", "2"},
-    {"steps", "3"}, {"restarts", "1"}, {"step-size", "0.01"}, {"rand-start", "0"}, {"early-stop", "1"},
+    {"steps", "3"}, {"restarts", "1"}, {"step-size", "0.01"}, {"no-rand-start", ""}, {"early-stop", "1"},
     {"n-target-classes", "2"}, {"queries", "3"}, {"p-init", "0.5"}, {"fmn-steps", "3"}, {"gamma", "0.1"},
     {"jacobian", "logits"}, {"confidence", "1"}, {"cw-goal", "untargeted"}, {"binary-search-steps", "2"},
     {"max-iterations", "3"}, {"learning-rate", "0.1"}, {"initial-const", "1"}, {"abort-early", "0"},
