@@ -39,6 +39,12 @@ static const struct {
      "--rand-start: replaced by the flag --no-rand-start", NULL},
     {"no-rand-start elsewhere", "attack --attack apgd --model @/m.edd --no-rand-start", 2,
      "--no-rand-start does not apply to --attack apgd", NULL},
+    {"early-stop", "attack --attack pgd --model @/m.edd --early-stop --quiet", 1, "@/m.edd", NULL},
+    {"early-stop takes no value", "attack --attack pgd --model @/m.edd --early-stop=1", 2,
+     "--early-stop is a flag, expected no value", NULL},
+    {"no-abort-early", "attack --attack cw --model @/m.edd --no-abort-early --quiet", 1, "@/m.edd", NULL},
+    {"abort-early retired", "attack --attack cw --model @/m.edd --abort-early 0", 2,
+     "--abort-early: replaced by the flag --no-abort-early", NULL},
     {"adv-no-rand-start", "train --out @/t.edd --adv pgd --adv-no-rand-start --data-dir @/none", 1, "@/none", NULL},
     {"adv-rand-start retired", "train --out @/t.edd --adv pgd --adv-rand-start 0 --data-dir @/none", 2,
      "--adv-rand-start: replaced by the flag --adv-no-rand-start", NULL},
@@ -78,4 +84,60 @@ Test(cli_conventions, table)
                       cases[i].not_says, out);
     }
     tmpdir_remove(dir);
+}
+
+/* 1 when help lists option --name ("--name WORD", WORD "" for a flag)
+ * with placeholder want, or with any when want is NULL; its placeholder
+ * into word (n bytes). */
+static int listed(const char *help, const char *name, const char *want, char *word, size_t n)
+{
+    char flag[80];
+    snprintf(flag, sizeof flag, "--%s", name);
+    for (const char *p = help; (p = strstr(p, flag)); p += strlen(flag)) {
+        const char *after = p + strlen(flag);
+        if (*after != ' ' && *after != '\n' && *after != ',')
+            continue; /* a longer option: --steps in --steps-x */
+        if (*after == ' ' && after[1] != ' ')
+            snprintf(word, n, "%.*s", (int)strcspn(after + 1, " ,\n]"), after + 1);
+        else
+            word[0] = 0;
+        if (!want || !strcmp(want, word))
+            return 1;
+    }
+    return 0;
+}
+
+/* Each --adv-X of train's and distill's help (but --adv itself and the
+ * flag --adv-no-rand-start, which is attack's --no-rand-start) is attack's
+ * --X for the attack run inside training, with the same placeholder, and
+ * their help says so; a boolean is a flag in every help (no "0|1"). */
+Test(cli_conventions, adv_options_are_attack_s_and_booleans_are_flags)
+{
+    static const char *const cmds[] = {"train", "eval", "predict", "export", "import", "uncertainty", "distill",
+                                       "attack", "reproduce", "info", "fetch-data"};
+    static char attack[1 << 16], help[1 << 16];
+    cr_assert_eq(edd_run(attack, sizeof attack, "attack --help"), 0);
+    int pairs = 0;
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        char args[64], name[64], adv[80], mine[64], theirs[64];
+        snprintf(args, sizeof args, "%s --help", cmds[c]);
+        cr_assert_eq(edd_run(help, sizeof help, args), 0, "edd %s", args);
+        cr_expect(!strstr(help, " 0|1"), "edd %s lists a 0|1 option; a boolean is a flag (--no-X): %s", args, help);
+        if (strcmp(cmds[c], "train") && strcmp(cmds[c], "distill"))
+            continue;
+        cr_expect(strstr(help, "Each --adv-X below is edd attack's --X"), "edd %s does not say what --adv-X is", args);
+        for (const char *p = help; (p = strstr(p, "\n  --adv-")); p++) {
+            snprintf(name, sizeof name, "%.*s", (int)strcspn(p + 9, " \n"), p + 9);
+            if (!strcmp(name, "no-rand-start"))
+                continue;
+            snprintf(adv, sizeof adv, "adv-%s", name);
+            cr_assert(listed(help, adv, NULL, mine, sizeof mine), "edd %s: --%s", args, adv);
+            cr_expect(listed(attack, name, NULL, theirs, sizeof theirs), "edd %s: --%s has no --%s in edd attack "
+                      "--help", args, adv, name);
+            cr_expect(listed(attack, name, mine, theirs, sizeof theirs), "edd %s: --%s %s, but edd attack --help "
+                      "lists --%s with another placeholder", args, adv, mine, name);
+            pairs++;
+        }
+    }
+    cr_expect_geq(pairs, 8, "%d --adv-X options compared", pairs);
 }

@@ -84,8 +84,8 @@ EDD_API void edd_attack_config_free(edd_attack_config *c);
 
 /* Set option name (the command line's, without "--": "eps", "step-size",
  * "cw-goal", ...; "attack" takes an attack name, "suite" takes
- * "standard"; the flags "quiet" and "no-rand-start" take no value: value
- * NULL) to value, parsed and held to its range. EDD_ERR_ARG, with a
+ * "standard"; the flags "quiet", "no-rand-start", "early-stop" and
+ * "no-abort-early" take no value: value NULL) to value, parsed and held to its range. EDD_ERR_ARG, with a
  * message naming the option, the value and what was expected, for an
  * unknown option (the message lists the known ones), a retired spelling
  * (the message names its replacement), a value outside its range or
@@ -94,11 +94,11 @@ EDD_API edd_status edd_attack_config_set(edd_ctx *ctx, edd_attack_config *c, con
 
 /* The name of option i of the table (the names edd_attack_config_set
  * takes), NULL past the last; *has_value is 0 for the flags, which take no
- * value ("quiet", "no-rand-start"). A parser builds its option list from
+ * value ("quiet", "no-rand-start", ...). A parser builds its option list from
  * it (the CLI's getopt table). */
 EDD_API const char *edd_attack_config_option(int i, int *has_value);
 
-/* The retired spelling i ("rand-start"), NULL past the last: a parser
+/* The retired spelling i ("rand-start", "abort-early"), NULL past the last: a parser
  * hands it to edd_attack_config_set, which refuses it naming the option
  * that replaced it, instead of calling it unknown. */
 EDD_API const char *edd_attack_config_retired(int i);

@@ -50,7 +50,7 @@ static const struct {
     [R_STEPS] = {"steps", A_ITERATIVE | AT(EDD_ATTACK_FMN) | AT(EDD_ATTACK_SUITE)},
     [R_RESTARTS] = {"restarts", A_ITERATIVE | AT(EDD_ATTACK_SQUARE) | AT(EDD_ATTACK_SUITE)},
     [R_STEP] = {"step-size", AT(EDD_ATTACK_PGD)}, [R_RAND] = {"no-rand-start", AT(EDD_ATTACK_PGD), 1},
-    [R_EARLY] = {"early-stop", AT(EDD_ATTACK_PGD)},
+    [R_EARLY] = {"early-stop", AT(EDD_ATTACK_PGD), 1},
     [R_TARGETS] = {"n-target-classes", AT(EDD_ATTACK_APGD_T) | AT(EDD_ATTACK_SUITE)},
     [R_QUERIES] = {"queries", AT(EDD_ATTACK_SQUARE) | AT(EDD_ATTACK_SUITE)},
     [R_PINIT] = {"p-init", AT(EDD_ATTACK_SQUARE)}, [R_FMN_STEPS] = {"fmn-steps", AT(EDD_ATTACK_SUITE)},
@@ -58,7 +58,7 @@ static const struct {
     [R_CONF] = {"confidence", AT(EDD_ATTACK_CW)}, [R_GOAL] = {"cw-goal", AT(EDD_ATTACK_CW)},
     [R_BSS] = {"binary-search-steps", AT(EDD_ATTACK_CW)}, [R_MAXIT] = {"max-iterations", AT(EDD_ATTACK_CW)},
     [R_LR] = {"learning-rate", AT(EDD_ATTACK_CW)}, [R_C0] = {"initial-const", AT(EDD_ATTACK_CW)},
-    [R_ABORT] = {"abort-early", AT(EDD_ATTACK_CW)}, [R_CWOPT] = {"cw-optimizer", AT(EDD_ATTACK_CW)},
+    [R_ABORT] = {"no-abort-early", AT(EDD_ATTACK_CW), 1}, [R_CWOPT] = {"cw-optimizer", AT(EDD_ATTACK_CW)},
     [R_RHO] = {"cw-rho", AT(EDD_ATTACK_CW)}, [R_CWEPS] = {"cw-eps", AT(EDD_ATTACK_CW)},
 };
 
@@ -68,6 +68,7 @@ static const struct {
     const char *name, *now;
 } retired[] = {
     {"rand-start", "the flag --no-rand-start (a random start is the default; the flag starts at the image)"},
+    {"abort-early", "the flag --no-abort-early (CW aborts early by default; the flag runs every iteration)"},
 };
 _Static_assert(R_COUNT + sizeof retired / sizeof retired[0] <= EDD_ATTACK_CONFIG_MAX_OPTIONS,
                "a parser's option list holds the rows and the retired spellings");
@@ -198,7 +199,7 @@ static edd_status on_shared(edd_ctx *ctx, edd_attack_config *c, int r, const cha
     case R_MARGIN_CAP: if (!(st = NUM('p', 0, 1e10))) c->fgm.margin_cap = c->pgd.margin_cap = (float)v; break;
     case R_STEP: if (!(st = NUM('f', 0, EDD_EPS_L2_MAX))) c->pgd.step_size = (float)v; break;
     case R_RAND: c->pgd.rand_start = 0; break;
-    case R_EARLY: if (!(st = NUM('l', 0, 1))) c->pgd.early_stop = (int)v; break;
+    case R_EARLY: c->pgd.early_stop = 1; break;
     case R_GAMMA: if (!(st = NUM('p', 0, 1))) c->jsma.gamma = (float)v; break;
     case R_JAC:
         if ((i = pick(arg, edd_jsma_jacobian_names, 3)) < 0)
@@ -231,7 +232,7 @@ static edd_status on_cw(edd_ctx *ctx, edd_attack_config *c, int r, const char *a
         }
         break;
     case R_C0: if (!(st = NUM('p', 0, 1e10))) c->cw.initial_const = (float)v; break;
-    case R_ABORT: if (!(st = NUM('l', 0, 1))) c->cw.abort_early = (int)v; break;
+    case R_ABORT: c->cw.abort_early = 0; break;
     case R_CWOPT:
         if ((i = pick(arg, cw_opts, 2)) < 0)
             return edd_fail(ctx, EDD_ERR_ARG, "--cw-optimizer '%s': expected adadelta or adam", arg);

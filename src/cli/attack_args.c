@@ -56,7 +56,8 @@ static const char *help =
     "  --step-size X          step length (default 0: 2.5 eps / steps)\n"
     "  --no-rand-start        start each restart at the image (default: uniformly in\n"
     "                         the eps-ball)\n"
-    "  --early-stop 0|1       1: an image leaves once it is misclassified (default 0)\n"
+    "  --early-stop           an image leaves once it is misclassified (default: every\n"
+    "                         image runs every step)\n"
     "APGD-T, the suite:\n"
     "  --n-target-classes N   target classes, by clean logit (default 9)\n"
     "Square, the suite:\n"
@@ -72,7 +73,7 @@ static const char *help =
     "  --confidence K         the margin the target must lead by (Carlini's kappa;\n"
     "                         default 0)\n"
     "  --binary-search-steps N, --max-iterations N, --learning-rate LR,\n"
-    "  --initial-const C, --abort-early 0|1, --cw-optimizer adadelta|adam,\n"
+    "  --initial-const C, --no-abort-early, --cw-optimizer adadelta|adam,\n"
     "  --cw-rho R, --cw-eps E (AdaDelta)   defaults: see edd_cw_opts_default()\n"
     "An option of another attack is refused (exit 2), and so is --kappa: it is\n"
     "Eq. 3's penalty constant, an option of edd distill.\n" CLI_IMAGES_HELP CLI_ALLOW_HELP CLI_DATA_HELP;
