@@ -106,7 +106,8 @@ build/libedd.so: $(SHLIB)
 	ln -sf $(notdir $(SHLIB)) build/$(SONAME)
 	ln -sf $(SONAME) $@
 
-# The man page is made from `edd --help` and each `edd CMD --help`.
+# The man page: `edd --help` and each `edd CMD --help`, with the sections
+# scripts/man.sh writes (exit status, environment, files, examples).
 build/edd.1: edd scripts/man.sh
 	bash scripts/man.sh ./edd > $@.tmp && mv $@.tmp $@
 
