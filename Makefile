@@ -106,7 +106,8 @@ build/libedd.so: $(SHLIB)
 	ln -sf $(notdir $(SHLIB)) build/$(SONAME)
 	ln -sf $(SONAME) $@
 
-# The man page is made from `edd --help` and each `edd CMD --help`.
+# The man page: `edd --help` and each `edd CMD --help`, with the sections
+# scripts/man.sh writes (exit status, environment, files, examples).
 build/edd.1: edd scripts/man.sh
 	bash scripts/man.sh ./edd > $@.tmp && mv $@.tmp $@
 
@@ -144,7 +145,7 @@ check: build/edd_tests edd build/libedd.so build/libedd-repro.a lint tables-chec
 	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/t.edd build/ref/t
 	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/d.edd build/ref/d
 	OMP_NUM_THREADS=2 EDD=./edd EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p import_test.py
-	/usr/bin/python3 -m unittest discover -q -s tests -p bench_compare_test.py
+	/usr/bin/python3 -m unittest discover -q -s tests -p 'bench_*_test.py'
 	OMP_NUM_THREADS=2 EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p worst_case_test.py
 	OMP_NUM_THREADS=2 EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p attack_reference_test.py
 	OMP_NUM_THREADS=2 EDD=./edd EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 -m unittest discover -q -s tests -p python_binding_test.py

@@ -23,6 +23,7 @@ for f in include/edd/experiments.h include/edd/internal lib/libedd-repro.a; do
 done
 grep -q '^\.SS edd attack$' "$dest$prefix/share/man/man1/edd.1" ||
     { echo "install_test: edd.1 has no 'edd attack' section" >&2; exit 1; }
+bash tests/man_test.sh "$dest$prefix/share/man/man1/edd.1" "$dest$prefix"
 
 # pkg-config reads edd.pc from the DESTDIR and prefixes its paths with it.
 export PKG_CONFIG_PATH=$dest$prefix/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dest

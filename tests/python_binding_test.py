@@ -165,7 +165,9 @@ class Binding(unittest.TestCase):
         cases = [("pgd", {"eps": 3}, ["--eps", "3"]), ("pgd", {"steps": 0}, ["--steps", "0"]),
                  ("fgm", {"seed": 3}, ["--seed", "3"]), ("cw", {"cw_goal": "away"}, ["--cw-goal", "away"]),
                  ("pgd", {"margin_cap": 5}, ["--margin-cap", "5"]), ("apgd", {"loss": "all"}, ["--loss", "all"]),
-                 ("square", {"p_init": 2}, ["--p-init", "2"]), ("cw", {"learning_rate": 0}, ["--learning-rate", "0"])]
+                 ("square", {"p_init": 2}, ["--p-init", "2"]), ("cw", {"learning_rate": 0}, ["--learning-rate", "0"]),
+                 ("pgd", {"rand_start": 0}, ["--rand-start", "0"]),
+                 ("apgd", {"no_rand_start": True}, ["--no-rand-start"])]
         for kind, opts, argv in cases:
             with self.subTest(kind=kind, opts=opts):
                 with self.assertRaises(edd.Error) as cm:

@@ -349,20 +349,20 @@ Test(advtrain, bad_options_exit_2_naming_the_option)
     static const struct {
         const char *args, *want;
     } cases[] = {
-        {"train --out m.edd --adv pgd --eps -0.1", "--eps '-0.1': expected a number in (0, 1]"},
-        {"train --out m.edd --adv pgd --eps nan", "--eps 'nan': expected a number in (0, 1]"},
-        {"train --out m.edd --adv fgm-rs --eps 0", "--eps '0': expected a number in (0, 1]"},
-        {"train --out m.edd --adv pgd --eps 1.5", "--eps '1.5'"},
+        {"train --out m.edd --adv pgd --adv-eps -0.1", "--adv-eps '-0.1': expected a number in (0, 1]"},
+        {"train --out m.edd --adv pgd --adv-eps nan", "--adv-eps 'nan': expected a number in (0, 1]"},
+        {"train --out m.edd --adv fgm-rs --adv-eps 0", "--adv-eps '0': expected a number in (0, 1]"},
+        {"train --out m.edd --adv pgd --adv-eps 1.5", "--adv-eps '1.5'"},
         {"train --out m.edd --adv madry", "--adv 'madry': expected none, fgm-rs or pgd"},
         {"train --out m.edd --adv pgd --adv-steps 0", "--adv-steps '0': expected an integer in 1..1000000"},
         {"train --out m.edd --adv pgd --adv-step-size nan", "--adv-step-size 'nan'"},
-        {"train --out m.edd --adv pgd --adv-rand-start 2", "--adv-rand-start '2': expected an integer in 0..1"},
-        {"train --out m.edd --adv pgd --adv-loss hinge", "--adv-loss 'hinge': expected real, all or margin"},
-        {"train --out m.edd --eps 0.3", "--eps does not apply to --adv none (it is an option of --adv fgm-rs and pgd)"},
+        {"train --out m.edd --adv pgd --adv-loss hinge", "--adv-loss 'hinge': expected all, real or margin"},
+        {"train --out m.edd --adv-eps 0.3", "--adv-eps does not apply to --adv none (it is an option of --adv fgm-rs and "
+         "pgd)"},
         {"train --out m.edd --adv fgm-rs --adv-steps 7", "--adv-steps does not apply to --adv fgm-rs"},
-        {"train --out m.edd --adv fgm-rs --adv-rand-start 0", "--adv-rand-start does not apply to --adv fgm-rs"},
+        {"train --out m.edd --adv fgm-rs --adv-no-rand-start", "--adv-no-rand-start does not apply to --adv fgm-rs"},
         {"train --out m.edd --adv-loss all", "--adv-loss does not apply to --adv none"},
-        {"distill --teacher t.edd --out d.edd --adv pgd --eps nan", "--eps 'nan'"},
+        {"distill --teacher t.edd --out d.edd --adv pgd --adv-eps nan", "--adv-eps 'nan'"},
         {"distill --teacher t.edd --out d.edd --adv pgd --adv-steps 0", "--adv-steps '0'"},
         {"distill --teacher t.edd --out d.edd --adv fgsm", "--adv 'fgsm': expected none, fgm-rs or pgd"},
         {"distill --teacher t.edd --out d.edd --adv-steps 3", "--adv-steps does not apply to --adv none"},
@@ -419,7 +419,7 @@ Test(advtrain, cli_none_is_plain_and_pgd_runs_through_train_and_distill)
               "%s", out);
     snprintf(args, sizeof args, "train --data-dir %s %s --adv none --out %s/none.edd", data, common, tmp);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
-    snprintf(args, sizeof args, "train --data-dir %s %s --adv pgd --eps 0.2 --adv-steps 2 --out %s/pgd.edd", data,
+    snprintf(args, sizeof args, "train --data-dir %s %s --adv pgd --adv-eps 0.2 --adv-steps 2 --out %s/pgd.edd", data,
              common, tmp);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     cr_assert(strstr(out, "\"adv\":\"pgd\",\"eps\":0.2,\"adv_steps\":2,\"adv_step_size\":0.133333,"
@@ -430,7 +430,7 @@ Test(advtrain, cli_none_is_plain_and_pgd_runs_through_train_and_distill)
     snprintf(c, sizeof c, "%s/pgd.edd", tmp);
     cr_assert(same_bytes(a, b), "edd train --adv none differs from edd train");
     cr_assert(!same_bytes(a, c), "edd train --adv pgd wrote the plain model");
-    snprintf(args, sizeof args, "distill --data-dir %s %s --passes 2 --adv fgm-rs --eps 0.1 --teacher %s "
+    snprintf(args, sizeof args, "distill --data-dir %s %s --passes 2 --adv fgm-rs --adv-eps 0.1 --teacher %s "
              "--eps-ramp 0.5 --out %s/dist.edd", data, common, c, tmp);
     cr_assert_eq(edd_run(out, sizeof out, args), 0, "%s", out);
     cr_assert(strstr(out, "\"adv\":\"fgm-rs\",\"eps\":0.1,\"adv_step_size\":0.125,\"adv_loss\":\"real\","

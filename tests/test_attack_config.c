@@ -83,7 +83,7 @@ Test(attack_config, values_reach_the_structs)
     edd_attack_config *c;
     cr_assert_eq(edd_attack_config_new(ctx, "pgd", &c), EDD_OK, "%s", edd_ctx_error(ctx));
     const char *set[][2] = {{"eps", "0.1"}, {"steps", "7"}, {"seed", "9"}, {"batch", "32"}, {"loss", "margin"},
-                            {"margin-cap", "4"}, {"rand-start", "0"}, {"quiet", NULL}};
+                            {"margin-cap", "4"}, {"no-rand-start", NULL}, {"quiet", NULL}};
     for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
         cr_assert_eq(edd_attack_config_set(ctx, c, set[i][0], set[i][1]), EDD_OK, "%s", edd_ctx_error(ctx));
     cr_assert_eq(edd_attack_config_check(ctx, c), EDD_OK, "%s", edd_ctx_error(ctx));

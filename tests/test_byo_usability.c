@@ -30,9 +30,10 @@ static const struct {
     {"pgd", "attack --attack pgd --model @/m.edd --test-limit 20 --steps 20", 0, "\"attack\":\"pgd\"", "pgd: ", 2},
     {"train", "train --out @/t.edd --train-limit 512 --epochs 1", 0, "\"epochs\":1", "epoch 1/1: ", 2},
     {"attack --eps 3 (L-inf)", "attack --attack fgm --model @/m.edd --test-limit 5 --eps 3", 2,
-     "--eps 3 with --ord inf: expected a number in (0, 1], an L-inf radius on images in [0, 1] (as train's --eps); "
+     "--eps 3 with --ord inf: expected a number in (0, 1], an L-inf radius on images in [0, 1] (as train's --adv-eps); "
      "up to 28 with --ord 2", "", 0},
-    {"train --eps 3", "train --out @/t.edd --adv pgd --eps 3", 2, "--eps '3': expected a number in (0, 1]", "", 0},
+    {"train --adv-eps 3", "train --out @/t.edd --adv pgd --adv-eps 3", 2, "--adv-eps '3': expected a number in (0, 1]",
+     "", 0},
     {"attack --eps 0", "attack --attack pgd --model @/m.edd --eps 0", 2, "--eps '0': expected a number in (0, 28]",
      "", 0},
     {"attack --ord 2 --eps 3", "attack --attack fgm --model @/m.edd --test-limit 5 --ord 2 --eps 3 --quiet", 0,

@@ -428,7 +428,6 @@ Test(cli, numbers_out_of_range_exit_2)
         {"attack --attack pgd --model m.edd --restarts 0", "--restarts '0': expected an integer in 1..10000"},
         {"attack --attack pgd --model m.edd --step-size nan", "--step-size 'nan': expected a number in [0, "},
         {"attack --attack pgd --model m.edd --margin-cap 0", "--margin-cap '0': expected a number in (0, "},
-        {"attack --attack pgd --model m.edd --rand-start 2", "--rand-start '2': expected an integer in 0..1"},
         {"attack --attack pgd --model m.edd --loss hinge", "--loss 'hinge' with --attack pgd: expected all, real or margin"},
         {"attack --attack cw --model m.edd --cw-goal away", "--cw-goal 'away': expected targeted or untargeted"},
         {"distill --teacher t.edd --out d.edd --alpha -0.5", "--alpha '-0.5': expected a number in [0, 100]"},

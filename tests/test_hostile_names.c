@@ -71,9 +71,9 @@ static const names_case cases[] = {
     {"fmn_restarts", "attack --attack fmn --restarts 2" NODATA, 2, "--restarts does not apply to --attack fmn", NULL},
     {"suite_step_size", "attack --suite standard --step-size 0.01" NODATA, 2,
      "--step-size does not apply to --suite standard (it is an option of --attack pgd)", NULL},
-    {"apgd_rand_start", "attack --attack apgd --rand-start 0" NODATA, 2, "--rand-start does not apply to --attack apgd",
-     NULL},
-    {"fgm_early_stop", "attack --attack fgm --early-stop 1" NODATA, 2, "--early-stop does not apply to --attack fgm",
+    {"apgd_rand_start", "attack --attack apgd --no-rand-start" NODATA, 2,
+     "--no-rand-start does not apply to --attack apgd", NULL},
+    {"fgm_early_stop", "attack --attack fgm --early-stop" NODATA, 2, "--early-stop does not apply to --attack fgm",
      NULL},
     {"apgd_n_target_classes", "attack --attack apgd --n-target-classes 3" NODATA, 2,
      "--n-target-classes does not apply to --attack apgd (it is an option of --attack apgd-t and --suite standard)",
@@ -96,8 +96,8 @@ static const names_case cases[] = {
      "--learning-rate does not apply to --attack square", NULL},
     {"jsma_initial_const", "attack --attack jsma --initial-const 1" NODATA, 2,
      "--initial-const does not apply to --attack jsma", NULL},
-    {"apgd_abort_early", "attack --attack apgd --abort-early 0" NODATA, 2,
-     "--abort-early does not apply to --attack apgd", NULL},
+    {"apgd_abort_early", "attack --attack apgd --no-abort-early" NODATA, 2,
+     "--no-abort-early does not apply to --attack apgd", NULL},
     {"fmn_cw_optimizer", "attack --attack fmn --cw-optimizer adam" NODATA, 2,
      "--cw-optimizer does not apply to --attack fmn", NULL},
     {"suite_cw_rho", "attack --suite standard --cw-rho 0.9" NODATA, 2, "--cw-rho does not apply to --suite standard",
@@ -146,10 +146,10 @@ static const struct {
     const char *name, *value;
 } scoped[] = {
     {"eps", "0.1"}, {"ord", "2"}, {"loss", NULL}, {"margin-cap", "5 --loss margin"}, {"kappa", "5"}, {"seed", "2"},
-    {"steps", "3"}, {"restarts", "1"}, {"step-size", "0.01"}, {"rand-start", "0"}, {"early-stop", "1"},
+    {"steps", "3"}, {"restarts", "1"}, {"step-size", "0.01"}, {"no-rand-start", ""}, {"early-stop", ""},
     {"n-target-classes", "2"}, {"queries", "3"}, {"p-init", "0.5"}, {"fmn-steps", "3"}, {"gamma", "0.1"},
     {"jacobian", "logits"}, {"confidence", "1"}, {"cw-goal", "untargeted"}, {"binary-search-steps", "2"},
-    {"max-iterations", "3"}, {"learning-rate", "0.1"}, {"initial-const", "1"}, {"abort-early", "0"},
+    {"max-iterations", "3"}, {"learning-rate", "0.1"}, {"initial-const", "1"}, {"no-abort-early", ""},
     {"cw-optimizer", "adam"}, {"cw-rho", "0.9"}, {"cw-eps", "0.001"},
 };
 

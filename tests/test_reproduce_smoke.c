@@ -262,7 +262,7 @@ static void check_attacks(const edd_repro_scale *sc, const char *dir, const char
     attack_matches_csv(dir, data, threads, "fig2c_cw.csv", "fig2c,baseline,baseline,cw,kappa,0,budget,", args);
 
     snprintf(args, sizeof args, "--attack pgd --model %s/models/adv.edd --eps 0.3 --loss margin --steps %d "
-             "--restarts %d --early-stop 1 --seed 8 --test-limit %zu", dir, sc->pgd_steps, sc->pgd_restarts, sc->sec_n);
+             "--restarts %d --early-stop --seed 8 --test-limit %zu", dir, sc->pgd_steps, sc->pgd_restarts, sc->sec_n);
     attack_matches_base(dir, data, threads, "baselines.csv", "adv,pgd-margin,eps,0.3,", args);
 
 }

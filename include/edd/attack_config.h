@@ -29,7 +29,7 @@
 
 /* One range per option meaning, in every subcommand: a radius is an L-inf
  * one in (0, EDD_EPS_LINF_MAX] (images lie in [0, 1]: train's and
- * distill's --eps, attack's --eps with --ord inf) or an L2 one in
+ * distill's --adv-eps, attack's --eps with --ord inf) or an L2 one in
  * (0, EDD_EPS_L2_MAX] (the diameter of [0, 1]^784); a step within such a
  * ball is in [0, the radius's maximum] (0: the default); a learning rate
  * is in [EDD_LR_MIN, EDD_LR_MAX]. */
@@ -84,20 +84,26 @@ EDD_API void edd_attack_config_free(edd_attack_config *c);
 
 /* Set option name (the command line's, without "--": "eps", "step-size",
  * "cw-goal", ...; "attack" takes an attack name, "suite" takes
- * "standard", "quiet" takes no value and may have value NULL) to value,
- * parsed and held to its range. EDD_ERR_ARG, with a message naming the
- * option, the value and what was expected, for an unknown option (the
- * message lists the known ones), a value outside its range or names, or
- * --attack and --suite both given. */
+ * "standard"; the flags "quiet", "no-rand-start", "early-stop" and
+ * "no-abort-early" take no value: value NULL) to value, parsed and held to its range. EDD_ERR_ARG, with a
+ * message naming the option, the value and what was expected, for an
+ * unknown option (the message lists the known ones), a retired spelling
+ * (the message names its replacement), a value outside its range or
+ * names, a flag given a value, or --attack and --suite both given. */
 EDD_API edd_status edd_attack_config_set(edd_ctx *ctx, edd_attack_config *c, const char *name, const char *value);
 
 /* The name of option i of the table (the names edd_attack_config_set
- * takes), NULL past the last; *has_value is 0 for the one that takes no
- * value ("quiet"). A parser builds its option list from it (the CLI's
- * getopt table). */
+ * takes), NULL past the last; *has_value is 0 for the flags, which take no
+ * value ("quiet", "no-rand-start", ...). A parser builds its option list from
+ * it (the CLI's getopt table). */
 EDD_API const char *edd_attack_config_option(int i, int *has_value);
 
-/* At most this many options in the table. */
+/* The retired spelling i ("rand-start", "abort-early"), NULL past the last: a parser
+ * hands it to edd_attack_config_set, which refuses it naming the option
+ * that replaced it, instead of calling it unknown. */
+EDD_API const char *edd_attack_config_retired(int i);
+
+/* At most this many options in the table and retired spellings together. */
 #define EDD_ATTACK_CONFIG_MAX_OPTIONS 64
 
 /* 1 when the option of table row `name` was given to c. */

@@ -183,6 +183,22 @@ def _text(value):
     return (value if isinstance(value, str) else repr(value)).encode()
 
 
+def _flags(lib):
+    """The names of edd attack's flags (options without a value), from the
+    engine's option table."""
+    if "flags" not in _state:
+        has, i, names = C.c_int(), 0, set()
+        while True:
+            name = lib.edd_attack_config_option(i, C.byref(has))
+            if name is None:
+                break
+            if not has.value:
+                names.add(name.decode())
+            i += 1
+        _state["flags"] = names
+    return _state["flags"]
+
+
 def _config(model, kind, seed, quiet, opts):
     """The engine's attack config (a handle: free it) for kind and opts,
     each set by name through its option table, then checked."""
@@ -193,8 +209,14 @@ def _config(model, kind, seed, quiet, opts):
         given = [("suite", "standard")] if kind == "suite" else []
         given += [(k.replace("_", "-"), v) for k, v in opts.items()]
         given += [("seed", seed)] if seed is not None else []
+        flags = _flags(lib)
         for name, value in given:
-            model._check(lib.edd_attack_config_set(ctx, cfg, name.encode(), _text(value)))
+            if name in flags and not isinstance(value, bool):
+                raise Error("attack: %s=%r: a flag of edd attack (--%s), expected True or False"
+                            % (name.replace("-", "_"), value, name))
+            if name not in flags or value:
+                model._check(lib.edd_attack_config_set(ctx, cfg, name.encode(),
+                                                       None if name in flags else _text(value)))
         if quiet:
             model._check(lib.edd_attack_config_set(ctx, cfg, b"quiet", None))
         model._check(lib.edd_attack_config_check(ctx, cfg))
@@ -209,9 +231,9 @@ def attack(model, x, y, kind="pgd", source=None, seed=None, quiet=True, **opts):
     of ATTACKS ("suite": --suite standard), and score the adversarial
     images on model as `edd attack` does. opts are edd attack's options by
     name, "_" for "-" (eps, ord="inf"|"2", steps, step_size, restarts,
-    loss, rand_start, gamma, jacobian, confidence, cw_goal, max_iterations,
-    queries, batch, ...), with its defaults, ranges and messages: the
-    engine's one option table. seed (as --seed, default 1) draws the JSMA
+    loss, no_rand_start=True, gamma, jacobian, confidence, cw_goal,
+    max_iterations, queries, batch, ...), with its defaults, ranges and
+    messages: the engine's one option table; a flag takes True or False. seed (as --seed, default 1) draws the JSMA
     and CW targets and the random starts. Returns an AttackResult: adv,
     outcome (and scores). Error on a bad input or option."""
     if kind not in ATTACKS:

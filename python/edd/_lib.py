@@ -30,6 +30,7 @@ PROTOTYPES = {
     "edd_uncertainty": (C.c_int, [_P, _P, C.POINTER(S.Dataset), C.POINTER(S.McOpts), _FP, _FP]),
     "edd_attack_config_new": (C.c_int, [_P, C.c_char_p, C.POINTER(_P)]),
     "edd_attack_config_set": (C.c_int, [_P, _P, C.c_char_p, C.c_char_p]),
+    "edd_attack_config_option": (C.c_char_p, [C.c_int, C.POINTER(C.c_int)]),
     "edd_attack_config_check": (C.c_int, [_P, _P]),
     "edd_attack_config_run": (C.c_int, [_P, _P, _P, _P, _FP, _U8P, C.c_size_t, _FP, C.POINTER(S.AttackScores), _P]),
     "edd_attack_config_free": (None, [_P]),

@@ -32,23 +32,25 @@ _Static_assert(R_COUNT <= EDD_ATTACK_CONFIG_MAX_OPTIONS, "edd_attack_config.give
                    AT(EDD_ATTACK_SQUARE) | AT(EDD_ATTACK_SUITE))
 #define A_ITERATIVE (AT(EDD_ATTACK_PGD) | AT(EDD_ATTACK_APGD) | AT(EDD_ATTACK_APGD_T))
 
-/* Every option, by its command-line name, and the attacks that take it
- * (bit k: attack k); every other attack refuses it. --kappa applies to
- * none: it is Eq. 3's, an option of edd distill. */
+/* Every option, by its command-line name, the attacks that take it (bit
+ * k: attack k; every other attack refuses it) and whether it is a flag (no
+ * value). --kappa applies to none: it is Eq. 3's, an option of edd
+ * distill. */
 static const struct {
     const char *name;
     unsigned attacks;
+    int flag;
 } rows[R_COUNT] = {
     [R_ATTACK] = {"attack", A_ALL}, [R_SUITE] = {"suite", A_ALL},
     [R_SEED] = {"seed", A_ALL & ~(AT(EDD_ATTACK_FGM) | AT(EDD_ATTACK_FMN))},
-    [R_BATCH] = {"batch", A_ALL}, [R_QUIET] = {"quiet", A_ALL},
+    [R_BATCH] = {"batch", A_ALL}, [R_QUIET] = {"quiet", A_ALL, 1},
     [R_EPS] = {"eps", A_BOUNDED}, [R_ORD] = {"ord", A_BOUNDED | AT(EDD_ATTACK_FMN)},
     [R_LOSS] = {"loss", AT(EDD_ATTACK_FGM) | AT(EDD_ATTACK_PGD) | AT(EDD_ATTACK_APGD)},
     [R_MARGIN_CAP] = {"margin-cap", AT(EDD_ATTACK_FGM) | AT(EDD_ATTACK_PGD)}, [R_KAPPA] = {"kappa", 0},
     [R_STEPS] = {"steps", A_ITERATIVE | AT(EDD_ATTACK_FMN) | AT(EDD_ATTACK_SUITE)},
     [R_RESTARTS] = {"restarts", A_ITERATIVE | AT(EDD_ATTACK_SQUARE) | AT(EDD_ATTACK_SUITE)},
-    [R_STEP] = {"step-size", AT(EDD_ATTACK_PGD)}, [R_RAND] = {"rand-start", AT(EDD_ATTACK_PGD)},
-    [R_EARLY] = {"early-stop", AT(EDD_ATTACK_PGD)},
+    [R_STEP] = {"step-size", AT(EDD_ATTACK_PGD)}, [R_RAND] = {"no-rand-start", AT(EDD_ATTACK_PGD), 1},
+    [R_EARLY] = {"early-stop", AT(EDD_ATTACK_PGD), 1},
     [R_TARGETS] = {"n-target-classes", AT(EDD_ATTACK_APGD_T) | AT(EDD_ATTACK_SUITE)},
     [R_QUERIES] = {"queries", AT(EDD_ATTACK_SQUARE) | AT(EDD_ATTACK_SUITE)},
     [R_PINIT] = {"p-init", AT(EDD_ATTACK_SQUARE)}, [R_FMN_STEPS] = {"fmn-steps", AT(EDD_ATTACK_SUITE)},
@@ -56,9 +58,20 @@ static const struct {
     [R_CONF] = {"confidence", AT(EDD_ATTACK_CW)}, [R_GOAL] = {"cw-goal", AT(EDD_ATTACK_CW)},
     [R_BSS] = {"binary-search-steps", AT(EDD_ATTACK_CW)}, [R_MAXIT] = {"max-iterations", AT(EDD_ATTACK_CW)},
     [R_LR] = {"learning-rate", AT(EDD_ATTACK_CW)}, [R_C0] = {"initial-const", AT(EDD_ATTACK_CW)},
-    [R_ABORT] = {"abort-early", AT(EDD_ATTACK_CW)}, [R_CWOPT] = {"cw-optimizer", AT(EDD_ATTACK_CW)},
+    [R_ABORT] = {"no-abort-early", AT(EDD_ATTACK_CW), 1}, [R_CWOPT] = {"cw-optimizer", AT(EDD_ATTACK_CW)},
     [R_RHO] = {"cw-rho", AT(EDD_ATTACK_CW)}, [R_CWEPS] = {"cw-eps", AT(EDD_ATTACK_CW)},
 };
+
+/* The spellings the command line retired, each refused with a message
+ * naming the one that replaced it. */
+static const struct {
+    const char *name, *now;
+} retired[] = {
+    {"rand-start", "the flag --no-rand-start (a random start is the default; the flag starts at the image)"},
+    {"abort-early", "the flag --no-abort-early (CW aborts early by default; the flag runs every iteration)"},
+};
+_Static_assert(R_COUNT + sizeof retired / sizeof retired[0] <= EDD_ATTACK_CONFIG_MAX_OPTIONS,
+               "a parser's option list holds the rows and the retired spellings");
 
 /* The margin options by their one meaning each: given --opt with one of
  * attacks, the refusal names the option that attack takes instead. */
@@ -185,8 +198,8 @@ static edd_status on_shared(edd_ctx *ctx, edd_attack_config *c, int r, const cha
     case R_FMN_STEPS: if (!(st = NUM('l', 1, 1000000))) c->suite.fmn_steps = (int)v; break;
     case R_MARGIN_CAP: if (!(st = NUM('p', 0, 1e10))) c->fgm.margin_cap = c->pgd.margin_cap = (float)v; break;
     case R_STEP: if (!(st = NUM('f', 0, EDD_EPS_L2_MAX))) c->pgd.step_size = (float)v; break;
-    case R_RAND: if (!(st = NUM('l', 0, 1))) c->pgd.rand_start = (int)v; break;
-    case R_EARLY: if (!(st = NUM('l', 0, 1))) c->pgd.early_stop = (int)v; break;
+    case R_RAND: c->pgd.rand_start = 0; break;
+    case R_EARLY: c->pgd.early_stop = 1; break;
     case R_GAMMA: if (!(st = NUM('p', 0, 1))) c->jsma.gamma = (float)v; break;
     case R_JAC:
         if ((i = pick(arg, edd_jsma_jacobian_names, 3)) < 0)
@@ -219,7 +232,7 @@ static edd_status on_cw(edd_ctx *ctx, edd_attack_config *c, int r, const char *a
         }
         break;
     case R_C0: if (!(st = NUM('p', 0, 1e10))) c->cw.initial_const = (float)v; break;
-    case R_ABORT: if (!(st = NUM('l', 0, 1))) c->cw.abort_early = (int)v; break;
+    case R_ABORT: c->cw.abort_early = 0; break;
     case R_CWOPT:
         if ((i = pick(arg, cw_opts, 2)) < 0)
             return edd_fail(ctx, EDD_ERR_ARG, "--cw-optimizer '%s': expected adadelta or adam", arg);
@@ -270,6 +283,9 @@ edd_status edd_attack_config_set(edd_ctx *ctx, edd_attack_config *c, const char 
     int r = 0;
     while (r < R_COUNT && strcmp(rows[r].name, name))
         r++;
+    for (size_t i = 0; r == R_COUNT && i < sizeof retired / sizeof retired[0]; i++)
+        if (!strcmp(retired[i].name, name))
+            return edd_fail(ctx, EDD_ERR_ARG, "--%s: replaced by %s", name, retired[i].now);
     if (r == R_COUNT) {
         char known[512];
         size_t len = 0;
@@ -277,8 +293,10 @@ edd_status edd_attack_config_set(edd_ctx *ctx, edd_attack_config *c, const char 
             len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", k ? ", " : "", rows[k].name);
         return edd_fail(ctx, EDD_ERR_ARG, "unknown attack option '%s', expected one of %s", name, known);
     }
-    if (!value && r != R_QUIET)
+    if (!value && !rows[r].flag)
         return edd_fail(ctx, EDD_ERR_ARG, "--%s: expected a value", name);
+    if (value && rows[r].flag)
+        return edd_fail(ctx, EDD_ERR_ARG, "--%s '%s': a flag, expected no value", name, value);
     c->given |= 1ull << r;
     if (r == R_ATTACK || r == R_SUITE)
         return on_kind(ctx, c, r, value);
@@ -294,8 +312,13 @@ const char *edd_attack_config_option(int i, int *has_value)
 {
     if (i < 0 || i >= R_COUNT)
         return NULL;
-    *has_value = i != R_QUIET;
+    *has_value = !rows[i].flag;
     return rows[i].name;
+}
+
+const char *edd_attack_config_retired(int i)
+{
+    return i >= 0 && (size_t)i < sizeof retired / sizeof retired[0] ? retired[i].name : NULL;
 }
 
 int edd_attack_config_given(const edd_attack_config *c, const char *name)
@@ -394,7 +417,7 @@ edd_status edd_attack_config_check(edd_ctx *ctx, edd_attack_config *c)
                       "with it", c->fgm.margin_cap, edd_attack_loss_names[c->fgm.loss]);
     if (!st && c->given & 1ull << R_EPS && c->fgm.ord == 0 && c->fgm.eps > EDD_EPS_LINF_MAX)
         st = edd_fail(ctx, EDD_ERR_ARG, "--eps %g with --ord inf: expected a number in (0, %g], an L-inf radius on "
-                      "images in [0, 1] (as train's --eps); up to %g with --ord 2", c->fgm.eps, EDD_EPS_LINF_MAX,
+                      "images in [0, 1] (as train's --adv-eps); up to %g with --ord 2", c->fgm.eps, EDD_EPS_LINF_MAX,
                       EDD_EPS_L2_MAX);
     if (!st && c->given & 1ull << R_STEP && c->pgd.ord == 0 && c->pgd.step_size > EDD_EPS_LINF_MAX)
         st = edd_fail(ctx, EDD_ERR_ARG, "--step-size %g with --ord inf: expected a number in [0, %g] (as train's "

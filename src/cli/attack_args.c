@@ -39,7 +39,7 @@ static const char *help =
     "  --quiet                no progress on stderr\n"
     "Bounded attacks (FGM, PGD, APGD, APGD-T, Square, the suite), clip [0,1]:\n"
     "  --eps E                radius (default 0.3): in (0, 1] in the L-inf norm, as\n"
-    "                         train's --eps; in (0, 28] in L2\n"
+    "                         train's --adv-eps; in (0, 28] in L2\n"
     "  --ord inf|2            norm (default inf)\n"
     "  --loss all|real|margin FGM, PGD: cross-entropy over all K outputs (the\n"
     "                         paper), over the 10 real classes, or the detector-aware\n"
@@ -54,8 +54,10 @@ static const char *help =
     "  --restarts N           PGD, APGD, Square, the suite's APGD-CE (default 1)\n"
     "PGD only:\n"
     "  --step-size X          step length (default 0: 2.5 eps / steps)\n"
-    "  --rand-start 0|1       start each restart uniformly in the eps-ball (default 1)\n"
-    "  --early-stop 0|1       1: an image leaves once it is misclassified (default 0)\n"
+    "  --no-rand-start        start each restart at the image (default: uniformly in\n"
+    "                         the eps-ball)\n"
+    "  --early-stop           an image leaves once it is misclassified (default: every\n"
+    "                         image runs every step)\n"
     "APGD-T, the suite:\n"
     "  --n-target-classes N   target classes, by clean logit (default 9)\n"
     "Square, the suite:\n"
@@ -71,12 +73,13 @@ static const char *help =
     "  --confidence K         the margin the target must lead by (Carlini's kappa;\n"
     "                         default 0)\n"
     "  --binary-search-steps N, --max-iterations N, --learning-rate LR,\n"
-    "  --initial-const C, --abort-early 0|1, --cw-optimizer adadelta|adam,\n"
+    "  --initial-const C, --no-abort-early, --cw-optimizer adadelta|adam,\n"
     "  --cw-rho R, --cw-eps E (AdaDelta)   defaults: see edd_cw_opts_default()\n"
     "An option of another attack is refused (exit 2), and so is --kappa: it is\n"
     "Eq. 3's penalty constant, an option of edd distill.\n" CLI_IMAGES_HELP CLI_ALLOW_HELP CLI_DATA_HELP;
 
-enum { O_MODEL = 1, O_SOURCE, O_LIMIT, O_OUT, O_CONFIG = 2000 }; /* O_CONFIG: above cli.h's CLI_OPT_* */
+/* O_CONFIG + i: the table's option i, O_RETIRED + i its retired spelling i (both above cli.h's CLI_OPT_*) */
+enum { O_MODEL = 1, O_SOURCE, O_LIMIT, O_OUT, O_CONFIG = 2000, O_RETIRED = 3000 };
 
 void attack_args_init(attack_args *a)
 {
@@ -101,6 +104,10 @@ static int on_opt(void *user, int c, const char *arg)
     case O_OUT: a->adv_out = arg; break;
     case O_LIMIT: if (cli_long(cmd, "test-limit", arg, 1, 1L << 30, &a->limit)) return EXIT_USAGE; break;
     default:
+        if (c >= O_RETIRED) {
+            edd_attack_config_set(p->msg, &a->cfg, edd_attack_config_retired(c - O_RETIRED), arg);
+            return cli_usage(cmd, "%s", edd_ctx_error(p->msg));
+        }
         if (c >= O_CONFIG && edd_attack_config_set(p->msg, &a->cfg, edd_attack_config_option(c - O_CONFIG, &has_value),
                                                     arg))
             return cli_usage(cmd, "%s", edd_ctx_error(p->msg));
@@ -135,11 +142,14 @@ int attack_args_parse(int argc, char **argv, attack_args *a, cli_data_opts *d)
         {"test-limit", required_argument, 0, O_LIMIT}, {"adv-out", required_argument, 0, O_OUT}};
     static const struct option shared[] = {CLI_IMAGES_LONGOPTS, CLI_ALLOW_LONGOPTS, CLI_DATA_LONGOPTS, {0, 0, 0, 0}};
     enum { N_OWN = sizeof own / sizeof own[0], N_SHARED = sizeof shared / sizeof shared[0] };
-    /* the engine's options by their names (edd_attack_config_set), each its own value from O_CONFIG on */
+    /* the engine's options by their names (edd_attack_config_set), each its own value from O_CONFIG on; its
+     * retired spellings, which it refuses, from O_RETIRED on (optional_argument: cli_parse suggests none) */
     struct option longopts[EDD_ATTACK_CONFIG_MAX_OPTIONS + N_OWN + N_SHARED];
     int n = 0, has;
     for (const char *name; (name = edd_attack_config_option(n, &has)); n++)
         longopts[n] = (struct option){name, has ? required_argument : no_argument, 0, O_CONFIG + n};
+    for (int r = 0; edd_attack_config_retired(r); r++, n++)
+        longopts[n] = (struct option){edd_attack_config_retired(r), optional_argument, 0, O_RETIRED + r};
     memcpy(longopts + n, own, sizeof own);
     memcpy(longopts + n + N_OWN, shared, sizeof shared);
     parse_state p = {a, edd_ctx_scratch()};

@@ -60,7 +60,7 @@ enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP, CLI
 /* One range per option meaning, in every subcommand: the engine's, from
  * the attacks' option table (edd/attack_config.h), which `edd attack`
  * parses through: a radius is an L-inf one in (0, CLI_EPS_LINF_MAX] (train's
- * and distill's --eps, attack's --eps with --ord inf) or an L2 one in
+ * and distill's --adv-eps, attack's --eps with --ord inf) or an L2 one in
  * (0, CLI_EPS_L2_MAX]; a step within such a ball (attack's --step-size,
  * train's and distill's --adv-step-size) is in [0, the radius's maximum];
  * a learning rate (train's and distill's --lr, attack's --learning-rate)
@@ -73,25 +73,32 @@ enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP, CLI
 /* The adversarial-training options of train and distill (edd/advtrain.h,
  * docs/DEFENSE.md), from CLI_OPT_ADV on. */
 enum { CLI_OPT_ADV = 1100, CLI_OPT_EPS, CLI_OPT_ADV_STEPS, CLI_OPT_ADV_STEP, CLI_OPT_ADV_RAND, CLI_OPT_ADV_LOSS,
-       CLI_OPT_ADV_END };
+       CLI_OPT_ADV_RETIRED_EPS, CLI_OPT_ADV_RETIRED_RAND, CLI_OPT_ADV_END };
+/* Each --adv-X is attack's --X for the attack run inside training; --eps
+ * and --adv-rand-start are retired spellings (optional_argument, refused
+ * naming the new one). */
 #define CLI_ADV_LONGOPTS                                                               \
     {"adv", required_argument, 0, CLI_OPT_ADV},                                        \
-    {"eps", required_argument, 0, CLI_OPT_EPS},                                        \
+    {"adv-eps", required_argument, 0, CLI_OPT_EPS},                                    \
     {"adv-steps", required_argument, 0, CLI_OPT_ADV_STEPS},                            \
     {"adv-step-size", required_argument, 0, CLI_OPT_ADV_STEP},                         \
-    {"adv-rand-start", required_argument, 0, CLI_OPT_ADV_RAND},                        \
-    {"adv-loss", required_argument, 0, CLI_OPT_ADV_LOSS}
+    {"adv-no-rand-start", no_argument, 0, CLI_OPT_ADV_RAND},                           \
+    {"adv-loss", required_argument, 0, CLI_OPT_ADV_LOSS},                              \
+    {"eps", optional_argument, 0, CLI_OPT_ADV_RETIRED_EPS},                            \
+    {"adv-rand-start", optional_argument, 0, CLI_OPT_ADV_RETIRED_RAND}
 #define CLI_ADV_HELP                                                                   \
     "  --adv none|fgm-rs|pgd  adversarial training (default none): each batch replaced\n"  \
     "                         by adversarial examples of the model being trained, PGD\n"  \
     "                         (Madry et al. 2018) or one FGM step from a random start\n"   \
-    "                         (Wong et al. 2020); labels stay the clean images'\n"         \
-    "  --eps X                fgm-rs, pgd: L-inf radius in (0, 1] (default 0.3)\n"        \
+    "                         (Wong et al. 2020); labels stay the clean images'.\n"        \
+    "                         Each --adv-X below is edd attack's --X for that attack\n"   \
+    "  --adv-eps E            fgm-rs, pgd: L-inf radius in (0, 1] (default 0.3)\n"        \
     "  --adv-steps N          pgd: steps per batch (default 40, Madry et al.'s MNIST)\n"   \
     "  --adv-step-size X      fgm-rs, pgd: the step (default: pgd 4 eps / (3 steps),\n"    \
     "                         0.01 at eps 0.3 and 40 steps; fgm-rs 1.25 eps)\n"           \
-    "  --adv-rand-start 0|1   pgd: start uniformly in the eps-ball (default 1)\n"          \
-    "  --adv-loss real|all|margin  fgm-rs, pgd: the loss ascended (default real: the\n"   \
+    "  --adv-no-rand-start    pgd: start at the clean image (default: uniformly in the\n"  \
+    "                         eps-ball)\n"                                                 \
+    "  --adv-loss all|real|margin  fgm-rs, pgd: the loss ascended (default real: the\n"   \
     "                         cross-entropy over the 10 real classes; docs/ATTACKS.md)\n"
 
 /* The adversarial-training options as parsed. */
@@ -139,9 +146,25 @@ typedef int (*cli_opt_fn)(void *user, int opt, const char *arg);
  * NULL for subcommands that read no data), --help prints help, every other
  * option goes to fn. Returns -1 when the subcommand should go on, or the
  * exit status to return (0 after --help, 2 on a usage error, including a
- * stray argument). */
+ * stray argument, a missing value, and an unknown option: with "did you
+ * mean '--X'?" when cli_suggest finds X among longopts). An entry of
+ * longopts with optional_argument is a retired spelling, kept only for fn
+ * to refuse with a message naming the new one: it is never suggested. */
 int cli_parse(const char *cmd, int argc, char **argv, const struct option *longopts, const char *help,
               cli_data_opts *d, cli_opt_fn fn, void *user);
+
+/* The one of names (n of them; NULL ones skipped) that word is close to:
+ * the nearest within an edit distance of 2 (insertions, deletions,
+ * substitutions and swaps of neighbours; at most half of word's length),
+ * else the one name that word starts or that starts word. NULL when there
+ * is none (suggest.c). */
+const char *cli_suggest(const char *word, const char *const *names, size_t n);
+
+/* The refusal of argument arg, which getopt_long did not take: an option
+ * that lacks its value, a flag given one, or an unknown option, with the
+ * closest of longopts (not a retired spelling: optional_argument) when
+ * one is close. Returns EXIT_USAGE (suggest.c). */
+int cli_unknown_option(const char *cmd, const char *arg, const struct option *longopts);
 
 /* Open a context into *ctx with o->threads and load the train (train=1) or
  * test split, limited to limit examples (0 = all; a limit beyond the split

@@ -152,21 +152,24 @@ int cli_adv_opt(cli_adv *a, int opt, const char *arg, const char *cmd)
         }
         a->o.kind = (edd_adv_kind)v;
         return 1;
-    case CLI_OPT_EPS: return cli_float_pos(cmd, "eps", arg, CLI_EPS_LINF_MAX, &a->o.eps) ? -1 : 1;
+    case CLI_OPT_EPS: return cli_float_pos(cmd, "adv-eps", arg, CLI_EPS_LINF_MAX, &a->o.eps) ? -1 : 1;
     case CLI_OPT_ADV_STEPS:
         if (cli_long(cmd, "adv-steps", arg, 1, 1000000, &v))
             return -1;
         a->o.steps = (int)v;
         return 1;
     case CLI_OPT_ADV_STEP: return cli_float(cmd, "adv-step-size", arg, 0, CLI_EPS_LINF_MAX, &a->o.step_size) ? -1 : 1;
-    case CLI_OPT_ADV_RAND:
-        if (cli_long(cmd, "adv-rand-start", arg, 0, 1, &v))
-            return -1;
-        a->o.rand_start = (int)v;
-        return 1;
+    case CLI_OPT_ADV_RAND: a->o.rand_start = 0; return 1;
+    case CLI_OPT_ADV_RETIRED_EPS:
+        cli_usage(cmd, "--eps: replaced by --adv-eps (attack's --eps, for the attack run inside training)");
+        return -1;
+    case CLI_OPT_ADV_RETIRED_RAND:
+        cli_usage(cmd, "--adv-rand-start: replaced by the flag --adv-no-rand-start (a random start is the default; "
+                  "the flag starts at the clean image)");
+        return -1;
     default: /* CLI_OPT_ADV_LOSS */
         if ((v = name_index(adv_loss_name, 3, arg)) == 3) {
-            cli_usage(cmd, "--adv-loss '%s': expected real, all or margin", arg);
+            cli_usage(cmd, "--adv-loss '%s': expected all, real or margin", arg);
             return -1;
         }
         a->o.loss = (edd_attack_loss)v;
@@ -183,11 +186,11 @@ int cli_adv_finish(const char *cmd, cli_adv *a, uint64_t seed)
         unsigned kinds;
         const char *of;
     } only[] = {
-        {CLI_OPT_EPS, "eps", 1u << EDD_ADV_FGM_RS | 1u << EDD_ADV_PGD, "fgm-rs and pgd"},
+        {CLI_OPT_EPS, "adv-eps", 1u << EDD_ADV_FGM_RS | 1u << EDD_ADV_PGD, "fgm-rs and pgd"},
         {CLI_OPT_ADV_STEP, "adv-step-size", 1u << EDD_ADV_FGM_RS | 1u << EDD_ADV_PGD, "fgm-rs and pgd"},
         {CLI_OPT_ADV_LOSS, "adv-loss", 1u << EDD_ADV_FGM_RS | 1u << EDD_ADV_PGD, "fgm-rs and pgd"},
         {CLI_OPT_ADV_STEPS, "adv-steps", 1u << EDD_ADV_PGD, "pgd"},
-        {CLI_OPT_ADV_RAND, "adv-rand-start", 1u << EDD_ADV_PGD, "pgd"},
+        {CLI_OPT_ADV_RAND, "adv-no-rand-start", 1u << EDD_ADV_PGD, "pgd"},
     };
     for (size_t i = 0; i < sizeof only / sizeof only[0]; i++)
         if (a->given & 1u << (only[i].opt - CLI_OPT_ADV) && !(only[i].kinds & 1u << a->o.kind))
@@ -227,7 +230,7 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
         if (r)
             continue;
         if (c == '?')
-            return cli_usage(cmd, "'%s': unknown option, or a value is missing", argv[optind - 1]);
+            return cli_unknown_option(cmd, argv[optind - 1], longopts);
         if ((r = fn(user, c, optarg)))
             return r;
     }
