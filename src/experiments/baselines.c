@@ -23,7 +23,10 @@
  * The baselines run as one stage per model (baselines_1 .. baselines_5, so
  * that a model is attacked as soon as it is trained, on any rank), each
  * writing its rows to points/baselines_K.csv, and `baselines` joins them in
- * model order into baselines.csv, the bytes of one stage attacking all five. */
+ * model order into baselines.csv, the bytes of one stage attacking all five.
+ * The ablation's stage also writes each model's top-1 minus top-2 logit
+ * gap on the first fgm_n test images: logit_gap.csv, a histogram whose
+ * bins the five models share, and logit_gap_summary.csv (REPRO_GAP_*). */
 #include "edd/io.h"
 #include "repro.h"
 
@@ -237,12 +240,120 @@ edd_status repro_st_baselines(repro *r, const repro_stage *s)
     return st;
 }
 
+/* The top-1 minus the top-2 of the k logits z (0 when the top two tie). */
+static double logit_gap(const float *z, int k)
+{
+    double a = -INFINITY, b = -INFINITY;
+    for (int j = 0; j < k; j++) {
+        if (z[j] > a)
+            b = a, a = z[j];
+        else if (z[j] > b)
+            b = z[j];
+    }
+    return a - b;
+}
+
+/* The logit gaps of models/STEM.edd (dropout off) on the first n test
+ * images into g (n doubles), its outputs K into *k. */
+static edd_status model_gaps(repro *r, const char *stem, size_t n, double *g, int *k)
+{
+    edd_cnn m = {0};
+    float *z = NULL;
+    edd_status st = repro_load_model(r, stem, &m);
+    if (!st && !(z = malloc(n * (size_t)m.k * sizeof *z)))
+        st = edd_fail(r->ctx, EDD_ERR_NOMEM, "the logit gaps of %s: out of memory for %zu x %d logits", stem, n, m.k);
+    if (!st)
+        st = edd_logits(r->ctx, &m, r->test.x, n, 256, z);
+    for (size_t i = 0; !st && i < n; i++) {
+        g[i] = logit_gap(z + i * (size_t)m.k, m.k);
+        if (!isfinite(g[i]))
+            st = edd_fail(r->ctx, EDD_ERR_FORMAT, "models/%s.edd: test image %zu has a logit gap of %g, expected a "
+                                                   "finite number", stem, i, g[i]);
+    }
+    *k = m.k;
+    free(z);
+    edd_cnn_free(&m);
+    return st;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The p-quantile of sorted v[0..n), n >= 1: linear interpolation between
+ * the order statistics (numpy's default). */
+static double quantile(const double *v, size_t n, double p)
+{
+    const double at = p * (double)(n - 1);
+    const size_t i = (size_t)at;
+    return i + 1 < n ? v[i] + (at - (double)i) * (v[i + 1] - v[i]) : v[n - 1];
+}
+
+/* logit_gap.csv and logit_gap_summary.csv (REPRO_GAP_HEADER and
+ * REPRO_GAP_SUMMARY_HEADER) from the n gaps of each of the nm models stems
+ * (model k's at g + k n, sorted here; its outputs ks[k]). */
+static edd_status write_gaps(repro *r, const char *const *stems, int nm, const int *ks, double *g, size_t n)
+{
+    double top = 0.0;
+    for (size_t i = 0; i < (size_t)nm * n; i++)
+        top = fmax(top, g[i]);
+    top = 4.0 * fmax(1.0, ceil(top / 4.0));
+    edd_buf h = {0}, s = {0};
+    edd_buf_printf(&h, "%s\n", REPRO_GAP_HEADER);
+    edd_buf_printf(&s, "%s\n", REPRO_GAP_SUMMARY_HEADER);
+    for (int k = 0; k < nm; k++) {
+        double *v = g + (size_t)k * n, sum = 0.0;
+        size_t count[REPRO_GAP_BINS] = {0};
+        for (size_t i = 0; i < n; i++) {
+            const int b = (int)(v[i] / top * REPRO_GAP_BINS);
+            count[b < REPRO_GAP_BINS ? b : REPRO_GAP_BINS - 1]++;
+            sum += v[i];
+        }
+        for (int b = 0; b < REPRO_GAP_BINS; b++)
+            edd_buf_printf(&h, "%s,%g,%g,%zu\n", stems[k], top * b / REPRO_GAP_BINS, top * (b + 1) / REPRO_GAP_BINS,
+                           count[b]);
+        qsort(v, n, sizeof *v, by_value);
+        edd_buf_printf(&s, "%s,%zu,%d,%.6f,%.6f,%.6f,%.6f\n", stems[k], n, ks[k], quantile(v, n, 0.5),
+                       quantile(v, n, 0.1), quantile(v, n, 0.9), sum / (double)n);
+    }
+    edd_status st = repro_write_text(r, "logit_gap.csv", &h);
+    if (!st)
+        st = repro_write_text(r, "logit_gap_summary.csv", &s);
+    edd_buf_free(&h);
+    edd_buf_free(&s);
+    return st;
+}
+
+/* The logit gaps of the nm (<= MAX_MODELS) models stems on the first fgm_n
+ * test images: logit_gap.csv and logit_gap_summary.csv. */
+static edd_status ablation_gaps(repro *r, const char *const *stems, int nm)
+{
+    int ks[MAX_MODELS] = {0};
+    double *g = NULL;
+    edd_status st = repro_need_data(r, 0);
+    const size_t n = st ? 0 : r->sc->fgm_n < r->test.n ? r->sc->fgm_n : r->test.n;
+    if (!st && !n)
+        st = edd_fail(r->ctx, EDD_ERR_ARG, "the logit gaps: scale '%s' has fgm_n %zu of %zu test images, expected "
+                                           "at least one image", r->sc->name, r->sc->fgm_n, r->test.n);
+    if (!st && !(g = malloc((size_t)nm * n * sizeof *g)))
+        st = edd_fail(r->ctx, EDD_ERR_NOMEM, "the logit gaps: out of memory for %d x %zu gaps", nm, n);
+    for (int k = 0; !st && k < nm; k++)
+        st = model_gaps(r, stems[k], n, g + (size_t)k * n, &ks[k]);
+    if (!st)
+        st = write_gaps(r, stems, nm, ks, g, n);
+    free(g);
+    return st;
+}
+
 edd_status repro_st_ablation_attacks(repro *r, const repro_stage *s)
 {
     (void)s;
     const char *stems[REPRO_ABLATION_NMODELS];
     for (int k = 0; k < REPRO_ABLATION_NMODELS; k++)
         stems[k] = repro_ablation[k].model;
-    return run_models(r, stems, REPRO_ABLATION_NMODELS, ablation_suite,
-                      (int)(sizeof ablation_suite / sizeof ablation_suite[0]), "ablation.csv");
+    edd_status st = run_models(r, stems, REPRO_ABLATION_NMODELS, ablation_suite,
+                               (int)(sizeof ablation_suite / sizeof ablation_suite[0]), "ablation.csv");
+    return st ? st : ablation_gaps(r, stems, REPRO_ABLATION_NMODELS);
 }

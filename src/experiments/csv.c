@@ -1,7 +1,8 @@
 /* csv.c - the figure CSVs (one row per attack point, REPRO_CSV_HEADER),
  * security.csv (REPRO_SEC_HEADER), baselines.csv and ablation.csv
- * (REPRO_BASE_HEADER), standard.csv (REPRO_STD_HEADER, standard.h), and
- * the Wilson interval their tables use. */
+ * (REPRO_BASE_HEADER), standard.csv (REPRO_STD_HEADER, standard.h), the
+ * ablation's logit_gap.csv and logit_gap_summary.csv (REPRO_GAP_HEADER,
+ * REPRO_GAP_SUMMARY_HEADER), and the Wilson interval their tables use. */
 #include "edd/io.h"
 #include "repro.h"
 #include "standard.h"
@@ -83,6 +84,34 @@ static int parse_row(char *line, repro_row *w)
 }
 
 static int parse_fig_row(char *line, void *row) { return parse_row(line, row); }
+
+/* One row of a logit-gap CSV: the model, then nv numbers, those marked
+ * in whole counts >= 0; 0 if malformed. */
+static int parse_gap(char *line, repro_gap_row *w, int nv, const int *whole)
+{
+    char num[64], *f = line, *end;
+    memset(w, 0, sizeof *w);
+    int ok = field(&f, w->model, sizeof w->model) && w->model[0];
+    for (int i = 0; ok && i < nv; i++) {
+        ok = field(&f, num, sizeof num) && num[0];
+        w->v[i] = ok ? strtod(num, &end) : 0.0;
+        ok = ok && !*end && isfinite(w->v[i]) &&
+             (!whole[i] || (w->v[i] >= 0 && w->v[i] <= 1e9 && w->v[i] == floor(w->v[i])));
+    }
+    return ok && !*f;
+}
+
+static int parse_gap_hist(char *line, void *row)
+{
+    static const int whole[3] = {0, 0, 1};
+    return parse_gap(line, row, 3, whole);
+}
+
+static int parse_gap_summary(char *line, void *row)
+{
+    static const int whole[6] = {1, 1, 0, 0, 0, 0};
+    return parse_gap(line, row, 6, whole);
+}
 
 /* One security.csv row (REPRO_SEC_HEADER); 0 if malformed. */
 static int parse_sec_row(char *line, void *row)
@@ -199,6 +228,15 @@ edd_status repro_base_read(const repro *r, const char *rel, repro_base_row **row
 {
     void *v;
     edd_status st = read_csv(r, rel, REPRO_BASE_HEADER, sizeof **rows, parse_base_row, &v, n);
+    *rows = v;
+    return st;
+}
+
+edd_status repro_gap_read(const repro *r, const char *rel, int summary, repro_gap_row **rows, int *n)
+{
+    void *v;
+    edd_status st = read_csv(r, rel, summary ? REPRO_GAP_SUMMARY_HEADER : REPRO_GAP_HEADER, sizeof **rows,
+                             summary ? parse_gap_summary : parse_gap_hist, &v, n);
     *rows = v;
     return st;
 }

@@ -10,7 +10,7 @@
  *   csv.c      the figure CSVs
  *   gnuplot.c  the CSV words and script check, gnuplot run (gnuplot.h)
  *   plot.c     the gnuplot scripts and PNGs of the figures
- *   plot_standard.c the security, baselines and standard-suite plots
+ *   plot_standard.c the security, baselines, standard-suite and logit-gap plots
  *   report.c   report.md (report_standard.c: its standard-suite section;
  *              report.h: the floors and the verdicts' rules of report*.c)
  *   harness.c  data, models and the attack-and-score step every stage uses
@@ -252,7 +252,33 @@ typedef struct {
     double clean_accuracy, false_positives, recovered, detected, misclassified, lo, hi;
 } repro_base_row;
 
+/* The Eq. 3 ablation's logit gaps (baselines.c writes them, the plots
+ * and the report read them): per model of repro_ablation, the top-1 minus
+ * the top-2 logit over all K outputs (the outlier's included, as JSMA's
+ * saliency sees them), dropout off, on the first fgm_n test images (those
+ * FGM attacks). logit_gap.csv: the histogram, REPRO_GAP_BINS equal bins
+ * over [0, top] that every model shares, top the largest gap of the five
+ * rounded up to a multiple of 4 (the last bin holds top); a bin is
+ * [bin_lo, bin_hi). logit_gap_summary.csv: per model its images n, its
+ * outputs K, and the median, 10th and 90th percentiles (linear
+ * interpolation between order statistics, numpy's default) and mean. */
+#define REPRO_GAP_HEADER "model,bin_lo,bin_hi,count"
+#define REPRO_GAP_SUMMARY_HEADER "model,n,outputs,median,p10,p90,mean"
+#define REPRO_GAP_BINS 40
+
+/* One row of either CSV: its model and its numbers in header order
+ * (v[0..3) for logit_gap.csv, v[0..6) for logit_gap_summary.csv). */
+typedef struct {
+    char model[32];
+    double v[6];
+} repro_gap_row;
+
 /* ---- csv.c ---- */
+
+/* Read out_dir/rel, a logit_gap.csv (summary 0) or logit_gap_summary.csv
+ * (summary 1): every number finite, the counts (count; n and outputs)
+ * whole and >= 0; *rows is malloc'd (caller frees). */
+edd_status repro_gap_read(const repro *r, const char *rel, int summary, repro_gap_row **rows, int *n);
 
 /* seeds.csv (seeds_stats.c): one row per figure point (or security.csv,
  * baselines.csv or ablation.csv row) and rate: the mean over the seeds,
@@ -315,6 +341,11 @@ edd_status repro_plot_security(repro *r);
  * baselines.csv: the misclassified rate under PGD with the margin loss
  * against eps, with Wilson intervals, for the five models. */
 edd_status repro_plot_baselines(repro *r);
+
+/* Draw plots/logit_gap.png (the script beside it), both registered, from
+ * logit_gap.csv: the Eq. 3 ablation's top-1 minus top-2 logit gap, one
+ * step histogram per model of repro_ablation. */
+edd_status repro_plot_logit_gap(repro *r);
 
 /* EDD_OK iff each model and attack of rows[0..n) (out_dir/rel) is a name
  * edd writes in security.csv (std 0) or standard.csv (std 1). */
@@ -434,7 +465,9 @@ edd_status repro_st_baselines(repro *r, const repro_stage *s);
 /* The "ablation_attacks" stage: the REPRO_ABLATION_NMODELS models under FGM
  * (the paper's loss) and PGD with the margin loss at each eps and JSMA
  * (cleverhans' and the exact gradient) at each base_gamma; writes
- * ablation.csv (REPRO_BASE_HEADER). */
+ * ablation.csv (REPRO_BASE_HEADER), then each model's logit gaps on the
+ * first fgm_n test images: logit_gap.csv and logit_gap_summary.csv
+ * (REPRO_GAP_HEADER, REPRO_GAP_SUMMARY_HEADER). */
 edd_status repro_st_ablation_attacks(repro *r, const repro_stage *s);
 
 /* ---- stages.c ---- */
