@@ -7,10 +7,13 @@
  *                          with the paper's L2 = 4 (min_l2.csv)
  *   plots/standard.png     the five models' robust accuracy against the
  *                          standard suite, L-inf and L2 (standard.csv)
+ *   plots/logit_gap.png    the Eq. 3 ablation's top-1 minus top-2 logit
+ *                          gap, a step histogram per model (logit_gap.csv)
  * Only numbers and fixed strings reach a script (issue 24): a model is
  * named by its label in repro_base_labels, matched against the CSV, never
- * by the CSV's text; and a CSV with a text cell that is not a name edd
- * writes (repro_csv_word) is refused.
+ * by the CSV's text (an ablation model by its repro_ablation label); and a
+ * CSV with a text cell that is not a name edd writes (repro_csv_word) is
+ * refused.
  *
  * May call: repro.h (the CSV readers), gnuplot.h (repro_plot_draw,
  * repro_csv_word), standard.h. */
@@ -165,6 +168,52 @@ edd_status repro_plot_baselines(repro *r)
     return st;
 }
 
+/* plots/logit_gap.png (the script beside it), both registered, from
+ * logit_gap.csv: per model of repro_ablation the images per bin against
+ * the bin's centre, as steps over the bins every model shares. */
+edd_status repro_plot_logit_gap(repro *r)
+{
+    const char *names[REPRO_ABLATION_NMODELS];
+    for (int k = 0; k < REPRO_ABLATION_NMODELS; k++)
+        names[k] = repro_ablation[k].model;
+    char path[EDD_PATH_MAX];
+    repro_gap_row *w = NULL;
+    int n = 0;
+    edd_status st = repro_path(r, "logit_gap.csv", path);
+    if (!st)
+        st = repro_gap_read(r, "logit_gap.csv", 0, &w, &n);
+    for (int i = 0; !st && i < n; i++)
+        st = repro_csv_word(r->ctx, path, i + 2, "model", w[i].model, names, REPRO_ABLATION_NMODELS, NULL, 0);
+    edd_buf s = {0}, cmd = {0};
+    double images = 0.0;
+    if (!st) {
+        repro_gp_head(&s, "logit_gap", "logit_gap.csv", 760, 560, 10);
+        for (int k = 0; k < REPRO_ABLATION_NMODELS; k++) {
+            double count = 0.0;
+            edd_buf_printf(&s, "$g%d << EOD\n", k);
+            for (int i = 0; i < n; i++)
+                if (!strcmp(w[i].model, names[k])) {
+                    edd_buf_printf(&s, "%g %g\n", (w[i].v[0] + w[i].v[1]) / 2, w[i].v[2]);
+                    count += w[i].v[2];
+                }
+            edd_buf_printf(&s, "EOD\n");
+            if (count > 0)
+                edd_buf_printf(&cmd, "%s$g%d u 1:2 w histeps lw 2 dt %d lc rgb %s t '%s'", cmd.len ? ", " : "plot ", k,
+                               k + 1, model_colour[k], repro_ablation[k].label);
+            images = fmax(images, count);
+        }
+        edd_buf_printf(&s, "set title 'Eq. 3 ablation: top-1 minus top-2 logit over all K outputs (first %.0f test "
+                           "images)'\nset xlabel 'logit gap'\nset ylabel 'images per bin'\nset xrange [0:*]\n"
+                           "set grid\nset key top right\n%s\n",
+                       images, cmd.len ? cmd.s : "unset key\nplot 2 notitle");
+        s.err |= cmd.err;
+        st = repro_plot_draw(r, "logit_gap", &s);
+    }
+    edd_buf_free(&cmd);
+    edd_buf_free(&s);
+    free(w);
+    return st;
+}
 
 /* One line of min_l2.csv (its number ln, the newline removed) at path:
  * *model the index of its model in repro_base_models, *d its minimal L2

@@ -29,6 +29,8 @@ static edd_status st_plots(repro *r, const repro_stage *s)
         st = repro_plot_security(r);
     if (!st && repro_have(r, "baselines.csv"))
         st = repro_plot_baselines(r);
+    if (!st && repro_have(r, "logit_gap.csv"))
+        st = repro_plot_logit_gap(r);
     return st ? st : repro_plot_standard(r);
 }
 
@@ -164,7 +166,8 @@ const repro_stage repro_stages[S_COUNT] = {
     [S_STANDARD_5] = STANDARD_PART(5, S_ADV_DISTILLED),
     [S_STANDARD] = {"standard", repro_st_standard, (B(REPRO_BASE_NMODELS) - 1) << S_STANDARD_1, G_TRAIN | G_STD, {0},
                     "the five models under the standard suite, their parts joined"},
-    [S_PLOTS] = {"plots", st_plots, ALL_FIGS | B(S_SECURITY) | B(S_BASELINES) | B(S_STANDARD), G_ALL, {0},
+    [S_PLOTS] = {"plots", st_plots, ALL_FIGS | B(S_SECURITY) | B(S_BASELINES) | B(S_ABLATION_ATTACKS) | B(S_STANDARD),
+                 G_ALL, {0},
                  "PNG plots (gnuplot) and the digit grids"},
     [S_REPORT] = {"report", st_report,
                   ALL_FIGS | B(S_HEADLINE) | B(S_SECURITY) | B(S_PLOTS) | B(S_BASELINE) | B(S_TEACHER) |
