@@ -2,7 +2,8 @@
  * ablation" (issue 13): the five models' table under the paper's attacks
  * and PGD with the two sentences of docs/REPRODUCING.md's "Holds or masks"
  * (which defense holds, which masks gradients: attacks of equal work), and
- * the ablation's table with whether JSMA's masking comes from the hinge.
+ * the ablation's table with whether JSMA's masking comes from the hinge,
+ * and its one sentence on the models' logit gaps (logit_gap_summary.csv).
  *
  * Owns: repro_report_baselines, repro_report_ablation, the judges
  * repro_base_judge and repro_ablation_judge (the seeds summary applies them
@@ -284,6 +285,48 @@ void repro_ablation_judge(const repro *r, const repro_base_row *w, int n, double
         v->verdict = REPRO_ABL_UNRESOLVED;
 }
 
+/* The ablation's logit gaps in one sentence from logit_gap_summary.csv,
+ * the median per model of repro_ablation that has a row, naming the
+ * histogram and its plot where the folder holds them; the one line that
+ * the CSV is absent otherwise. */
+static edd_status gap_sentence(repro *r, edd_buf *t)
+{
+    if (!repro_have(r, "logit_gap_summary.csv")) {
+        repro_section_absent(t, "Logit gaps", "logit_gap_summary.csv");
+        return EDD_OK;
+    }
+    repro_gap_row *w;
+    int n, nrows = 0;
+    edd_status st = repro_gap_read(r, "logit_gap_summary.csv", 1, &w, &n);
+    if (st)
+        return st;
+    const repro_gap_row *row[REPRO_ABLATION_NMODELS] = {0}, *any = NULL;
+    for (int k = 0; k < REPRO_ABLATION_NMODELS; k++) {
+        for (int i = 0; i < n && !row[k]; i++)
+            row[k] = strcmp(w[i].model, repro_ablation[k].model) ? NULL : &w[i];
+        any = any ? any : row[k];
+        nrows += row[k] != NULL;
+    }
+    edd_buf_printf(t, "Logit gaps (`logit_gap_summary.csv`%s", repro_have(r, "logit_gap.csv") ? ", histogram "
+                                                                                               "`logit_gap.csv`" : "");
+    repro_plot_named(r, t, ", ", "logit_gap");
+    if (!any) {
+        edd_buf_printf(t, "): no row of the ablation's models.\n\n");
+        free(w);
+        return EDD_OK;
+    }
+    edd_buf_printf(t, "): the top-1 minus the top-2 logit over all %.0f outputs (the outlier's included, as JSMA's "
+                      "saliency sees them), dropout off, on the first %.0f test images (those FGM attacks), has its "
+                      "median at", any->v[1], any->v[0]);
+    for (int k = 0, said = 0; k < REPRO_ABLATION_NMODELS; k++)
+        if (row[k])
+            edd_buf_printf(t, "%s %.2f for `%s`", !said++ ? "" : said < nrows ? "," : " and", row[k]->v[2],
+                           repro_ablation[k].model);
+    edd_buf_printf(t, ".\n\n");
+    free(w);
+    return EDD_OK;
+}
+
 /* "Eq. 3 ablation": the distilled model with each reading of the penalty,
  * and whether JSMA's gradient masking comes from the hinge
  * (repro_ablation_judge). */
@@ -359,5 +402,5 @@ edd_status repro_report_ablation(repro *r, edd_buf *t)
     }
     edd_buf_printf(t, "\n");
     free(w);
-    return EDD_OK;
+    return gap_sentence(r, t);
 }
