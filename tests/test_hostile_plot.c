@@ -44,7 +44,7 @@ static const struct {
     {"fig3d_jsma.csv", {0, 1, 2, 3, 4, 6, -1}},  {"fig3e_cw.csv", {0, 1, 2, 3, 4, 6, -1}},
     {"fig3f_cw.csv", {0, 1, 2, 3, 4, 6, -1}},    {"security.csv", {0, 2, -1}},
     {"baselines.csv", {0, 1, 2, -1}},            {"standard.csv", {0, 1, 3, -1}},
-    {"min_l2.csv", {0, 3, -1}},
+    {"min_l2.csv", {0, 3, -1}},                  {"logit_gap.csv", {0, -1}},
 };
 
 /* What a cell is set to: each would make gnuplot create PWNED if it
