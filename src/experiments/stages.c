@@ -158,7 +158,7 @@ const repro_stage repro_stages[S_COUNT] = {
                      "the five models under FGM, JSMA, CW and PGD-margin, their parts joined"},
     [S_ABLATION_ATTACKS] = {"ablation_attacks", repro_st_ablation_attacks, B(S_DISTILLED) | B(S_ABLATION),
                             G_TRAIN | G_FGM | G_JSMA | G_SEC | G_BASE, {0},
-                            "the Eq. 3 ablation's models under FGM, JSMA and PGD-margin"},
+                            "the Eq. 3 ablation's models under FGM, JSMA and PGD-margin, and their logit gaps"},
     [S_STANDARD_1] = STANDARD_PART(1, S_BASELINE),
     [S_STANDARD_2] = STANDARD_PART(2, S_TEMPERATURE),
     [S_STANDARD_3] = STANDARD_PART(3, S_DISTILLED),
