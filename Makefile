@@ -167,8 +167,10 @@ lint:
 tables:
 	/usr/bin/python3 scripts/tables.py --write
 
+# Every committed --seeds run's seeds.csv is recomputed from its seeds' CSVs.
 tables-check:
 	/usr/bin/python3 scripts/tables.py --check
+	@for d in docs/results/*/; do [ ! -f "$$d/seeds.csv" ] || /usr/bin/python3 scripts/seeds-check.py "$${d%/}" || exit 1; done
 
 # `make sanitize`: the library, ./edd and the Criterion suite again under
 # AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer, in

@@ -21,6 +21,8 @@ import os
 import re
 import sys
 
+import tables_quick
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPEN = re.compile(r"^<!-- edd-table: ([a-z0-9-]+) -->$")
 CLOSE = "<!-- /edd-table -->"
@@ -161,12 +163,16 @@ def finding():
 
 
 TABLES = {
+    **tables_quick.TABLES,
     "finding": finding,
     "paper-section42": paper_section42,
     "paper-distilled": paper_distilled,
     "paper-security": paper_security,
     "quick-standard-l2": quick_standard_l2,
 }
+
+
+tables_quick.bind({"rows": rows, "one": one, "pct": pct, "Bad": Bad, "ROOT": ROOT})
 
 
 def docs():

@@ -38,7 +38,9 @@ enum { CLI_OPT_DATA = 1000, CLI_OPT_DATA_DIR, CLI_OPT_THREADS, CLI_OPT_HELP, CLI
 #define CLI_DATA_HELP                                                                  \
     "  --data mnist|fashion   dataset (default mnist)\n"                               \
     "  --data-dir DIR         folder of the four IDX files, plain or .gz\n"           \
-    "                         (default: $EDD_DATA_DIR/NAME or data/NAME)\n"           \
+    "                         (default: $EDD_DATA_DIR/NAME, else\n"                      \
+    "                         $XDG_DATA_HOME/edd/NAME (~/.local/share/edd/NAME),\n"     \
+    "                         else data/NAME)\n"                                        \
     "  --threads N            OpenMP threads (default: all cores)\n"                   \
     "  --help                 this text\n"
 

@@ -213,10 +213,26 @@ void cli_adv_json(const cli_adv *a, char *buf, size_t n)
                  "\"adv_loss\":\"%s\"", o->eps, o->steps, edd_adv_step(o), o->rand_start, adv_loss_name[o->loss]);
 }
 
+/* The flag (an option without a value) that argv[i + 1] follows, as in
+ * `--early-stop 1`, for the message about that stray value; NULL if none.
+ * Looked up before getopt_long moves the stray values to the end. */
+static const char *flag_before_value(int argc, char **argv, const struct option *longopts)
+{
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strncmp(argv[i], "--", 2) || argv[i + 1][0] == '-')
+            continue;
+        for (const struct option *o = longopts; o->name; o++)
+            if (o->has_arg == no_argument && !strcmp(argv[i] + 2, o->name))
+                return o->name;
+    }
+    return NULL;
+}
+
 int cli_parse(const char *cmd, int argc, char **argv, const struct option *longopts, const char *help,
               cli_data_opts *d, cli_opt_fn fn, void *user)
 {
     int c;
+    const char *flag = flag_before_value(argc, argv, longopts);
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -234,6 +250,8 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct option *longo
         if ((r = fn(user, c, optarg)))
             return r;
     }
+    if (optind < argc && flag)
+        return cli_usage(cmd, "unexpected argument '%s': --%s is a flag and takes no value", argv[optind], flag);
     if (optind < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     return -1;
