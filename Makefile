@@ -140,6 +140,7 @@ test:
 check: build/edd_tests edd build/libedd.so build/libedd-repro.a lint tables-check
 	@mkdir -p build/ref
 	bash tests/symbols_test.sh build/libedd.so build/libedd-repro.a build/libedd.a
+	/usr/bin/python3 tests/quick_time_test.py ./edd
 	OMP_NUM_THREADS=2 ./edd train --data mnist --out build/ref/t.edd --train-limit 512 --epochs 1 --quiet >/dev/null
 	OMP_NUM_THREADS=2 ./edd distill --teacher build/ref/t.edd --data mnist --out build/ref/d.edd --train-limit 256 --passes 3 --epochs 1 --quiet >/dev/null
 	EDD_DATA_DIR=$(CURDIR)/data /usr/bin/python3 tests/torch_reference.py ./edd build/ref/t.edd build/ref/t
@@ -316,7 +317,7 @@ data:
 reproduce:
 	@$(MAKE) --no-print-directory deps data
 	@$(MAKE) --no-print-directory all
-	./edd reproduce --scale quick --out results
+	./edd reproduce --scale quick --out results --jobs 2
 
 # PREFIX is where the files will live (it goes into edd.pc); DESTDIR, if
 # set, is a staging root they are copied under, as packagers do.

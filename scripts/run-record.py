@@ -21,14 +21,15 @@ import time
 
 
 def cpu():
-    """The CPU's model name and the number of CPUs online."""
-    name = "unknown"
+    """The CPU's model name with its AVX flags, and the number of CPUs online."""
+    name, flags = "unknown", set()
     with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
         for line in f:
-            if line.startswith("model name"):
+            if line.startswith("model name") and name == "unknown":
                 name = line.split(":", 1)[1].strip()
-                break
-    return name, os.cpu_count()
+            if line.startswith("flags"):
+                flags |= {w for w in line.split(":", 1)[1].split() if w.startswith(("avx", "fma"))}
+    return f"{name} ({' '.join(sorted(flags))})", os.cpu_count()
 
 
 def info(edd):

@@ -53,12 +53,13 @@ def quick_headline():
         lambda f: f"{float(val(f, 'ours', 'misclassified', 'distilled', 'fgm', 'eps=0.3')):.1f}% / "
         f"{float(val(f, 'ours', 'misclassified', 'distilled-adaptive', 'fgm', 'eps=0.3')):.1f}%")
     if len(cols) == 1:
-        out += ["", f"The Fashion-MNIST run is not committed yet ({FASHION}/headline.csv is absent)."]
+        out += ["", "The Fashion-MNIST run is not committed yet (no folder quick-fashion with its headline.csv under "
+                "docs/results)."]
     return out
 
 
 MODELS = [("baseline", "undefended"), ("temperature", "temperature distillation, T = 100"),
-          ("distilled", "extended distillation (this paper)"), ("adv", "adversarial training"),
+          ("distilled", "extended distillation (this paper)"), ("adv", "adversarial training (PGD-10, eps 0.3)"),
           ("adv_distilled", "adversarial training + extended distillation")]
 
 

@@ -33,7 +33,8 @@ static const char *help_text(char *buf, size_t n)
           "CRC32s and SHA-256s) is skipped, so an interrupted run resumes; a corrupted or altered output\n"
           "is redone.\n"
           "Every stage runs on the dataset of --data mnist|fashion; the paper has no numbers on Fashion-MNIST.\n\n"
-          "  --scale NAME           smoke (< 2 min), quick (about 50 min), paper (full MNIST); default quick\n"
+          "  --scale NAME           smoke (< 2 min), quick (about 57 min at --jobs 2 on 2\n"
+          "                         cores), paper (full MNIST); default quick\n"
           "  --out DIR              results folder (default results, or results-fashion on\n"
           "                         Fashion-MNIST); a folder holds one dataset's results\n"
           "  --only A,B,...         run only these stages and those they depend on (e.g. security:\n"
@@ -145,6 +146,49 @@ static void dry_tail(const edd_repro_scale *sc, const edd_sched_graph *g, const 
         printf("]}\n");
 }
 
+/* The cores this process may run on (1 when it cannot tell). */
+static int cores(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 && n < 4096 ? (int)n : 1;
+}
+
+/* The estimates of g (src: where each cost came from) are of one thread:
+ * at `threads` threads a stage runs the measured speed-up faster
+ * (edd_repro_thread_speedup); a manifest's or --times' seconds stay as
+ * they were measured. */
+static void scale_estimates(edd_sched_graph *g, const edd_cost_source *src, int threads)
+{
+    const double su = edd_repro_thread_speedup(threads);
+    for (int k = 0; k < g->n; k++)
+        if (src[k] == EDD_COST_ESTIMATE)
+            g->cost[k] /= su;
+}
+
+/* What the scheduler's choice is worth on n cores: one process at n
+ * threads against n jobs of one thread, from the graph at one thread. */
+static int dry_threads_note(edd_ctx *ctx, const edd_sched_graph *one, const edd_cost_source *src, int n)
+{
+    edd_sched_graph g = *one;
+    edd_sched_plan p;
+    if (n < 2)
+        return 0;
+    if (edd_sched_plan_make(ctx, &g, &p))
+        return EXIT_RUNTIME;
+    const double jobs = edd_sched_simulate(&g, &p, n, NULL, NULL);
+    scale_estimates(&g, src, n);
+    double serial = 0.0;
+    for (int k = 0; k < g.n; k++)
+        serial += g.cost[k];
+    printf("On the %d cores here: one process at %d threads, %.1f s; --jobs %d at 1 thread each, %.1f s (the "
+           "estimates are of one thread; at T threads a stage is faster by the measured speed-up, %.2f at %d: "
+           "costs.c).\n\n", n, n, serial, n, jobs, edd_repro_thread_speedup(n), n);
+    return 0;
+}
+
 /* --dry-run: the stage graph's schedule on 1..16 ranks (and on jobs
  * workers of threads threads, jobs > 0), from the stage times (--times,
  * the folder's manifests, or estimates), as a table and then one JSON
@@ -163,6 +207,8 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
     /* the graph fails only on a --times FILE that cannot be read or is not one: bad input */
     if (!st && edd_repro_graph(ctx, sc, o->out_dir, times, want, &g, stage, src))
         return cli_usage(cmd, "%s", edd_ctx_error(ctx));
+    edd_sched_graph one = g; /* at one thread */
+    scale_estimates(&g, src, threads);
     st = st ? st : edd_sched_plan_make(ctx, &g, &p);
     if (st) /* a bad --only, or stage times whose sum is not finite: exit 2 */
         return cli_fail(cmd, ctx) && (st == EDD_ERR_ARG || st == EDD_ERR_FORMAT) ? EXIT_USAGE : EXIT_RUNTIME;
@@ -184,6 +230,8 @@ static int dry_run(const char *cmd, edd_ctx *ctx, const edd_repro_scale *sc, con
         printf("%s%s", j ? " > " : " ", edd_repro_stage_name(stage[p.crit[j]]));
     const double cap = p.critical > 0 ? p.work / p.critical : 1.0;
     printf("\nthe best speed-up any number of ranks can give: work / critical path = %.2f\n\n", cap);
+    if (dry_threads_note(ctx, &one, src, cores()))
+        return EXIT_RUNTIME;
     dry_tail(sc, &g, &p, stage, jobs, threads);
     return 0;
 }
@@ -200,16 +248,6 @@ static edd_status run_jobs(edd_ctx *ctx, const edd_repro_scale *sc, const edd_re
                           "--data", data,        "--data-dir", o->data_dir, "--threads", threads,
                           o->quiet ? "--quiet" : NULL, NULL};
     return edd_reproduce_jobs(ctx, sc, o, seeds, jobs, "/proc/self/exe", (char *const *)argv, logs);
-}
-
-/* The cores this process may run on (1 when it cannot tell). */
-static int cores(void)
-{
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-        return CPU_COUNT(&set);
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 && n < 4096 ? (int)n : 1;
 }
 
 /* One pipeline's log as JSON: its seed (with --seeds), ranks, seconds

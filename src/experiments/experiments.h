@@ -239,4 +239,10 @@ edd_status edd_repro_graph(edd_ctx *ctx, const edd_repro_scale *sc, const char *
  * images x epochs over the paper's 600,000. */
 double edd_repro_estimate(const edd_repro_scale *sc, const char *name);
 
+/* How much faster a stage runs at `threads` OpenMP threads than at one:
+ * Amdahl's law, 1 / ((1 - f) + f / threads), with the parallel fraction f
+ * measured at 2 threads (costs.c). 1 for threads <= 1. The estimates of
+ * edd_repro_estimate are of one thread. */
+double edd_repro_thread_speedup(int threads);
+
 #endif

@@ -1,0 +1,29 @@
+# fig3f - drawn by edd reproduce from fig3f_cw.csv; re-render with: gnuplot fig3f.gp
+set terminal pngcairo size 600,500 font ',9'
+set output 'fig3f.png'
+set multiplot layout 1,1 title 'Fig. 3f: black-box CW-L2 from an undefended surrogate (cw, n = 50 per point)'
+set yrange [0:1]
+set xrange [0:*]
+set grid
+set key below horizontal Left reverse maxcols 1 samplen 3 height 1.5
+set ylabel 'fraction of adversarial inputs'
+set xlabel 'kappa, the confidence margin CW asks for'
+$d0 << EOD
+# x recovered recovered+detected setting mean_l2 pointtype misclassified_images
+0 0.58 0.82 0 4.32328 6 9
+1 0.48 0.68 1 4.51369 6 16
+2 0.46 0.66 2 4.55645 6 17
+2.5 0.44 0.6 2.5 4.73154 7 20
+3 0.36 0.46 3 4.96004 7 27
+4 0.36 0.46 4 5.01098 7 27
+EOD
+$b0 << EOD
+# x recovered recovered+detected setting mean_l2 pointtype misclassified_images
+EOD
+set title 'AdaDelta, 100 iterations x 3 binary-search steps (our reading of the paper)'
+set ytics nomirror
+set y2tics
+set y2range [0:*]
+set y2label 'mean L2 of the misclassified examples (green)'
+plot $d0 u 1:3 w filledcurves x1 lc rgb 0xf4a582 t 'detected', $d0 u 1:2 w filledcurves x1 lc rgb 0x92c5de t 'recovered', $d0 u 1:3 w l lc rgb 0xb2182b notitle, $d0 u 1:2 w l lc rgb 0x2166ac notitle, $d0 u 1:3:6 w p pt variable ps 1.2 lc rgb 0xb2182b notitle, $d0 u 1:2:6 w p pt variable ps 1.2 lc rgb 0x2166ac notitle, $d0 u 1:5 axes x1y2 w l lc rgb 0x1b7837 t 'mean L2 (right axis)', $d0 u 1:5:6 axes x1y2 w p pt variable ps 1.2 lc rgb 0x1b7837 notitle, keyentry w p pt 6 ps 1.2 lc rgb 'black' t 'hollow: fewer than 20 misclassified images'
+unset multiplot
