@@ -189,7 +189,9 @@ static const struct {
       "\"kind\":\"jacobian\"", "\"sgemm_gflops\":"}},
     {"with --batches", "info --profile --batches 7", 2, {"expected no --batches with it"}},
     {"with --model", "info --profile --model m.edd", 2, {"expected no --model with it"}},
-    {"--steps alone", "info --steps 3", 2, {"--steps 3: expected it only with --profile"}},
+    {"--steps implies --profile", "info --steps 1 --k 11", 0, {"\"kind\":\"jacobian\",\"plan\":\"input_grad\"",
+                                                                "\"k\":11,\"images\":16,\"batch\":176"}},
+    {"--steps with --model", "info --steps 2 --model m.edd", 2, {"--steps runs each plan kind", "expected no --model"}},
     {"--steps 0", "info --profile --steps 0", 2, {"--steps '0'"}},
 };
 

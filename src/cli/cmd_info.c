@@ -44,7 +44,8 @@ static const char *help =
     "  --k LIST               model outputs, comma-separated (default 10,11;\n"
     "                         10 with --profile)\n"
     "  --profile              profile each plan kind (above)\n"
-    "  --steps N              --profile: steps timed per plan, 1..1000 (default 5)\n"
+    "  --steps N              steps timed per plan, 1..1000 (default 5); implies\n"
+    "                         --profile\n"
     "  --threads N            OpenMP threads (default: all cores)\n"
     "  --help                 this text\n";
 
@@ -54,7 +55,7 @@ typedef struct {
     int batches[MAX_LIST], nb;
     int ks[MAX_LIST], nk;
     const char *model;
-    int profile, steps, batches_given, k_given;
+    int profile, steps, batches_given, k_given, steps_given;
 } info_args;
 
 enum { O_BATCHES = 1, O_K, O_MODEL, O_PROFILE, O_STEPS };
@@ -94,6 +95,7 @@ static int on_opt(void *user, int c, const char *arg)
         if (cli_long("info", "steps", arg, 1, 1000, &v))
             return EXIT_USAGE;
         a->steps = (int)v;
+        a->steps_given = 1;
     }
     return 0;
 }
@@ -304,16 +306,16 @@ static int model_info(const char *cmd, const char *path)
     return rc;
 }
 
-/* The options that go together: --profile with neither --model nor
- * --batches (each plan runs at its stages' batch size), --steps only with
- * --profile; --profile alone profiles K = 10. */
+/* The options that go together: --steps implies --profile; --profile
+ * with neither --model nor --batches (each plan runs at its stages' batch
+ * size), and without --k it profiles K = 10. */
 static int args_check(const char *cmd, info_args *a)
 {
+    a->profile |= a->steps_given;
     if (a->profile && (a->model || a->batches_given))
-        return cli_usage(cmd, "--profile runs each plan kind at the batch size its stages use, on a random model: "
-                         "expected no %s with it", a->model ? "--model" : "--batches");
-    if (!a->profile && a->steps != 5)
-        return cli_usage(cmd, "--steps %d: expected it only with --profile", a->steps);
+        return cli_usage(cmd, "--%s runs each plan kind at the batch size its stages use, on a random model: "
+                         "expected no %s with it", a->steps_given ? "steps" : "profile",
+                         a->model ? "--model" : "--batches");
     if (a->profile && !a->k_given)
         a->nk = 1;
     return 0;

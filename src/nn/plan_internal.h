@@ -134,7 +134,8 @@ edd_status plan_reorder_make(edd_ctx *ctx, dnnl_memory_t src, const dnnl_memory_
 edd_status plan_reorder_make_to(edd_ctx *ctx, const dnnl_memory_desc_t *from, dnnl_memory_t dst,
                                 dnnl_primitive_t *reorder);
 /* Execute prim on the plan's stream with its n arguments (args has room
- * for one more: the scratchpad). */
+ * for one more: the scratchpad); plan_run_reorder a reorder. Both time the
+ * execution into the plan's profile when profiling is on. */
 edd_status plan_run(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t prim, dnnl_memory_t sp, int n, dnnl_exec_arg_t *args);
 edd_status plan_run_reorder(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t r, dnnl_memory_t from, dnnl_memory_t to);
 /* Build layer li's forward primitive from src_md to dst_req (a layout or
