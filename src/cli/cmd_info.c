@@ -33,7 +33,7 @@ static const char *help =
     "(a reorder: bytes) and time per call, GFLOP/s and the fraction of the\n"
     "dnnl_sgemm peak measured in the same run; for each plan the step's time,\n"
     "and the shares of it in oneDNN, in reorders and outside oneDNN (edd's own\n"
-    "loops). docs/PERFORMANCE.md reads the tables.\n\n"
+    "loops). The measured tables are in docs/PERFORMANCE.md.\n\n"
     "With --model M.edd, one JSON line about that model instead: K, the dropout rates,\n"
     "the parameter count and its provenance: the data set it was trained on (name\n"
     "and the SHA-256 of its training images), how it was made (train, distill,\n"
