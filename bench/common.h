@@ -90,34 +90,10 @@ static inline double bench_median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* GFLOP/s of dnnl_sgemm on an n x n x n product, the best of reps (a peak:
- * a transient load on a shared machine only lowers some of them), with the
- * threads oneDNN uses outside a parallel region (OMP_NUM_THREADS). */
-static inline double bench_sgemm_peak(int n, int reps)
-{
-    float *a = malloc((size_t)n * n * sizeof(float)), *b = malloc((size_t)n * n * sizeof(float));
-    float *c = malloc((size_t)n * n * sizeof(float));
-    for (size_t i = 0; i < (size_t)n * n; i++) {
-        a[i] = (float)(i % 7) * 0.1f;
-        b[i] = (float)(i % 5) * 0.1f;
-    }
-    dnnl_sgemm('N', 'N', n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-    double t[32];
-    if (reps > 32)
-        reps = 32;
-    for (int r = 0; r < reps; r++) {
-        double t0 = edd_now();
-        dnnl_sgemm('N', 'N', n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-        t[r] = edd_now() - t0;
-    }
-    free(a);
-    free(b);
-    free(c);
-    double best = t[0];
-    for (int r = 1; r < reps; r++)
-        best = t[r] < best ? t[r] : best;
-    return 2.0 * n * (double)n * n / best / 1e9;
-}
+/* GFLOP/s of dnnl_sgemm on an n x n x n product, the best of reps: the
+ * engine's edd_sgemm_peak (edd/profile.h), which `edd info --profile`
+ * measures too. */
+static inline double bench_sgemm_peak(int n, int reps) { return edd_sgemm_peak(n, reps > 32 ? 32 : reps); }
 
 /* Run the PyTorch peer for `what` (extra: more options, or "") and copy its
  * last stdout line (JSON) into out; returns 0 if it ran, -1 if python3 with

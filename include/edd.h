@@ -34,6 +34,7 @@
 #include "edd/sha256.h"
 #include "edd/data.h"
 #include "edd/nn.h"
+#include "edd/profile.h"
 #include "edd/train.h"
 #include "edd/defense.h"
 #include "edd/attacks.h"

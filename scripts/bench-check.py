@@ -7,6 +7,9 @@ Checks:
   * same-run ratios: AVX2 routines against their scalar twins, GFLOP/s
     against the same-run dnnl_sgemm peak, the input-gradient pass against
     the inference forward of the same batch (bench/train.c);
+  * bench/profile.c's per-primitive table: in every plan kind, the compute
+    primitive that takes the most time against the sgemm peak, and no
+    weight reorder in an attack step;
   * each attack's cost per example at native dispatch against the same at
     ONEDNN_MAX_CPU_ISA=AVX2, from a second run of its bench in a child
     process with that variable (oneDNN reads it once per process): catches
@@ -32,13 +35,14 @@ import signal
 import subprocess
 import sys
 
-BENCHES = ["simd", "train", "mc", "cw", "jsma", "fgm", "attacks"]
+BENCHES = ["simd", "train", "mc", "cw", "jsma", "fgm", "attacks", "profile"]
 OPTIONAL = set()  # benches skipped with a note when their binary is missing
 AVX2_CAPPED = ["cw", "jsma", "fgm", "attacks"]  # the attacks, rerun with ONEDNN_MAX_CPU_ISA=AVX2
 
 # Seconds a bench may take in quick mode (EDD_BENCH_BUDGET), a few times
 # what it takes on 2 shared cores; the subprocess timeout adds GRACE.
-QUICK_BUDGET = {"simd": 60, "train": 120, "mc": 120, "cw": 120, "jsma": 240, "fgm": 120, "attacks": 120}
+QUICK_BUDGET = {"simd": 60, "train": 120, "mc": 120, "cw": 120, "jsma": 240, "fgm": 120, "attacks": 120,
+               "profile": 120}
 FULL_TIMEOUT = 1800
 GRACE = 30
 
@@ -63,6 +67,10 @@ CHECKS = [
     ("attacks", "APGD iteration GFLOP/s / sgemm peak", lambda j: j["apgd_iter_frac_peak"], 0.05),
     ("attacks", "Square L-inf query GFLOP/s / sgemm peak", lambda j: j["square_query_frac_peak"], 0.25),
     ("attacks", "Square L2 query GFLOP/s / sgemm peak", lambda j: j["square_l2_query_frac_peak"], 0.25),
+    # bench/profile: in each plan kind, the compute primitive that takes the most time (a reference kernel there
+    # reaches a few % of the peak); weight reorders in an attack step, whose weights do not change (issue 28).
+    ("profile", "heaviest primitive / sgemm peak, worst plan", lambda j: j["min_heaviest_frac_peak"], 0.15),
+    ("profile", "weight reorders per attack step", lambda j: j["attack_weight_reorders_per_step"], -0.5),
 ]
 
 # Each attack's cost per example: (bench, JSON key). Native / AVX2-capped <= ISA_CEILING.

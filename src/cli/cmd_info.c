@@ -1,10 +1,13 @@
 /* cmd_info.c - `edd info`: what edd runs on, as one JSON line for a bug
  * report: edd's and oneDNN's versions, oneDNN's threading runtime, the ISA
  * oneDNN dispatches to, the CPU, the OpenMP threads, and the
- * implementation oneDNN chose for every primitive of every plan kind. */
+ * implementation oneDNN chose for every primitive of every plan kind;
+ * with --profile, each plan kind's per-primitive profile at its stages'
+ * batch size (edd/profile.h) against the same-run sgemm peak. */
 #include "cli.h"
 #include "edd/io.h"
 #include "edd/nn.h"
+#include "edd/profile.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
@@ -14,6 +17,7 @@
 
 static const char *help =
     "usage: edd info [--batches 1,7,32,128] [--k 10,11] [--threads N]\n"
+    "       edd info --profile [--k 10] [--steps 5] [--threads N]\n"
     "       edd info --model M.edd\n\n"
     "Prints one JSON line: edd's version, oneDNN's version, runtime and the ISA\n"
     "it dispatches to (ONEDNN_MAX_CPU_ISA caps it), the CPU, the OpenMP threads,\n"
@@ -22,6 +26,14 @@ static const char *help =
     "image) at each batch size and K, every oneDNN primitive with its\n"
     "implementation. \"ref_primitives\" counts those on oneDNN's slow reference\n"
     "kernel (ref:*). Paste it into a bug report.\n\n"
+    "With --profile, one JSON line of where the time goes instead: each plan kind\n"
+    "at the batch size its stages use (train 128, inference 128, mc 320,\n"
+    "input_grad 100, jacobian at JSMA's batch), run for a few steps on a random\n"
+    "model and random images; for each oneDNN primitive a step ran, its FLOPs\n"
+    "(a reorder: bytes) and time per call, GFLOP/s and the fraction of the\n"
+    "dnnl_sgemm peak measured in the same run; for each plan the step's time,\n"
+    "and the shares of it in oneDNN, in reorders and outside oneDNN (edd's own\n"
+    "loops). The measured tables are in docs/PERFORMANCE.md.\n\n"
     "With --model M.edd, one JSON line about that model instead: K, the dropout rates,\n"
     "the parameter count and its provenance: the data set it was trained on (name\n"
     "and the SHA-256 of its training images), how it was made (train, distill,\n"
@@ -29,7 +41,11 @@ static const char *help =
     "model file older than provenance (version 1).\n\n"
     "  --model PATH           the model file to describe\n"
     "  --batches LIST         batch sizes, comma-separated (default 1,7,32,128)\n"
-    "  --k LIST               model outputs, comma-separated (default 10,11)\n"
+    "  --k LIST               model outputs, comma-separated (default 10,11;\n"
+    "                         10 with --profile)\n"
+    "  --profile              profile each plan kind (above)\n"
+    "  --steps N              steps timed per plan, 1..1000 (default 5); implies\n"
+    "                         --profile\n"
     "  --threads N            OpenMP threads (default: all cores)\n"
     "  --help                 this text\n";
 
@@ -39,9 +55,10 @@ typedef struct {
     int batches[MAX_LIST], nb;
     int ks[MAX_LIST], nk;
     const char *model;
+    int profile, steps, batches_given, k_given, steps_given;
 } info_args;
 
-enum { O_BATCHES = 1, O_K, O_MODEL };
+enum { O_BATCHES = 1, O_K, O_MODEL, O_PROFILE, O_STEPS };
 
 /* Parse "a,b,c" into out (at most MAX_LIST values in [lo, hi]). */
 static int parse_list(const char *opt, const char *arg, long lo, long hi, int *out, int *n)
@@ -65,12 +82,21 @@ static int parse_list(const char *opt, const char *arg, long lo, long hi, int *o
 static int on_opt(void *user, int c, const char *arg)
 {
     info_args *a = user;
+    long v;
     if (c == O_BATCHES)
-        return parse_list("batches", arg, 1, 4096, a->batches, &a->nb);
+        return a->batches_given = 1, parse_list("batches", arg, 1, 4096, a->batches, &a->nb);
     if (c == O_K)
-        return parse_list("k", arg, 2, 1000, a->ks, &a->nk);
+        return a->k_given = 1, parse_list("k", arg, 2, 1000, a->ks, &a->nk);
     if (c == O_MODEL)
         a->model = arg;
+    if (c == O_PROFILE)
+        a->profile = 1;
+    if (c == O_STEPS) {
+        if (cli_long("info", "steps", arg, 1, 1000, &v))
+            return EXIT_USAGE;
+        a->steps = (int)v;
+        a->steps_given = 1;
+    }
     return 0;
 }
 
@@ -143,9 +169,8 @@ static edd_status describe_plans(edd_ctx *ctx, const info_args *a, edd_plan_prim
     return EDD_OK;
 }
 
-/* The JSON line of `edd info`: versions, ISA, CPU, threads, then each
- * plan's primitives as describe_plans found them. */
-static void print_info(const edd_ctx *ctx, const info_args *a, const edd_plan_prim *prims, const int *np, int nref)
+/* The start of `edd info`'s JSON line: versions, ISA, CPU, threads. */
+static void print_env(const edd_ctx *ctx)
 {
     const dnnl_version_t *v = dnnl_version();
     char cpu[256];
@@ -158,8 +183,16 @@ static void print_info(const edd_ctx *ctx, const info_args *a, const edd_plan_pr
     json_str(cap ? cap : "");
     printf(",\"cpu\":");
     json_str(cpu);
-    printf(",\"openmp_threads\":%d,\"edd_simd\":\"%s\",\"ref_primitives\":%d,\"plans\":[", edd_ctx_threads(ctx),
-           edd_ctx_simd(ctx) == EDD_SIMD_AVX2 ? "avx2" : "scalar", nref);
+    printf(",\"openmp_threads\":%d,\"edd_simd\":\"%s\"", edd_ctx_threads(ctx),
+           edd_ctx_simd(ctx) == EDD_SIMD_AVX2 ? "avx2" : "scalar");
+}
+
+/* The JSON line of `edd info`: print_env, then each plan's primitives as
+ * describe_plans found them. */
+static void print_info(const edd_ctx *ctx, const info_args *a, const edd_plan_prim *prims, const int *np, int nref)
+{
+    print_env(ctx);
+    printf(",\"ref_primitives\":%d,\"plans\":[", nref);
     size_t pi = 0;
     for (int ki = 0; ki < a->nk; ki++)
         for (size_t t = 0; t < N_KINDS; t++)
@@ -182,6 +215,77 @@ static void print_info(const edd_ctx *ctx, const info_args *a, const edd_plan_pr
     printf("]}\n");
 }
 
+/* One primitive of a profile as a JSON object; peak in GFLOP/s. */
+static void print_prof_row(const edd_profile *pr, const edd_prim_prof *r, int j, double peak)
+{
+    double per_call = r->calls ? r->seconds / (double)r->calls : 0.0;
+    double gflops = r->seconds > 0 ? r->flops * (double)r->calls / r->seconds / 1e9 : 0.0;
+    printf("%s{\"name\":", j ? "," : "");
+    json_str(r->prim.name);
+    printf(",\"impl\":");
+    json_str(r->prim.impl);
+    printf(",\"shape\":");
+    json_str(r->prim.shape);
+    printf(",\"reorder\":%s,\"flops\":%.0f,\"bytes\":%.0f,\"calls_per_step\":%.4g,\"ms_per_call\":%.6g,"
+           "\"gflops\":%.4g,\"frac_peak\":%.4f,\"share_of_step\":%.4f}", r->reorder ? "true" : "false", r->flops,
+           r->bytes, (double)r->calls / pr->steps, 1e3 * per_call, gflops, peak > 0 ? gflops / peak : 0.0,
+           r->seconds / pr->steps / pr->step_seconds);
+}
+
+/* The JSON line of `edd info --profile`: print_env, the same-run sgemm
+ * peak, then each profile and its primitives. */
+static void print_profiles(const edd_ctx *ctx, const edd_profile *pr, int n, double peak)
+{
+    static const char *plan_kind[] = {"inference", "train", "input_grad"};
+    print_env(ctx);
+    printf(",\"sgemm_gflops\":%.1f,\"profiles\":[", peak);
+    for (int i = 0; i < n; i++) {
+        const edd_profile *p = &pr[i];
+        double flops = 0.0;
+        for (int j = 0; j < p->nrows; j++)
+            flops += p->rows[j].flops * (double)p->rows[j].calls / p->steps;
+        double gflops = flops / p->step_seconds / 1e9;
+        printf("%s{\"kind\":\"%s\",\"plan\":\"%s\",\"stage\":", i ? "," : "", p->spec.name,
+               plan_kind[p->spec.kind]);
+        json_str(p->spec.stage);
+        printf(",\"k\":%d,\"images\":%d,\"batch\":%d,\"dropout\":%s,\"steps\":%d,\"step_ms\":%.6g,"
+               "\"step_flops\":%.0f,\"gflops\":%.4g,\"frac_peak\":%.4f,\"onednn_share\":%.4f,"
+               "\"reorder_share\":%.4f,\"outside_share\":%.4f,\"primitives\":[", p->k, p->spec.images, p->batch,
+               p->spec.dropout ? "true" : "false", p->steps, 1e3 * p->step_seconds, flops, gflops,
+               peak > 0 ? gflops / peak : 0.0, p->onednn_seconds / p->step_seconds,
+               p->reorder_seconds / p->step_seconds, 1.0 - p->onednn_seconds / p->step_seconds);
+        for (int j = 0; j < p->nrows; j++)
+            print_prof_row(p, &p->rows[j], j, peak);
+        printf("]}");
+    }
+    printf("]}\n");
+}
+
+/* `edd info --profile`: every plan kind of edd_profile_specs for each K,
+ * profiled over a->steps steps, and the same-run sgemm peak; the line is
+ * printed only once every profile is done. */
+static int profile_info(const char *cmd, edd_ctx *ctx, const info_args *a)
+{
+    edd_profile_spec specs[8];
+    int ns = edd_profile_specs(a->ks[0], specs, 8), n = 0;
+    edd_profile *pr = calloc((size_t)a->nk * (size_t)ns, sizeof *pr);
+    if (!pr) {
+        edd_fail(ctx, EDD_ERR_NOMEM, "info: out of memory for %d profiles", a->nk * ns);
+        return cli_fail(cmd, ctx);
+    }
+    double peak = edd_sgemm_peak(2048, 5);
+    edd_status st = EDD_OK;
+    for (int ki = 0; !st && ki < a->nk; ki++) {
+        ns = edd_profile_specs(a->ks[ki], specs, 8);
+        for (int si = 0; !st && si < ns; si++)
+            st = edd_profile_run(ctx, &specs[si], a->ks[ki], a->steps, &pr[n++]);
+    }
+    if (!st)
+        print_profiles(ctx, pr, n, peak);
+    free(pr);
+    return st ? cli_fail(cmd, ctx) : 0;
+}
+
 /* `edd info --model PATH`: the model's one JSON line. */
 static int model_info(const char *cmd, const char *path)
 {
@@ -202,23 +306,47 @@ static int model_info(const char *cmd, const char *path)
     return rc;
 }
 
+/* The options that go together: --steps implies --profile; --profile
+ * with neither --model nor --batches (each plan runs at its stages' batch
+ * size), and without --k it profiles K = 10. */
+static int args_check(const char *cmd, info_args *a)
+{
+    a->profile |= a->steps_given;
+    if (a->profile && (a->model || a->batches_given))
+        return cli_usage(cmd, "--%s runs each plan kind at the batch size its stages use, on a random model: "
+                         "expected no %s with it", a->steps_given ? "steps" : "profile",
+                         a->model ? "--model" : "--batches");
+    if (a->profile && !a->k_given)
+        a->nk = 1;
+    return 0;
+}
+
 int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {{"batches", required_argument, 0, O_BATCHES}, {"k", required_argument, 0, O_K},
                                              {"model", required_argument, 0, O_MODEL},
+                                             {"profile", no_argument, 0, O_PROFILE},
+                                             {"steps", required_argument, 0, O_STEPS},
                                              {"threads", required_argument, 0, CLI_OPT_THREADS},
                                              {"help", no_argument, 0, CLI_OPT_HELP}, {0, 0, 0, 0}};
     const char *cmd = "info";
-    info_args a = {.batches = {1, 7, 32, 128}, .nb = 4, .ks = {10, 11}, .nk = 2};
+    info_args a = {.batches = {1, 7, 32, 128}, .nb = 4, .ks = {10, 11}, .nk = 2, .steps = 5};
     cli_data_opts d = {0};
     int rc = cli_parse(cmd, argc, argv, longopts, help, &d, on_opt, &a);
     if (rc >= 0)
+        return rc;
+    if ((rc = args_check(cmd, &a)))
         return rc;
     if (a.model)
         return model_info(cmd, a.model);
     edd_ctx *ctx = NULL;
     if ((rc = cli_open(cmd, &d, &ctx, 0, 0, NULL)))
         return rc;
+    if (a.profile) {
+        rc = profile_info(cmd, ctx, &a);
+        edd_ctx_close(ctx);
+        return rc;
+    }
     /* Print the header only once every plan is built: an error then leaves no half line on stdout. */
     size_t nplans = (size_t)a.nk * a.nb * N_KINDS;
     edd_plan_prim *prims = calloc(nplans * EDD_PLAN_MAX_PRIMS, sizeof *prims);

@@ -1,6 +1,7 @@
 /* plan_info.c - which implementation oneDNN chose for each primitive of a
- * plan: the listing `edd info` prints, and the warning for a reference
- * kernel. May call: core, oneDNN. */
+ * plan: the list of a plan's primitives (plan_prim_list, which
+ * plan_prof.c shares), the listing `edd info` prints, and the warning for
+ * a reference kernel. May call: core, oneDNN. */
 #include "edd/internal/ctx.h"
 #include "plan_internal.h"
 
@@ -60,7 +61,7 @@ static void prim_describe(dnnl_primitive_t prim, const char *name, edd_plan_prim
 {
     const_dnnl_primitive_desc_t pd = NULL;
     const char *impl = NULL;
-    snprintf(r->name, sizeof r->name, "%s", name);
+    snprintf(r->name, sizeof r->name, "%.63s", name);
     r->shape[0] = 0;
     if (dnnl_primitive_get_primitive_desc(prim, &pd) != dnnl_success ||
         dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl)
@@ -76,23 +77,22 @@ static void prim_describe(dnnl_primitive_t prim, const char *name, edd_plan_prim
         md_append(r->shape, sizeof r->shape, mds[i].name, dnnl_primitive_desc_query_md(pd, mds[i].q, 0));
 }
 
-int edd_plan_prims(const edd_plan *p, edd_plan_prim *out, int max)
+int plan_prim_list(const edd_plan *p, dnnl_primitive_t *prims, char (*names)[64], int max)
 {
-        struct {
-        dnnl_primitive_t prim;
-        const char *what;
-        int layer;
-    } all[EDD_NLAYERS * 6 + 8];
     int n = 0;
     for (int li = 0; li < EDD_NLAYERS; li++) {
         const layer *L = &p->l[li];
-        dnnl_primitive_t prims[6] = {L->fwd, L->bwd_data, L->bwd_w, L->w_fwd_reorder, L->w_bwd_reorder, L->dw_reorder};
+        dnnl_primitive_t lp[6] = {L->fwd, L->bwd_data, L->bwd_w, L->w_fwd_reorder, L->w_bwd_reorder, L->dw_reorder};
         const char *what[6] = {p->kind == EDD_PLAN_INFER ? "forward_inference" : "forward_training",
                                "backward_data", "backward_weights", "weights reorder (forward)",
                                "weights reorder (backward)", "weight-gradient reorder"};
-        for (int j = 0; j < 6; j++)
-            if (prims[j])
-                all[n].prim = prims[j], all[n].what = what[j], all[n++].layer = li;
+        for (int j = 0; j < 6; j++) {
+            if (lp[j] && n < max) {
+                prims[n] = lp[j];
+                snprintf(names[n], 64, "%s %s", EDD_CNN[li].name, what[j]);
+            }
+            n += lp[j] != NULL;
+        }
     }
     dnnl_primitive_t extra[8] = {p->a1_fwd_reorder, p->a1_bwd_reorder, p->a1n_reorder, p->da2n_reorder,
                                  p->mm2.mm[0], p->mm2.mm[1], p->mm1.mm[0], p->mm1.mm[1]};
@@ -100,17 +100,23 @@ int edd_plan_prims(const edd_plan *p, edd_plan_prim *out, int max)
                                    "input gradient: a1 reorder to NHWC", "input gradient: da2 reorder to NHWC",
                                    "conv2 input gradient: matmul", "conv2 input gradient: matmul (last chunk)",
                                    "conv1 input gradient: matmul", "conv1 input gradient: matmul (last chunk)"};
-    for (int j = 0; j < 8; j++)
-        if (extra[j])
-            all[n].prim = extra[j], all[n].what = ename[j], all[n++].layer = -1;
-    for (int i = 0; i < n && i < max; i++) {
-        char name[64];
-        if (all[i].layer >= 0)
-            snprintf(name, sizeof name, "%s %s", EDD_CNN[all[i].layer].name, all[i].what);
-        else
-            snprintf(name, sizeof name, "%s", all[i].what);
-        prim_describe(all[i].prim, name, &out[i]);
+    for (int j = 0; j < 8; j++) {
+        if (extra[j] && n < max) {
+            prims[n] = extra[j];
+            snprintf(names[n], 64, "%s", ename[j]);
+        }
+        n += extra[j] != NULL;
     }
+    return n;
+}
+
+int edd_plan_prims(const edd_plan *p, edd_plan_prim *out, int max)
+{
+    dnnl_primitive_t prims[EDD_PLAN_MAX_PRIMS];
+    char names[EDD_PLAN_MAX_PRIMS][64];
+    int n = plan_prim_list(p, prims, names, EDD_PLAN_MAX_PRIMS);
+    for (int i = 0; i < n && i < max && i < EDD_PLAN_MAX_PRIMS; i++)
+        prim_describe(prims[i], names[i], &out[i]);
     return n;
 }
 

@@ -8,6 +8,8 @@
  *                primitives
  *   plan_grad.c  the input gradient below conv3 as matmuls and gathers
  *   plan_info.c  the implementation oneDNN chose for each primitive
+ *   plan_prof.c  per-primitive profiling (edd_plan_profile): calls, time,
+ *                FLOPs or bytes per call from each primitive's descriptor
  *
  * May call: core, io (edd_mem_check before a plan is built), simd (dropout),
  * oneDNN. */
@@ -32,6 +34,13 @@ typedef struct {
 /* The matmul [images * rows_per_image x k] x [k x n] over one chunk of
  * IG_CHUNK images (0) and over the last, shorter chunk (1); handles are
  * set per call. */
+/* One primitive's profile counters (edd_plan_profile). */
+typedef struct {
+    dnnl_primitive_t prim;
+    long calls;
+    double seconds;
+} plan_prof_slot;
+
 typedef struct {
     int rows_per_image;
     dnnl_primitive_desc_t pd[2];
@@ -67,6 +76,9 @@ struct edd_plan {
     chunk_mm mm2, mm1;                  /* conv2's and conv1's input-gradient matmuls */
     float *w2p;                         /* conv2's weights as [128][ky][kx][64] */
     float *col2, *da1n, *col1;          /* one chunk's columns and its da1 (NHWC) */
+    /* profiling (edd_plan_profile): off (0) costs one test per execution */
+    int prof_on, prof_n;
+    plan_prof_slot prof[EDD_PLAN_MAX_PRIMS];
 };
 
 /* conv1 and conv2, the two layers whose input gradient plan_grad.c takes. */
@@ -122,7 +134,8 @@ edd_status plan_reorder_make(edd_ctx *ctx, dnnl_memory_t src, const dnnl_memory_
 edd_status plan_reorder_make_to(edd_ctx *ctx, const dnnl_memory_desc_t *from, dnnl_memory_t dst,
                                 dnnl_primitive_t *reorder);
 /* Execute prim on the plan's stream with its n arguments (args has room
- * for one more: the scratchpad). */
+ * for one more: the scratchpad); plan_run_reorder a reorder. Both time the
+ * execution into the plan's profile when profiling is on. */
 edd_status plan_run(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t prim, dnnl_memory_t sp, int n, dnnl_exec_arg_t *args);
 edd_status plan_run_reorder(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t r, dnnl_memory_t from, dnnl_memory_t to);
 /* Build layer li's forward primitive from src_md to dst_req (a layout or
@@ -144,8 +157,17 @@ void plan_chunk_mm_free(chunk_mm *c);
 
 /* ---- plan_info.c ---- */
 
+/* p's primitives, at most max, in edd_plan_prims's order: each one into
+ * prims and what it computes into names; returns how many p has. */
+int plan_prim_list(const edd_plan *p, dnnl_primitive_t *prims, char (*names)[64], int max);
+
 /* Say once per context, on stderr, that a primitive of p runs on oneDNN's
  * reference kernel. */
 void plan_warn_ref(edd_ctx *ctx, const edd_plan *p);
+
+/* ---- plan_prof.c ---- */
+
+/* Count one execution of prim that took `seconds` (profiling on). */
+void plan_prof_add(edd_plan *p, dnnl_primitive_t prim, double seconds);
 
 #endif

@@ -1,8 +1,11 @@
 /* plan_prim.c - the oneDNN pieces a plan is made of: memories, primitives
  * with user scratchpads, reorders, and each layer's forward and backward
- * primitives with their weights in the layouts oneDNN picked. May call:
- * core, oneDNN. */
+ * primitives with their weights in the layouts oneDNN picked, and the
+ * two calls that execute every primitive (plan_run, plan_run_reorder),
+ * timed when profiling is on. May call: core (edd_now), oneDNN,
+ * plan_prof.c. */
 #include "edd/internal/ctx.h"
+#include "edd/progress.h"
 #include "plan_internal.h"
 
 edd_status plan_md_tag(edd_ctx *ctx, dnnl_memory_desc_t *md, int nd, const int64_t *ne, dnnl_format_tag_t tag)
@@ -115,14 +118,20 @@ edd_status plan_run(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t prim, dnnl_memor
         args[n].memory = sp;
         n++;
     }
+    double t0 = p->prof_on ? edd_now() : 0.0;
     CK(dnnl_primitive_execute(prim, p->stream, n, args), "primitive_execute");
+    if (p->prof_on)
+        plan_prof_add(p, prim, edd_now() - t0);
     return EDD_OK;
 }
 
 edd_status plan_run_reorder(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t r, dnnl_memory_t from, dnnl_memory_t to)
 {
     dnnl_exec_arg_t a[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    double t0 = p->prof_on ? edd_now() : 0.0;
     CK(dnnl_primitive_execute(r, p->stream, 2, a), "reorder execute");
+    if (p->prof_on)
+        plan_prof_add(p, r, edd_now() - t0);
     return EDD_OK;
 }
 
