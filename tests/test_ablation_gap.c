@@ -7,13 +7,12 @@
  * names the summary in one sentence, and says in one line when it is
  * absent.
  *
- * The cases read one smoke results folder: $EDD_SMOKE_RUN when set (a
- * finished `edd reproduce --scale smoke` folder), else one made once in
- * /tmp/edd_ablation_gap_R (resumed from its manifests when it is there). */
+ * The cases read the smoke results folder the tests share
+ * (smoke_shared.h). */
 #include <criterion/criterion.h>
 
 #include "edd/io.h"
-#include "testutil.h"
+#include "smoke_shared.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -23,7 +22,6 @@
 
 TestSuite(ablation_gap, .timeout = 900);
 
-#define GAP_SMOKE_DIR "/tmp/edd_ablation_gap_R"
 #define GAP_BINS 40
 #define NMODELS 5
 
@@ -31,15 +29,12 @@ TestSuite(ablation_gap, .timeout = 900);
 static const char *const models[NMODELS] = {"ablation_none", "ablation_literal", "ablation_hinge10", "distilled",
                                             "ablation_hinge100"};
 
+/* The shared smoke folder (smoke_shared.h). */
 static const char *smoke_folder(void)
 {
-    const char *env = getenv("EDD_SMOKE_RUN");
-    if (env && *env)
-        return env;
-    char out[8192];
-    const int rc = edd_run(out, sizeof out, "reproduce --scale smoke --out " GAP_SMOKE_DIR " --threads 1 --quiet");
-    cr_assert_eq(rc, 0, "the smoke run for the logit-gap tests failed:\n%s", out);
-    return GAP_SMOKE_DIR;
+    static char dir[512];
+    smoke_shared(dir, sizeof dir);
+    return dir;
 }
 
 /* The lines of dir/name after its header, which must be header; returns

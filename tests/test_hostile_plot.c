@@ -1,8 +1,8 @@
 /* test_hostile_plot.c - issue 24: the plots stage treats a results folder
  * as untrusted input. Each case runs `edd reproduce --scale smoke --out R
  * --only plots --force plots` on a copy of a finished smoke folder (its
- * CSVs, plots/ and stages/): $EDD_SMOKE_DIR when set, else one made once
- * into /tmp/edd_hostile_plot_smoke_UID and reused by later runs. A case on
+ * CSVs, plots/ and stages/): $EDD_SMOKE_DIR when set, else the one the
+ * tests share (smoke_shared.h). A case on
  * one CSV copies that CSV alone, so that the stage draws only its plot.
  * Tables:
  *   csv_cells   every text cell of every CSV the plots read, in turn, set
@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "experiments.h"
-#include "testutil.h"
+#include "smoke_shared.h"
 
 TestSuite(hostile_plot, .timeout = 2400);
 
@@ -120,31 +120,19 @@ static void absolute(const char *in, char *out, size_t n)
     snprintf(out, n, "%s%s%s", in[0] == '/' ? "" : cwd, in[0] == '/' ? "" : "/", in);
 }
 
-/* The finished smoke folder every case copies, into base. */
+/* The finished smoke folder every case copies, into base: the shared one
+ * (smoke_shared.h), or $EDD_SMOKE_DIR. */
 static void smoke_base(char *base, size_t n)
 {
-    char data[4096], abs_data[4200], path[4400], tmp[64], log[128];
+    char path[600];
     const char *env = getenv("EDD_SMOKE_DIR");
-    snprintf(base, n, "%s", env ? env : "");
-    if (!env)
-        snprintf(base, n, "/tmp/edd_hostile_plot_smoke_%ld", (long)getuid());
-    snprintf(path, sizeof path, "%s/stages/plots.done", base);
-    if (!access(path, R_OK))
+    if (!env) {
+        smoke_shared(base, n);
         return;
-    cr_assert_null(env, "EDD_SMOKE_DIR=%s is not a finished smoke folder (no stages/plots.done)", env);
-    mnist_dir_or_skip(data, sizeof data);
-    absolute(data, abs_data, sizeof abs_data);
-    tmpdir_make(tmp, sizeof tmp, "hostile_plot_build");
-    snprintf(log, sizeof log, "%s.log", tmp);
-    char *argv[] = {(char *)edd_bin_or_skip(), "reproduce", "--scale", "smoke", "--out", tmp, "--data-dir", abs_data,
-                    "--threads", "1", "--quiet", NULL};
-    absolute(argv[0], path, sizeof path);
-    argv[0] = path;
-    int st = run_in("/tmp", argv, log, NULL);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the smoke run into %s failed (see %s)", tmp, log);
-    if (rename(tmp, base)) /* another process made it first */
-        tmpdir_remove(tmp);
-    remove(log);
+    }
+    snprintf(base, n, "%s", env);
+    snprintf(path, sizeof path, "%s/stages/plots.done", base);
+    cr_assert_eq(access(path, R_OK), 0, "EDD_SMOKE_DIR=%s is not a finished smoke folder (no stages/plots.done)", env);
 }
 
 /* Copy base's plots/ and stages/ into the new folder dst, with base's

@@ -6,15 +6,13 @@
  * family's section; a folder without a grid gets one line that says so; a
  * damaged array stops the plots stage, naming the file.
  *
- * The cases copy one smoke results folder: $EDD_SMOKE_RUN when set (a
- * finished `edd reproduce --scale smoke` folder), else one made once in
- * /tmp/edd_report_grid_R (about 2 minutes on one core; resumed from its
- * manifests when it is already there). */
+ * The cases copy the smoke results folder the tests share
+ * (smoke_shared.h). */
 #include <criterion/criterion.h>
 
 #include "edd.h"
 #include "grid.h"
-#include "testutil.h"
+#include "smoke_shared.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -23,23 +21,18 @@
 
 TestSuite(report_grid, .timeout = 900);
 
-#define GRID_SMOKE_DIR "/tmp/edd_report_grid_R"
-
 static const char *const families[] = {"fgm", "jsma", "cw", "apgd"};
 /* The setting each family's grid is made at on the smoke scale, and its
  * L-inf budget (0: none). */
 static const double settings[] = {0.3, 0.1, 0.0, 0.3};
 static const double linf[] = {0.3, 0.0, 0.0, 0.3};
 
+/* The shared smoke folder (smoke_shared.h). */
 static const char *smoke_folder(void)
 {
-    const char *env = getenv("EDD_SMOKE_RUN");
-    if (env && *env)
-        return env;
-    char out[8192];
-    const int rc = edd_run(out, sizeof out, "reproduce --scale smoke --out " GRID_SMOKE_DIR " --threads 1 --quiet");
-    cr_assert_eq(rc, 0, "the smoke run for the grid tests failed:\n%s", out);
-    return GRID_SMOKE_DIR;
+    static char dir[512];
+    smoke_shared(dir, sizeof dir);
+    return dir;
 }
 
 /* Each family's PNG is there, a grey PNG of a grid's size. */
