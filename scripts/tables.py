@@ -10,10 +10,11 @@ A generated table sits between two markers in a Markdown file:
 NAME is one of TABLES below; each names the CSV files it reads, relative to the repository root. Typing a number
 into a marked block is pointless: `python3 scripts/tables.py --write` rewrites every block from its CSVs, and
 `--check` (make tables-check, run by make check) fails on any block that differs from what its CSVs give, on a marker
-whose NAME is unknown, and on a NAME that no file uses. So a rerun that changes a number changes the docs in the same
+whose NAME is unknown, on a NAME that no file uses, and on a results folder under docs/ (one with a report.md)
+that has no RUN.txt. So a rerun that changes a number changes the docs in the same
 commit.
 
-Exit status: 0 all blocks match (or were written), 1 a block differs, 2 a marker or CSV is malformed.
+Exit status: 0 all blocks match (or were written), 1 a block differs, 2 a marker or CSV is malformed or a RUN.txt is missing.
 """
 import csv
 import difflib
@@ -209,6 +210,15 @@ def regenerate(rel, used):
     return "\n".join(out)
 
 
+def runs_without_record():
+    """The committed results folders (every folder under docs/ that holds a report.md) without a RUN.txt."""
+    bare = []
+    for top, _, files in os.walk(os.path.join(ROOT, "docs")):
+        if "report.md" in files and "RUN.txt" not in files:
+            bare.append(os.path.relpath(top, ROOT))
+    return sorted(bare)
+
+
 def main(argv):
     if len(argv) != 2 or argv[1] not in ("--check", "--write"):
         print("usage: scripts/tables.py --check|--write", file=sys.stderr)
@@ -234,6 +244,11 @@ def main(argv):
     unused = sorted(set(TABLES) - used)
     if unused:
         print(f"tables: {', '.join(unused)}: no file has the block; expected each table in one file", file=sys.stderr)
+        return 2
+    bare = runs_without_record()
+    if bare:
+        print(f"tables: {', '.join(bare)}: a results folder without RUN.txt, expected one in each (issue 26)",
+              file=sys.stderr)
         return 2
     if differ:
         print(f"tables: {differ} file(s) differ from their CSVs: run `python3 scripts/tables.py --write` and commit")
