@@ -117,8 +117,9 @@ Test(mpi, spread_in_process_matches_serial_and_names_the_failed_rank)
     for (int i = 0; i < log.n; i++)
         ran += log.stage[i].ran;
     cr_assert_eq(ran, 1, "only fig2a is redone");
-    cr_assert_eq(same_outputs(ref, dir), 1 + 3 * 2 + 2 + 2 * EDD_REPRO_SIGMA_PARTS,
-                 "fig2a's CSV, three models and their JSON, two sigmas and their parts' two each");
+    cr_assert_eq(same_outputs(ref, dir), 1 + 3 * 2 + 2 + 2 * EDD_REPRO_SIGMA_PARTS + 2,
+                 "fig2a's CSV, three models and their JSON, two sigmas and their parts' two each, and "
+                 "fig2a's two digit-grid arrays (points/grid_fgm_baseline.npy, grid_fgm_distilled.npy)");
     for (int w = 0; w < 2; w++) {
         edd_repro_worker_free(f.w[w]);
         edd_ctx_free(&f.wctx[w]);
