@@ -131,6 +131,20 @@ Test(apgd_loss, dlr_matches_finite_differences)
     check_dlr(11, 0);
 }
 
+/* The L2 step factor: len / ||g|| as a float, and no step (0, never inf)
+ * for a gradient whose norm is 0 or too small for the factor to be a
+ * float, as a saturated softmax leaves (found on a temperature model of
+ * Fashion-MNIST: |g| about 1e-41 made APGD-L2 return NaN pixels). */
+Test(apgd_loss, l2_step_scale_is_finite_for_tiny_gradients)
+{
+    cr_assert_float_eq(edd_l2_step_scale(1.0, 4.0), 0.5f, 0.0f);
+    cr_assert_float_eq(edd_l2_step_scale(2.0, 1e-60), 2e30f, 1e24f);
+    cr_assert_eq(edd_l2_step_scale(1.0, 0.0), 0.0f);
+    cr_assert_eq(edd_l2_step_scale(1.0, 2.34254e-82), 0.0f, "a factor of 6.5e40 overflows a float: no step");
+    const float g = 1.4e-45f; /* the smallest subnormal: 0 x inf would be NaN */
+    cr_assert(isfinite(edd_l2_step_scale(1.0, (double)g * g) * g));
+}
+
 Test(apgd_loss, targeted_dlr_matches_finite_differences)
 {
     check_dlr(10, 1);

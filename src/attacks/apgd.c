@@ -110,7 +110,8 @@ static void apgd_start(const edd_apgd_opts *o, int run, size_t i, const float *x
 
 /* One iteration of an image at cur, with gradient gi, previous point prev,
  * step eta and momentum a (1 on a run's first step):
- *   z  = P(cur + eta dir(g)),  dir = sign(g) (L-inf) or g / ||g||_2 (L2; g = 0: none),
+ *   z  = P(cur + eta dir(g)),  dir = sign(g) (L-inf) or g / ||g||_2 (L2; none when g = 0
+ *   or too small for a float step, edd_l2_step_scale),
  *   x' = P(cur + a (z - cur) + (1 - a) (cur - prev)),
  * then prev = cur and cur = x'. */
 static void apgd_step(const edd_apgd_opts *o, float a, float eta, const float *xi, const float *gi, float *cur,
@@ -120,7 +121,7 @@ static void apgd_step(const edd_apgd_opts *o, float a, float eta, const float *x
     double s = 0.0;
     for (int j = 0; o->ord == 2 && j < D; j++)
         s += (double)gi[j] * gi[j];
-    const float scale = o->ord == 0 ? eta : s > 0.0 ? (float)(eta / sqrt(s)) : 0.0f;
+    const float scale = o->ord == 0 ? eta : edd_l2_step_scale(eta, s);
     for (int j = 0; j < D; j++)
         zs[j] = cur[j] + scale * (o->ord == 0 ? (float)((gi[j] > 0.0f) - (gi[j] < 0.0f)) : gi[j]);
     apgd_project(o, xi, zs);

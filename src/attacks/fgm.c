@@ -48,7 +48,7 @@ edd_status edd_fgm(edd_ctx *ctx, const edd_cnn *m, const float *x, const uint8_t
             double s = 0.0;
             for (int j = 0; j < EDD_IMG_SIZE; j++)
                 s += (double)a[j] * a[j];
-            scale = s > 0.0 ? (float)(o->eps / sqrt(s)) : 0.0f;
+            scale = edd_l2_step_scale(o->eps, s);
         }
         for (int j = 0; j < EDD_IMG_SIZE; j++) {
             float dir = o->ord == 2 ? a[j] : (float)((a[j] > 0.0f) - (a[j] < 0.0f));

@@ -189,7 +189,7 @@ static void fmn_step(const edd_fmn_opts *o, const fmn_state *s, size_t i, double
     double g2 = 0.0;
     for (int j = 0; j < D; j++)
         g2 += (double)gi[j] * gi[j];
-    const float scale = g2 > 0.0 ? (float)(alpha / sqrt(g2)) : 0.0f;
+    const float scale = edd_l2_step_scale(alpha, g2);
     double d2 = 0.0;
     for (int j = 0; j < D; j++) {
         float v = ci[j] + scale * gi[j];

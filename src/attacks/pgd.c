@@ -74,7 +74,7 @@ static void pgd_step(const edd_pgd_opts *o, float step, const float *xi, const f
     double s = 0.0, d2 = 0.0;
     for (int j = 0; j < D; j++)
         s += (double)gi[j] * gi[j];
-    float scale = s > 0.0 ? (float)(step / sqrt(s)) : 0.0f;
+    float scale = edd_l2_step_scale(step, s);
     for (int j = 0; j < D; j++) {
         ci[j] += scale * gi[j];
         double d = (double)ci[j] - xi[j];

@@ -16,6 +16,20 @@
 
 #include "edd/attacks.h"
 
+#include <float.h>
+#include <math.h>
+
+/* The factor that makes an L2 step of length len along a gradient whose
+ * squared norm is g2: len / sqrt(g2) as a float, or 0 (no step) when
+ * g2 is 0 or so small that the factor overflows a float (a saturated
+ * softmax leaves gradients near 1e-41; float(inf) x 0 would be NaN).
+ * AutoAttack's g / (||g|| + 1e-12) steps by about 0 there too. */
+static inline float edd_l2_step_scale(double len, double g2)
+{
+    const double f = g2 > 0.0 ? len / sqrt(g2) : 0.0;
+    return f <= FLT_MAX ? (float)f : 0.0f;
+}
+
 /* One loss as an attack sees it; y holds the label of every row of the
  * pass (row r of an edd_grad_input pass with rep 1 is image r). */
 typedef struct {
