@@ -10,7 +10,8 @@ robust only if every array's version of it is classified right. The script
 checks that each array stays within its attack's L-inf budget (--eps, default
 0.3) and inside [0, 1], prints clean accuracy, each array's accuracy (which must
 equal edd's "recovered") and the worst case with its 95% Wilson interval, and,
-with --block B, the same figures per block of B test images.
+with --block B, the same figures per block of B test images. --csv PATH also writes those rows (row, images,
+correct, accuracy, wilson_lo, wilson_hi; an array's row is its file name) for docs tables to read.
 Reads the data from $EDD_DATA_DIR (default data/). Exits non-zero on a bad array.
 """
 import argparse
@@ -36,6 +37,7 @@ def main():
     ap.add_argument("--edd", default="./edd", help="the edd binary that exports the model")
     ap.add_argument("--eps", type=float, default=0.3, help="the attacks' L-inf budget")
     ap.add_argument("--block", type=int, default=0, help="also report per block of this many images")
+    ap.add_argument("--csv", help="also write the rows to this CSV file")
     ap.add_argument("model")
     ap.add_argument("adv", nargs="+")
     a = ap.parse_args()
@@ -59,14 +61,19 @@ def main():
                 sys.exit(f"{f}: L-inf distance {d:.6f}, range {t.min().item():.4f}-{t.max().item():.4f}, "
                          f"expected at most eps {a.eps} inside [0, 1]")
             o = net(t).argmax(1) == y
-            rows.append((f, o))
+            rows.append((os.path.basename(f), o))
             worst &= o
     rows.append((f"worst case over {len(a.adv)}", worst))
-    print(f"{n} test images, model {a.model}")
+    print(f"{n} test images, model {os.path.basename(a.model)}")
+    table = []
     for name, r in rows:
         p = r.float().mean().item()
         lo, hi = wilson(p, n)
         print(f"  {name}: {100 * p:.2f}% (95% Wilson {100 * lo:.2f}-{100 * hi:.2f})")
+        table.append(f"{name},{n},{int(r.sum().item())},{p:.6f},{lo:.6f},{hi:.6f}")
+    if a.csv:
+        with open(a.csv, "w", encoding="utf-8") as f:
+            f.write("row,images,correct,accuracy,wilson_lo,wilson_hi\n" + "\n".join(table) + "\n")
     if a.block > 0:
         print("per block: " + " | ".join(name for name, _ in rows))
         for b in range(0, n, a.block):

@@ -3,6 +3,7 @@ model, whose accuracies the script must give to the image, a worst case no
 higher than either, and refusals of arrays outside the budget or of the wrong
 shape. Run by `make check` after the reference models exist:
 EDD_DATA_DIR=data /usr/bin/python3 -m unittest discover -s tests -p worst_case_test.py"""
+import csv
 import json
 import os
 import re
@@ -43,14 +44,23 @@ class WorstCase(unittest.TestCase):
         return {m.group(1): float(m.group(2)) for m in re.finditer(r"^  (.+): ([0-9.]+)% ", out, re.M)}
 
     def test_matches_edd_and_worst_is_lowest(self):
-        r = script("--eps", "0.1", "--block", "100", MODEL, *(npy for npy, _ in self.runs))
+        table = os.path.join(self.dir.name, "worst.csv")
+        r = script("--eps", "0.1", "--block", "100", "--csv", table, MODEL, *(npy for npy, _ in self.runs))
         self.assertEqual(r.returncode, 0, r.stderr)
         f = self.figures(r.stdout)
         self.assertAlmostEqual(f["clean"], 100 * self.runs[0][1]["clean_accuracy"], places=2)
         for npy, js in self.runs:
-            self.assertAlmostEqual(f[npy], 100 * js["recovered"], places=2, msg=r.stdout)
+            self.assertAlmostEqual(f[os.path.basename(npy)], 100 * js["recovered"], places=2, msg=r.stdout)
+        with open(table, newline="", encoding="utf-8") as t:
+            rows = {row["row"]: row for row in csv.DictReader(t)}
+        whole = {k: v for k, v in f.items() if not re.fullmatch(r"[0-9]+-[0-9]+", k)}
+        self.assertEqual(set(rows), set(whole))
+        for name, pct in whole.items():
+            self.assertEqual(int(rows[name]["images"]), N)
+            self.assertAlmostEqual(100 * float(rows[name]["accuracy"]), pct, places=2)
+            self.assertEqual(int(rows[name]["correct"]), round(float(rows[name]["accuracy"]) * N))
         worst = f["worst case over 2"]
-        self.assertLessEqual(worst, min(f[npy] for npy, _ in self.runs))
+        self.assertLessEqual(worst, min(f[os.path.basename(npy)] for npy, _ in self.runs))
         self.assertLess(worst, f["clean"], "PGD at eps 0.1 breaks none of 200 images of a 1-epoch model")
         self.assertEqual(len(re.findall(r"^  (0-99|100-199): ", r.stdout, re.M)), 2, r.stdout)
 

@@ -65,7 +65,8 @@ EDD_API edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const v
  * entry without a ':' or with an empty point or name never matches, nor
  * does anything else malformed: it is ignored. The points: write:BASE and
  * write-partial:BASE (edd_file_write_atomic), stage:NAME and
- * stage-end:NAME (edd reproduce). */
+ * stage-end:NAME (edd reproduce), std-block:STAGE.B (a block of a standard
+ * stage done). */
 EDD_API void edd_stop_point(const char *point, const char *name);
 
 /* Open path for reading without blocking on a FIFO or a device: open with

@@ -72,6 +72,8 @@ typedef struct {
     /* The standard suite (edd/suite.h) on the five models of the baselines
      * (stages standard_1..5, docs/REPRODUCING.md): */
     size_t std_n;               /* its images: the first std_n / 2 and the last std_n - std_n / 2 of the test set */
+    int std_blocks;             /* those images in this many blocks, each kept on disk once done, so that a
+                                 * killed run resumes a standard stage at its first block not done */
     int n_std_linf, n_std_l2;
     float std_linf[EDD_REPRO_MAX_POINTS]; /* its L-inf eps, ascending */
     float std_l2[EDD_REPRO_MAX_POINTS];   /* its L2 eps, ascending (the paper's claim: 4) */

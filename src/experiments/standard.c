@@ -252,6 +252,9 @@ static edd_status std_check_scale(repro *r)
                 return edd_fail(r->ctx, EDD_ERR_ARG, "standard: %s[%d] = %g, expected > 0 and ascending",
                                 lists[l].name, k, (double)lists[l].v[k]);
     }
+    if (sc->std_blocks < 1 || (size_t)sc->std_blocks > sc->std_n)
+        return edd_fail(r->ctx, EDD_ERR_ARG, "standard: std_blocks %d, expected 1..%zu (std_n, the images)",
+                        sc->std_blocks, sc->std_n);
     if (sc->std_steps < 1 || sc->std_targets < 1 || sc->std_targets > 9 || sc->std_fmn_steps < 1 ||
         sc->std_queries < 1 || sc->std_cw_iterations < 1 || sc->std_cw_bsearch < 1 || sc->std_pgd_losses < 1 ||
         sc->std_pgd_losses > 3)
@@ -262,20 +265,11 @@ static edd_status std_check_scale(repro *r)
     return EDD_OK;
 }
 
-/* The L-inf rows: the suite at each eps of the scale on the images no
- * point at a smaller eps broke. */
-static edd_status std_linf_pass(const std_images *si, edd_buf *rows)
+edd_status std_linf_find(const std_images *si, std_finds *f)
 {
-    const edd_repro_scale *sc = si->r->sc;
-    std_finds f;
-    if (std_finds_alloc(&f, si->n, 0, sc->n_std_linf, sc->std_linf))
-        return edd_fail(si->r->ctx, EDD_ERR_NOMEM, "standard: out of memory for %zu images", si->n);
     edd_status st = EDD_OK;
-    for (int k = 0; !st && k < f.neps; k++)
-        st = std_suite_at(si, &f, k);
-    if (!st)
-        std_rows(rows, si, &f);
-    std_finds_free(&f);
+    for (int k = 0; !st && k < f->neps; k++)
+        st = std_suite_at(si, f, k);
     return st;
 }
 
@@ -317,41 +311,61 @@ static edd_status std_grid(const std_images *si)
     return st ? st : repro_grid_save(r, GRID_APGD, si->model, si->m, si->x, si->y, adv, n, o.eps);
 }
 
+/* Write the stage's part files: points/standard_K.csv, min_l2_K.csv,
+ * min_l2_summary_K.csv and (conv not NULL) convergence_K.csv. */
+static edd_status std_parts_write(repro *r, int part, const edd_buf *rows, const edd_buf *mins,
+                                  const edd_buf *summary, const edd_buf *conv)
+{
+    edd_status st = std_part_write(r, "standard", part, rows);
+    if (!st)
+        st = std_part_write(r, "min_l2", part, mins);
+    if (!st)
+        st = std_part_write(r, "min_l2_summary", part, summary);
+    if (!st && conv)
+        st = std_part_write(r, "convergence", part, conv);
+    return st;
+}
+
 edd_status repro_st_standard_part(repro *r, const repro_stage *s)
 {
     const char *stem = repro_base_models[s->part - 1];
+    const edd_repro_scale *sc = r->sc;
+    const int conv_model = !strcmp(stem, "distilled");
     edd_cnn m = {0};
     std_images si = {0};
-    edd_buf rows = {0}, mins = {0}, summary = {0}, conv = {0};
+    std_finds linf = {0}, l2 = {0};
+    size_t conv[EDD_REPRO_MAX_POINTS * EDD_REPRO_MAX_POINTS] = {0};
+    edd_buf rows = {0}, mins = {0}, summary = {0}, conv_rows = {0};
     const double t0 = edd_now();
     edd_status st = std_check_scale(r);
     if (!st)
         st = repro_load_model(r, stem, &m);
     if (!st)
         st = std_images_load(r, &m, stem, &si);
+    if (!st && (std_finds_alloc(&linf, si.n, 0, sc->n_std_linf, sc->std_linf) ||
+                std_finds_alloc(&l2, si.n, 2, sc->n_std_l2, sc->std_l2)))
+        st = edd_fail(r->ctx, EDD_ERR_NOMEM, "standard: out of memory for %zu images", si.n);
     if (!st && !r->o->quiet)
         fprintf(stderr, "reproduce:   model %s: %zu of %zu images classified correctly when clean\n", stem,
                 si.ncorrect, si.n);
     if (!st)
-        st = std_linf_pass(&si, &rows);
+        st = std_blocks_run(&si, s->name, &linf, &l2, conv_model ? conv : NULL);
+    if (!st)
+        std_rows(&rows, &si, &linf);
     if (!st)
         st = std_grid(&si);
     if (!st)
-        st = std_l2_pass(&si, &rows, &mins, &summary);
-    const int conv_model = !strcmp(stem, "distilled");
+        st = std_l2_results(&si, &l2, &rows, &mins, &summary);
     if (!st && conv_model)
-        st = std_convergence(&si, &conv);
+        std_convergence_rows(&si, conv, &conv_rows);
     if (!st)
-        st = std_part_write(r, "standard", s->part, &rows);
+        st = std_parts_write(r, s->part, &rows, &mins, &summary, conv_model ? &conv_rows : NULL);
     if (!st)
-        st = std_part_write(r, "min_l2", s->part, &mins);
-    if (!st)
-        st = std_part_write(r, "min_l2_summary", s->part, &summary);
-    if (!st && conv_model)
-        st = std_part_write(r, "convergence", s->part, &conv);
+        st = std_blocks_clean(r, s->name);
     if (!st && !r->o->quiet)
         fprintf(stderr, "reproduce:   model %s: the standard suite took %.1f s\n", stem, edd_now() - t0);
-    edd_buf_free(&rows), edd_buf_free(&mins), edd_buf_free(&summary), edd_buf_free(&conv);
+    edd_buf_free(&rows), edd_buf_free(&mins), edd_buf_free(&summary), edd_buf_free(&conv_rows);
+    std_finds_free(&linf), std_finds_free(&l2);
     std_images_free(&si);
     edd_cnn_free(&m);
     return st;

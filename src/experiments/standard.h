@@ -1,5 +1,5 @@
 /* standard.h - internal to src/experiments: the standard suite's stages
- * (issue 23: standard.c, standard_l2.c), their CSVs, and what the plots
+ * (issue 23: standard.c, standard_l2.c, standard_blocks.c), their CSVs, and what the plots
  * (plot_standard.c) and the report (report_standard.c) read of them.
  *
  * Owns: nothing beyond src/experiments (not installed).
@@ -97,16 +97,45 @@ edd_status std_suite_at(const std_images *si, std_finds *f, int k);
  * si's model and the norm. */
 void std_rows(edd_buf *t, const std_images *si, const std_finds *f);
 
-/* The minimal-L2 pass and the L2 rows of si's model (standard_l2.c): FMN-L2
- * and the untargeted CW-L2 on every image, PGD-L2 and the suite at each L2
- * eps; its rows into rows, its points/min_l2_K.csv lines (without header)
- * into min_rows and its min_l2_summary line into summary. */
-edd_status std_l2_pass(const std_images *si, edd_buf *rows, edd_buf *min_rows, edd_buf *summary);
+/* The suite at each L-inf eps of f, in ascending order, on si's images
+ * still robust there; the points into f. */
+edd_status std_linf_find(const std_images *si, std_finds *f);
 
-/* The convergence grid on si's model (standard_l2.c): APGD-CE at
- * REPRO_CONV_EPS with each steps x restarts of the scale, its
- * REPRO_CONV_HEADER rows (without header) into t. */
-edd_status std_convergence(const std_images *si, edd_buf *t);
+/* The minimal-L2 pass on si's images (standard_l2.c): FMN-L2 and the
+ * untargeted CW-L2 on every image, then at each L2 eps of f PGD-L2 and the
+ * suite; the points into f. */
+edd_status std_l2_find(const std_images *si, std_finds *f);
+
+/* The L2 rows of f (std_rows) into rows, its points/min_l2_K.csv lines
+ * (without header) into min_rows and its min_l2_summary line into summary. */
+edd_status std_l2_results(const std_images *si, const std_finds *f, edd_buf *rows, edd_buf *min_rows,
+                          edd_buf *summary);
+
+/* The convergence grid on si's images (standard_l2.c): APGD-CE at
+ * REPRO_CONV_EPS with each steps a x restarts b of the scale; the images
+ * left robust into robust[a * n_conv_restarts + b]. */
+edd_status std_convergence_count(const std_images *si, size_t *robust);
+
+/* The grid's REPRO_CONV_HEADER rows (without header) of si's model, from
+ * the robust counts over si's images, into t. */
+void std_convergence_rows(const std_images *si, const size_t *robust, edd_buf *t);
+
+/* ---- standard_blocks.c ---- */
+
+/* si's images in the scale's std_blocks blocks: for each, the points of
+ * both norms (std_linf_find, std_l2_find) and (conv not NULL) the
+ * convergence counts, on the block's images alone, put into linf, l2 (both
+ * allocated for si) and summed into conv. A block done is kept as
+ * points/.STAGE.block-B (stage the standard stage's name) and read back
+ * instead of computed when its key (the model's parameters, the block's
+ * images and labels, the settings and seed) matches; a block file that
+ * does not match or is malformed is said so on stderr and computed again.
+ * Stop point (edd_stop_point): std-block:STAGE.B once block B (1-based) is
+ * on disk. */
+edd_status std_blocks_run(const std_images *si, const char *stage, std_finds *linf, std_finds *l2, size_t *conv);
+
+/* Remove the block files of stage (once its part files are written). */
+edd_status std_blocks_clean(repro *r, const char *stage);
 
 /* The median of v[0..n) (sorted in place; INFINITY sorts last), and its
  * 95% bootstrap interval over REPRO_BOOTSTRAP resamples drawn from the

@@ -11,7 +11,8 @@
  * eps, and the suite (std_suite_at) on those still left. Every point is
  * scored again by a forward pass (edd_misclassified) before it counts.
  *
- * Owns: std_l2_pass, std_convergence, std_median_ci.
+ * Owns: std_l2_find, std_l2_results, std_convergence_count,
+ * std_convergence_rows, std_median_ci.
  * May call: standard.c (std_finds, std_suite_at, std_rows), repro.h,
  * edd/attacks.h (edd_pgd), edd/cw.h, edd/fmn.h, edd/apgd.h, edd/eval.h. */
 #include "edd/apgd.h"
@@ -227,33 +228,33 @@ static edd_status l2_minima(const std_images *si, const std_finds *f, edd_buf *m
     return EDD_OK;
 }
 
-edd_status std_l2_pass(const std_images *si, edd_buf *rows, edd_buf *min_rows, edd_buf *summary)
+edd_status std_l2_find(const std_images *si, std_finds *f)
 {
     const edd_repro_scale *sc = si->r->sc;
-    std_finds f;
     l2_pack p;
-    const int bad = std_finds_alloc(&f, si->n, 2, sc->n_std_l2, sc->std_l2), bad_pack = l2_pack_alloc(&p, si->n);
-    edd_status st = EDD_OK;
-    if (bad || bad_pack)
-        st = edd_fail(si->r->ctx, EDD_ERR_NOMEM, "standard: out of memory for %zu images", si->n);
+    edd_status st = l2_pack_alloc(&p, si->n)
+                        ? edd_fail(si->r->ctx, EDD_ERR_NOMEM, "standard: out of memory for %zu images", si->n)
+                        : EDD_OK;
     if (!st)
-        st = l2_min_norm(si, &f, &p);
-    for (int k = 0; !st && k < f.neps; k++) {
+        st = l2_min_norm(si, f, &p);
+    for (int k = 0; !st && k < f->neps; k++) {
         for (int l = 0; !st && l < sc->std_pgd_losses; l++)
-            st = l2_pgd(si, &f, &p, k, l);
+            st = l2_pgd(si, f, &p, k, l);
         if (!st)
-            st = std_suite_at(si, &f, k);
+            st = std_suite_at(si, f, k);
     }
-    if (!st)
-        std_rows(rows, si, &f);
-    if (!st)
-        st = l2_minima(si, &f, min_rows, summary);
-    std_finds_free(&f);
     l2_pack_free(&p);
     return st;
 }
 
-edd_status std_convergence(const std_images *si, edd_buf *t)
+edd_status std_l2_results(const std_images *si, const std_finds *f, edd_buf *rows, edd_buf *min_rows,
+                          edd_buf *summary)
+{
+    std_rows(rows, si, f);
+    return l2_minima(si, f, min_rows, summary);
+}
+
+edd_status std_convergence_count(const std_images *si, size_t *robust)
 {
     repro *r = si->r;
     const edd_repro_scale *sc = r->sc;
@@ -276,18 +277,27 @@ edd_status std_convergence(const std_images *si, edd_buf *t)
             st = p.na ? edd_apgd(r->ctx, si->m, p.xa, p.ya, p.na, &o, p.adv) : EDD_OK;
             if (!st && p.na)
                 st = edd_predict(r->ctx, si->m, p.adv, p.na, 256, p.pred);
-            size_t robust = 0;
+            size_t n = 0;
             for (size_t j = 0; !st && j < p.na; j++)
-                robust += !edd_misclassified(si->m->k, p.pred[j], p.ya[j]);
-            double q = (double)robust / (double)si->n, lo, hi;
-            repro_wilson(q, si->n, &lo, &hi);
-            if (!st)
-                edd_buf_printf(t, "%s,%g,%d,%d,%zu,%zu,%.6f,%.6f,%.6f\n", si->model, (double)REPRO_CONV_EPS,
-                               o.steps, o.restarts, si->n, robust, q, lo, hi);
+                n += !edd_misclassified(si->m->k, p.pred[j], p.ya[j]);
+            robust[a * sc->n_conv_restarts + b] = n;
             if (!st && !r->o->quiet)
                 fprintf(stderr, "reproduce:   %s: APGD-CE eps %g, %d steps x %d restarts: %zu of %zu robust (%.1f s)\n",
-                        si->model, (double)REPRO_CONV_EPS, o.steps, o.restarts, robust, si->n, edd_now() - t0);
+                        si->model, (double)REPRO_CONV_EPS, o.steps, o.restarts, n, si->n, edd_now() - t0);
         }
     l2_pack_free(&p);
     return st;
+}
+
+void std_convergence_rows(const std_images *si, const size_t *robust, edd_buf *t)
+{
+    const edd_repro_scale *sc = si->r->sc;
+    for (int a = 0; a < sc->n_conv_steps; a++)
+        for (int b = 0; b < sc->n_conv_restarts; b++) {
+            const size_t n = robust[a * sc->n_conv_restarts + b];
+            double q = (double)n / (double)si->n, lo, hi;
+            repro_wilson(q, si->n, &lo, &hi);
+            edd_buf_printf(t, "%s,%g,%d,%d,%zu,%zu,%.6f,%.6f,%.6f\n", si->model, (double)REPRO_CONV_EPS,
+                           sc->conv_steps[a], sc->conv_restarts[b], si->n, n, q, lo, hi);
+        }
 }
