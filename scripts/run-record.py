@@ -8,7 +8,8 @@ RUN.txt says how the folder was made, so that a sceptic can redo it: the title, 
 cores from /proc/cpuinfo), `edd info`'s versions and ISA (from the binary PATH that made the run: its JSON without
 the primitive list), edd's commit (`git rev-parse HEAD` of the tree the binary was built from, given by
 --commit, else this repository's HEAD), each command as it was run, the wall time, and every stage's seconds from the
-folder's manifests (DIR/stages/*.done, or DIR/seed-K/stages/*.done of a --seeds run), with their sum. Notes follow
+folder's manifests (DIR/stages/*.done, or DIR/seed-K/stages/*.done of a --seeds run; none for a folder that no
+`edd reproduce` made), with their sum. Notes follow
 (what was loaded, what is not kept). The file is written whole, then renamed.
 """
 import argparse
@@ -81,10 +82,11 @@ def main(argv):
     lines += [f"  {c}" for c in a.command]
     if a.wall is not None:
         lines += ["", f"Wall time: {a.wall:.0f} s ({a.wall / 60:.1f} min)."]
-    total = sum(s for _, s in st)
-    lines += ["", f"Stage seconds (each stage's manifest, stages/*.done): {len(st)} stages, {total:.1f} s in all."]
-    width = max((len(n) for n, _ in st), default=0)
-    lines += [f"  {n:<{width}}  {s:9.1f}" for n, s in st]
+    if st:
+        total = sum(s for _, s in st)
+        lines += ["", f"Stage seconds (each stage's manifest, stages/*.done): {len(st)} stages, {total:.1f} s in all."]
+        width = max((len(n) for n, _ in st), default=0)
+        lines += [f"  {n:<{width}}  {s:9.1f}" for n, s in st]
     if a.note:
         lines += [""] + a.note
     tmp = os.path.join(a.dir, ".RUN.txt.tmp")

@@ -17,11 +17,14 @@ commit.
 Exit status: 0 all blocks match (or were written), 1 a block differs, 2 a marker or CSV is malformed or a RUN.txt is missing.
 """
 import csv
+import json
 import difflib
 import os
 import re
 import sys
 
+import tables_adv
+import tables_perf
 import tables_quick
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -50,6 +53,30 @@ def one(rel, **key):
     if len(hit) != 1:
         raise Bad(f"{rel}: {len(hit)} rows with {key}, expected 1")
     return hit[0]
+
+
+def json_last(rel):
+    """The JSON object on the last non-empty line of the file at rel (a bench log, or edd's one JSON line)."""
+    try:
+        with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+            lines = [ln for ln in f.read().splitlines() if ln.strip()]
+    except OSError as e:
+        raise Bad(f"{rel}: cannot read it ({e.strerror})")
+    try:
+        obj = json.loads(lines[-1]) if lines else None
+    except json.JSONDecodeError:
+        obj = None
+    if not isinstance(obj, dict):
+        raise Bad(f"{rel}: its last line is not a JSON object, expected edd's or a bench's JSON line")
+    return obj
+
+
+def json_num(obj, key, rel):
+    """obj[key] (read from rel) as a float; a missing or non-numeric key names the file."""
+    v = obj.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise Bad(f"{rel}: '{key}' is {v!r}, expected a number in its JSON line")
+    return float(v)
 
 
 def pct(x, digits=1):
@@ -165,6 +192,8 @@ def finding():
 
 TABLES = {
     **tables_quick.TABLES,
+    **tables_perf.TABLES,
+    **tables_adv.TABLES,
     "finding": finding,
     "paper-section42": paper_section42,
     "paper-distilled": paper_distilled,
@@ -174,6 +203,8 @@ TABLES = {
 
 
 tables_quick.bind({"rows": rows, "one": one, "pct": pct, "Bad": Bad, "ROOT": ROOT})
+tables_perf.bind({"Bad": Bad, "json_last": json_last, "json_num": json_num})
+tables_adv.bind({"rows": rows, "Bad": Bad, "ROOT": ROOT, "json_last": json_last, "json_num": json_num})
 
 
 def docs():

@@ -10,8 +10,9 @@ robust only if every array's version of it is classified right. The script
 checks that each array stays within its attack's L-inf budget (--eps, default
 0.3) and inside [0, 1], prints clean accuracy, each array's accuracy (which must
 equal edd's "recovered") and the worst case with its 95% Wilson interval, and,
-with --block B, the same figures per block of B test images. --csv PATH also writes those rows (row, images,
-correct, accuracy, wilson_lo, wilson_hi; an array's row is its file name) for docs tables to read.
+with --block B, the same figures per block of B test images. --csv PATH also writes those figures as rows (row,
+first, last, images, correct, accuracy, wilson_lo, wilson_hi: a row is clean, an array's file name or the worst case;
+first and last are the test images it covers, 0 and n - 1 for the whole set, else a block's) for docs tables to read.
 Reads the data from $EDD_DATA_DIR (default data/). Exits non-zero on a bad array.
 """
 import argparse
@@ -66,19 +67,25 @@ def main():
     rows.append((f"worst case over {len(a.adv)}", worst))
     print(f"{n} test images, model {os.path.basename(a.model)}")
     table = []
-    for name, r in rows:
+
+    def record(name, first, r):
+        m = r.numel()
         p = r.float().mean().item()
-        lo, hi = wilson(p, n)
+        lo, hi = wilson(p, m)
+        table.append(f"{name},{first},{first + m - 1},{m},{int(r.sum().item())},{p:.6f},{lo:.6f},{hi:.6f}")
+        return p, lo, hi
+
+    for name, r in rows:
+        p, lo, hi = record(name, 0, r)
         print(f"  {name}: {100 * p:.2f}% (95% Wilson {100 * lo:.2f}-{100 * hi:.2f})")
-        table.append(f"{name},{n},{int(r.sum().item())},{p:.6f},{lo:.6f},{hi:.6f}")
-    if a.csv:
-        with open(a.csv, "w", encoding="utf-8") as f:
-            f.write("row,images,correct,accuracy,wilson_lo,wilson_hi\n" + "\n".join(table) + "\n")
     if a.block > 0:
         print("per block: " + " | ".join(name for name, _ in rows))
         for b in range(0, n, a.block):
             s = slice(b, min(n, b + a.block))
-            print(f"  {b}-{s.stop - 1}: " + " | ".join(f"{100 * r[s].float().mean().item():.2f}%" for _, r in rows))
+            print(f"  {b}-{s.stop - 1}: " + " | ".join(f"{100 * record(name, b, r[s])[0]:.2f}%" for name, r in rows))
+    if a.csv:
+        with open(a.csv, "w", encoding="utf-8") as f:
+            f.write("row,first,last,images,correct,accuracy,wilson_lo,wilson_hi\n" + "\n".join(table) + "\n")
 
 
 if __name__ == "__main__":

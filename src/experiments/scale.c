@@ -9,12 +9,12 @@
 
 /* The adversarial training of the `adv` stages is PGD at eps 0.3 at every
  * scale, with edd_adv_opts_default's eps warm-up (EDD_ADV_RAMP epochs), which
- * stages_models.c's adv_opts takes and the scale tag records (docs/DEFENSE.md,
- * measured): without the warm-up PGD never leaves the loss plateau at ln 10
- * on quick's 20,000 images x 5 epochs, and FGM-RS, which did learn there,
- * overfits catastrophically on full MNIST (0.0% under PGD-40 x 5). Paper
- * scale takes 10 steps (84.4% under PGD-40 x 5 after 10 epochs), quick
- * scale too, smoke scale 5. */
+ * stages_models.c's adv_opts takes and the scale tag records: without the
+ * warm-up PGD never leaves the loss plateau at ln 10 on quick's 20,000
+ * images x 5 epochs, and FGM-RS overfits catastrophically on full MNIST
+ * (docs/DEFENSE.md, "Adversarial training", both measured, with the paper
+ * scale's recipe checked against PGD-40 x 5 in docs/results/adv-training).
+ * Paper and quick scale take 10 steps, smoke scale 5. */
 
 /* The standard suite's settings (stages standard_1..5). Paper: AutoAttack's
  * standard budgets (100 APGD steps, 9 target classes, FMN 1000 steps, Square
