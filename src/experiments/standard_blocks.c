@@ -65,6 +65,8 @@ static void blk_key(const blk *k, char *hex)
         len += snprintf(text + len, sizeof text - (size_t)len, " c%d", sc->conv_steps[i]);
     for (int i = 0; i < sc->n_conv_restarts && len < (int)sizeof text - 32; i++)
         len += snprintf(text + len, sizeof text - (size_t)len, " r%d", sc->conv_restarts[i]);
+    if (len > (int)sizeof text - 1) /* snprintf's count, had it not been cut */
+        len = (int)sizeof text - 1;
     edd_sha256 h;
     unsigned char d[EDD_SHA256_BYTES];
     edd_sha256_init(&h);
