@@ -24,12 +24,19 @@ static const char *si(double v, char *buf, size_t n)
     return buf;
 }
 
-/* The Markdown table of one profile, headed by its step's figures. */
-static void print_table(const edd_profile *p, double peak)
+/* The FLOPs of one step of p: every compute primitive's, times its calls. */
+static double step_flops(const edd_profile *p)
 {
     double flops = 0.0;
     for (int j = 0; j < p->nrows; j++)
         flops += p->rows[j].flops * (double)p->rows[j].calls / p->steps;
+    return flops;
+}
+
+/* The Markdown table of one profile, headed by its step's figures. */
+static void print_table(const edd_profile *p, double peak)
+{
+    double flops = step_flops(p);
     double gf = flops / p->step_seconds / 1e9;
     char b1[32];
     char rows[48] = "";
@@ -117,8 +124,9 @@ int main(void)
            bench_onednn_isa(), bench_quick(), min_heavy, attack_wr);
     for (int i = 0; i < ns && i < N_SPECS; i++) {
         const edd_profile *p = &pr[i];
-        printf(",\"%s_step_ms\":%.4g,\"%s_reorder_share\":%.4f,\"%s_outside_share\":%.4f", p->spec.name,
-               1e3 * p->step_seconds, p->spec.name, p->reorder_seconds / p->step_seconds, p->spec.name,
+        printf(",\"%s_step_ms\":%.4g,\"%s_frac_peak\":%.4f,\"%s_reorder_share\":%.4f,\"%s_outside_share\":%.4f",
+               p->spec.name, 1e3 * p->step_seconds, p->spec.name, step_flops(p) / p->step_seconds / 1e9 / peak,
+               p->spec.name, p->reorder_seconds / p->step_seconds, p->spec.name,
                1 - p->onednn_seconds / p->step_seconds);
     }
     printf("}\n");

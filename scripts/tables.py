@@ -24,7 +24,9 @@ import re
 import sys
 
 import tables_adv
+import tables_ci
 import tables_perf
+import tables_prof
 import tables_quick
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -193,7 +195,9 @@ def finding():
 TABLES = {
     **tables_quick.TABLES,
     **tables_perf.TABLES,
+    **tables_prof.TABLES,
     **tables_adv.TABLES,
+    **tables_ci.TABLES,
     "finding": finding,
     "paper-section42": paper_section42,
     "paper-distilled": paper_distilled,
@@ -204,6 +208,8 @@ TABLES = {
 
 tables_quick.bind({"rows": rows, "one": one, "pct": pct, "Bad": Bad, "ROOT": ROOT})
 tables_perf.bind({"Bad": Bad, "json_last": json_last, "json_num": json_num})
+tables_prof.bind({"Bad": Bad, "rows": rows, "json_last": json_last, "json_num": json_num, "ROOT": ROOT})
+tables_ci.bind({"Bad": Bad, "rows": rows, "ROOT": ROOT})
 tables_adv.bind({"rows": rows, "Bad": Bad, "ROOT": ROOT, "json_last": json_last, "json_num": json_num})
 
 
