@@ -3,15 +3,15 @@
 #
 # usage: scripts/paper-piece.sh [--only STAGES] SECONDS [OUT]
 #
-# The paper-scale run is about 87,000 s of stage work (`edd reproduce --scale paper --dry-run`), 12 hours on 2 cores:
-# longer than a sitting. This runs `edd reproduce --scale paper --out OUT --jobs 2 --threads 1` (OUT default
+# The paper-scale run is longer than a sitting on 2 cores (`edd reproduce --scale paper --dry-run` prints its
+# estimate). This runs `edd reproduce --scale paper --out OUT --jobs 2 --threads 1` (OUT default
 # docs/results/paper) for at most SECONDS, then stops it. A run resumes from its manifests: the stages done stay done,
 # the ones in flight are lost, except a standard stage's blocks already on disk (docs/REPRODUCING.md). Each piece
 # appends one row to OUT/pieces.csv: its start (UTC), its wall seconds, edd's commit, the CPU, oneDNN's ISA, the exit
 # status (124: stopped at SECONDS), the stages done after it and the --only selection (all: none given). A stage in
 # flight at SECONDS is lost, so --only (passed to edd as it is) lets a piece leave out a long stage that would not
-# finish in it: the standard stages, kept block by block, lose at most their last block. Commit OUT (models included) after each piece so that
-# the next sitting, on any machine, resumes from it. Reads the data from $EDD_DATA_DIR (default data/).
+# finish in it: the standard stages, kept block by block, lose at most their last block. Commit OUT (models
+# included) after each piece so that the next sitting, on any machine, resumes from it. Reads the data from $EDD_DATA_DIR (default data/).
 set -euo pipefail
 only=all
 if [ $# -ge 2 ] && [ "$1" = --only ]; then
