@@ -11,7 +11,8 @@
 # status (124: stopped at SECONDS), the stages done after it and the --only selection (all: none given). A stage in
 # flight at SECONDS is lost, so --only (passed to edd as it is) lets a piece leave out a long stage that would not
 # finish in it: the standard stages, kept block by block, lose at most their last block. Commit OUT (models
-# included) after each piece so that the next sitting, on any machine, resumes from it. Reads the data from $EDD_DATA_DIR (default data/).
+# included) after each piece so that the next sitting, on any machine, resumes from it. Reads the data from
+# $EDD_DATA_DIR (default data/).
 set -euo pipefail
 only=all
 if [ $# -ge 2 ] && [ "$1" = --only ]; then
