@@ -263,7 +263,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 600
 FUZZ_FLAGS   = -std=c11 -D_GNU_SOURCE -fopenmp -g -O1 -fno-omit-frame-pointer -Wno-pass-failed \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Iinclude -Isimd
-FUZZ_TARGETS := idx npy model manifest cli csv times report
+FUZZ_TARGETS := idx npy model manifest cli csv times report std_block
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC) $(SIMD_SRC) $(REPRO_SRC) $(filter-out src/cli/main.c,$(CLI_SRC)))
 $(patsubst %.c,build/fuzz/%.o,$(REPRO_SRC) $(CLI_SRC)): STUDYFLAGS = $(STUDY_INC)

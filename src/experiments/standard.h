@@ -134,6 +134,21 @@ void std_convergence_rows(const std_images *si, const size_t *robust, edd_buf *t
  * on disk. */
 edd_status std_blocks_run(const std_images *si, const char *stage, std_finds *linf, std_finds *l2, size_t *conv);
 
+/* A block file's bytes[0..len), judged with no file access (the block
+ * files' reader calls it; so does tests/fuzz/fuzz_std_block.c): line is
+ * the first line this run would write (key included), nb the block's
+ * images, ncorrect those classified correctly when clean, linf and l2
+ * allocated for nb images (std_finds_alloc; their neps give the payload's
+ * size), conv nconv counts (may be NULL when nconv is 0). NULL when the
+ * bytes are line, then exactly the payload, every norm >= 0 or +inf, its
+ * source -1 exactly when it is +inf, else a std_source, L-inf's pre
+ * sources -1, every count <= ncorrect: then linf and l2 hold the finds,
+ * best included, and conv the counts. Otherwise the reason (a static
+ * string), with nothing of the bytes kept: every norm and best +inf, every
+ * source -1, every count 0. Internal: not installed, not edd_*. */
+const char *std_block_parse(const char *line, const void *bytes, size_t len, size_t nb, size_t ncorrect,
+                            std_finds *linf, std_finds *l2, size_t *conv, int nconv);
+
 /* Remove the block files of stage (once its part files are written). */
 edd_status std_blocks_clean(repro *r, const char *stage);
 

@@ -17,9 +17,11 @@
  * Read back, it is trusted only if its line is the one this run would
  * write, its size is exact and every value is possible (a norm >= 0 or
  * +inf, a source -1 exactly when the norm is +inf, a count <= the block's
- * images); otherwise stderr says why and the block is computed again.
+ * images); otherwise stderr says why and the block is computed again from
+ * nothing of the file. blk_load reads the file; std_block_parse judges its
+ * bytes with no file access (also tests/fuzz/fuzz_std_block.c's entry).
  *
- * Owns: std_blocks_run, std_blocks_clean, the block files.
+ * Owns: std_blocks_run, std_blocks_clean, std_block_parse, the block files.
  * May call: standard.c and standard_l2.c (std_finds, std_linf_find,
  * std_l2_find, std_convergence_count), repro.h, edd/io.h, edd/sha256.h. */
 #include "edd/io.h"
@@ -106,11 +108,11 @@ static void blk_free(blk *k)
     std_finds_free(&k->l2);
 }
 
-/* The payload's bytes: each norm's floats and sources, then the counts. */
-static size_t blk_payload(const blk *k)
+/* The payload's bytes for nb images: each norm's floats and sources, then
+ * the nconv counts. */
+static size_t blk_payload(const std_finds *linf, const std_finds *l2, size_t nb, int nconv)
 {
-    const size_t nb = k->si.n;
-    return (size_t)(k->linf.neps + 1 + k->l2.neps + 1) * nb * (sizeof(float) + 1) + (size_t)k->nconv * 8;
+    return (size_t)(linf->neps + 1 + l2->neps + 1) * nb * (sizeof(float) + 1) + (size_t)nconv * 8;
 }
 
 /* Write k's file: the line, then the finds and the counts. */
@@ -167,6 +169,50 @@ static int blk_take(std_finds *f, size_t nb, const unsigned char **p)
     return 1;
 }
 
+/* f (nb images) as std_finds_alloc leaves it: every norm, best included,
+ * +inf and every source -1. */
+static void blk_reset(std_finds *f, size_t nb)
+{
+    const size_t cells = (size_t)f->neps * nb + 2 * nb;
+    for (size_t i = 0; i < cells; i++)
+        f->pre[i] = INFINITY;
+    memset(f->pre_src, 0xff, cells - nb); /* -1 */
+}
+
+/* Contract (standard.h): the bytes are accepted (NULL) only if they are
+ * line, then exactly the payload, every value possible; then linf, l2 and
+ * conv hold them. Otherwise the reason, and nothing of the bytes is kept:
+ * linf and l2 reset (blk_reset), conv zeroed. Reads bytes[0..len) only. */
+const char *std_block_parse(const char *line, const void *bytes, size_t len, size_t nb, size_t ncorrect,
+                            std_finds *linf, std_finds *l2, size_t *conv, int nconv)
+{
+    const size_t head = strlen(line), want = head + blk_payload(linf, l2, nb, nconv);
+    const unsigned char *p = bytes;
+    const char *why = NULL;
+    if (len < head || memcmp(p, line, head))
+        why = "its first line is not this run's (another model, images, settings or seed)";
+    else if (len != want)
+        why = "its size is not the block's";
+    if (!why)
+        p += head;
+    if (!why && (!blk_take(linf, nb, &p) || !blk_take(l2, nb, &p)))
+        why = "a norm or a source in it is impossible";
+    for (int c = 0; !why && c < nconv; c++) {
+        uint64_t v;
+        memcpy(&v, p + (size_t)c * 8, 8);
+        if (v > ncorrect)
+            why = "a convergence count exceeds the block's images";
+        conv[c] = (size_t)v;
+    }
+    if (why) { /* a block computed again starts from nothing of the file */
+        blk_reset(linf, nb);
+        blk_reset(l2, nb);
+        for (int c = 0; c < nconv; c++)
+            conv[c] = 0;
+    }
+    return why;
+}
+
 /* Read k's file into k when it is the one this run would write: 1 if so,
  * 0 if absent or not (then stderr says why). */
 static int blk_load(blk *k)
@@ -175,27 +221,15 @@ static int blk_load(blk *k)
     char path[EDD_PATH_MAX];
     if (!repro_have(r, k->rel) || repro_path(r, k->rel, path))
         return 0;
-    const size_t line = strlen(k->line), want = line + blk_payload(k);
+    const size_t want = strlen(k->line) + blk_payload(&k->linf, &k->l2, k->si.n, k->nconv);
     char *text = NULL;
     size_t len = 0;
     const char *why = NULL;
     const int unread = edd_file_read_text(r->ctx, path, "a block of a standard stage", want, &text, &len) != EDD_OK;
     if (unread)
         why = edd_ctx_error(r->ctx); /* names the path */
-    else if (len < line || memcmp(text, k->line, line))
-        why = "its first line is not this run's (another model, images, settings or seed)";
-    else if (len != want)
-        why = "its size is not the block's";
-    const unsigned char *p = (const unsigned char *)text + line;
-    if (!why && (!blk_take(&k->linf, k->si.n, &p) || !blk_take(&k->l2, k->si.n, &p)))
-        why = "a norm or a source in it is impossible";
-    for (int c = 0; !why && c < k->nconv; c++) {
-        uint64_t v;
-        memcpy(&v, p + (size_t)c * 8, 8);
-        if (v > k->si.ncorrect)
-            why = "a convergence count exceeds the block's images";
-        k->conv[c] = (size_t)v;
-    }
+    else
+        why = std_block_parse(k->line, text, len, k->si.n, k->si.ncorrect, &k->linf, &k->l2, k->conv, k->nconv);
     free(text);
     if (why)
         fprintf(stderr, "reproduce: %s%s%s; computing the block again\n", unread ? "" : path, unread ? "" : ": ", why);
