@@ -26,11 +26,13 @@
  * instead:
  * - fig2c: 185.5 s measured, plus its `budget` rows (added after that run):
  *   at most 9,000 iterations per image at 0.3 ms per image and iteration,
- *   100 images x 8 kappas x 2 models = 4,320 s (docs/REPRODUCING.md);
+ *   100 images x 8 kappas x 2 models = 4,320 s (0.3 ms: an assumption, of
+ *   the order of build/bench/cw's iteration at one thread);
  * - security: 6 eps x 2 models x 3 white-box PGD losses x 100 steps x 5
  *   restarts x 500 images, plus the two transferred PGDs (1 restart) and PGD
- *   at eps 1, about 10.7 million image-steps at 0.25 ms (FGM's cost per
- *   image, README) = 2,700 s; early stop ends most images sooner.
+ *   at eps 1, about 10.7 million image-steps at 0.25 ms (an assumption, of
+ *   the order of build/bench/fgm's step at one thread) = 2,700 s; early
+ *   stop ends most images sooner.
  * The six stages of the baselines and the Eq. 3 ablation (issue 13) came
  * after that run, and are estimated from its stages:
  * - temperature: two trainings (teacher and student at T = 100), each the
