@@ -177,8 +177,59 @@ def threads():
     return out
 
 
+ISA = "docs/results/isa"
+LEVELS = [("sse41", "SSE41"), ("avx", "AVX"), ("avx2", "AVX2"), ("avx512_core", "AVX512_CORE"), ("native", "native")]
+
+
+def _kind_label(kind):
+    return {"inference": "inference and MC", "train": "training", "input_grad": "input gradient (FGM, PGD, CW)",
+            "jacobian": "Jacobian (JSMA)"}.get(kind, kind)
+
+
+def isa_kernels():
+    """Per plan kind and primitive: the implementations `edd info` reports at each ISA level, reference ones bold."""
+    got, order = {}, []
+    isas = []
+    for f, label in LEVELS:
+        rel = f"{ISA}/{f}.json"
+        j = H["json_last"](rel)
+        isas.append(f"{label} `{str(j.get('isa', '?')).replace('cpu_isa_', '')}`")
+        plans = j.get("plans")
+        if not isinstance(plans, list):
+            raise H["Bad"](f"{rel}: no 'plans' list; expected `edd info`'s output")
+        for plan in plans:
+            for prim in plan.get("primitives", []):
+                key = (plan.get("kind", "?"), prim.get("name", "?"))
+                if key not in got:
+                    got[key] = {}
+                    order.append(key)
+                got[key].setdefault(f, set()).add(str(prim.get("impl", "?")))
+    def cell(impls):
+        return ", ".join(f"**{i}**" if i.startswith("ref") else i for i in sorted(impls)) or "-"
+
+    kinds = ["inference", "train", "input_grad", "jacobian"]
+    first = {k: i for i, k in enumerate(order)}
+    order.sort(key=lambda k: (kinds.index(k[0]) if k[0] in kinds else len(kinds), first[k]))
+    out = ["| plan kind | primitive | " + " | ".join(label for _, label in LEVELS) + " |",
+           "|---|---|" + "---|" * len(LEVELS)]
+    reorders = {f: set() for f, _ in LEVELS}
+    for kind, name in order:
+        if "reorder" in name:
+            for f, _ in LEVELS:
+                reorders[f] |= got[(kind, name)].get(f, set())
+            continue
+        cells = [cell(got[(kind, name)].get(f, set())) for f, _ in LEVELS]
+        out.append(f"| {_kind_label(kind)} | {name} | " + " | ".join(cells) + " |")
+    out.append("| every plan | every reorder (weights, activations) | "
+               + " | ".join(cell(reorders[f]) for f, _ in LEVELS) + " |")
+    out += ["", "Dispatched: " + ", ".join(isas) + " (a level above the CPU's dispatches the highest it has)."]
+    return out
+
+
 TABLES = {}
 _HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if os.path.isdir(os.path.join(_HERE, ISA)):
+    TABLES["isa-kernels"] = isa_kernels
 if os.path.isdir(os.path.join(_HERE, THREADS)):
     TABLES["perf-threads"] = threads
 if os.path.isdir(os.path.join(_HERE, PROF)):
