@@ -9,15 +9,9 @@
 # binaries and build/bench/jsma-model.edd (make build/bench/jsma-model.edd), an idle machine and /usr/bin/python3 with
 # torch. OUT must not exist yet. 2 OpenMP threads; reads the data from $EDD_DATA_DIR (default data/).
 set -euo pipefail
-if [ $# -ne 1 ]; then
-    echo "usage: $0 OUT" >&2
-    exit 2
-fi
+. "$(dirname "$0")/out-folder.sh"
+out_folder "OUT" 1 1 "$@"
 out=$1
-if [ -e "$out" ]; then
-    echo "$0: $out exists; expected a new folder" >&2
-    exit 2
-fi
 for b in train mc fgm cw jsma; do
     if [ ! -x "build/bench/$b" ]; then
         echo "$0: build/bench/$b missing: run make bench first" >&2

@@ -9,15 +9,9 @@
 # has, and the log's first line says which) and capped at AVX2 (OUT/avx2.log). Each log is the bench's Markdown
 # tables, then its JSON object (scripts/tables_prof.py reads both). Needs an idle machine; OUT must not exist yet.
 set -euo pipefail
-if [ $# -ne 1 ]; then
-    echo "usage: $0 OUT" >&2
-    exit 2
-fi
+. "$(dirname "$0")/out-folder.sh"
+out_folder "OUT" 1 1 "$@"
 out=$1
-if [ -e "$out" ]; then
-    echo "$0: $out exists; expected a new folder" >&2
-    exit 2
-fi
 if [ ! -x build/bench/profile ]; then
     echo "$0: build/bench/profile missing: run make build/bench/profile first" >&2
     exit 2

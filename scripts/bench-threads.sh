@@ -10,15 +10,9 @@
 # OUT/commands.txt; scripts/tables_prof.py computes each speed-up, their geometric mean, and checks SPEEDUP2 against it.
 # Needs an idle machine; OUT must not exist yet. Reads the data from $EDD_DATA_DIR (default data/).
 set -euo pipefail
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    echo "usage: $0 OUT [EDD]" >&2
-    exit 2
-fi
+. "$(dirname "$0")/out-folder.sh"
+out_folder "OUT [EDD]" 1 2 "$@"
 out=$1 edd=${2:-./edd}
-if [ -e "$out" ]; then
-    echo "$0: $out exists; expected a new folder" >&2
-    exit 2
-fi
 export EDD_DATA_DIR=${EDD_DATA_DIR:-data}
 mkdir -p -- "$out"
 model="$out/model.edd"

@@ -9,15 +9,9 @@
 # into OUT/LEVEL.json (OUT/native.json). A level the CPU lacks dispatches the highest it has: each file's "isa" says
 # which ran. OUT must not exist yet. Cheap (seconds); the load does not matter.
 set -euo pipefail
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    echo "usage: $0 OUT [EDD]" >&2
-    exit 2
-fi
+. "$(dirname "$0")/out-folder.sh"
+out_folder "OUT [EDD]" 1 2 "$@"
 out=$1 edd=${2:-./edd}
-if [ -e "$out" ]; then
-    echo "$0: $out exists; expected a new folder" >&2
-    exit 2
-fi
 mkdir -p -- "$out"
 for level in SSE41 AVX AVX2 AVX512_CORE; do
     ONEDNN_MAX_CPU_ISA=$level "$edd" info > "$out/$(echo "$level" | tr 'A-Z' 'a-z').json"

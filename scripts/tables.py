@@ -206,11 +206,9 @@ TABLES = {
 }
 
 
-tables_quick.bind({"rows": rows, "one": one, "pct": pct, "Bad": Bad, "ROOT": ROOT})
-tables_perf.bind({"Bad": Bad, "json_last": json_last, "json_num": json_num})
-tables_prof.bind({"Bad": Bad, "rows": rows, "json_last": json_last, "json_num": json_num, "ROOT": ROOT})
-tables_ci.bind({"Bad": Bad, "rows": rows, "ROOT": ROOT})
-tables_adv.bind({"rows": rows, "Bad": Bad, "ROOT": ROOT, "json_last": json_last, "json_num": json_num})
+for _mod in (tables_quick, tables_perf, tables_prof, tables_ci, tables_adv):
+    _mod.H.update({"Bad": Bad, "rows": rows, "one": one, "pct": pct, "json_last": json_last, "json_num": json_num,
+                   "ROOT": ROOT})
 
 
 def docs():

@@ -2,16 +2,12 @@
 docs/results/adv-training that scripts/adv-training.sh writes (issue 26). The accuracies and their Wilson intervals
 are PyTorch's re-scoring (worst-case.csv); each must equal edd's own figure in the attack's JSON line (its
 "recovered", or eval's "accuracy" for the clean row), or the table is refused. scripts/tables.py imports TABLES
-from here; the helpers (rows, Bad, ROOT, json_last, json_num) are its own, passed in by bind()."""
+from here; the helpers (rows, Bad, ROOT, json_last, json_num) are its own, put in H by tables.py."""
 import os
 
 ADV = "docs/results/adv-training"
-H = {}
+H = {}  # tables.py's helpers (Bad, rows, one, pct, json_last, json_num, ROOT)
 
-
-def bind(helpers):
-    """Take tables.py's rows, Bad and ROOT."""
-    H.update(helpers)
 
 
 def line(name):

@@ -2,19 +2,15 @@
 `make reproduce`'s from the quick run's RUN.txt (docs/results/quick, its "Wall time" line), `make test`'s and the
 number of Criterion tests from a `.ci/run` rehearsal (docs/results/ci: times.csv, criterion.txt; scripts/ci-record.sh
 makes it). tests/quick_time_test.py holds the quick time to the run's stages, `--dry-run` and `--help` as well.
-scripts/tables.py imports TABLES from here; its helpers (Bad, rows, ROOT) are passed in by bind().
+scripts/tables.py imports TABLES from here; its helpers (Bad, rows, ROOT) are put in H by tables.py.
 """
 import os
 import re
 
 CI = "docs/results/ci"
 QUICK = "docs/results/quick/RUN.txt"
-H = {}
+H = {}  # tables.py's helpers (Bad, rows, one, pct, json_last, json_num, ROOT)
 
-
-def bind(helpers):
-    """Take tables.py's Bad, rows and ROOT."""
-    H.update(helpers)
 
 
 def _text(rel):

@@ -2,18 +2,14 @@
 standard suite's attacks from docs/results/bench-attacks, and "Measured" and docs/DEFENSE.md's MC threading shapes
 from docs/results/bench-hot. Each of its folders native/ and avx2/ holds one log per hot-path bench
 (train, mc, fgm, cw, jsma), whose last line is the bench's JSON object; RUN.txt there says how they were made.
-scripts/tables.py imports TABLES from here; the helpers (Bad, json_last, json_num) are its own, passed in by bind().
+scripts/tables.py imports TABLES from here; the helpers (Bad, json_last, json_num) are its own, put in H by tables.py.
 """
 import os
 
 HOT = "docs/results/bench-hot"
 DISPATCH = [("native", "native"), ("avx2", "`ONEDNN_MAX_CPU_ISA=AVX2`")]
-H = {}
+H = {}  # tables.py's helpers (Bad, rows, one, pct, json_last, json_num, ROOT)
 
-
-def bind(helpers):
-    """Take tables.py's Bad, json_last and json_num."""
-    H.update(helpers)
 
 
 def last_json(rel):

@@ -4,7 +4,7 @@ one log per dispatch (native.log, avx512_core.log, avx2.log), Markdown tables th
 across dispatches, each dispatch's tables as the bench printed them, and the findings' numbers; and "One process or
 several" (issue 28, item 5) from docs/results/bench-threads (scripts/bench-threads.sh), which also holds
 src/experiments/costs.c's SPEEDUP2 to the measurement.
-scripts/tables.py imports TABLES from here; its helpers (Bad, rows, json_last, json_num, ROOT) are passed in by bind().
+scripts/tables.py imports TABLES from here; its helpers (Bad, rows, json_last, json_num, ROOT) are put in H by tables.py.
 """
 import os
 import re
@@ -14,12 +14,8 @@ DISPATCH = [("native", "native"), ("avx512_core", "`ONEDNN_MAX_CPU_ISA=AVX512_CO
             ("avx2", "`ONEDNN_MAX_CPU_ISA=AVX2`")]
 PLANS = ["train", "inference", "mc", "input_grad", "jacobian"]
 HEAD = re.compile(r"^#### ([a-z_]+): (\d+) images(?: x (\d+) rows)?")
-H = {}
+H = {}  # tables.py's helpers (Bad, rows, one, pct, json_last, json_num, ROOT)
 
-
-def bind(helpers):
-    """Take tables.py's Bad, json_last, json_num and ROOT."""
-    H.update(helpers)
 
 
 def _log(d):

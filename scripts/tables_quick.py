@@ -1,16 +1,12 @@
 """tables_quick.py - the quick-scale tables of docs/RESULTS.md, generated from the committed run folders
 docs/results/quick (MNIST) and docs/results/quick-fashion (issue 26). scripts/tables.py imports TABLES from here;
-the helpers (rows, one, pct, Bad) are its own, passed in by bind()."""
+the helpers (rows, one, pct, Bad) are its own, put in H by tables.py."""
 import os
 
 QUICK = "docs/results/quick"
 FASHION = "docs/results/quick-fashion"
-H = {}
+H = {}  # tables.py's helpers (Bad, rows, one, pct, json_last, json_num, ROOT)
 
-
-def bind(helpers):
-    """Take tables.py's rows, one, pct, Bad and ROOT."""
-    H.update(helpers)
 
 
 def _have(rel):
