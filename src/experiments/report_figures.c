@@ -330,12 +330,10 @@ static void jsma_bullet(repro *r, edd_buf *t)
     const repro_row *p, *a;
     pair_at(r, "fig2b_jsma.csv", gamma, "adaptive", &rows, &p, &a);
     edd_buf_printf(t, "- **JSMA**: cleverhans computes beta, the sum of the other outputs' probability gradients, in "
-                      "float32. docs/ATTACKS.md found that on a model distilled at the paper's settings the Eq. 3 "
-                      "hinge (kappa = 40) saturates the softmax: the target's probability gradient is around 1e-18 "
-                      "while beta is rounding noise from terms of size 0.1 that should cancel, and the pair search "
-                      "picks pixels at random (it measured 68%% against 98%% misclassified at gamma 0.1 on 200 "
-                      "images). The probabilities sum to one, so beta = -alpha exactly; the adaptive attacker uses "
-                      "that (one gradient per step, `--jacobian probs`).");
+                      "float32. Where the Eq. 3 hinge (kappa = 40) saturates the softmax, the target's probability "
+                      "gradient is below e^-40 (about 4e-18) while beta is rounding noise from terms that should "
+                      "cancel, and the pair search picks pixels at random. The probabilities sum to one, so beta = "
+                      "-alpha exactly; the adaptive attacker uses that (one gradient per step, `--jacobian probs`).");
     if (p && a) {
         edd_buf_printf(t, " In this run, at gamma %g on %zu images (Fig. 2b, model distilled, variants paper and "
                           "adaptive): %.1f%% misclassified with the paper's JSMA, %.1f%% with the exact gradient",
