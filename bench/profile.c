@@ -78,13 +78,15 @@ static double heaviest_frac(const edd_profile *p, double peak)
     return h && h->seconds > 0 ? h->flops * (double)h->calls / h->seconds / 1e9 / peak : 0.0;
 }
 
-/* Weight reorders a step of p ran (a training step's are today's cost;
- * an attack step, whose weights do not change, should run none). */
-static double weight_reorders(const edd_profile *p)
+/* Weight reorders per step of p whose name has `what` ("weight": all of
+ * them). An attack step, whose weights do not change, should run none; a
+ * training step none for its forward pass or its weight gradients, which
+ * run on the trainer's store in their layouts (src/nn/trainer.c). */
+static double weight_reorders(const edd_profile *p, const char *what)
 {
     double n = 0;
     for (int j = 0; j < p->nrows; j++)
-        if (p->rows[j].reorder && strstr(p->rows[j].prim.name, "weight"))
+        if (p->rows[j].reorder && strstr(p->rows[j].prim.name, "weight") && strstr(p->rows[j].prim.name, what))
             n += (double)p->rows[j].calls / p->steps;
     return n;
 }
@@ -111,17 +113,20 @@ int main(void)
     printf("threads %d, sgemm peak %.1f GFLOP/s (2048^3, same run), oneDNN %d.%d.%d dispatching up to %s, %d steps "
            "per plan%s\n", ctx.nthreads, peak, dv->major, dv->minor, dv->patch, bench_onednn_isa(), steps,
            bench_quick() ? " (quick mode)" : "");
-    double min_heavy = 1e9, attack_wr = 0;
+    double min_heavy = 1e9, attack_wr = 0, train_wr = 0;
     for (int i = 0; i < ns && i < N_SPECS; i++) {
         print_table(&pr[i], peak);
         double h = heaviest_frac(&pr[i], peak);
         min_heavy = h < min_heavy ? h : min_heavy;
         if (pr[i].spec.kind == EDD_PLAN_INPUT_GRAD)
-            attack_wr += weight_reorders(&pr[i]);
+            attack_wr += weight_reorders(&pr[i], "weight");
+        if (pr[i].spec.kind == EDD_PLAN_TRAIN)
+            train_wr += weight_reorders(&pr[i], "(forward)") + weight_reorders(&pr[i], "gradient");
     }
     printf("\n{\"bench\":\"profile\",\"threads\":%d,\"sgemm_gflops\":%.1f,\"onednn_isa\":\"%s\",\"quick\":%d,"
-           "\"min_heaviest_frac_peak\":%.3f,\"attack_weight_reorders_per_step\":%.3g", ctx.nthreads, peak,
-           bench_onednn_isa(), bench_quick(), min_heavy, attack_wr);
+           "\"min_heaviest_frac_peak\":%.3f,\"attack_weight_reorders_per_step\":%.3g,"
+           "\"train_forward_gradient_weight_reorders_per_step\":%.3g", ctx.nthreads, peak, bench_onednn_isa(),
+           bench_quick(), min_heavy, attack_wr, train_wr);
     for (int i = 0; i < ns && i < N_SPECS; i++) {
         const edd_profile *p = &pr[i];
         printf(",\"%s_step_ms\":%.4g,\"%s_frac_peak\":%.4f,\"%s_reorder_share\":%.4f,\"%s_outside_share\":%.4f",

@@ -8,26 +8,27 @@
 
 #include <omp.h>
 
-static double time_steps(edd_ctx *ctx, edd_plan *p, edd_cnn *m, edd_optim *o, const float *x, const float *t,
-                         float *z, float *dz, float *grad, int train, int steps)
+/* Median seconds of a step of p: with a trainer tr, a training step as
+ * edd_train runs it (forward with dropout, loss, backward, Adam, in the
+ * plan's layouts); without, an inference forward. */
+static double time_steps(edd_ctx *ctx, edd_plan *p, edd_trainer *tr, const edd_cnn *m, const float *x,
+                         const float *t, float *z, float *dz, int steps)
 {
     int b = edd_plan_batch(p);
-    edd_dropout dr = {.on = train, .seed = 1, .stream = 0};
+    edd_dropout dr = {.on = 1, .seed = 1, .stream = 0};
     double ts[64];
     for (int s = 0; s < steps; s++) {
         double t0 = edd_now();
-        if (edd_plan_forward(ctx, p, m, x, train ? &dr : NULL, z)) {
+        if (tr ? edd_trainer_forward(ctx, tr, p, x, &dr, z) : edd_plan_forward(ctx, p, m, x, NULL, z)) {
             fprintf(stderr, "bench train: %s\n", ctx->err);
             exit(1);
         }
-        if (train) {
+        if (tr) {
             edd_loss_xent(z, t, NULL, b, m->k, NULL, dz);
-            if (edd_plan_backward(ctx, p, m, dz, grad, NULL)) {
+            if (edd_trainer_step(ctx, tr, p, dz)) {
                 fprintf(stderr, "bench train: %s\n", ctx->err);
                 exit(1);
             }
-            edd_optim_step(o, m->params, grad);
-            m->version++;
             dr.stream++;
         }
         ts[s] = edd_now() - t0;
@@ -70,24 +71,25 @@ int main(void)
     edd_plan *tp, *ip, *gp;
     edd_optim o;
     edd_optim_default(&o, EDD_OPT_ADAM);
+    edd_trainer *tr;
     if (edd_cnn_init(&ctx, &m, K, 0.2f, 0.5f, 1) || edd_plan_create(&ctx, &m, B, EDD_PLAN_TRAIN, 0, &tp) ||
         edd_plan_create(&ctx, &m, B, EDD_PLAN_INFER, 0, &ip) ||
-        edd_plan_create(&ctx, &m, B, EDD_PLAN_INPUT_GRAD, 0, &gp) || edd_optim_alloc(&ctx, &o, m.nparams)) {
+        edd_plan_create(&ctx, &m, B, EDD_PLAN_INPUT_GRAD, 0, &gp) || edd_trainer_create(&ctx, &m, &o, &tr)) {
         fprintf(stderr, "bench train: %s\n", ctx.err);
         return 1;
     }
     float *x = malloc((size_t)B * EDD_IMG_SIZE * sizeof(float)), *t = calloc((size_t)B * K, sizeof(float));
     float *z = malloc((size_t)B * K * sizeof(float)), *dz = malloc((size_t)B * K * sizeof(float));
-    float *grad = malloc(m.nparams * sizeof(float)), *dx = malloc((size_t)B * EDD_IMG_SIZE * sizeof(float));
+    float *dx = malloc((size_t)B * EDD_IMG_SIZE * sizeof(float));
     for (size_t i = 0; i < (size_t)B * EDD_IMG_SIZE; i++)
         x[i] = edd_rng_uniform(42, (uint32_t)i);
     for (int i = 0; i < B; i++)
         t[i * K + i % K] = 1.0f;
     const int warm = bench_quick() ? 2 : 5;
-    time_steps(&ctx, tp, &m, &o, x, t, z, dz, grad, 1, warm);
-    double tt = time_steps(&ctx, tp, &m, &o, x, t, z, dz, grad, 1, steps);
-    time_steps(&ctx, ip, &m, &o, x, t, z, dz, grad, 0, warm);
-    double ti = time_steps(&ctx, ip, &m, &o, x, t, z, dz, grad, 0, steps);
+    time_steps(&ctx, tp, tr, &m, x, t, z, dz, warm);
+    double tt = time_steps(&ctx, tp, tr, &m, x, t, z, dz, steps);
+    time_steps(&ctx, ip, NULL, &m, x, t, z, dz, warm);
+    double ti = time_steps(&ctx, ip, NULL, &m, x, t, z, dz, steps);
     double tg = time_input_grad(&ctx, gp, &m, x, z, dz, dx, steps);
     double train_ips = B / tt, infer_ips = B / ti;
     double train_gf = train_ips * bench_cnn_train_flops(K) / 1e9, infer_gf = infer_ips * 2 * edd_cnn_fwd_macs(K) / 1e9;
@@ -116,9 +118,9 @@ int main(void)
            ctx.nthreads, B, peak, train_ips, train_gf, train_gf / peak, infer_ips, infer_gf, infer_gf / peak, 1e3 * tg,
            1e3 * ti, tg / ti, torch_train, torch_train > 0 ? train_ips / torch_train : -1.0, dv->major, dv->minor,
            dv->patch, bench_onednn_isa(), bench_quick());
-    free(x); free(t); free(z); free(dz); free(grad); free(dx);
-    edd_optim_free(&o);
+    free(x); free(t); free(z); free(dz); free(dx);
     edd_plan_free(tp);
+    edd_trainer_free(tr);
     edd_plan_free(ip);
     edd_plan_free(gp);
     edd_cnn_free(&m);

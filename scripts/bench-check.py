@@ -8,8 +8,9 @@ Checks:
     against the same-run dnnl_sgemm peak, the input-gradient pass against
     the inference forward of the same batch (bench/train.c);
   * bench/profile.c's per-primitive table: in every plan kind, the compute
-    primitive that takes the most time against the sgemm peak, and no
-    weight reorder in an attack step;
+    primitive that takes the most time against the sgemm peak, no weight
+    reorder in an attack step, and none for a training step's forward pass
+    or weight gradients (they run on the trainer's store);
   * each attack's cost per example at native dispatch against the same at
     ONEDNN_MAX_CPU_ISA=AVX2, from a second run of its bench in a child
     process with that variable (oneDNN reads it once per process): catches
@@ -71,6 +72,9 @@ CHECKS = [
     # reaches a few % of the peak); weight reorders in an attack step, whose weights do not change (issue 28).
     ("profile", "heaviest primitive / sgemm peak, worst plan", lambda j: j["min_heaviest_frac_peak"], 0.15),
     ("profile", "weight reorders per attack step", lambda j: j["attack_weight_reorders_per_step"], -0.5),
+    # a training step's forward pass and weight gradients run on the trainer's store, in their layouts (trainer.c)
+    ("profile", "forward and gradient weight reorders per training step",
+     lambda j: j["train_forward_gradient_weight_reorders_per_step"], -0.5),
 ]
 
 # Each attack's cost per example: (bench, JSON key). Native / AVX2-capped <= ISA_CEILING.

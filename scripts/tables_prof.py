@@ -108,7 +108,6 @@ def profile_findings():
         return f"{r['name'][6:]} ({r['frac']:.0f}% of the peak)"
 
     wr = [r for r in nat["train"] if r["frac"] is None and "weight" in r["name"]]
-    big = max(wr, key=lambda r: r["share"])
     attack_wr = [r["name"] for p in ("inference", "mc", "input_grad", "jacobian") for r in nat[p]
                  if r["frac"] is None and "weight" in r["name"]]
     def reorders(*plans):
@@ -120,9 +119,10 @@ def profile_findings():
         f"{_pct(100 * va('train_frac_peak'))} at AVX2; conv2's three kernels take {_pct(conv2(nat))} of its step "
         f"natively ({_pct(conv2(avx2))} at AVX2), the least efficient natively its {worst_conv2(nat)}, at AVX2 its "
         f"{worst_conv2(avx2)}.",
-        f"- Every training step reorders every weight into the layouts its primitives want and the weight gradients "
-        f"back: {sum(r['share'] for r in wr):.1f}% of the step natively, the largest {big['name']} "
-        f"({big['ms']:.2f} ms, {big['share']:.1f}%). "
+        f"- A training step's weight reorders take {sum(r['share'] for r in wr):.1f}% of it natively: "
+        + (", ".join(f"{r['name']} ({r['ms']:.2f} ms, {r['share']:.1f}%)" for r in wr) or "none")
+        + ("; none for the forward pass or the weight gradients, which run on the trainer's store in their layouts. "
+           if not [r for r in wr if "(forward)" in r["name"] or "gradient" in r["name"]] else ". ")
         + ("The inference, MC, input-gradient and Jacobian steps run no weight reorder: the weights reorder only when "
            "they change (`make bench-check` checks it)." if not attack_wr else
            f"The other plans' steps run weight reorders too: {', '.join(attack_wr)}."),

@@ -201,7 +201,9 @@ EDD_API int edd_plan_prims(const edd_plan *p, edd_plan_prim *out, int max);
 /* Backward pass after edd_plan_forward on the same plan, from dz = dL/dz
  * (b x K). TRAIN plans write the parameter gradients into grad (nparams
  * floats, layout of m->params, overwritten, not accumulated); INPUT_GRAD
- * plans write dL/dx (b x 784) into dx. The other pointer may be NULL. */
+ * plans write dL/dx (b x 784) into dx. The other pointer may be NULL. A
+ * plan bound to a trainer refuses a grad of m's layout (edd_trainer_step
+ * is its backward pass). */
 EDD_API edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const float *dz,
                                      float *grad, float *dx);
 
@@ -274,6 +276,43 @@ EDD_API void edd_optim_free(edd_optim *o);
 
 /* One step: params -= update(grad). */
 EDD_API void edd_optim_step(edd_optim *o, float *params, const float *grad);
+
+/* ---- trainer: training in the primitives' layouts (src/nn/trainer.c) ----
+ *
+ * A trainer keeps m's parameters, their gradients and the optimiser's
+ * state in the layouts the TRAIN plans compute in: each layer's weights in
+ * the layout of the first plan's forward primitive (oneDNN's blocked one,
+ * padding included), biases plain. A step then reorders no weight for the
+ * forward pass and no weight gradient: only a backward-data primitive that
+ * wants another layout gets its copy (conv2's, whose one shared layout
+ * would fall to a reference kernel: docs/PERFORMANCE.md). The optimiser
+ * works element by element, so the parameters are the bits of a step on
+ * m's plain arrays (tests/test_trainer.c). m's parameters are brought up to
+ * date only by edd_trainer_sync. */
+typedef struct edd_trainer edd_trainer;
+
+/* A trainer of m with opt's hyper-parameters (edd_optim_default; its state
+ * is the trainer's own); the store is made at the first forward, from m's
+ * parameters then. m must outlive it. */
+EDD_API edd_status edd_trainer_create(edd_ctx *ctx, edd_cnn *m, const edd_optim *opt, edd_trainer **out);
+
+/* edd_plan_forward on TRAIN plan p with the trainer's parameters; binds p
+ * to t for good (a plan bound to another trainer is refused). When binding
+ * fails (out of memory), p is left unusable: free it. */
+EDD_API edd_status edd_trainer_forward(edd_ctx *ctx, edd_trainer *t, edd_plan *p, const float *x,
+                                       const edd_dropout *dr, float *z);
+
+/* The backward pass of p's last edd_trainer_forward from dz (b x K), then
+ * one optimiser step on the trainer's parameters. */
+EDD_API edd_status edd_trainer_step(edd_ctx *ctx, edd_trainer *t, edd_plan *p, const float *dz);
+
+/* m's parameters from the trainer's (plain layout), and m->version bumped,
+ * when a step was taken since the last sync; else nothing. */
+EDD_API edd_status edd_trainer_sync(edd_ctx *ctx, edd_trainer *t);
+
+/* Free t and its store (NULL: nothing). The plans bound to it may be freed
+ * before or after, but none may run after. */
+EDD_API void edd_trainer_free(edd_trainer *t);
 
 /* ==== plan cache (src/nn/plan_cache.c) ====
  *

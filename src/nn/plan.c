@@ -203,15 +203,19 @@ void edd_plan_free(edd_plan *p)
 
 int edd_plan_batch(const edd_plan *p) { return p->b; }
 
-/* Bring the plan's copies of the weights up to date with m's parameters. */
+/* Bring the plan's copies of the weights up to date with m's parameters,
+ * or with its trainer's store when it is bound to one. */
 static edd_status weights_refresh(edd_ctx *ctx, edd_plan *p, const edd_cnn *m)
 {
+    const edd_trainer *tr = p->tr;
     for (int li = 0; li < EDD_NLAYERS; li++) {
         layer *L = &p->l[li];
-        dnnl_memory_set_data_handle(L->w_user, li == EDD_L_CONV1 && p->s2d ? p->w1s2d : m->t[2 * li].data);
-        dnnl_memory_set_data_handle(L->b_user, m->t[2 * li + 1].data);
+        float *w = tr ? tr->params + tr->woff[li] : li == EDD_L_CONV1 && p->s2d ? p->w1s2d : m->t[2 * li].data;
+        dnnl_memory_set_data_handle(L->w_user, w);
+        dnnl_memory_set_data_handle(L->b_user, tr ? tr->params + tr->boff[li] : m->t[2 * li + 1].data);
     }
-    if (p->w_valid && p->w_version == m->version)
+    const uint64_t version = tr ? tr->version : m->version;
+    if (p->w_valid && p->w_version == version)
         return EDD_OK;
     /* Space-to-depth weights: w'[o][S*dy+dx][ky][kx] = w[o][0][S*ky+dy][S*kx+dx] (S: conv1's stride). */
     const int S = C1->stride, K = C1->kernel;
@@ -231,7 +235,7 @@ static edd_status weights_refresh(edd_ctx *ctx, edd_plan *p, const edd_cnn *m)
         if (L->w_bwd_reorder && (st = plan_run_reorder(ctx, p, L->w_bwd_reorder, L->w_user, L->w_bwd)))
             return st;
     }
-    p->w_version = m->version;
+    p->w_version = version;
     p->w_valid = 1;
     return EDD_OK;
 }
@@ -365,8 +369,9 @@ static edd_status layer_bwd_w(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int l
                               dnnl_memory_t ddst, float *grad)
 {
     layer *L = &p->l[li];
-    dnnl_memory_set_data_handle(L->dw_user, grad + (m->t[2 * li].data - m->params));
-    dnnl_memory_set_data_handle(L->db_user, grad + (m->t[2 * li + 1].data - m->params));
+    const edd_trainer *tr = p->tr; /* bound: grad is its store's, laid out as its params */
+    dnnl_memory_set_data_handle(L->dw_user, grad + (tr ? tr->woff[li] : (size_t)(m->t[2 * li].data - m->params)));
+    dnnl_memory_set_data_handle(L->db_user, grad + (tr ? tr->boff[li] : (size_t)(m->t[2 * li + 1].data - m->params)));
     dnnl_exec_arg_t a[5] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst},
                             {DNNL_ARG_DIFF_WEIGHTS, L->dw_reorder ? L->dw_prim : L->dw_user},
                             {DNNL_ARG_DIFF_BIAS, L->db_user}};
@@ -387,6 +392,9 @@ edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const 
 {
     if (p->kind == EDD_PLAN_INFER)
         return edd_fail(ctx, EDD_ERR_ARG, "plan: backward asked of an inference plan (batch %d)", p->b);
+    if (p->tr && grad && grad != p->tr->grad)
+        return edd_fail(ctx, EDD_ERR_ARG, "plan: backward of a plan bound to a trainer (batch %d) into a gradient "
+                        "buffer of m's layout: expected edd_trainer_step", p->b);
     int wgrad = p->kind == EDD_PLAN_TRAIN && grad;
     edd_status st;
     dnnl_memory_set_data_handle(p->m_dz, (void *)dz);

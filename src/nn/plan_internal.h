@@ -10,6 +10,8 @@
  *   plan_info.c  the implementation oneDNN chose for each primitive
  *   plan_prof.c  per-primitive profiling (edd_plan_profile): calls, time,
  *                FLOPs or bytes per call from each primitive's descriptor
+ *   trainer.c    a training run's parameters, gradients and optimiser state
+ *                in the layouts the TRAIN plans compute in (edd_trainer)
  *
  * May call: core, io (edd_mem_check before a plan is built), simd (dropout),
  * oneDNN. */
@@ -24,10 +26,10 @@ typedef struct {
     dnnl_primitive_desc_t fwd_pd, bwd_data_pd, bwd_w_pd;
     dnnl_primitive_t fwd, bwd_data, bwd_w;
     dnnl_memory_t sp_fwd, sp_bwd_data, sp_bwd_w;  /* scratchpads (one shared buffer) */
-    dnnl_memory_t w_user, b_user;                 /* plain PyTorch layout, handles set per call */
+    dnnl_memory_t w_user, b_user;                 /* m's plain layout, or a trainer's; handles set per call */
     dnnl_memory_t w_fwd, w_bwd;                   /* weights in the layout each primitive wants */
     dnnl_primitive_t w_fwd_reorder, w_bwd_reorder; /* NULL when the layout is already plain */
-    dnnl_memory_t dw_prim, dw_user, db_user;      /* diff weights as produced, and plain */
+    dnnl_memory_t dw_prim, dw_user, db_user;      /* diff weights as produced, and in w_user's layout */
     dnnl_primitive_t dw_reorder;
 } layer;
 
@@ -67,6 +69,7 @@ struct edd_plan {
     size_t scratch_size;
     uint64_t w_version;
     int w_valid;
+    edd_trainer *tr; /* TRAIN plans bound to a trainer compute from its store, not from m (trainer.c) */
     int s2d;      /* conv1 in space-to-depth form (INFER and INPUT_GRAD plans) */
     float *xflat; /* s2d: the b x 784 images after dropout, before the rearrangement */
     float *w1s2d; /* s2d: conv1's weights rearranged, [64][4][4][4] */
@@ -143,6 +146,30 @@ edd_status plan_run_reorder(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t r, dnnl_
 edd_status plan_layer_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int li, const dnnl_memory_desc_t *src_md,
                             const dnnl_memory_desc_t *dst_req, int need_bwd_data, int need_bwd_w,
                             const dnnl_memory_desc_t **dst_md);
+
+/* Layer li's weight memories for weights kept in layout user: m's plain
+ * one when the plan is built, a trainer's when it is bound (a copy and a
+ * reorder for each primitive whose layout differs). */
+edd_status plan_layer_weights(edd_ctx *ctx, edd_plan *p, int li, const dnnl_memory_desc_t *user);
+
+/* ---- trainer.c ---- */
+
+/* A training run's store: per layer its weights in the layout of the first
+ * TRAIN plan's forward primitive (padding included), then its bias; the
+ * gradients laid out the same; the optimiser's state over both. */
+struct edd_trainer {
+    edd_cnn *m;
+    edd_optim opt;
+    int ready;        /* the store is made (at the first forward) */
+    int dirty;        /* it holds steps m's parameters do not */
+    uint64_t version; /* optimiser steps taken: the bound plans' weights' version */
+    size_t n;         /* floats in params and in grad */
+    float *params, *grad;
+    size_t woff[EDD_NLAYERS], boff[EDD_NLAYERS];
+    dnnl_memory_desc_t wmd[EDD_NLAYERS];
+    dnnl_memory_t w[EDD_NLAYERS], plain[EDD_NLAYERS];             /* the store's weights, m's */
+    dnnl_primitive_t from_plain[EDD_NLAYERS], to_plain[EDD_NLAYERS]; /* NULL when the layouts match */
+};
 
 /* ---- plan_grad.c: the input gradient below conv3 ---- */
 

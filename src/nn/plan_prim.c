@@ -199,8 +199,55 @@ static edd_status layer_bwd_w_desc(edd_ctx *ctx, int li, const dnnl_memory_desc_
     return plan_pd_make(ctx, pd, &d, 0, hint);
 }
 
+/* Free layer L's weight memories and their reorders (plan_layer_weights
+ * makes them); each may be NULL. */
+static void layer_weights_free(layer *L)
+{
+    dnnl_primitive_t r[3] = {L->w_fwd_reorder, L->w_bwd_reorder, L->dw_reorder};
+    dnnl_memory_t mem[5] = {L->w_user, L->w_fwd, L->w_bwd, L->dw_prim, L->dw_user};
+    for (int i = 0; i < 3; i++)
+        if (r[i])
+            dnnl_primitive_destroy(r[i]);
+    for (int i = 0; i < 5; i++)
+        if (mem[i])
+            dnnl_memory_destroy(mem[i]);
+    L->w_fwd_reorder = L->w_bwd_reorder = L->dw_reorder = NULL;
+    L->w_user = L->w_fwd = L->w_bwd = L->dw_prim = L->dw_user = NULL;
+}
+
+/* Contract (plan_internal.h): layer li's weight memories for weights kept
+ * in layout user (m's plain layout when the plan is built, a trainer's when
+ * it is bound): w_user and dw_user on user (handles set per call), and for
+ * each primitive whose layout differs, a copy and the reorder to it (the
+ * weight gradient's from it). Replaces what the layer had. */
+edd_status plan_layer_weights(edd_ctx *ctx, edd_plan *p, int li, const dnnl_memory_desc_t *user)
+{
+    layer *L = &p->l[li];
+    edd_status st;
+    layer_weights_free(L);
+    p->w_valid = 0;
+    if ((st = plan_mem_new(ctx, &L->w_user, user, DNNL_MEMORY_NONE)))
+        return st;
+    const dnnl_memory_desc_t *wf = dnnl_primitive_desc_query_md(L->fwd_pd, dnnl_query_weights_md, 0);
+    if ((st = plan_reorder_make(ctx, L->w_user, wf, &L->w_fwd, &L->w_fwd_reorder, 1)))
+        return st;
+    if (L->bwd_data_pd) {
+        const dnnl_memory_desc_t *wb = dnnl_primitive_desc_query_md(L->bwd_data_pd, dnnl_query_weights_md, 0);
+        if ((st = plan_reorder_make(ctx, L->w_user, wb, &L->w_bwd, &L->w_bwd_reorder, 1)))
+            return st;
+    }
+    if (!L->bwd_w_pd)
+        return EDD_OK;
+    const dnnl_memory_desc_t *dw = dnnl_primitive_desc_query_md(L->bwd_w_pd, dnnl_query_diff_weights_md, 0);
+    if ((st = plan_mem_new(ctx, &L->dw_user, user, DNNL_MEMORY_NONE)) ||
+        (st = plan_reorder_make_to(ctx, dw, L->dw_user, &L->dw_reorder)))
+        return st;
+    return L->dw_reorder ? plan_mem_new(ctx, &L->dw_prim, dw, DNNL_MEMORY_ALLOCATE) : EDD_OK;
+}
+
 /* Build layer li: forward from src_md to a dst md (any unless dst_fixed),
- * and the backward primitives the plan kind needs. */
+ * and the backward primitives the plan kind needs; its weights in m's
+ * plain layout (plan_layer_weights). */
 edd_status plan_layer_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int li, const dnnl_memory_desc_t *src_md,
                               const dnnl_memory_desc_t *dst_req, int need_bwd_data, int need_bwd_w,
                               const dnnl_memory_desc_t **dst_md)
@@ -223,32 +270,15 @@ edd_status plan_layer_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int li,
         return st;
     *dst_md = dnnl_primitive_desc_query_md(L->fwd_pd, dnnl_query_dst_md, 0);
     src_md = dnnl_primitive_desc_query_md(L->fwd_pd, dnnl_query_src_md, 0);
-    if ((st = plan_mem_new(ctx, &L->w_user, &w_plain, DNNL_MEMORY_NONE)) || (st = plan_mem_new(ctx, &L->b_user, &b_md, DNNL_MEMORY_NONE)))
+    if ((st = plan_mem_new(ctx, &L->b_user, &b_md, DNNL_MEMORY_NONE)))
         return st;
-    const dnnl_memory_desc_t *wf = dnnl_primitive_desc_query_md(L->fwd_pd, dnnl_query_weights_md, 0);
-    if ((st = plan_reorder_make(ctx, L->w_user, wf, &L->w_fwd, &L->w_fwd_reorder, 1)))
+    if (need_bwd_data && ((st = layer_bwd_data_desc(ctx, li, src_md, &w_any, *dst_md, L->fwd_pd, &L->bwd_data_pd)) ||
+                          (st = plan_prim_make(ctx, p, L->bwd_data_pd, &L->bwd_data, &L->sp_bwd_data))))
         return st;
-    if (need_bwd_data) {
-        if ((st = layer_bwd_data_desc(ctx, li, src_md, &w_any, *dst_md, L->fwd_pd, &L->bwd_data_pd)))
-            return st;
-        if ((st = plan_prim_make(ctx, p, L->bwd_data_pd, &L->bwd_data, &L->sp_bwd_data)))
-            return st;
-        const dnnl_memory_desc_t *wb = dnnl_primitive_desc_query_md(L->bwd_data_pd, dnnl_query_weights_md, 0);
-        if ((st = plan_reorder_make(ctx, L->w_user, wb, &L->w_bwd, &L->w_bwd_reorder, 1)))
-            return st;
-    }
-    if (need_bwd_w) {
-        if ((st = layer_bwd_w_desc(ctx, li, src_md, &w_any, &b_md, *dst_md, L->fwd_pd, &L->bwd_w_pd)))
-            return st;
-        if ((st = plan_prim_make(ctx, p, L->bwd_w_pd, &L->bwd_w, &L->sp_bwd_w)))
-            return st;
-        const dnnl_memory_desc_t *dw = dnnl_primitive_desc_query_md(L->bwd_w_pd, dnnl_query_diff_weights_md, 0);
-        if ((st = plan_mem_new(ctx, &L->dw_user, &w_plain, DNNL_MEMORY_NONE)) || (st = plan_mem_new(ctx, &L->db_user, &b_md, DNNL_MEMORY_NONE)))
-            return st;
-        if ((st = plan_reorder_make_to(ctx, dw, L->dw_user, &L->dw_reorder)))
-            return st;
-        if (L->dw_reorder && (st = plan_mem_new(ctx, &L->dw_prim, dw, DNNL_MEMORY_ALLOCATE)))
-            return st;
-    }
-    return EDD_OK;
+    if (need_bwd_w &&
+        ((st = layer_bwd_w_desc(ctx, li, src_md, &w_any, &b_md, *dst_md, L->fwd_pd, &L->bwd_w_pd)) ||
+         (st = plan_prim_make(ctx, p, L->bwd_w_pd, &L->bwd_w, &L->sp_bwd_w)) ||
+         (st = plan_mem_new(ctx, &L->db_user, &b_md, DNNL_MEMORY_NONE))))
+        return st;
+    return plan_layer_weights(ctx, p, li, &w_plain);
 }

@@ -36,17 +36,17 @@ int edd_profile_specs(int k, edd_profile_spec *out, int max)
 typedef struct {
     edd_cnn m;
     edd_plan *p, *src; /* src: a Jacobian's forward plan of the images */
-    edd_optim opt;
-    float *x, *t, *z, *dz, *grad, *dx;
+    edd_trainer *tr;   /* train: the parameters in the plan's layouts, as edd_train keeps them */
+    float *x, *t, *z, *dz, *dx;
 } prof_work;
 
 static void work_free(prof_work *w)
 {
     edd_plan_free(w->p);
     edd_plan_free(w->src);
-    edd_optim_free(&w->opt);
+    edd_trainer_free(w->tr);
     edd_cnn_free(&w->m);
-    free(w->x); free(w->t); free(w->z); free(w->dz); free(w->grad); free(w->dx);
+    free(w->x); free(w->t); free(w->z); free(w->dz); free(w->dx);
 }
 
 /* The model, plans and buffers of a profile of s; random images, one-hot
@@ -55,18 +55,18 @@ static edd_status work_make(edd_ctx *ctx, const edd_profile_spec *s, int k, prof
 {
     const int rows = s->images * s->rep;
     edd_status st;
-    edd_optim_default(&w->opt, EDD_OPT_ADAM);
+    edd_optim opt;
+    edd_optim_default(&opt, EDD_OPT_ADAM);
     if ((st = edd_cnn_init(ctx, &w->m, k, 0.2f, 0.5f, 1)) || (st = edd_plan_create(ctx, &w->m, rows, s->kind, 0, &w->p)) ||
         (s->rep > 1 && (st = edd_plan_create(ctx, &w->m, s->images, EDD_PLAN_INPUT_GRAD, 0, &w->src))) ||
-        (s->kind == EDD_PLAN_TRAIN && (st = edd_optim_alloc(ctx, &w->opt, w->m.nparams))))
+        (s->kind == EDD_PLAN_TRAIN && (st = edd_trainer_create(ctx, &w->m, &opt, &w->tr))))
         return st;
     w->x = malloc((size_t)s->images * EDD_IMG_SIZE * sizeof(float));
     w->t = calloc((size_t)rows * k, sizeof(float));
     w->z = malloc((size_t)rows * k * sizeof(float));
     w->dz = malloc((size_t)rows * k * sizeof(float));
-    w->grad = malloc(w->m.nparams * sizeof(float));
     w->dx = malloc((size_t)rows * EDD_IMG_SIZE * sizeof(float));
-    if (!w->x || !w->t || !w->z || !w->dz || !w->grad || !w->dx)
+    if (!w->x || !w->t || !w->z || !w->dz || !w->dx)
         return edd_fail(ctx, EDD_ERR_NOMEM, "profile: out of memory for %s at %d rows", s->name, rows);
     for (size_t i = 0; i < (size_t)s->images * EDD_IMG_SIZE; i++)
         w->x[i] = edd_rng_uniform(42, (uint32_t)i);
@@ -89,14 +89,10 @@ static edd_status step(edd_ctx *ctx, const edd_profile_spec *s, prof_work *w, in
             return st;
         return edd_plan_backward(ctx, w->p, &w->m, w->dz, NULL, w->dx);
     }
-    if ((st = edd_plan_forward(ctx, w->p, &w->m, w->x, s->dropout ? &dr : NULL, w->z)))
+    if ((st = edd_trainer_forward(ctx, w->tr, w->p, w->x, s->dropout ? &dr : NULL, w->z)))
         return st;
     edd_loss_xent(w->z, w->t, NULL, s->images, w->m.k, NULL, w->dz);
-    if ((st = edd_plan_backward(ctx, w->p, &w->m, w->dz, w->grad, NULL)))
-        return st;
-    edd_optim_step(&w->opt, w->m.params, w->grad);
-    w->m.version++;
-    return EDD_OK;
+    return edd_trainer_step(ctx, w->tr, w->p, w->dz);
 }
 
 /* Append plan p's primitives that ran to out->rows, names prefixed. */

@@ -49,18 +49,18 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
     edd_status st = train_check(ctx, m, ds, o);
     if (st)
         return st;
-    edd_optim opt = o->opt;
     edd_plan_cache plans; /* full batches of B and the last, partial one */
     edd_plan_cache_init(&plans, EDD_PLAN_TRAIN, 0, 0);
-    float *grad, *xb, *tb, *z, *dz;
+    float *xb, *tb, *z, *dz;
     uint8_t *lb;
     uint64_t *idx;
     uint32_t *perm;
-    edd_ws_entry ws[] = {EDD_WS(grad, m->nparams), EDD_WS(xb, (size_t)B * EDD_IMG_SIZE), EDD_WS(tb, (size_t)B * K),
+    edd_ws_entry ws[] = {EDD_WS(xb, (size_t)B * EDD_IMG_SIZE), EDD_WS(tb, (size_t)B * K),
                          EDD_WS(z, (size_t)B * K), EDD_WS(dz, (size_t)B * K), EDD_WS(lb, B),
                          EDD_WS(idx, B), EDD_WS(perm, n)};
     void *mem = edd_workspace_alloc(ws, EDD_WS_COUNT(ws));
-    st = mem ? edd_optim_alloc(ctx, &opt, m->nparams)
+    edd_trainer *tr = NULL; /* the parameters in the plans' layouts (trainer.c); m's again at the end */
+    st = mem ? edd_trainer_create(ctx, m, &o->opt, &tr)
              : edd_fail(ctx, EDD_ERR_NOMEM, "train: out of memory for batch %d over %zu examples", B, n);
     double t0 = edd_now(), loss_epoch = 0.0;
     char label[64], extra[64];
@@ -87,20 +87,18 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
                     tb[(size_t)i * K + ds->y[ex]] = 1.0f;
                 }
             }
-            if (o->on_batch) {
+            if (o->on_batch) { /* the hook sees the weights of every step so far */
                 edd_train_batch bt = {.x = xb, .y = lb, .idx = idx, .b = b, .epoch = e, .batch = s / (size_t)B};
-                if ((st = o->on_batch(ctx, o->on_batch_user, m, &bt)))
+                if ((st = edd_trainer_sync(ctx, tr)) || (st = o->on_batch(ctx, o->on_batch_user, m, &bt)))
                     break;
             }
             edd_dropout dr = {.on = o->dropout, .seed = o->seed, .stream = TRAIN_DROPOUT_STREAM + (uint64_t)e, .idx = idx};
-            if ((st = edd_plan_forward(ctx, p, m, xb, &dr, z)))
+            if ((st = edd_trainer_forward(ctx, tr, p, xb, &dr, z)))
                 break;
             double l = edd_loss_xent(z, tb, lb, b, K, &o->loss, dz);
             lsum += l * b;
-            if ((st = edd_plan_backward(ctx, p, m, dz, grad, NULL)))
+            if ((st = edd_trainer_step(ctx, tr, p, dz)))
                 break;
-            edd_optim_step(&opt, m->params, grad);
-            m->version++;
             snprintf(extra, sizeof extra, "loss %.4f", lsum / (double)(s + (size_t)b));
             edd_progress_update(&bar, s + (size_t)b, extra);
         }
@@ -115,10 +113,11 @@ edd_status edd_train(edd_ctx *ctx, edd_cnn *m, const edd_dataset *ds, const edd_
         stats->seconds = edd_now() - t0;
         stats->images_per_s = stats->seconds > 0 ? (double)n * o->epochs / stats->seconds : 0.0;
     }
-    edd_optim_free(&opt);
+    edd_status synced = tr ? edd_trainer_sync(ctx, tr) : EDD_OK; /* m holds every step taken, error or not */
+    edd_trainer_free(tr);
     edd_plan_cache_release(&plans);
     free(mem);
-    return st;
+    return st ? st : synced;
 }
 
 edd_status edd_evaluate(edd_ctx *ctx, const edd_cnn *m, const edd_dataset *ds, int batch, float *logits, edd_eval_result *res)
