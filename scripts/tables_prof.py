@@ -130,7 +130,9 @@ def profile_findings():
         f"of the activations): {100 * vn('train_outside_share'):.1f}% of a training step natively "
         f"({100 * va('train_outside_share'):.1f}% at AVX2), {100 * vn('input_grad_outside_share'):.1f}% of an "
         f"input-gradient step, {100 * vn('jacobian_outside_share'):.1f}% of a Jacobian step, "
-        f"{100 * vn('inference_outside_share'):.1f}% of an inference step.",
+        f"{100 * vn('inference_outside_share'):.1f}% of an inference step and {100 * vn('mc_outside_share'):.1f}% of "
+        f"an MC step: at most what fusing the MC passes' dropout into the layers' parallel region could save "
+        f"(issue 28, item 4).",
         f"- Inference and the MC passes run at {_pct(100 * vn('inference_frac_peak'))} and "
         f"{_pct(100 * vn('mc_frac_peak'))} of the peak natively, {_pct(100 * va('inference_frac_peak'))} and "
         f"{_pct(100 * va('mc_frac_peak'))} at AVX2; their reorders ({reorders('inference', 'mc')}) "
