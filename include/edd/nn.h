@@ -5,8 +5,9 @@
  * Owns: edd_cnn (all parameters in one allocation, carved into named
  * tensors in PyTorch order and layout; also as a handle, edd_cnn_open),
  * edd_plan (the oneDNN primitives and activations for one batch size,
- * built once and reused), edd_optim, the
- * names of a model's outputs (EDD_N_REAL real classes, edd_outlier_class)
+ * built once and reused), edd_optim, edd_trainer (training's parameters,
+ * gradients and optimiser state in the plans' layouts), the names of a
+ * model's outputs (EDD_N_REAL real classes, edd_outlier_class)
  * and edd_argmax over a row of them.
  * May call: core (context, RNG), io (model file), simd (dropout), oneDNN.
  *
