@@ -171,6 +171,8 @@ tables:
 # Every committed --seeds run's seeds.csv is recomputed from its seeds' CSVs.
 tables-check:
 	/usr/bin/python3 scripts/tables.py --check
+	/usr/bin/python3 scripts/numbers_check.py
+	/usr/bin/python3 tests/numbers_check_test.py
 	@for d in docs/results/*/; do [ ! -f "$$d/seeds.csv" ] || /usr/bin/python3 scripts/seeds-check.py "$${d%/}" || exit 1; done
 
 # `make sanitize`: the library, ./edd and the Criterion suite again under

@@ -211,11 +211,13 @@ double edd_repro_estimate(const edd_repro_scale *sc, const char *name)
     return s * train * sc->epochs / (60000.0 * 10);
 }
 
-/* The speed-up of a stage at 2 threads over 1, measured on the idle 2-core
- * machine of docs/results/quick: `edd train` on 12,800 images 1.77 (8.95 s against 5.07 s), `edd
- * attack --attack pgd` on 500 images 1.93, `edd uncertainty` (20 passes over
- * 5,000 images) 1.97; their geometric mean. */
-#define SPEEDUP2 1.89
+/* The speed-up of a stage at 2 threads over 1: the geometric mean of
+ * docs/results/bench-threads (scripts/bench-threads.sh: edd train, edd
+ * attack --attack pgd and edd uncertainty at 1 and 2 threads on an idle
+ * 2-core machine). `make tables-check` fails when this and that folder
+ * part (scripts/tables_prof.py, docs/PERFORMANCE.md "One process or
+ * several"). */
+#define SPEEDUP2 1.88
 
 double edd_repro_thread_speedup(int threads)
 {
