@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* THREADS is the default: on the 2-core AVX2 machine bench/mc measured
- * 9,050 image-passes/s (93% of the same-run sgemm peak) against 9,011 for
- * FOLDED at its best row count (320); docs/DEFENSE.md has the table. */
+/* THREADS is the default: bench/mc measures it faster than FOLDED at its
+ * best row count, at native dispatch and capped at AVX2 (docs/DEFENSE.md's
+ * table, generated from docs/results/bench-hot). */
 void edd_mc_opts_init(edd_mc_opts *o, size_t size)
 {
     const edd_mc_opts def = {.passes = 20, .seed = 1, .shape = EDD_MC_THREADS, .rows = 128, .first = 0};

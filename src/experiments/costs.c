@@ -137,9 +137,10 @@ static int working(const edd_repro_scale *sc, uint64_t parts)
 }
 
 /* The cost of the scale's adversarial training against plain training,
- * measured (docs/DEFENSE.md, "Cost, measured"): FGM-RS 1.6-1.9x; PGD with S
- * steps 4.2-5.4x at 5, 7-9x at 10 (the full-MNIST run), 23-25x at 40,
- * i.e. about 1 + 0.6 S. The eps warm-up leaves it so: only the ramp's first
+ * an assumption of this estimate: each batch adds its attack passes
+ * (docs/DEFENSE.md, "Cost": one for FGM-RS, steps + 1 for PGD), a pass
+ * taken at 0.6 of a training step, so about 1 + 0.6 S for PGD with S steps
+ * and 1.75 for FGM-RS. The eps warm-up leaves it so: only the ramp's first
  * batch (eps 0) skips the attack. */
 static double adv_factor(const edd_repro_scale *sc)
 {
