@@ -15,13 +15,15 @@
  * space-to-depth of the padded input (4 channels of 17x17), with the
  * weights rearranged the same way. oneDNN runs that on its jit kernel
  * where the plain form gets its gemm one at AVX2 (docs/ARCHITECTURE.md's
- * kernel table) and writes conv2's layout directly; its backward primitives would land on ref:any, so training
- * plans, which need conv1's weight gradient, keep the plain form.
+ * kernel table) and writes conv2's layout directly; its backward
+ * primitives would land on ref:any, so training plans, which need conv1's
+ * weight gradient, keep the plain form.
  *
  * Input-gradient (INPUT_GRAD) plans take the gradient below conv3 as
  * matmuls and gathers, not as oneDNN backward-data convolutions: conv1's
  * (one input channel, 8x8) fell to ref:any on AVX-512 (docs/ARCHITECTURE.md,
- * "On every ISA"), and conv2's runs slower than a GEMM of the same FLOPs. In NHWC, per chunk of IG_CHUNK images:
+ * "On every ISA"), and conv2's runs slower than a GEMM of the same FLOPs.
+ * In NHWC, per chunk of IG_CHUNK images:
  *   col2[n,oy,ox][ky,kx,c] = sum_o da2[n,oy,ox,o] * w2[o][c][ky][kx]
  *   da1[n,y,x][c] = (a1 > 0) * sum of col2[n,oy,ox][ky,kx,c]
  *                   over 2*oy + ky = y, 2*ox + kx = x
