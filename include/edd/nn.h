@@ -298,7 +298,8 @@ typedef struct edd_trainer edd_trainer;
 EDD_API edd_status edd_trainer_create(edd_ctx *ctx, edd_cnn *m, const edd_optim *opt, edd_trainer **out);
 
 /* edd_plan_forward on TRAIN plan p with the trainer's parameters; binds p
- * to t for good (a plan bound to another trainer is refused). When binding
+ * to t for good (a plan bound to another trainer is refused): from then on
+ * p computes from t's store whatever model a call names. When binding
  * fails (out of memory), p is left unusable: free it. */
 EDD_API edd_status edd_trainer_forward(edd_ctx *ctx, edd_trainer *t, edd_plan *p, const float *x,
                                        const edd_dropout *dr, float *z);
