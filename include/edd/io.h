@@ -100,6 +100,10 @@ EDD_API edd_status edd_file_create(edd_ctx *ctx, const char *path, const char *w
  * descriptor, which the caller closes. */
 EDD_API edd_status edd_file_open_rdwr(edd_ctx *ctx, const char *path, const char *expected, int *fd);
 
+/* The CPU's model name from /proc/cpuinfo ("model name"), or "unknown",
+ * into out (n bytes, truncated to fit). */
+EDD_API void edd_cpu_name(char *out, size_t n);
+
 /* EDD_OK iff the n floats of v are all finite; else fails with st, naming
  * what (a file, or an array and its source), the first index that is NaN or
  * infinite, and its value. */

@@ -100,26 +100,6 @@ static int on_opt(void *user, int c, const char *arg)
     return 0;
 }
 
-/* The CPU's model name from /proc/cpuinfo, or "unknown". */
-static void cpu_name(char *out, size_t n)
-{
-    snprintf(out, n, "unknown");
-    FILE *f;
-    if (edd_file_fopen_regular(NULL, "/proc/cpuinfo", "/proc/cpuinfo", &f))
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        char *colon = strchr(line, ':');
-        if (!strncmp(line, "model name", 10) && colon) {
-            colon += 1 + (colon[1] == ' ');
-            colon[strcspn(colon, "\n")] = 0;
-            snprintf(out, n, "%s", colon);
-            break;
-        }
-    }
-    fclose(f);
-}
-
 /* s as a JSON string on stdout (cli_json). */
 static void json_str(const char *s)
 {
@@ -174,7 +154,7 @@ static void print_env(const edd_ctx *ctx)
 {
     const dnnl_version_t *v = dnnl_version();
     char cpu[256];
-    cpu_name(cpu, sizeof cpu);
+    edd_cpu_name(cpu, sizeof cpu);
     const char *cap = getenv("ONEDNN_MAX_CPU_ISA");
     printf("{\"edd\":\"%s\",\"onednn\":\"%d.%d.%d\",\"onednn_hash\":", EDD_VERSION, v->major, v->minor, v->patch);
     json_str(v->hash ? v->hash : "");

@@ -117,6 +117,10 @@ edd_status edd_ctx_init(edd_ctx *ctx, int nthreads)
     const char *force = getenv("EDD_SIMD");
     if (force && strcmp(force, "scalar") == 0)
         ctx->simd = EDD_SIMD_SCALAR;
+    const char *choice = getenv("EDD_PLAN_CHOICE");
+    if (choice && *choice && strcmp(choice, "measure") && strcmp(choice, "fixed"))
+        return edd_fail(ctx, EDD_ERR_ARG, "EDD_PLAN_CHOICE '%.40s': expected measure (the default) or fixed", choice);
+    ctx->plan_fixed = choice && !strcmp(choice, "fixed");
     st = edd_dnnl_check(ctx, dnnl_engine_create(&ctx->engine, dnnl_cpu, 0), "engine create");
     if (st)
         return st;

@@ -418,3 +418,23 @@ edd_status edd_file_write_atomic(edd_ctx *ctx, const char *path, const void *con
     io_sync_dir(path);
     return EDD_OK;
 }
+
+/* Contract (edd/io.h). */
+void edd_cpu_name(char *out, size_t n)
+{
+    snprintf(out, n, "unknown");
+    FILE *f;
+    char line[512];
+    if (edd_file_fopen_regular(NULL, "/proc/cpuinfo", "/proc/cpuinfo", &f))
+        return;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+            const char *v = strchr(line, ':') + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            snprintf(out, n, "%s", v);
+            out[strcspn(out, "\n")] = 0;
+            break;
+        }
+    fclose(f);
+}

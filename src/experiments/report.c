@@ -25,26 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static void cpu_model(char *out, size_t n)
-{
-    snprintf(out, n, "unknown");
-    FILE *f;
-    char line[512];
-    if (edd_file_fopen_regular(NULL, "/proc/cpuinfo", "/proc/cpuinfo", &f))
-        return;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-            const char *v = strchr(line, ':') + 1;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            snprintf(out, n, "%s", v);
-            out[strcspn(out, "\n")] = 0;
-            break;
-        }
-    if (f)
-        fclose(f);
-}
-
 /* The sentence that names the paper's undefended rates and the settings we
  * set them beside, from its table (repro_paper, scale.c). */
 static void paper_settings(edd_buf *t)
@@ -376,7 +356,7 @@ edd_status repro_report(repro *r)
         const dnnl_version_t *v = dnnl_version();
         time_t now = time(NULL);
         strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-        cpu_model(cpu, sizeof cpu);
+        edd_cpu_name(cpu, sizeof cpu);
         edd_buf_printf(&t, "## Machine\n\n- CPU: %s, %ld cores online\n- OpenMP threads: %d; SIMD: %s\n- oneDNN %d.%d.%d "
                            "(%s)\n- written %s\n",
                        cpu, sysconf(_SC_NPROCESSORS_ONLN), edd_ctx_threads(r->ctx), edd_ctx_simd(r->ctx) == EDD_SIMD_AVX2 ? "AVX2" : "scalar",

@@ -86,6 +86,17 @@ static edd_status plan_args_check(edd_ctx *ctx, int b, int kind, int k)
 edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
 {
     *out = NULL;
+    edd_status st = kind == EDD_PLAN_TRAIN ? plan_build(ctx, m, b, kind, own_stream, 0, out)
+                                : plan_choose(ctx, m, b, kind, own_stream, out);
+    if (!st)
+        plan_warn_ref(ctx, *out);
+    return st;
+}
+
+/* Contract (plan_internal.h): the plan, its activations in NHWC if nhwc. */
+edd_status plan_build(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, int nhwc, edd_plan **out)
+{
+    *out = NULL;
     edd_status st = plan_args_check(ctx, b, kind, m->k);
     if (st)
         return st;
@@ -96,6 +107,7 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
     p->k = m->k;
     p->kind = kind;
     p->s2d = kind != EDD_PLAN_TRAIN;
+    p->nhwc = nhwc && p->s2d;
     p->stream = ctx->stream;
     if (own_stream) {
         p->own_stream = 1;
@@ -107,8 +119,9 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
     int64_t da1[4] = {b, C1->out_c, C1->out_hw, C1->out_hw}, da2[4] = {b, C2->out_c, C2->out_hw, C2->out_hw};
     dnnl_memory_desc_t x_md, a1_any, a2_any, h_md, z_md;
     int64_t dxs[4] = {b, S2D_C, S2D_HW, S2D_HW};
-    if ((st = plan_md_tag(ctx, &x_md, 4, p->s2d ? dxs : dx, dnnl_nchw)) || (st = plan_md_tag(ctx, &a1_any, 4, da1, dnnl_format_tag_any)) ||
-        (st = plan_md_tag(ctx, &a2_any, 4, da2, dnnl_format_tag_any)) || (st = plan_md_tag(ctx, &h_md, 2, dh, dnnl_nc)) ||
+    dnnl_format_tag_t img = p->nhwc ? dnnl_nhwc : dnnl_nchw, act = p->nhwc ? dnnl_nhwc : dnnl_format_tag_any;
+    if ((st = plan_md_tag(ctx, &x_md, 4, p->s2d ? dxs : dx, img)) || (st = plan_md_tag(ctx, &a1_any, 4, da1, act)) ||
+        (st = plan_md_tag(ctx, &a2_any, 4, da2, act)) || (st = plan_md_tag(ctx, &h_md, 2, dh, dnnl_nc)) ||
         (st = plan_md_tag(ctx, &z_md, 2, dz, dnnl_nc)))
         goto fail;
     const dnnl_memory_desc_t *a1_md, *a2_md, *h_out, *z_out;
@@ -153,7 +166,6 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
         st = edd_nomem(ctx, p->scratch_size, "a plan's oneDNN scratchpad (batch %d)", b);
         goto fail;
     }
-    plan_warn_ref(ctx, p);
     *out = p;
     return EDD_OK;
 fail:
@@ -262,17 +274,19 @@ static void dropout_rows(edd_simd lv, float *y, float *mask, const float *x, int
 }
 
 /* s[n][S*dy+dx][i][j] = x[n][S*i+dy-P][S*j+dx-P], 0 in the padding (S, P:
- * conv1's stride and padding): conv1's input in its space-to-depth form. */
-static void space_to_depth(float *s, const float *x, int b)
+ * conv1's stride and padding): conv1's input in its space-to-depth form,
+ * its channel innermost (NHWC) if nhwc, else outermost (NCHW). */
+static void space_to_depth(float *s, const float *x, int b, int nhwc)
 {
     const int S = C1->stride, P = C1->pad, H = C1->in_hw, HW = S2D_HW, SC = S2D_C;
+    const size_t cs = nhwc ? 1 : (size_t)HW * HW, is = nhwc ? (size_t)HW * SC : (size_t)HW, js = nhwc ? (size_t)SC : 1;
     #pragma omp parallel for schedule(static) if (b >= 64 && !omp_in_parallel())
     for (int n = 0; n < b; n++)
         for (int c = 0; c < SC; c++)
             for (int i = 0; i < HW; i++)
                 for (int j = 0; j < HW; j++) {
                     int r = S * i + c / S - P, q = S * j + c % S - P;
-                    s[((size_t)(n * SC + c) * HW + i) * HW + j] =
+                    s[(size_t)n * SC * HW * HW + c * cs + i * is + j * js] =
                         r >= 0 && r < H && q >= 0 && q < H ? x[(size_t)n * EDD_IMG_SIZE + r * H + q] : 0.0f;
                 }
 }
@@ -293,7 +307,7 @@ edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const f
     else
         memcpy(xd, x, nx * sizeof(float));
     if (p->s2d)
-        space_to_depth(plan_mem_ptr(p->m_x), xd, p->b);
+        space_to_depth(plan_mem_ptr(p->m_x), xd, p->b, p->nhwc);
     dnnl_memory_t src[EDD_NLAYERS] = {p->m_x, p->m_a1c ? p->m_a1c : p->m_a1, p->m_a2, p->m_hd};
     dnnl_memory_t dst[EDD_NLAYERS] = {p->m_a1, p->m_a2, p->m_h, p->m_z};
     dnnl_memory_set_data_handle(p->m_z, z);
@@ -326,6 +340,20 @@ static size_t per_image(dnnl_memory_t mem, int b)
     return md->format_kind == dnnl_blocked && md->format_desc.blocking.strides[0] == (dnnl_dim_t)n ? n : 0;
 }
 
+/* The layout of `to`, a batch-outermost activation, at batch b: 0 when
+ * its batch is blocked (no plan's activation is). */
+static int layout_at_batch(dnnl_memory_t to, int b, dnnl_memory_desc_t *out)
+{
+    const dnnl_memory_desc_t *md;
+    dnnl_memory_get_memory_desc(to, &md);
+    *out = *md;
+    for (int i = 0; i < md->format_desc.blocking.inner_nblks; i++)
+        if (md->format_desc.blocking.inner_idxs[i] == 0)
+            return 0;
+    out->dims[0] = out->padded_dims[0] = b;
+    return 1;
+}
+
 edd_status edd_plan_forward_replicated(edd_ctx *ctx, edd_plan *p, edd_plan *src, const edd_cnn *m, const float *x,
                                        int rep, float *z)
 {
@@ -336,20 +364,32 @@ edd_status edd_plan_forward_replicated(edd_ctx *ctx, edd_plan *p, edd_plan *src,
     if (st)
         return st;
     /* What backward-data reads: the post-ReLU activations a1 (in conv2's
-     * layout), a2 and h (their ReLU masks); no dropout. */
+     * layout), a2 and h (their ReLU masks); no dropout. Plans whose layouts
+     * differ (their forms are chosen per batch size: plan_choice.c) go
+     * through a reorder into p's layout first. */
     dnnl_memory_t from[3] = {plan_a1(src), src->m_a2, src->m_h}, to[3] = {plan_a1(p), p->m_a2, p->m_h};
-    for (int t = 0; t < 3; t++) {
-        size_t n = per_image(from[t], src->b);
-        if (!n || n != per_image(to[t], p->b))
-            return edd_fail(ctx, EDD_ERR_ARG, "plan: activation %d has batch-%d and batch-%d layouts that differ "
-                            "per image: expected the same blocked layout with the batch outermost", t, src->b, p->b);
-        const float *a = plan_mem_ptr(from[t]);
+    for (int t = 0; t < 3 && !st; t++) {
+        size_t n = per_image(to[t], p->b);
+        const dnnl_memory_desc_t *have;
+        dnnl_memory_desc_t want;
+        dnnl_memory_get_memory_desc(from[t], &have);
+        if (!n || !per_image(from[t], src->b) || !layout_at_batch(to[t], src->b, &want))
+            return edd_fail(ctx, EDD_ERR_ARG, "plan: activation %d of the batch-%d and batch-%d plans: expected "
+                            "layouts with the batch outermost", t, src->b, p->b);
+        float *tmp = NULL;
+        if (!dnnl_memory_desc_equal(have, &want)) {
+            if (!(tmp = malloc((size_t)src->b * n * sizeof(float))))
+                return edd_nomem(ctx, (size_t)src->b * n * sizeof(float), "a replicated forward's activation");
+            st = plan_reorder_once(ctx, p, from[t], &want, tmp);
+        }
+        const float *a = tmp ? tmp : plan_mem_ptr(from[t]);
         float *d = plan_mem_ptr(to[t]);
-        for (int r = 0; r < p->b; r++)
+        for (int r = 0; r < p->b && !st; r++)
             memcpy(d + (size_t)r * n, a + (size_t)(r / rep) * n, n * sizeof(float));
+        free(tmp);
     }
     p->dropout_was_on = 0;
-    return weights_refresh(ctx, p, m);
+    return st ? st : weights_refresh(ctx, p, m);
 }
 
 /* dy *= (y > 0) [* mask]: the backward of ReLU (and of dropout) in place. */

@@ -4,6 +4,8 @@
  *
  *   plan.c       create and free a plan, refresh its weights, the forward
  *                and backward passes
+ *   plan_choice.c  the form of an INFER or INPUT_GRAD plan (blocked or
+ *                NHWC), by measurement, cached per CPU
  *   plan_prim.c  oneDNN memories, primitives, reorders and each layer's
  *                primitives
  *   plan_grad.c  the input gradient below conv3 as matmuls and gathers
@@ -71,6 +73,7 @@ struct edd_plan {
     int w_valid;
     edd_trainer *tr; /* TRAIN plans bound to a trainer compute from its store, not from m (trainer.c) */
     int s2d;      /* conv1 in space-to-depth form (INFER and INPUT_GRAD plans) */
+    int nhwc;     /* s2d plans: conv1's input, a1 and a2 in NHWC, not oneDNN's choice (plan_choice.c) */
     float *xflat; /* s2d: the b x 784 images after dropout, before the rearrangement */
     float *w1s2d; /* s2d: conv1's weights rearranged, [64][4][4][4] */
     /* INPUT_GRAD: below conv3, matmuls and col2im gathers (the header) */
@@ -113,6 +116,17 @@ struct edd_plan {
 static inline dnnl_memory_t plan_a1(const edd_plan *p) { return p->m_a1c ? p->m_a1c : p->m_a1; }
 static inline dnnl_memory_t plan_da1(const edd_plan *p) { return p->m_da1c ? p->m_da1c : p->m_da1; }
 
+/* ---- plan.c and plan_choice.c ---- */
+
+/* Build a plan of b rows of the kind (checked: batch, kind, memory), its
+ * activations in NHWC if nhwc and the plan has the space-to-depth form
+ * (INFER, INPUT_GRAD), else in oneDNN's choice. */
+edd_status plan_build(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, int nhwc, edd_plan **out);
+/* The INFER or INPUT_GRAD plan in the form EDD_PLAN_CHOICE asks: the
+ * blocked one (fixed), else the faster, measured or read from the cache
+ * (plan_choice.c's header). Plans may be chosen from OpenMP workers. */
+edd_status plan_choose(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out);
+
 /* ---- plan_prim.c: oneDNN helpers ---- */
 
 /* A memory descriptor of nd dims ne with layout tag. */
@@ -136,6 +150,9 @@ edd_status plan_reorder_make(edd_ctx *ctx, dnnl_memory_t src, const dnnl_memory_
 /* A reorder from layout `from` into dst's layout, or NULL when they match. */
 edd_status plan_reorder_make_to(edd_ctx *ctx, const dnnl_memory_desc_t *from, dnnl_memory_t dst,
                                 dnnl_primitive_t *reorder);
+/* src's data into dst (a buffer of want's size), laid out as want: one
+ * reorder, built, run on p's stream, waited for and freed. */
+edd_status plan_reorder_once(edd_ctx *ctx, edd_plan *p, dnnl_memory_t src, const dnnl_memory_desc_t *want, void *dst);
 /* Execute prim on the plan's stream with its n arguments (args has room
  * for one more: the scratchpad); plan_run_reorder a reorder. Both time the
  * execution into the plan's profile when profiling is on. */

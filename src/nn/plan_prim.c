@@ -110,6 +110,27 @@ edd_status plan_reorder_make_to(edd_ctx *ctx, const dnnl_memory_desc_t *from, dn
     return dnnl_memory_desc_equal(from, want) ? EDD_OK : reorder_prim(ctx, from, want, reorder);
 }
 
+/* Contract (plan_internal.h): src's data into dst, laid out as want. */
+edd_status plan_reorder_once(edd_ctx *ctx, edd_plan *p, dnnl_memory_t src, const dnnl_memory_desc_t *want, void *dst)
+{
+    const dnnl_memory_desc_t *have;
+    dnnl_memory_get_memory_desc(src, &have);
+    dnnl_memory_t to = NULL;
+    dnnl_primitive_t r = NULL;
+    edd_status st = plan_mem_new(ctx, &to, want, dst);
+    if (!st)
+        st = reorder_prim(ctx, have, want, &r);
+    if (!st)
+        st = plan_run_reorder(ctx, p, r, src, to);
+    if (!st)
+        st = edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait");
+    if (r)
+        dnnl_primitive_destroy(r);
+    if (to)
+        dnnl_memory_destroy(to);
+    return st;
+}
+
 edd_status plan_run(edd_ctx *ctx, edd_plan *p, dnnl_primitive_t prim, dnnl_memory_t sp, int n, dnnl_exec_arg_t *args)
 {
     if (sp) {

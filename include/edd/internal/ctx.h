@@ -15,6 +15,13 @@ struct edd_ctx {
     int nthreads;   /* OpenMP threads edd uses; oneDNN threads each call itself */
     edd_simd simd;  /* chosen once at init: AVX2+FMA if the CPU has them */
     int ref_warned; /* a plan has said on stderr that oneDNN gave it a reference kernel */
+    /* The plans' forms (src/nn/plan_choice.c): EDD_PLAN_CHOICE=fixed, the
+     * choices made (kind, batch, threads, form), and whether the choice
+     * cache has said on stderr why it cannot be used. */
+    int plan_fixed;
+    int n_forms;
+    struct edd_plan_form { int kind, b, threads, form; } forms[64];
+    int choice_warned;
     char err[1024];
 };
 

@@ -1,0 +1,226 @@
+/* test_plan_choice.c - the plans' two forms (src/nn/plan_choice.c): they
+ * compute the same passes, a replicated forward crosses from one to the
+ * other, the per-CPU cache's choice is what a later process builds, and
+ * EDD_PLAN_CHOICE and a hostile cache (a FIFO, a symlink, garbage, a huge
+ * file, no HOME) neither stop edd nor get written through. */
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "edd/nn.h"
+#include "testutil.h"
+
+TestSuite(plan_choice, .timeout = 300);
+
+/* A plan of kind and batch b in the given form (0 blocked, 1 nhwc): the
+ * context's record of choices says so, as a measurement would. */
+static edd_plan *plan_in_form(edd_ctx *ctx, const edd_cnn *m, int kind, int b, int form)
+{
+    ctx->n_forms = 1;
+    ctx->forms[0] = (struct edd_plan_form){kind, b, ctx->nthreads, form};
+    edd_plan *p = NULL;
+    cr_assert_eq(edd_plan_create(ctx, m, b, kind, 0, &p), EDD_OK, "%s", ctx->err);
+    return p;
+}
+
+/* 1 when p's conv1 forward reads its space-to-depth input in NHWC (acdb). */
+static int conv1_nhwc(const edd_plan *p)
+{
+    edd_plan_prim pr[EDD_PLAN_MAX_PRIMS];
+    int n = edd_plan_prims(p, pr, EDD_PLAN_MAX_PRIMS);
+    for (int i = 0; i < n && i < EDD_PLAN_MAX_PRIMS; i++)
+        if (!strncmp(pr[i].name, "conv1 forward", 13))
+            return strstr(pr[i].shape, "x17x17:acdb") != NULL;
+    cr_assert_fail("no conv1 forward in the plan");
+    return 0;
+}
+
+/* max |a - b| / (1 + max |a|) over n floats. */
+static double rel_diff(const float *a, const float *b, size_t n)
+{
+    double d = 0, s = 0;
+    for (size_t i = 0; i < n; i++) {
+        d = fmax(d, fabs((double)a[i] - b[i]));
+        s = fmax(s, fabs((double)a[i]));
+    }
+    return d / (1 + s);
+}
+
+Test(plan_choice, the_two_forms_compute_the_same_passes)
+{
+    edd_ctx ctx;
+    edd_cnn m;
+    ctx_make(&ctx);
+    model_make(&ctx, &m, 10, 7);
+    const int b = 24;
+    float *x = images_make(b, 3), z[2][24 * 10], dz[24 * 10];
+    float *dx[2] = {malloc(b * EDD_IMG_SIZE * sizeof(float)), malloc(b * EDD_IMG_SIZE * sizeof(float))};
+    for (int i = 0; i < b * 10; i++)
+        dz[i] = (float)((i * 37) % 11) / 11.0f - 0.5f;
+    for (int f = 0; f < 2; f++) {
+        edd_plan *p = plan_in_form(&ctx, &m, EDD_PLAN_INFER, b, f);
+        cr_assert_eq(conv1_nhwc(p), f, "INFER plan in form %d", f);
+        cr_assert_eq(edd_plan_forward(&ctx, p, &m, x, NULL, z[f]), EDD_OK, "%s", ctx.err);
+        edd_plan_free(p);
+        p = plan_in_form(&ctx, &m, EDD_PLAN_INPUT_GRAD, b, f);
+        cr_assert_eq(conv1_nhwc(p), f, "INPUT_GRAD plan in form %d", f);
+        float zg[24 * 10];
+        cr_assert_eq(edd_plan_forward(&ctx, p, &m, x, NULL, zg), EDD_OK, "%s", ctx.err);
+        cr_assert_eq(edd_plan_backward(&ctx, p, &m, dz, NULL, dx[f]), EDD_OK, "%s", ctx.err);
+        cr_assert(rel_diff(z[f], zg, b * 10) < 1e-5, "form %d: INFER and INPUT_GRAD logits differ", f);
+        edd_plan_free(p);
+    }
+    double dzr = rel_diff(z[0], z[1], b * 10), dxr = rel_diff(dx[0], dx[1], (size_t)b * EDD_IMG_SIZE);
+    cr_assert(dzr < 1e-5 && dxr < 1e-5, "blocked and nhwc: logits differ by %.3g, input gradients by %.3g "
+              "(relative to 1 + the largest)", dzr, dxr);
+    free(dx[0]);
+    free(dx[1]);
+    free(x);
+    edd_cnn_free(&m);
+    edd_ctx_free(&ctx);
+}
+
+Test(plan_choice, a_replicated_forward_crosses_forms)
+{
+    edd_ctx ctx;
+    edd_cnn m;
+    ctx_make(&ctx);
+    model_make(&ctx, &m, 10, 9);
+    const int b = 3, rep = 10;
+    float *x = images_make(b, 4), z[2][3 * 10], dz[30 * 10];
+    float *dx[2] = {malloc(b * rep * EDD_IMG_SIZE * sizeof(float)), malloc(b * rep * EDD_IMG_SIZE * sizeof(float))};
+    for (int r = 0; r < b * rep; r++)
+        for (int j = 0; j < 10; j++)
+            dz[r * 10 + j] = j == r % rep; /* one-hot rows: the Jacobian's */
+    for (int f = 0; f < 2; f++) { /* the source plan in form f, the replicated one always blocked */
+        edd_plan *ps = plan_in_form(&ctx, &m, EDD_PLAN_INPUT_GRAD, b, f);
+        edd_plan *pk = plan_in_form(&ctx, &m, EDD_PLAN_INPUT_GRAD, b * rep, 0);
+        cr_assert_eq(edd_plan_forward_replicated(&ctx, pk, ps, &m, x, rep, z[f]), EDD_OK, "%s", ctx.err);
+        cr_assert_eq(edd_plan_backward(&ctx, pk, &m, dz, NULL, dx[f]), EDD_OK, "%s", ctx.err);
+        edd_plan_free(ps);
+        edd_plan_free(pk);
+    }
+    double dzr = rel_diff(z[0], z[1], b * 10), dxr = rel_diff(dx[0], dx[1], (size_t)b * rep * EDD_IMG_SIZE);
+    cr_assert(dzr < 1e-5 && dxr < 1e-5, "replicated from nhwc into blocked: logits differ by %.3g, Jacobian rows "
+              "by %.3g from the all-blocked path", dzr, dxr);
+    free(dx[0]);
+    free(dx[1]);
+    free(x);
+    edd_cnn_free(&m);
+    edd_ctx_free(&ctx);
+}
+
+/* `edd info` with the environment env; its output (stdout and stderr)
+ * into out, its exit status returned. */
+static int info_run(const char *env, char *out, size_t n)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "env %s OMP_NUM_THREADS=1 %s info 2>&1", env, edd_bin_or_skip());
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t len = fread(out, 1, n - 1, p);
+    out[len] = 0;
+    int status = pclose(p);
+    cr_assert(WIFEXITED(status), "%s did not exit normally", cmd);
+    return WEXITSTATUS(status);
+}
+
+static int lines(const char *s)
+{
+    int n = 0;
+    for (; s && *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+Test(plan_choice, the_cache_records_choices_and_later_runs_build_them)
+{
+    char dir[64], env[128], path[128], out[1 << 17], again[1 << 17];
+    tmpdir_make(dir, sizeof dir, "plan_choice");
+    snprintf(env, sizeof env, "XDG_CACHE_HOME=%s", dir);
+    snprintf(path, sizeof path, "%s/edd/plan-choices", dir);
+    cr_assert_eq(info_run(env, out, sizeof out), 0, "%s", out);
+    char *text = file_read_text(path, NULL);
+    cr_assert_not_null(text, "no cache file at %s", path);
+    int n = lines(text);
+    cr_assert_gt(n, 0);
+    int nhwc = 0;
+    FILE *w = fopen(path, "w");
+    cr_assert_not_null(w);
+    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) { /* flip every choice */
+        char *f = strstr(l, " nhwc ") ? strstr(l, " nhwc ") : strstr(l, " blocked ");
+        cr_assert(!strncmp(l, "edd-plan-choice 1 ", 18) && f, "a line edd wrote: %.80s", l);
+        nhwc += f[1] == 'n';
+        fprintf(w, "%.*s %s%s\n", (int)(f - l), l, f[1] == 'n' ? "blocked" : "nhwc", strchr(f + 1, ' '));
+    }
+    fclose(w);
+    cr_assert_eq(info_run(env, again, sizeof again), 0, "%s", again);
+    char *after = file_read_text(path, NULL);
+    cr_assert_eq(lines(after), n, "a later run measured again instead of reading the cache");
+    cr_assert(strcmp(out, again), "the flipped choices (%d of %d were nhwc) built the same plans", nhwc, n);
+    free(after);
+    free(text);
+    tmpdir_remove(dir);
+}
+
+Test(plan_choice, fixed_writes_no_cache_and_a_bad_value_is_refused)
+{
+    char dir[64], env[160], out[1 << 17];
+    tmpdir_make(dir, sizeof dir, "plan_choice");
+    snprintf(env, sizeof env, "XDG_CACHE_HOME=%s EDD_PLAN_CHOICE=fixed", dir);
+    cr_assert_eq(info_run(env, out, sizeof out), 0, "%s", out);
+    char path[128];
+    snprintf(path, sizeof path, "%s/edd/plan-choices", dir);
+    cr_assert(access(path, F_OK), "EDD_PLAN_CHOICE=fixed wrote %s", path);
+    snprintf(env, sizeof env, "XDG_CACHE_HOME=%s EDD_PLAN_CHOICE=fastest", dir);
+    cr_assert_neq(info_run(env, out, sizeof out), 0);
+    cr_assert(strstr(out, "EDD_PLAN_CHOICE 'fastest': expected measure"), "%s", out);
+    tmpdir_remove(dir);
+}
+
+Test(plan_choice, a_hostile_cache_is_not_used_nor_written_through)
+{
+    char dir[64], sub[96], path[128], target[128], env[160], out[1 << 17];
+    tmpdir_make(dir, sizeof dir, "plan_choice");
+    snprintf(sub, sizeof sub, "%s/edd", dir);
+    snprintf(path, sizeof path, "%s/plan-choices", sub);
+    snprintf(target, sizeof target, "%s/target", dir);
+    snprintf(env, sizeof env, "XDG_CACHE_HOME=%s", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    cr_assert_eq(mkfifo(path, 0600), 0); /* a FIFO: no hang */
+    cr_assert_eq(info_run(env, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "plan-choice cache"), "no note on a FIFO: %s", out);
+    unlink(path);
+    file_put(target, "keep\n", 5); /* a symlink: read, never written through */
+    cr_assert_eq(symlink(target, path), 0);
+    cr_assert_eq(info_run(env, out, sizeof out), 0, "%s", out);
+    char *t = file_read_text(target, NULL);
+    cr_assert_str_eq(t, "keep\n", "the symlink's target was written");
+    free(t);
+    unlink(path);
+    const char *junk = "edd-plan-choice 1 zz 0 1 1 nhwc 1 2\nedd-plan-choice 1 0123456789abcdef 2 128 1 evil 1 2\n"
+                       "\x01\x02 not a line\nedd-plan-choice 1 0123456789abcdef 2 -5 1 nhwc 99999999999999999999 1\n";
+    file_put(path, junk, strlen(junk));
+    cr_assert_eq(info_run(env, out, sizeof out), 0, "%s", out);
+    char *kept = file_read_text(path, NULL);
+    cr_assert(kept && !strncmp(kept, junk, strlen(junk)) && lines(kept) > lines(junk),
+              "garbage lines are skipped and the choices appended after them");
+    free(kept);
+    unlink(path);
+    char *big = malloc((1 << 20) + 2);
+    memset(big, '#', (1 << 20) + 1);
+    file_put(path, big, (1 << 20) + 1);
+    free(big);
+    cr_assert_eq(info_run(env, out, sizeof out), 0, "%s", out);
+    struct stat sb;
+    cr_assert(!stat(path, &sb) && sb.st_size == (1 << 20) + 1, "a file over 1 MB grew");
+    cr_assert_eq(info_run("-u XDG_CACHE_HOME HOME=relative", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "neither XDG_CACHE_HOME nor HOME"), "%s", out);
+    tmpdir_remove(dir);
+}
