@@ -91,6 +91,40 @@ static double weight_reorders(const edd_profile *p, const char *what)
     return n;
 }
 
+/* The layout tag after `key ` in a primitive's shape ("wei 128x64x6x6:Acdb32a"
+ * gives "Acdb32a") into tag (n bytes); "" when the shape has none. */
+static void shape_tag(const char *shape, const char *key, char *tag, size_t n)
+{
+    const char *s = strstr(shape, key);
+    const char *c = s ? strchr(s, ':') : NULL;
+    tag[0] = 0;
+    if (c)
+        snprintf(tag, n, "%.*s", (int)strcspn(c + 1, " "), c + 1);
+}
+
+/* The weight-gradient reorders a training step of p cannot avoid: a
+ * layer whose backward-weights primitive writes another layout than its
+ * forward one reads (the trainer's store) needs one; the plan's form
+ * chooses that by measurement (src/nn/plan_choice.c). */
+static double gradient_reorders_needed(const edd_profile *p)
+{
+    double n = 0;
+    for (int li = 0; li < EDD_NLAYERS; li++) {
+        char fwd[64] = "", bwd[64] = "", name[64];
+        for (int j = 0; j < p->nrows; j++) {
+            const edd_plan_prim *q = &p->rows[j].prim;
+            snprintf(name, sizeof name, "%s forward", EDD_CNN[li].name);
+            if (!strncmp(q->name, name, strlen(name)))
+                shape_tag(q->shape, " wei ", fwd, sizeof fwd);
+            snprintf(name, sizeof name, "%s backward_weights", EDD_CNN[li].name);
+            if (!strcmp(q->name, name))
+                shape_tag(q->shape, "diff_wei ", bwd, sizeof bwd);
+        }
+        n += fwd[0] && bwd[0] && strcmp(fwd, bwd);
+    }
+    return n;
+}
+
 int main(void)
 {
     bench_begin("profile", 300);
@@ -121,7 +155,8 @@ int main(void)
         if (pr[i].spec.kind == EDD_PLAN_INPUT_GRAD)
             attack_wr += weight_reorders(&pr[i], "weight");
         if (pr[i].spec.kind == EDD_PLAN_TRAIN)
-            train_wr += weight_reorders(&pr[i], "(forward)") + weight_reorders(&pr[i], "gradient");
+            train_wr += weight_reorders(&pr[i], "(forward)") + weight_reorders(&pr[i], "gradient") -
+                        gradient_reorders_needed(&pr[i]);
     }
     printf("\n{\"bench\":\"profile\",\"threads\":%d,\"sgemm_gflops\":%.1f,\"onednn_isa\":\"%s\",\"quick\":%d,"
            "\"min_heaviest_frac_peak\":%.3f,\"attack_weight_reorders_per_step\":%.3g,"

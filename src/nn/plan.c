@@ -86,11 +86,39 @@ static edd_status plan_args_check(edd_ctx *ctx, int b, int kind, int k)
 edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
 {
     *out = NULL;
-    edd_status st = kind == EDD_PLAN_TRAIN ? plan_build(ctx, m, b, kind, own_stream, 0, out)
-                                : plan_choose(ctx, m, b, kind, own_stream, out);
+    edd_status st = plan_choose(ctx, m, b, kind, own_stream, out);
     if (!st)
         plan_warn_ref(ctx, *out);
     return st;
+}
+
+/* A TRAIN plan's a1, da1 and da2 in the layouts conv2's backward
+ * primitives take (a1_md: conv1's output), each a copy and a reorder when
+ * it differs: a1 from conv1's output, da1 back to it, da2 from conv3's
+ * backward-data. */
+static edd_status conv2_bwd_layouts(edd_ctx *ctx, edd_plan *p, const dnnl_memory_desc_t *a1_md)
+{
+    const layer *L = &p->l[EDD_L_CONV2];
+    const dnnl_memory_desc_t *src = dnnl_primitive_desc_query_md(L->bwd_w_pd, dnnl_query_src_md, 0),
+                             *dsrc = dnnl_primitive_desc_query_md(L->bwd_data_pd, dnnl_query_diff_src_md, 0),
+                             *ddst = dnnl_primitive_desc_query_md(L->bwd_w_pd, dnnl_query_diff_dst_md, 0);
+    edd_status st;
+    if (!dnnl_memory_desc_equal(src, dsrc) ||
+        !dnnl_memory_desc_equal(ddst, dnnl_primitive_desc_query_md(L->bwd_data_pd, dnnl_query_diff_dst_md, 0)))
+        return edd_fail(ctx, EDD_ERR_DNNL, "plan: conv2's backward primitives (batch %d) chose different "
+                        "layouts for a1 or for its gradient: expected one each", p->b);
+    const dnnl_memory_desc_t *a1c_md = p->m_a1c ? dnnl_primitive_desc_query_md(L->fwd_pd, dnnl_query_src_md, 0) : NULL;
+    p->a1_bwd = dnnl_memory_desc_equal(src, a1_md) ? p->m_a1 : a1c_md && dnnl_memory_desc_equal(src, a1c_md) ? p->m_a1c
+                                                                                                            : NULL;
+    if ((!p->a1_bwd && ((st = plan_reorder_make(ctx, p->m_a1, src, &p->m_a1b, &p->a1b_reorder, 1)))) ||
+        (st = plan_reorder_make(ctx, p->m_da2, ddst, &p->m_da2b, &p->da2b_reorder, 1)) ||
+        (st = plan_mem_new(ctx, &p->m_da1, a1_md, DNNL_MEMORY_ALLOCATE)))
+        return st;
+    p->a1_bwd = p->a1_bwd ? p->a1_bwd : p->m_a1b;
+    if (dnnl_memory_desc_equal(dsrc, a1_md))
+        return EDD_OK;
+    return (st = plan_mem_new(ctx, &p->m_da1c, dsrc, DNNL_MEMORY_ALLOCATE)) ? st
+           : plan_reorder_make_to(ctx, dsrc, p->m_da1, &p->a1_bwd_reorder);
 }
 
 /* Contract (plan_internal.h): the plan, its activations in NHWC if nhwc. */
@@ -107,7 +135,7 @@ edd_status plan_build(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_s
     p->k = m->k;
     p->kind = kind;
     p->s2d = kind != EDD_PLAN_TRAIN;
-    p->nhwc = nhwc && p->s2d;
+    p->nhwc = nhwc;
     p->stream = ctx->stream;
     if (own_stream) {
         p->own_stream = 1;
@@ -117,16 +145,18 @@ edd_status plan_build(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_s
     int bwd = kind != EDD_PLAN_INFER, bw = kind == EDD_PLAN_TRAIN;
     int64_t dx[4] = {b, EDD_IMG_C, EDD_IMG_H, EDD_IMG_W}, dh[2] = {b, EDD_HIDDEN}, dz[2] = {b, m->k};
     int64_t da1[4] = {b, C1->out_c, C1->out_hw, C1->out_hw}, da2[4] = {b, C2->out_c, C2->out_hw, C2->out_hw};
-    dnnl_memory_desc_t x_md, a1_any, a2_any, h_md, z_md;
+    dnnl_memory_desc_t x_md, a1_req, a1c_req, a2_req, h_md, z_md;
     int64_t dxs[4] = {b, S2D_C, S2D_HW, S2D_HW};
-    dnnl_format_tag_t img = p->nhwc ? dnnl_nhwc : dnnl_nchw, act = p->nhwc ? dnnl_nhwc : dnnl_format_tag_any;
-    if ((st = plan_md_tag(ctx, &x_md, 4, p->s2d ? dxs : dx, img)) || (st = plan_md_tag(ctx, &a1_any, 4, da1, act)) ||
-        (st = plan_md_tag(ctx, &a2_any, 4, da2, act)) || (st = plan_md_tag(ctx, &h_md, 2, dh, dnnl_nc)) ||
+    int all = p->nhwc && p->s2d; /* NHWC from conv1's input on, or (TRAIN) around conv2's forward only */
+    dnnl_format_tag_t any = dnnl_format_tag_any, c2 = p->nhwc ? dnnl_nhwc : any;
+    if ((st = plan_md_tag(ctx, &x_md, 4, p->s2d ? dxs : dx, all ? dnnl_nhwc : dnnl_nchw)) ||
+        (st = plan_md_tag(ctx, &a1_req, 4, da1, all ? dnnl_nhwc : any)) || (st = plan_md_tag(ctx, &a1c_req, 4, da1, c2)) ||
+        (st = plan_md_tag(ctx, &a2_req, 4, da2, c2)) || (st = plan_md_tag(ctx, &h_md, 2, dh, dnnl_nc)) ||
         (st = plan_md_tag(ctx, &z_md, 2, dz, dnnl_nc)))
         goto fail;
     const dnnl_memory_desc_t *a1_md, *a2_md, *h_out, *z_out;
-    if ((st = plan_layer_build(ctx, p, m, EDD_L_CONV1, &x_md, &a1_any, 0, bw, &a1_md)) ||
-        (st = plan_layer_build(ctx, p, m, EDD_L_CONV2, &a1_any, &a2_any, bw, bw, &a2_md)))
+    if ((st = plan_layer_build(ctx, p, m, EDD_L_CONV1, &x_md, &a1_req, 0, bw, &a1_md)) ||
+        (st = plan_layer_build(ctx, p, m, EDD_L_CONV2, &a1c_req, &a2_req, bw, bw, &a2_md)))
         goto fail;
     const dnnl_memory_desc_t *a1c_md = dnnl_primitive_desc_query_md(p->l[EDD_L_CONV2].fwd_pd, dnnl_query_src_md, 0);
     if ((st = plan_layer_build(ctx, p, m, EDD_L_CONV3, a2_md, &h_md, bwd, bw, &h_out)) ||
@@ -142,9 +172,7 @@ edd_status plan_build(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_s
         if ((st = plan_mem_new(ctx, &p->m_da2, a2_md, DNNL_MEMORY_ALLOCATE)) || (st = plan_mem_new(ctx, &p->m_dh, &h_md, DNNL_MEMORY_ALLOCATE)) ||
             (st = plan_mem_new(ctx, &p->m_dz, &z_md, DNNL_MEMORY_NONE)))
             goto fail;
-        if (bw && ((st = plan_mem_new(ctx, &p->m_da1, a1_md, DNNL_MEMORY_ALLOCATE)) ||
-                   (p->m_a1c && ((st = plan_mem_new(ctx, &p->m_da1c, a1c_md, DNNL_MEMORY_ALLOCATE)) ||
-                                 (st = plan_reorder_make_to(ctx, a1c_md, p->m_da1, &p->a1_bwd_reorder))))))
+        if (bw && (st = conv2_bwd_layouts(ctx, p, a1_md)))
             goto fail;
         if (kind == EDD_PLAN_INPUT_GRAD && (st = plan_input_grad_build(ctx, p)))
             goto fail;
@@ -185,7 +213,7 @@ void edd_plan_free(edd_plan *p)
         layer *L = &p->l[i];
         prim_free(L->fwd); prim_free(L->bwd_data); prim_free(L->bwd_w);
         prim_free(L->w_fwd_reorder); prim_free(L->w_bwd_reorder); prim_free(L->dw_reorder);
-        pd_free(L->fwd_pd); pd_free(L->bwd_data_pd); pd_free(L->bwd_w_pd);
+        pd_free(L->fwd_pd); pd_free(L->bwd_data_pd); pd_free(L->bwd_w_pd); pd_free(L->bwd_hint_pd);
         mem_free(L->sp_fwd); mem_free(L->sp_bwd_data); mem_free(L->sp_bwd_w);
         mem_free(L->w_user); mem_free(L->b_user); mem_free(L->w_fwd); mem_free(L->w_bwd);
         mem_free(L->dw_prim); mem_free(L->dw_user); mem_free(L->db_user);
@@ -193,11 +221,13 @@ void edd_plan_free(edd_plan *p)
     prim_free(p->a1_fwd_reorder);
     prim_free(p->a1_bwd_reorder);
     prim_free(p->a1n_reorder);
+    prim_free(p->a1b_reorder);
+    prim_free(p->da2b_reorder);
     prim_free(p->da2n_reorder);
     plan_chunk_mm_free(&p->mm2);
     plan_chunk_mm_free(&p->mm1);
     dnnl_memory_t mems[] = {p->m_x, p->m_a1, p->m_a2, p->m_h, p->m_hd, p->m_z, p->m_da1, p->m_da2, p->m_dh,
-                            p->m_dz, p->m_a1c, p->m_da1c, p->m_a1n, p->m_da2n};
+                            p->m_dz, p->m_a1c, p->m_da1c, p->m_a1n, p->m_da2n, p->m_a1b, p->m_da2b};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         mem_free(mems[i]);
     if (p->own_stream && p->stream)
@@ -325,6 +355,8 @@ edd_status edd_plan_forward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const f
         if ((st = plan_run(ctx, p, L->fwd, L->sp_fwd, 4, a)))
             return st;
         if (li == EDD_L_CONV1 && p->a1_fwd_reorder && (st = plan_run_reorder(ctx, p, p->a1_fwd_reorder, p->m_a1, p->m_a1c)))
+            return st;
+        if (li == EDD_L_CONV1 && p->a1b_reorder && (st = plan_run_reorder(ctx, p, p->a1b_reorder, p->m_a1, p->m_a1b)))
             return st;
     }
     return edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait");
@@ -459,11 +491,14 @@ edd_status edd_plan_backward(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, const 
                 dx[i] *= p->mask_in[i];
         return edd_dnnl_check(ctx, dnnl_stream_wait(p->stream), "stream wait");
     }
-    if (wgrad && (st = layer_bwd_w(ctx, p, m, EDD_L_CONV2, plan_a1(p), p->m_da2, grad)))
+    dnnl_memory_t da2 = p->m_da2b ? p->m_da2b : p->m_da2;
+    if (p->da2b_reorder && (st = plan_run_reorder(ctx, p, p->da2b_reorder, p->m_da2, p->m_da2b)))
         return st;
-    if ((st = layer_bwd_data(ctx, p, EDD_L_CONV2, p->m_da2, plan_da1(p))))
+    if (wgrad && (st = layer_bwd_w(ctx, p, m, EDD_L_CONV2, p->a1_bwd, da2, grad)))
         return st;
-    relu_back(plan_mem_ptr(plan_da1(p)), plan_mem_ptr(plan_a1(p)), NULL, plan_mem_floats(plan_da1(p)));
+    if ((st = layer_bwd_data(ctx, p, EDD_L_CONV2, da2, plan_da1(p))))
+        return st;
+    relu_back(plan_mem_ptr(plan_da1(p)), plan_mem_ptr(p->a1_bwd), NULL, plan_mem_floats(plan_da1(p)));
     if (wgrad && p->a1_bwd_reorder && (st = plan_run_reorder(ctx, p, p->a1_bwd_reorder, p->m_da1c, p->m_da1)))
         return st;
     if (wgrad && (st = layer_bwd_w(ctx, p, m, EDD_L_CONV1, p->m_x, p->m_da1, grad)))

@@ -1,24 +1,28 @@
-/* plan_choice.c - the form of an INFER or INPUT_GRAD plan, chosen by
- * measurement (issue 28, item 3).
+/* plan_choice.c - the form of a plan, chosen by measurement (issue 28,
+ * item 3).
  *
  * Owns plan_choose. Two forms compute the same passes:
  *   blocked  the activations in the layout oneDNN picks for format_tag_any
  *            (its blocked aBcd16b or aBcd8b: the jit kernels), a1
  *            reordered into conv2's layout when they differ;
- *   nhwc     conv1's space-to-depth input, a1 and a2 channel-innermost,
- *            which reaches oneDNN's brgemm convolutions on AVX-512 and
- *            needs no reorder on the data path nor before the input
- *            gradient's matmuls (plan_grad.c).
+ *   nhwc     INFER and INPUT_GRAD: conv1's space-to-depth input, a1 and a2
+ *            channel-innermost, which reaches oneDNN's brgemm convolutions
+ *            on AVX-512 and needs no reorder on the data path nor before
+ *            the input gradient's matmuls (plan_grad.c). TRAIN: conv2's
+ *            forward alone in NHWC (brgemm), its backward primitives on the
+ *            blocked layouts (on NHWC they land on oneDNN's gemm kernels:
+ *            docs/results/bench-layouts), a1 and a2's gradient reordered
+ *            into them, and conv2's weight gradient reordered into the
+ *            forward's layout, which a trainer keeps.
  * Their sums run in different orders, so their outputs differ in the last
- * bits. TRAIN plans keep the blocked form: their backward primitives on
- * NHWC land on oneDNN's gemm kernels (docs/results/bench-layouts).
+ * bits.
  *
  * EDD_PLAN_CHOICE (edd_ctx_init reads it): "fixed" builds the blocked form
  * always, the choice before this file, for runs that must stay one engine
  * bit for bit; "measure", the default, builds both forms on the real batch,
  * drops one that runs a reference kernel, times each pass (forward; forward
- * and backward for INPUT_GRAD: one run to warm up, then the best of three)
- * and keeps the faster.
+ * and backward for INPUT_GRAD and TRAIN: one run to warm up, then the best
+ * of three) and keeps the faster.
  *
  * The choices are cached per CPU in $XDG_CACHE_HOME/edd/plan-choices (else
  * $HOME/.cache/edd/plan-choices), one line each, never in a results folder:
@@ -165,12 +169,18 @@ static int cache_append(edd_ctx *ctx, const char *path, const char *line)
     return ok;
 }
 
+/* Floats pass_time's buffer holds for a plan of b rows. */
+static size_t pass_floats(const edd_cnn *m, int b)
+{
+    return (size_t)b * (2 * EDD_IMG_SIZE + 2 * (size_t)m->k) + edd_cnn_nparams(m->k);
+}
+
 /* The best of three timed passes of p (after one to warm up), in seconds,
- * on a constant batch; buf holds b * (2 * 784 + 2 * k) floats. */
+ * on a constant batch; buf holds pass_floats floats. */
 static edd_status pass_time(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, float *buf, double *best)
 {
     const size_t nx = (size_t)p->b * EDD_IMG_SIZE, nz = (size_t)p->b * (size_t)m->k;
-    float *x = buf, *z = x + nx, *dz = z + nz, *dx = dz + nz;
+    float *x = buf, *z = x + nx, *dz = z + nz, *dx = dz + nz, *grad = dx + nx;
     for (size_t i = 0; i < nx; i++)
         x[i] = 0.5f;
     for (size_t i = 0; i < nz; i++)
@@ -179,8 +189,9 @@ static edd_status pass_time(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, float *
     for (int r = 0; r < 4; r++) {
         double t0 = edd_now();
         edd_status st = edd_plan_forward(ctx, p, m, x, NULL, z);
-        if (!st && p->kind == EDD_PLAN_INPUT_GRAD)
-            st = edd_plan_backward(ctx, p, m, dz, NULL, dx);
+        if (!st && p->kind != EDD_PLAN_INFER)
+            st = p->kind == EDD_PLAN_TRAIN ? edd_plan_backward(ctx, p, m, dz, grad, NULL)
+                                            : edd_plan_backward(ctx, p, m, dz, NULL, dx);
         if (st)
             return st;
         double t = edd_now() - t0;
@@ -212,7 +223,7 @@ static edd_status measure(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int o
     edd_status st = plan_build(ctx, m, b, kind, own_stream, FORM_BLOCKED, &p[0]);
     if (st)
         return st;
-    float *buf = malloc((size_t)b * (2 * EDD_IMG_SIZE + 2 * (size_t)m->k) * sizeof(float));
+    float *buf = malloc(pass_floats(m, b) * sizeof(float));
     double t[2];
     if (buf && !plan_build(ctx, m, b, kind, own_stream, FORM_NHWC, &p[1]) && has_ref(p[1]) <= has_ref(p[0]) &&
         !pass_time(ctx, p[0], m, buf, &t[0]) && !pass_time(ctx, p[1], m, buf, &t[1])) {

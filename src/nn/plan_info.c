@@ -94,13 +94,15 @@ int plan_prim_list(const edd_plan *p, dnnl_primitive_t *prims, char (*names)[64]
             n += lp[j] != NULL;
         }
     }
-    dnnl_primitive_t extra[8] = {p->a1_fwd_reorder, p->a1_bwd_reorder, p->a1n_reorder, p->da2n_reorder,
-                                 p->mm2.mm[0], p->mm2.mm[1], p->mm1.mm[0], p->mm1.mm[1]};
-    static const char *ename[8] = {"a1 reorder to conv2's layout", "a1 gradient reorder from conv2's layout",
-                                   "input gradient: a1 reorder to NHWC", "input gradient: da2 reorder to NHWC",
-                                   "conv2 input gradient: matmul", "conv2 input gradient: matmul (last chunk)",
-                                   "conv1 input gradient: matmul", "conv1 input gradient: matmul (last chunk)"};
-    for (int j = 0; j < 8; j++) {
+    dnnl_primitive_t extra[10] = {p->a1_fwd_reorder, p->a1_bwd_reorder, p->a1b_reorder, p->da2b_reorder,
+                                  p->a1n_reorder, p->da2n_reorder, p->mm2.mm[0], p->mm2.mm[1], p->mm1.mm[0],
+                                  p->mm1.mm[1]};
+    static const char *ename[10] = {"a1 reorder to conv2's layout", "a1 gradient reorder from conv2's layout",
+                                    "a1 reorder to conv2's backward layout", "a2 gradient reorder to conv2's backward layout",
+                                    "input gradient: a1 reorder to NHWC", "input gradient: da2 reorder to NHWC",
+                                    "conv2 input gradient: matmul", "conv2 input gradient: matmul (last chunk)",
+                                    "conv1 input gradient: matmul", "conv1 input gradient: matmul (last chunk)"};
+    for (int j = 0; j < 10; j++) {
         if (extra[j] && n < max) {
             prims[n] = extra[j];
             snprintf(names[n], 64, "%s", ename[j]);

@@ -4,8 +4,8 @@
  *
  *   plan.c       create and free a plan, refresh its weights, the forward
  *                and backward passes
- *   plan_choice.c  the form of an INFER or INPUT_GRAD plan (blocked or
- *                NHWC), by measurement, cached per CPU
+ *   plan_choice.c  the form of a plan (blocked or NHWC), by measurement,
+ *                cached per CPU
  *   plan_prim.c  oneDNN memories, primitives, reorders and each layer's
  *                primitives
  *   plan_grad.c  the input gradient below conv3 as matmuls and gathers
@@ -26,6 +26,7 @@
 
 typedef struct {
     dnnl_primitive_desc_t fwd_pd, bwd_data_pd, bwd_w_pd;
+    dnnl_primitive_desc_t bwd_hint_pd; /* TRAIN nhwc, conv2: the blocked forward its backward is laid out as */
     dnnl_primitive_t fwd, bwd_data, bwd_w;
     dnnl_memory_t sp_fwd, sp_bwd_data, sp_bwd_w;  /* scratchpads (one shared buffer) */
     dnnl_memory_t w_user, b_user;                 /* m's plain layout, or a trainer's; handles set per call */
@@ -73,7 +74,14 @@ struct edd_plan {
     int w_valid;
     edd_trainer *tr; /* TRAIN plans bound to a trainer compute from its store, not from m (trainer.c) */
     int s2d;      /* conv1 in space-to-depth form (INFER and INPUT_GRAD plans) */
-    int nhwc;     /* s2d plans: conv1's input, a1 and a2 in NHWC, not oneDNN's choice (plan_choice.c) */
+    /* The NHWC form (plan_choice.c): in s2d plans conv1's input, a1 and a2
+     * in NHWC, not oneDNN's choice; in TRAIN plans conv2's forward reads a1
+     * and writes a2 in NHWC, and its backward keeps oneDNN's blocked
+     * layouts, a1 and a2's gradient reordered into them. */
+    int nhwc;
+    dnnl_memory_t m_a1b, m_da2b;        /* TRAIN nhwc: a1 and da2 in conv2's backward layouts, or NULL */
+    dnnl_primitive_t a1b_reorder, da2b_reorder;
+    dnnl_memory_t a1_bwd;               /* a1 as conv2's backward reads it (one of m_a1, m_a1c, m_a1b) */
     float *xflat; /* s2d: the b x 784 images after dropout, before the rearrangement */
     float *w1s2d; /* s2d: conv1's weights rearranged, [64][4][4][4] */
     /* INPUT_GRAD: below conv3, matmuls and col2im gathers (the header) */
@@ -118,13 +126,13 @@ static inline dnnl_memory_t plan_da1(const edd_plan *p) { return p->m_da1c ? p->
 
 /* ---- plan.c and plan_choice.c ---- */
 
-/* Build a plan of b rows of the kind (checked: batch, kind, memory), its
- * activations in NHWC if nhwc and the plan has the space-to-depth form
- * (INFER, INPUT_GRAD), else in oneDNN's choice. */
+/* Build a plan of b rows of the kind (checked: batch, kind, memory), in
+ * the NHWC form if nhwc (the struct's nhwc says what that is per kind),
+ * else in the blocked one, oneDNN's choice. */
 edd_status plan_build(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, int nhwc, edd_plan **out);
-/* The INFER or INPUT_GRAD plan in the form EDD_PLAN_CHOICE asks: the
- * blocked one (fixed), else the faster, measured or read from the cache
- * (plan_choice.c's header). Plans may be chosen from OpenMP workers. */
+/* The plan in the form EDD_PLAN_CHOICE asks: the blocked one (fixed), else
+ * the faster, measured or read from the cache (plan_choice.c's header).
+ * Plans may be chosen from OpenMP workers. */
 edd_status plan_choose(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out);
 
 /* ---- plan_prim.c: oneDNN helpers ---- */
@@ -211,6 +219,9 @@ void plan_warn_ref(edd_ctx *ctx, const edd_plan *p);
 
 /* ---- plan_prof.c ---- */
 
+/* The profile's slots for p's primitives after some were rebuilt (a plan
+ * bound to a trainer), the counts of those kept kept. */
+void plan_prof_relist(edd_plan *p);
 /* Count one execution of prim that took `seconds` (profiling on). */
 void plan_prof_add(edd_plan *p, dnnl_primitive_t prim, double seconds);
 

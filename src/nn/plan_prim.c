@@ -257,13 +257,15 @@ edd_status plan_layer_weights(edd_ctx *ctx, edd_plan *p, int li, const dnnl_memo
         if ((st = plan_reorder_make(ctx, L->w_user, wb, &L->w_bwd, &L->w_bwd_reorder, 1)))
             return st;
     }
-    if (!L->bwd_w_pd)
-        return EDD_OK;
-    const dnnl_memory_desc_t *dw = dnnl_primitive_desc_query_md(L->bwd_w_pd, dnnl_query_diff_weights_md, 0);
-    if ((st = plan_mem_new(ctx, &L->dw_user, user, DNNL_MEMORY_NONE)) ||
-        (st = plan_reorder_make_to(ctx, dw, L->dw_user, &L->dw_reorder)))
+    const dnnl_memory_desc_t *dw = L->bwd_w_pd ? dnnl_primitive_desc_query_md(L->bwd_w_pd, dnnl_query_diff_weights_md, 0)
+                                               : NULL;
+    if (dw && ((st = plan_mem_new(ctx, &L->dw_user, user, DNNL_MEMORY_NONE)) ||
+               (st = plan_reorder_make_to(ctx, dw, L->dw_user, &L->dw_reorder)) ||
+               (L->dw_reorder && (st = plan_mem_new(ctx, &L->dw_prim, dw, DNNL_MEMORY_ALLOCATE)))))
         return st;
-    return L->dw_reorder ? plan_mem_new(ctx, &L->dw_prim, dw, DNNL_MEMORY_ALLOCATE) : EDD_OK;
+    if (p->prof_on)
+        plan_prof_relist(p);
+    return EDD_OK;
 }
 
 /* Build layer li: forward from src_md to a dst md (any unless dst_fixed),
@@ -293,11 +295,23 @@ edd_status plan_layer_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int li,
     src_md = dnnl_primitive_desc_query_md(L->fwd_pd, dnnl_query_src_md, 0);
     if ((st = plan_mem_new(ctx, &L->b_user, &b_md, DNNL_MEMORY_NONE)))
         return st;
-    if (need_bwd_data && ((st = layer_bwd_data_desc(ctx, li, src_md, &w_any, *dst_md, L->fwd_pd, &L->bwd_data_pd)) ||
+    const_dnnl_primitive_desc_t hint = L->fwd_pd;
+    const dnnl_memory_desc_t *bdst_md = *dst_md;
+    if (p->kind == EDD_PLAN_TRAIN && p->nhwc && li == EDD_L_CONV2) { /* the backward on the blocked form's layouts */
+        dnnl_memory_desc_t any_src, any_dst;
+        if ((st = plan_md_tag(ctx, &any_src, 4, src_md->dims, dnnl_format_tag_any)) ||
+            (st = plan_md_tag(ctx, &any_dst, 4, (*dst_md)->dims, dnnl_format_tag_any)) ||
+            (st = layer_fwd_desc(ctx, li, p->kind, 0, &any_src, &w_any, &b_md, &any_dst, &L->bwd_hint_pd)))
+            return st;
+        hint = L->bwd_hint_pd;
+        src_md = dnnl_primitive_desc_query_md(hint, dnnl_query_src_md, 0);
+        bdst_md = dnnl_primitive_desc_query_md(hint, dnnl_query_dst_md, 0);
+    }
+    if (need_bwd_data && ((st = layer_bwd_data_desc(ctx, li, src_md, &w_any, bdst_md, hint, &L->bwd_data_pd)) ||
                           (st = plan_prim_make(ctx, p, L->bwd_data_pd, &L->bwd_data, &L->sp_bwd_data))))
         return st;
     if (need_bwd_w &&
-        ((st = layer_bwd_w_desc(ctx, li, src_md, &w_any, &b_md, *dst_md, L->fwd_pd, &L->bwd_w_pd)) ||
+        ((st = layer_bwd_w_desc(ctx, li, src_md, &w_any, &b_md, bdst_md, hint, &L->bwd_w_pd)) ||
          (st = plan_prim_make(ctx, p, L->bwd_w_pd, &L->bwd_w, &L->sp_bwd_w)) ||
          (st = plan_mem_new(ctx, &L->db_user, &b_md, DNNL_MEMORY_NONE))))
         return st;

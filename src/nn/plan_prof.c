@@ -22,6 +22,19 @@ void edd_plan_profile(edd_plan *p, int on)
     p->prof_on = on != 0;
 }
 
+/* Contract (plan_internal.h). */
+void plan_prof_relist(edd_plan *p)
+{
+    plan_prof_slot old[EDD_PLAN_MAX_PRIMS];
+    int n_old = p->prof_n;
+    memcpy(old, p->prof, sizeof old);
+    edd_plan_profile(p, 1);
+    for (int i = 0; i < p->prof_n; i++)
+        for (int j = 0; j < n_old; j++)
+            if (old[j].prim == p->prof[i].prim)
+                p->prof[i] = old[j];
+}
+
 void plan_prof_add(edd_plan *p, dnnl_primitive_t prim, double seconds)
 {
     for (int i = 0; i < p->prof_n; i++)
