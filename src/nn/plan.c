@@ -92,35 +92,6 @@ edd_status edd_plan_create(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int 
     return st;
 }
 
-/* A TRAIN plan's a1, da1 and da2 in the layouts conv2's backward
- * primitives take (a1_md: conv1's output), each a copy and a reorder when
- * it differs: a1 from conv1's output, da1 back to it, da2 from conv3's
- * backward-data. */
-static edd_status conv2_bwd_layouts(edd_ctx *ctx, edd_plan *p, const dnnl_memory_desc_t *a1_md)
-{
-    const layer *L = &p->l[EDD_L_CONV2];
-    const dnnl_memory_desc_t *src = dnnl_primitive_desc_query_md(L->bwd_w_pd, dnnl_query_src_md, 0),
-                             *dsrc = dnnl_primitive_desc_query_md(L->bwd_data_pd, dnnl_query_diff_src_md, 0),
-                             *ddst = dnnl_primitive_desc_query_md(L->bwd_w_pd, dnnl_query_diff_dst_md, 0);
-    edd_status st;
-    if (!dnnl_memory_desc_equal(src, dsrc) ||
-        !dnnl_memory_desc_equal(ddst, dnnl_primitive_desc_query_md(L->bwd_data_pd, dnnl_query_diff_dst_md, 0)))
-        return edd_fail(ctx, EDD_ERR_DNNL, "plan: conv2's backward primitives (batch %d) chose different "
-                        "layouts for a1 or for its gradient: expected one each", p->b);
-    const dnnl_memory_desc_t *a1c_md = p->m_a1c ? dnnl_primitive_desc_query_md(L->fwd_pd, dnnl_query_src_md, 0) : NULL;
-    p->a1_bwd = dnnl_memory_desc_equal(src, a1_md) ? p->m_a1 : a1c_md && dnnl_memory_desc_equal(src, a1c_md) ? p->m_a1c
-                                                                                                            : NULL;
-    if ((!p->a1_bwd && ((st = plan_reorder_make(ctx, p->m_a1, src, &p->m_a1b, &p->a1b_reorder, 1)))) ||
-        (st = plan_reorder_make(ctx, p->m_da2, ddst, &p->m_da2b, &p->da2b_reorder, 1)) ||
-        (st = plan_mem_new(ctx, &p->m_da1, a1_md, DNNL_MEMORY_ALLOCATE)))
-        return st;
-    p->a1_bwd = p->a1_bwd ? p->a1_bwd : p->m_a1b;
-    if (dnnl_memory_desc_equal(dsrc, a1_md))
-        return EDD_OK;
-    return (st = plan_mem_new(ctx, &p->m_da1c, dsrc, DNNL_MEMORY_ALLOCATE)) ? st
-           : plan_reorder_make_to(ctx, dsrc, p->m_da1, &p->a1_bwd_reorder);
-}
-
 /* Contract (plan_internal.h): the plan, its activations in NHWC if nhwc. */
 edd_status plan_build(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, int nhwc, edd_plan **out)
 {
@@ -172,7 +143,7 @@ edd_status plan_build(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_s
         if ((st = plan_mem_new(ctx, &p->m_da2, a2_md, DNNL_MEMORY_ALLOCATE)) || (st = plan_mem_new(ctx, &p->m_dh, &h_md, DNNL_MEMORY_ALLOCATE)) ||
             (st = plan_mem_new(ctx, &p->m_dz, &z_md, DNNL_MEMORY_NONE)))
             goto fail;
-        if (bw && (st = conv2_bwd_layouts(ctx, p, a1_md)))
+        if (bw && (st = plan_conv2_bwd_layouts(ctx, p, a1_md)))
             goto fail;
         if (kind == EDD_PLAN_INPUT_GRAD && (st = plan_input_grad_build(ctx, p)))
             goto fail;

@@ -172,6 +172,10 @@ edd_status plan_layer_build(edd_ctx *ctx, edd_plan *p, const edd_cnn *m, int li,
                             const dnnl_memory_desc_t *dst_req, int need_bwd_data, int need_bwd_w,
                             const dnnl_memory_desc_t **dst_md);
 
+/* A TRAIN plan's a1, da1 and da2 in the layouts conv2's backward
+ * primitives take (a1_md: conv1's output): a copy and a reorder for each
+ * that differs; sets a1_bwd. */
+edd_status plan_conv2_bwd_layouts(edd_ctx *ctx, edd_plan *p, const dnnl_memory_desc_t *a1_md);
 /* Layer li's weight memories for weights kept in layout user: m's plain
  * one when the plan is built, a trainer's when it is bound (a copy and a
  * reorder for each primitive whose layout differs). */
