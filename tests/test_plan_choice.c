@@ -86,6 +86,38 @@ Test(plan_choice, the_two_forms_compute_the_same_passes)
     edd_ctx_free(&ctx);
 }
 
+Test(plan_choice, the_two_training_forms_give_the_same_gradients)
+{
+    edd_ctx ctx;
+    edd_cnn m;
+    ctx_make(&ctx);
+    model_make(&ctx, &m, 10, 8);
+    const int b = 16;
+    const size_t np = edd_cnn_nparams(10);
+    float *x = images_make(b, 5), z[2][16 * 10], dz[16 * 10], *grad[2] = {calloc(np, 4), calloc(np, 4)};
+    for (int i = 0; i < b * 10; i++)
+        dz[i] = (float)((i * 29) % 13) / 13.0f - 0.5f;
+    for (int f = 0; f < 2; f++) {
+        edd_plan *p = plan_in_form(&ctx, &m, EDD_PLAN_TRAIN, b, f);
+        edd_plan_prim pr[EDD_PLAN_MAX_PRIMS];
+        int n = edd_plan_prims(p, pr, EDD_PLAN_MAX_PRIMS), nhwc = 0;
+        for (int i = 0; i < n && i < EDD_PLAN_MAX_PRIMS; i++)
+            nhwc |= !strncmp(pr[i].name, "conv2 forward", 13) && strstr(pr[i].shape, "x14x14:acdb");
+        cr_assert_eq(nhwc, f, "TRAIN plan in form %d: conv2's forward %s NHWC", f, f ? "not in" : "in");
+        cr_assert_eq(edd_plan_forward(&ctx, p, &m, x, NULL, z[f]), EDD_OK, "%s", ctx.err);
+        cr_assert_eq(edd_plan_backward(&ctx, p, &m, dz, grad[f], NULL), EDD_OK, "%s", ctx.err);
+        edd_plan_free(p);
+    }
+    double dzr = rel_diff(z[0], z[1], b * 10), dgr = rel_diff(grad[0], grad[1], np);
+    cr_assert(dzr < 1e-5 && dgr < 1e-5, "blocked and nhwc training: logits differ by %.3g, parameter gradients by "
+              "%.3g (relative to 1 + the largest)", dzr, dgr);
+    free(grad[0]);
+    free(grad[1]);
+    free(x);
+    edd_cnn_free(&m);
+    edd_ctx_free(&ctx);
+}
+
 Test(plan_choice, a_replicated_forward_crosses_forms)
 {
     edd_ctx ctx;
