@@ -31,6 +31,8 @@ secs=$1
 out=${2:-docs/results/paper}
 edd=./edd
 export EDD_DATA_DIR=${EDD_DATA_DIR:-data}
+# The layouts of the pieces run before plan forms were chosen by measurement (src/nn/plan_choice.c): one engine.
+export EDD_PLAN_CHOICE=fixed
 commit=$(git rev-parse --short HEAD)
 if ! git diff --quiet HEAD -- src include simd Makefile; then
     commit="$commit+changes"
