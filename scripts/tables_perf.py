@@ -22,10 +22,10 @@ def num(obj, key, rel):
     return H["json_num"](obj, key, rel)
 
 
-def _rows(d):
-    """(label, edd figure, fraction of peak or None, edd / PyTorch or None) of the logs under HOT/d."""
+def _rows(d, base=HOT):
+    """(label, edd figure, fraction of peak or None, edd / PyTorch or None) of the logs under base/d."""
     def get(bench):
-        rel = f"{HOT}/{d}/{bench}.log"
+        rel = f"{base}/{d}/{bench}.log"
         obj = last_json(rel)
         return lambda key: num(obj, key, rel)
 
@@ -90,6 +90,24 @@ def mc_shapes():
     return out
 
 
+FIXED = "docs/results/bench-hot-fixed"
+
+
+def perf_forms():
+    """Each hot path with the plans' forms fixed (EDD_PLAN_CHOICE=fixed, FIXED) and measured (the default, HOT), from
+    benches run one after the other on one machine: edd's figure and its fraction of that run's sgemm peak."""
+    out = ["| | " + " | ".join(f"{label}: fixed | {label}: measured" for _, label in DISPATCH) + " |",
+           "|---|" + "---:|---:|" * len(DISPATCH)]
+    cols = [(_rows(d, FIXED), _rows(d, HOT)) for d, _ in DISPATCH]
+
+    def cell(row):
+        return row[1] + ("" if row[2] is None else f" ({100 * row[2]:.0f}% of peak)")
+
+    for i, (label, *_) in enumerate(cols[0][0]):
+        out.append(f"| {label} | " + " | ".join(f"{cell(fx[i])} | {cell(ms[i])}" for fx, ms in cols) + " |")
+    return out
+
+
 ATTACKS = "docs/results/bench-attacks"
 
 
@@ -116,3 +134,5 @@ def perf_attacks():
 TABLES = {"perf-attacks": perf_attacks}
 if os.path.isdir(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), HOT)):
     TABLES.update({"perf-measured": perf_measured, "mc-shapes": mc_shapes})
+if os.path.isdir(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), FIXED)):
+    TABLES["perf-forms"] = perf_forms

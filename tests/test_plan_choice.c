@@ -29,15 +29,16 @@ static edd_plan *plan_in_form(edd_ctx *ctx, const edd_cnn *m, int kind, int b, i
     return p;
 }
 
-/* 1 when p's conv1 forward reads its space-to-depth input in NHWC (acdb). */
-static int conv1_nhwc(const edd_plan *p)
+/* 1 when p's primitive whose name starts with `name` has `layout` in its
+ * shape (fails when p has none). */
+static int prim_has(const edd_plan *p, const char *name, const char *layout)
 {
     edd_plan_prim pr[EDD_PLAN_MAX_PRIMS];
     int n = edd_plan_prims(p, pr, EDD_PLAN_MAX_PRIMS);
     for (int i = 0; i < n && i < EDD_PLAN_MAX_PRIMS; i++)
-        if (!strncmp(pr[i].name, "conv1 forward", 13))
-            return strstr(pr[i].shape, "x17x17:acdb") != NULL;
-    cr_assert_fail("no conv1 forward in the plan");
+        if (!strncmp(pr[i].name, name, strlen(name)))
+            return strstr(pr[i].shape, layout) != NULL;
+    cr_assert_fail("no %s in the plan", name);
     return 0;
 }
 
@@ -52,6 +53,17 @@ static double rel_diff(const float *a, const float *b, size_t n)
     return d / (1 + s);
 }
 
+/* The two forms' logits z[0], z[1] (nz floats) and gradients g[0], g[1]
+ * (ng) agree within 1e-5 of the largest; frees g. */
+static void forms_agree(const char *what, float (*z)[240], size_t nz, float **g, size_t ng)
+{
+    double dzr = rel_diff(z[0], z[1], nz), dgr = rel_diff(g[0], g[1], ng);
+    cr_assert(dzr < 1e-5 && dgr < 1e-5, "%s: logits differ by %.3g, gradients by %.3g (relative to 1 + the "
+              "largest)", what, dzr, dgr);
+    free(g[0]);
+    free(g[1]);
+}
+
 Test(plan_choice, the_two_forms_compute_the_same_passes)
 {
     edd_ctx ctx;
@@ -59,28 +71,24 @@ Test(plan_choice, the_two_forms_compute_the_same_passes)
     ctx_make(&ctx);
     model_make(&ctx, &m, 10, 7);
     const int b = 24;
-    float *x = images_make(b, 3), z[2][24 * 10], dz[24 * 10];
+    float *x = images_make(b, 3), z[2][240], dz[24 * 10];
     float *dx[2] = {malloc(b * EDD_IMG_SIZE * sizeof(float)), malloc(b * EDD_IMG_SIZE * sizeof(float))};
     for (int i = 0; i < b * 10; i++)
         dz[i] = (float)((i * 37) % 11) / 11.0f - 0.5f;
     for (int f = 0; f < 2; f++) {
         edd_plan *p = plan_in_form(&ctx, &m, EDD_PLAN_INFER, b, f);
-        cr_assert_eq(conv1_nhwc(p), f, "INFER plan in form %d", f);
+        cr_assert_eq(prim_has(p, "conv1 forward", "x17x17:acdb"), f, "INFER plan in form %d", f);
         cr_assert_eq(edd_plan_forward(&ctx, p, &m, x, NULL, z[f]), EDD_OK, "%s", ctx.err);
         edd_plan_free(p);
         p = plan_in_form(&ctx, &m, EDD_PLAN_INPUT_GRAD, b, f);
-        cr_assert_eq(conv1_nhwc(p), f, "INPUT_GRAD plan in form %d", f);
+        cr_assert_eq(prim_has(p, "conv1 forward", "x17x17:acdb"), f, "INPUT_GRAD plan in form %d", f);
         float zg[24 * 10];
         cr_assert_eq(edd_plan_forward(&ctx, p, &m, x, NULL, zg), EDD_OK, "%s", ctx.err);
         cr_assert_eq(edd_plan_backward(&ctx, p, &m, dz, NULL, dx[f]), EDD_OK, "%s", ctx.err);
         cr_assert(rel_diff(z[f], zg, b * 10) < 1e-5, "form %d: INFER and INPUT_GRAD logits differ", f);
         edd_plan_free(p);
     }
-    double dzr = rel_diff(z[0], z[1], b * 10), dxr = rel_diff(dx[0], dx[1], (size_t)b * EDD_IMG_SIZE);
-    cr_assert(dzr < 1e-5 && dxr < 1e-5, "blocked and nhwc: logits differ by %.3g, input gradients by %.3g "
-              "(relative to 1 + the largest)", dzr, dxr);
-    free(dx[0]);
-    free(dx[1]);
+    forms_agree("blocked and nhwc, input gradients", z, b * 10, dx, (size_t)b * EDD_IMG_SIZE);
     free(x);
     edd_cnn_free(&m);
     edd_ctx_free(&ctx);
@@ -94,25 +102,17 @@ Test(plan_choice, the_two_training_forms_give_the_same_gradients)
     model_make(&ctx, &m, 10, 8);
     const int b = 16;
     const size_t np = edd_cnn_nparams(10);
-    float *x = images_make(b, 5), z[2][16 * 10], dz[16 * 10], *grad[2] = {calloc(np, 4), calloc(np, 4)};
+    float *x = images_make(b, 5), z[2][240], dz[16 * 10], *grad[2] = {calloc(np, 4), calloc(np, 4)};
     for (int i = 0; i < b * 10; i++)
         dz[i] = (float)((i * 29) % 13) / 13.0f - 0.5f;
     for (int f = 0; f < 2; f++) {
         edd_plan *p = plan_in_form(&ctx, &m, EDD_PLAN_TRAIN, b, f);
-        edd_plan_prim pr[EDD_PLAN_MAX_PRIMS];
-        int n = edd_plan_prims(p, pr, EDD_PLAN_MAX_PRIMS), nhwc = 0;
-        for (int i = 0; i < n && i < EDD_PLAN_MAX_PRIMS; i++)
-            nhwc |= !strncmp(pr[i].name, "conv2 forward", 13) && strstr(pr[i].shape, "x14x14:acdb");
-        cr_assert_eq(nhwc, f, "TRAIN plan in form %d: conv2's forward %s NHWC", f, f ? "not in" : "in");
+        cr_assert_eq(prim_has(p, "conv2 forward", "x14x14:acdb"), f, "TRAIN plan in form %d", f);
         cr_assert_eq(edd_plan_forward(&ctx, p, &m, x, NULL, z[f]), EDD_OK, "%s", ctx.err);
         cr_assert_eq(edd_plan_backward(&ctx, p, &m, dz, grad[f], NULL), EDD_OK, "%s", ctx.err);
         edd_plan_free(p);
     }
-    double dzr = rel_diff(z[0], z[1], b * 10), dgr = rel_diff(grad[0], grad[1], np);
-    cr_assert(dzr < 1e-5 && dgr < 1e-5, "blocked and nhwc training: logits differ by %.3g, parameter gradients by "
-              "%.3g (relative to 1 + the largest)", dzr, dgr);
-    free(grad[0]);
-    free(grad[1]);
+    forms_agree("blocked and nhwc training, parameter gradients", z, b * 10, grad, np);
     free(x);
     edd_cnn_free(&m);
     edd_ctx_free(&ctx);
@@ -125,7 +125,7 @@ Test(plan_choice, a_replicated_forward_crosses_forms)
     ctx_make(&ctx);
     model_make(&ctx, &m, 10, 9);
     const int b = 3, rep = 10;
-    float *x = images_make(b, 4), z[2][3 * 10], dz[30 * 10];
+    float *x = images_make(b, 4), z[2][240], dz[30 * 10];
     float *dx[2] = {malloc(b * rep * EDD_IMG_SIZE * sizeof(float)), malloc(b * rep * EDD_IMG_SIZE * sizeof(float))};
     for (int r = 0; r < b * rep; r++)
         for (int j = 0; j < 10; j++)
@@ -138,30 +138,16 @@ Test(plan_choice, a_replicated_forward_crosses_forms)
         edd_plan_free(ps);
         edd_plan_free(pk);
     }
-    double dzr = rel_diff(z[0], z[1], b * 10), dxr = rel_diff(dx[0], dx[1], (size_t)b * rep * EDD_IMG_SIZE);
-    cr_assert(dzr < 1e-5 && dxr < 1e-5, "replicated from nhwc into blocked: logits differ by %.3g, Jacobian rows "
-              "by %.3g from the all-blocked path", dzr, dxr);
-    free(dx[0]);
-    free(dx[1]);
+    forms_agree("replicated from nhwc into blocked against all blocked, Jacobian rows", z, b * 10, dx,
+                (size_t)b * rep * EDD_IMG_SIZE);
     free(x);
     edd_cnn_free(&m);
     edd_ctx_free(&ctx);
 }
 
-/* `edd info` with the environment env; its output (stdout and stderr)
- * into out, its exit status returned. */
-static int info_run(const char *env, char *out, size_t n)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "env %s OMP_NUM_THREADS=1 %s info 2>&1", env, edd_bin_or_skip());
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t len = fread(out, 1, n - 1, p);
-    out[len] = 0;
-    int status = pclose(p);
-    cr_assert(WIFEXITED(status), "%s did not exit normally", cmd);
-    return WEXITSTATUS(status);
-}
+/* `edd info` with the environment env; its output into out (n bytes), its
+ * exit status returned. */
+static int info_run(const char *env, char *out, size_t n) { return edd_run_env(env, out, n, "info"); }
 
 static int lines(const char *s)
 {

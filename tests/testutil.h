@@ -104,12 +104,13 @@ static inline const char *edd_bin_or_skip(void)
     return b;
 }
 
-/* Run `edd ARGS` (OMP_NUM_THREADS=1) with stdout and stderr captured into
- * out (n bytes); returns the exit status. */
-static inline int edd_run(char *out, size_t n, const char *args)
+/* Run `env ENV edd ARGS` (OMP_NUM_THREADS=1; ENV: env(1)'s arguments, ""
+ * for none) with stdout and stderr captured into out (n bytes); returns
+ * the exit status. */
+static inline int edd_run_env(const char *env, char *out, size_t n, const char *args)
 {
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 %s %s 2>&1", edd_bin_or_skip(), args);
+    snprintf(cmd, sizeof cmd, "env %s OMP_NUM_THREADS=1 %s %s 2>&1", env, edd_bin_or_skip(), args);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t len = fread(out, 1, n - 1, p);
@@ -118,6 +119,9 @@ static inline int edd_run(char *out, size_t n, const char *args)
     cr_assert(WIFEXITED(status), "edd %s did not exit normally", args);
     return WEXITSTATUS(status);
 }
+
+/* edd_run_env with no environment of its own. */
+static inline int edd_run(char *out, size_t n, const char *args) { return edd_run_env("", out, n, args); }
 
 /* A context with n OpenMP threads (omp_set_num_threads too). */
 static inline edd_ctx ctx_threads_new(int n)
