@@ -157,6 +157,71 @@ static int lines(const char *s)
     return n;
 }
 
+/* Rewrite every line of the cache file at path with the form `to`
+ * ("blocked", "nhwc" or "flip": the other one); returns how many lines
+ * said nhwc before. */
+static int cache_rewrite(const char *path, const char *to)
+{
+    char *text = file_read_text(path, NULL);
+    cr_assert_not_null(text, "no cache file at %s", path);
+    int nhwc = 0;
+    FILE *w = fopen(path, "w");
+    cr_assert_not_null(w);
+    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+        char *f = strstr(l, " nhwc ") ? strstr(l, " nhwc ") : strstr(l, " blocked ");
+        cr_assert(!strncmp(l, "edd-plan-choice 1 ", 18) && f, "a line edd wrote: %.80s", l);
+        nhwc += f[1] == 'n';
+        const char *form = strcmp(to, "flip") ? to : f[1] == 'n' ? "blocked" : "nhwc";
+        fprintf(w, "%.*s %s%s\n", (int)(f - l), l, form, strchr(f + 1, ' '));
+    }
+    fclose(w);
+    free(text);
+    return nhwc;
+}
+
+/* A training run's model file with every plan in the blocked form, chosen
+ * through the cache, is byte for byte the fixed run's (the same kernels);
+ * in the NHWC form its parameters differ in their last bits only. */
+Test(plan_choice, a_run_in_the_fixed_layouts_keeps_its_bytes)
+{
+    char data[4096], dir[64], env[256], args[8192], out[1 << 16], path[4][128], cache[128];
+    mnist_dir_or_skip(data, sizeof data);
+    tmpdir_make(dir, sizeof dir, "plan_bytes");
+    snprintf(cache, sizeof cache, "%s/edd/plan-choices", dir);
+    const char *form[4] = {"fixed", "measured", "blocked", "nhwc"};
+    for (int r = 0; r < 4; r++) {
+        snprintf(path[r], sizeof path[r], "%s/%s.edd", dir, form[r]);
+        if (r >= 2)
+            cache_rewrite(cache, form[r]);
+        snprintf(env, sizeof env, r ? "XDG_CACHE_HOME=%s" : "XDG_CACHE_HOME=%s EDD_PLAN_CHOICE=fixed", dir);
+        snprintf(args, sizeof args, "train --data-dir %s --train-limit 320 --epochs 1 --quiet "
+                 "--out %s", data, path[r]);
+        cr_assert_eq(edd_run_env(env, out, sizeof out, args), 0, "%s: %s", form[r], out);
+    }
+    size_t na = 0, nb = 0;
+    char *a = file_read_text(path[0], &na), *b = file_read_text(path[2], &nb);
+    cr_assert(a && b && na == nb && !memcmp(a, b, na), "the cache's blocked form did not give the fixed run's bytes");
+    free(a);
+    free(b);
+    edd_model_header h[2];
+    float *w[2];
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(edd_model_file_read(NULL, path[i ? 3 : 0], &h[i], &w[i]), EDD_OK);
+    cr_assert_eq(h[0].nparams, h[1].nparams);
+    size_t differ = 0;
+    for (size_t i = 0; i < h[0].nparams; i++)
+        differ += w[0][i] != w[1][i];
+    double d = rel_diff(w[0], w[1], h[0].nparams);
+    cr_log_info("plan_choice: the nhwc form changed %zu of %zu parameters after 3 steps, by at most %.3g relative",
+                differ, (size_t)h[0].nparams, d);
+    /* Adam's first steps move a parameter by up to lr (1e-3) whatever its gradient's size, so one whose
+     * gradient rounds to the other sign may move 2 lr apart a step: 3 steps bound the difference by 6e-3 */
+    cr_assert(d < 6e-3, "the nhwc form's parameters differ by %.3g from the fixed run's", d);
+    free(w[0]);
+    free(w[1]);
+    tmpdir_remove(dir);
+}
+
 Test(plan_choice, the_cache_records_choices_and_later_runs_build_them)
 {
     char dir[64], env[128], path[128], out[1 << 17], again[1 << 17];
@@ -168,16 +233,7 @@ Test(plan_choice, the_cache_records_choices_and_later_runs_build_them)
     cr_assert_not_null(text, "no cache file at %s", path);
     int n = lines(text);
     cr_assert_gt(n, 0);
-    int nhwc = 0;
-    FILE *w = fopen(path, "w");
-    cr_assert_not_null(w);
-    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) { /* flip every choice */
-        char *f = strstr(l, " nhwc ") ? strstr(l, " nhwc ") : strstr(l, " blocked ");
-        cr_assert(!strncmp(l, "edd-plan-choice 1 ", 18) && f, "a line edd wrote: %.80s", l);
-        nhwc += f[1] == 'n';
-        fprintf(w, "%.*s %s%s\n", (int)(f - l), l, f[1] == 'n' ? "blocked" : "nhwc", strchr(f + 1, ' '));
-    }
-    fclose(w);
+    int nhwc = cache_rewrite(path, "flip");
     cr_assert_eq(info_run(env, again, sizeof again), 0, "%s", again);
     char *after = file_read_text(path, NULL);
     cr_assert_eq(lines(after), n, "a later run measured again instead of reading the cache");
