@@ -20,7 +20,8 @@
  * EDD_PLAN_CHOICE (edd_ctx_init reads it): "fixed" builds the blocked form
  * always, the choice before this file, for runs that must stay one engine
  * bit for bit; "measure", the default, builds both forms on the real batch,
- * drops one that runs a reference kernel, times each pass (forward; forward
+ * keeps the one that runs no reference kernel if only one does (the blocked
+ * one if both do: no timing then), else times each pass (forward; forward
  * and backward for INPUT_GRAD and TRAIN: one run to warm up, then the best
  * of three) and keeps the faster.
  *
@@ -211,9 +212,10 @@ static int has_ref(const edd_plan *p)
     return 0;
 }
 
-/* Build both forms, keep the faster in *out (the blocked one when the
- * other cannot be built or runs a reference kernel); its and the other's
- * times into us[2] (microseconds, -1: not timed). */
+/* Build both forms, keep the faster in *out; untimed, the one of the two
+ * that runs no reference kernel, and the blocked one when the other cannot
+ * be built or both run one (a reference kernel's pass can take seconds).
+ * Both times into us[2] (microseconds, -1: not timed). */
 static edd_status measure(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out,
                           int *form, long us[2])
 {
@@ -225,11 +227,15 @@ static edd_status measure(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int o
         return st;
     float *buf = malloc(pass_floats(m, b) * sizeof(float));
     double t[2];
-    if (buf && !plan_build(ctx, m, b, kind, own_stream, FORM_NHWC, &p[1]) && has_ref(p[1]) <= has_ref(p[0]) &&
-        !pass_time(ctx, p[0], m, buf, &t[0]) && !pass_time(ctx, p[1], m, buf, &t[1])) {
-        us[0] = (long)(t[0] * 1e6);
-        us[1] = (long)(t[1] * 1e6);
-        *form = (has_ref(p[1]) < has_ref(p[0]) || t[1] < t[0]) ? FORM_NHWC : FORM_BLOCKED;
+    if (buf && !plan_build(ctx, m, b, kind, own_stream, FORM_NHWC, &p[1])) {
+        int r0 = has_ref(p[0]), r1 = has_ref(p[1]);
+        if (r0 != r1)
+            *form = r0 ? FORM_NHWC : FORM_BLOCKED;
+        else if (!r0 && !pass_time(ctx, p[0], m, buf, &t[0]) && !pass_time(ctx, p[1], m, buf, &t[1])) {
+            us[0] = (long)(t[0] * 1e6);
+            us[1] = (long)(t[1] * 1e6);
+            *form = t[1] < t[0] ? FORM_NHWC : FORM_BLOCKED;
+        }
     }
     free(buf);
     edd_plan_free(p[!*form]);
