@@ -61,10 +61,12 @@
 
 static const char *const form_name[2] = {"blocked", "nhwc"};
 
-/* Say once per context why the cache cannot be used. */
+/* Say once per context why the cache cannot be used; not from an OpenMP
+ * worker, whose context is a copy per task (defense.c's MC passes), which
+ * would say it once per task. */
 static void choice_warn(edd_ctx *ctx, const char *path, const char *why)
 {
-    if (ctx->choice_warned)
+    if (ctx->choice_warned || omp_in_parallel())
         return;
     ctx->choice_warned = 1;
     fprintf(stderr, "edd: note: plan-choice cache %s: %s; plans keep the fixed (blocked) layouts "
@@ -286,7 +288,9 @@ edd_status plan_choose(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_
         return plan_build(ctx, m, b, kind, own_stream, FORM_BLOCKED, out);
     const int threads = omp_in_parallel() ? 1 : ctx->nthreads;
     edd_status st;
-    #pragma omp critical(edd_plan_choice)
+    /* Unnamed: a named critical section is a global symbol libedd.so would export. Nothing in edd holds the
+     * unnamed one around a plan's creation (defense.c's holds it to copy an error), which would deadlock here. */
+    #pragma omp critical
     st = choose_locked(ctx, m, b, kind, own_stream, threads, out);
     return st;
 }
