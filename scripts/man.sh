@@ -93,6 +93,20 @@ Seconds between two progress lines when stderr is not a terminal (default 10).
 .B scalar
 runs the portable C twins of the AVX2 kernels.
 .TP
+.B EDD_PLAN_CHOICE
+.B measure
+(the default) times the two forms of each oneDNN plan, blocked and NHWC, once
+per CPU, plan kind, batch size and thread count, and keeps the faster, cached
+in the plan-choice file (FILES);
+.B fixed
+keeps the blocked form, the layouts of runs made before the choice existed,
+for a run that must match one of them bit for bit.
+.TP
+.B XDG_CACHE_HOME
+Where the plan-choice file goes: $XDG_CACHE_HOME/edd (default: ~/.cache/edd,
+under
+.BR HOME ).
+.TP
 .B EDD_STOP_AT
 A comma-separated list of POINT:NAME entries: edd ends with exit status 86 at
 the first named point it reaches, as a kill there would (the crash tests' hook).
@@ -115,6 +129,10 @@ Set by mpirun: edd reproduce shares its stages among the ranks.
 .I $EDD_DATA_DIR/NAME, $XDG_DATA_HOME/edd/NAME, ~/.local/share/edd/NAME
 The data sets (NAME: mnist or fashion), looked for in this order, then in
 data/NAME under the current folder (a source tree).
+.TP
+.I $XDG_CACHE_HOME/edd/plan\-choices, ~/.cache/edd/plan\-choices
+The plans' forms measured on this machine, one line each; delete it to
+measure again.
 .TP
 .I PREFIX/share/edd/fetch\-data.sh
 The script edd fetch\-data runs (PREFIX: where edd is installed, such as
