@@ -104,6 +104,12 @@ EDD_API edd_status edd_file_open_rdwr(edd_ctx *ctx, const char *path, const char
  * into out (n bytes, truncated to fit). */
 EDD_API void edd_cpu_name(char *out, size_t n);
 
+/* Append the n bytes of b to path in one write (O_APPEND: concurrent
+ * appenders' writes stay whole), creating it if absent: O_NOFOLLOW and
+ * without blocking; refuses a symlink and anything but a regular file as
+ * edd_file_open_regular does (EDD_ERR_IO, naming path and expected). */
+EDD_API edd_status edd_file_append(edd_ctx *ctx, const char *path, const char *expected, const void *b, size_t n);
+
 /* EDD_OK iff the n floats of v are all finite; else fails with st, naming
  * what (a file, or an array and its source), the first index that is NaN or
  * infinite, and its value. */

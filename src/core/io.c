@@ -231,6 +231,21 @@ edd_status edd_file_open_rdwr(edd_ctx *ctx, const char *path, const char *expect
     return st;
 }
 
+edd_status edd_file_append(edd_ctx *ctx, const char *path, const char *expected, const void *b, size_t n)
+{
+    int d = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0666);
+    if (d < 0)
+        return open_failed(ctx, path, expected, errno, 1);
+    edd_status st = keep_regular(ctx, d, path, expected); /* closes d when it fails */
+    if (st)
+        return st;
+    if (write(d, b, n) != (ssize_t)n)
+        st = edd_fail(ctx, EDD_ERR_IO, "%s: appending %zu bytes failed (%s), expected %s", path, n, strerror(errno),
+                      expected);
+    close(d);
+    return st;
+}
+
 edd_status edd_check_finite(edd_ctx *ctx, edd_status st, const char *what, const float *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -46,7 +46,6 @@
 #include "plan_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 #include <omp.h>
 #include <stdio.h>
@@ -152,24 +151,13 @@ static int cache_read(edd_ctx *ctx, const char *path, const char *key, int kind,
     return 1;
 }
 
-/* Append line to the cache file (one write: O_APPEND keeps concurrent
- * lines whole); 0 when it cannot. */
+/* Append line to the cache file; 0 when it cannot. */
 static int cache_append(edd_ctx *ctx, const char *path, const char *line)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-    struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-        choice_warn(ctx, path, fd < 0 ? strerror(errno) : "not a regular file");
-        if (fd >= 0)
-            close(fd);
-        return 0;
-    }
-    size_t n = strlen(line);
-    int ok = write(fd, line, n) == (ssize_t)n;
-    close(fd);
-    if (!ok)
-        choice_warn(ctx, path, "a line could not be written");
-    return ok;
+    if (!edd_file_append(NULL, path, "the plan-choice cache, a regular file", line, strlen(line)))
+        return 1;
+    choice_warn(ctx, path, "not a regular file that can be appended to");
+    return 0;
 }
 
 /* Floats pass_time's buffer holds for a plan of b rows. */
