@@ -18,7 +18,7 @@
  * bits.
  *
  * EDD_PLAN_CHOICE (edd_ctx_init reads it): "fixed" builds the blocked form
- * always, the choice before this file, for runs that must stay one engine
+ * always (so does a process under a memory limit: plan_choose), the choice before this file, for runs that must stay one engine
  * bit for bit; "measure", the default, builds both forms on the real batch,
  * keeps the one that runs no reference kernel if only one does (the blocked
  * one if both do: no timing then), else times each pass (forward; forward
@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -269,10 +270,21 @@ static edd_status choose_locked(edd_ctx *ctx, const edd_cnn *m, int b, int kind,
     return st;
 }
 
-/* Contract (plan_internal.h). */
+/* 1 under a finite address-space or data limit (ulimit -v, -d). */
+static int memory_capped(void)
+{
+    struct rlimit as, data;
+    return (!getrlimit(RLIMIT_AS, &as) && as.rlim_cur != RLIM_INFINITY) ||
+           (!getrlimit(RLIMIT_DATA, &data) && data.rlim_cur != RLIM_INFINITY);
+}
+
+/* Contract (plan_internal.h). Under a memory limit the blocked form, as
+ * with fixed: oneDNN dies by a signal, not a status, when it cannot map its
+ * jit code, and the bound edd checks before building a plan (plan.c) was
+ * measured on the blocked form's kernels, not on brgconv's. */
 edd_status plan_choose(edd_ctx *ctx, const edd_cnn *m, int b, int kind, int own_stream, edd_plan **out)
 {
-    if (ctx->plan_fixed)
+    if (ctx->plan_fixed || memory_capped())
         return plan_build(ctx, m, b, kind, own_stream, FORM_BLOCKED, out);
     const int threads = omp_in_parallel() ? 1 : ctx->nthreads;
     edd_status st;
